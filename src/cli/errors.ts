@@ -1,0 +1,59 @@
+/**
+ * Typed errors. Code below `main` throws these and never exits; `main` alone
+ * maps them to exit codes (see `exitCodeFor`). Messages say what happened,
+ * what it means and what to do, and never contain a credential.
+ */
+
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  auth: 4,
+  timeout: 124,
+} as const;
+
+/** Bad flags, arguments or values: exit 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** The server refused our credentials (HTTP 401/403, close 1008 at the handshake): exit 4, never retried. */
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+}
+
+/** `--timeout` elapsed before the wanted count of events: exit 124. */
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+/** Could not connect (after retries) or lost the connection for good: exit 1. */
+export class ConnectionError extends Error {
+  override readonly name = 'ConnectionError';
+}
+
+/** Any other runtime failure the user can act on (unreadable file, port in use): exit 1. */
+export class RuntimeError extends Error {
+  override readonly name = 'RuntimeError';
+}
+
+/** The exit code for an error thrown by a command. */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError) return ExitCode.usage;
+  if (error instanceof AuthError) return ExitCode.auth;
+  if (error instanceof TimeoutError) return ExitCode.timeout;
+  return ExitCode.failure;
+}
+
+/** A one-line (plus causes) description of an error for stderr, without stack traces. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  let text = error.message;
+  let cause: unknown = error.cause;
+  for (let depth = 0; cause !== undefined && depth < 4; depth++) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    if (message && !text.includes(message)) text += `: ${message}`;
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return text;
+}

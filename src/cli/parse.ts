@@ -1,0 +1,56 @@
+import { UsageError } from './errors.js';
+
+/**
+ * Pure parsers for flag values. Each throws a UsageError that names the flag
+ * and says what would have been accepted.
+ */
+
+const durationPattern = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
+const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses `500ms`, `10s`, `5m`, `1h` or a bare number of seconds into milliseconds. */
+export function parseDurationMs(flag: string, value: string): number {
+  const match = durationPattern.exec(value.trim());
+  if (!match) {
+    throw new UsageError(`invalid ${flag} '${value}': expected a duration such as 500ms, 10s, 5m, 1h or a number of seconds`);
+  }
+  return Math.round(Number(match[1]) * unitMs[match[2] ?? 's']!);
+}
+
+/** Parses a whole number >= min (default 0). */
+export function parseInteger(flag: string, value: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const trimmed = value.trim();
+  if (!/^-?\d+$/.test(trimmed)) {
+    throw new UsageError(`invalid ${flag} '${value}': expected a whole number`);
+  }
+  const n = Number(trimmed);
+  if (n < min) throw new UsageError(`invalid ${flag} '${value}': must be at least ${min}`);
+  if (n > max) throw new UsageError(`invalid ${flag} '${value}': must be at most ${max}`);
+  return n;
+}
+
+/** Parses a positive number (fractions allowed). */
+export function parsePositiveNumber(flag: string, value: string): number {
+  const n = Number(value.trim());
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`invalid ${flag} '${value}': expected a positive number`);
+  }
+  return n;
+}
+
+/** Parses one of a fixed set of choices. */
+export function parseChoice<T extends string>(flag: string, value: string, choices: readonly T[]): T {
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`invalid ${flag} '${value}': expected one of ${choices.join(', ')}`);
+}
+
+/** Splits repeatable, comma-separated flag values into a flat list without empty entries. */
+export function splitList(values: readonly string[] | undefined): string[] {
+  if (!values) return [];
+  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
+}
+
+/** Commander collector for repeatable options. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

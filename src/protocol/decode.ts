@@ -1,0 +1,162 @@
+import {
+  MAX_SUBSCRIBE_ENTRIES,
+  type ClientMessage,
+  type HangarEvent,
+  type ReplayRequest,
+  type ServerControlMessage,
+} from './types.js';
+
+/**
+ * Total decoding of peer input: every function returns a result and never
+ * throws, whatever bytes arrive.
+ */
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const ok = <T>(value: T): Decoded<T> => ({ ok: true, value });
+const fail = <T>(error: string): Decoded<T> => ({ ok: false, error });
+
+/** Parses JSON without throwing. */
+export function parseJson(text: string): Decoded<unknown> {
+  try {
+    return ok(JSON.parse(text) as unknown);
+  } catch (error) {
+    return fail(`not valid JSON (${(error as Error).message})`);
+  }
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An event is a JSON object with a non-empty string `event_type`. */
+export function decodeEvent(value: unknown): Decoded<HangarEvent> {
+  if (!isPlainObject(value)) return fail('an event must be a JSON object');
+  if (typeof value.event_type !== 'string' || value.event_type.length === 0) {
+    return fail('an event needs a non-empty string "event_type"');
+  }
+  return ok(value as HangarEvent);
+}
+
+function decodeStringList(value: unknown, key: string): Decoded<string[] | undefined> {
+  if (value === undefined || value === null) return ok(undefined);
+  if (!Array.isArray(value)) return fail(`"${key}" must be a list of strings`);
+  if (value.length > MAX_SUBSCRIBE_ENTRIES) return fail(`"${key}" has ${value.length} entries; the limit is ${MAX_SUBSCRIBE_ENTRIES}`);
+  for (const item of value) {
+    if (typeof item !== 'string') return fail(`"${key}" must be a list of strings`);
+  }
+  return ok(value as string[]);
+}
+
+function decodeReplay(value: unknown): Decoded<ReplayRequest | undefined> {
+  if (value === undefined || value === null) return ok(undefined);
+  if (!isPlainObject(value)) return fail('"replay" must be an object such as {"last": 100}');
+  const keys = Object.keys(value);
+  if (keys.length !== 1) return fail('"replay" takes exactly one of "last", "since" or "after"');
+  if ('last' in value) {
+    const last = value.last;
+    if (typeof last !== 'number' || !Number.isInteger(last) || last < 0) return fail('"replay.last" must be a whole number >= 0');
+    return ok({ last });
+  }
+  if ('since' in value) {
+    const since = value.since;
+    if (typeof since !== 'number' || !Number.isFinite(since)) return fail('"replay.since" must be Unix seconds');
+    return ok({ since });
+  }
+  if ('after' in value) {
+    const after = value.after;
+    if (typeof after !== 'string' || after.length === 0 || after.length > 256) return fail('"replay.after" must be an event id');
+    return ok({ after });
+  }
+  return fail('"replay" takes exactly one of "last", "since" or "after"');
+}
+
+/**
+ * Decodes a client frame. A message without `type` but with `event_types` or
+ * `mcp_server_ids` is a (legacy) subscribe.
+ */
+export function decodeClientMessage(text: string): Decoded<ClientMessage> {
+  const parsed = parseJson(text);
+  if (!parsed.ok) return parsed;
+  const value = parsed.value;
+  if (!isPlainObject(value)) return fail('a message must be a JSON object');
+  const type = value.type;
+  const legacy = type === undefined && ('event_types' in value || 'mcp_server_ids' in value);
+  if (type === 'pong') return ok({ type: 'pong' });
+  if (type !== 'subscribe' && !legacy) {
+    if (type === undefined) return fail('a message needs a "type" ("subscribe" or "pong")');
+    return fail(`unknown message type ${JSON.stringify(String(type)).slice(0, 80)}; expected "subscribe" or "pong"`);
+  }
+  const eventTypes = decodeStringList(value.event_types, 'event_types');
+  if (!eventTypes.ok) return eventTypes;
+  const serverIds = decodeStringList(value.mcp_server_ids, 'mcp_server_ids');
+  if (!serverIds.ok) return serverIds;
+  const replay = decodeReplay(value.replay);
+  if (!replay.ok) return replay;
+  const message: ClientMessage = { type: 'subscribe' };
+  if (eventTypes.value) message.event_types = eventTypes.value;
+  if (serverIds.value) message.mcp_server_ids = serverIds.value;
+  if (replay.value) message.replay = replay.value;
+  return ok(message);
+}
+
+/** A frame from a server: an event (has `event_type`) or a control message (has `type`). */
+export type ServerFrame =
+  | { kind: 'event'; event: HangarEvent }
+  | { kind: 'control'; message: ServerControlMessage }
+  | { kind: 'unknown-control'; type: string; value: Record<string, unknown> };
+
+/** Decodes a server frame. Garbage yields an error result, never an exception. */
+export function decodeServerFrame(text: string): Decoded<ServerFrame> {
+  const parsed = parseJson(text);
+  if (!parsed.ok) return parsed;
+  const value = parsed.value;
+  if (!isPlainObject(value)) return fail('frame is not a JSON object');
+  if ('event_type' in value) {
+    const event = decodeEvent(value);
+    return event.ok ? ok({ kind: 'event', event: event.value }) : event;
+  }
+  const type = value.type;
+  if (typeof type !== 'string') return fail('frame has neither "event_type" nor "type"');
+  switch (type) {
+    case 'subscribed':
+      return ok({
+        kind: 'control',
+        message: {
+          type,
+          event_types: Array.isArray(value.event_types) ? value.event_types.filter((t): t is string => typeof t === 'string') : [],
+          mcp_server_ids: Array.isArray(value.mcp_server_ids) ? value.mcp_server_ids.filter((t): t is string => typeof t === 'string') : [],
+        },
+      });
+    case 'ping':
+      return ok({ kind: 'control', message: { type } });
+    case 'warning':
+      return ok({
+        kind: 'control',
+        message: {
+          type,
+          code: typeof value.code === 'string' ? value.code : 'unknown',
+          dropped: typeof value.dropped === 'number' ? value.dropped : 0,
+          total_dropped: typeof value.total_dropped === 'number' ? value.total_dropped : 0,
+          ...(typeof value.queue_limit === 'number' ? { queue_limit: value.queue_limit } : {}),
+          message: typeof value.message === 'string' ? value.message : '',
+        },
+      });
+    case 'replayed':
+      return ok({
+        kind: 'control',
+        message: { type, count: typeof value.count === 'number' ? value.count : 0, complete: value.complete !== false },
+      });
+    case 'error':
+      return ok({
+        kind: 'control',
+        message: {
+          type,
+          code: typeof value.code === 'string' ? value.code : 'error',
+          message: typeof value.message === 'string' ? value.message : '',
+        },
+      });
+    default:
+      return ok({ kind: 'unknown-control', type, value });
+  }
+}

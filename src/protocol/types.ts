@@ -1,0 +1,90 @@
+/**
+ * The wire contract of /api/ws/events (../shared/PROTOCOL.md), shared by
+ * `serve` and `tail`. Client and server messages are discriminated unions on
+ * `type`; events are objects with a string `event_type`.
+ */
+
+/** Default path of the event stream on a gateway. */
+export const EVENTS_PATH = '/api/ws/events';
+/** Default port of a gateway (and of `serve`). */
+export const DEFAULT_PORT = 8000;
+
+/**
+ * One domain event as it travels on the wire: `event_type` plus the event's own
+ * fields. Identity fields are optional on input; `serve` assigns `event_id`
+ * and `occurred_at` at ingest.
+ */
+export interface HangarEvent {
+  event_type: string;
+  event_id?: string;
+  /** Unix time in seconds, as a float. */
+  occurred_at?: number;
+  /** ISO 8601 without zone, as the gateway's documentation shows it. */
+  timestamp?: string;
+  produced_by?: string;
+  mcp_server_id?: string;
+  [field: string]: unknown;
+}
+
+/** A replay request (serve's extension): at most one of the three forms. */
+export type ReplayRequest = { last: number } | { since: number } | { after: string };
+
+export interface SubscribeMessage {
+  type: 'subscribe';
+  /** Patterns; omitted = all. An empty list matches nothing. */
+  event_types?: string[];
+  /** Exact server ids; omitted = all. An empty list matches nothing. */
+  mcp_server_ids?: string[];
+  replay?: ReplayRequest;
+}
+
+export interface PongMessage {
+  type: 'pong';
+}
+
+/** Messages a client sends. */
+export type ClientMessage = SubscribeMessage | PongMessage;
+
+export interface SubscribedMessage {
+  type: 'subscribed';
+  event_types: string[];
+  mcp_server_ids: string[];
+}
+
+export interface PingMessage {
+  type: 'ping';
+}
+
+export interface WarningMessage {
+  type: 'warning';
+  code: 'events_dropped' | (string & {});
+  dropped: number;
+  total_dropped: number;
+  queue_limit?: number;
+  message: string;
+}
+
+export interface ReplayedMessage {
+  type: 'replayed';
+  count: number;
+  complete: boolean;
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  code: string;
+  message: string;
+}
+
+/** Control messages a server sends (anything with `type`). */
+export type ServerControlMessage = SubscribedMessage | PingMessage | WarningMessage | ReplayedMessage | ErrorMessage;
+
+/** Limits shared by both sides. */
+export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
+export const MAX_SUBSCRIBE_ENTRIES = 256;
+/** The gateway's per-connection queue (drop-oldest beyond it). */
+export const GATEWAY_QUEUE_SIZE = 1024;
+/** The gateway's idle time before an application ping. */
+export const GATEWAY_PING_INTERVAL_MS = 55_000;
+/** How long the gateway waits for a pong. */
+export const GATEWAY_PONG_TIMEOUT_MS = 10_000;

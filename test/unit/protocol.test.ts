@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { decodeClientMessage, decodeServerFrame } from '../../src/protocol/decode.js';
+import { isGatewayPattern, matchesGatewayPattern, matchesSubscription, serverIdentityOf } from '../../src/protocol/filter.js';
+import { suggest, EVENT_CATALOG } from '../../src/protocol/catalog.js';
+
+describe('gateway patterns', () => {
+  it('matches *, exact names and segment patterns the way the gateway does', () => {
+    expect(matchesGatewayPattern('*', 'HealthCheckFailed')).toBe(true);
+    expect(matchesGatewayPattern('HealthCheckFailed', 'HealthCheckFailed')).toBe(true);
+    expect(matchesGatewayPattern('healthcheckfailed', 'HealthCheckFailed')).toBe(false);
+    expect(matchesGatewayPattern('tools/*', 'tools/call')).toBe(true);
+    expect(matchesGatewayPattern('*/request', 'tools/request')).toBe(true);
+    expect(matchesGatewayPattern('tools/*', 'tools/call/x')).toBe(false);
+  });
+  it('treats a * inside a segment as invalid: it matches nothing', () => {
+    expect(isGatewayPattern('Health*')).toBe(false);
+    expect(matchesGatewayPattern('Health*', 'HealthCheckFailed')).toBe(false);
+    expect(isGatewayPattern('tools/*')).toBe(true);
+  });
+  it('ANDs across keys, ORs within a key, and an empty list matches nothing', () => {
+    const event = { event_type: 'HealthCheckFailed', mcp_server_id: 'math' };
+    expect(matchesSubscription({}, event)).toBe(true);
+    expect(matchesSubscription({ eventTypes: ['X', 'HealthCheckFailed'], serverIds: ['math'] }, event)).toBe(true);
+    expect(matchesSubscription({ eventTypes: ['HealthCheckFailed'], serverIds: ['fetch'] }, event)).toBe(false);
+    expect(matchesSubscription({ eventTypes: [] }, event)).toBe(false);
+    expect(matchesSubscription({ serverIds: ['math'] }, { event_type: 'McpServerDiscovered', mcp_server_name: 'math' })).toBe(false);
+  });
+  it('finds the server identity in protocol order', () => {
+    expect(serverIdentityOf({ provider_id: 'p', mcp_server_name: 'n' })).toBe('p');
+    expect(serverIdentityOf({ mcp_server_name: 'n' })).toBe('n');
+    expect(serverIdentityOf({})).toBeUndefined();
+  });
+});
+
+describe('decoding', () => {
+  it('decodes subscribe, legacy subscribe and pong, and rejects the rest with a reason', () => {
+    expect(decodeClientMessage('{"type": "subscribe", "event_types": ["A"]}')).toEqual({ ok: true, value: { type: 'subscribe', event_types: ['A'] } });
+    expect(decodeClientMessage('{"mcp_server_ids": ["math"]}')).toEqual({ ok: true, value: { type: 'subscribe', mcp_server_ids: ['math'] } });
+    expect(decodeClientMessage('{"type":"pong"}')).toEqual({ ok: true, value: { type: 'pong' } });
+    expect(decodeClientMessage('[1]')).toMatchObject({ ok: false });
+    expect(decodeClientMessage('{"type":"subscribe","event_types":"A"}')).toMatchObject({ ok: false, error: expect.stringContaining('event_types') });
+    expect(decodeClientMessage('{"type":"subscribe","replay":{"last":-1}}')).toMatchObject({ ok: false });
+    expect(decodeClientMessage('{"__proto__":{"x":1},"type":"subscribe"}')).toEqual({ ok: true, value: { type: 'subscribe' } });
+  });
+  it('tells events from control messages, whatever the spacing', () => {
+    expect(decodeServerFrame('{"event_type": "X", "occurred_at": 1.5}')).toEqual({ ok: true, value: { kind: 'event', event: { event_type: 'X', occurred_at: 1.5 } } });
+    expect(decodeServerFrame('{"type": "ping"}')).toEqual({ ok: true, value: { kind: 'control', message: { type: 'ping' } } });
+    expect(decodeServerFrame('not json')).toMatchObject({ ok: false });
+    expect(decodeServerFrame('{"event_type": 3}')).toMatchObject({ ok: false });
+  });
+});
+
+describe('catalog suggestions', () => {
+  const names = EVENT_CATALOG.map((e) => e.name);
+  it('suggests the case-insensitive match first, else the nearest names', () => {
+    expect(suggest('healthcheckfailed', names)).toEqual(['HealthCheckFailed']);
+    expect(suggest('HealthCheckFialed', names)[0]).toBe('HealthCheckFailed');
+    expect(suggest('Zzzzzz', names)).toEqual([]);
+  });
+});
