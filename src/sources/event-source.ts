@@ -1,0 +1,31 @@
+import type { HangarEvent } from '../protocol/types.js';
+
+/**
+ * Where `serve` gets events: the simulated fleet, NDJSON on stdin, a replayed
+ * recording. HTTP ingest publishes into the same sink. Every source feeds one
+ * pipeline (the hub), so there is one place that assigns ids, keeps history
+ * and fans out.
+ */
+export interface EventSink {
+  /** Publishes one event. Never throws; the hub assigns `event_id`/`occurred_at` when missing. */
+  publish(event: HangarEvent): void;
+}
+
+/** Something the source wants the operator to know (goes to serve's stderr log). */
+export interface SourceLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface EventSource {
+  /** Short name for logs: `demo`, `stdin`, `replay recorded.ndjson`. */
+  readonly name: string;
+  /**
+   * Starts producing into `sink`. Resolves when the source has ended on its
+   * own (stdin closed, replay finished without --loop); a simulator never
+   * ends until stopped.
+   */
+  run(sink: EventSink, log: SourceLog): Promise<void>;
+  /** Stops producing; idempotent. */
+  stop(): void;
+}
