@@ -160,3 +160,12 @@ export function decodeServerFrame(text: string): Decoded<ServerFrame> {
       return ok({ kind: 'unknown-control', type, value });
   }
 }
+
+/**
+ * Decodes one NDJSON line into an event (for stdin, replay files, ingest
+ * bodies and recordings). Never throws; the error says what is wrong.
+ */
+export function decodeEventLine(line: string): Decoded<HangarEvent> {
+  const parsed = parseJson(line);
+  return parsed.ok ? decodeEvent(parsed.value) : parsed;
+}
