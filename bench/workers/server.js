@@ -13,7 +13,8 @@ import { createRandom, makeEvent, makeSerializedPool } from '../lib/events.js';
 import { startServeBackend } from '../lib/serve-backend.js';
 
 const args = JSON.parse(process.argv[2] ?? '{}');
-const kind = args.kind ?? 'raw';
+// BENCH_SERVE_KIND=raw swaps the raw server in for serve (to exercise the harness itself).
+const kind = args.kind === 'serve' && process.env.BENCH_SERVE_KIND === 'raw' ? 'raw' : (args.kind ?? 'raw');
 
 function startRawBackend({ highWaterMark = 64 * 1024, poolSize = 4096, payloadBytes = 0 }) {
   const pool = payloadBytes > 0 ? [padTo(payloadBytes)] : makeSerializedPool(poolSize);
@@ -47,6 +48,11 @@ function startRawBackend({ highWaterMark = 64 * 1024, poolSize = 4096, payloadBy
     if (socket.writableNeedDrain) socket.once('drain', again);
     else again();
   }
+  let corked = false;
+  function uncorkAll() {
+    corked = false;
+    for (const ws of subscribed) ws._socket.uncork();
+  }
   function startPump(ws) {
     const state = pumpStates.get(ws);
     if (state && !state.active) {
@@ -72,9 +78,15 @@ function startRawBackend({ highWaterMark = 64 * 1024, poolSize = 4096, payloadBy
       const { port } = wss.address();
       resolve({
         url: `ws://127.0.0.1:${port}/api/ws/events`,
+        /** Serializes once, sends to every subscriber; sockets stay corked until the end of the current burst (tick). */
         publish(event) {
-          const data = JSON.stringify(event);
-          for (const ws of subscribed) ws.send(data);
+          const data = Buffer.from(JSON.stringify(event));
+          if (!corked) {
+            corked = true;
+            for (const ws of subscribed) ws._socket.cork();
+            process.nextTick(uncorkAll);
+          }
+          for (const ws of subscribed) ws.send(data, sendOptions);
         },
         /** Starts (or stops) sending the pool as fast as each socket drains, to every subscriber. */
         setPump(on) {
