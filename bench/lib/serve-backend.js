@@ -1,16 +1,32 @@
 // Starts hangar-events' own server in this process through the exported
-// startServer() of the build, and exposes the publisher interface of
-// workers/server.js. Adapted to src/server once it lands.
+// startServer() of the build (dist/server/server.js), with its documented
+// defaults on 127.0.0.1 port 0, and exposes the publisher interface of
+// workers/server.js: events go straight into the hub, as a source's would.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export async function startServeBackend() {
-  const entry = join(root, 'dist', 'server', 'index.js');
-  if (!existsSync(entry)) throw new Error(`startServer not found (${entry}): build first, or serve has not landed`);
-  const { startServer } = await import(pathToFileURL(entry).href);
-  if (typeof startServer !== 'function') throw new Error('dist/server/index.js does not export startServer');
-  throw new Error('serve backend: not wired yet');
+async function load(relative) {
+  const file = join(root, 'dist', ...relative.split('/'));
+  if (!existsSync(file)) throw new Error(`${file} is missing: build first (npm run build), or serve has not landed yet`);
+  return import(pathToFileURL(file).href);
+}
+
+/** @param {{queueSize?: number}} options */
+export async function startServeBackend(options = {}) {
+  const { startServer, DEFAULT_SERVER_OPTIONS } = await load('server/server.js');
+  const { systemIO } = await load('io/system-io.js');
+  if (typeof startServer !== 'function' || !DEFAULT_SERVER_OPTIONS) throw new Error('dist/server/server.js does not export startServer and DEFAULT_SERVER_OPTIONS');
+  const serverOptions = { ...DEFAULT_SERVER_OPTIONS, host: '127.0.0.1', port: 0 };
+  if (options.queueSize) serverOptions.queueSize = options.queueSize;
+  const server = await startServer(serverOptions, systemIO());
+  return {
+    url: server.url,
+    options: serverOptions,
+    publish: (event) => server.hub.publish(event),
+    stats: () => ({ ...server.health(), connections: server.connections().length }),
+    close: () => server.close(),
+  };
 }
