@@ -6,7 +6,7 @@
 // every child is killed on exit, and a global deadline stops a stuck run.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { benchDir, installExitHandlers, killAll, repoRoot } from './lib/children.js';
 import { machineInfo } from './lib/procfs.js';
@@ -57,14 +57,6 @@ if (!existsSync(join(repoRoot, 'dist', 'cli', 'main.js'))) {
   process.exit(1);
 }
 
-const deadlineMs = options.quick ? 150_000 : 15 * 60_000;
-const deadline = setTimeout(() => {
-  process.stderr.write(`bench: still running after ${deadlineMs / 1000} s; giving up\n`);
-  killAll();
-  process.exit(1);
-}, deadlineMs);
-deadline.unref();
-
 const log = (message) => process.stderr.write(`bench: ${message}\n`);
 const context = {
   quick: options.quick,
@@ -80,11 +72,52 @@ const context = {
 
 const startedAt = new Date();
 const results = [];
+
+/** Writes the JSON and prints the table for whatever has run so far; exits. */
+function finish(note) {
+  const document = {
+    schema: 'hangar-events-bench/1',
+    quick: options.quick,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    note,
+    machine: {
+      nproc: availableParallelism(),
+      cpuModel: machineInfo().cpuModel,
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      loadavg: loadavg(),
+      fdLimit: context.fdLimit,
+    },
+    scenarios: roundDeep(results),
+  };
+  mkdirSync(dirname(options.out), { recursive: true });
+  writeFileSync(options.out, `${JSON.stringify(document, null, 2)}\n`);
+  process.stdout.write(`${formatTable(results)}\n`);
+  if (options.markdown) process.stdout.write(`\n${formatMarkdown(results)}\n`);
+  const failed = results.flatMap((r) => r.rows).filter((row) => row.pass === false).length;
+  const errors = results.filter((r) => r.error).length;
+  log(
+    `${document.machine.nproc} cpus (${document.machine.cpuModel}), node ${process.version}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ` +
+      `${failed} targets missed, ${errors} scenarios failed to run; results in ${options.out}${note ? ` (${note})` : ''}`,
+  );
+  killAll();
+  process.exit(errors > 0 || note ? 1 : 0);
+}
+
+// A stuck run ends by itself, with what it has.
+const deadlineMs = options.quick ? 240_000 : 15 * 60_000;
+setTimeout(() => {
+  log(`still running after ${deadlineMs / 1000} s; stopping here`);
+  finish(`stopped by the ${deadlineMs / 1000} s deadline`);
+}, deadlineMs).unref();
+
 for (const scenario of scenarios) {
   if (options.only && !options.only.has(scenario.id)) continue;
   log(`scenario ${scenario.id}: ${scenario.name}`);
   const started = performance.now();
-  const result = { id: scenario.id, name: scenario.name, rows: [], details: {}, error: undefined };
+  const result = { id: scenario.id, name: scenario.name, rows: [], details: {}, error: undefined, durationMs: 0 };
+  results.push(result);
   try {
     const { rows, details } = await scenario.run(context);
     result.rows = rows;
@@ -96,34 +129,5 @@ for (const scenario of scenarios) {
     killAll();
   }
   result.durationMs = performance.now() - started;
-  results.push(result);
 }
-
-const document = {
-  schema: 'hangar-events-bench/1',
-  quick: options.quick,
-  startedAt: startedAt.toISOString(),
-  finishedAt: new Date().toISOString(),
-  machine: {
-    nproc: availableParallelism(),
-    cpuModel: machineInfo().cpuModel,
-    node: process.version,
-    platform: `${process.platform} ${process.arch}`,
-    loadavg: loadavg(),
-    fdLimit: context.fdLimit,
-  },
-  scenarios: roundDeep(results),
-};
-mkdirSync(join(options.out, '..'), { recursive: true });
-writeFileSync(options.out, `${JSON.stringify(document, null, 2)}\n`);
-
-process.stdout.write(`${formatTable(results)}\n`);
-if (options.markdown) process.stdout.write(`\n${formatMarkdown(results)}\n`);
-const failed = results.flatMap((s) => s.rows).filter((row) => row.pass === false).length;
-const errors = results.filter((s) => s.error).length;
-log(
-  `${document.machine.nproc} cpus (${document.machine.cpuModel}), node ${process.version}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ` +
-    `${failed} targets missed, ${errors} scenarios failed to run; results in ${options.out}`,
-);
-clearTimeout(deadline);
-process.exit(errors > 0 ? 1 : 0);
+finish(undefined);
