@@ -15,7 +15,7 @@ const STALLED = 10;
 const WINDOW = 768; // events in flight per healthy client: under the default queue limit (1024), so a healthy client can never overflow
 const QUEUE_LIMIT = 1024;
 
-async function run({ stalled, durationMs, log }) {
+async function run({ stalled, durationMs, warmupMs, log }) {
   const server = await startWorker('server.js', { kind: 'serve' });
   const clients = await startWorker('clients.js');
   try {
@@ -24,18 +24,26 @@ async function run({ stalled, durationMs, log }) {
     if (stalled) {
       const s = await clients.call({ cmd: 'open', group: 'stalled', url: server.ready.url, count: STALLED, impl: 'tcp' }, 60000);
       if (s.opened !== STALLED) throw new Error(`only ${s.opened} stalled clients connected`);
-      await clients.call({ cmd: 'pause', group: 'stalled' });
     }
-    await sleep(200);
-    const rssBefore = readRssBytes(server.pid);
     const stopRelay = clients.onMessage((message) => {
       if (message.type === 'progress') server.send({ cmd: 'progress', min: message.min });
     });
     await clients.call({ cmd: 'progress', group: 'healthy', everyMs: 1 });
-    const { result: published, peakRssBytes } = await withPeakRss(server.pid, server.call({ cmd: 'paced', window: WINDOW, durationMs, base: 0 }, durationMs + 30000));
+    // Warm-up with every client reading: the history ring fills and the heap
+    // settles, so that RSS growth afterwards is what the stall costs.
+    const warmup = await server.call({ cmd: 'paced', window: WINDOW, durationMs: warmupMs, base: 0 }, warmupMs + 30000);
+    await waitUntil(async () => (await clients.call({ cmd: 'snapshot', group: 'healthy' })).min >= warmup.published, { timeoutMs: 10000 });
+    if (stalled) await clients.call({ cmd: 'pause', group: 'stalled' });
+    await sleep(200);
+    const rssBefore = readRssBytes(server.pid);
+    const { result: published, peakRssBytes } = await withPeakRss(
+      server.pid,
+      server.call({ cmd: 'paced', window: WINDOW, durationMs, base: warmup.published }, durationMs + 30000),
+    );
     await clients.call({ cmd: 'progress', group: 'healthy', everyMs: 0 });
     stopRelay();
-    const total = published.published;
+    // Every client was subscribed before the first event: each one matched every published event.
+    const total = warmup.published + published.published;
     // Healthy clients finish the events in flight.
     const healthySnap = await waitUntil(
       async () => {
@@ -46,8 +54,9 @@ async function run({ stalled, durationMs, log }) {
     ) ?? (await clients.call({ cmd: 'snapshot', group: 'healthy', perClient: true }));
     const result = {
       published: total,
+      warmupPublished: warmup.published,
       seconds: published.elapsedMs / 1000,
-      eventsPerSec: total / (published.elapsedMs / 1000),
+      eventsPerSec: published.published / (published.elapsedMs / 1000),
       rssBeforeBytes: rssBefore,
       peakRssBytes,
       rssGrowthBytes: peakRssBytes - rssBefore,
@@ -89,9 +98,10 @@ export default {
   name: 'slow consumers',
   async run({ stallMs, log }) {
     log(`  ${HEALTHY} healthy clients alone for ${stallMs / 1000} s`);
-    const alone = await run({ stalled: false, durationMs: stallMs, log });
+    const warmupMs = Math.min(2000, stallMs / 3);
+    const alone = await run({ stalled: false, durationMs: stallMs, warmupMs, log });
     log(`  ${HEALTHY} healthy + ${STALLED} stalled clients for ${stallMs / 1000} s`);
-    const mixed = await run({ stalled: true, durationMs: stallMs, log });
+    const mixed = await run({ stalled: true, durationMs: stallMs, warmupMs, log });
     // Queue bound in bytes per stalled client: its event limit times the event size, plus the socket high-water mark.
     const eventBytes = 300;
     const allowanceBytes = STALLED * (QUEUE_LIMIT * eventBytes + 256 * 1024) + 64 * 2 ** 20;

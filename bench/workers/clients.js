@@ -67,7 +67,8 @@ function createGroup(name, options) {
 }
 
 async function open(message) {
-  const { group: name, url, count, impl = 'tcp', subscribe = '{"type":"subscribe"}', latency = false, concurrency = 100 } = message;
+  // latencyEvery: only every n-th client scans its events for `sent_at_ns` (the rest only count), to keep this process light.
+  const { group: name, url, count, impl = 'tcp', subscribe = '{"type":"subscribe"}', latency = false, latencyEvery = 1, concurrency = 100 } = message;
   const group = groups.get(name) ?? createGroup(name, { latency });
   const { hostname, port, pathname } = new URL(url);
   const onLatency = latency
@@ -79,7 +80,9 @@ async function open(message) {
   async function lane() {
     while (next < count) {
       next++;
-      const client = impl === 'ws' ? new WsLibClient(url, subscribe) : new RawWsClient({ host: hostname, port: Number(port), path: pathname, subscribe, onLatency });
+      const index = next - 1;
+      const sampled = onLatency && index % latencyEvery === 0 ? onLatency : undefined;
+      const client = impl === 'ws' ? new WsLibClient(url, subscribe) : new RawWsClient({ host: hostname, port: Number(port), path: pathname, subscribe, onLatency: sampled });
       group.pending.add(client);
       try {
         await client.connect();
