@@ -128,8 +128,11 @@ let backend;
 let progressMin = 0;
 let progressWaiter = null;
 
-/** Publishes `rate` events per second for `durationMs`, spread over ~1 ms ticks. */
-function publishAtRate(rate, durationMs) {
+/**
+ * Publishes `rate` events per second for `durationMs`: on each tick (every
+ * `tickMs`) the events that have come due, each stamped as it is published.
+ */
+function publishAtRate(rate, durationMs, tickMs = 1) {
   return new Promise((resolve) => {
     const start = performance.now();
     let published = 0;
@@ -141,7 +144,7 @@ function publishAtRate(rate, durationMs) {
         published++;
       }
       if (elapsed >= durationMs) resolve({ published, elapsedMs: performance.now() - start });
-      else setTimeout(tick, 1);
+      else setTimeout(tick, tickMs);
     };
     tick();
   });
@@ -188,7 +191,7 @@ process.on('message', async (message) => {
   try {
     switch (message.cmd) {
       case 'rate':
-        reply(await publishAtRate(message.rate, message.durationMs));
+        reply(await publishAtRate(message.rate, message.durationMs, message.tickMs));
         break;
       case 'paced':
         progressMin = message.base ?? 0;
