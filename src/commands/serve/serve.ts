@@ -28,7 +28,11 @@ export async function readApiKeyFile(path: string, cwd: string): Promise<string[
 /** Builds the event sources the options ask for (demo, stdin, replay). */
 export async function createSources(options: ServeOptions, io: IO, log: ServerLog): Promise<EventSource[]> {
   const sources: EventSource[] = [];
-  if (options.demo) log.warn('the demo source is not available in this build yet; serving HTTP ingest only');
+  if (options.demo) {
+    const { createSimulatorSource } = await import('../../sources/simulator.js');
+    const demo = createSimulatorSource({ servers: options.demo.servers, ratePerSec: options.demo.ratePerSec, seed: options.demo.seed, now: () => io.now() });
+    sources.push(demo);
+  }
   if (options.stdin) log.warn('--stdin is not available in this build yet');
   if (options.replay) log.warn('--replay is not available in this build yet');
   void io;
@@ -52,9 +56,10 @@ export async function runServe(options: ServeOptions, io: IO): Promise<void> {
     const server = await startServer({ ...options.server, apiKeys }, io, log);
     log.info(`listening on ${server.url}`, { event: 'listening', url: server.url, port: server.port });
     const sources = await createSources(options, io, log);
+    // Sources name themselves in their messages ("demo: ...", "stdin line 3: ...").
     const sourceLog = (source: EventSource) => ({
-      info: (message: string) => log.info(`${source.name}: ${message}`, { event: 'source', source: source.name }),
-      warn: (message: string) => log.warn(`${source.name}: ${message}`, { event: 'source', source: source.name }),
+      info: (message: string) => log.info(message, { event: 'source', source: source.name }),
+      warn: (message: string) => log.warn(message, { event: 'source', source: source.name }),
     });
     for (const source of sources) {
       source.run(server.hub, sourceLog(source)).then(
