@@ -299,9 +299,11 @@ function layoutColumns(cells: ReadonlyMap<ColumnKey, Cell[]>, width: number): La
     }
     const next = DROP_ORDER[dropped];
     if (next === undefined) {
-      // Only SERVER and STATE are left: cut the server ids.
-      const server = Math.max(1, natural.get('server')! - over);
+      // Only SERVER and STATE are left: cut the server ids down to a few characters, then the states.
+      const serverMin = Math.min(natural.get('server')!, COLUMNS[0]!.minWidth ?? 1);
+      const server = Math.max(serverMin, natural.get('server')! - over);
       widths.set('server', server);
+      widths.set('state', Math.max(1, width - server - GUTTER.length));
       break;
     }
     keys = keys.filter((k) => k !== next);
@@ -348,19 +350,25 @@ function connectionSegment(status: ConnectionStatus | undefined, nowMs: number, 
 
 function titleLine(state: TableState, ctx: TableRenderContext): string {
   const { colors, header } = ctx;
-  const segments: Segment[] = [{ text: 'hangar-events', paint: colors.bold }];
-  if (header.clock !== undefined) segments.push({ text: '  ', sep: true }, { text: header.clock, paint: colors.dim });
   const sources = header.sources;
-  if (sources.length === 0) segments.push({ text: '  no endpoint' });
-  sources.forEach((source, i) => {
-    segments.push({ text: i === 0 ? '  ' : ', ', sep: true });
-    const name = stripControl(sources.length === 1 ? source.url : source.label);
-    segments.push({ text: name, paint: sources.length > 1 ? (t) => colors.source(source.index, t) : undefined });
-    segments.push({ text: ' ' });
-    segments.push(connectionSegment(state.connections.get(source.index), ctx.nowMs, colors));
-  });
   const filter = stripControl(header.filterDescription).trim();
-  segments.push({ text: '  ', sep: true }, { text: filter.length > 0 ? `filter: ${filter}` : 'all events', paint: colors.dim });
+  // One endpoint shows its URL; several (or a narrow terminal) show labels, so states stay visible.
+  const build = (useUrl: boolean): Segment[] => {
+    const segments: Segment[] = [{ text: 'hangar-events', paint: colors.bold }];
+    if (header.clock !== undefined) segments.push({ text: '  ', sep: true }, { text: header.clock, paint: colors.dim });
+    if (sources.length === 0) segments.push({ text: '  ', sep: true }, { text: 'no endpoint' });
+    sources.forEach((source, i) => {
+      segments.push({ text: i === 0 ? '  ' : ', ', sep: true });
+      const name = stripControl(useUrl ? source.url : source.label);
+      segments.push({ text: name, paint: sources.length > 1 ? (t) => colors.source(source.index, t) : undefined });
+      segments.push({ text: ' ', sep: true });
+      segments.push(connectionSegment(state.connections.get(source.index), ctx.nowMs, colors));
+    });
+    segments.push({ text: '  ', sep: true }, { text: filter.length > 0 ? `filter: ${filter}` : 'all events', paint: colors.dim });
+    return segments;
+  };
+  let segments = build(sources.length === 1);
+  if (segments.reduce((n, s) => n + visibleWidth(s.text), 0) > ctx.width) segments = build(false);
   return composeLine(segments, ctx.width);
 }
 
