@@ -12,6 +12,7 @@ import {
   sortRows,
   TABLE_SORTS,
   type TableRenderContext,
+  type TableSort,
 } from '../../src/render/table/render-table.js';
 import { fleetState, SOURCE, T0 } from './table-fixture.js';
 
@@ -287,7 +288,7 @@ describe('sorting', () => {
     expect(order('last')).toEqual(['math', 'postgres', 'github', 'fetch', 'filesystem']);
   });
   test('s cycles through every sort and back', () => {
-    let sort = TABLE_SORTS[0];
+    let sort: TableSort = TABLE_SORTS[0];
     const seen: string[] = [];
     for (let i = 0; i < TABLE_SORTS.length; i++) {
       seen.push(sort);
