@@ -266,18 +266,21 @@ export class FakeGateway {
     }
   }
 
-  /** Resolves when `predicate` holds (checked after every connection change and client message). */
+  /** Resolves when `predicate` holds (checked after every connection change and client message, and every 25 ms). */
   waitUntil(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
     return new Promise((resolve, reject) => {
+      const poll = setInterval(() => check(), 25);
       const check = () => {
         if (predicate()) {
           clearTimeout(timer);
+          clearInterval(poll);
           const i = this.waiters.indexOf(check);
           if (i >= 0) this.waiters.splice(i, 1);
           resolve();
         }
       };
       const timer = setTimeout(() => {
+        clearInterval(poll);
         const i = this.waiters.indexOf(check);
         if (i >= 0) this.waiters.splice(i, 1);
         reject(new Error(`fake gateway: timed out waiting for ${what}`));
