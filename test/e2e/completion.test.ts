@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { check, completeInBash, completeInFish, writeScript } from '../helpers/shell-completion.js';
+import { check, completeInBash, completeInFish, completeInZsh, writeScript } from '../helpers/shell-completion.js';
 import { runCli } from '../helpers/spawn.js';
 
 const cleanups: Array<() => void> = [];
@@ -31,6 +31,7 @@ describe('hangar-events completion (the real binary)', () => {
       code: 0,
       stderr: '',
     });
+    expect(await completeInZsh(path, 'hangar-events pu')).toEqual(['publish']);
   });
   it('prints a fish script that fish completes with', async () => {
     const path = await generated('fish', 'hangar-events.fish');

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
@@ -43,4 +44,15 @@ export async function check(command: string, args: readonly string[]): Promise<{
     const failure = error as { code?: number | string; stderr?: string };
     return { code: typeof failure.code === 'number' ? failure.code : -1, stderr: `${failure.stderr ?? ''}${String(error)}` };
   }
+}
+
+const ZSH_CAPTURE = fileURLToPath(new URL('./zsh-capture.zsh', import.meta.url));
+
+/** Runs zsh's completion system (compinit, the script, a real completion widget in a zpty) on `commandLine`; returns the matches. */
+export async function completeInZsh(scriptPath: string, commandLine: string): Promise<string[]> {
+  const { stdout } = await exec('zsh', ['-f', ZSH_CAPTURE, scriptPath, commandLine], { timeout: 30_000 });
+  return stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
 }

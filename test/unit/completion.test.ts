@@ -7,7 +7,7 @@ import { renderFishCompletion } from '../../src/commands/completion/fish.js';
 import { buildCompletionModel, EVENT_TYPE_NAMES } from '../../src/commands/completion/model.js';
 import { renderZshCompletion } from '../../src/commands/completion/zsh.js';
 import { EVENT_CATALOG } from '../../src/protocol/catalog.js';
-import { check, completeInBash, completeInFish, writeScript } from '../helpers/shell-completion.js';
+import { check, completeInBash, completeInFish, completeInZsh, writeScript } from '../helpers/shell-completion.js';
 import { createTestIO } from '../helpers/test-io.js';
 
 /** A program shaped like hangar-events' tail and serve, independent of whether they have landed. */
@@ -150,6 +150,17 @@ describe('zsh completion script', () => {
     const path = zsh();
     const result = await check('zsh', ['-f', '-c', `autoload -Uz compinit && compinit -u -D && source ${path} && [[ \${_comps[hangar-events]} == _hangar_events ]]`]);
     expect(result).toEqual({ code: 0, stderr: '' });
+  });
+  it('completes commands, options, event types and formats in a real zsh completion widget', async () => {
+    const path = zsh();
+    expect(await completeInZsh(path, 'hangar-events ta')).toEqual(['tail']);
+    expect(await completeInZsh(path, 'hangar-events tail --exclude-t')).toEqual(['--exclude-type']);
+    expect((await completeInZsh(path, 'hangar-events tail --type Health')).sort()).toEqual(['HealthCheckFailed', 'HealthCheckPassed']);
+    expect(await completeInZsh(path, 'hangar-events tail --type=ToolInvocationF')).toEqual(['ToolInvocationFailed']);
+    // After a comma, _values completes the next item (the typed head stays in place).
+    expect(await completeInZsh(path, 'hangar-events tail --type HealthCheckFailed,ToolInvocationF')).toEqual(['ToolInvocationFailed']);
+    expect((await completeInZsh(path, 'hangar-events tail -o ')).sort()).toEqual(['ndjson', 'pretty', 'table']);
+    expect((await completeInZsh(path, 'hangar-events serve --log-format ')).sort()).toEqual(['json', 'pretty']);
   });
   it('declares event types, formats and repeatable options in _arguments specs', () => {
     const script = renderZshCompletion(buildCompletionModel(sampleProgram()));
