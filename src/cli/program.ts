@@ -14,6 +14,38 @@ export function packageVersion(): string {
   return (JSON.parse(raw) as { version: string }).version;
 }
 
+/** The end of `hangar-events --help`: recipes that work as typed, and the environment. */
+export const PROGRAM_HELP_AFTER = `
+Examples:
+  hangar-events demo                                  # a simulated fleet, live, in one process
+  hangar-events tail                                  # follow $HANGAR_URL or ws://localhost:8000
+  hangar-events tail --type 'HealthCheck*' --server math
+  hangar-events tail ws://gateway:8000/api/ws/events -o ndjson > events.ndjson
+
+  Wait for something in a script (exit 0 when it happens, 124 after 30 s):
+  hangar-events tail --type McpServerStarted --server math -n 1 --timeout 30s
+
+  jq recipes (output is NDJSON whenever stdout is not a terminal):
+  hangar-events tail -o ndjson | jq -r 'select(.duration_ms > 500) | .tool_name'
+  hangar-events tail --type ToolInvocationFailed | jq -r '[.mcp_server_id, .error_type] | @tsv'
+
+  Record now, replay later (ten times faster) to anyone who tails it:
+  hangar-events tail --record fleet.ndjson
+  hangar-events serve --replay fleet.ndjson --speed 10
+
+  Authenticate against a gateway (the key is never printed):
+  HANGAR_API_KEY=... hangar-events tail wss://hangar.example.com
+
+Environment:
+  HANGAR_URL       where tail connects when no URL is given
+  HANGAR_API_KEY   API key: sent by tail and publish; when set, serve requires it
+  NO_COLOR         set to anything to turn color off
+  FORCE_COLOR      0 turns color off, 1, 2 or 3 forces that color level
+
+Run 'hangar-events <command> --help' for a command's options, 'hangar-events completion --help' for
+shell completion. Exit codes: 0 done, 1 failure, 2 usage error, 4 authentication failed, 124 timeout.
+`;
+
 /**
  * Builds the commander program. Register functions only declare flags and
  * parse them; each command loads its heavy modules when it runs, so
@@ -27,6 +59,7 @@ export function createProgram(io: IO): Command {
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', PROGRAM_HELP_AFTER)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),

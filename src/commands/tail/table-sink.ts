@@ -1,0 +1,179 @@
+import type { ColorScheme } from '../../io/color.js';
+import type { IO } from '../../io/io.js';
+import { createLiveRegion, type LiveRegion } from '../../io/live-region.js';
+import { emptyTableState, reduceTable, reduceTableNotice, type TableState } from '../../render/table/reduce-table.js';
+import { nextSort, renderTable, type TableHeaderInfo, type TableSort } from '../../render/table/render-table.js';
+import type { SinkStart, TailSink } from './sink.js';
+
+/**
+ * `tail -o table`: the live table of the fleet. State is updated per event
+ * (a pure reducer); the screen per frame, at most FRAME_INTERVAL_MS apart,
+ * however fast events arrive.
+ *
+ * On a terminal (`interactive`) the table is redrawn in place through the
+ * live region, with keys when stdin is a terminal too: q (or Ctrl-C) quits,
+ * s cycles the sort, p pauses the display while the stream is still counted.
+ * Otherwise it prints a plain snapshot every `intervalMs` and a last one at
+ * close, so it can be logged or piped.
+ */
+
+export interface TableSinkOptions {
+  readonly colors: ColorScheme;
+  readonly sort: TableSort;
+  /** Plain-snapshot period when not interactive. */
+  readonly intervalMs: number;
+  /** Redraw in place (stdout is a terminal) rather than print snapshots. */
+  readonly interactive: boolean;
+  /** Called when the user asks to stop (q, Ctrl-C in raw mode); tail then ends and closes the sink. */
+  readonly onQuit?: () => void;
+}
+
+/** Minimum time between two frames (about 10 per second). */
+export const FRAME_INTERVAL_MS = 100;
+/** A frame is drawn at least this often, so "ago" figures and the rate move on a quiet stream. */
+const IDLE_REDRAW_MS = 1000;
+/** Above this many unflushed bytes, `whenWritable` waits for stdout to drain. */
+const HIGH_WATER_BYTES = 64 * 1024;
+const FALLBACK_COLUMNS = 80;
+const FALLBACK_ROWS = 24;
+
+export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
+  let state: TableState = emptyTableState();
+  let header: TableHeaderInfo = { sources: [], filterDescription: '' };
+  let sort = options.sort;
+  let paused = false;
+  let dirty = true;
+  let lastFrameMs = Number.NEGATIVE_INFINITY;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let region: LiveRegion | undefined;
+  let keysOn = false;
+  let started = false;
+  let closed = false;
+
+  const draw = (showKeys = keysOn) => {
+    if (!region) return;
+    const lines = renderTable(state, {
+      colors: options.colors,
+      width: io.stdout.columns ?? FALLBACK_COLUMNS,
+      height: io.stdout.rows ?? FALLBACK_ROWS,
+      nowMs: io.now(),
+      sort,
+      header: { ...header, paused, keys: showKeys },
+    });
+    region.update(lines);
+    dirty = false;
+    lastFrameMs = io.monotonicMs();
+  };
+
+  const tick = () => {
+    if (paused) return;
+    if (dirty || io.monotonicMs() - lastFrameMs >= IDLE_REDRAW_MS) draw();
+  };
+
+  const snapshot = () => {
+    const nowMs = io.now();
+    const lines = renderTable(state, {
+      colors: options.colors,
+      width: io.stdout.columns ?? Number.POSITIVE_INFINITY,
+      height: Number.POSITIVE_INFINITY,
+      nowMs,
+      sort,
+      header: { ...header, clock: new Date(nowMs).toISOString() },
+    });
+    io.stdout.write(`${lines.join('\n')}\n\n`);
+  };
+
+  const onKey = (chunk: Buffer | string) => {
+    const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    for (const key of text) {
+      if (key === 'q' || key === 'Q' || key === '\x03' || key === '\x04') {
+        options.onQuit?.();
+        return;
+      }
+      if (key === 's' || key === 'S') {
+        sort = nextSort(sort);
+        draw();
+      } else if (key === 'p' || key === 'P' || key === ' ') {
+        paused = !paused;
+        draw();
+      }
+    }
+  };
+
+  const startKeys = () => {
+    const stdin = io.stdin;
+    if (!stdin.isTTY || typeof stdin.setRawMode !== 'function') return;
+    stdin.setRawMode(true);
+    stdin.on('data', onKey);
+    stdin.resume();
+    keysOn = true;
+  };
+
+  const stopKeys = () => {
+    if (!keysOn) return;
+    keysOn = false;
+    const stdin = io.stdin;
+    stdin.off('data', onKey);
+    stdin.setRawMode?.(false);
+    stdin.pause();
+  };
+
+  return {
+    start(context: SinkStart) {
+      if (started || closed) return;
+      started = true;
+      header = { sources: context.sources, filterDescription: context.filterDescription };
+      if (options.interactive) {
+        region = createLiveRegion(io.stdout, { onResize: () => draw() });
+        startKeys();
+        draw();
+        timer = setInterval(tick, FRAME_INTERVAL_MS);
+      } else {
+        timer = setInterval(snapshot, Math.max(1, options.intervalMs));
+      }
+      timer.unref?.();
+    },
+    event(event) {
+      state = reduceTable(state, event, io.now());
+      dirty = true;
+    },
+    notice(notice) {
+      state = reduceTableNotice(state, notice, io.now());
+      dirty = true;
+    },
+    whenWritable() {
+      const out = io.stdout;
+      if (out.writableLength <= HIGH_WATER_BYTES) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          out.off('drain', done);
+          out.off('close', done);
+          out.off('error', done);
+          resolve();
+        };
+        out.once('drain', done);
+        out.once('close', done);
+        out.once('error', done);
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (timer !== undefined) clearInterval(timer);
+      timer = undefined;
+      if (!started) return;
+      try {
+        if (region) {
+          // The last frame stays on screen, with everything that arrived.
+          paused = false;
+          draw(false);
+        } else {
+          snapshot();
+        }
+      } finally {
+        stopKeys();
+        region?.done();
+      }
+    },
+  };
+}

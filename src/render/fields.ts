@@ -1,0 +1,136 @@
+import { stripControl } from './sanitize.js';
+
+/**
+ * Field access and value formatting shared by the line renderer, templates
+ * and `--where`: dotted paths, units for durations and sizes, compact and
+ * sanitized values.
+ */
+
+/** Longest rendered value (strings and compact JSON) before it is cut with `…`. */
+export const MAX_VALUE_CHARS = 200;
+
+/** A compiled dotted path: `identity_context.user.id` -> ['identity_context', 'user', 'id']. */
+export interface FieldPath {
+  readonly text: string;
+  readonly segments: readonly string[];
+}
+
+/** Splits a dotted path once, so per-event lookups do no string work. */
+export function compilePath(text: string): FieldPath {
+  return { text, segments: text.split('.') };
+}
+
+/**
+ * The value at a path: a key that literally contains the dots wins
+ * (`{"a.b": 1}`), else the path walks nested objects (and array indexes:
+ * `arguments.items.0`). Undefined when any step is missing.
+ */
+export function getPath(event: Readonly<Record<string, unknown>>, path: FieldPath): unknown {
+  const segments = path.segments;
+  if (segments.length === 1) return Object.hasOwn(event, path.text) ? event[path.text] : undefined;
+  if (Object.hasOwn(event, path.text)) return event[path.text];
+  let current: unknown = event;
+  for (let i = 0; i < segments.length; i++) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    const key = segments[i]!;
+    if (!Object.hasOwn(current, key)) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+/** `0.4ms`, `12.5ms`, `999ms`, `1.2s`, `59.9s`, `2m05s`, `1h02m`. Negative or non-finite: the number as is. */
+export function formatDurationMs(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return `${ms}ms`;
+  if (ms < 1000) return `${trimFixed(ms, ms < 10 ? 2 : 1)}ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${trimFixed(seconds, 1)}s`;
+  const totalSeconds = Math.round(seconds);
+  if (totalSeconds < 3600) return `${Math.floor(totalSeconds / 60)}m${pad2(totalSeconds % 60)}s`;
+  const totalMinutes = Math.round(totalSeconds / 60);
+  if (totalMinutes < 24 * 60) return `${Math.floor(totalMinutes / 60)}h${pad2(totalMinutes % 60)}m`;
+  const totalHours = Math.round(totalMinutes / 60);
+  return `${Math.floor(totalHours / 24)}d${pad2(totalHours % 24)}h`;
+}
+
+/** `42B`, `1.3KiB`, `12MiB`, `1.5GiB` (binary units, one decimal below 10). */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return `${bytes}B`;
+  if (bytes < 1024) return `${Math.round(bytes)}B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 ? trimFixed(value, 1) : Math.round(value)}${units[unit]}`;
+}
+
+/** A number with at most `digits` decimals, without trailing zeros: 12.50 -> 12.5, 3.0 -> 3. */
+function trimFixed(value: number, digits: number): string {
+  const text = value.toFixed(digits);
+  if (text.indexOf('.') < 0) return text;
+  let end = text.length;
+  while (text.charCodeAt(end - 1) === 0x30) end--;
+  if (text.charCodeAt(end - 1) === 0x2e) end--;
+  return text.slice(0, end);
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+
+/** Cuts text longer than `max` characters, marking the cut with `…`. */
+export function truncate(text: string, max = MAX_VALUE_CHARS): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * A value as display text, sanitized: strings as they are, numbers and
+ * booleans as JSON writes them, null as `null`, objects and arrays as compact
+ * JSON; cut at MAX_VALUE_CHARS.
+ */
+export function formatValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return truncate(stripControl(value));
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(value);
+    case 'undefined':
+      return '';
+    default:
+      if (value === null) return 'null';
+      return truncate(stripControl(compactJson(value)));
+  }
+}
+
+/**
+ * A value for `key=value` output: like formatValue, but a string that is
+ * empty or contains a space, `=` or `"` is quoted (`"two words"`, inner
+ * quotes as `\"`), so the pair stays one token for the eye and `awk`.
+ */
+export function formatPairValue(value: unknown): string {
+  if (typeof value !== 'string') return formatValue(value);
+  const text = formatValue(value);
+  return needsQuotes(text) ? `"${text.replaceAll('"', '\\"')}"` : text;
+}
+
+function needsQuotes(text: string): boolean {
+  if (text.length === 0) return true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x3d || c === 0x22) return true;
+  }
+  return false;
+}
+
+function compactJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

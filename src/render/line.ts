@@ -1,0 +1,148 @@
+import type { ColorScheme } from '../io/color.js';
+import type { HangarEvent } from '../protocol/types.js';
+import { compilePath, formatBytes, formatDurationMs, formatPairValue, formatValue, getPath, type FieldPath } from './fields.js';
+import { stripControl } from './sanitize.js';
+import { colorOfSeverity, severityOf, severityOfState } from './severity.js';
+import { renderTemplate, type CompiledTemplate } from './template.js';
+import { eventTimeMs, formatTime, type TimeMode } from './time-format.js';
+
+export type { TimeMode } from './time-format.js';
+
+/** Everything a pretty line depends on besides the event; built once per tail, not per event. */
+export interface LineContext {
+  colors: ColorScheme;
+  time: TimeMode;
+  /** Reference time for `--time relative` (the injected clock). */
+  nowMs: number;
+  /** `--fields`: show exactly these fields (dotted paths allowed) after the type and server. */
+  fields?: readonly string[];
+  /** `--format`: a custom line instead of the default layout. */
+  template?: CompiledTemplate;
+  /** The stream the event came from, when several are merged: a label in its stable color leads the line. */
+  source?: { label: string; index: number };
+}
+
+/** Keys never repeated in the `key=value` tail of a line: identity and time (shown in the time column or not useful). */
+const identityKeys = new Set(['event_type', 'event_id', 'occurred_at', 'produced_by', 'timestamp']);
+const serverKeys = ['mcp_server_id', 'provider_id', 'mcp_server_name', 'provider_name'] as const;
+
+/** Fields rendered in the highlighted part of the line (with units or as a transition), in display order. */
+const highlightedKeys = new Set([
+  'old_state', 'new_state', 'tool_name', 'duration_ms', 'startup_duration_ms', 'idle_duration_s', 'result_size_bytes',
+  'error_type', 'error_message', 'consecutive_failures', 'total_failures',
+]);
+
+/**
+ * One event as one terminal line (no trailing newline):
+ *
+ *     [source] time type server highlights key=value ...
+ *
+ * The type is colored by severity; the server is the event's identity
+ * (mcp_server_id, provider_id, mcp_server_name, provider_name) or `-`.
+ * Highlights, when present: a state transition `ready -> degraded`, the tool
+ * name, `duration_ms` with units (`12.5ms`, `1.2s`), `startup 1.2s`,
+ * `idle 5m00s`, the result size (`42B`, `1.3KiB`), the error
+ * (`error_type: error_message`) and `3 consecutive failures (7 total)`.
+ * The other fields follow as `key=value` (nulls and identity fields skipped;
+ * objects as compact JSON, cut at 200 characters). With `ctx.fields` the
+ * line is the header plus exactly those fields as `key=value` (`-` when
+ * missing); with `ctx.template` it is the template. Every peer string is
+ * sanitized.
+ */
+export function formatEventLine(event: HangarEvent, ctx: LineContext): string {
+  const colors = ctx.colors;
+  let line = '';
+  if (ctx.source !== undefined) line = `${colors.source(ctx.source.index, stripControl(ctx.source.label))} `;
+  if (ctx.template !== undefined) return line + renderTemplate(ctx.template, event, colors, { time: ctx.time, nowMs: ctx.nowMs });
+
+  if (ctx.time !== 'none') line += `${colors.dim(formatTime(eventTimeMs(event), ctx.time, ctx.nowMs))} `;
+  line += colorOfSeverity(colors, severityOf(event))(stripControl(String(event.event_type)));
+
+  let serverKey: string | undefined;
+  for (let i = 0; i < serverKeys.length; i++) {
+    const value = event[serverKeys[i]!];
+    if (typeof value === 'string' && value.length > 0) {
+      serverKey = serverKeys[i]!;
+      line += ` ${colors.bold(stripControl(value))}`;
+      break;
+    }
+  }
+  if (serverKey === undefined) line += ` ${colors.dim('-')}`;
+
+  if (ctx.fields !== undefined) return line + formatPickedFields(event, compiledFields(ctx.fields), colors);
+
+  line += formatHighlights(event, colors);
+
+  // The rest, compactly, in the order the server sent them.
+  for (const key in event) {
+    if (identityKeys.has(key) || key === serverKey || highlightedKeys.has(key)) continue;
+    const value = event[key];
+    if (value === null || value === undefined) continue;
+    line += ` ${colors.key(`${stripControl(key)}=`)}${formatPairValue(value)}`;
+  }
+  return line;
+}
+
+function formatHighlights(event: HangarEvent, colors: ColorScheme): string {
+  let out = '';
+  const oldState = event.old_state;
+  const newState = event.new_state;
+  if (isShown(oldState) || isShown(newState)) {
+    const to = isShown(newState) ? formatValue(newState) : '?';
+    const toColored = typeof newState === 'string' ? colorOfSeverity(colors, severityOfState(newState))(to) : to;
+    out += ` ${isShown(oldState) ? formatValue(oldState) : '?'} -> ${toColored}`;
+  }
+  const tool = event.tool_name;
+  if (isShown(tool)) out += ` ${formatValue(tool)}`;
+  const duration = event.duration_ms;
+  if (duration !== undefined && duration !== null) out += ` ${typeof duration === 'number' ? formatDurationMs(duration) : formatValue(duration)}`;
+  const startup = event.startup_duration_ms;
+  if (startup !== undefined && startup !== null) out += ` startup ${typeof startup === 'number' ? formatDurationMs(startup) : formatValue(startup)}`;
+  const idle = event.idle_duration_s;
+  if (idle !== undefined && idle !== null) out += ` idle ${typeof idle === 'number' ? formatDurationMs(idle * 1000) : formatValue(idle)}`;
+  const size = event.result_size_bytes;
+  if (size !== undefined && size !== null) out += ` ${typeof size === 'number' ? formatBytes(size) : formatValue(size)}`;
+  const errorType = event.error_type;
+  const errorMessage = event.error_message;
+  if (isShown(errorType) || isShown(errorMessage)) {
+    const text = isShown(errorType) && isShown(errorMessage)
+      ? `${formatValue(errorType)}: ${formatValue(errorMessage)}`
+      : formatValue(isShown(errorType) ? errorType : errorMessage);
+    out += ` ${colors.failure(text)}`;
+  }
+  const consecutive = event.consecutive_failures;
+  const total = event.total_failures;
+  if (isShown(consecutive)) {
+    out += ` ${formatValue(consecutive)} consecutive ${consecutive === 1 ? 'failure' : 'failures'}`;
+    if (isShown(total)) out += ` (${formatValue(total)} total)`;
+  } else if (isShown(total)) {
+    out += ` ${formatValue(total)} failures total`;
+  }
+  return out;
+}
+
+function isShown(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}
+
+function formatPickedFields(event: HangarEvent, paths: readonly FieldPath[], colors: ColorScheme): string {
+  let out = '';
+  for (let i = 0; i < paths.length; i++) {
+    const path = paths[i]!;
+    const value = getPath(event, path);
+    out += ` ${colors.key(`${stripControl(path.text)}=`)}${value === undefined ? '-' : formatPairValue(value)}`;
+  }
+  return out;
+}
+
+/** `--fields` is compiled once per list (the context keeps the same array for the whole tail). */
+const compiledFieldLists = new WeakMap<readonly string[], readonly FieldPath[]>();
+
+function compiledFields(fields: readonly string[]): readonly FieldPath[] {
+  let paths = compiledFieldLists.get(fields);
+  if (paths === undefined) {
+    paths = fields.map(compilePath);
+    compiledFieldLists.set(fields, paths);
+  }
+  return paths;
+}

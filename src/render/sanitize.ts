@@ -1,0 +1,114 @@
+/**
+ * Makes peer-supplied text safe to print on a terminal. An event can carry
+ * escape sequences (colors, cursor moves, OSC 52 clipboard writes, window
+ * titles) in any string; none of them may reach the terminal.
+ */
+
+/**
+ * Anything that needs work: C0 controls (incl. ESC, newline, tab), DEL, C1
+ * controls, and the bidirectional overrides/isolates that reorder text
+ * ("Trojan Source"). One precompiled test keeps the common case fast.
+ */
+const needsWork = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+const ESC = 0x1b;
+const BEL = 0x07;
+
+/**
+ * Returns `text` without control characters and escape sequences: CSI
+ * (`ESC [ ... final`, and 8-bit 0x9b), OSC/DCS/SOS/PM/APC strings up to their
+ * terminator (BEL or `ESC \`, or the 8-bit forms), two-byte `ESC x`
+ * sequences, other C0/C1 controls, DEL and bidi overrides. A newline becomes
+ * the visible `\n`, a carriage return `\r`, a tab a space, so one value stays
+ * on one line. Printable unicode is kept. Returns `text` itself when there is
+ * nothing to strip.
+ */
+export function stripControl(text: string): string {
+  if (!needsWork.test(text)) return text;
+  let out = '';
+  let start = 0; // start of the pending run of plain characters
+  const length = text.length;
+  let i = 0;
+  while (i < length) {
+    const code = text.charCodeAt(i);
+    if (!isSpecial(code)) {
+      i++;
+      continue;
+    }
+    if (i > start) out += text.slice(start, i);
+    if (code === 0x0a) {
+      out += '\\n';
+      i++;
+    } else if (code === 0x0d) {
+      out += '\\r';
+      i++;
+    } else if (code === 0x09) {
+      out += ' ';
+      i++;
+    } else if (code === ESC) {
+      i = skipEscape(text, i + 1);
+    } else if (code === 0x9b) {
+      i = skipCsi(text, i + 1);
+    } else if (code === 0x9d || code === 0x90 || code === 0x98 || code === 0x9e || code === 0x9f) {
+      i = skipString(text, i + 1);
+    } else {
+      i++;
+    }
+    start = i;
+  }
+  if (start === 0) return text;
+  if (start < length) out += text.slice(start);
+  return out;
+}
+
+function isSpecial(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
+}
+
+/** `i` is just after ESC; returns the index after the whole sequence. */
+function skipEscape(text: string, i: number): number {
+  if (i >= text.length) return i;
+  const next = text.charCodeAt(i);
+  switch (next) {
+    case 0x5b: // [
+      return skipCsi(text, i + 1);
+    case 0x5d: // ]  OSC
+    case 0x50: // P  DCS
+    case 0x58: // X  SOS
+    case 0x5e: // ^  PM
+    case 0x5f: // _  APC
+      return skipString(text, i + 1);
+    default: {
+      // nF escape: intermediates 0x20-0x2f, then one final byte 0x30-0x7e.
+      let j = i;
+      while (j < text.length && text.charCodeAt(j) >= 0x20 && text.charCodeAt(j) <= 0x2f) j++;
+      if (j < text.length && text.charCodeAt(j) >= 0x30 && text.charCodeAt(j) <= 0x7e) return j + 1;
+      // A lone ESC followed by something else: drop the ESC only.
+      return j;
+    }
+  }
+}
+
+/** CSI: parameter bytes 0x30-0x3f, intermediates 0x20-0x2f, one final byte 0x40-0x7e. */
+function skipCsi(text: string, i: number): number {
+  let j = i;
+  while (j < text.length) {
+    const c = text.charCodeAt(j);
+    if (c >= 0x40 && c <= 0x7e) return j + 1;
+    if (c < 0x20 || c > 0x3f) return j; // malformed: stop at the first byte that cannot belong to it
+    j++;
+  }
+  return j;
+}
+
+/** OSC/DCS/SOS/PM/APC: everything up to BEL, ST (`ESC \`) or 8-bit ST (0x9c). Unterminated: to the end. */
+function skipString(text: string, i: number): number {
+  let j = i;
+  while (j < text.length) {
+    const c = text.charCodeAt(j);
+    if (c === BEL || c === 0x9c) return j + 1;
+    if (c === ESC) return j + 1 < text.length && text.charCodeAt(j + 1) === 0x5c ? j + 2 : j + 1;
+    j++;
+  }
+  return j;
+}

@@ -1,0 +1,349 @@
+import type { TailNotice } from '../../commands/tail/sink.js';
+import { serverIdentityOf } from '../../protocol/filter.js';
+import type { HangarEvent } from '../../protocol/types.js';
+import { cleanLabel } from './text.js';
+
+/**
+ * The live table's state and the pure reducers that build it from the stream:
+ * `reduceTable` folds one event in, `reduceTableNotice` one connection notice
+ * (connection state, drops, gaps). Neither mutates its input; strings that
+ * came from the network are stripped of control characters here, once.
+ */
+
+/** How many recent tool-call durations each server keeps for p50/p95. */
+export const LATENCY_WINDOW = 128;
+/** At most this many servers get a row; events for more are counted, not tracked. */
+export const MAX_SERVERS = 1000;
+/** At most this many distinct server-less event types are counted by name. */
+export const MAX_FOOTER_TYPES = 64;
+/** The sliding window of the events-per-second figure. */
+export const RATE_WINDOW_MS = 5000;
+const RATE_BUCKET_MS = 250;
+
+/** One MCP server as the events have described it so far. */
+export interface ServerRow {
+  readonly id: string;
+  /** cold, initializing, ready, degraded, dead (or whatever the server said); undefined until known. */
+  readonly state: string | undefined;
+  /** closed, open, half_open; undefined until known. */
+  readonly breaker: string | undefined;
+  /** Result of the most recent health check. */
+  readonly health: 'passed' | 'failed' | undefined;
+  /** Consecutive failed health checks (0 after a pass). */
+  readonly healthFailures: number;
+  readonly callsOk: number;
+  readonly callsFailed: number;
+  /** Durations (ms) of the most recent tool calls, oldest first, at most LATENCY_WINDOW. */
+  readonly latenciesMs: readonly number[];
+  readonly toolsCount: number | undefined;
+  readonly lastEventType: string;
+  /** When the last event happened (its occurred_at, else its arrival), ms since the epoch. */
+  readonly lastEventAtMs: number;
+}
+
+/** How one endpoint's connection stands, for the header. */
+export interface ConnectionStatus {
+  readonly label: string;
+  readonly url: string;
+  readonly state: 'connecting' | 'connected' | 'reconnecting' | 'auth-failed';
+  readonly attempt: number;
+  /** When the next attempt is due (reconnecting only). */
+  readonly retryAtMs: number | undefined;
+  readonly reason: string | undefined;
+}
+
+/** Events the server announced it dropped. */
+export interface DropState {
+  /** Sum over endpoints of each one's latest `total_dropped`. */
+  readonly totalDropped: number;
+  readonly totalBySource: ReadonlyMap<number, number>;
+  readonly lastDropped: number;
+  readonly lastAtMs: number;
+  readonly lastSource: string;
+  readonly lastMessage: string;
+}
+
+/** Stretches where events may have been missed (reconnects, incomplete replays). */
+export interface GapState {
+  readonly count: number;
+  readonly lastAtMs: number;
+  readonly lastSource: string;
+  readonly lastReason: string;
+  readonly lastDownForMs: number | undefined;
+}
+
+interface RateBucket {
+  readonly startMs: number;
+  readonly count: number;
+}
+
+export interface TableState {
+  readonly servers: ReadonlyMap<string, ServerRow>;
+  /** Events that concern no server, by type (bounded; the rest under `otherServerless`). */
+  readonly serverlessByType: ReadonlyMap<string, number>;
+  readonly otherServerless: number;
+  /** Events for servers beyond MAX_SERVERS. */
+  readonly untrackedEvents: number;
+  readonly totalEvents: number;
+  /** Arrival time of the first and the latest event. */
+  readonly firstEventAtMs: number | undefined;
+  readonly lastEventAtMs: number | undefined;
+  readonly rateBuckets: readonly RateBucket[];
+  readonly connections: ReadonlyMap<number, ConnectionStatus>;
+  readonly drops: DropState | undefined;
+  readonly gaps: GapState | undefined;
+  readonly badFrames: number;
+}
+
+/** The state before any event or notice. */
+export function emptyTableState(): TableState {
+  return {
+    servers: new Map(),
+    serverlessByType: new Map(),
+    otherServerless: 0,
+    untrackedEvents: 0,
+    totalEvents: 0,
+    firstEventAtMs: undefined,
+    lastEventAtMs: undefined,
+    rateBuckets: [],
+    connections: new Map(),
+    drops: undefined,
+    gaps: undefined,
+    badFrames: 0,
+  };
+}
+
+function newRow(id: string): ServerRow {
+  return {
+    id,
+    state: undefined,
+    breaker: undefined,
+    health: undefined,
+    healthFailures: 0,
+    callsOk: 0,
+    callsFailed: 0,
+    latenciesMs: [],
+    toolsCount: undefined,
+    lastEventType: '',
+    lastEventAtMs: 0,
+  };
+}
+
+function finiteNonNegative(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/** The event's own time when it has a plausible `occurred_at`, else its arrival time. */
+function eventTimeMs(event: HangarEvent, arrivalMs: number): number {
+  const occurred = finiteNonNegative(event.occurred_at);
+  if (occurred === undefined) return arrivalMs;
+  // Clock skew between the server and us must not produce "in the future".
+  return Math.min(occurred * 1000, arrivalMs);
+}
+
+/** `Provider*` types are deprecated aliases of `McpServer*` ones. */
+function canonicalType(type: string): string {
+  return type.startsWith('Provider') ? `McpServer${type.slice('Provider'.length)}` : type;
+}
+
+function pushLatency(ring: readonly number[], durationMs: number | undefined): readonly number[] {
+  if (durationMs === undefined) return ring;
+  const kept = ring.length >= LATENCY_WINDOW ? ring.slice(ring.length - LATENCY_WINDOW + 1) : ring;
+  return [...kept, durationMs];
+}
+
+/** Applies what one event says about its server to the row. */
+function applyToRow(row: ServerRow, event: HangarEvent, type: string, atMs: number): ServerRow {
+  const next: { -readonly [K in keyof ServerRow]: ServerRow[K] } = {
+    ...row,
+    lastEventType: cleanLabel(event.event_type) ?? '?',
+    lastEventAtMs: atMs,
+  };
+  const tools = finiteNonNegative(event.tools_count);
+  if (tools !== undefined) next.toolsCount = Math.floor(tools);
+  switch (type) {
+    case 'McpServerStateChanged':
+      next.state = cleanLabel(event.new_state, 24) ?? row.state;
+      break;
+    case 'McpServerStarted':
+      next.state = 'ready';
+      break;
+    case 'McpServerStopped':
+      next.state = 'cold';
+      break;
+    case 'McpServerDegraded':
+      next.state = 'degraded';
+      break;
+    case 'McpServerRegistered':
+      next.state = row.state ?? 'cold';
+      break;
+    case 'HealthCheckPassed':
+      next.health = 'passed';
+      next.healthFailures = 0;
+      break;
+    case 'HealthCheckFailed': {
+      const reported = finiteNonNegative(event.consecutive_failures);
+      next.health = 'failed';
+      next.healthFailures = reported !== undefined ? Math.floor(reported) : row.healthFailures + 1;
+      break;
+    }
+    case 'ToolInvocationCompleted':
+      next.callsOk = row.callsOk + 1;
+      next.latenciesMs = pushLatency(row.latenciesMs, finiteNonNegative(event.duration_ms));
+      break;
+    case 'ToolInvocationFailed':
+      next.callsFailed = row.callsFailed + 1;
+      next.latenciesMs = pushLatency(row.latenciesMs, finiteNonNegative(event.duration_ms));
+      break;
+    case 'CircuitBreakerStateChanged':
+      next.breaker = cleanLabel(event.new_state, 24) ?? row.breaker;
+      break;
+    default:
+      break;
+  }
+  return next;
+}
+
+function countRate(buckets: readonly RateBucket[], nowMs: number): readonly RateBucket[] {
+  const startMs = nowMs - (nowMs % RATE_BUCKET_MS);
+  const last = buckets[buckets.length - 1];
+  const horizon = nowMs - RATE_WINDOW_MS - RATE_BUCKET_MS;
+  let first = 0;
+  while (first < buckets.length && buckets[first]!.startMs < horizon) first++;
+  const kept = first > 0 ? buckets.slice(first) : buckets;
+  if (last && last.startMs === startMs && kept.length > 0) {
+    return [...kept.slice(0, -1), { startMs, count: last.count + 1 }];
+  }
+  return [...kept, { startMs, count: 1 }];
+}
+
+/**
+ * Folds one event into the table: its server's row (by server identity,
+ * PROTOCOL.md), or the footer's per-type count when it concerns no server,
+ * and the stream counters. `nowMs` is the arrival time (wall clock).
+ */
+export function reduceTable(state: TableState, event: HangarEvent, nowMs: number): TableState {
+  const base: TableState = {
+    ...state,
+    totalEvents: state.totalEvents + 1,
+    firstEventAtMs: state.firstEventAtMs ?? nowMs,
+    lastEventAtMs: nowMs,
+    rateBuckets: countRate(state.rateBuckets, nowMs),
+  };
+  const type = canonicalType(event.event_type);
+  const rawId = serverIdentityOf(event);
+  const id = rawId === undefined ? undefined : cleanLabel(rawId, 120);
+  if (id === undefined) {
+    const name = cleanLabel(event.event_type, 60) ?? '?';
+    if (state.serverlessByType.has(name) || state.serverlessByType.size < MAX_FOOTER_TYPES) {
+      const counts = new Map(state.serverlessByType);
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      return { ...base, serverlessByType: counts };
+    }
+    return { ...base, otherServerless: state.otherServerless + 1 };
+  }
+  if (type === 'McpServerDeregistered') {
+    if (!state.servers.has(id)) return base;
+    const servers = new Map(state.servers);
+    servers.delete(id);
+    return { ...base, servers };
+  }
+  const row = state.servers.get(id);
+  if (row === undefined && state.servers.size >= MAX_SERVERS) {
+    return { ...base, untrackedEvents: state.untrackedEvents + 1 };
+  }
+  const servers = new Map(state.servers);
+  servers.set(id, applyToRow(row ?? newRow(id), event, type, eventTimeMs(event, nowMs)));
+  return { ...base, servers };
+}
+
+/** Folds one connection notice into the header and banner state. */
+export function reduceTableNotice(state: TableState, notice: TailNotice, nowMs: number): TableState {
+  const source = notice.source;
+  const label = cleanLabel(source.label) ?? source.url;
+  const setConnection = (status: Omit<ConnectionStatus, 'label' | 'url'>): TableState => {
+    const connections = new Map(state.connections);
+    connections.set(source.index, { label, url: cleanLabel(source.url, 200) ?? label, ...status });
+    return { ...state, connections };
+  };
+  switch (notice.kind) {
+    case 'connecting':
+      return setConnection({ state: 'connecting', attempt: notice.attempt, retryAtMs: undefined, reason: undefined });
+    case 'connected':
+      return setConnection({ state: 'connected', attempt: 0, retryAtMs: undefined, reason: undefined });
+    case 'reconnecting':
+      return setConnection({
+        state: 'reconnecting',
+        attempt: notice.attempt,
+        retryAtMs: nowMs + Math.max(0, notice.delayMs),
+        reason: cleanLabel(notice.reason, 200),
+      });
+    case 'auth-failed':
+      return setConnection({ state: 'auth-failed', attempt: 0, retryAtMs: undefined, reason: cleanLabel(notice.message, 200) });
+    case 'dropped': {
+      const totalBySource = new Map(state.drops?.totalBySource ?? []);
+      const previous = totalBySource.get(source.index) ?? 0;
+      // total_dropped is cumulative per connection; a reconnect starts it again.
+      const sourceTotal = notice.totalDropped >= previous ? notice.totalDropped : previous + Math.max(0, notice.dropped);
+      totalBySource.set(source.index, sourceTotal);
+      let totalDropped = 0;
+      for (const value of totalBySource.values()) totalDropped += value;
+      return {
+        ...state,
+        drops: {
+          totalDropped,
+          totalBySource,
+          lastDropped: Math.max(0, notice.dropped),
+          lastAtMs: nowMs,
+          lastSource: label,
+          lastMessage: cleanLabel(notice.message, 200) ?? '',
+        },
+      };
+    }
+    case 'gap':
+      return {
+        ...state,
+        gaps: {
+          count: (state.gaps?.count ?? 0) + 1,
+          lastAtMs: nowMs,
+          lastSource: label,
+          lastReason: cleanLabel(notice.reason, 200) ?? 'events may have been missed',
+          lastDownForMs: notice.downForMs,
+        },
+      };
+    case 'bad-frame':
+      return { ...state, badFrames: state.badFrames + 1 };
+    case 'server-error':
+    case 'replayed':
+      return state;
+    default: {
+      const unreachable: never = notice;
+      return unreachable;
+    }
+  }
+}
+
+/** Events per second over the recent window, as of `nowMs`. */
+export function eventRate(state: TableState, nowMs: number): number {
+  if (state.firstEventAtMs === undefined) return 0;
+  const from = nowMs - RATE_WINDOW_MS;
+  let count = 0;
+  for (const bucket of state.rateBuckets) if (bucket.startMs >= from && bucket.startMs <= nowMs) count += bucket.count;
+  // A stream younger than the window is averaged over its own age (at least a second).
+  const spanMs = Math.min(RATE_WINDOW_MS, Math.max(1000, nowMs - state.firstEventAtMs));
+  return (count * 1000) / spanMs;
+}
+
+/** Nearest-rank percentile (0 < p <= 1) of the server's recent durations. */
+export function latencyPercentile(row: ServerRow, p: number): number | undefined {
+  const n = row.latenciesMs.length;
+  if (n === 0) return undefined;
+  const sorted = [...row.latenciesMs].sort((a, b) => a - b);
+  return sorted[Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1))];
+}
+
+/** Failed / all tool calls, or undefined when there were none. */
+export function errorRate(row: ServerRow): number | undefined {
+  const calls = row.callsOk + row.callsFailed;
+  return calls === 0 ? undefined : row.callsFailed / calls;
+}

@@ -1,0 +1,101 @@
+/**
+ * Event times for display: where an event's time comes from, and the five
+ * `--time` modes.
+ */
+
+/** `--time` values: local clock, UTC clock, full ISO 8601 (UTC), age relative to now, or no time column. */
+export type TimeMode = 'local' | 'utc' | 'iso' | 'relative' | 'none';
+
+export const TIME_MODES: readonly TimeMode[] = ['local', 'utc', 'iso', 'relative', 'none'];
+
+/**
+ * The time of an event in ms since the epoch: `occurred_at` (Unix seconds as
+ * a float), else `timestamp` (ISO 8601; without a zone it is UTC, as the
+ * gateway writes it), else undefined.
+ */
+export function eventTimeMs(event: Readonly<Record<string, unknown>>): number | undefined {
+  const occurredAt = event.occurred_at;
+  if (typeof occurredAt === 'number' && Number.isFinite(occurredAt)) return occurredAt * 1000;
+  const timestamp = event.timestamp;
+  if (typeof timestamp === 'string' && timestamp.length >= 10) return parseIsoMs(timestamp);
+  if (typeof timestamp === 'number' && Number.isFinite(timestamp)) return timestamp > 1e11 ? timestamp : timestamp * 1000;
+  return undefined;
+}
+
+/** Parses ISO 8601; a string without a zone designator is taken as UTC. Undefined when unparsable. */
+export function parseIsoMs(text: string): number | undefined {
+  const ms = Date.parse(hasTimePart(text) && !hasZone(text) ? `${text}Z` : text);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function hasTimePart(text: string): boolean {
+  return text.length > 10 && (text[10] === 'T' || text[10] === 't' || text[10] === ' ');
+}
+
+function hasZone(text: string): boolean {
+  const last = text.charCodeAt(text.length - 1);
+  if (last === 0x5a || last === 0x7a) return true; // Z z
+  // +hh:mm, +hhmm or +hh after the time part (the date part's '-' comes before 'T').
+  for (let i = text.length - 1; i > 10; i--) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2b || c === 0x2d) return true; // + -
+  }
+  return false;
+}
+
+/** Width of the time column per mode, so lines without a time stay aligned. */
+export const TIME_WIDTH: Readonly<Record<TimeMode, number>> = {
+  local: 12, // 10:15:30.123
+  utc: 13, // 10:15:30.123Z
+  iso: 24, // 2026-03-23T10:15:30.123Z
+  relative: 7, // 59s ago
+  none: 0,
+};
+
+/**
+ * Formats an event time for a mode: `local` HH:MM:SS.mmm in the local time
+ * zone, `utc` HH:MM:SS.mmmZ, `iso` the full ISO 8601 in UTC, `relative` the
+ * age against `nowMs` (`3s ago`, `2m ago`, `5h ago`, `2d ago`, `in 3s`).
+ * `undefined` time renders `-` padded to the mode's width; `none` renders ''.
+ */
+export function formatTime(timeMs: number | undefined, mode: TimeMode, nowMs: number): string {
+  if (mode === 'none') return '';
+  if (timeMs === undefined || !Number.isFinite(timeMs)) return '-'.padEnd(TIME_WIDTH[mode]);
+  switch (mode) {
+    case 'local': {
+      const d = new Date(timeMs);
+      return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.${pad3(d.getMilliseconds())}`;
+    }
+    case 'utc': {
+      const d = new Date(timeMs);
+      return `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${pad3(d.getUTCMilliseconds())}Z`;
+    }
+    case 'iso': {
+      const d = new Date(timeMs);
+      return Number.isNaN(d.getTime()) ? '-'.padEnd(TIME_WIDTH.iso) : d.toISOString();
+    }
+    case 'relative':
+      return formatAge(nowMs - timeMs).padEnd(TIME_WIDTH.relative);
+  }
+}
+
+/** `0s ago`, `42s ago`, `3m ago`, `5h ago`, `2d ago`; negative ages (clock skew) as `in 3s`. */
+export function formatAge(ageMs: number): string {
+  const future = ageMs < 0;
+  const seconds = Math.floor(Math.abs(ageMs) / 1000);
+  let text: string;
+  if (seconds < 60) text = `${seconds}s`;
+  else if (seconds < 3600) text = `${Math.floor(seconds / 60)}m`;
+  else if (seconds < 86_400) text = `${Math.floor(seconds / 3600)}h`;
+  else text = `${Math.floor(seconds / 86_400)}d`;
+  if (future) return seconds === 0 ? '0s ago' : `in ${text}`;
+  return `${text} ago`;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+
+function pad3(n: number): string {
+  return n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`;
+}

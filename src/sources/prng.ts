@@ -1,0 +1,115 @@
+/**
+ * A small seeded pseudo-random generator (mulberry32) and the distributions
+ * the simulator draws from. Deterministic: the same seed yields the same
+ * sequence on every platform, which is what makes `--seed` reproducible.
+ */
+
+export interface Prng {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Uniform 32-bit unsigned integer. */
+  nextUint32(): number;
+}
+
+/** mulberry32: 32 bits of state, fast, good enough for a simulation (not for secrets). */
+export function createPrng(seed: number): Prng {
+  let state = seed >>> 0;
+  const nextUint32 = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+  return {
+    nextUint32,
+    next: () => nextUint32() / 4294967296,
+  };
+}
+
+/** Derives an independent seed from a seed and a stream label (so streams do not overlap). */
+export function deriveSeed(seed: number, label: string): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  for (let i = 0; i < label.length; i++) {
+    h = Math.imul(h ^ label.charCodeAt(i), 0x01000193) >>> 0;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  return h >>> 0;
+}
+
+/** Uniform in [min, max). */
+export function uniform(rng: Prng, min: number, max: number): number {
+  return min + (max - min) * rng.next();
+}
+
+/** Uniform whole number in [min, max]. */
+export function randomInt(rng: Prng, min: number, max: number): number {
+  return min + Math.floor(rng.next() * (max - min + 1));
+}
+
+/** True with probability p. */
+export function chance(rng: Prng, p: number): boolean {
+  return rng.next() < p;
+}
+
+/** One element, uniformly. */
+export function pick<T>(rng: Prng, items: readonly T[]): T {
+  return items[Math.floor(rng.next() * items.length)]!;
+}
+
+/** One element, with probability proportional to its weight. */
+export function pickWeighted<T>(rng: Prng, items: readonly T[], weightOf: (item: T) => number): T {
+  let total = 0;
+  for (const item of items) total += weightOf(item);
+  let r = rng.next() * total;
+  for (const item of items) {
+    r -= weightOf(item);
+    if (r < 0) return item;
+  }
+  return items[items.length - 1]!;
+}
+
+/** Standard normal (Box-Muller). */
+export function gaussian(rng: Prng): number {
+  const u = 1 - rng.next(); // (0, 1]: log(0) never happens
+  const v = rng.next();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+/** Log-normal with the given median and shape: most values near the median, a long right tail. */
+export function logNormal(rng: Prng, median: number, sigma: number): number {
+  return median * Math.exp(sigma * gaussian(rng));
+}
+
+/** Exponential with the given mean (gaps between Poisson arrivals). */
+export function exponential(rng: Prng, mean: number): number {
+  return -mean * Math.log(1 - rng.next());
+}
+
+const HEX_BYTES: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+function hex32(n: number): string {
+  return HEX_BYTES[n >>> 24]! + HEX_BYTES[(n >>> 16) & 0xff]! + HEX_BYTES[(n >>> 8) & 0xff]! + HEX_BYTES[n & 0xff]!;
+}
+
+/** A UUID v4-shaped string drawn from the generator (deterministic per seed). */
+export function randomUuid(rng: Prng): string {
+  const a = rng.nextUint32();
+  const b = rng.nextUint32();
+  const c = rng.nextUint32();
+  const d = rng.nextUint32();
+  const timeMid = HEX_BYTES[b >>> 24]! + HEX_BYTES[(b >>> 16) & 0xff]!;
+  const version = '4' + HEX_BYTES[(b >>> 8) & 0x0f]!.slice(1) + HEX_BYTES[b & 0xff]!;
+  const variant = HEX_BYTES[((c >>> 24) & 0x3f) | 0x80]! + HEX_BYTES[(c >>> 16) & 0xff]!;
+  const node = HEX_BYTES[(c >>> 8) & 0xff]! + HEX_BYTES[c & 0xff]! + hex32(d);
+  return `${hex32(a)}-${timeMid}-${version}-${variant}-${node}`;
+}
+
+/** `n` lowercase hex digits. */
+export function randomHex(rng: Prng, n: number): string {
+  let out = '';
+  while (out.length < n) out += hex32(rng.nextUint32());
+  return out.slice(0, n);
+}

@@ -1,0 +1,48 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { check, completeInBash, completeInFish, completeInZsh, writeScript } from '../helpers/shell-completion.js';
+import { runCli } from '../helpers/spawn.js';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  while (cleanups.length > 0) cleanups.pop()!();
+});
+
+async function generated(shell: 'bash' | 'zsh' | 'fish', name: string): Promise<string> {
+  const result = await runCli(['completion', shell]);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  const file = writeScript(result.stdout, name);
+  cleanups.push(file.dispose);
+  return file.path;
+}
+
+describe('hangar-events completion (the real binary)', () => {
+  it('prints a bash script that bash sources and that completes commands and shells', async () => {
+    const path = await generated('bash', 'hangar-events.bash');
+    expect(await check('bash', ['-n', path])).toEqual({ code: 0, stderr: '' });
+    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'ta'])).toEqual(['tail']);
+    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);
+    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'de'])).toEqual(['demo']);
+  });
+  it('prints a zsh script that zsh parses and loads', async () => {
+    const path = await generated('zsh', '_hangar-events');
+    expect(await check('zsh', ['-n', path])).toEqual({ code: 0, stderr: '' });
+    expect(await check('zsh', ['-f', '-c', `autoload -Uz compinit && compinit -u -D && source ${path} && [[ \${_comps[hangar-events]} == _hangar_events ]]`])).toEqual({
+      code: 0,
+      stderr: '',
+    });
+    expect(await completeInZsh(path, 'hangar-events pu')).toEqual(['publish']);
+  });
+  it('prints a fish script that fish completes with', async () => {
+    const path = await generated('fish', 'hangar-events.fish');
+    expect(await check('fish', ['--no-execute', path])).toEqual({ code: 0, stderr: '' });
+    expect(await completeInFish(path, 'hangar-events ty')).toEqual(['types']);
+    expect((await completeInFish(path, 'hangar-events completion ')).sort()).toEqual(['bash', 'fish', 'zsh']);
+  });
+  it('refuses an unknown shell with a usage error', async () => {
+    const result = await runCli(['completion', 'powershell']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('bash, zsh, fish');
+    expect(result.stdout).toBe('');
+  });
+});

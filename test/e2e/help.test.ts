@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/spawn.js';
+
+describe('help that teaches', () => {
+  it('ends the program help with real examples and the environment variables', async () => {
+    const result = await runCli(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const help = result.stdout;
+    expect(help).toMatch(/^Usage: hangar-events /);
+    for (const example of [
+      'hangar-events tail --type McpServerStarted --server math -n 1 --timeout 30s',
+      "hangar-events tail -o ndjson | jq -r 'select(.duration_ms > 500) | .tool_name'",
+      'hangar-events tail --record fleet.ndjson',
+      'hangar-events serve --replay fleet.ndjson --speed 10',
+      'HANGAR_API_KEY=... hangar-events tail',
+    ]) {
+      expect(help).toContain(example);
+    }
+    for (const variable of ['HANGAR_URL', 'HANGAR_API_KEY', 'NO_COLOR', 'FORCE_COLOR']) expect(help).toMatch(new RegExp(`^  ${variable} `, 'm'));
+    // The examples come after the generated command list.
+    expect(help.indexOf('Examples:')).toBeGreaterThan(help.indexOf('Commands:'));
+  });
+
+  it('shows the same help for `help`', async () => {
+    const [flag, command] = await Promise.all([runCli(['--help']), runCli(['help'])]);
+    expect(command.stdout).toBe(flag.stdout);
+  });
+
+  it('suggests the closest option for a mistyped program option and exits 2', async () => {
+    const result = await runCli(['--verison']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('(Did you mean --version?)');
+    expect(result.stdout).toBe('');
+  });
+});

@@ -1,0 +1,106 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The published package, as a user on a machine that never saw this
+ * repository gets it: `npm pack`, then `npm install <tarball>` into an empty
+ * folder (dependencies come from the registry or npm's cache), then the
+ * installed binary. `npm test` has built dist/ already, so pack skips scripts.
+ */
+
+const exec = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  engines: { node: string };
+  bin: Record<string, string>;
+  files: string[];
+};
+
+/** npm's environment without what `npm test` exports about this project (npm_config_local_prefix would point npm at the repository). */
+function npmEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (/^npm_/i.test(name) && !/^npm_config_(cache|registry|userconfig)$/i.test(name)) continue;
+    env[name] = value;
+  }
+  return { ...env, NO_COLOR: '1', TERM: 'dumb', TZ: 'UTC', npm_config_update_notifier: 'false' };
+}
+
+let work: string;
+let tarball: string;
+let packedFiles: string[];
+let installDir: string;
+const children = new Set<ChildProcess>();
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'hangar-package-'));
+  const { stdout } = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT, env: npmEnv() });
+  const [report] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  tarball = join(work, report!.filename);
+  packedFiles = report!.files.map((file) => file.path).sort();
+  installDir = join(work, 'user');
+  await exec('mkdir', ['-p', installDir]);
+  await exec('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
+    cwd: installDir,
+    env: npmEnv(),
+    maxBuffer: 16 * 1024 * 1024,
+  });
+}, 300_000);
+
+afterEach(async () => {
+  await Promise.all(
+    [...children].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('close', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+  children.clear();
+});
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the npm package', () => {
+  it('holds only what a user needs: bin, compiled JS, README, LICENSE, CHANGELOG', () => {
+    expect(packedFiles).toContain('bin/hangar-events.js');
+    expect(packedFiles).toContain('dist/cli/main.js');
+    for (const file of ['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']) expect(packedFiles).toContain(file);
+    const unexpected = packedFiles.filter(
+      (file) => !['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json'].includes(file) && !/^bin\/[^/]+\.js$/.test(file) && !/^dist\/.+\.js$/.test(file),
+    );
+    expect(unexpected).toEqual([]);
+    expect(packedFiles.filter((file) => /^(src|test|bench)\/|\.ts$|\.map$/.test(file))).toEqual([]);
+  });
+
+  it('declares Node >= 20 and a bin with a node shebang', () => {
+    expect(pkg.engines.node).toBe('>=20');
+    expect(pkg.bin['hangar-events']).toBe('bin/hangar-events.js');
+    const launcher = readFileSync(join(installDir, 'node_modules/hangar-events/bin/hangar-events.js'), 'utf8');
+    expect(launcher.split('\n')[0]).toBe('#!/usr/bin/env node');
+  });
+
+  it('installs from the tarball into an empty folder and runs with npx', async () => {
+    const { stdout, stderr } = await exec('npx', ['hangar-events', '--version'], { cwd: installDir, env: npmEnv() });
+    expect(stdout.trim()).toBe(pkg.version);
+    expect(stderr).toBe('');
+    const installed = JSON.parse(readFileSync(join(installDir, 'node_modules/hangar-events/package.json'), 'utf8')) as { version: string };
+    expect(installed.version).toBe(pkg.version);
+  }, 120_000);
+
+  it('prints its help from the installation', async () => {
+    const { stdout } = await exec(join(installDir, 'node_modules/.bin/hangar-events'), ['--help'], { cwd: installDir, env: npmEnv() });
+    expect(stdout).toContain('Usage: hangar-events');
+    expect(stdout).toContain('tail');
+  }, 60_000);
+});

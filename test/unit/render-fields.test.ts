@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { compilePath, formatBytes, formatDurationMs, formatPairValue, formatValue, getPath } from '../../src/render/fields.js';
+import { eventTimeMs, formatAge, formatTime, parseIsoMs } from '../../src/render/time-format.js';
+
+describe('units', () => {
+  it('formats durations', () => {
+    expect(formatDurationMs(0)).toBe('0ms');
+    expect(formatDurationMs(0.4)).toBe('0.4ms');
+    expect(formatDurationMs(3.256)).toBe('3.26ms');
+    expect(formatDurationMs(12.5)).toBe('12.5ms');
+    expect(formatDurationMs(999)).toBe('999ms');
+    expect(formatDurationMs(1234)).toBe('1.2s');
+    expect(formatDurationMs(2000)).toBe('2s');
+    expect(formatDurationMs(59_940)).toBe('59.9s');
+    expect(formatDurationMs(125_000)).toBe('2m05s');
+    expect(formatDurationMs(3_720_000)).toBe('1h02m');
+    expect(formatDurationMs(90_000_000)).toBe('1d01h');
+    expect(formatDurationMs(-5)).toBe('-5ms');
+  });
+  it('formats sizes in binary units', () => {
+    expect(formatBytes(0)).toBe('0B');
+    expect(formatBytes(42)).toBe('42B');
+    expect(formatBytes(1023)).toBe('1023B');
+    expect(formatBytes(1331)).toBe('1.3KiB');
+    expect(formatBytes(10 * 1024)).toBe('10KiB');
+    expect(formatBytes(5 * 1024 * 1024 + 1)).toBe('5MiB');
+    expect(formatBytes(1.5 * 1024 ** 3)).toBe('1.5GiB');
+  });
+});
+
+describe('values and paths', () => {
+  it('walks dotted paths, prefers a literal dotted key, and ignores prototype keys', () => {
+    const event = { a: { b: { c: 1 } }, 'x.y': 2, x: { y: 3 }, list: [{ id: 'first' }] };
+    expect(getPath(event, compilePath('a.b.c'))).toBe(1);
+    expect(getPath(event, compilePath('x.y'))).toBe(2);
+    expect(getPath(event, compilePath('list.0.id'))).toBe('first');
+    expect(getPath(event, compilePath('a.nope.c'))).toBeUndefined();
+    expect(getPath(event, compilePath('constructor'))).toBeUndefined();
+    expect(getPath(event, compilePath('a.toString'))).toBeUndefined();
+  });
+  it('formats values compactly and quotes pair values that need it', () => {
+    expect(formatValue('x')).toBe('x');
+    expect(formatValue(1.5)).toBe('1.5');
+    expect(formatValue(null)).toBe('null');
+    expect(formatValue({ a: [1, 'b'] })).toBe('{"a":[1,"b"]}');
+    expect(formatPairValue('two words')).toBe('"two words"');
+    expect(formatPairValue('')).toBe('""');
+    expect(formatPairValue('a="b"')).toBe('"a=\\"b\\""');
+    expect(formatPairValue('plain')).toBe('plain');
+  });
+});
+
+describe('event times', () => {
+  it('reads occurred_at, else an ISO timestamp (no zone = UTC), else nothing', () => {
+    expect(eventTimeMs({ occurred_at: 1795727378.5 })).toBe(1795727378500);
+    expect(eventTimeMs({ timestamp: '2026-03-23T10:15:30.123456' })).toBe(Date.UTC(2026, 2, 23, 10, 15, 30, 123));
+    expect(eventTimeMs({ timestamp: '2026-03-23T10:15:30Z' })).toBe(Date.UTC(2026, 2, 23, 10, 15, 30));
+    expect(eventTimeMs({ timestamp: '2026-03-23T10:15:30-01:00' })).toBe(Date.UTC(2026, 2, 23, 11, 15, 30));
+    expect(eventTimeMs({ timestamp: '2026-03-23' })).toBe(Date.UTC(2026, 2, 23));
+    expect(eventTimeMs({ timestamp: 'yesterday-ish' })).toBeUndefined();
+    expect(eventTimeMs({ occurred_at: 'soon' })).toBeUndefined();
+    expect(eventTimeMs({})).toBeUndefined();
+    expect(parseIsoMs('2026-03-23 10:15:30.5')).toBe(Date.UTC(2026, 2, 23, 10, 15, 30, 500));
+  });
+  it('formats ages', () => {
+    expect(formatAge(0)).toBe('0s ago');
+    expect(formatAge(-400)).toBe('0s ago');
+    expect(formatAge(59_999)).toBe('59s ago');
+    expect(formatAge(60_000)).toBe('1m ago');
+    expect(formatAge(-120_000)).toBe('in 2m');
+  });
+  it('renders a missing time as - padded to the column width', () => {
+    expect(formatTime(undefined, 'utc', 0)).toBe('-            ');
+    expect(formatTime(undefined, 'relative', 0)).toBe('-      ');
+    expect(formatTime(undefined, 'none', 0)).toBe('');
+  });
+});

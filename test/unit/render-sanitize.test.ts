@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { stripControl } from '../../src/render/sanitize.js';
+
+describe('stripControl', () => {
+  it('returns the same string when there is nothing to strip', () => {
+    const text = 'plain text, ünïcödé ✓ 日本語 🚀';
+    expect(stripControl(text)).toBe(text);
+  });
+  it('removes CSI sequences (colors, cursor moves, clear screen)', () => {
+    expect(stripControl('\x1b[31mred\x1b[0m')).toBe('red');
+    expect(stripControl('a\x1b[2J\x1b[Hb')).toBe('ab');
+    expect(stripControl('x\x1b[?25ly')).toBe('xy');
+    expect(stripControl('x\x1b[38;2;255;0;0my')).toBe('xy');
+  });
+  it('removes OSC strings terminated by BEL or ST (titles, clipboard, hyperlinks)', () => {
+    expect(stripControl('a\x1b]0;pwned\x07b')).toBe('ab');
+    expect(stripControl('a\x1b]52;c;ZXZpbA==\x1b\\b')).toBe('ab');
+    expect(stripControl('\x1b]8;;http://evil\x1b\\link\x1b]8;;\x1b\\')).toBe('link');
+  });
+  it('removes DCS/APC/PM strings and two-byte escapes', () => {
+    expect(stripControl('a\x1bPq#0;2;0;0;0\x1b\\b')).toBe('ab');
+    expect(stripControl('a\x1b_payload\x1b\\b')).toBe('ab');
+    expect(stripControl('a\x1bcb')).toBe('ab');
+    expect(stripControl('a\x1b(Bb')).toBe('ab');
+  });
+  it('removes 8-bit C1 controls, including 8-bit CSI and OSC', () => {
+    expect(stripControl('a\x9b31mb')).toBe('ab');
+    expect(stripControl('a\x9d0;t\x9cb')).toBe('ab');
+    expect(stripControl('a\x85b')).toBe('ab');
+  });
+  it('removes other C0 controls, DEL and bidi overrides', () => {
+    expect(stripControl('a\x00b\x07c\x08d\x7fe')).toBe('abcde');
+    expect(stripControl('admin\u202egnp.exe')).toBe('admingnp.exe');
+    expect(stripControl('a\u2066b\u2069c')).toBe('abc');
+  });
+  it('keeps a value on one line: newline and carriage return become visible escapes, tab a space', () => {
+    expect(stripControl('line1\nline2\r\nend\there')).toBe('line1\\nline2\\r\\nend here');
+  });
+  it('swallows an unterminated escape string to the end, and a trailing lone ESC', () => {
+    expect(stripControl('ok\x1b]0;never ends')).toBe('ok');
+    expect(stripControl('ok\x1b')).toBe('ok');
+    expect(stripControl('ok\x1b[12')).toBe('ok');
+  });
+  it('never lets an ESC or C1 byte through, whatever the input', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const alphabet = ['\x1b', '[', ']', '\\', '\x07', '\x9b', '\x9c', 'P', ';', '0', 'm', 'a', '\n', '\t', '\u202e', 'é'];
+    for (let n = 0; n < 2000; n++) {
+      let text = '';
+      const length = Math.floor(random() * 20);
+      for (let i = 0; i < length; i++) text += alphabet[Math.floor(random() * alphabet.length)];
+      expect(stripControl(text)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    }
+  });
+});
