@@ -198,8 +198,8 @@ describe('reduceTable: server rows', () => {
     let state = fold([{ event_type: 'McpServerStateChanged', mcp_server_id: 'ev\x1b[31mil\x07', new_state: 'rea\x1b]0;x\x07dy' }]);
     expect([...state.servers.keys()]).toEqual(['evil']);
     expect(row(state, 'evil')).toMatchObject({ state: 'ready', lastEventType: 'McpServerStateChanged' });
-    state = fold([{ event_type: 'Odd\x1b[2J\r\nType', mcp_server_id: 'evil' }, { event_type: '\x9bBare\x00' }], state);
-    expect(row(state, 'evil').lastEventType).toBe('OddType');
+    state = fold([{ event_type: 'Odd\x1b[2J\r\nType', mcp_server_id: 'evil' }, { event_type: '\x9b2JBare\x00' }], state);
+    expect(row(state, 'evil').lastEventType).toBe('Odd\\r\\nType');
     expect([...state.serverlessByType.keys()]).toEqual(['Bare']);
   });
 
