@@ -50,12 +50,14 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
   let started = false;
   let closed = false;
 
-  const draw = (showKeys = keysOn) => {
+  /** `final`: one line short of the terminal, so the newline after it does not scroll the header away. */
+  const draw = (showKeys = keysOn, final = false) => {
     if (!region) return;
+    const rows = io.stdout.rows ?? FALLBACK_ROWS;
     const lines = renderTable(state, {
       colors: options.colors,
       width: io.stdout.columns ?? FALLBACK_COLUMNS,
-      height: io.stdout.rows ?? FALLBACK_ROWS,
+      height: final ? Math.max(1, rows - 1) : rows,
       nowMs: io.now(),
       sort,
       header: { ...header, paused, keys: showKeys },
@@ -166,7 +168,7 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
         if (region) {
           // The last frame stays on screen, with everything that arrived.
           paused = false;
-          draw(false);
+          draw(false, true);
         } else {
           snapshot();
         }
