@@ -152,7 +152,7 @@ function compareRows(sort: TableSort): (a: ServerRow, b: ServerRow) => number {
 
 /** The rows in display order. */
 export function sortRows(state: TableState, sort: TableSort): ServerRow[] {
-  return [...state.servers.values()].sort(compareRows(sort));
+  return [...state.rows].sort(compareRows(sort));
 }
 
 // ---- columns ---------------------------------------------------------------
@@ -374,7 +374,7 @@ function titleLine(state: TableState, ctx: TableRenderContext): string {
 
 function statsLine(state: TableState, ctx: TableRenderContext): string {
   const { colors } = ctx;
-  const servers = state.servers.size;
+  const servers = state.rows.length;
   const segments: Segment[] = [
     { text: `${formatCount(state.totalEvents)} events` },
     { text: '  ', sep: true },
