@@ -360,7 +360,8 @@ export function eventRate(state: TableState, nowMs: number): number {
 export function latencyPercentile(row: ServerRow, p: number): number | undefined {
   const n = row.latenciesMs.length;
   if (n === 0) return undefined;
-  const sorted = [...row.latenciesMs].sort((a, b) => a - b);
+  // A typed array sorts numerically in native code, much faster than a comparator.
+  const sorted = Float64Array.from(row.latenciesMs).sort();
   return sorted[Math.min(n - 1, Math.max(0, Math.ceil(p * n) - 1))];
 }
 
