@@ -35,14 +35,18 @@ function tmuxEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Starts `command` (argv) in a detached tmux session of the given size. */
+/**
+ * Starts `argv` in a detached tmux session of the given size, from a shell
+ * that afterwards prints the exit code and whether the terminal is back in
+ * canonical mode, then stays, so the cursor state can be read.
+ */
 async function startInTmux(argv: string[], columns = 120, rows = 30): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-table-'));
   tmux = { socket: `hangar-table-${process.pid}-${Date.now()}`, dir };
-  // Keep the pane after the program exits, so its last frame and exit status can be read.
-  writeFileSync(join(dir, 'tmux.conf'), 'set -g remain-on-exit on\nset -g status off\n');
+  writeFileSync(join(dir, 'tmux.conf'), 'set -g status off\n');
   const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  await tmuxCmd('new-session', '-d', '-s', 'table', '-x', String(columns), '-y', String(rows), `env NO_COLOR=1 TZ=UTC ${quoted}`);
+  const script = `env NO_COLOR=1 TZ=UTC ${quoted}; echo "exit=$?"; stty -a | grep -o -- '-*icanon'; exec sleep 600`;
+  await tmuxCmd('new-session', '-d', '-s', 'table', '-x', String(columns), '-y', String(rows), script);
 }
 
 async function capture(): Promise<string> {
@@ -112,15 +116,12 @@ describe('tail -o table in a real terminal (tmux)', () => {
     await waitForPane((s) => s.includes('PAUSED'), 'the pause marker');
 
     await tmuxCmd('send-keys', '-t', 'table', 'q');
-    await waitForPane(() => true, 'anything');
-    const deadline = Date.now() + 15_000;
-    while ((await paneInfo('#{pane_dead}')) !== '1') {
-      if (Date.now() > deadline) throw new Error(`tail did not exit after q; the pane shows:\n${await capture()}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(await paneInfo('#{pane_dead_status}')).toBe('0');
+    const after = await waitForPane((s) => /^exit=\d+$/m.test(s) && /^-*icanon$/m.test(s), 'tail to exit after q');
+    expect(after).toMatch(/^exit=0$/m);
+    // Raw mode was undone (canonical input again) and the cursor is visible.
+    expect(after).toMatch(/^icanon$/m);
     expect(await paneInfo('#{cursor_flag}')).toBe('1');
-    const last = await capture();
+    const last = after;
     // The last frame stays on screen, without the keys line.
     for (const name of SERVERS) expect(rowOf(last, name)).toBeDefined();
     expect(last).not.toContain('q quit');
@@ -138,7 +139,7 @@ describe('tail -o table in a real terminal (tmux)', () => {
     expect(lines[3]).toMatch(/^SERVER /);
   });
 
-  test('a narrow, short terminal: columns give way and extra servers are summarised', async () => {
+  test('a narrow, short terminal: columns give way, extra servers are summarised; Ctrl-C quits', async () => {
     const url = await startServe(['--rate', '50']);
     await startInTmux([process.execPath, BIN, 'tail', '-o', 'table', url], 50, 8);
     const screen = await waitForPane((s) => /^\+\d+ more servers/m.test(s) && s.includes('5 servers'), 'the "+N more servers" line');
@@ -147,5 +148,11 @@ describe('tail -o table in a real terminal (tmux)', () => {
     for (const line of lines) expect([...line].length).toBeLessThanOrEqual(50);
     expect(screen).toMatch(/^SERVER +STATE /m);
     expect(screen).not.toContain('LAST EVENT');
+    // Ctrl-C ends it like q: exit 0, terminal restored.
+    await tmuxCmd('send-keys', '-t', 'table', 'C-c');
+    const after = await waitForPane((s) => /^exit=\d+$/m.test(s) && /^-*icanon$/m.test(s), 'tail to exit after Ctrl-C');
+    expect(after).toMatch(/^exit=0$/m);
+    expect(after).toMatch(/^icanon$/m);
+    expect(await paneInfo('#{cursor_flag}')).toBe('1');
   });
 });

@@ -369,7 +369,7 @@ function titleLine(state: TableState, ctx: TableRenderContext): string {
       segments.push({ text: ' ', sep: true });
       segments.push(connectionSegment(state.connections.get(source.index), ctx.nowMs, colors));
     });
-    segments.push({ text: '  ', sep: true }, { text: filter.length > 0 ? `filter: ${filter}` : 'all events', paint: colors.dim });
+    segments.push({ text: '  ', sep: true }, { text: filter.length > 0 && filter !== 'all events' ? `filter: ${filter}` : 'all events', paint: colors.dim });
     return segments;
   };
   let segments = build(sources.length === 1);
