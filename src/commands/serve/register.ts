@@ -1,13 +1,62 @@
 import type { Command } from 'commander';
-import { RuntimeError } from '../../cli/errors.js';
+import { collect } from '../../cli/parse.js';
 import type { IO } from '../../io/io.js';
+import { toServeOptions, type ServeFlags, type ServeOptions } from './options.js';
 
-/** Placeholder until the serve command lands: declares the command and says it is not available yet. */
-export function registerServe(program: Command, _io: IO): void {
+export type ServeRun = (options: ServeOptions, io: IO) => Promise<void>;
+
+const defaultRun: ServeRun = async (options, io) => {
+  const { runServe } = await import('./serve.js');
+  await runServe(options, io);
+};
+
+/** Declares `hangar-events serve` and its flags; the server itself loads only when the command runs. */
+export function registerServe(program: Command, io: IO, run: ServeRun = defaultRun): void {
   program
     .command('serve')
-    .description('(serve: not available yet)')
-    .action(() => {
-      throw new RuntimeError('serve is not available in this build yet');
+    .description('serve a Hangar-compatible /api/ws/events stream locally, fed by a simulated fleet, stdin, a recording or HTTP ingest')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('-p, --port <port>', 'port to listen on (0 = any free port)', '8000')
+    .option('--path <path>', 'WebSocket path', '/api/ws/events')
+    .option('--api-key <key>', 'require this API key (repeatable; prefer HANGAR_API_KEY or --api-key-file)', collect)
+    .option('--api-key-file <file>', 'read API keys from a file, one per line')
+    .option('--allow-origin <origin>', 'allow browser clients from this Origin (repeatable)', collect)
+    .option('--insecure-no-auth', 'allow a non-loopback --host without an API key')
+    .option('--queue-size <n>', 'events queued per client before the oldest is dropped', '1024')
+    .option('--history <n>', 'recent events kept for replay (0 = none)', '10000')
+    .option('--ping-interval <duration>', 'idle time before an application ping', '55s')
+    .option('--pong-timeout <duration>', 'time to answer a ping before the connection is closed', '10s')
+    .option('--stall-timeout <duration>', 'close a client whose socket makes no progress for this long', '60s')
+    .option('--max-clients <n>', 'refuse WebSocket clients beyond this many (503)')
+    .option('--log-format <format>', 'stderr log format: pretty or json', 'pretty')
+    .option('--demo', 'simulate a fleet of MCP servers (the default when no other source is given)')
+    .option('--no-demo', 'no simulated fleet: only stdin, --replay and HTTP ingest')
+    .option('--servers <n>', 'demo: number of simulated MCP servers', '5')
+    .option('--rate <events/s>', "demo: events per second, or 'max'", '5')
+    .option('--seed <n>', 'demo: seed for a reproducible run')
+    .option('--stdin', 'publish NDJSON events read from stdin')
+    .option('--replay <file>', 'replay a recorded NDJSON stream, keeping its timing')
+    .option('--speed <x>', "replay speed factor, or 'max'")
+    .option('--loop', 'replay the recording forever')
+    .option('--chaos-disconnect <duration>', 'testing: close a random client with 1012 about this often')
+    .option('--chaos-drop <fraction>', 'testing: drop this fraction of each client\'s events, announced in warning frames')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  hangar-events serve                          simulated fleet on ws://127.0.0.1:8000/api/ws/events
+  hangar-events serve --port 0 --seed 42       any free port, reproducible fleet
+  cat recorded.ndjson | hangar-events serve --stdin
+  hangar-events serve --replay recorded.ndjson --speed 10 --loop
+  HANGAR_API_KEY=secret hangar-events serve --host 0.0.0.0
+  curl -X POST --data-binary @events.ndjson http://127.0.0.1:8000/api/events`,
+    )
+    .action(async (flags: ServeFlags, command: Command) => {
+      // Defaults shown in help are commander defaults; only flags the user gave count as "given".
+      const given: ServeFlags = {};
+      for (const [name, value] of Object.entries(flags)) {
+        if (command.getOptionValueSource(name) !== 'default') (given as Record<string, unknown>)[name] = value;
+      }
+      await run(toServeOptions(given, io.env), io);
     });
 }

@@ -1,13 +1,65 @@
 import type { Command } from 'commander';
-import { RuntimeError } from '../../cli/errors.js';
+import { collect } from '../../cli/parse.js';
 import type { IO } from '../../io/io.js';
+import { toTailOptions, type TailFlags, type TailOptions } from './options.js';
 
-/** Placeholder until the tail command lands: declares the command and says it is not available yet. */
-export function registerTail(program: Command, _io: IO): void {
+/** Runs a tail; the real one is loaded lazily so `--help` stays fast. */
+export type TailRunner = (options: TailOptions, io: IO) => Promise<void>;
+
+const runTailLazily: TailRunner = async (options, io) => {
+  const { runTail } = await import('./tail.js');
+  await runTail(options, io);
+};
+
+const examples = `
+Examples:
+  hangar-events tail                                    follow ws://localhost:8000/api/ws/events ($HANGAR_URL)
+  hangar-events tail gateway.internal:8000 -k "$KEY"    a bare host:port gets ws:// and /api/ws/events
+  hangar-events tail --type '*Failed' --server math     failures of one server (globs are fine)
+  hangar-events tail -x HealthCheckPassed --where 'duration_ms>500'
+  hangar-events tail -o ndjson | jq -c 'select(.event_type=="ToolInvocationFailed")'
+  hangar-events tail --type McpServerStarted --server math -n 1 --timeout 30s   wait for a server in a script
+  hangar-events tail ws://replica-a:8000 ws://replica-b:8000                    merge replicas, each event once
+
+Exit codes: 0 done (count reached, Ctrl-C, --no-follow finished, stdout closed), 1 connection failed or
+other runtime failure, 2 usage error, 4 authentication failed, 124 --timeout before --count events.
+`;
+
+/** Declares `hangar-events tail`; flags become TailOptions, which `run` receives (tests pass their own). */
+export function registerTail(program: Command, io: IO, run: TailRunner = runTailLazily): void {
   program
     .command('tail')
-    .description('(tail: not available yet)')
-    .action(() => {
-      throw new RuntimeError('tail is not available in this build yet');
+    .description('follow the event stream of a gateway (or hangar-events serve), filtered and rendered')
+    .argument('[url...]', 'ws(s)://, http(s):// or host:port; path defaults to /api/ws/events (default: $HANGAR_URL, else ws://localhost:8000/api/ws/events)')
+    .option('-t, --type <pattern>', 'event types to show: exact names or globs (*Failed, Tool*), repeatable, comma-separated', collect)
+    .option('-x, --exclude-type <pattern>', 'event types to hide (names or globs), repeatable, comma-separated', collect)
+    .option('-s, --server <id>', 'only events of these MCP server ids, repeatable, comma-separated', collect)
+    .option('--where <expr>', "field predicate such as 'duration_ms>500', 'error_type=TimeoutError', 'tool_name~^git' (repeatable, ANDed)", collect)
+    .option('-o, --output <mode>', 'pretty, ndjson or table (default: pretty on a terminal, ndjson otherwise)')
+    .option('--fields <list>', 'pretty output: show these fields (comma-separated, dotted paths allowed)')
+    .option('--time <mode>', 'pretty output: local, utc, iso, relative or none (default: local)')
+    .option('--format <template>', "pretty output: custom line, e.g. '{event_type} {mcp_server_id} {duration_ms}'")
+    .option('--color <mode>', 'auto, always or never (default: auto; honours NO_COLOR and FORCE_COLOR)')
+    .option('--no-color', 'same as --color never')
+    .option('-k, --api-key <key>', 'API key sent as X-API-Key (default: $HANGAR_API_KEY)')
+    .option('--api-key-file <file>', 'read the API key from a file')
+    .option('--bearer', 'send the key as Authorization: Bearer instead of X-API-Key')
+    .option('-H, --header <header>', "extra upgrade header 'Name: value' (repeatable)", collect)
+    .option('--ca <file>', 'trust this CA certificate (PEM) for wss://')
+    .option('--insecure', 'do not verify the TLS certificate (wss://)')
+    .option('--no-reconnect', 'exit when the connection fails or drops instead of reconnecting')
+    .option('--max-retries <n>', 'give up after n consecutive failed reconnects (default: keep trying)')
+    .option('--history <n>', 'first print the last n events the server kept (serve only; a gateway keeps none)')
+    .option('--since <duration>', 'first print the events of the last duration, e.g. 10m (serve only)')
+    .option('--no-follow', 'print the history (--history/--since) and exit')
+    .option('-n, --count <n>', 'exit 0 after n matching events')
+    .option('--timeout <duration>', 'stop after this long (with --count: exit 124 if fewer events arrived)')
+    .option('--record <file>', 'append every shown event, as received, to an NDJSON file')
+    .option('--stats', 'print a summary on stderr at exit (by type, by server, rate, reconnects, gaps, drops)')
+    .option('-q, --quiet', 'no connection status on stderr (warnings, gaps and errors still appear)')
+    .addHelpText('after', examples)
+    .action(async (urls: string[], flags: TailFlags) => {
+      const options = toTailOptions(urls, flags, { env: io.env, stdoutIsTTY: io.stdout.isTTY });
+      await run(options, io);
     });
 }

@@ -1,0 +1,532 @@
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import { AuthError, ConnectionError } from '../cli/errors.js';
+import { decodeServerFrame } from '../protocol/decode.js';
+import {
+  GATEWAY_PING_INTERVAL_MS,
+  GATEWAY_PONG_TIMEOUT_MS,
+  type HangarEvent,
+  type ReplayRequest,
+  type SubscribeMessage,
+  type WarningMessage,
+} from '../protocol/types.js';
+import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { hasCredentials } from './headers.js';
+import { displayUrl } from './url.js';
+
+/**
+ * A resilient subscription to one `/api/ws/events` endpoint: connects,
+ * subscribes at once on every (re)connect, answers the gateway's application
+ * pings, detects a dead server, reconnects with backoff, resumes from the last
+ * event on `serve`, and reports gaps instead of hiding them. What the server
+ * sends comes out as `message` events (`StreamMessage`).
+ */
+
+/** What is on the other end: `serve` (acks every subscribe, answers replay) or a gateway (neither). */
+export type ServerKind = 'serve' | 'gateway' | 'unknown';
+
+export interface Subscription {
+  /** Patterns for `event_types`; undefined = omit the key (everything). */
+  readonly eventTypes?: readonly string[] | undefined;
+  /** Exact ids for `mcp_server_ids`; undefined = omit the key. */
+  readonly serverIds?: readonly string[] | undefined;
+}
+
+export interface StreamClientOptions {
+  /** A normalised ws:// or wss:// URL. */
+  readonly url: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Extra CA certificate(s), PEM. */
+  readonly ca?: string | Buffer | undefined;
+  /** Accept any TLS certificate. */
+  readonly insecure?: boolean;
+  readonly subscription: Subscription;
+  /** History asked for on the first connection (honoured by serve only). */
+  readonly initialReplay?: ReplayRequest | undefined;
+  /** Reconnect after a lost or failed connection (default true). */
+  readonly reconnect?: boolean;
+  /** Consecutive failed reconnect attempts before giving up (default unlimited). */
+  readonly maxRetries?: number;
+  readonly backoff?: BackoffPolicy;
+  /** The server's idle time before it pings (the gateway's is 55 s). */
+  readonly pingIntervalMs?: number;
+  /** Extra silence tolerated on top of the ping interval before the connection counts as dead. */
+  readonly livenessMarginMs?: number;
+  /** How long to wait for serve's answers before concluding the server is a gateway. */
+  readonly serverDetectMs?: number;
+  /** Frames larger than this are reported and skipped. */
+  readonly maxFrameBytes?: number;
+  /** Time allowed for the opening handshake. */
+  readonly handshakeTimeoutMs?: number;
+  /** Monotonic clock (ms), for how long the stream was down. */
+  readonly monotonicMs: () => number;
+  /** Wall clock (ms since epoch), for `replay.since`. */
+  readonly nowMs: () => number;
+  readonly random?: () => number;
+}
+
+/** Everything the client reports, in the order it happens. */
+export type StreamMessage =
+  | { kind: 'connecting'; attempt: number }
+  | { kind: 'open'; attempt: number; server: ServerKind }
+  | { kind: 'server-kind'; server: 'serve' | 'gateway' }
+  | { kind: 'event'; event: HangarEvent; raw: string }
+  | { kind: 'subscribed'; eventTypes: string[]; serverIds: string[] }
+  | { kind: 'warning'; warning: WarningMessage }
+  /** serve finished a replay; `resumed` when it answered a resume after a reconnect. */
+  | { kind: 'replayed'; count: number; complete: boolean; resumed: boolean }
+  /** History was asked for but the server is a gateway, which keeps none. */
+  | { kind: 'no-history' }
+  | { kind: 'server-error'; code: string; message: string }
+  | { kind: 'bad-frame'; reason: string }
+  /** Events may have been missed while the stream was down. */
+  | { kind: 'gap'; downForMs: number; reason: string }
+  | { kind: 'reconnecting'; attempt: number; delayMs: number; reason: string };
+
+export const DEFAULT_LIVENESS_MARGIN_MS = GATEWAY_PONG_TIMEOUT_MS + 5_000;
+export const DEFAULT_SERVER_DETECT_MS = 2_000;
+export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+
+interface Connection {
+  readonly ws: WebSocket;
+  opened: boolean;
+  frames: number;
+  acks: number;
+  server: ServerKind;
+  handshakeStatus: number | undefined;
+  lastError: Error | undefined;
+  deadReason: string | undefined;
+  livenessTimer: NodeJS.Timeout | undefined;
+  detectTimer: NodeJS.Timeout | undefined;
+  /** After a reconnect: resolved (reported or not) once we know whether the server filled the gap. */
+  gapPending: { downForMs: number } | undefined;
+  /** Whether this connection asked for the user's initial history. */
+  askedHistory: boolean;
+  openedWallMs: number;
+}
+
+export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
+  readonly displayUrl: string;
+  /** Resolves when stopped; rejects with AuthError or ConnectionError when the client gives up. */
+  readonly finished: Promise<void>;
+  private resolveFinished!: () => void;
+  private rejectFinished!: (error: Error) => void;
+  private connection: Connection | undefined;
+  private stopped = false;
+  private paused = false;
+  private attempts = 0;
+  private retry = 0;
+  private everOpened = false;
+  private serverKind: ServerKind = 'unknown';
+  private lastEventId: string | undefined;
+  private previousOpenWallMs: number | undefined;
+  private downSinceMs: number | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly pingIntervalMs: number;
+  private readonly livenessMarginMs: number;
+  private readonly serverDetectMs: number;
+  private readonly maxFrameBytes: number;
+
+  constructor(private readonly options: StreamClientOptions) {
+    super();
+    this.displayUrl = displayUrl(options.url);
+    this.pingIntervalMs = options.pingIntervalMs ?? GATEWAY_PING_INTERVAL_MS;
+    this.livenessMarginMs = options.livenessMarginMs ?? DEFAULT_LIVENESS_MARGIN_MS;
+    this.serverDetectMs = options.serverDetectMs ?? DEFAULT_SERVER_DETECT_MS;
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.finished = new Promise<void>((resolve, reject) => {
+      this.resolveFinished = resolve;
+      this.rejectFinished = reject;
+    });
+    // The owner observes `finished`; never let it surface as an unhandled rejection.
+    this.finished.catch(() => {});
+  }
+
+  /** What the server turned out to be (known after the first connection settles). */
+  get server(): ServerKind {
+    return this.serverKind;
+  }
+
+  /** Opens the first connection. Messages start flowing on the next tick. */
+  start(): void {
+    this.connect();
+  }
+
+  /** Stops reading the socket (backpressure); the server's queue fills instead of our memory. */
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    const conn = this.connection;
+    if (!conn) return;
+    if (conn.opened) conn.ws.pause();
+    this.clearTimers(conn);
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    const conn = this.connection;
+    if (!conn || !conn.opened) return;
+    conn.ws.resume();
+    this.armLiveness(conn);
+    if (conn.server === 'unknown') this.armDetection(conn);
+  }
+
+  /** Closes the connection for good; resolves once the socket is closed. */
+  stop(): Promise<void> {
+    if (this.stopped) return this.finished.catch(() => {});
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const conn = this.connection;
+    this.resolveFinished();
+    if (!conn || conn.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    this.clearTimers(conn);
+    return new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        conn.ws.terminate();
+        resolve();
+      }, 1000);
+      force.unref();
+      conn.ws.once('close', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      if (conn.ws.readyState === WebSocket.OPEN) conn.ws.close(1000, 'client done');
+      else conn.ws.terminate();
+    });
+  }
+
+  private emitMessage(message: StreamMessage): void {
+    if (this.stopped) return;
+    this.emit('message', message);
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.attempts++;
+    this.emitMessage({ kind: 'connecting', attempt: this.attempts });
+    const ws = new WebSocket(this.options.url, {
+      headers: { ...(this.options.headers ?? {}) },
+      ...(this.options.ca !== undefined ? { ca: this.options.ca } : {}),
+      rejectUnauthorized: !this.options.insecure,
+      perMessageDeflate: false,
+      followRedirects: false,
+      handshakeTimeout: this.options.handshakeTimeoutMs ?? 10_000,
+      // Oversized frames are reported and skipped by us, not fatal in ws.
+      maxPayload: Math.max(this.maxFrameBytes * 16, 64 * 1024 * 1024),
+    });
+    const conn: Connection = {
+      ws,
+      opened: false,
+      frames: 0,
+      acks: 0,
+      server: 'unknown',
+      handshakeStatus: undefined,
+      lastError: undefined,
+      deadReason: undefined,
+      livenessTimer: undefined,
+      detectTimer: undefined,
+      gapPending: undefined,
+      askedHistory: false,
+      openedWallMs: 0,
+    };
+    this.connection = conn;
+    ws.on('unexpected-response', (_req, res) => {
+      conn.handshakeStatus = res.statusCode;
+      res.resume();
+      ws.terminate();
+    });
+    ws.on('error', (error) => {
+      conn.lastError = error;
+    });
+    ws.on('open', () => this.onOpen(conn));
+    ws.on('message', (data, isBinary) => this.onFrame(conn, data, isBinary));
+    ws.on('close', (code, reason) => this.onClose(conn, code, reason.toString('utf8')));
+  }
+
+  private subscribeMessage(replay: ReplayRequest | undefined): SubscribeMessage {
+    const message: SubscribeMessage = { type: 'subscribe' };
+    const { eventTypes, serverIds } = this.options.subscription;
+    // An empty list would match nothing on a gateway: callers pass undefined to omit a key.
+    if (eventTypes !== undefined) message.event_types = [...eventTypes];
+    if (serverIds !== undefined) message.mcp_server_ids = [...serverIds];
+    if (replay) message.replay = replay;
+    return message;
+  }
+
+  private replayForThisConnection(conn: Connection): ReplayRequest {
+    if (!this.everOpened) {
+      if (this.options.initialReplay) {
+        conn.askedHistory = true;
+        return this.options.initialReplay;
+      }
+      // Harmless everywhere: serve answers `replayed` (which tells us it is serve), a gateway ignores it.
+      return { last: 0 };
+    }
+    if (this.lastEventId !== undefined) return { after: this.lastEventId };
+    return { since: (this.previousOpenWallMs ?? this.options.nowMs()) / 1000 };
+  }
+
+  private onOpen(conn: Connection): void {
+    if (this.stopped) {
+      conn.ws.close(1000, 'client done');
+      return;
+    }
+    conn.opened = true;
+    conn.openedWallMs = this.options.nowMs();
+    const reconnected = this.everOpened;
+    const replay = this.replayForThisConnection(conn);
+    // Subscribe at once: a gateway does not attach the connection to its bus
+    // for 5 s otherwise. The second, identical subscribe is a probe: serve
+    // acknowledges it, a gateway (which acks only the first) does not.
+    this.send(conn, JSON.stringify(this.subscribeMessage(replay)));
+    this.send(conn, JSON.stringify(this.subscribeMessage(undefined)));
+    if (reconnected && this.downSinceMs !== undefined) {
+      conn.gapPending = { downForMs: Math.max(0, this.options.monotonicMs() - this.downSinceMs) };
+    }
+    this.everOpened = true;
+    this.previousOpenWallMs = conn.openedWallMs;
+    if (this.paused) conn.ws.pause();
+    this.emitMessage({ kind: 'open', attempt: this.attempts, server: this.serverKind });
+    if (!this.paused) {
+      this.armLiveness(conn);
+      this.armDetection(conn);
+    }
+    // A server already known as a gateway cannot fill the gap: say so at once.
+    if (conn.gapPending && this.serverKind === 'gateway') this.settleGapAsGateway(conn);
+  }
+
+  private send(conn: Connection, text: string): void {
+    if (conn.ws.readyState !== WebSocket.OPEN) return;
+    conn.ws.send(text, (error) => {
+      if (error) conn.lastError = error;
+    });
+  }
+
+  private armLiveness(conn: Connection): void {
+    if (conn.livenessTimer) clearTimeout(conn.livenessTimer);
+    const limitMs = this.pingIntervalMs + this.livenessMarginMs;
+    conn.livenessTimer = setTimeout(() => {
+      conn.deadReason = `no message or ping from the server for ${formatSeconds(limitMs)}`;
+      conn.ws.terminate();
+    }, limitMs);
+  }
+
+  private armDetection(conn: Connection): void {
+    if (conn.server !== 'unknown') return;
+    if (conn.detectTimer) clearTimeout(conn.detectTimer);
+    conn.detectTimer = setTimeout(() => {
+      conn.detectTimer = undefined;
+      this.markServer(conn, 'gateway');
+    }, this.serverDetectMs);
+  }
+
+  private clearTimers(conn: Connection): void {
+    if (conn.livenessTimer) clearTimeout(conn.livenessTimer);
+    if (conn.detectTimer) clearTimeout(conn.detectTimer);
+    conn.livenessTimer = undefined;
+    conn.detectTimer = undefined;
+  }
+
+  private markServer(conn: Connection, server: 'serve' | 'gateway'): void {
+    if (conn.server !== 'unknown') return;
+    conn.server = server;
+    if (conn.detectTimer) clearTimeout(conn.detectTimer);
+    conn.detectTimer = undefined;
+    const changed = this.serverKind !== server;
+    this.serverKind = server;
+    if (changed) this.emitMessage({ kind: 'server-kind', server });
+    if (server === 'gateway') {
+      if (conn.askedHistory) this.emitMessage({ kind: 'no-history' });
+      if (conn.gapPending) this.settleGapAsGateway(conn);
+    }
+  }
+
+  private settleGapAsGateway(conn: Connection): void {
+    const pending = conn.gapPending;
+    if (!pending) return;
+    conn.gapPending = undefined;
+    this.emitMessage({
+      kind: 'gap',
+      downForMs: pending.downForMs,
+      reason: 'the server keeps no history, so events published while the stream was down are lost',
+    });
+  }
+
+  private onFrame(conn: Connection, data: WebSocket.RawData, isBinary: boolean): void {
+    if (this.stopped) return;
+    conn.frames++;
+    if (conn.frames === 1) this.retry = 0;
+    if (!this.paused) this.armLiveness(conn);
+    const size = rawSize(data);
+    if (isBinary) {
+      this.emitMessage({ kind: 'bad-frame', reason: `binary frame of ${size} bytes (expected JSON text)` });
+      return;
+    }
+    if (size > this.maxFrameBytes) {
+      this.emitMessage({ kind: 'bad-frame', reason: `frame of ${size} bytes is larger than the ${this.maxFrameBytes}-byte limit` });
+      return;
+    }
+    const text = rawText(data);
+    const decoded = decodeServerFrame(text);
+    if (!decoded.ok) {
+      this.emitMessage({ kind: 'bad-frame', reason: `${decoded.error}: ${preview(text)}` });
+      return;
+    }
+    const frame = decoded.value;
+    if (frame.kind === 'event') {
+      const id = frame.event.event_id;
+      if (typeof id === 'string' && id.length > 0) this.lastEventId = id;
+      this.emitMessage({ kind: 'event', event: frame.event, raw: text });
+      return;
+    }
+    if (frame.kind === 'unknown-control') {
+      this.emitMessage({ kind: 'bad-frame', reason: `unknown message type '${frame.type.slice(0, 40)}' ignored` });
+      return;
+    }
+    const message = frame.message;
+    switch (message.type) {
+      case 'ping':
+        this.send(conn, '{"type":"pong"}');
+        return;
+      case 'subscribed':
+        conn.acks++;
+        if (conn.acks >= 2) this.markServer(conn, 'serve');
+        this.emitMessage({ kind: 'subscribed', eventTypes: message.event_types, serverIds: message.mcp_server_ids });
+        return;
+      case 'warning':
+        this.emitMessage({ kind: 'warning', warning: message });
+        return;
+      case 'replayed': {
+        this.markServer(conn, 'serve');
+        const resumed = conn.gapPending !== undefined;
+        const pending = conn.gapPending;
+        conn.gapPending = undefined;
+        this.emitMessage({ kind: 'replayed', count: message.count, complete: message.complete, resumed });
+        if (pending && !message.complete) {
+          this.emitMessage({
+            kind: 'gap',
+            downForMs: pending.downForMs,
+            reason: "the server's history no longer reaches back to the last event seen (it may have restarted)",
+          });
+        }
+        return;
+      }
+      case 'error':
+        this.emitMessage({ kind: 'server-error', code: message.code, message: message.message });
+        return;
+      default: {
+        const exhaustive: never = message;
+        return exhaustive;
+      }
+    }
+  }
+
+  private onClose(conn: Connection, code: number, reason: string): void {
+    this.clearTimers(conn);
+    if (this.connection === conn) this.connection = undefined;
+    if (this.stopped) return;
+    const auth = this.authFailure(conn, code, reason);
+    if (auth) {
+      this.stopped = true;
+      this.rejectFinished(auth);
+      return;
+    }
+    const why = this.describeClose(conn, code, reason);
+    if (conn.opened && this.downSinceMs === undefined) this.downSinceMs = this.options.monotonicMs();
+    if (conn.opened && conn.frames > 0) {
+      // The stream worked; a later reconnect starts the backoff afresh.
+      this.retry = 0;
+    }
+    if (conn.handshakeStatus !== undefined && isPermanentStatus(conn.handshakeStatus)) {
+      this.stopped = true;
+      this.rejectFinished(new ConnectionError(`cannot connect to ${this.displayUrl}: ${why}; check the URL (the event stream is at /api/ws/events)`));
+      return;
+    }
+    if (this.options.reconnect === false) {
+      this.stopped = true;
+      const what = conn.opened ? `lost the connection to ${this.displayUrl}` : `cannot connect to ${this.displayUrl}`;
+      this.rejectFinished(new ConnectionError(`${what}: ${why} (not reconnecting: --no-reconnect)`));
+      return;
+    }
+    this.retry++;
+    const maxRetries = this.options.maxRetries ?? Number.POSITIVE_INFINITY;
+    if (this.retry > maxRetries) {
+      this.stopped = true;
+      this.rejectFinished(
+        new ConnectionError(`cannot connect to ${this.displayUrl}: ${why}; gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'} (--max-retries)`),
+      );
+      return;
+    }
+    const delayMs = backoffDelayMs(this.retry, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random);
+    this.emitMessage({ kind: 'reconnecting', attempt: this.retry, delayMs, reason: why });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.connect();
+    }, delayMs);
+  }
+
+  /** 401/403 on the upgrade, or a policy close (1008) before the server said anything. */
+  private authFailure(conn: Connection, code: number, reason: string): AuthError | undefined {
+    const credentials = hasCredentials(this.options.headers ?? {});
+    const advice = credentials
+      ? 'the credential was refused: check the key given with -k/--api-key, --api-key-file or HANGAR_API_KEY (and --bearer if the server expects Authorization: Bearer)'
+      : 'no credential was sent: pass an API key with -k/--api-key, --api-key-file or HANGAR_API_KEY (add --bearer for Authorization: Bearer)';
+    if (conn.handshakeStatus === 401 || conn.handshakeStatus === 403) {
+      const text = conn.handshakeStatus === 401 ? 'Unauthorized' : 'Forbidden';
+      return new AuthError(`authentication failed: ${this.displayUrl} answered HTTP ${conn.handshakeStatus} ${text}; ${advice}`);
+    }
+    if (code === 1008 && conn.frames === 0) {
+      const why = reason ? ` (${reason.slice(0, 120)})` : '';
+      return new AuthError(
+        `authentication failed: ${this.displayUrl} closed the connection with code 1008 (policy violation)${why} during the handshake; ${advice}`,
+      );
+    }
+    return undefined;
+  }
+
+  private describeClose(conn: Connection, code: number, reason: string): string {
+    if (conn.deadReason) return conn.deadReason;
+    if (conn.handshakeStatus !== undefined) return `the server answered HTTP ${conn.handshakeStatus} instead of a WebSocket upgrade`;
+    if (!conn.opened) return conn.lastError ? describeSocketError(conn.lastError) : 'the connection failed';
+    if (code === 1006) return 'the connection dropped';
+    return `the server closed the connection (code ${code}${reason ? `: ${reason.slice(0, 120)}` : ''})`;
+  }
+}
+
+function isPermanentStatus(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+function describeSocketError(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ECONNREFUSED') return 'connection refused (is the server running?)';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
+  if (code === 'ECONNRESET') return 'connection reset';
+  return error.message;
+}
+
+function rawSize(data: WebSocket.RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data instanceof ArrayBuffer ? data.byteLength : data.length;
+}
+
+function rawText(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return data instanceof ArrayBuffer ? Buffer.from(data).toString('utf8') : data.toString('utf8');
+}
+
+function preview(text: string): string {
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  return flat.length > 60 ? `${flat.slice(0, 60)}...` : flat;
+}
+
+/** `55s`, `1.5s`, `2m 5s`. */
+export function formatSeconds(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)}s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = Math.round(seconds - minutes * 60);
+  return rest > 0 ? `${minutes}m ${rest}s` : `${minutes}m`;
+}

@@ -1,0 +1,145 @@
+import { UsageError } from '../../cli/errors.js';
+import { parseChoice, parseDurationMs, parseInteger, parsePositiveNumber } from '../../cli/parse.js';
+import { EVENTS_PATH } from '../../protocol/types.js';
+import { DEFAULT_SERVER_OPTIONS, type ServerOptions } from '../../server/server.js';
+import type { LogFormat } from '../../server/log.js';
+
+/** The raw flag values commander hands over (strings, booleans, repeatable lists). */
+export interface ServeFlags {
+  host?: string;
+  port?: string;
+  path?: string;
+  apiKey?: string[];
+  apiKeyFile?: string;
+  allowOrigin?: string[];
+  insecureNoAuth?: boolean;
+  queueSize?: string;
+  history?: string;
+  pingInterval?: string;
+  pongTimeout?: string;
+  stallTimeout?: string;
+  maxClients?: string;
+  logFormat?: string;
+  demo?: boolean;
+  servers?: string;
+  rate?: string;
+  seed?: string;
+  stdin?: boolean;
+  replay?: string;
+  speed?: string;
+  loop?: boolean;
+  chaosDisconnect?: string;
+  chaosDrop?: string;
+}
+
+export interface DemoSourceOptions {
+  readonly servers: number;
+  readonly ratePerSec: number | 'max';
+  readonly seed: number | undefined;
+}
+
+export interface ReplaySourceOptions {
+  /** As given on the command line (resolved against the working directory when run). */
+  readonly path: string;
+  readonly speed: number | 'max';
+  readonly loop: boolean;
+}
+
+/** Everything `serve` needs, typed and validated. */
+export interface ServeOptions {
+  readonly server: ServerOptions;
+  /** Read at run time, one key per line; its keys join `server.apiKeys`. */
+  readonly apiKeyFile: string | undefined;
+  readonly logFormat: LogFormat;
+  readonly demo: DemoSourceOptions | undefined;
+  readonly stdin: boolean;
+  readonly replay: ReplaySourceOptions | undefined;
+}
+
+/** The default demo pace: readable in a terminal. */
+export const DEFAULT_DEMO_RATE_PER_SEC = 5;
+export const DEFAULT_DEMO_SERVERS = 5;
+
+function parseRateOrMax(flag: string, value: string): number | 'max' {
+  return value.trim() === 'max' ? 'max' : parsePositiveNumber(flag, value);
+}
+
+/**
+ * Turns flags (and the environment, for HANGAR_API_KEY) into ServeOptions.
+ * Pure: throws UsageError naming the flag; reads no files.
+ */
+export function toServeOptions(flags: ServeFlags, env: Readonly<Record<string, string | undefined>>): ServeOptions {
+  const apiKeys = [...(flags.apiKey ?? [])];
+  for (const key of apiKeys) if (key.trim().length === 0) throw new UsageError('invalid --api-key: the key is empty');
+  const envKey = env.HANGAR_API_KEY;
+  if (envKey !== undefined && envKey.trim().length > 0) apiKeys.push(envKey.trim());
+
+  const path = flags.path ?? EVENTS_PATH;
+  if (!path.startsWith('/') || /[\s?#]/.test(path)) throw new UsageError(`invalid --path '${path}': expected a URL path such as ${EVENTS_PATH}`);
+  if (path === '/health' || path === '/api/events') throw new UsageError(`invalid --path '${path}': that path is taken by ${path === '/health' ? 'the health check' : 'HTTP ingest'}`);
+
+  const host = flags.host ?? DEFAULT_SERVER_OPTIONS.host;
+  if (host.trim().length === 0) throw new UsageError('invalid --host: empty');
+
+  const chaosDrop = flags.chaosDrop === undefined ? 0 : Number(flags.chaosDrop.trim());
+  if (!Number.isFinite(chaosDrop) || chaosDrop < 0 || chaosDrop >= 1 || flags.chaosDrop?.trim() === '') {
+    throw new UsageError(`invalid --chaos-drop '${flags.chaosDrop}': expected a fraction from 0 up to (not including) 1, such as 0.1`);
+  }
+  const chaosDisconnectMs = flags.chaosDisconnect === undefined ? undefined : parseDurationMs('--chaos-disconnect', flags.chaosDisconnect);
+  if (chaosDisconnectMs !== undefined && chaosDisconnectMs <= 0) throw new UsageError(`invalid --chaos-disconnect '${flags.chaosDisconnect}': must be longer than 0`);
+
+  const pingIntervalMs = flags.pingInterval === undefined ? DEFAULT_SERVER_OPTIONS.pingIntervalMs : parseDurationMs('--ping-interval', flags.pingInterval);
+  const pongTimeoutMs = flags.pongTimeout === undefined ? DEFAULT_SERVER_OPTIONS.pongTimeoutMs : parseDurationMs('--pong-timeout', flags.pongTimeout);
+  const stallTimeoutMs = flags.stallTimeout === undefined ? DEFAULT_SERVER_OPTIONS.stallTimeoutMs : parseDurationMs('--stall-timeout', flags.stallTimeout);
+  for (const [flag, ms] of [['--ping-interval', pingIntervalMs], ['--pong-timeout', pongTimeoutMs], ['--stall-timeout', stallTimeoutMs]] as const) {
+    if (ms < 10) throw new UsageError(`invalid ${flag}: must be at least 10ms`);
+  }
+
+  const server: ServerOptions = {
+    ...DEFAULT_SERVER_OPTIONS,
+    host,
+    port: flags.port === undefined ? DEFAULT_SERVER_OPTIONS.port : parseInteger('--port', flags.port, 0, 65535),
+    path,
+    apiKeys,
+    allowOrigins: (flags.allowOrigin ?? []).map((o) => o.trim()).filter((o) => o.length > 0),
+    insecureNoAuth: flags.insecureNoAuth === true,
+    queueSize: flags.queueSize === undefined ? DEFAULT_SERVER_OPTIONS.queueSize : parseInteger('--queue-size', flags.queueSize, 1, 1_000_000),
+    historySize: flags.history === undefined ? DEFAULT_SERVER_OPTIONS.historySize : parseInteger('--history', flags.history, 0, 10_000_000),
+    pingIntervalMs,
+    pongTimeoutMs,
+    stallTimeoutMs,
+    maxClients: flags.maxClients === undefined ? undefined : parseInteger('--max-clients', flags.maxClients, 1),
+    chaosDisconnectMs,
+    chaosDrop,
+  };
+
+  const logFormat = parseChoice('--log-format', flags.logFormat ?? 'pretty', ['pretty', 'json'] as const);
+
+  const replay: ReplaySourceOptions | undefined =
+    flags.replay === undefined
+      ? undefined
+      : {
+          path: flags.replay,
+          speed: flags.speed === undefined ? 1 : parseRateOrMax('--speed', flags.speed),
+          loop: flags.loop === true,
+        };
+  if (flags.replay === undefined && (flags.speed !== undefined || flags.loop)) {
+    throw new UsageError(`${flags.speed !== undefined ? '--speed' : '--loop'} only applies with --replay <file>`);
+  }
+  const stdin = flags.stdin === true;
+  // The demo is the default when no other source is given; --demo adds it to others, --no-demo removes it.
+  const demoWanted = flags.demo ?? (!stdin && replay === undefined);
+  const demo: DemoSourceOptions | undefined = demoWanted
+    ? {
+        servers: flags.servers === undefined ? DEFAULT_DEMO_SERVERS : parseInteger('--servers', flags.servers, 1, 1000),
+        ratePerSec: flags.rate === undefined ? DEFAULT_DEMO_RATE_PER_SEC : parseRateOrMax('--rate', flags.rate),
+        seed: flags.seed === undefined ? undefined : parseInteger('--seed', flags.seed, 0, 2 ** 32 - 1),
+      }
+    : undefined;
+  if (!demoWanted) {
+    for (const [flag, value] of [['--servers', flags.servers], ['--rate', flags.rate], ['--seed', flags.seed]] as const) {
+      if (value !== undefined) throw new UsageError(`${flag} only applies to the demo source, which is off (--no-demo, --stdin or --replay without --demo)`);
+    }
+  }
+  return { server, apiKeyFile: flags.apiKeyFile, logFormat, demo, stdin, replay };
+}

@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { RuntimeError, UsageError } from '../../cli/errors.js';
+import { describeError } from '../../cli/errors.js';
+import type { IO } from '../../io/io.js';
+import type { EventSource } from '../../sources/event-source.js';
+import { createServerLog, type ServerLog } from '../../server/log.js';
+import { startServer } from '../../server/server.js';
+import type { ServeOptions } from './options.js';
+
+/** Reads API keys from a file: one per line, blank lines and `#` comments ignored. Never echoes a key. */
+export async function readApiKeyFile(path: string, cwd: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(resolve(cwd, path), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read --api-key-file ${path}${code ? ` (${code})` : ''}: check the path and its permissions`);
+  }
+  const keys = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0 && !line.startsWith('#'));
+  if (keys.length === 0) throw new UsageError(`--api-key-file ${path} contains no keys: put one key per line`);
+  return keys;
+}
+
+/** Builds the event sources the options ask for (demo, stdin, replay). */
+export async function createSources(options: ServeOptions, io: IO, log: ServerLog): Promise<EventSource[]> {
+  const sources: EventSource[] = [];
+  if (options.demo) {
+    const { createSimulatorSource } = await import('../../sources/simulator.js');
+    const demo = createSimulatorSource({ servers: options.demo.servers, ratePerSec: options.demo.ratePerSec, seed: options.demo.seed, now: () => io.now() });
+    sources.push(demo);
+  }
+  if (options.stdin) log.warn('--stdin is not available in this build yet');
+  if (options.replay) log.warn('--replay is not available in this build yet');
+  void io;
+  return sources;
+}
+
+/**
+ * Runs `serve` until SIGINT/SIGTERM: starts the server, prints the
+ * `listening on` line, feeds every source into the hub, and on a signal stops
+ * accepting, closes every client with 1001 and resolves (exit 0).
+ */
+export async function runServe(options: ServeOptions, io: IO): Promise<void> {
+  const log = createServerLog(io, options.logFormat);
+  const apiKeys = [...options.server.apiKeys];
+  if (options.apiKeyFile !== undefined) apiKeys.push(...(await readApiKeyFile(options.apiKeyFile, io.cwd)));
+
+  let stopRequested: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+  const removeHandlers = [io.onSignal('SIGINT', () => stopRequested()), io.onSignal('SIGTERM', () => stopRequested())];
+  try {
+    const server = await startServer({ ...options.server, apiKeys }, io, log);
+    log.info(`listening on ${server.url}`, { event: 'listening', url: server.url, port: server.port });
+    const sources = await createSources(options, io, log);
+    // Sources name themselves in their messages ("demo: ...", "stdin line 3: ...").
+    const sourceLog = (source: EventSource) => ({
+      info: (message: string) => log.info(message, { event: 'source', source: source.name }),
+      warn: (message: string) => log.warn(message, { event: 'source', source: source.name }),
+    });
+    for (const source of sources) {
+      source.run(server.hub, sourceLog(source)).then(
+        () => log.info(`${source.name} ended; still serving (clients stay connected, history and HTTP ingest stay available)`, { event: 'source_ended', source: source.name }),
+        (error: unknown) => log.warn(`${source.name} failed: ${describeError(error)}; still serving`, { event: 'source_failed', source: source.name }),
+      );
+    }
+    await stopped;
+    log.info('shutting down: closing clients', { event: 'stopping' });
+    for (const source of sources) source.stop();
+    await server.close();
+    log.info('stopped', { event: 'stopped' });
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof RuntimeError) throw error;
+    throw new RuntimeError('serve failed', { cause: error });
+  } finally {
+    for (const remove of removeHandlers) remove();
+  }
+}

@@ -1,0 +1,61 @@
+import type { ColorScheme } from '../../io/color.js';
+import type { OutputStream } from '../../io/io.js';
+import type { HangarEvent } from '../../protocol/types.js';
+import { formatEventLine } from '../../render/line.js';
+import type { compileTemplate } from '../../render/template.js';
+import type { TailTimeMode } from './options.js';
+import { OutputWriter } from './output-writer.js';
+import type { SinkStart, StreamSource, TailNotice, TailSink } from './sink.js';
+import type { StatusReporter } from './status.js';
+
+export interface LineSinkOptions {
+  readonly stdout: OutputStream;
+  /** Colors for stdout, decided once. */
+  readonly colors: ColorScheme;
+  readonly time: TailTimeMode;
+  readonly fields?: readonly string[] | undefined;
+  readonly template?: ReturnType<typeof compileTemplate> | undefined;
+  /** Wall clock for relative times. */
+  readonly nowMs: () => number;
+  readonly status: StatusReporter;
+}
+
+/** `-o pretty`: one rendered line per event, labelled with its source when several URLs are merged. */
+export class LineSink implements TailSink {
+  private readonly writer: OutputWriter;
+  private labelled = false;
+
+  constructor(private readonly options: LineSinkOptions) {
+    this.writer = new OutputWriter(options.stdout);
+  }
+
+  start(context: SinkStart): void {
+    this.labelled = context.sources.length > 1;
+  }
+
+  event(event: HangarEvent, _raw: string, source: StreamSource): void {
+    const { colors, time, fields, template, nowMs } = this.options;
+    const line = formatEventLine(event, {
+      colors,
+      time,
+      nowMs: nowMs(),
+      ...(fields ? { fields } : {}),
+      ...(template ? { template } : {}),
+      ...(this.labelled ? { source: { label: source.label, index: source.index } } : {}),
+    });
+    this.writer.write(`${line}\n`);
+  }
+
+  notice(notice: TailNotice): void {
+    this.options.status.notice(notice);
+  }
+
+  whenWritable(): Promise<void> {
+    return this.writer.whenWritable();
+  }
+
+  async close(): Promise<void> {
+    this.writer.close();
+    this.options.status.close();
+  }
+}

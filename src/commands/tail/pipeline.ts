@@ -1,0 +1,222 @@
+import { RuntimeError } from '../../cli/errors.js';
+import type { StreamClient, StreamMessage } from '../../client/stream-client.js';
+import type { HangarEvent } from '../../protocol/types.js';
+import { SeenIds } from './seen-ids.js';
+import type { StreamSource, TailSink } from './sink.js';
+import type { TailStats } from './stats.js';
+
+/** Why the pipeline asks the tail to end. */
+export type PipelineEnd = { kind: 'done' } | { kind: 'error'; error: Error };
+
+export interface PipelineOptions {
+  readonly sink: TailSink;
+  readonly stats: TailStats;
+  /** Every client-side filter (types, servers, --where) in one predicate. */
+  readonly matches: (event: HangarEvent) => boolean;
+  /** -n: end after this many shown events. */
+  readonly count?: number | undefined;
+  /** --no-follow: end once every source finished its replay. */
+  readonly follow: boolean;
+  /** Called with the raw frame of every shown event (--record). */
+  readonly record?: ((raw: string) => void) | undefined;
+  /** Wall clock, for notice timestamps. */
+  readonly nowMs: () => number;
+  /** Asks the tail to end (count reached, history printed, a fatal condition). */
+  readonly end: (reason: PipelineEnd) => void;
+  /** Messages parsed but not yet handled before the sockets are paused. */
+  readonly highWater?: number;
+  /** Ids remembered for de-duplication across sources. */
+  readonly dedupeCapacity?: number;
+}
+
+interface Item {
+  readonly source: StreamSource;
+  readonly message: StreamMessage;
+}
+
+const STILL_WAITING = Symbol('still waiting');
+
+/**
+ * One pipeline for every source: messages from all clients are queued in
+ * arrival order, de-duplicated by event_id, filtered, and handed to the sink.
+ * While the sink cannot take more (slow stdout) or the queue is full, every
+ * socket is paused, so memory stays flat and the server sees the backpressure.
+ */
+export class TailPipeline {
+  private readonly queue: Item[] = [];
+  private readonly clients: StreamClient[] = [];
+  private readonly seen: SeenIds;
+  private readonly opens = new Map<number, number>();
+  private readonly historyPending = new Set<number>();
+  private draining = false;
+  private paused = false;
+  private ended = false;
+  private readonly highWater: number;
+
+  constructor(private readonly options: PipelineOptions) {
+    this.seen = new SeenIds(options.dedupeCapacity ?? 10_000);
+    this.highWater = options.highWater ?? 1000;
+  }
+
+  /** Wires a client's messages into the pipeline. */
+  attach(client: StreamClient, source: StreamSource): void {
+    this.clients.push(client);
+    if (!this.options.follow) this.historyPending.add(source.index);
+    client.on('message', (message) => this.offer({ source, message }));
+  }
+
+  /** Stops handling messages (the tail is ending). */
+  stop(): void {
+    this.ended = true;
+    this.queue.length = 0;
+  }
+
+  private offer(item: Item): void {
+    if (this.ended) return;
+    this.queue.push(item);
+    if (this.queue.length >= this.highWater) this.pauseAll();
+    if (!this.draining) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length > 0 && !this.ended) {
+        this.handle(this.queue.shift()!);
+        if (this.ended) break;
+        const writable = this.options.sink.whenWritable();
+        const state = await Promise.race([writable, Promise.resolve(STILL_WAITING)]);
+        if (state === STILL_WAITING) {
+          // stdout is full: stop reading the sockets until it drains.
+          this.pauseAll();
+          await writable;
+        }
+        if (this.paused && this.queue.length < this.highWater / 2) this.resumeAll();
+      }
+    } finally {
+      this.draining = false;
+    }
+    if (this.paused && !this.ended) this.resumeAll();
+  }
+
+  private pauseAll(): void {
+    if (this.paused) return;
+    this.paused = true;
+    for (const client of this.clients) client.pause();
+  }
+
+  private resumeAll(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    for (const client of this.clients) client.resume();
+  }
+
+  private handle({ source, message }: Item): void {
+    const { sink, stats } = this.options;
+    switch (message.kind) {
+      case 'event':
+        this.handleEvent(source, message.event, message.raw);
+        return;
+      case 'connecting':
+        if (message.attempt === 1) sink.notice({ kind: 'connecting', source, attempt: message.attempt });
+        return;
+      case 'open': {
+        const opens = (this.opens.get(source.index) ?? 0) + 1;
+        this.opens.set(source.index, opens);
+        if (opens > 1) stats.reconnects++;
+        sink.notice({ kind: 'connected', source, server: message.server });
+        return;
+      }
+      case 'server-kind':
+      case 'subscribed':
+        return;
+      case 'reconnecting':
+        sink.notice({ kind: 'reconnecting', source, attempt: message.attempt, delayMs: message.delayMs, reason: message.reason });
+        return;
+      case 'warning': {
+        const { warning } = message;
+        stats.dropWarnings++;
+        stats.droppedByServer += warning.dropped;
+        if (warning.code === 'events_dropped' || warning.dropped > 0) {
+          sink.notice({ kind: 'dropped', source, dropped: warning.dropped, totalDropped: warning.total_dropped, message: warning.message, atMs: this.options.nowMs() });
+        } else {
+          sink.notice({ kind: 'server-error', source, code: `warning ${warning.code}`, message: warning.message });
+        }
+        return;
+      }
+      case 'replayed':
+        sink.notice({ kind: 'replayed', source, count: message.count, complete: message.complete });
+        if (!message.resumed) {
+          if (!message.complete) {
+            stats.gaps++;
+            sink.notice({
+              kind: 'gap',
+              source,
+              downForMs: undefined,
+              reason: "the server's history does not reach back as far as --history/--since asked",
+              atMs: this.options.nowMs(),
+            });
+          }
+          this.historyDone(source);
+        }
+        return;
+      case 'no-history':
+        sink.notice({
+          kind: 'gap',
+          source,
+          downForMs: undefined,
+          reason: 'this server is a gateway, which keeps no history: --history/--since cannot be honoured; showing live events only',
+          atMs: this.options.nowMs(),
+        });
+        if (!this.options.follow) {
+          this.options.end({
+            kind: 'error',
+            error: new RuntimeError(`${source.url} is a gateway, which keeps no history: --no-follow has nothing to print (use hangar-events serve, or drop --no-follow)`),
+          });
+        }
+        return;
+      case 'gap':
+        stats.gaps++;
+        sink.notice({ kind: 'gap', source, downForMs: message.downForMs, reason: message.reason, atMs: this.options.nowMs() });
+        return;
+      case 'bad-frame':
+        stats.badFrames++;
+        sink.notice({ kind: 'bad-frame', source, reason: message.reason });
+        return;
+      case 'server-error':
+        sink.notice({ kind: 'server-error', source, code: message.code, message: message.message });
+        return;
+      default: {
+        const exhaustive: never = message;
+        return exhaustive;
+      }
+    }
+  }
+
+  private handleEvent(source: StreamSource, event: HangarEvent, raw: string): void {
+    const { stats } = this.options;
+    stats.received++;
+    const id = event.event_id;
+    if (typeof id === 'string' && id.length > 0 && !this.seen.add(id)) {
+      stats.duplicates++;
+      return;
+    }
+    if (!this.options.matches(event)) return;
+    this.options.record?.(raw);
+    this.options.sink.event(event, raw, source);
+    stats.countShown(event);
+    if (this.options.count !== undefined && stats.shown >= this.options.count) {
+      this.ended = true;
+      this.options.end({ kind: 'done' });
+    }
+  }
+
+  private historyDone(source: StreamSource): void {
+    if (this.options.follow) return;
+    this.historyPending.delete(source.index);
+    if (this.historyPending.size === 0) {
+      this.ended = true;
+      this.options.end({ kind: 'done' });
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { matchesSubscription } from '../protocol/filter.js';
+import type { HangarEvent, ReplayRequest, SubscribeMessage } from '../protocol/types.js';
+import type { EventSink } from '../sources/event-source.js';
+import { History } from './history.js';
+import type { DeliveryStats, Subscriber } from './subscriber.js';
+
+export interface HubOptions {
+  /** Events kept for replay (0 disables history). */
+  readonly historySize: number;
+  /** Serialized bytes kept for replay. */
+  readonly historyBytes: number;
+  /** Wall clock in milliseconds since the Unix epoch (for `occurred_at` at ingest). */
+  readonly now: () => number;
+  /** Event id generator (default: UUID v4). */
+  readonly newEventId?: () => string;
+}
+
+/** Counters for /health and the log. */
+export interface HubStats extends DeliveryStats {
+  published: number;
+}
+
+/**
+ * The single pipeline every source publishes into. It completes identity
+ * fields, serializes each event once, remembers it in the history ring and
+ * offers the same buffer to every matching subscriber. It knows nothing about
+ * sockets.
+ */
+export class Hub implements EventSink {
+  readonly stats: HubStats = { published: 0, delivered: 0, dropped: 0 };
+  private readonly subscribers = new Set<Subscriber>();
+  private readonly history: History;
+  private readonly newEventId: () => string;
+
+  constructor(private readonly options: HubOptions) {
+    this.history = new History({ capacity: options.historySize, maxBytes: options.historyBytes });
+    this.newEventId = options.newEventId ?? randomUUID;
+  }
+
+  /** Number of attached subscribers. */
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  /** Events currently kept for replay. */
+  get historyLength(): number {
+    return this.history.length;
+  }
+
+  /** Starts offering live events to `subscriber` (with its current filter; the default matches everything). */
+  attach(subscriber: Subscriber): void {
+    this.subscribers.add(subscriber);
+  }
+
+  /** Stops offering events to `subscriber`. */
+  detach(subscriber: Subscriber): void {
+    this.subscribers.delete(subscriber);
+  }
+
+  /**
+   * Publishes one event: assigns `event_id`/`occurred_at` when missing,
+   * serializes once, keeps it in history and offers it to every matching
+   * subscriber. Never throws; returns false when the event could not be
+   * serialized (and was not published).
+   */
+  publish(input: HangarEvent): boolean {
+    let event: HangarEvent = input;
+    if (event.event_id === undefined || event.event_id === null || event.occurred_at === undefined || event.occurred_at === null) {
+      event = { ...input };
+      if (event.event_id === undefined || event.event_id === null) event.event_id = this.newEventId();
+      if (event.occurred_at === undefined || event.occurred_at === null) event.occurred_at = this.options.now() / 1000;
+    }
+    let frame: Buffer;
+    try {
+      frame = Buffer.from(JSON.stringify(event));
+    } catch {
+      return false;
+    }
+    const occurredAtS = typeof event.occurred_at === 'number' && Number.isFinite(event.occurred_at) ? event.occurred_at : this.options.now() / 1000;
+    this.stats.published++;
+    this.history.push({ event, frame, occurredAtS });
+    for (const subscriber of this.subscribers) {
+      if (matchesSubscription(subscriber.filter, event)) subscriber.offer(event, frame);
+    }
+    return true;
+  }
+
+  /**
+   * Applies a subscribe for `subscriber`: acknowledges it, replaces its filter
+   * and, when asked, queues matching history and the `replayed` marker. All
+   * of it happens synchronously, between two publishes, so no event is lost
+   * or duplicated at the join between history and live.
+   */
+  subscribe(subscriber: Subscriber, message: SubscribeMessage): { replayed?: { count: number; complete: boolean } } {
+    subscriber.filter = { eventTypes: message.event_types, serverIds: message.mcp_server_ids };
+    subscriber.sendControl({ type: 'subscribed', event_types: message.event_types ?? [], mcp_server_ids: message.mcp_server_ids ?? [] });
+    if (!message.replay) return {};
+    const result = this.replay(message.replay, subscriber);
+    return { replayed: result };
+  }
+
+  private replay(request: ReplayRequest, subscriber: Subscriber): { count: number; complete: boolean } {
+    const { frames, complete } = this.history.replay(request, subscriber.filter);
+    subscriber.enqueueReplay(frames);
+    subscriber.sendControl({ type: 'replayed', count: frames.length, complete });
+    return { count: frames.length, complete };
+  }
+}

@@ -1,0 +1,397 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { RuntimeError, UsageError } from '../cli/errors.js';
+import type { IO } from '../io/io.js';
+import { EVENTS_PATH, GATEWAY_PING_INTERVAL_MS, GATEWAY_PONG_TIMEOUT_MS, GATEWAY_QUEUE_SIZE, MAX_CLIENT_FRAME_BYTES } from '../protocol/types.js';
+import { createKeyChecker } from './auth.js';
+import { Connection, type ConnectionSettings } from './connection.js';
+import { Hub } from './hub.js';
+import { MAX_INGEST_BODY_BYTES, parseIngestBody } from './ingest.js';
+import { silentLog, type ServerLog } from './log.js';
+import {
+  checkCredentials,
+  checkHost,
+  checkOrigin,
+  formatRefusalResponse,
+  guardRequest,
+  isLoopbackHost,
+  normalizeOrigin,
+  type GuardConfig,
+  type Refusal,
+} from './request-guard.js';
+
+/** Everything the embedded server needs to know; `DEFAULT_SERVER_OPTIONS` holds the documented defaults. */
+export interface ServerOptions {
+  readonly host: string;
+  /** 0 = any free port (read the real one from the result). */
+  readonly port: number;
+  /** WebSocket path. */
+  readonly path: string;
+  /** Accepted API keys; empty = no authentication. */
+  readonly apiKeys: readonly string[];
+  /** Allowed Origin values for browser clients; `*` allows any. */
+  readonly allowOrigins: readonly string[];
+  /** Allow a non-loopback bind without API keys. */
+  readonly insecureNoAuth: boolean;
+  /** Per-connection queue of events (drop-oldest beyond it). */
+  readonly queueSize: number;
+  /** Per-connection bound on queued event bytes. */
+  readonly queueBytes: number;
+  /** Events kept for replay (0 disables). */
+  readonly historySize: number;
+  /** Bytes kept for replay. */
+  readonly historyBytes: number;
+  readonly pingIntervalMs: number;
+  readonly pongTimeoutMs: number;
+  readonly stallTimeoutMs: number;
+  /** Concurrent WebSocket clients; beyond it the handshake gets 503. Undefined = no limit. */
+  readonly maxClients: number | undefined;
+  /** Frames are handed to a socket only while its buffered amount is below this. */
+  readonly highWaterMarkBytes: number;
+  /** Close a random client with 1012 at about this interval (`--chaos-disconnect`). */
+  readonly chaosDisconnectMs: number | undefined;
+  /** Fraction of each connection's events to drop and announce (`--chaos-drop`). */
+  readonly chaosDrop: number;
+  /** Random source for chaos (default Math.random). */
+  readonly random?: () => number;
+}
+
+export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
+  host: '127.0.0.1',
+  port: 8000,
+  path: EVENTS_PATH,
+  apiKeys: [],
+  allowOrigins: [],
+  insecureNoAuth: false,
+  queueSize: GATEWAY_QUEUE_SIZE,
+  queueBytes: 8 * 1024 * 1024,
+  historySize: 10_000,
+  historyBytes: 64 * 1024 * 1024,
+  pingIntervalMs: GATEWAY_PING_INTERVAL_MS,
+  pongTimeoutMs: GATEWAY_PONG_TIMEOUT_MS,
+  stallTimeoutMs: 60_000,
+  maxClients: undefined,
+  highWaterMarkBytes: 128 * 1024,
+  chaosDisconnectMs: undefined,
+  chaosDrop: 0,
+};
+
+/** A snapshot of one connection, for tests, benchmarks and the log. */
+export interface ConnectionInfo {
+  readonly id: number;
+  readonly remote: string;
+  readonly matched: number;
+  readonly delivered: number;
+  readonly dropped: number;
+  readonly queuedEvents: number;
+  readonly queuedEventBytes: number;
+  readonly bufferedAmount: number;
+}
+
+/** The body of GET /health. */
+export interface HealthReport {
+  status: 'ok' | 'stopping';
+  uptime_s: number;
+  clients: number;
+  events_published: number;
+  events_delivered: number;
+  events_dropped: number;
+}
+
+export interface RunningServer {
+  /** `ws://HOST:PORT/PATH` with the real port. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /** Publish here (it is the EventSink for sources). */
+  readonly hub: Hub;
+  connections(): ConnectionInfo[];
+  health(): HealthReport;
+  /** Stops accepting, closes every client with 1001 and resolves when the server is closed. */
+  close(): Promise<void>;
+}
+
+/** The URL of the stream for a bound host and port (`[::1]` for IPv6). */
+export function formatStreamUrl(host: string, port: number, path: string): string {
+  const h = host.includes(':') ? `[${host}]` : host;
+  return `ws://${h}:${port}${path}`;
+}
+
+function pathOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const q = raw.indexOf('?');
+  return q >= 0 ? raw.slice(0, q) : raw;
+}
+
+/**
+ * Starts the HTTP + WebSocket server and resolves once it listens. Refuses
+ * (UsageError) a non-loopback bind without API keys unless `insecureNoAuth`.
+ */
+export async function startServer(options: ServerOptions, io: IO, log: ServerLog = silentLog): Promise<RunningServer> {
+  const loopbackBind = isLoopbackHost(options.host);
+  if (!loopbackBind && options.apiKeys.length === 0 && !options.insecureNoAuth) {
+    throw new UsageError(
+      `refusing to listen on ${options.host} without an API key: anyone who can reach this address could read your event stream and publish events into it. ` +
+        'Set HANGAR_API_KEY or --api-key-file (or --api-key), or pass --insecure-no-auth if the network is trusted.',
+    );
+  }
+  const monotonicMs = () => io.monotonicMs();
+  const startedAtMs = monotonicMs();
+  const hub = new Hub({ historySize: options.historySize, historyBytes: options.historyBytes, now: () => io.now() });
+  const guard: GuardConfig = {
+    loopbackBind,
+    allowOrigins: options.allowOrigins.map((o) => (o === '*' ? o : normalizeOrigin(o))),
+    checkAuth: createKeyChecker(options.apiKeys),
+  };
+  const settings: ConnectionSettings = {
+    limits: {
+      queueSize: options.queueSize,
+      queueBytes: options.queueBytes,
+      highWaterMarkBytes: options.highWaterMarkBytes,
+      maxPendingControls: 1024,
+    },
+    pingIntervalMs: options.pingIntervalMs,
+    pongTimeoutMs: options.pongTimeoutMs,
+    stallTimeoutMs: options.stallTimeoutMs,
+    subscribeBurst: 20,
+    subscribesPerSecond: 10,
+    chaosDrop: options.chaosDrop,
+    random: options.random,
+  };
+  const connections = new Set<Connection>();
+  const handshaking = new Set<Duplex>();
+  let nextId = 1;
+  let stopping = false;
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
+  wss.on('error', () => {});
+
+  const health = (): HealthReport => ({
+    status: stopping ? 'stopping' : 'ok',
+    uptime_s: Math.round((monotonicMs() - startedAtMs) / 100) / 10,
+    clients: connections.size,
+    events_published: hub.stats.published,
+    events_delivered: hub.stats.delivered,
+    events_dropped: hub.stats.dropped,
+  });
+
+  const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', ...headers });
+    res.end(text);
+  };
+  const refuseHttp = (res: ServerResponse, refusal: Refusal, headers: Record<string, string> = {}) =>
+    sendJson(res, refusal.status, { error: refusal.code, message: refusal.message }, headers);
+
+  const handleIngest = (req: IncomingMessage, res: ServerResponse) => {
+    const refusal = checkOrigin(req, guard) ?? checkCredentials(req, guard);
+    if (refusal) {
+      req.resume();
+      return refuseHttp(res, refusal);
+    }
+    const tooLarge = () =>
+      refuseHttp(res, { status: 413, code: 'too_large', message: `the body is larger than ${MAX_INGEST_BODY_BYTES} bytes; split it into smaller batches` }, { Connection: 'close' });
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > MAX_INGEST_BODY_BYTES) {
+      tooLarge();
+      req.destroy();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > MAX_INGEST_BODY_BYTES) {
+        refused = true;
+        chunks.length = 0;
+        tooLarge();
+        res.on('finish', () => req.destroy());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', () => {});
+    req.on('end', () => {
+      if (refused) return;
+      const parsed = parseIngestBody(Buffer.concat(chunks).toString('utf8'));
+      if (!parsed.ok) {
+        return sendJson(res, 400, { error: 'bad_event', line: parsed.error.line, message: `nothing was published: ${parsed.error.message}` });
+      }
+      let accepted = 0;
+      for (const event of parsed.events) if (hub.publish(event)) accepted++;
+      sendJson(res, 202, { accepted });
+    });
+  };
+
+  const server = createServer((req, res) => {
+    res.on('error', () => {});
+    const hostRefusal = checkHost(req, guard);
+    if (hostRefusal) {
+      req.resume();
+      return refuseHttp(res, hostRefusal);
+    }
+    const path = pathOf(req.url);
+    if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return sendJson(res, 200, health());
+    if (path === '/api/events') {
+      if (req.method !== 'POST') {
+        req.resume();
+        return sendJson(res, 405, { error: 'method_not_allowed', message: 'POST events to /api/events' }, { Allow: 'POST' });
+      }
+      return handleIngest(req, res);
+    }
+    req.resume();
+    if (path === options.path) {
+      return sendJson(res, 426, { error: 'upgrade_required', message: `${options.path} is a WebSocket endpoint; connect with a WebSocket client` }, { Upgrade: 'websocket', Connection: 'Upgrade' });
+    }
+    sendJson(res, 404, { error: 'not_found', message: `no such endpoint; the event stream is at ${options.path}, health at /health, ingest at POST /api/events` });
+  });
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  const refuseUpgrade = (socket: Duplex, refusal: Refusal, headers: Record<string, string> = {}) => {
+    socket.once('finish', () => socket.destroy());
+    socket.end(formatRefusalResponse(refusal, headers));
+  };
+
+  const accept = (ws: WebSocket, req: IncomingMessage) => {
+    const id = nextId++;
+    const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+    const connection = new Connection(id, remote, ws, hub, hub.stats, settings, log, monotonicMs, (closed, code, reason) => {
+      connections.delete(closed);
+      const s = closed.subscriber;
+      const seconds = ((monotonicMs() - closed.openedAtMs) / 1000).toFixed(1);
+      log.info(
+        `client #${id} disconnected (${code}${reason ? ` ${reason}` : ''}) after ${seconds} s: ${s.delivered} events delivered, ${s.totalDropped} dropped (${connections.size} connected)`,
+        { event: 'disconnect', client: id, code, delivered: s.delivered, dropped: s.totalDropped, clients: connections.size },
+      );
+    });
+    connections.add(connection);
+    log.info(`client #${id} connected from ${remote} (${connections.size} connected)`, { event: 'connect', client: id, remote, clients: connections.size });
+  };
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => {});
+    if (pathOf(req.url) !== options.path) {
+      return refuseUpgrade(socket, { status: 404, code: 'not_found', message: `no WebSocket endpoint here; the event stream is at ${options.path}` });
+    }
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      return refuseUpgrade(socket, { status: 400, code: 'bad_upgrade', message: 'only WebSocket upgrades are supported' });
+    }
+    const refusal = guardRequest(req, guard);
+    if (refusal) {
+      log.info(`refused a connection from ${req.socket.remoteAddress ?? '?'}: ${refusal.code} (${refusal.status})`, { event: 'refused', status: refusal.status, reason: refusal.code });
+      return refuseUpgrade(socket, refusal);
+    }
+    if (stopping) return refuseUpgrade(socket, { status: 503, code: 'stopping', message: 'the server is shutting down' });
+    if (options.maxClients !== undefined && connections.size + handshaking.size >= options.maxClients) {
+      log.info(`refused a connection: ${options.maxClients} clients already connected (--max-clients)`, { event: 'refused', status: 503, reason: 'max_clients' });
+      return refuseUpgrade(socket, { status: 503, code: 'too_many_clients', message: `this server accepts at most ${options.maxClients} clients; try again later` }, { 'Retry-After': '5' });
+    }
+    handshaking.add(socket);
+    socket.once('close', () => handshaking.delete(socket));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      handshaking.delete(socket);
+      if (stopping) {
+        ws.close(1001, 'server shutting down');
+        return;
+      }
+      accept(ws, req);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      const hint =
+        error.code === 'EADDRINUSE'
+          ? 'the port is in use; stop the other server or pick another --port (0 = any free port)'
+          : error.code === 'EACCES'
+            ? 'permission denied; use a port above 1023'
+            : error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND'
+              ? 'this machine has no such address; check --host'
+              : 'check --host and --port';
+      reject(new RuntimeError(`cannot listen on ${options.host}:${options.port}: ${hint}`, { cause: error }));
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(options.port, options.host);
+  });
+  server.on('error', (error) => log.warn(`server error: ${error.message}`));
+
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const url = formatStreamUrl(options.host, port, options.path);
+
+  const sweepMs = Math.max(20, Math.min(1000, Math.floor(Math.min(options.pingIntervalMs, options.pongTimeoutMs, options.stallTimeoutMs) / 4)));
+  const sweep = setInterval(() => {
+    const now = monotonicMs();
+    for (const connection of [...connections]) connection.tick(now);
+  }, sweepMs);
+
+  let chaosTimer: NodeJS.Timeout | undefined;
+  const random = options.random ?? Math.random;
+  const scheduleChaos = () => {
+    if (options.chaosDisconnectMs === undefined || stopping) return;
+    const delay = Math.max(10, Math.round(options.chaosDisconnectMs * (0.5 + random())));
+    chaosTimer = setTimeout(() => {
+      const list = [...connections];
+      if (list.length > 0) {
+        const victim = list[Math.floor(random() * list.length)]!;
+        log.info(`chaos: closing client #${victim.id} with 1012`, { event: 'chaos_disconnect', client: victim.id });
+        victim.close(1012, 'chaos: service restart');
+      }
+      scheduleChaos();
+    }, delay);
+  };
+  scheduleChaos();
+
+  let closePromise: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closePromise ??= (async () => {
+      stopping = true;
+      clearInterval(sweep);
+      if (chaosTimer) clearTimeout(chaosTimer);
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const open = [...connections];
+      const allClosed = Promise.all(open.map((connection) => connection.closed));
+      for (const connection of open) connection.close(1001, 'server shutting down');
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([allClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1500)))]);
+      if (timer) clearTimeout(timer);
+      for (const connection of [...connections]) connection.terminate();
+      for (const socket of handshaking) socket.destroy();
+      server.closeAllConnections();
+      await serverClosed;
+    })();
+    return closePromise;
+  };
+
+  return {
+    url,
+    host: options.host,
+    port,
+    hub,
+    connections: () =>
+      [...connections].map((c) => ({
+        id: c.id,
+        remote: c.remote,
+        matched: c.subscriber.matched,
+        delivered: c.subscriber.delivered,
+        dropped: c.subscriber.totalDropped,
+        queuedEvents: c.subscriber.queuedEvents,
+        queuedEventBytes: c.subscriber.queuedEventBytes,
+        bufferedAmount: c.bufferedAmount,
+      })),
+    health,
+    close,
+  };
+}

@@ -1,0 +1,346 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { matchesSubscription, type SubscriptionFilter } from '../../src/protocol/filter.js';
+import type { HangarEvent } from '../../src/protocol/types.js';
+
+/**
+ * A test server that behaves like a REAL MCP Hangar gateway on the wire
+ * (PROTOCOL.md Part 1), quirks included:
+ * - only the first `subscribe` is acknowledged;
+ * - a connection is attached to the bus only after its first message or after
+ *   the blind window (5 s by default), so events published before are lost to it;
+ * - after `pingIntervalMs` without an event it sends `{"type": "ping"}` and
+ *   closes with 1000 when no pong comes within `pongTimeoutMs`;
+ * - missing or wrong credentials get HTTP 403 at the handshake (or 401, or an
+ *   accept-then-close 1008, by option);
+ * - JSON is serialised like Python's json.dumps (spaces after `:` and `,`,
+ *   non-ASCII escaped); events carry `occurred_at` floats or ISO `timestamp`
+ *   strings as published, and may lack any server id;
+ * - a queue of 1024 per connection that drops the oldest event silently (no
+ *   warning frame), and no history at all.
+ */
+
+export interface FakeGatewayOptions {
+  /** Require this key in X-API-Key (or as a Bearer token). */
+  apiKey?: string;
+  /** How a refused credential is answered. */
+  authFailure?: 'http-403' | 'http-401' | 'close-1008';
+  /** Blind window before the first message (default 5000 ms, as the gateway). */
+  blindWindowMs?: number;
+  /** Idle time before an application ping (default 55 s). */
+  pingIntervalMs?: number;
+  /** Time allowed for the pong (default 10 s). */
+  pongTimeoutMs?: number;
+  /** Per-connection queue (default 1024, drop oldest). */
+  queueLimit?: number;
+  /** Bytes allowed in the socket's send buffer before the queue holds events back. */
+  sendBufferBytes?: number;
+  /** Listen on this port (to restart on the same port); default 0. */
+  port?: number;
+}
+
+export interface GatewayConnection {
+  readonly ws: WebSocket;
+  readonly headers: IncomingMessage['headers'];
+  /** Every text frame the client sent, in order. */
+  readonly received: string[];
+  /** Frames the gateway sent (events and control), in order. */
+  readonly sent: string[];
+  filter: SubscriptionFilter;
+  attached: boolean;
+  acked: boolean;
+  pings: number;
+  pongs: number;
+  delivered: number;
+  dropped: number;
+  closedWith: number | undefined;
+}
+
+/** Serialises like Python's `json.dumps` with default separators and ensure_ascii. */
+export function pythonJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return 'NaN';
+    return String(value);
+  }
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'string') {
+    return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  }
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries.map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`).join(', ')}}`;
+  }
+  return 'null';
+}
+
+export class FakeGateway {
+  readonly connections: GatewayConnection[] = [];
+  /** Handshakes refused for bad credentials. */
+  authRefusals = 0;
+  private readonly http: Server;
+  private readonly wss: WebSocketServer;
+  private readonly sockets = new Set<Socket>();
+  private readonly waiters: (() => void)[] = [];
+  port = 0;
+
+  constructor(readonly options: FakeGatewayOptions = {}) {
+    this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+    this.http = createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    });
+    this.http.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket as Socket, head));
+  }
+
+  /** Starts listening on 127.0.0.1. */
+  async listen(): Promise<this> {
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+    this.port = (this.http.address() as AddressInfo).port;
+    return this;
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${this.port}/api/ws/events`;
+  }
+
+  /** Connections currently open. */
+  get open(): GatewayConnection[] {
+    return this.connections.filter((c) => c.closedWith === undefined);
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/api/ws/events') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    const key = this.options.apiKey;
+    const given = req.headers['x-api-key'] ?? bearerOf(req.headers.authorization);
+    const refused = key !== undefined && given !== key;
+    if (refused && this.options.authFailure !== 'close-1008') {
+      this.authRefusals++;
+      const status = this.options.authFailure === 'http-401' ? '401 Unauthorized' : '403 Forbidden';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (refused) {
+        this.authRefusals++;
+        ws.close(1008, 'Authentication required');
+        return;
+      }
+      this.onConnection(ws, req);
+    });
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const conn: GatewayConnection & { queue: string[]; idle?: NodeJS.Timeout; pongWait?: NodeJS.Timeout; blind?: NodeJS.Timeout; sending: boolean } = {
+      ws,
+      headers: req.headers,
+      received: [],
+      sent: [],
+      filter: {},
+      attached: false,
+      acked: false,
+      pings: 0,
+      pongs: 0,
+      delivered: 0,
+      dropped: 0,
+      closedWith: undefined,
+      queue: [],
+      sending: false,
+    };
+    this.connections.push(conn);
+    const pingIntervalMs = this.options.pingIntervalMs ?? 55_000;
+    const pongTimeoutMs = this.options.pongTimeoutMs ?? 10_000;
+    const armIdle = () => {
+      if (conn.idle) clearTimeout(conn.idle);
+      conn.idle = setTimeout(() => {
+        if (ws.readyState !== ws.OPEN) return;
+        conn.pings++;
+        conn.sent.push('{"type": "ping"}');
+        ws.send('{"type": "ping"}');
+        conn.pongWait = setTimeout(() => ws.close(1000), pongTimeoutMs);
+      }, pingIntervalMs);
+    };
+    conn.blind = setTimeout(() => {
+      conn.attached = true;
+      armIdle();
+      this.notify();
+    }, this.options.blindWindowMs ?? 5000);
+    (conn as unknown as { armIdle: () => void }).armIdle = armIdle;
+    ws.on('message', (data, isBinary) => {
+      const text = isBinary ? '' : data.toString();
+      conn.received.push(text);
+      let message: Record<string, unknown> | undefined;
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) message = parsed as Record<string, unknown>;
+      } catch {
+        message = undefined;
+      }
+      const first = !conn.attached;
+      if (first) {
+        clearTimeout(conn.blind);
+        conn.attached = true;
+        armIdle();
+      }
+      if (message) {
+        const isSubscribe = message.type === 'subscribe' || (message.type === undefined && ('event_types' in message || 'mcp_server_ids' in message));
+        if (message.type === 'pong') {
+          conn.pongs++;
+          if (conn.pongWait) clearTimeout(conn.pongWait);
+          conn.pongWait = undefined;
+          armIdle();
+        } else if (isSubscribe) {
+          conn.filter = {
+            eventTypes: Array.isArray(message.event_types) ? (message.event_types as string[]) : undefined,
+            serverIds: Array.isArray(message.mcp_server_ids) ? (message.mcp_server_ids as string[]) : undefined,
+          };
+          if (first) {
+            conn.acked = true;
+            const ack = pythonJson({ type: 'subscribed', event_types: conn.filter.eventTypes ?? [], mcp_server_ids: conn.filter.serverIds ?? [] });
+            conn.sent.push(ack);
+            ws.send(ack);
+          }
+        }
+      }
+      this.notify();
+    });
+    ws.on('close', (code) => {
+      conn.closedWith = code;
+      if (conn.idle) clearTimeout(conn.idle);
+      if (conn.pongWait) clearTimeout(conn.pongWait);
+      if (conn.blind) clearTimeout(conn.blind);
+      this.notify();
+    });
+    ws.on('error', () => {});
+    this.notify();
+  }
+
+  /** Publishes an event to every attached connection whose filter matches (python-style JSON). */
+  publish(event: HangarEvent): void {
+    this.publishRaw(pythonJson(event), event);
+  }
+
+  /** Publishes a frame exactly as given, to connections matching `asEvent` (default: every attached one). */
+  publishRaw(text: string, asEvent?: HangarEvent): void {
+    for (const conn of this.connections as (GatewayConnection & { queue: string[] })[]) {
+      if (!conn.attached || conn.closedWith !== undefined) continue;
+      if (asEvent && !matchesSubscription(conn.filter, asEvent)) continue;
+      conn.queue.push(text);
+      const limit = this.options.queueLimit ?? 1024;
+      while (conn.queue.length > limit) {
+        conn.queue.shift();
+        conn.dropped++;
+      }
+      this.pump(conn);
+    }
+  }
+
+  /** Sends a binary frame to every attached connection. */
+  publishBinary(data: Buffer): void {
+    for (const conn of this.open) if (conn.attached) conn.ws.send(data);
+  }
+
+  private pump(conn: GatewayConnection & { queue: string[]; sending?: boolean }): void {
+    const limit = this.options.sendBufferBytes ?? 64 * 1024;
+    while (conn.queue.length > 0 && conn.ws.readyState === conn.ws.OPEN && conn.ws.bufferedAmount < limit) {
+      const text = conn.queue.shift()!;
+      conn.delivered++;
+      conn.sent.push(text);
+      (conn as unknown as { armIdle: () => void }).armIdle();
+      conn.ws.send(text, () => {
+        if (conn.queue.length > 0) setImmediate(() => this.pump(conn));
+      });
+    }
+  }
+
+  /** Resolves when `predicate` holds (checked after every connection change and client message, and every 25 ms). */
+  waitUntil(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const poll = setInterval(() => check(), 25);
+      const check = () => {
+        if (predicate()) {
+          clearTimeout(timer);
+          clearInterval(poll);
+          const i = this.waiters.indexOf(check);
+          if (i >= 0) this.waiters.splice(i, 1);
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        clearInterval(poll);
+        const i = this.waiters.indexOf(check);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new Error(`fake gateway: timed out waiting for ${what}`));
+      }, timeoutMs);
+      this.waiters.push(check);
+      check();
+    });
+  }
+
+  /** Waits for the n-th connection (1-based) to be attached to the bus. */
+  waitForAttached(n = 1, timeoutMs = 10_000): Promise<GatewayConnection> {
+    return this.waitUntil(() => this.connections.filter((c) => c.attached).length >= n, timeoutMs, `${n} attached connection(s)`).then(
+      () => this.connections.filter((c) => c.attached)[n - 1]!,
+    );
+  }
+
+  private notify(): void {
+    for (const waiter of [...this.waiters]) waiter();
+  }
+
+  /** Closes every client connection with `code` (a gateway restart looks like 1012 or a dropped socket). */
+  disconnectAll(code = 1012): void {
+    for (const conn of this.open) conn.ws.close(code);
+  }
+
+  /** Stops listening and drops every connection at once. */
+  async close(): Promise<void> {
+    for (const conn of this.connections) conn.ws.terminate();
+    for (const socket of this.sockets) socket.destroy();
+    this.wss.close();
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+  }
+}
+
+function bearerOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(.+)$/i.exec(header);
+  return match ? match[1] : undefined;
+}
+
+let sequence = 0;
+
+/** A gateway-shaped event: occurred_at as a float (or an ISO timestamp), an id unless told otherwise. */
+export function gatewayEvent(
+  eventType: string,
+  fields: Record<string, unknown> = {},
+  options: { id?: boolean; timestamp?: 'float' | 'iso' | 'none' } = {},
+): HangarEvent {
+  sequence++;
+  const event: HangarEvent = { event_type: eventType };
+  if (options.id !== false) event.event_id = randomUUID();
+  const when = 1795727378.4531293 + sequence;
+  if ((options.timestamp ?? 'float') === 'float') event.occurred_at = when;
+  else if (options.timestamp === 'iso') event.timestamp = new Date(when * 1000).toISOString().replace('Z', '').replace(/\.(\d{3})$/, '.$1456');
+  event.produced_by = 'hangar-7f3a';
+  Object.assign(event, fields);
+  return event;
+}
+
+/** Starts a fake gateway on 127.0.0.1 and port 0. */
+export function startFakeGateway(options: FakeGatewayOptions = {}): Promise<FakeGateway> {
+  return new FakeGateway(options).listen();
+}

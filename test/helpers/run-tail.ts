@@ -1,0 +1,65 @@
+import { Command } from 'commander';
+import { registerTail } from '../../src/commands/tail/register.js';
+import { runTail, type TailDeps } from '../../src/commands/tail/tail.js';
+import type { TailOptions } from '../../src/commands/tail/options.js';
+import { createTestIO, type TestIO, type TestIOOptions } from './test-io.js';
+
+/** Fast knobs for in-process tails: quick backoff and serve detection. */
+export const FAST: TailDeps = {
+  client: { backoff: { initialDelayMs: 50, maxDelayMs: 200, factor: 2, jitter: 0.5 }, serverDetectMs: 500 },
+};
+
+export interface InProcessTail {
+  io: TestIO;
+  /** Settles when the tail ends: resolves on a normal end, rejects with its typed error. */
+  done: Promise<void>;
+  options: () => TailOptions | undefined;
+  /** Resolves once stdout (or stderr) contains a match. */
+  waitFor(stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Ends the tail like Ctrl-C and waits for it. */
+  interrupt(): Promise<void>;
+}
+
+/** Runs `hangar-events tail <args>` in-process with a test IO, through the real flag parsing. */
+export function startTail(args: string[], ioOptions: TestIOOptions = {}, deps: TailDeps = FAST): InProcessTail {
+  const io = createTestIO(ioOptions);
+  let parsed: TailOptions | undefined;
+  const program = new Command('hangar-events').exitOverride();
+  registerTail(program, io, (options, runIO) => {
+    parsed = options;
+    return runTail(options, runIO, deps);
+  });
+  program.commands.forEach((c) => c.exitOverride());
+  const done = program.parseAsync(['tail', ...args], { from: 'user' }).then(() => undefined);
+  done.catch(() => {});
+  const waitFor = (stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs = 10_000) =>
+    new Promise<void>((resolve, reject) => {
+      const target = stream === 'stdout' ? io.stdout : io.stderr;
+      const check = () => {
+        if (pattern.test(target.text())) {
+          cleanup();
+          resolve();
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out waiting for ${pattern} on ${stream}\nstdout:\n${io.stdout.text()}\nstderr:\n${io.stderr.text()}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        target.off('written', check);
+      };
+      target.on('written', check);
+      check();
+    });
+  return {
+    io,
+    done,
+    options: () => parsed,
+    waitFor,
+    async interrupt() {
+      io.emitSignal('SIGINT');
+      await done;
+    },
+  };
+}

@@ -1,0 +1,261 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AuthError, ConnectionError, RuntimeError, TimeoutError } from '../../src/cli/errors.js';
+import { FakeGateway, gatewayEvent, pythonJson, startFakeGateway } from '../helpers/fake-gateway.js';
+import { startTail, type InProcessTail } from '../helpers/run-tail.js';
+
+const gateways: FakeGateway[] = [];
+const tails: InProcessTail[] = [];
+
+async function gateway(options: ConstructorParameters<typeof FakeGateway>[0] = {}): Promise<FakeGateway> {
+  const g = await startFakeGateway({ blindWindowMs: 60_000, ...options });
+  gateways.push(g);
+  return g;
+}
+
+function tail(...args: Parameters<typeof startTail>): InProcessTail {
+  const t = startTail(...args);
+  tails.push(t);
+  return t;
+}
+
+afterEach(async () => {
+  for (const t of tails.splice(0)) {
+    t.io.emitSignal('SIGINT');
+    await t.done.catch(() => {});
+  }
+  for (const g of gateways.splice(0)) await g.close();
+});
+
+describe('tail against a gateway-like server', () => {
+  it('subscribes at once, so events arrive without waiting out the 5 s window', async () => {
+    const g = await gateway({ blindWindowMs: 60_000 });
+    const t = tail([g.url, '-o', 'ndjson', '-q']);
+    const conn = await g.waitForAttached(1);
+    // Attached only because the subscribe came first: the window is a minute long.
+    expect(JSON.parse(conn.received[0]!)).toEqual({ type: 'subscribe', replay: { last: 0 } });
+    const event = gatewayEvent('McpServerStarted', { mcp_server_id: 'math', mode: 'subprocess', tools_count: 3, startup_duration_ms: 812.5 });
+    g.publish(event);
+    await t.waitFor('stdout', /McpServerStarted/);
+    await t.interrupt();
+    // The line is the frame exactly as the gateway sent it (python spacing), not re-serialised.
+    expect(t.io.stdout.lines()).toEqual([pythonJson(event)]);
+    expect(t.io.stdout.text()).toContain('"event_type": "McpServerStarted", ');
+  });
+
+  it('answers application pings, so the gateway keeps the connection for many intervals', async () => {
+    const g = await gateway({ pingIntervalMs: 150, pongTimeoutMs: 300 });
+    const t = tail([g.url, '-o', 'ndjson', '-q']);
+    const conn = await g.waitForAttached(1);
+    await g.waitUntil(() => conn.pongs >= 6, 15_000, 'six pongs');
+    expect(conn.closedWith).toBeUndefined();
+    expect(g.connections).toHaveLength(1);
+    expect(conn.received.filter((m) => m === '{"type":"pong"}').length).toBe(conn.pongs);
+    g.publish(gatewayEvent('HealthCheckPassed', { mcp_server_id: 'math', duration_ms: 3 }));
+    await t.waitFor('stdout', /HealthCheckPassed/);
+  });
+
+  it('a client that does not answer pings is closed with 1000 by the fake gateway (as the real one does)', async () => {
+    const g = await gateway({ pingIntervalMs: 100, pongTimeoutMs: 100 });
+    const { WebSocket } = await import('ws');
+    const ws = new WebSocket(g.url);
+    ws.on('open', () => ws.send('{"type": "subscribe"}'));
+    const code = await new Promise<number>((resolve) => ws.on('close', (c) => resolve(c)));
+    expect(code).toBe(1000);
+    expect(g.connections[0]!.pings).toBe(1);
+  });
+
+  it('sends only what the gateway can evaluate and filters exactly on the client', async () => {
+    const g = await gateway();
+    const t = tail([g.url, '-o', 'ndjson', '-q', '-t', 'Health*', '-s', 'math,db', '-s', 'math']);
+    const conn = await g.waitForAttached(1);
+    const subscribe = JSON.parse(conn.received[0]!) as Record<string, unknown>;
+    expect(subscribe.event_types).toBeUndefined();
+    expect(subscribe.mcp_server_ids).toEqual(['math', 'db']);
+    g.publish(gatewayEvent('ToolInvocationCompleted', { mcp_server_id: 'math', tool_name: 'add', duration_ms: 1 }));
+    g.publish(gatewayEvent('HealthCheckFailed', { mcp_server_id: 'db', consecutive_failures: 2, error_message: 'timeout' }));
+    g.publish(gatewayEvent('HealthCheckPassed', { mcp_server_id: 'web', duration_ms: 1 }));
+    g.publish(gatewayEvent('HealthCheckPassed', { mcp_server_id: 'math', duration_ms: 1 }));
+    await t.waitFor('stdout', /HealthCheckPassed/);
+    await t.interrupt();
+    expect(t.io.stdout.lines().map((l) => (JSON.parse(l) as { event_type: string; mcp_server_id: string }).event_type + '/' + (JSON.parse(l) as { mcp_server_id: string }).mcp_server_id)).toEqual([
+      'HealthCheckFailed/db',
+      'HealthCheckPassed/math',
+    ]);
+  });
+
+  it('omits keys rather than sending empty lists, and sends exact names through', async () => {
+    const g = await gateway();
+    tail([g.url, '-o', 'ndjson', '-q', '-t', 'HealthCheckFailed,McpServerStarted']);
+    const conn = await g.waitForAttached(1);
+    const subscribe = JSON.parse(conn.received[0]!) as Record<string, unknown>;
+    expect(subscribe.event_types).toEqual(['HealthCheckFailed', 'McpServerStarted']);
+    expect('mcp_server_ids' in subscribe).toBe(false);
+  });
+
+  it('accepts ISO timestamps, events without id or server, and reports bad frames without stopping', async () => {
+    const g = await gateway();
+    const t = tail([g.url, '-o', 'ndjson', '-q', '--stats']);
+    await g.waitForAttached(1);
+    g.publishRaw('this is not json');
+    g.publishRaw('[1, 2, 3]');
+    g.publishRaw('{"hello": "world"}');
+    g.publishRaw('{"event_type": ""}');
+    g.publishBinary(Buffer.from([1, 2, 3]));
+    g.publishRaw('{"type": "mystery"}');
+    const iso = gatewayEvent('DiscoveryCycleCompleted', { discovered_count: 1 }, { id: false, timestamp: 'iso' });
+    g.publish(iso);
+    await t.waitFor('stdout', /DiscoveryCycleCompleted/);
+    await t.interrupt();
+    expect(t.io.stdout.lines()).toEqual([pythonJson(iso)]);
+    const stderr = t.io.stderr.text();
+    expect(stderr.match(/ignored a bad frame/g)).toHaveLength(6);
+    expect(stderr).toContain('not valid JSON');
+    expect(stderr).toContain('binary frame');
+    expect(stderr).toMatch(/bad frames: 6/);
+  });
+
+  it('stops after -n events (exit 0) and times out with TimeoutError when the count is not reached', async () => {
+    const g = await gateway();
+    const t = tail([g.url, '-o', 'ndjson', '-q', '-t', 'McpServerStarted', '-s', 'math', '-n', '1', '--timeout', '30s']);
+    await g.waitForAttached(1);
+    g.publish(gatewayEvent('McpServerStarted', { mcp_server_id: 'other' }));
+    g.publish(gatewayEvent('McpServerStarted', { mcp_server_id: 'math' }));
+    await expect(t.done).resolves.toBeUndefined();
+    expect(t.io.stdout.lines()).toHaveLength(1);
+
+    const waiting = tail([g.url, '-o', 'ndjson', '-q', '-n', '5', '--timeout', '300ms']);
+    await expect(waiting.done).rejects.toBeInstanceOf(TimeoutError);
+    await expect(waiting.done).rejects.toThrow(/0 of 5 matching events/);
+  });
+
+  it('--timeout without --count is a normal stop', async () => {
+    const g = await gateway();
+    const t = tail([g.url, '-o', 'ndjson', '-q', '--timeout', '200ms']);
+    await expect(t.done).resolves.toBeUndefined();
+  });
+
+  for (const authFailure of ['http-403', 'http-401', 'close-1008'] as const) {
+    it(`fails at once with AuthError on ${authFailure}, mentions the flags, never the key, never retries`, async () => {
+      const g = await gateway({ apiKey: 'right-key', authFailure });
+      const t = tail([g.url, '-o', 'ndjson', '-k', 'sekrit-wrong-key']);
+      const error = await t.done.then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(AuthError);
+      expect(error!.message).toMatch(/--api-key/);
+      expect(error!.message).toMatch(/HANGAR_API_KEY/);
+      expect(error!.message).not.toContain('sekrit');
+      expect(t.io.stderr.text()).not.toContain('sekrit');
+      expect(g.authRefusals).toBe(1);
+    });
+  }
+
+  it('sends the key as X-API-Key, or as a bearer token, plus extra headers', async () => {
+    const g = await gateway({ apiKey: 'k1' });
+    const t = tail([g.url, '-o', 'ndjson', '-q', '--bearer', '-H', 'X-Trace: abc'], { env: { HANGAR_API_KEY: 'k1' } });
+    const conn = await g.waitForAttached(1);
+    expect(conn.headers.authorization).toBe('Bearer k1');
+    expect(conn.headers['x-trace']).toBe('abc');
+    expect(conn.headers['x-api-key']).toBeUndefined();
+    await t.interrupt();
+    const dir = mkdtempSync(join(tmpdir(), 'tail-key-'));
+    writeFileSync(join(dir, 'key'), 'k1\n');
+    tail([g.url, '-o', 'ndjson', '-q', '--api-key-file', join(dir, 'key')]);
+    const second = await g.waitForAttached(2);
+    expect(second.headers['x-api-key']).toBe('k1');
+  });
+
+  it('reconnects after the gateway restarts, re-sends the same filters, and reports the gap', async () => {
+    const g = await gateway();
+    const t = tail([g.url, '-o', 'ndjson', '-t', 'HealthCheckFailed', '-s', 'math']);
+    const first = await g.waitForAttached(1);
+    g.publish(gatewayEvent('HealthCheckFailed', { mcp_server_id: 'math' }));
+    await t.waitFor('stdout', /HealthCheckFailed/);
+    const port = g.port;
+    await g.close();
+    gateways.splice(gateways.indexOf(g), 1);
+    await t.waitFor('stderr', /reconnecting in/);
+    const restarted = await gateway({ port });
+    const second = await restarted.waitForAttached(1);
+    expect(JSON.parse(second.received[0]!)).toMatchObject({ type: 'subscribe', event_types: ['HealthCheckFailed'], mcp_server_ids: ['math'] });
+    expect(JSON.parse(first.received[0]!)).toMatchObject({ event_types: ['HealthCheckFailed'], mcp_server_ids: ['math'] });
+    await t.waitFor('stderr', /gap: events from .* may have been missed \(the stream was down for [^)]+\): the server keeps no history/);
+    restarted.publish(gatewayEvent('HealthCheckFailed', { mcp_server_id: 'math' }));
+    await t.waitFor('stdout', /HealthCheckFailed[^\n]*\n[^\n]*HealthCheckFailed/);
+  });
+
+  it('treats a silent server as dead and reconnects', async () => {
+    const g = await gateway({ pingIntervalMs: 3_600_000 });
+    const t = tail([g.url, '-o', 'ndjson'], {}, { client: { pingIntervalMs: 200, livenessMarginMs: 200, backoff: { initialDelayMs: 20, maxDelayMs: 50, factor: 2, jitter: 0 } } });
+    await g.waitForAttached(2, 15_000);
+    await t.waitFor('stderr', /no message or ping from the server for/);
+  });
+
+  it('gives up after --max-retries with a ConnectionError', async () => {
+    const g = await gateway();
+    const port = g.port;
+    await g.close();
+    gateways.length = 0;
+    const t = tail([`127.0.0.1:${port}`, '-o', 'ndjson', '--max-retries', '2']);
+    await expect(t.done).rejects.toBeInstanceOf(ConnectionError);
+    await expect(t.done).rejects.toThrow(/connection refused.*gave up after 2 retries/);
+    expect(t.io.stderr.text().match(/reconnecting in/g)).toHaveLength(2);
+  });
+
+  it('--no-reconnect ends with a ConnectionError when the gateway goes away', async () => {
+    const g = await gateway();
+    const t = tail([g.url, '-o', 'ndjson', '-q', '--no-reconnect']);
+    await g.waitForAttached(1);
+    g.disconnectAll(1001);
+    await expect(t.done).rejects.toThrow(/lost the connection .*code 1001.*--no-reconnect/);
+  });
+
+  it('merges several gateways, labels lines by source and shows a replicated event once', async () => {
+    const a = await gateway();
+    const b = await gateway();
+    const t = tail([a.url, b.url, '-o', 'pretty', '--color', 'never', '-q', '--time', 'none']);
+    await a.waitForAttached(1);
+    await b.waitForAttached(1);
+    const shared = gatewayEvent('McpServerStateChanged', { mcp_server_id: 'math', old_state: 'ready', new_state: 'degraded' });
+    a.publish(shared);
+    b.publish(shared);
+    b.publish(gatewayEvent('McpServerStopped', { mcp_server_id: 'db', reason: 'idle' }));
+    await t.waitFor('stdout', /McpServerStopped/);
+    await t.interrupt();
+    const lines = t.io.stdout.lines();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain('McpServerStateChanged');
+    expect(lines[0]).toContain(`127.0.0.1:${a.port}`);
+    expect(lines[1]).toContain(`127.0.0.1:${b.port}`);
+  });
+
+  it('says that a gateway keeps no history, and --no-follow fails there', async () => {
+    const g = await gateway();
+    const t = tail([g.url, '-o', 'ndjson', '--history', '10']);
+    await t.waitFor('stderr', /keeps no history/);
+    const noFollow = tail([g.url, '-o', 'ndjson', '--since', '5m', '--no-follow']);
+    await expect(noFollow.done).rejects.toBeInstanceOf(RuntimeError);
+    await expect(noFollow.done).rejects.toThrow(/keeps no history: --no-follow has nothing to print/);
+  });
+
+  it('--record appends every shown event as received', async () => {
+    const g = await gateway();
+    const dir = mkdtempSync(join(tmpdir(), 'tail-record-'));
+    const file = join(dir, 'rec.ndjson');
+    writeFileSync(file, '{"event_type": "Old"}\n');
+    const t = tail([g.url, '-o', 'pretty', '--color', 'never', '-q', '--record', file, '-x', 'HealthCheckPassed', '-n', '2']);
+    await g.waitForAttached(1);
+    const events = [
+      gatewayEvent('HealthCheckPassed', { mcp_server_id: 'a' }),
+      gatewayEvent('ToolInvocationFailed', { mcp_server_id: 'a', error_message: 'boom' }),
+      gatewayEvent('McpServerStopped', { mcp_server_id: 'a' }),
+    ];
+    for (const e of events) g.publish(e);
+    await t.done;
+    expect(readFileSync(file, 'utf8')).toBe(`{"event_type": "Old"}\n${pythonJson(events[1])}\n${pythonJson(events[2])}\n`);
+  });
+});

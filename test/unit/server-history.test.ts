@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { History } from '../../src/server/history.js';
+import type { HangarEvent } from '../../src/protocol/types.js';
+
+const entry = (n: number, server = 'math') => {
+  const event: HangarEvent = { event_type: 'E', event_id: `id-${n}`, occurred_at: 100 + n, mcp_server_id: server };
+  return { event, frame: Buffer.from(JSON.stringify(event)), occurredAtS: 100 + n };
+};
+const ns = (frames: Buffer[]) => frames.map((f) => (JSON.parse(f.toString()) as HangarEvent).event_id);
+
+describe('History', () => {
+  it('answers last/since/after completely while nothing was evicted', () => {
+    const history = new History({ capacity: 10, maxBytes: 1 << 20 });
+    for (let n = 1; n <= 5; n++) history.push(entry(n, n % 2 ? 'math' : 'fetch'));
+    expect(history.replay({ last: 2 }, {})).toEqual({ frames: expect.any(Array), complete: true });
+    expect(ns(history.replay({ last: 2 }, {}).frames)).toEqual(['id-4', 'id-5']);
+    expect(ns(history.replay({ last: 2 }, { serverIds: ['math'] }).frames)).toEqual(['id-3', 'id-5']);
+    expect(history.replay({ last: 50 }, {}).complete).toBe(true);
+    expect(ns(history.replay({ since: 103 }, {}).frames)).toEqual(['id-3', 'id-4', 'id-5']);
+    expect(ns(history.replay({ after: 'id-2' }, { serverIds: ['fetch'] }).frames)).toEqual(['id-4']);
+    expect(history.replay({ after: 'unknown' }, {}).complete).toBe(false);
+    expect(history.replay({ last: 0 }, {})).toEqual({ frames: [], complete: true });
+  });
+
+  it('evicts beyond capacity and bytes, and then says complete:false only when the gap matters', () => {
+    const history = new History({ capacity: 3, maxBytes: 1 << 20 });
+    for (let n = 1; n <= 6; n++) history.push(entry(n));
+    expect(history.length).toBe(3);
+    expect(ns(history.replay({ last: 3 }, {}).frames)).toEqual(['id-4', 'id-5', 'id-6']);
+    expect(history.replay({ last: 3 }, {}).complete).toBe(true);
+    expect(history.replay({ last: 4 }, {}).complete).toBe(false);
+    expect(history.replay({ since: 104 }, {}).complete).toBe(true);
+    expect(history.replay({ since: 103 }, {}).complete).toBe(false);
+    expect(history.replay({ after: 'id-3' }, {}).complete).toBe(false);
+    expect(history.replay({ after: 'id-4' }, {})).toMatchObject({ complete: true });
+    const small = new History({ capacity: 100, maxBytes: entry(1).frame.length * 2 });
+    for (let n = 1; n <= 5; n++) small.push(entry(n));
+    expect(small.length).toBe(2);
+    expect(small.byteLength).toBeLessThanOrEqual(entry(1).frame.length * 2);
+  });
+
+  it('keeps a duplicate id pointing at the newest entry', () => {
+    const history = new History({ capacity: 2, maxBytes: 1 << 20 });
+    history.push(entry(1));
+    const again = entry(1);
+    history.push({ ...again, occurredAtS: 200 });
+    history.push(entry(2)); // evicts the first id-1, must not forget the second
+    expect(history.replay({ after: 'id-1' }, {})).toMatchObject({ complete: true });
+    expect(ns(history.replay({ after: 'id-1' }, {}).frames)).toEqual(['id-2']);
+  });
+
+  it('with capacity 0 keeps nothing and never claims completeness once something was published', () => {
+    const history = new History({ capacity: 0, maxBytes: 1 << 20 });
+    expect(history.replay({ last: 5 }, {}).complete).toBe(true);
+    history.push(entry(1));
+    expect(history.replay({ last: 5 }, {})).toEqual({ frames: [], complete: false });
+  });
+});

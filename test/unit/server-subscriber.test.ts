@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { Subscriber, type Transport } from '../../src/server/subscriber.js';
+
+/** A transport that buffers until the test says the peer read it. */
+class FakeTransport implements Transport {
+  sent: string[] = [];
+  pending: Array<{ frame: Buffer; done: (error?: Error) => void }> = [];
+  corks = 0;
+  uncorks = 0;
+  get bufferedAmount(): number {
+    return this.pending.reduce((n, p) => n + p.frame.length, 0);
+  }
+  send(frame: Buffer, done: (error?: Error) => void): void {
+    this.sent.push(frame.toString());
+    this.pending.push({ frame, done });
+  }
+  cork(): void {
+    this.corks++;
+  }
+  uncork(): void {
+    this.uncorks++;
+  }
+  /** The peer reads everything written so far. */
+  drain(): void {
+    const pending = this.pending;
+    this.pending = [];
+    for (const p of pending) p.done();
+  }
+}
+
+function setup(limits: Partial<{ queueSize: number; queueBytes: number; highWaterMarkBytes: number; maxPendingControls: number }> = {}, chaosDrop = 0) {
+  const transport = new FakeTransport();
+  const flushes: Array<() => void> = [];
+  const stats = { delivered: 0, dropped: 0 };
+  let episodes = 0;
+  let overflow = 0;
+  let now = 0;
+  const randoms = [0.05, 0.5, 0.05, 0.9];
+  let r = 0;
+  const subscriber = new Subscriber({
+    transport,
+    limits: { queueSize: 4, queueBytes: 1 << 20, highWaterMarkBytes: 10, maxPendingControls: 8, ...limits },
+    stats,
+    monotonicMs: () => now,
+    schedule: (flush) => flushes.push(flush),
+    hooks: { onDropEpisode: () => episodes++, onControlOverflow: () => overflow++ },
+    chaosDrop,
+    random: () => randoms[r++ % randoms.length]!,
+  });
+  const flush = () => {
+    while (flushes.length > 0) flushes.shift()!();
+  };
+  return { transport, subscriber, stats, flush, episodes: () => episodes, overflow: () => overflow, setNow: (t: number) => (now = t) };
+}
+
+const frame = (n: number) => Buffer.from(JSON.stringify({ event_type: 'E', n }));
+const offer = (s: Subscriber, n: number) => s.offer({ event_type: 'E' }, frame(n));
+const parsed = (t: FakeTransport) => t.sent.map((s) => JSON.parse(s) as Record<string, unknown>);
+
+describe('Subscriber', () => {
+  it('hands frames over only below the high-water mark, corked per flush, and refills when the transport drains', () => {
+    const { transport, subscriber, flush } = setup({ highWaterMarkBytes: 40 });
+    for (let n = 1; n <= 3; n++) offer(subscriber, n);
+    flush();
+    // Each frame is 21 bytes: two go out (0 < 40, 21 < 40), the third waits (42 >= 40).
+    expect(parsed(transport).map((f) => f.n)).toEqual([1, 2]);
+    expect(transport.corks).toBe(1);
+    expect(transport.uncorks).toBe(1);
+    expect(subscriber.queuedEvents).toBe(1);
+    transport.drain();
+    flush();
+    expect(parsed(transport).map((f) => f.n)).toEqual([1, 2, 3]);
+    expect(subscriber.delivered).toBe(3);
+  });
+
+  it('drops the oldest beyond the queue size and announces the drop exactly, before the next event', () => {
+    const { transport, subscriber, stats, flush, episodes } = setup({ queueSize: 4, highWaterMarkBytes: 1 });
+    offer(subscriber, 1);
+    flush(); // 1 goes out; the transport is now above the high-water mark
+    for (let n = 2; n <= 10; n++) offer(subscriber, n);
+    expect(subscriber.queuedEvents).toBe(4);
+    expect(episodes()).toBe(1);
+    transport.drain();
+    flush();
+    expect(parsed(transport)[1]).toEqual({
+      type: 'warning',
+      code: 'events_dropped',
+      dropped: 5,
+      total_dropped: 5,
+      queue_limit: 4,
+      message: '5 events dropped: client is reading slower than events arrive',
+    });
+    while (transport.pending.length > 0) {
+      transport.drain();
+      flush();
+    }
+    expect(parsed(transport).filter((f) => 'n' in f).map((f) => f.n)).toEqual([1, 7, 8, 9, 10]);
+    expect(subscriber.matched).toBe(10);
+    expect(subscriber.matched).toBe(subscriber.delivered + subscriber.totalDropped);
+    expect(stats).toEqual({ delivered: 5, dropped: 5 });
+    // A second episode is announced with the running total.
+    for (let n = 11; n <= 16; n++) offer(subscriber, n);
+    flush();
+    while (transport.pending.length > 0) {
+      transport.drain();
+      flush();
+    }
+    const warnings = parsed(transport).filter((f) => f.type === 'warning');
+    expect(warnings.map((w) => [w.dropped, w.total_dropped])).toEqual([
+      [5, 5],
+      [2, 7],
+    ]);
+    expect(subscriber.matched).toBe(subscriber.delivered + subscriber.totalDropped);
+    expect(episodes()).toBe(2);
+  });
+
+  it('bounds queued bytes too', () => {
+    const { subscriber } = setup({ queueSize: 100, queueBytes: 50, highWaterMarkBytes: 0 });
+    for (let n = 1; n <= 10; n++) offer(subscriber, n);
+    expect(subscriber.queuedEventBytes).toBeLessThanOrEqual(50);
+    expect(subscriber.totalDropped).toBe(10 - subscriber.queuedEvents);
+  });
+
+  it('keeps controls and replay batches in order with events, never dropping them', () => {
+    const { transport, subscriber, flush } = setup({ queueSize: 2, highWaterMarkBytes: 1 << 20 });
+    offer(subscriber, 1);
+    subscriber.sendControl({ type: 'subscribed', event_types: [], mcp_server_ids: [] });
+    subscriber.enqueueReplay([frame(100), frame(101), frame(102)]);
+    subscriber.sendControl({ type: 'replayed', count: 3, complete: true });
+    offer(subscriber, 2);
+    flush();
+    expect(parsed(transport).map((f) => f.n ?? f.type)).toEqual([1, 'subscribed', 100, 101, 102, 'replayed', 2]);
+    expect(subscriber.replayedDelivered).toBe(3);
+    expect(subscriber.delivered).toBe(2);
+  });
+
+  it('reports a stall only while data is unwritten and no progress is made', () => {
+    const { transport, subscriber, flush, setNow } = setup({ highWaterMarkBytes: 1 });
+    setNow(1000);
+    expect(subscriber.isStalled(100_000, 60_000)).toBe(false); // idle is not stalled
+    offer(subscriber, 1);
+    flush();
+    expect(subscriber.isStalled(1000 + 59_000, 60_000)).toBe(false);
+    expect(subscriber.isStalled(1000 + 61_000, 60_000)).toBe(true);
+    setNow(50_000);
+    transport.drain();
+    expect(subscriber.isStalled(200_000, 60_000)).toBe(false);
+  });
+
+  it('signals control overflow when a client sends but never reads', () => {
+    const { subscriber, overflow } = setup({ highWaterMarkBytes: 0, maxPendingControls: 3 });
+    for (let i = 0; i < 5; i++) subscriber.sendControl({ type: 'error', code: 'bad_message', message: 'x' });
+    expect(overflow()).toBeGreaterThan(0);
+  });
+
+  it('chaos drop removes that fraction and announces it like a real drop', () => {
+    const { transport, subscriber, flush } = setup({ queueSize: 100, highWaterMarkBytes: 1 << 20 }, 0.1);
+    for (let n = 1; n <= 4; n++) offer(subscriber, n); // randoms 0.05, 0.5, 0.05, 0.9: drops 1 and 3
+    flush();
+    expect(parsed(transport).map((f) => f.n ?? `${f.type}:${f.dropped}/${f.total_dropped}`)).toEqual(['warning:2/2', 2, 4]);
+    expect(subscriber.matched).toBe(subscriber.delivered + subscriber.totalDropped);
+  });
+
+  it('never sends after close', () => {
+    const { transport, subscriber, flush } = setup();
+    offer(subscriber, 1);
+    subscriber.close();
+    flush();
+    offer(subscriber, 2);
+    flush();
+    expect(transport.sent).toEqual([]);
+  });
+});

@@ -1,0 +1,149 @@
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/cli/errors.js';
+import { backoffDelayMs } from '../../src/client/backoff.js';
+import { buildHeaders, parseHeaderFlag } from '../../src/client/headers.js';
+import { normaliseUrl, sourceLabels, displayUrl } from '../../src/client/url.js';
+import type { TailOptions } from '../../src/commands/tail/options.js';
+import { registerTail } from '../../src/commands/tail/register.js';
+import { SeenIds } from '../../src/commands/tail/seen-ids.js';
+import { toNdjsonLine } from '../../src/commands/tail/ndjson-sink.js';
+import { createTestIO } from '../helpers/test-io.js';
+
+/** Parses `tail <args>` with an injected run; returns the options run received. */
+async function parse(args: string[], io = createTestIO()): Promise<TailOptions> {
+  let received: TailOptions | undefined;
+  const program = new Command('hangar-events').exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  registerTail(program, io, async (options) => {
+    received = options;
+  });
+  program.commands.forEach((c) => c.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} }));
+  await program.parseAsync(['tail', ...args], { from: 'user' });
+  return received!;
+}
+
+describe('tail flags -> TailOptions', () => {
+  it('defaults: $HANGAR_URL else localhost:8000, ndjson off a terminal, pretty on one', async () => {
+    const plain = await parse([]);
+    expect(plain.urls).toEqual(['ws://localhost:8000/api/ws/events']);
+    expect(plain.output).toBe('ndjson');
+    expect(plain.reconnect).toBe(true);
+    expect(plain.follow).toBe(true);
+    expect(plain.color).toBe('auto');
+    expect(plain.time).toBe('local');
+    expect((await parse([], createTestIO({ stdoutTTY: true }))).output).toBe('pretty');
+    expect((await parse([], createTestIO({ env: { HANGAR_URL: 'https://hangar.example.com' } }))).urls).toEqual(['wss://hangar.example.com/api/ws/events']);
+  });
+
+  it('repeatable, comma-separated filters are flattened', async () => {
+    const options = await parse(['-t', 'HealthCheck*,ToolInvocationFailed', '--type', 'McpServerStarted', '-s', 'math', '-s', 'db,math', '-x', 'HealthCheckPassed', '--where', 'duration_ms>500', '--where', 'tool_name~^git']);
+    expect(options.types).toEqual(['HealthCheck*', 'ToolInvocationFailed', 'McpServerStarted']);
+    expect(options.servers).toEqual(['math', 'db']);
+    expect(options.excludeTypes).toEqual(['HealthCheckPassed']);
+    expect(options.where).toEqual(['duration_ms>500', 'tool_name~^git']);
+  });
+
+  it('credentials: -k beats HANGAR_API_KEY; --api-key-file is exclusive with -k; headers parsed', async () => {
+    const io = createTestIO({ env: { HANGAR_API_KEY: 'from-env' } });
+    expect((await parse([], io)).apiKey).toBe('from-env');
+    expect((await parse(['-k', 'flag'], io)).apiKey).toBe('flag');
+    const fromFile = await parse(['--api-key-file', 'key.txt'], io);
+    expect(fromFile.apiKey).toBeUndefined();
+    expect(fromFile.apiKeyFile).toBe('key.txt');
+    await expect(parse(['-k', 'a', '--api-key-file', 'f'])).rejects.toThrow(/either -k\/--api-key or --api-key-file/);
+    expect((await parse(['-H', 'X-Tenant: blue', '--header', 'Cookie:a=b'])).headers).toEqual([
+      ['X-Tenant', 'blue'],
+      ['Cookie', 'a=b'],
+    ]);
+    await expect(parse(['-H', 'no colon'])).rejects.toThrow(/expected 'Name: value'/);
+  });
+
+  it('color: --color <mode> and --no-color', async () => {
+    expect((await parse(['--color', 'always'])).color).toBe('always');
+    expect((await parse(['--no-color'])).color).toBe('never');
+    await expect(parse(['--color', 'sometimes'])).rejects.toThrow(/--color 'sometimes': expected one of auto, always, never/);
+  });
+
+  it('history, exit conditions and connection flags', async () => {
+    const options = await parse(['--history', '50', '--no-follow', '-n', '3', '--timeout', '30s', '--max-retries', '5', '--record', 'out.ndjson', '--stats', '-q']);
+    expect(options).toMatchObject({ history: 50, follow: false, count: 3, timeoutMs: 30_000, maxRetries: 5, record: 'out.ndjson', stats: true, quiet: true });
+    expect((await parse(['--since', '10m'])).sinceMs).toBe(600_000);
+    expect((await parse(['--no-reconnect'])).reconnect).toBe(false);
+  });
+
+  it('usage errors name the problem', async () => {
+    const cases: [string[], RegExp][] = [
+      [['-o', 'yaml'], /-o\/--output 'yaml': expected one of pretty, ndjson, table/],
+      [['-o', 'table'], /table is not available yet/],
+      [['-n', '0'], /-n\/--count '0': must be at least 1/],
+      [['--timeout', 'soon'], /--timeout 'soon'/],
+      [['--history', '5', '--since', '1m'], /either --history or --since/],
+      [['--no-follow'], /--no-follow prints history and exits: add --history/],
+      [['--time', 'martian'], /--time 'martian'/],
+      [['-o', 'ndjson', '--format', '{event_type}'], /--format .* -o ndjson/],
+      [['--no-reconnect', '--max-retries', '3'], /--max-retries has no effect with --no-reconnect/],
+      [['ftp://host'], /unsupported URL scheme 'ftp:\/\/'/],
+    ];
+    for (const [args, message] of cases) {
+      const attempt = parse(args);
+      await expect(attempt, args.join(' ')).rejects.toBeInstanceOf(UsageError);
+      await expect(attempt, args.join(' ')).rejects.toThrow(message);
+    }
+  });
+
+  it('several URLs are kept in order without duplicates', async () => {
+    const options = await parse(['ws://a:8000', 'b:9000', 'ws://a:8000/api/ws/events']);
+    expect(options.urls).toEqual(['ws://a:8000/api/ws/events', 'ws://b:9000/api/ws/events']);
+  });
+});
+
+describe('URL normalisation', () => {
+  it.each([
+    ['ws://localhost:8000', 'ws://localhost:8000/api/ws/events'],
+    ['wss://hangar.example.com/', 'wss://hangar.example.com/api/ws/events'],
+    ['http://10.0.0.5:8000', 'ws://10.0.0.5:8000/api/ws/events'],
+    ['https://hangar.example.com/custom/events', 'wss://hangar.example.com/custom/events'],
+    ['localhost:8000', 'ws://localhost:8000/api/ws/events'],
+    ['gateway', 'ws://gateway/api/ws/events'],
+    ['HTTP://Host:81?x=1', 'ws://host:81/api/ws/events?x=1'],
+    ['[::1]:8000', 'ws://[::1]:8000/api/ws/events'],
+  ])('%s -> %s', (input, expected) => {
+    expect(normaliseUrl(input)).toBe(expected);
+  });
+  it('labels sources by host:port, with the path only when needed', () => {
+    expect(sourceLabels(['ws://a:8000/api/ws/events', 'ws://b:8000/api/ws/events'])).toEqual(['a:8000', 'b:8000']);
+    expect(sourceLabels(['ws://a:8000/x', 'ws://a:8000/y'])).toEqual(['a:8000/x', 'a:8000/y']);
+    expect(sourceLabels(['wss://a/api/ws/events'])).toEqual(['a:443']);
+  });
+  it('never shows user:password', () => {
+    expect(displayUrl('ws://user:secret@host:1/api/ws/events')).toBe('ws://host:1/api/ws/events');
+  });
+});
+
+describe('client pieces', () => {
+  it('backoff grows exponentially, is capped and jittered', () => {
+    const policy = { initialDelayMs: 500, maxDelayMs: 30_000, factor: 2, jitter: 0.5 };
+    expect([1, 2, 3, 4].map((a) => backoffDelayMs(a, policy, () => 0))).toEqual([500, 1000, 2000, 4000]);
+    expect(backoffDelayMs(20, policy, () => 0)).toBe(30_000);
+    expect(backoffDelayMs(3, policy, () => 0.999999)).toBe(1000);
+    expect(backoffDelayMs(3, policy, () => 0.5)).toBe(1500);
+  });
+  it('headers: X-API-Key by default, Bearer with --bearer, -H overrides case-insensitively', () => {
+    expect(buildHeaders({ apiKey: 'k' })).toEqual({ 'X-API-Key': 'k' });
+    expect(buildHeaders({ apiKey: 'k', bearer: true })).toEqual({ Authorization: 'Bearer k' });
+    expect(buildHeaders({ apiKey: 'k', extra: [['x-api-key', 'other']] })).toEqual({ 'x-api-key': 'other' });
+    expect(buildHeaders({})).toEqual({});
+    expect(() => parseHeaderFlag('Bad Name: x')).toThrow(UsageError);
+  });
+  it('remembers a bounded number of ids', () => {
+    const seen = new SeenIds(3);
+    expect(['a', 'b', 'a', 'c', 'd'].map((id) => seen.add(id))).toEqual([true, true, false, true, true]);
+    expect(seen.size).toBe(3);
+    expect(seen.add('a')).toBe(true);
+    expect(seen.add('d')).toBe(false);
+  });
+  it('ndjson keeps the frame text, folding only line breaks between tokens', () => {
+    expect(toNdjsonLine('{"event_type": "X", "a": 1}')).toBe('{"event_type": "X", "a": 1}');
+    expect(toNdjsonLine('{\n  "event_type": "X"\n}\n')).toBe('{   "event_type": "X" }');
+  });
+});
