@@ -108,7 +108,7 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
       if (key === 's' || key === 'S') {
         sort = nextSort(sort);
         draw();
-      } else if (key === 'p' || key === 'P' || key === ' ') {
+      } else if (key === 'p' || key === 'P') {
         paused = !paused;
         draw();
       }
