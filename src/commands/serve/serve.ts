@@ -43,8 +43,8 @@ export async function createSources(options: ServeOptions, io: IO): Promise<Even
     const { checkReplayFile, createReplaySource } = await import('../../sources/replay.js');
     const path = resolve(io.cwd, options.replay.path);
     // Fail before listening when the file cannot be read.
-    await checkReplayFile(path);
-    sources.push(createReplaySource(path, { speed: options.replay.speed, loop: options.replay.loop, monotonicMs: () => io.monotonicMs() }));
+    await checkReplayFile(path, options.replay.path);
+    sources.push(createReplaySource(path, { speed: options.replay.speed, loop: options.replay.loop, monotonicMs: () => io.monotonicMs(), label: options.replay.path }));
   }
   return sources;
 }
