@@ -4,6 +4,7 @@
 import { sleep, spawnCli, startWorker, stop } from '../lib/children.js';
 import { measureGroup, waitUntil } from '../lib/measure.js';
 import { judge } from '../lib/report.js';
+import { readCpuSeconds } from '../lib/procfs.js';
 
 /** Lines per second that `tail -o <mode>` writes into a pipe. */
 async function measureTailPipe(url, mode, { warmMs, windowMs }) {
@@ -30,9 +31,16 @@ async function measureTailPipe(url, mode, { warmMs, windowMs }) {
     const t0 = performance.now();
     const l0 = lines;
     const b0 = bytes;
+    const c0 = readCpuSeconds(tail.pid);
     await sleep(windowMs);
+    const c1 = readCpuSeconds(tail.pid);
     const seconds = (performance.now() - t0) / 1000;
-    return { linesPerSec: (lines - l0) / seconds, bytesPerLine: (bytes - b0) / (lines - l0) };
+    return {
+      linesPerSec: (lines - l0) / seconds,
+      bytesPerLine: (bytes - b0) / (lines - l0),
+      tailCpu: (c1 - c0) / seconds,
+      cpuMicrosPerEvent: ((c1 - c0) / (lines - l0)) * 1e6,
+    };
   } finally {
     await stop(tail);
   }
@@ -69,7 +77,7 @@ export default {
           baselineLabel: 'ws client, same source',
           ratio: m.linesPerSec / ceiling.eventsPerSec,
           target: `>= ${limit / 1000}k/s`,
-          note: `${Math.round(m.bytesPerLine)} B/line`,
+          note: `${Math.round(m.bytesPerLine)} B/line, tail cpu ${m.tailCpu.toFixed(2)}, ${m.cpuMicrosPerEvent.toFixed(1)} us cpu/event`,
         };
         row.pass = judge(row, { op: '>=', limit });
         rows.push(row);
