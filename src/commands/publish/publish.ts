@@ -1,0 +1,396 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { resolve as resolvePath } from 'node:path';
+import { AuthError, ConnectionError, RuntimeError, UsageError } from '../../cli/errors.js';
+import type { IO } from '../../io/io.js';
+import { decodeEvent, isPlainObject, parseJson } from '../../protocol/decode.js';
+import { DEFAULT_MAX_LINE_BYTES, sanitizeForLog, splitNdjsonLines, type NdjsonLine } from '../../sources/ndjson-lines.js';
+import { checkLine } from '../../sources/stream-source.js';
+import { displayUrl, MAX_BATCH_BYTES, type PublishOptions } from './options.js';
+
+/**
+ * `hangar-events publish [file]`: posts NDJSON events (or a JSON array) to a
+ * running serve's `POST /api/events`.
+ *
+ * A file (or a JSON array) is checked completely before anything is sent, so
+ * one bad line means nothing is published. On stdin, events are sent in
+ * batches as they arrive, so `tail -o ndjson | publish` forwards a live
+ * stream; a bad line stops there, and what was sent before it stays
+ * published. A batch the server refuses maps its line back to the input's.
+ */
+
+/** A JSON array input is read whole; beyond this, NDJSON is the way. */
+export const MAX_ARRAY_INPUT_BYTES = 64 * 1024 * 1024;
+/** On stdin, a partial batch is sent once no new line has arrived for this long. */
+export const STDIN_LINGER_MS = 200;
+/** Bad lines listed before "and N more". */
+const MAX_LISTED_PROBLEMS = 10;
+
+/** One line (or array item) ready to send: its JSON text and where it came from. */
+interface Item {
+  readonly number: number;
+  readonly text: string;
+}
+
+interface Progress {
+  sent: number;
+  accepted: number;
+  /** Number of the last line (item) of the last batch the server accepted. */
+  lastNumber: number;
+}
+
+/** Runs publish; resolves when everything was accepted, throws a typed error otherwise. */
+export async function runPublish(options: PublishOptions, io: IO): Promise<void> {
+  const inputName = options.file ?? 'stdin';
+  let input: AsyncIterable<Buffer | string>;
+  let path: string | undefined;
+  if (options.file !== undefined) {
+    path = resolvePath(io.cwd, options.file);
+    await checkReadable(path, options.file);
+    input = createReadStream(path);
+  } else {
+    if (io.stdin.isTTY) {
+      throw new UsageError('publish reads events from a file or from stdin: give a file, or pipe NDJSON in (cat events.ndjson | hangar-events publish)');
+    }
+    input = io.stdin;
+  }
+  const { first, rest } = await peekFirstByte(input);
+  const sender = createSender(options);
+  try {
+    if (first === 0x5b /* [ */) {
+      const items = await readJsonArray(rest, inputName);
+      await sendAll(items, 'item', inputName, sender, io);
+    } else if (path !== undefined) {
+      // A file: check every line first, then read it again to send.
+      await validateLines(rest, inputName);
+      await sendAll(linesOf(createReadStream(path)), 'line', inputName, sender, io);
+    } else {
+      await sendAll(linesOf(rest, inputName), 'line', inputName, sender, io, STDIN_LINGER_MS);
+    }
+  } finally {
+    sender.close();
+  }
+}
+
+async function checkReadable(path: string, shown: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    if ((await handle.stat()).isDirectory()) throw Object.assign(new Error('it is a directory'), { code: 'EISDIR' });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory, not a file' : (error as Error).message;
+    throw new RuntimeError(`cannot read ${shown} (${reason}); give publish an NDJSON file, or pipe events on stdin`, { cause: error });
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}
+
+/** Reads until the first non-whitespace byte; returns it and a stream that still yields everything. */
+async function peekFirstByte(input: AsyncIterable<Buffer | string>): Promise<{ first: number | undefined; rest: AsyncIterable<Buffer> }> {
+  const iterator = input[Symbol.asyncIterator]();
+  const held: Buffer[] = [];
+  let first: number | undefined;
+  let done = false;
+  while (first === undefined) {
+    const step = await iterator.next();
+    if (step.done) {
+      done = true;
+      break;
+    }
+    const chunk = typeof step.value === 'string' ? Buffer.from(step.value, 'utf8') : step.value;
+    held.push(chunk);
+    for (const byte of chunk) {
+      if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09 && byte !== 0xef && byte !== 0xbb && byte !== 0xbf) {
+        first = byte;
+        break;
+      }
+    }
+  }
+  async function* rest(): AsyncGenerator<Buffer> {
+    yield* held;
+    if (done) return;
+    for (;;) {
+      const step = await iterator.next();
+      if (step.done) return;
+      yield typeof step.value === 'string' ? Buffer.from(step.value, 'utf8') : step.value;
+    }
+  }
+  return { first, rest: rest() };
+}
+
+function stripBom(line: NdjsonLine): NdjsonLine {
+  return line.lineNumber === 1 && !line.tooLong && line.text.charCodeAt(0) === 0xfeff ? { lineNumber: 1, text: line.text.slice(1) } : line;
+}
+
+function hintFor(line: NdjsonLine): string {
+  return !line.tooLong && line.text.trim() === '{' ? ' (one pretty-printed JSON object? compact it first: jq -c .)' : '';
+}
+
+async function validateLines(input: AsyncIterable<Buffer>, inputName: string): Promise<void> {
+  const problems: string[] = [];
+  let count = 0;
+  for await (const raw of splitNdjsonLines(input, { maxLineBytes: DEFAULT_MAX_LINE_BYTES })) {
+    const line = stripBom(raw);
+    const checked = checkLine(line, DEFAULT_MAX_LINE_BYTES);
+    if (checked && 'problem' in checked) {
+      count++;
+      if (problems.length < MAX_LISTED_PROBLEMS) problems.push(`  ${inputName} line ${line.lineNumber}: ${checked.problem}${hintFor(line)}`);
+    }
+  }
+  if (count > 0) {
+    const more = count > problems.length ? `\n  ... and ${count - problems.length} more` : '';
+    throw new RuntimeError(`${inputName} has ${count === 1 ? 'a bad line' : `${count} bad lines`}; nothing was published (every line must be a JSON object with a string "event_type"):\n${problems.join('\n')}${more}`);
+  }
+}
+
+/** Good lines as items; the first bad line stops with an error naming it. */
+async function* linesOf(input: AsyncIterable<Buffer | string>, inputName = 'stdin'): AsyncGenerator<Item | BadItem> {
+  for await (const raw of splitNdjsonLines(input, { maxLineBytes: DEFAULT_MAX_LINE_BYTES })) {
+    const line = stripBom(raw);
+    const checked = checkLine(line, DEFAULT_MAX_LINE_BYTES);
+    if (!checked) continue;
+    if ('problem' in checked) {
+      yield { number: line.lineNumber, problem: `${checked.problem}${hintFor(line)}`, inputName };
+      return;
+    }
+    yield { number: line.lineNumber, text: (line as { text: string }).text.trim() };
+  }
+}
+
+interface BadItem {
+  readonly number: number;
+  readonly problem: string;
+  readonly inputName: string;
+}
+
+async function readJsonArray(input: AsyncIterable<Buffer>, inputName: string): Promise<Item[]> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of input) {
+    size += chunk.length;
+    if (size > MAX_ARRAY_INPUT_BYTES) {
+      throw new RuntimeError(`${inputName} is a JSON array larger than ${MAX_ARRAY_INPUT_BYTES / (1024 * 1024)} MiB; send it as NDJSON instead (jq -c '.[]' ${inputName === 'stdin' ? '' : inputName})`.trimEnd());
+    }
+    chunks.push(chunk);
+  }
+  let text = Buffer.concat(chunks).toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const parsed = parseJson(text);
+  if (!parsed.ok) throw new RuntimeError(`${inputName} starts with '[' but is not valid JSON: ${sanitizeForLog(parsed.error)}; nothing was published`);
+  const value = parsed.value as unknown[];
+  const problems: string[] = [];
+  const items: Item[] = [];
+  value.forEach((entry, index) => {
+    const decoded = decodeEvent(entry);
+    if (!decoded.ok) {
+      if (problems.length < MAX_LISTED_PROBLEMS) problems.push(`  ${inputName} item ${index + 1}: ${decoded.error}`);
+      return;
+    }
+    items.push({ number: index + 1, text: JSON.stringify(entry) });
+  });
+  const bad = value.length - items.length;
+  if (bad > 0) {
+    const more = bad > problems.length ? `\n  ... and ${bad - problems.length} more` : '';
+    throw new RuntimeError(`${inputName} has ${bad === 1 ? 'a bad item' : `${bad} bad items`}; nothing was published (every item must be a JSON object with a string "event_type"):\n${problems.join('\n')}${more}`);
+  }
+  return items;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** What has been published so far, for messages after a failure. */
+function describeProgress(progress: Progress, unit: 'line' | 'item', failedFrom: number): string {
+  if (progress.accepted === 0) return 'nothing was published';
+  const verb = progress.accepted === 1 ? 'was' : 'were';
+  return `${plural(progress.accepted, 'event')} up to ${unit} ${progress.lastNumber} ${verb} published; nothing from ${unit} ${failedFrom} on was`;
+}
+
+async function sendAll(
+  items: Iterable<Item> | AsyncIterable<Item | BadItem>,
+  unit: 'line' | 'item',
+  inputName: string,
+  sender: Sender,
+  io: IO,
+  lingerMs?: number,
+): Promise<void> {
+  const progress: Progress = { sent: 0, accepted: 0, lastNumber: 0 };
+  let batch: Item[] = [];
+  let batchBytes = 0;
+
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const current = batch;
+    batch = [];
+    batchBytes = 0;
+    await sender.send(current, unit, inputName, progress);
+  };
+
+  const add = async (item: Item) => {
+    const bytes = Buffer.byteLength(item.text) + 1;
+    if (batch.length > 0 && (batch.length >= sender.batchSize || batchBytes + bytes > MAX_BATCH_BYTES)) await flush();
+    batch.push(item);
+    batchBytes += bytes;
+  };
+
+  const onBad = async (bad: BadItem) => {
+    await flush(); // everything before the bad line goes out, as promised for streams
+    throw new RuntimeError(`${bad.inputName} ${unit} ${bad.number}: ${bad.problem}; ${describeProgress(progress, unit, bad.number)}`);
+  };
+
+  if (Symbol.asyncIterator in items) {
+    const iterator = (items as AsyncIterable<Item | BadItem>)[Symbol.asyncIterator]();
+    let pending = iterator.next();
+    for (;;) {
+      let step: IteratorResult<Item | BadItem> | 'linger';
+      if (lingerMs !== undefined && batch.length > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const linger = new Promise<'linger'>((resolve) => (timer = setTimeout(() => resolve('linger'), lingerMs)));
+        step = await Promise.race([pending, linger]);
+        clearTimeout(timer);
+      } else {
+        step = await pending;
+      }
+      if (step === 'linger') {
+        await flush(); // a live stream paused: send what we have instead of holding it
+        continue;
+      }
+      if (step.done) break;
+      pending = iterator.next();
+      if ('problem' in step.value) {
+        // Let the reader finish its cleanup before reporting.
+        await pending.catch(() => undefined);
+        await onBad(step.value);
+      }
+      await add(step.value as Item);
+    }
+  } else {
+    for (const item of items as Iterable<Item>) await add(item);
+  }
+  await flush();
+  const shown = displayUrl(sender.url);
+  if (progress.sent === 0) {
+    io.stderr.write(`nothing to publish: ${inputName} has no events\n`);
+  } else if (progress.accepted === progress.sent) {
+    io.stderr.write(`published ${plural(progress.accepted, 'event')} to ${shown}\n`);
+  } else {
+    io.stderr.write(`published ${progress.accepted} of ${plural(progress.sent, 'event')} to ${shown} (the server did not accept ${progress.sent - progress.accepted})\n`);
+  }
+}
+
+interface Sender {
+  readonly url: URL;
+  readonly batchSize: number;
+  send(batch: readonly Item[], unit: 'line' | 'item', inputName: string, progress: Progress): Promise<void>;
+  close(): void;
+}
+
+function createSender(options: PublishOptions): Sender {
+  const { url } = options;
+  const shown = displayUrl(url);
+  const secure = url.protocol === 'https:';
+  const agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 1 }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/x-ndjson',
+    Accept: 'application/json',
+    'User-Agent': 'hangar-events-publish',
+  };
+  if (options.apiKey !== undefined) {
+    if (options.bearer) headers.Authorization = `Bearer ${options.apiKey}`;
+    else headers['X-API-Key'] = options.apiKey;
+  }
+
+  function post(body: string): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const payload = Buffer.from(body, 'utf8');
+      const req = (secure ? httpsRequest : httpRequest)(
+        url,
+        { method: 'POST', agent, headers: { ...headers, 'Content-Length': String(payload.length) }, timeout: options.timeoutMs },
+        (res: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size <= 64 * 1024) chunks.push(chunk);
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${options.timeoutMs / 1000}s`), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  return {
+    url,
+    batchSize: options.batchSize,
+    async send(batch, unit, inputName, progress) {
+      const firstNumber = batch[0]!.number;
+      let answer: { status: number; text: string };
+      try {
+        answer = await post(batch.map((item) => item.text).join('\n') + '\n');
+      } catch (error) {
+        throw connectionError(shown, error, describeProgress(progress, unit, firstNumber));
+      }
+      const body = parseJson(answer.text);
+      const json = body.ok && isPlainObject(body.value) ? body.value : {};
+      const serverMessage = typeof json.message === 'string' ? sanitizeForLog(json.message, 300) : sanitizeForLog(answer.text.trim(), 300);
+      const { status } = answer;
+      if (status >= 200 && status < 300) {
+        const counted = [json.accepted, json.published, json.count].find((v) => typeof v === 'number');
+        progress.sent += batch.length;
+        progress.accepted += typeof counted === 'number' ? counted : batch.length;
+        progress.lastNumber = batch[batch.length - 1]!.number;
+        return;
+      }
+      if (status === 401 || status === 403) {
+        const what =
+          options.apiKey === undefined
+            ? `${shown} requires an API key (HTTP ${status}); pass --api-key, --api-key-file or set HANGAR_API_KEY`
+            : `${shown} refused the API key from ${options.apiKeySource} (HTTP ${status}); check the key${options.bearer ? '' : ', or try --bearer if the server expects Authorization: Bearer'}`;
+        throw new AuthError(`${what}; ${describeProgress(progress, unit, firstNumber)}`);
+      }
+      if (status === 400) {
+        const relative = typeof json.line === 'number' && Number.isInteger(json.line) ? json.line : undefined;
+        const item = relative !== undefined ? batch[relative - 1] : undefined;
+        // serve says "nothing was published: line 3: <reason>" about its own batch; keep the reason only.
+        const reason = serverMessage.replace(/^nothing was published:\s*/i, '').replace(/^(line|array item) \d+:\s*/i, '');
+        const where = item ? `${inputName} ${unit} ${item.number}` : `${inputName} (${unit}s ${firstNumber}-${batch[batch.length - 1]!.number})`;
+        throw new RuntimeError(`${where}: refused by the server: ${reason || `HTTP 400`}; ${describeProgress(progress, unit, firstNumber)}`);
+      }
+      if (status === 404 || status === 405) {
+        throw new RuntimeError(`${shown} has no event ingest (HTTP ${status}); publish talks to 'hangar-events serve' (a gateway has no POST /api/events); check --url; ${describeProgress(progress, unit, firstNumber)}`);
+      }
+      if (status === 413) {
+        throw new RuntimeError(`${shown} refused a batch as too large (HTTP 413: ${serverMessage}); lower --batch-size; ${describeProgress(progress, unit, firstNumber)}`);
+      }
+      throw new RuntimeError(`${shown} answered HTTP ${status}${serverMessage ? `: ${serverMessage}` : ''}; ${describeProgress(progress, unit, firstNumber)}`);
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}
+
+function connectionError(shown: string, error: unknown, progress: string): ConnectionError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const why =
+    code === 'ECONNREFUSED'
+      ? `connection refused; is 'hangar-events serve' running there? Start it, or point --url (or HANGAR_URL) at it`
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'host not found; check --url'
+        : code === 'ETIMEDOUT'
+          ? `${(error as Error).message}; the server may be overloaded, or raise --timeout`
+          : code === 'ECONNRESET'
+            ? 'the connection was reset'
+            : (error as Error | undefined)?.message ?? String(error);
+  const known = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ETIMEDOUT' || code === 'ECONNRESET';
+  // A known cause is already said in words; an unknown one is kept for describeError to show.
+  return new ConnectionError(`cannot publish to ${shown}: ${why}; ${progress}`, known ? undefined : { cause: error });
+}

@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { BIN, e2eEnv, killAll, runCli, type CliResult } from '../helpers/spawn.js';
+
+/** runCli, but with HANGAR_URL / HANGAR_API_KEY set (e2eEnv removes them). */
+function runWithHangarEnv(args: string[], input: string, extra: Record<string, string>): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...e2eEnv(), ...extra }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
+
+/** The real binary's `publish`: exit codes and stderr, against a small recording HTTP server. */
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await killAll();
+  await Promise.all(servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+});
+const dir = mkdtempSync(join(tmpdir(), 'hangar-publish-e2e-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function recorder(status = 202): Promise<{ url: string; bodies: string[] }> {
+  const bodies: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (d: string) => (body += d));
+    req.on('end', () => {
+      bodies.push(body);
+      const accepted = body.split('\n').filter((l) => l.trim()).length;
+      res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(status === 202 ? { accepted } : { error: 'forbidden', message: 'the API key is not valid for this server' }));
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `127.0.0.1:${(server.address() as AddressInfo).port}`, bodies };
+}
+
+const lines = ['{"event_type": "McpServerStarted", "mcp_server_id": "math", "mode": "subprocess", "tools_count": 6, "startup_duration_ms": 300}', '{"event_type": "HealthCheckPassed", "mcp_server_id": "math", "duration_ms": 4}'];
+
+describe('hangar-events publish', () => {
+  it('publishes a file and exits 0, reporting on stderr only', async () => {
+    const server = await recorder();
+    const file = join(dir, 'events.ndjson');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const result = await runCli(['publish', file, '--url', server.url]);
+    expect(result).toMatchObject({ code: 0, stdout: '', stderr: `published 2 events to http://${server.url}/api/events\n` });
+    expect(server.bodies).toEqual([lines.join('\n') + '\n']);
+  });
+
+  it('publishes NDJSON piped on stdin, using HANGAR_URL', async () => {
+    const server = await recorder();
+    const result = await runWithHangarEnv(['publish'], lines.join('\r\n'), { HANGAR_URL: `ws://${server.url}/api/ws/events` });
+    expect(result).toMatchObject({ code: 0, stderr: `published 2 events to http://${server.url}/api/events\n` });
+  });
+
+  it('exits 1 naming the bad line, 4 when the key is refused, 2 on a usage error', async () => {
+    const server = await recorder();
+    const bad = await runCli(['publish', '--url', server.url], { input: `${lines[0]}\nnot json\n` });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^hangar-events: stdin line 2: not valid JSON .*; 1 event up to line 1 was published; nothing from line 2 on was\n$/);
+
+    const forbidding = await recorder(403);
+    const auth = await runWithHangarEnv(['publish', '--url', forbidding.url], lines[0]!, { HANGAR_API_KEY: 'not-the-key' });
+    expect(auth.code).toBe(4);
+    expect(auth.stderr).toContain('refused the API key from HANGAR_API_KEY (HTTP 403)');
+    expect(auth.stderr).not.toContain('not-the-key');
+
+    const usage = await runCli(['publish', '--batch-size', 'many']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("invalid --batch-size 'many'");
+  });
+});
