@@ -11,6 +11,7 @@ import {
   MAX_SERVERS,
   reduceTable,
   reduceTableNotice,
+  serverRow,
   type TableState,
 } from '../../src/render/table/reduce-table.js';
 
@@ -23,15 +24,15 @@ function fold(events: HangarEvent[], start: TableState = emptyTableState(), atMs
 }
 
 function row(state: TableState, id: string) {
-  const found = state.servers.get(id);
-  if (!found) throw new Error(`no row for ${id}; rows: ${[...state.servers.keys()].join(', ')}`);
+  const found = serverRow(state, id);
+  if (!found) throw new Error(`no row for ${id}; rows: ${state.rows.map((r) => r.id).join(', ')}`);
   return found;
 }
 
 describe('reduceTable: server rows', () => {
   test('starts empty', () => {
     const state = emptyTableState();
-    expect(state.servers.size).toBe(0);
+    expect(state.rows).toHaveLength(0);
     expect(state.totalEvents).toBe(0);
     expect(eventRate(state, T0)).toBe(0);
   });
@@ -80,8 +81,20 @@ describe('reduceTable: server rows', () => {
     );
     expect(row(state, 'a').state).toBe('ready');
     state = fold([{ event_type: 'McpServerDeregistered', mcp_server_id: 'a', source: 'api' }], state);
-    expect(state.servers.has('a')).toBe(false);
+    expect(serverRow(state, 'a')).toBeUndefined();
+    expect(state.rows).toHaveLength(0);
     expect(state.totalEvents).toBe(4);
+  });
+
+  test('rows stay addressable after a server in the middle is deregistered', () => {
+    let state = fold(['a', 'b', 'c'].map((id) => ({ event_type: 'McpServerRegistered', mcp_server_id: id })));
+    state = fold([{ event_type: 'McpServerDeregistered', mcp_server_id: 'b' }, { event_type: 'McpServerDeregistered', mcp_server_id: 'zzz' }], state);
+    state = fold([{ event_type: 'McpServerStarted', mcp_server_id: 'c' }, { event_type: 'McpServerStarted', mcp_server_id: 'b' }], state);
+    expect(state.rows.map((r) => [r.id, r.state])).toEqual([
+      ['a', 'cold'],
+      ['c', 'ready'],
+      ['b', 'ready'],
+    ]);
   });
 
   test('health: last result and consecutive failures (from the event, else counted), reset by a pass', () => {
@@ -188,7 +201,7 @@ describe('reduceTable: server rows', () => {
   test('rows are bounded; events for more servers are counted', () => {
     let state = emptyTableState();
     for (let i = 0; i < MAX_SERVERS + 3; i++) state = reduceTable(state, { event_type: 'HealthCheckPassed', mcp_server_id: `s${i}` }, T0);
-    expect(state.servers.size).toBe(MAX_SERVERS);
+    expect(state.rows).toHaveLength(MAX_SERVERS);
     expect(state.untrackedEvents).toBe(3);
     state = reduceTable(state, { event_type: 'HealthCheckFailed', mcp_server_id: 's0' }, T0);
     expect(row(state, 's0').health).toBe('failed');
@@ -196,10 +209,10 @@ describe('reduceTable: server rows', () => {
 
   test('control characters in peer strings never reach the state', () => {
     let state = fold([{ event_type: 'McpServerStateChanged', mcp_server_id: 'ev\x1b[31mil\x07', new_state: 'rea\x1b]0;x\x07dy' }]);
-    expect([...state.servers.keys()]).toEqual(['evil']);
+    expect(state.rows.map((r) => r.id)).toEqual(['evil']);
     expect(row(state, 'evil')).toMatchObject({ state: 'ready', lastEventType: 'McpServerStateChanged' });
-    state = fold([{ event_type: 'Odd\x1b[2J\r\nType', mcp_server_id: 'evil' }, { event_type: '\x9bBare\x00' }], state);
-    expect(row(state, 'evil').lastEventType).toBe('OddType');
+    state = fold([{ event_type: 'Odd\x1b[2J\r\nType', mcp_server_id: 'evil' }, { event_type: '\x9b2JBare\x00' }], state);
+    expect(row(state, 'evil').lastEventType).toBe('Odd\\r\\nType');
     expect([...state.serverlessByType.keys()]).toEqual(['Bare']);
   });
 
@@ -216,9 +229,9 @@ describe('reduceTable: server rows', () => {
 
   test('never mutates the previous state', () => {
     const before = fold([{ event_type: 'ToolInvocationCompleted', mcp_server_id: 'a', duration_ms: 1 }]);
-    const snapshot = JSON.stringify([...before.servers.values()]);
+    const snapshot = JSON.stringify(before.rows);
     const after = fold([{ event_type: 'ToolInvocationFailed', mcp_server_id: 'a', duration_ms: 2 }, { event_type: 'X' }], before);
-    expect(JSON.stringify([...before.servers.values()])).toBe(snapshot);
+    expect(JSON.stringify(before.rows)).toBe(snapshot);
     expect(before.totalEvents).toBe(1);
     expect(before.serverlessByType.size).toBe(0);
     expect(after.totalEvents).toBe(3);

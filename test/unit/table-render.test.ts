@@ -149,20 +149,21 @@ describe('renderTable: rows that do not fit', () => {
       'hangar-events  ws://127.0.0.1:8000/api/ws/events connected  filter: type=Tool* server=math',
       '46 events  2.0/s  last 0s ago  5 servers  sort: problems first',
       '! 42 events dropped by 127.0.0.1:8000, last 17 of them 2s ago: client is reading slower t…',
-      'SERVER      STATE         BREAKER  HEALTH   OK  FAIL   ERR%    P50    P95  LAST EVENT  AGO',
-      'postgres    dead          -        fail x5   0     0      -      -      -  HealthChe…   4s',
-      'github      degraded      open     -         1     2  66.7%  29.0s  30.0s  McpServer…   4s',
+      // Only the rows on screen decide the column widths.
+      'SERVER    STATE     BREAKER  HEALTH   OK  FAIL   ERR%    P50    P95  LAST EVENT        AGO',
+      'postgres  dead      -        fail x5   0     0      -      -      -  HealthCheckFail…   4s',
+      'github    degraded  open     -         1     2  66.7%  29.0s  30.0s  McpServerStateC…   4s',
       '+3 more servers',
       'no server: DiscoveryCycleCompleted 2, AuthKeyRotated 1',
       'q quit  s sort (problems -> server)  p pause',
     ]);
     expect(renderTable(state, ctx({ width: 90, height: 7, header })).slice(4)).toEqual([
-      'postgres    dead          -        fail x5   0     0      -      -      -  HealthChe…   4s',
+      'postgres  dead   -        fail x5   0     0     -    -    -      -  HealthCheckFailed   4s',
       '+4 more servers',
       'no server: DiscoveryCycleCompleted 2, AuthKeyRotated 1',
     ]);
     expect(renderTable(state, ctx({ width: 90, height: 5, header })).slice(3)).toEqual([
-      'SERVER      STATE         BREAKER  HEALTH   OK  FAIL   ERR%    P50    P95  LAST EVENT  AGO',
+      'SERVER  STATE  BREAKER  HEALTH  OK  FAIL  ERR%  P50  P95  TOOLS  LAST EVENT  AGO',
       '+5 more servers',
     ]);
   });

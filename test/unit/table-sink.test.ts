@@ -56,7 +56,7 @@ describe('table sink on a terminal', () => {
     expect(io.stdout.chunks.length).toBe(count);
   });
 
-  test('frames fit the terminal and a resize redraws from a cleared screen', () => {
+  test('frames fit the terminal and a resize redraws from a cleared screen', async () => {
     const io = createTestIO({ stdoutTTY: true, columns: 50, rows: 8 });
     const sink = createTableSink(io, { colors: plain, sort: 'problems', intervalMs: 5000, interactive: true });
     sink.start(start);
@@ -69,7 +69,10 @@ describe('table sink on a terminal', () => {
     const redrawn = frames(io).at(-1)!;
     expect(redrawn).toContain('\x1b[H\x1b[2J');
     expect(redrawn).toContain('server-11');
-    void sink.close();
+    io.stdout.resize(50, 8);
+    await sink.close();
+    // The last frame leaves the bottom line free for the newline that ends it.
+    expect(frames(io).at(-1)!.split('\n')).toHaveLength(7);
   });
 
   test('keys: s cycles the sort, p pauses the display while events are still counted, q and Ctrl-C ask to quit', async () => {

@@ -74,7 +74,12 @@ describe('tail flags -> TailOptions', () => {
   it('usage errors name the problem', async () => {
     const cases: [string[], RegExp][] = [
       [['-o', 'yaml'], /-o\/--output 'yaml': expected one of pretty, ndjson, table/],
-      [['-o', 'table'], /table is not available yet/],
+      [['--sort', 'calls'], /--sort orders the rows of the live table: use it with -o table/],
+      [['-o', 'pretty', '--interval', '1s'], /--interval .* use it with -o table/],
+      [['-o', 'table', '--sort', 'size'], /--sort 'size': expected one of problems, server, state, errors, calls, latency, last/],
+      [['-o', 'table', '--interval', 'often'], /--interval 'often'/],
+      [['-o', 'table', '--interval', '10ms'], /--interval '10ms': must be at least 100ms/],
+      [['-o', 'table', '--format', '{event_type}'], /--format .* -o table/],
       [['-n', '0'], /-n\/--count '0': must be at least 1/],
       [['--timeout', 'soon'], /--timeout 'soon'/],
       [['--history', '5', '--since', '1m'], /either --history or --since/],
@@ -89,6 +94,11 @@ describe('tail flags -> TailOptions', () => {
       await expect(attempt, args.join(' ')).rejects.toBeInstanceOf(UsageError);
       await expect(attempt, args.join(' ')).rejects.toThrow(message);
     }
+  });
+
+  it('-o table: --sort (default problems first) and --interval (default 5s)', async () => {
+    expect(await parse(['-o', 'table'])).toMatchObject({ output: 'table', sort: 'problems', intervalMs: 5000 });
+    expect(await parse(['-o', 'table', '--sort', 'latency', '--interval', '30s'])).toMatchObject({ sort: 'latency', intervalMs: 30_000 });
   });
 
   it('several URLs are kept in order without duplicates', async () => {

@@ -4,7 +4,8 @@ import { RuntimeError, UsageError } from '../../cli/errors.js';
 import { describeError } from '../../cli/errors.js';
 import type { IO } from '../../io/io.js';
 import type { EventSource } from '../../sources/event-source.js';
-import { createServerLog, type ServerLog } from '../../server/log.js';
+import type { CountingSource } from '../../sources/stream-source.js';
+import { createServerLog } from '../../server/log.js';
 import { startServer } from '../../server/server.js';
 import type { ServeOptions } from './options.js';
 
@@ -26,16 +27,24 @@ export async function readApiKeyFile(path: string, cwd: string): Promise<string[
 }
 
 /** Builds the event sources the options ask for (demo, stdin, replay). */
-export async function createSources(options: ServeOptions, io: IO, log: ServerLog): Promise<EventSource[]> {
+export async function createSources(options: ServeOptions, io: IO): Promise<EventSource[]> {
   const sources: EventSource[] = [];
   if (options.demo) {
     const { createSimulatorSource } = await import('../../sources/simulator.js');
     const demo = createSimulatorSource({ servers: options.demo.servers, ratePerSec: options.demo.ratePerSec, seed: options.demo.seed, now: () => io.now() });
     sources.push(demo);
   }
-  if (options.stdin) log.warn('--stdin is not available in this build yet');
-  if (options.replay) log.warn('--replay is not available in this build yet');
-  void io;
+  if (options.stdin) {
+    const { createStreamSource } = await import('../../sources/stream-source.js');
+    sources.push(createStreamSource('stdin', io.stdin));
+  }
+  if (options.replay) {
+    const { checkReplayFile, createReplaySource } = await import('../../sources/replay.js');
+    const path = resolve(io.cwd, options.replay.path);
+    // Fail before listening when the file cannot be read.
+    await checkReplayFile(path);
+    sources.push(createReplaySource(path, { speed: options.replay.speed, loop: options.replay.loop, monotonicMs: () => io.monotonicMs() }));
+  }
   return sources;
 }
 
@@ -52,10 +61,11 @@ export async function runServe(options: ServeOptions, io: IO): Promise<void> {
   let stopRequested: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
   const removeHandlers = [io.onSignal('SIGINT', () => stopRequested()), io.onSignal('SIGTERM', () => stopRequested())];
+  let stopping = false;
   try {
+    const sources = await createSources(options, io);
     const server = await startServer({ ...options.server, apiKeys }, io, log);
     log.info(`listening on ${server.url}`, { event: 'listening', url: server.url, port: server.port });
-    const sources = await createSources(options, io, log);
     // Sources name themselves in their messages ("demo: ...", "stdin line 3: ...").
     const sourceLog = (source: EventSource) => ({
       info: (message: string) => log.info(message, { event: 'source', source: source.name }),
@@ -63,13 +73,30 @@ export async function runServe(options: ServeOptions, io: IO): Promise<void> {
     });
     for (const source of sources) {
       source.run(server.hub, sourceLog(source)).then(
-        () => log.info(`${source.name} ended; still serving (clients stay connected, history and HTTP ingest stay available)`, { event: 'source_ended', source: source.name }),
+        () => {
+          if (stopping) return;
+          const counts = source as Partial<CountingSource>;
+          const summary =
+            typeof counts.published === 'number' ? `: ${counts.published} events published, ${counts.badLines ?? 0} bad lines` : '';
+          log.info(`${source.name} ended${summary}; still serving (clients stay connected, history and HTTP ingest stay available)`, {
+            event: 'source_ended',
+            source: source.name,
+            published: counts.published,
+            bad_lines: counts.badLines,
+          });
+        },
         (error: unknown) => log.warn(`${source.name} failed: ${describeError(error)}; still serving`, { event: 'source_failed', source: source.name }),
       );
     }
     await stopped;
+    stopping = true;
     log.info('shutting down: closing clients', { event: 'stopping' });
     for (const source of sources) source.stop();
+    if (options.stdin) {
+      // A pending read on a quiet pipe would keep the process alive after run() returns.
+      io.stdin.pause();
+      (io.stdin as { destroy?: () => void }).destroy?.();
+    }
     await server.close();
     log.info('stopped', { event: 'stopped' });
   } catch (error) {

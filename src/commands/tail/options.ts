@@ -3,6 +3,7 @@ import { parseChoice, parseDurationMs, parseInteger, splitList } from '../../cli
 import { parseHeaderFlag } from '../../client/headers.js';
 import { DEFAULT_URL, normaliseUrl } from '../../client/url.js';
 import type { ColorMode } from '../../io/color.js';
+import { TABLE_SORTS, type TableSort } from '../../render/table/render-table.js';
 
 /** How tail writes events. */
 export type OutputMode = 'pretty' | 'ndjson' | 'table';
@@ -50,7 +51,14 @@ export interface TailOptions {
   readonly timeoutMs: number | undefined;
   readonly record: string | undefined;
   readonly stats: boolean;
+  /** -o table: row order (default problems first, then by name). */
+  readonly sort: TableSort;
+  /** -o table off a terminal: snapshot period. */
+  readonly intervalMs: number;
 }
+
+/** -o table off a terminal prints a snapshot this often unless --interval says otherwise. */
+export const DEFAULT_TABLE_INTERVAL_MS = 5000;
 
 /** The raw flag values commander hands over (`tail [url...]`). */
 export interface TailFlags {
@@ -80,6 +88,8 @@ export interface TailFlags {
   record?: string;
   stats?: boolean;
   quiet?: boolean;
+  sort?: string;
+  interval?: string;
 }
 
 /** What the options depend on besides the flags. */
@@ -104,7 +114,16 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
   const apiKey = flags.apiKey ?? (flags.apiKeyFile === undefined ? nonEmpty(context.env.HANGAR_API_KEY) : undefined);
 
   const output = flags.output === undefined ? (context.stdoutIsTTY ? 'pretty' : 'ndjson') : parseChoice('-o/--output', flags.output, OUTPUT_MODES);
-  if (output === 'table') throw new UsageError('-o table is not available yet in this build; use -o pretty or -o ndjson');
+  if (output !== 'table') {
+    if (flags.sort !== undefined) throw new UsageError('--sort orders the rows of the live table: use it with -o table');
+    if (flags.interval !== undefined) throw new UsageError('--interval sets how often -o table prints a snapshot: use it with -o table');
+  } else {
+    if (flags.format !== undefined) throw new UsageError('--format shapes pretty lines; it cannot be combined with -o table');
+    if (flags.fields !== undefined) throw new UsageError('--fields picks the fields of pretty lines; it cannot be combined with -o table');
+  }
+  const sort = flags.sort === undefined ? 'problems' : parseChoice('--sort', flags.sort, TABLE_SORTS);
+  const intervalMs = flags.interval === undefined ? DEFAULT_TABLE_INTERVAL_MS : parseDurationMs('--interval', flags.interval);
+  if (intervalMs < 100) throw new UsageError(`invalid --interval '${flags.interval}': must be at least 100ms`);
 
   const color: ColorMode = flags.color === false ? 'never' : flags.color === undefined || flags.color === true ? 'auto' : parseChoice('--color', flags.color, ['auto', 'always', 'never'] as const);
 
@@ -160,6 +179,8 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
     timeoutMs,
     record: flags.record,
     stats: flags.stats === true,
+    sort,
+    intervalMs,
   };
 }
 

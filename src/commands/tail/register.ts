@@ -20,6 +20,8 @@ Examples:
   hangar-events tail -o ndjson | jq -c 'select(.event_type=="ToolInvocationFailed")'
   hangar-events tail --type McpServerStarted --server math -n 1 --timeout 30s   wait for a server in a script
   hangar-events tail ws://replica-a:8000 ws://replica-b:8000                    merge replicas, each event once
+  hangar-events tail -o table                           live table of the fleet (keys: q quit, s sort, p pause)
+  hangar-events tail -o table --interval 1m > fleet.log a plain snapshot of the table every minute
 
 Exit codes: 0 done (count reached, Ctrl-C, --no-follow finished, stdout closed), 1 connection failed or
 other runtime failure, 2 usage error, 4 authentication failed, 124 --timeout before --count events.
@@ -56,6 +58,8 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .option('--timeout <duration>', 'stop after this long (with --count: exit 124 if fewer events arrived)')
     .option('--record <file>', 'append every shown event, as received, to an NDJSON file')
     .option('--stats', 'print a summary on stderr at exit (by type, by server, rate, reconnects, gaps, drops)')
+    .option('--sort <key>', 'table: order rows by server, state, errors, calls, latency or last (default: problems first, then by name)')
+    .option('--interval <duration>', 'table, when stdout is not a terminal: print a snapshot this often (default: 5s)')
     .option('-q, --quiet', 'no connection status on stderr (warnings, gaps and errors still appear)')
     .addHelpText('after', examples)
     .action(async (urls: string[], flags: TailFlags) => {

@@ -3,7 +3,7 @@ import type { IO } from '../../io/io.js';
 import { createLiveRegion, type LiveRegion } from '../../io/live-region.js';
 import { emptyTableState, reduceTable, reduceTableNotice, type TableState } from '../../render/table/reduce-table.js';
 import { nextSort, renderTable, type TableHeaderInfo, type TableSort } from '../../render/table/render-table.js';
-import type { SinkStart, TailSink } from './sink.js';
+import type { SinkStart, TailNotice, TailSink } from './sink.js';
 
 /**
  * `tail -o table`: the live table of the fleet. State is updated per event
@@ -25,7 +25,12 @@ export interface TableSinkOptions {
   /** Redraw in place (stdout is a terminal) rather than print snapshots. */
   readonly interactive: boolean;
   /** Called when the user asks to stop (q, Ctrl-C in raw mode); tail then ends and closes the sink. */
-  readonly onQuit?: () => void;
+  readonly onQuit?: (() => void) | undefined;
+  /**
+   * Also reports notices on stderr (drops, gaps, connection status). Only for
+   * plain snapshots: on a terminal the table shows them and stderr lines would tear it.
+   */
+  readonly status?: { notice(notice: TailNotice): void; close(): void } | undefined;
 }
 
 /** Minimum time between two frames (about 10 per second). */
@@ -50,12 +55,14 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
   let started = false;
   let closed = false;
 
-  const draw = (showKeys = keysOn) => {
+  /** `final`: one line short of the terminal, so the newline after it does not scroll the header away. */
+  const draw = (showKeys = keysOn, final = false) => {
     if (!region) return;
+    const rows = io.stdout.rows ?? FALLBACK_ROWS;
     const lines = renderTable(state, {
       colors: options.colors,
       width: io.stdout.columns ?? FALLBACK_COLUMNS,
-      height: io.stdout.rows ?? FALLBACK_ROWS,
+      height: final ? Math.max(1, rows - 1) : rows,
       nowMs: io.now(),
       sort,
       header: { ...header, paused, keys: showKeys },
@@ -140,6 +147,7 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
     notice(notice) {
       state = reduceTableNotice(state, notice, io.now());
       dirty = true;
+      options.status?.notice(notice);
     },
     whenWritable() {
       const out = io.stdout;
@@ -161,18 +169,22 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
       closed = true;
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;
-      if (!started) return;
+      if (!started) {
+        options.status?.close();
+        return;
+      }
       try {
         if (region) {
           // The last frame stays on screen, with everything that arrived.
           paused = false;
-          draw(false);
+          draw(false, true);
         } else {
           snapshot();
         }
       } finally {
         stopKeys();
         region?.done();
+        options.status?.close();
       }
     },
   };

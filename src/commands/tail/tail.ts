@@ -16,6 +16,7 @@ import { LineSink } from './line-sink.js';
 import { NdjsonSink } from './ndjson-sink.js';
 import type { TailOptions } from './options.js';
 import { TailPipeline, type PipelineEnd } from './pipeline.js';
+import { createTableSink } from './table-sink.js';
 import type { StreamSource, TailSink } from './sink.js';
 import { StatusReporter, type Spinner } from './status.js';
 import { TailStats } from './stats.js';
@@ -35,6 +36,8 @@ export interface SinkParts {
   readonly stderrColors: ColorScheme;
   readonly status: StatusReporter;
   readonly template: ReturnType<typeof compileTemplate> | undefined;
+  /** The user asked to stop from inside the output (q in the live table). */
+  readonly onQuit?: () => void;
 }
 
 /** The one place an output mode becomes a sink. */
@@ -53,7 +56,16 @@ export function createSink(options: TailOptions, io: IO, parts: SinkParts): Tail
         status: parts.status,
       });
     case 'table':
-      throw new UsageError('-o table is not available yet in this build; use -o pretty or -o ndjson');
+      return createTableSink(io, {
+        colors: parts.stdoutColors,
+        sort: options.sort,
+        intervalMs: options.intervalMs,
+        interactive: io.stdout.isTTY,
+        // On a terminal the table shows connection state, drops and gaps itself; stderr
+        // lines would tear it. Off a terminal stderr reports them as in the other modes.
+        status: io.stdout.isTTY ? undefined : parts.status,
+        onQuit: parts.onQuit,
+      });
   }
 }
 
@@ -83,7 +95,9 @@ export async function runTail(options: TailOptions, io: IO, deps: TailDeps = {})
 
   const stdoutColors = createColorScheme(options.output === 'ndjson' ? 0 : resolveColorLevel(io, io.stdout.isTTY, options.color));
   const stderrColors = createColorScheme(resolveColorLevel(io, io.stderr.isTTY, options.color));
-  const spinner = options.quiet ? undefined : await (deps.createSpinner ?? createOraSpinner)(io);
+  // The live table owns the terminal: no spinner fighting it for the cursor.
+  const liveTable = options.output === 'table' && io.stdout.isTTY;
+  const spinner = options.quiet || liveTable ? undefined : await (deps.createSpinner ?? createOraSpinner)(io);
   const status = new StatusReporter({ stderr: io.stderr, colors: stderrColors, quiet: options.quiet, multiSource: options.urls.length > 1, spinner });
 
   for (const name of typeFilter.unknown) {
@@ -95,7 +109,7 @@ export async function runTail(options: TailOptions, io: IO, deps: TailDeps = {})
   const recorder = options.record !== undefined ? await openRecorder(options.record, io) : undefined;
   const labels = sourceLabels(options.urls);
   const sources: StreamSource[] = options.urls.map((url, index) => ({ url: displayUrl(url), label: labels[index]!, index }));
-  const sink = createSink(options, io, { stdoutColors, stderrColors, status, template });
+  const sink = createSink(options, io, { stdoutColors, stderrColors, status, template, onQuit: () => finish({ kind: 'done' }) });
   const stats = new TailStats(io.monotonicMs());
 
   let finish!: (end: PipelineEnd) => void;

@@ -152,7 +152,12 @@ function compareRows(sort: TableSort): (a: ServerRow, b: ServerRow) => number {
 
 /** The rows in display order. */
 export function sortRows(state: TableState, sort: TableSort): ServerRow[] {
-  return [...state.servers.values()].sort(compareRows(sort));
+  if (sort === 'latency') {
+    // Each percentile sorts the row's window: compute it once per row, not per comparison.
+    const p95 = new Map(state.rows.map((row) => [row, latencyPercentile(row, 0.95) ?? -1]));
+    return [...state.rows].sort((a, b) => p95.get(b)! - p95.get(a)! || byName(a, b));
+  }
+  return [...state.rows].sort(compareRows(sort));
 }
 
 // ---- columns ---------------------------------------------------------------
@@ -364,7 +369,7 @@ function titleLine(state: TableState, ctx: TableRenderContext): string {
       segments.push({ text: ' ', sep: true });
       segments.push(connectionSegment(state.connections.get(source.index), ctx.nowMs, colors));
     });
-    segments.push({ text: '  ', sep: true }, { text: filter.length > 0 ? `filter: ${filter}` : 'all events', paint: colors.dim });
+    segments.push({ text: '  ', sep: true }, { text: filter.length > 0 && filter !== 'all events' ? `filter: ${filter}` : 'all events', paint: colors.dim });
     return segments;
   };
   let segments = build(sources.length === 1);
@@ -374,7 +379,7 @@ function titleLine(state: TableState, ctx: TableRenderContext): string {
 
 function statsLine(state: TableState, ctx: TableRenderContext): string {
   const { colors } = ctx;
-  const servers = state.servers.size;
+  const servers = state.rows.length;
   const segments: Segment[] = [
     { text: `${formatCount(state.totalEvents)} events` },
     { text: '  ', sep: true },
@@ -465,11 +470,6 @@ export function renderTable(state: TableState, ctx: TableRenderContext): string[
   if (ctx.header.keys) bottom.push(keysLine(c));
 
   const rows = sortRows(state, ctx.sort);
-  const cells = new Map<ColumnKey, Cell[]>();
-  for (const column of COLUMNS) cells.set(column.key, rows.map((row) => column.cell(row, c)));
-  const layout = layoutColumns(cells, width);
-  const titles = composeLine([{ text: formatRowLine(layout, (key) => ({ text: COLUMNS.find((col) => col.key === key)!.title }), width), paint: colors.bold }], width);
-
   // Lines left for server rows; keys and footer give way first on short terminals.
   let room = ctx.height - top.length - 1 - bottom.length;
   const need = rows.length === 0 ? 1 : Math.min(rows.length, 2);
@@ -477,16 +477,22 @@ export function renderTable(state: TableState, ctx: TableRenderContext): string[
     bottom.pop();
     room++;
   }
+  const shown = rows.length <= room ? rows.length : Math.max(0, room - 1);
+  const visible = rows.slice(0, shown);
+
+  // Only the rows on screen are formatted, and they alone decide the column widths.
+  const cells = new Map<ColumnKey, Cell[]>();
+  for (const column of COLUMNS) cells.set(column.key, visible.map((row) => column.cell(row, c)));
+  const layout = layoutColumns(cells, width);
+  const titles = composeLine([{ text: formatRowLine(layout, (key) => ({ text: COLUMNS.find((col) => col.key === key)!.title }), width), paint: colors.bold }], width);
+
   const body: string[] = [];
   if (rows.length === 0) {
     if (room >= 1) body.push(composeLine([{ text: 'no servers yet: waiting for events', paint: colors.dim }], width));
-  } else if (rows.length <= room) {
-    rows.forEach((row, i) => body.push(formatRowLine(layout, (key) => cells.get(key)![i]!, width)));
   } else {
-    const shown = Math.max(0, room - 1);
     for (let i = 0; i < shown; i++) body.push(formatRowLine(layout, (key) => cells.get(key)![i]!, width));
     const more = rows.length - shown;
-    body.push(composeLine([{ text: `+${more} more ${more === 1 ? 'server' : 'servers'}`, paint: colors.dim }], width));
+    if (more > 0) body.push(composeLine([{ text: `+${more} more ${more === 1 ? 'server' : 'servers'}`, paint: colors.dim }], width));
   }
   const lines = [...top, titles, ...body, ...bottom];
   return Number.isFinite(ctx.height) ? lines.slice(0, Math.max(1, ctx.height)) : lines;

@@ -1,24 +1,19 @@
 /**
- * Text helpers of the table renderer: control-character stripping for peer
- * strings, truncation and padding by visible width (ANSI-free input).
+ * Text helpers of the table renderer: peer strings made safe (the shared
+ * sanitizer), truncation and padding by visible width (ANSI-free input).
  */
 
-// ESC-introduced sequences (CSI, OSC, two-byte escapes), then any remaining C0/C1 control or DEL.
-// eslint-disable-next-line no-control-regex
-const escapeSequence = /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])/g;
-// eslint-disable-next-line no-control-regex
-const controlChar = /[\x00-\x1f\x7f-\x9f]/g;
+import { stripControl } from '../sanitize.js';
 
-/** Removes terminal escape sequences and control characters from a string that came from the network. */
-export function stripControl(text: string): string {
-  return text.replace(escapeSequence, '').replace(controlChar, '');
-}
+export { stripControl };
 
 /** A peer string made safe for a terminal cell, bounded in length (`maxLength` code points). */
 export function cleanLabel(value: unknown, maxLength = 80): string | undefined {
   if (typeof value !== 'string') return undefined;
   const cleaned = stripControl(value);
   if (cleaned.length === 0) return undefined;
+  // UTF-16 length bounds the code point count: most labels need no split.
+  if (cleaned.length <= maxLength) return cleaned;
   const points = [...cleaned];
   return points.length > maxLength ? points.slice(0, maxLength).join('') : cleaned;
 }

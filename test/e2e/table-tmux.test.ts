@@ -1,0 +1,158 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { BIN, e2eEnv, killAll, startCli } from '../helpers/spawn.js';
+
+/**
+ * `tail -o table` in a real terminal: tmux runs it against `serve`, and
+ * `capture-pane` shows what a person would see. Every wait polls the pane
+ * (bounded); nothing sleeps a fixed time.
+ */
+
+const run = promisify(execFile);
+const SERVERS = ['math', 'fetch', 'github', 'filesystem', 'postgres'];
+
+interface Tmux {
+  socket: string;
+  dir: string;
+}
+
+let tmux: Tmux | undefined;
+
+async function tmuxCmd(...args: string[]): Promise<string> {
+  if (!tmux) throw new Error('no tmux');
+  const { stdout } = await run('tmux', ['-L', tmux.socket, '-f', join(tmux.dir, 'tmux.conf'), ...args], { env: tmuxEnv() });
+  return stdout;
+}
+
+function tmuxEnv(): NodeJS.ProcessEnv {
+  const env = e2eEnv();
+  delete env.TMUX;
+  delete env.TERM;
+  return env;
+}
+
+/**
+ * Starts `argv` in a detached tmux session of the given size, from a shell
+ * that afterwards prints the exit code and whether the terminal is back in
+ * canonical mode, then stays, so the cursor state can be read.
+ */
+async function startInTmux(argv: string[], columns = 120, rows = 30): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'hangar-table-'));
+  tmux = { socket: `hangar-table-${process.pid}-${Date.now()}`, dir };
+  writeFileSync(join(dir, 'tmux.conf'), 'set -g status off\n');
+  const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const script = `env NO_COLOR=1 TZ=UTC ${quoted}; echo "exit=$?"; stty -a | grep -o -- '-*icanon'; exec sleep 600`;
+  await tmuxCmd('new-session', '-d', '-s', 'table', '-x', String(columns), '-y', String(rows), script);
+}
+
+async function capture(): Promise<string> {
+  return tmuxCmd('capture-pane', '-p', '-t', 'table');
+}
+
+async function paneInfo(format: string): Promise<string> {
+  return (await tmuxCmd('display-message', '-p', '-t', 'table', format)).trim();
+}
+
+/** Polls the pane until `predicate` holds; fails with the last screen after `timeoutMs`. */
+async function waitForPane(predicate: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let screen = '';
+  for (;;) {
+    screen = await capture();
+    if (predicate(screen)) return screen;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the pane shows:\n${screen}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function startServe(extra: string[] = []): Promise<string> {
+  const serve = startCli(['serve', '--port', '0', '--seed', '1', ...extra]);
+  const match = await serve.waitFor('stderr', /listening on (ws:\/\/\S+)/, 15_000);
+  return match[1]!;
+}
+
+function rowOf(screen: string, server: string): string | undefined {
+  return screen.split('\n').find((line) => line.startsWith(`${server} `));
+}
+
+beforeEach(() => {
+  tmux = undefined;
+});
+
+afterEach(async () => {
+  if (tmux) {
+    await run('tmux', ['-L', tmux.socket, 'kill-server'], { env: tmuxEnv() }).catch(() => {});
+    rmSync(tmux.dir, { recursive: true, force: true });
+    tmux = undefined;
+  }
+  await killAll();
+});
+
+describe('tail -o table in a real terminal (tmux)', () => {
+  test('shows the header and one row per simulated server; s sorts, q quits and restores the terminal', async () => {
+    const url = await startServe(['--rate', '50']);
+    await startInTmux([process.execPath, BIN, 'tail', '-o', 'table', url]);
+    const screen = await waitForPane((s) => SERVERS.every((name) => rowOf(s, name) !== undefined), 'a row for every server');
+    const lines = screen.split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^hangar-events  ${url.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} connected  all events`));
+    expect(lines[1]).toMatch(/^\d+ events {2}\d+\.\d\/s {2}last \d+s ago {2}5 servers {2}sort: problems first/);
+    expect(screen).toMatch(/^SERVER +STATE +BREAKER +HEALTH +OK +FAIL +ERR% +P50 +P95 +TOOLS +LAST EVENT +AGO$/m);
+    for (const name of SERVERS) expect(rowOf(screen, name)).toMatch(new RegExp(`^${name} +(ready|initializing|degraded|dead|cold|-) `));
+    expect(screen).toContain('q quit  s sort (problems -> server)  p pause');
+    // Drawn in place: the header appears once, however many frames were drawn.
+    expect(screen.match(/^hangar-events /gm)).toHaveLength(1);
+    expect(await paneInfo('#{cursor_flag}')).toBe('0');
+
+    await tmuxCmd('send-keys', '-t', 'table', 's');
+    const sorted = await waitForPane((s) => s.includes('sort: server'), 'the sort to change');
+    const order = sorted.split('\n').map((line) => line.split(' ')[0]).filter((name) => SERVERS.includes(name!));
+    expect(order).toEqual([...SERVERS].sort());
+
+    await tmuxCmd('send-keys', '-t', 'table', 'p');
+    await waitForPane((s) => s.includes('PAUSED'), 'the pause marker');
+
+    await tmuxCmd('send-keys', '-t', 'table', 'q');
+    const after = await waitForPane((s) => /^exit=\d+$/m.test(s) && /^-*icanon$/m.test(s), 'tail to exit after q');
+    expect(after).toMatch(/^exit=0$/m);
+    // Raw mode was undone (canonical input again) and the cursor is visible.
+    expect(after).toMatch(/^icanon$/m);
+    expect(await paneInfo('#{cursor_flag}')).toBe('1');
+    const last = after;
+    // The last frame stays on screen, without the keys line.
+    for (const name of SERVERS) expect(rowOf(last, name)).toBeDefined();
+    expect(last).not.toContain('q quit');
+  });
+
+  test('a forced drop shows the drop banner', async () => {
+    const url = await startServe(['--rate', '50', '--chaos-drop', '0.3']);
+    await startInTmux([process.execPath, BIN, 'tail', '-o', 'table', url], 130, 30);
+    const screen = await waitForPane((s) => /^! \d+ events dropped by /m.test(s), 'the drop banner');
+    const banner = screen.split('\n').find((line) => line.startsWith('! '))!;
+    expect(banner).toMatch(/^! \d+ events dropped by 127\.0\.0\.1:\d+, last \d+ of them \d+s ago: /);
+    // The banner sits between the figures and the column titles.
+    const lines = screen.split('\n');
+    expect(lines[2]).toBe(banner);
+    expect(lines[3]).toMatch(/^SERVER /);
+  });
+
+  test('a narrow, short terminal: columns give way, extra servers are summarised; Ctrl-C quits', async () => {
+    const url = await startServe(['--rate', '50']);
+    await startInTmux([process.execPath, BIN, 'tail', '-o', 'table', url], 50, 8);
+    const screen = await waitForPane((s) => /^\+\d+ more servers/m.test(s) && s.includes('5 servers'), 'the "+N more servers" line');
+    const lines = screen.split('\n').filter((l) => l.length > 0);
+    expect(lines.length).toBeLessThanOrEqual(8);
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(50);
+    expect(screen).toMatch(/^SERVER +STATE /m);
+    expect(screen).not.toContain('LAST EVENT');
+    // Ctrl-C ends it like q: exit 0, terminal restored.
+    await tmuxCmd('send-keys', '-t', 'table', 'C-c');
+    const after = await waitForPane((s) => /^exit=\d+$/m.test(s) && /^-*icanon$/m.test(s), 'tail to exit after Ctrl-C');
+    expect(after).toMatch(/^exit=0$/m);
+    expect(after).toMatch(/^icanon$/m);
+    expect(await paneInfo('#{cursor_flag}')).toBe('1');
+  });
+});
