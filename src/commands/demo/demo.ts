@@ -15,7 +15,7 @@ import type { DemoOptions } from './options.js';
 export async function runDemo(options: DemoOptions, io: IO): Promise<void> {
   // The server stays quiet: its connect/disconnect lines would tear the live table.
   const server = await startServer(options.serve.server, io, silentLog);
-  const sources = await createSources(options.serve, io, silentLog);
+  const sources = await createSources(options.serve, io);
   try {
     for (const source of sources) {
       source.run(server.hub, { info: () => {}, warn: (message) => io.stderr.write(`demo: ${source.name}: ${message}\n`) }).catch((error: unknown) => {
