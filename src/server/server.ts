@@ -218,6 +218,7 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
     wss.handleUpgrade(req, socket, head, (ws) => {
       handshaking.delete(socket);
       if (stopping) {
+        ws.on('error', () => {});
         ws.close(1001, 'server shutting down');
         return;
       }
