@@ -5,6 +5,9 @@ import type { Hub } from './hub.js';
 import type { ServerLog } from './log.js';
 import { Subscriber, type DeliveryStats, type SubscriberLimits, type Transport } from './subscriber.js';
 
+/** How long a closing connection may take to complete the close handshake before it is dropped. */
+const CLOSE_GRACE_MS = 1000;
+
 /** Keep-alive, stall and flood settings of one connection. */
 export interface ConnectionSettings {
   readonly limits: SubscriberLimits;
@@ -114,7 +117,12 @@ export class Connection {
       this.ws.close(code, reason);
     } catch {
       this.ws.terminate();
+      return;
     }
+    // A peer that does not read never completes the close handshake; do not wait ws's 30 s for it.
+    const timer = setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS);
+    timer.unref();
+    void this.closed.then(() => clearTimeout(timer));
   }
 
   /** Drops the connection without a close handshake (the peer is not reading). */

@@ -21,6 +21,8 @@ interface Tmux {
 }
 
 let tmux: Tmux | undefined;
+/** A process the test stopped with SIGSTOP: continued in afterEach so it can die. */
+let stoppedPid: number | undefined;
 
 async function tmuxCmd(...args: string[]): Promise<string> {
   if (!tmux) throw new Error('no tmux');
@@ -40,12 +42,15 @@ function tmuxEnv(): NodeJS.ProcessEnv {
  * that afterwards prints the exit code and whether the terminal is back in
  * canonical mode, then stays, so the cursor state can be read.
  */
-async function startInTmux(argv: string[], columns = 120, rows = 30): Promise<void> {
+async function startInTmux(argv: string[], columns = 120, rows = 30, options: { exec?: boolean } = {}): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-table-'));
   tmux = { socket: `hangar-table-${process.pid}-${Date.now()}`, dir };
   writeFileSync(join(dir, 'tmux.conf'), 'set -g status off\n');
   const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const script = `env NO_COLOR=1 TZ=UTC ${quoted}; echo "exit=$?"; stty -a | grep -o -- '-*icanon'; exec sleep 600`;
+  // `exec`: the program is the pane's process itself (its pid is #{pane_pid}).
+  const script = options.exec
+    ? `exec env NO_COLOR=1 TZ=UTC ${quoted}`
+    : `env NO_COLOR=1 TZ=UTC ${quoted}; echo "exit=$?"; stty -a | grep -o -- '-*icanon'; exec sleep 600`;
   await tmuxCmd('new-session', '-d', '-s', 'table', '-x', String(columns), '-y', String(rows), script);
 }
 
@@ -69,10 +74,10 @@ async function waitForPane(predicate: (screen: string) => boolean, what: string,
   }
 }
 
-async function startServe(extra: string[] = []): Promise<string> {
+async function startServe(extra: string[] = []): Promise<{ url: string; serve: ReturnType<typeof startCli> }> {
   const serve = startCli(['serve', '--port', '0', '--seed', '1', ...extra]);
   const match = await serve.waitFor('stderr', /listening on (ws:\/\/\S+)/, 15_000);
-  return match[1]!;
+  return { url: match[1]!, serve };
 }
 
 function rowOf(screen: string, server: string): string | undefined {
@@ -84,6 +89,14 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
+  if (stoppedPid !== undefined) {
+    try {
+      process.kill(stoppedPid, 'SIGCONT');
+    } catch {
+      // already gone
+    }
+    stoppedPid = undefined;
+  }
   if (tmux) {
     await run('tmux', ['-L', tmux.socket, 'kill-server'], { env: tmuxEnv() }).catch(() => {});
     rmSync(tmux.dir, { recursive: true, force: true });
@@ -94,7 +107,7 @@ afterEach(async () => {
 
 describe('tail -o table in a real terminal (tmux)', () => {
   test('shows the header and one row per simulated server; s sorts, q quits and restores the terminal', async () => {
-    const url = await startServe(['--rate', '50']);
+    const { url } = await startServe(['--rate', '50']);
     await startInTmux([process.execPath, BIN, 'tail', '-o', 'table', url]);
     const screen = await waitForPane((s) => SERVERS.every((name) => rowOf(s, name) !== undefined), 'a row for every server');
     const lines = screen.split('\n');
@@ -128,7 +141,7 @@ describe('tail -o table in a real terminal (tmux)', () => {
   });
 
   test('a forced drop shows the drop banner', async () => {
-    const url = await startServe(['--rate', '50', '--chaos-drop', '0.3']);
+    const { url } = await startServe(['--rate', '50', '--chaos-drop', '0.3']);
     await startInTmux([process.execPath, BIN, 'tail', '-o', 'table', url], 130, 30);
     const screen = await waitForPane((s) => /^! \d+ events dropped by /m.test(s), 'the drop banner');
     const banner = screen.split('\n').find((line) => line.startsWith('! '))!;
@@ -139,8 +152,23 @@ describe('tail -o table in a real terminal (tmux)', () => {
     expect(lines[3]).toMatch(/^SERVER /);
   });
 
+  test('a stalled phase (tail stopped while serve publishes fast into a small queue) ends in the drop banner', async () => {
+    const { url, serve } = await startServe(['--rate', '3000', '--queue-size', '16']);
+    await startInTmux([process.execPath, BIN, 'tail', '-o', 'table', url], 130, 30, { exec: true });
+    await waitForPane((s) => /^\d+ events .* 5 servers/m.test(s), 'the table');
+    const pid = Number(await paneInfo('#{pane_pid}'));
+    process.kill(pid, 'SIGSTOP');
+    stoppedPid = pid;
+    // serve logs when it starts dropping for a slow client.
+    await serve.waitFor('stderr', /reading slower than events arrive/, 30_000);
+    process.kill(pid, 'SIGCONT');
+    stoppedPid = undefined;
+    const screen = await waitForPane((s) => /^! \d+ events dropped by /m.test(s), 'the drop banner after the stall', 30_000);
+    expect(screen.split('\n')[2]).toMatch(/^! \d+ events dropped by 127\.0\.0\.1:\d+, last \d+ of them \d+s ago: /);
+  });
+
   test('a narrow, short terminal: columns give way, extra servers are summarised; Ctrl-C quits', async () => {
-    const url = await startServe(['--rate', '50']);
+    const { url } = await startServe(['--rate', '50']);
     await startInTmux([process.execPath, BIN, 'tail', '-o', 'table', url], 50, 8);
     const screen = await waitForPane((s) => /^\+\d+ more servers/m.test(s) && s.includes('5 servers'), 'the "+N more servers" line');
     const lines = screen.split('\n').filter((l) => l.length > 0);

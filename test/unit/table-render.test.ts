@@ -214,7 +214,7 @@ describe('renderTable: header and banners', () => {
 
   test('gaps get their own banner', () => {
     let state = reduceTableNotice(fleetState(), { kind: 'gap', source: SOURCE, downForMs: 3200, reason: 'reconnected; the gateway keeps no history', atMs: NOW }, NOW - 1000);
-    expect(renderTable(state, ctx())[2]).toBe('! events may have been missed 1s ago on 127.0.0.1:8000: reconnected; the gateway keeps no history, stream down 3.2s');
+    expect(renderTable(state, ctx())[2]).toBe('! events may have been missed 1s ago on 127.0.0.1:8000 (stream down 3.2s): reconnected; the gateway keeps no history');
     state = reduceTableNotice(state, { kind: 'gap', source: SOURCE, downForMs: undefined, reason: 'replay incomplete', atMs: NOW }, NOW);
     expect(renderTable(state, ctx())[2]).toBe('! events may have been missed 0s ago on 127.0.0.1:8000 (2 gaps): replay incomplete');
   });

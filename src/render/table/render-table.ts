@@ -417,9 +417,12 @@ function bannerLines(state: TableState, ctx: TableRenderContext): string[] {
   }
   if (gaps) {
     const ago = ctx.nowMs - gaps.lastAtMs;
-    const down = gaps.lastDownForMs !== undefined ? `, stream down ${formatLatency(gaps.lastDownForMs)}` : '';
-    const count = gaps.count > 1 ? ` (${gaps.count} gaps)` : '';
-    const text = `! events may have been missed ${formatAgo(ago)} ago on ${gaps.lastSource}${count}: ${gaps.lastReason}${down}`;
+    // Figures before the (peer-supplied, possibly long) reason, so a narrow terminal cuts the reason.
+    const notes: string[] = [];
+    if (gaps.lastDownForMs !== undefined) notes.push(`stream down ${formatLatency(gaps.lastDownForMs)}`);
+    if (gaps.count > 1) notes.push(`${gaps.count} gaps`);
+    const details = notes.length > 0 ? ` (${notes.join(', ')})` : '';
+    const text = `! events may have been missed ${formatAgo(ago)} ago on ${gaps.lastSource}${details}: ${gaps.lastReason}`;
     lines.push(bannerLine(text, ago < BANNER_RECENT_MS, ctx));
   }
   return lines;
