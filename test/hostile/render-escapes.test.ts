@@ -90,6 +90,16 @@ describe('escape sequences in payloads never reach the terminal raw', () => {
     }
   });
 
+  test('an event nested too deep to serialise renders instead of throwing (pretty, --fields, --format)', () => {
+    const deep = JSON.parse(`{"event_type":"X","mcp_server_id":"math","deep":${'['.repeat(20_000)}${']'.repeat(20_000)}}`) as HangarEvent;
+    const template = compileTemplate('{event_type} {deep}');
+    for (const ctx of [{}, { fields: ['deep'] }, { template }]) {
+      const line = formatEventLine(deep, { colors: plain, time: 'none', nowMs: NOW, ...ctx });
+      expect(line).toContain('X');
+      expect(line).toContain('[…]');
+    }
+  });
+
   test(`--format templates with placeholders on hostile fields: 2000 events ${NOTE}`, () => {
     const rng = createRng(SEED ^ 0x5eed);
     const template = compileTemplate('{time} {event_type} [{server}] {severity} {tool_name} {error_message} {nested.inner} {nested.list} {nested} {reason}\\t{missing}');
