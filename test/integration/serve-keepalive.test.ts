@@ -6,7 +6,7 @@ afterEach(closeAll);
 
 describe('serve: application keep-alive', () => {
   it('pings an idle connection, keeps it while it answers pong, closes it with 1000 when it does not', async () => {
-    const server = await startTestServer({ pingIntervalMs: 200, pongTimeoutMs: 400 });
+    const server = await startTestServer({ pingIntervalMs: 200, pongTimeoutMs: 2000 });
     const answering = await connect(server.url);
     answering.ws.on('message', (data) => {
       if (JSON.parse(data.toString()).type === 'ping') answering.send({ type: 'pong' });

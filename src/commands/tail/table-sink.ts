@@ -42,6 +42,14 @@ const HIGH_WATER_BYTES = 64 * 1024;
 const FALLBACK_COLUMNS = 80;
 const FALLBACK_ROWS = 24;
 
+/**
+ * Whether the table can be redrawn in place: stdout is a terminal that
+ * understands cursor movement (not TERM=dumb). Otherwise plain snapshots.
+ */
+export function canDrawLive(io: Pick<IO, 'stdout' | 'env'>): boolean {
+  return io.stdout.isTTY && io.env.TERM !== 'dumb';
+}
+
 export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
   let state: TableState = emptyTableState();
   let header: TableHeaderInfo = { sources: [], filterDescription: '' };

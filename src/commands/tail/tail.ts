@@ -16,7 +16,7 @@ import { LineSink } from './line-sink.js';
 import { NdjsonSink } from './ndjson-sink.js';
 import type { TailOptions } from './options.js';
 import { TailPipeline, type PipelineEnd } from './pipeline.js';
-import { createTableSink } from './table-sink.js';
+import { canDrawLive, createTableSink } from './table-sink.js';
 import type { StreamSource, TailSink } from './sink.js';
 import { StatusReporter, type Spinner } from './status.js';
 import { TailStats } from './stats.js';
@@ -60,10 +60,10 @@ export function createSink(options: TailOptions, io: IO, parts: SinkParts): Tail
         colors: parts.stdoutColors,
         sort: options.sort,
         intervalMs: options.intervalMs,
-        interactive: io.stdout.isTTY,
+        interactive: canDrawLive(io),
         // On a terminal the table shows connection state, drops and gaps itself; stderr
         // lines would tear it. Off a terminal stderr reports them as in the other modes.
-        status: io.stdout.isTTY ? undefined : parts.status,
+        status: canDrawLive(io) ? undefined : parts.status,
         onQuit: parts.onQuit,
       });
   }
@@ -96,7 +96,7 @@ export async function runTail(options: TailOptions, io: IO, deps: TailDeps = {})
   const stdoutColors = createColorScheme(options.output === 'ndjson' ? 0 : resolveColorLevel(io, io.stdout.isTTY, options.color));
   const stderrColors = createColorScheme(resolveColorLevel(io, io.stderr.isTTY, options.color));
   // The live table owns the terminal: no spinner fighting it for the cursor.
-  const liveTable = options.output === 'table' && io.stdout.isTTY;
+  const liveTable = options.output === 'table' && canDrawLive(io);
   const spinner = options.quiet || liveTable ? undefined : await (deps.createSpinner ?? createOraSpinner)(io);
   const status = new StatusReporter({ stderr: io.stderr, colors: stderrColors, quiet: options.quiet, multiSource: options.urls.length > 1, spinner });
 
