@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { RuntimeError, UsageError } from '../cli/errors.js';
@@ -7,12 +7,9 @@ import { EVENTS_PATH, GATEWAY_PING_INTERVAL_MS, GATEWAY_PONG_TIMEOUT_MS, GATEWAY
 import { createKeyChecker } from './auth.js';
 import { Connection, type ConnectionSettings } from './connection.js';
 import { Hub } from './hub.js';
-import { MAX_INGEST_BODY_BYTES, parseIngestBody } from './ingest.js';
+import { createRequestHandler, pathOf } from './http-routes.js';
 import { silentLog, type ServerLog } from './log.js';
 import {
-  checkCredentials,
-  checkHost,
-  checkOrigin,
   formatRefusalResponse,
   guardRequest,
   isLoopbackHost,
@@ -118,11 +115,6 @@ export function formatStreamUrl(host: string, port: number, path: string): strin
   return `ws://${h}:${port}${path}`;
 }
 
-function pathOf(url: string | undefined): string {
-  const raw = url ?? '/';
-  const q = raw.indexOf('?');
-  return q >= 0 ? raw.slice(0, q) : raw;
-}
 
 /**
  * Starts the HTTP + WebSocket server and resolves once it listens. Refuses
@@ -176,78 +168,7 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
     events_dropped: hub.stats.dropped,
   });
 
-  const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', ...headers });
-    res.end(text);
-  };
-  const refuseHttp = (res: ServerResponse, refusal: Refusal, headers: Record<string, string> = {}) =>
-    sendJson(res, refusal.status, { error: refusal.code, message: refusal.message }, headers);
-
-  const handleIngest = (req: IncomingMessage, res: ServerResponse) => {
-    const refusal = checkOrigin(req, guard) ?? checkCredentials(req, guard);
-    if (refusal) {
-      req.resume();
-      return refuseHttp(res, refusal);
-    }
-    const tooLarge = () =>
-      refuseHttp(res, { status: 413, code: 'too_large', message: `the body is larger than ${MAX_INGEST_BODY_BYTES} bytes; split it into smaller batches` }, { Connection: 'close' });
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > MAX_INGEST_BODY_BYTES) {
-      tooLarge();
-      req.destroy();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let refused = false;
-    req.on('data', (chunk: Buffer) => {
-      if (refused) return;
-      size += chunk.length;
-      if (size > MAX_INGEST_BODY_BYTES) {
-        refused = true;
-        chunks.length = 0;
-        tooLarge();
-        res.on('finish', () => req.destroy());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('error', () => {});
-    req.on('end', () => {
-      if (refused) return;
-      const parsed = parseIngestBody(Buffer.concat(chunks).toString('utf8'));
-      if (!parsed.ok) {
-        return sendJson(res, 400, { error: 'bad_event', line: parsed.error.line, message: `nothing was published: ${parsed.error.message}` });
-      }
-      let accepted = 0;
-      for (const event of parsed.events) if (hub.publish(event)) accepted++;
-      sendJson(res, 202, { accepted });
-    });
-  };
-
-  const server = createServer((req, res) => {
-    res.on('error', () => {});
-    const hostRefusal = checkHost(req, guard);
-    if (hostRefusal) {
-      req.resume();
-      return refuseHttp(res, hostRefusal);
-    }
-    const path = pathOf(req.url);
-    if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return sendJson(res, 200, health());
-    if (path === '/api/events') {
-      if (req.method !== 'POST') {
-        req.resume();
-        return sendJson(res, 405, { error: 'method_not_allowed', message: 'POST events to /api/events' }, { Allow: 'POST' });
-      }
-      return handleIngest(req, res);
-    }
-    req.resume();
-    if (path === options.path) {
-      return sendJson(res, 426, { error: 'upgrade_required', message: `${options.path} is a WebSocket endpoint; connect with a WebSocket client` }, { Upgrade: 'websocket', Connection: 'Upgrade' });
-    }
-    sendJson(res, 404, { error: 'not_found', message: `no such endpoint; the event stream is at ${options.path}, health at /health, ingest at POST /api/events` });
-  });
+  const server = createServer(createRequestHandler({ guard, hub, health, streamPath: options.path }));
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();

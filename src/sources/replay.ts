@@ -40,6 +40,8 @@ export interface ReplayOptions {
   /** Monotonic clock in ms (serve passes io.monotonicMs); defaults to performance.now. */
   monotonicMs?: () => number;
   maxLineBytes?: number;
+  /** How the file is named in messages (the path as the user typed it); default `path`. */
+  label?: string;
 }
 
 /** Fields the hub assigns afresh to a replayed event. */
@@ -93,16 +95,16 @@ function replayFileError(path: string, error: unknown): RuntimeError {
 /**
  * Fails fast with a RuntimeError when `path` cannot be replayed (missing,
  * unreadable, a directory). serve calls it at startup to exit 1 before
- * listening.
+ * listening. `label` names the file in the message (default `path`).
  */
-export async function checkReplayFile(path: string): Promise<void> {
+export async function checkReplayFile(path: string, label = path): Promise<void> {
   let handle;
   try {
     handle = await open(path, 'r');
     const stat = await handle.stat();
     if (stat.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${path}'`), { code: 'EISDIR' });
   } catch (error) {
-    throw replayFileError(path, error);
+    throw replayFileError(label, error);
   } finally {
     await handle?.close().catch(() => {});
   }
@@ -114,7 +116,8 @@ export function createReplaySource(path: string, options: ReplayOptions): Counti
   if (speed !== 'max' && !(speed > 0 && Number.isFinite(speed))) throw new RangeError(`speed must be a positive number or 'max', got ${speed}`);
   const clock = options.monotonicMs ?? (() => performance.now());
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-  const name = `replay ${path}`;
+  const label = options.label ?? path;
+  const name = `replay ${label}`;
   let stopped = false;
   let published = 0;
   let badLines = 0;
@@ -143,7 +146,7 @@ export function createReplaySource(path: string, options: ReplayOptions): Counti
         if ('problem' in checked) {
           if (pass === 1) {
             badLines++;
-            log.warn(`${path} line ${line.lineNumber}: ${checked.problem}`);
+            log.warn(`${label} line ${line.lineNumber}: ${checked.problem}`);
           }
           continue;
         }
@@ -168,7 +171,7 @@ export function createReplaySource(path: string, options: ReplayOptions): Counti
       }
     } catch (error) {
       if (stopped) return count;
-      throw replayFileError(path, error);
+      throw replayFileError(label, error);
     } finally {
       stream.destroy();
     }
@@ -176,12 +179,12 @@ export function createReplaySource(path: string, options: ReplayOptions): Counti
   }
 
   async function play(sink: EventSink, log: SourceLog): Promise<void> {
-    await checkReplayFile(path);
+    await checkReplayFile(path, label);
     for (let pass = 1; !stopped; pass++) {
       const count = await playOnce(sink, log, pass);
       if (!loop || stopped) return;
       if (count === 0) {
-        log.warn(`${path} has no valid events; not looping`);
+        log.warn(`${label} has no valid events; not looping`);
         return;
       }
     }

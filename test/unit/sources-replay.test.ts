@@ -142,3 +142,15 @@ describe('createReplaySource', () => {
     expect(() => createReplaySource(FIXTURE, { speed: 0, loop: false })).toThrow(RangeError);
   });
 });
+
+describe('replay labels', () => {
+  it('names the file as the user typed it in warnings and errors', async () => {
+    const source = createReplaySource(FIXTURE, { speed: 'max', loop: false, label: 'recorded.ndjson' });
+    const { sink, log, warnings } = collector();
+    await source.run(sink, log);
+    expect(source.name).toBe('replay recorded.ndjson');
+    expect(warnings[0]).toMatch(/^recorded\.ndjson line 4: /);
+    const error = await checkReplayFile(join(dir, 'missing.ndjson'), 'missing.ndjson').catch((e: unknown) => e as Error);
+    expect(error?.message).toMatch(/^cannot read replay file missing\.ndjson \(no such file\)/);
+  });
+});

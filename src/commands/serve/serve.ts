@@ -6,6 +6,7 @@ import type { IO } from '../../io/io.js';
 import type { EventSource } from '../../sources/event-source.js';
 import type { CountingSource } from '../../sources/stream-source.js';
 import { createServerLog } from '../../server/log.js';
+import { isLoopbackHost } from '../../server/request-guard.js';
 import { startServer } from '../../server/server.js';
 import type { ServeOptions } from './options.js';
 
@@ -42,8 +43,8 @@ export async function createSources(options: ServeOptions, io: IO): Promise<Even
     const { checkReplayFile, createReplaySource } = await import('../../sources/replay.js');
     const path = resolve(io.cwd, options.replay.path);
     // Fail before listening when the file cannot be read.
-    await checkReplayFile(path);
-    sources.push(createReplaySource(path, { speed: options.replay.speed, loop: options.replay.loop, monotonicMs: () => io.monotonicMs() }));
+    await checkReplayFile(path, options.replay.path);
+    sources.push(createReplaySource(path, { speed: options.replay.speed, loop: options.replay.loop, monotonicMs: () => io.monotonicMs(), label: options.replay.path }));
   }
   return sources;
 }
@@ -66,6 +67,11 @@ export async function runServe(options: ServeOptions, io: IO): Promise<void> {
     const sources = await createSources(options, io);
     const server = await startServer({ ...options.server, apiKeys }, io, log);
     log.info(`listening on ${server.url}`, { event: 'listening', url: server.url, port: server.port });
+    if (apiKeys.length > 0) {
+      log.info(`clients must send an API key (${apiKeys.length} accepted)`, { event: 'auth', keys: apiKeys.length });
+    } else if (!isLoopbackHost(options.server.host)) {
+      log.warn(`no API key on a non-loopback address (--insecure-no-auth): anyone who can reach ${options.server.host} can read and publish events`, { event: 'auth', keys: 0 });
+    }
     // Sources name themselves in their messages ("demo: ...", "stdin line 3: ...").
     const sourceLog = (source: EventSource) => ({
       info: (message: string) => log.info(message, { event: 'source', source: source.name }),
