@@ -96,6 +96,11 @@ export class Hub implements EventSink {
     subscriber.filter = { eventTypes: message.event_types, serverIds: message.mcp_server_ids };
     subscriber.sendControl({ type: 'subscribed', event_types: message.event_types ?? [], mcp_server_ids: message.mcp_server_ids ?? [] });
     if (!message.replay) return {};
+    if (subscriber.replayPending) {
+      // One replay at a time per connection: a client that asks again and again without reading must not pin history.
+      subscriber.sendControl({ type: 'error', code: 'replay_busy', message: 'a previous replay is still being sent; ask again once its "replayed" message has arrived' });
+      return {};
+    }
     const result = this.replay(message.replay, subscriber);
     return { replayed: result };
   }

@@ -194,6 +194,11 @@ export class Subscriber {
     if (frames.length > 0) this.enqueueControl(frames, true);
   }
 
+  /** Whether replayed history frames are still waiting to be handed to the transport. */
+  get replayPending(): boolean {
+    return this.controls.some((control) => control.replay);
+  }
+
   /** Stops all sending and releases the queue. */
   close(): void {
     this.closed = true;

@@ -45,3 +45,19 @@ describe('serve: floods from one client', () => {
     expect(neighbour.controls('error')).toEqual([]);
   });
 });
+
+describe('serve: replay requests from a client that does not read', () => {
+  it('serves one replay at a time per connection and answers the others with replay_busy', async () => {
+    const server = await startTestServer({ historySize: 5000 });
+    const padding = 'p'.repeat(1024);
+    for (let n = 1; n <= 5000; n++) server.hub.publish(testEvent(n, { padding }));
+    const client = await connect(server.url);
+    const socket = (client.ws as unknown as { _socket: Socket })._socket;
+    socket.pause();
+    for (let i = 0; i < 5; i++) client.send({ type: 'subscribe', replay: { last: 5000 } });
+    socket.resume();
+    await client.waitUntil(() => client.controls('replayed').length >= 1 && client.controls('subscribed').length === 5, 'the replay and five acks');
+    expect(client.controls('error').map((e) => e.code)).toEqual(['replay_busy', 'replay_busy', 'replay_busy', 'replay_busy']);
+    expect(client.controls('replayed')).toEqual([{ type: 'replayed', count: 5000, complete: true }]);
+  });
+});

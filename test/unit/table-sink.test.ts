@@ -99,6 +99,15 @@ describe('table sink on a terminal', () => {
     await vi.waitFor(() => expect(frames(io).at(-1)).toContain('50 events'));
     expect(frames(io).at(-1)).not.toContain('PAUSED');
 
+    // F1 (ESC O P) and arrows are not keys of the table.
+    const before = frames(io).length;
+    io.stdin.write('\x1bOP');
+    io.stdin.write('\x1b[A');
+    io.stdin.write('s');
+    await vi.waitFor(() => expect(frames(io).at(-1)).toContain('sort: state'));
+    expect(frames(io)).toHaveLength(before + 1);
+    expect(frames(io).at(-1)).not.toContain('PAUSED');
+
     io.stdin.write('q');
     await vi.waitFor(() => expect(quits).toBe(1));
     io.stdin.write('\x03');

@@ -100,6 +100,8 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
 
   const onKey = (chunk: Buffer | string) => {
     const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    // Function and arrow keys arrive as escape sequences (`ESC O P` is F1): not ours.
+    if (text.startsWith('\x1b')) return;
     for (const key of text) {
       if (key === 'q' || key === 'Q' || key === '\x03' || key === '\x04') {
         options.onQuit?.();
@@ -108,7 +110,7 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
       if (key === 's' || key === 'S') {
         sort = nextSort(sort);
         draw();
-      } else if (key === 'p' || key === 'P' || key === ' ') {
+      } else if (key === 'p' || key === 'P') {
         paused = !paused;
         draw();
       }

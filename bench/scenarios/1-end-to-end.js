@@ -1,0 +1,97 @@
+// 1. End to end, one client: `serve --rate max` into `tail -o ndjson > /dev/null`,
+// against the raw `ws` client on the same server; and serve to one raw client
+// against the raw `ws` server baseline (same payload size).
+import { openSync, closeSync } from 'node:fs';
+import { sleep, spawnCli, startServeCli, startWorker, stop } from '../lib/children.js';
+import { measureGroup, waitUntil } from '../lib/measure.js';
+import { readWriteBytes } from '../lib/procfs.js';
+import { judge } from '../lib/report.js';
+
+/** Events/s of `tail -o ndjson URL > /dev/null`, from the bytes it writes (/proc/<pid>/io wchar). */
+export async function measureTailToDevNull(url, bytesPerLine, { warmMs, windowMs, extraArgs = [] }) {
+  const devNull = openSync('/dev/null', 'w');
+  const tail = spawnCli(['tail', '-o', 'ndjson', ...extraArgs, url], { stdio: ['ignore', devNull, 'pipe'] });
+  closeSync(devNull);
+  let stderr = '';
+  tail.stderr.setEncoding('utf8');
+  tail.stderr.on('data', (chunk) => {
+    if (stderr.length < 4000) stderr += chunk;
+  });
+  try {
+    const flowing = await waitUntil(() => readWriteBytes(tail.pid) > 64 * 1024 || tail.exitCode !== null, { timeoutMs: 15000 });
+    if (!flowing || tail.exitCode !== null) throw new Error(`tail wrote nothing (exit ${tail.exitCode}): ${stderr.trim().slice(0, 300)}`);
+    await sleep(warmMs);
+    const t0 = performance.now();
+    const w0 = readWriteBytes(tail.pid);
+    await sleep(windowMs);
+    const w1 = readWriteBytes(tail.pid);
+    const seconds = (performance.now() - t0) / 1000;
+    return { eventsPerSec: (w1 - w0) / bytesPerLine / seconds, bytesPerSec: (w1 - w0) / seconds, pid: tail.pid };
+  } finally {
+    await stop(tail);
+  }
+}
+
+export default {
+  id: 1,
+  name: 'end to end, one client',
+  async run({ warmMs, windowMs, log }) {
+    const clients = await startWorker('clients.js');
+    const details = {};
+    const rows = [];
+    try {
+      log('  serve --rate max -> one ws client');
+      const serve = await startServeCli(['--rate', 'max', '--seed', '1']);
+      let serveToClient;
+      let tail;
+      try {
+        await clients.call({ cmd: 'open', group: 'serve', url: serve.url, count: 1, impl: 'ws' });
+        serveToClient = await measureGroup({ clients, group: 'serve', serverPid: serve.pid, warmMs, windowMs });
+        await clients.call({ cmd: 'close', group: 'serve' });
+        log('  serve --rate max -> tail -o ndjson > /dev/null');
+        tail = await measureTailToDevNull(serve.url, serveToClient.bytesPerEvent + 1, { warmMs, windowMs });
+      } finally {
+        await stop(serve.child);
+      }
+      details.serveToWsClient = serveToClient;
+      details.tailNdjson = tail;
+
+      log('  raw ws server -> one ws client');
+      const raw = await startWorker('server.js', { kind: 'raw', payloadBytes: Math.round(serveToClient.bytesPerEvent) });
+      try {
+        await clients.call({ cmd: 'open', group: 'raw', url: raw.ready.url, count: 1, impl: 'ws' });
+        await raw.call({ cmd: 'pump', on: true });
+        details.rawToWsClient = await measureGroup({ clients, group: 'raw', serverPid: raw.pid, warmMs, windowMs });
+        await raw.call({ cmd: 'pump', on: false });
+      } finally {
+        await raw.stop();
+      }
+
+      const tailRow = {
+        figure: 'serve --rate max -> tail -o ndjson >/dev/null',
+        value: tail.eventsPerSec,
+        unit: 'ev/s',
+        baseline: serveToClient.eventsPerSec,
+        baselineLabel: 'ws client, same serve',
+        ratio: tail.eventsPerSec / serveToClient.eventsPerSec,
+        target: '>= 0.8x',
+      };
+      tailRow.pass = judge(tailRow, { on: 'ratio', op: '>=', limit: 0.8 });
+      const serveRow = {
+        figure: 'serve --rate max -> one ws client',
+        value: serveToClient.eventsPerSec,
+        unit: 'ev/s',
+        baseline: details.rawToWsClient.eventsPerSec,
+        baselineLabel: 'raw ws server',
+        ratio: serveToClient.eventsPerSec / details.rawToWsClient.eventsPerSec,
+        target: '>= 0.8x',
+        note: `serve cpu ${serveToClient.serverCpu.toFixed(2)}, client cpu ${serveToClient.clientCpu.toFixed(2)}, ${Math.round(serveToClient.bytesPerEvent)} B/event`,
+      };
+      serveRow.pass = judge(serveRow, { on: 'ratio', op: '>=', limit: 0.8 });
+      rows.push(tailRow, serveRow);
+      return { rows, details };
+    } finally {
+      await clients.stop();
+    }
+  },
+};

@@ -1,0 +1,41 @@
+// 7. Startup: `hangar-events --version` and `hangar-events tail --help` wall
+// time against `node -e 0`, median of N interleaved runs.
+import { spawnSync } from 'node:child_process';
+import { cliPath } from '../lib/children.js';
+import { median } from '../lib/stats.js';
+import { judge } from '../lib/report.js';
+
+function wallMs(args) {
+  const t0 = performance.now();
+  const result = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 20000, env: { ...process.env, NO_COLOR: '1' } });
+  const ms = performance.now() - t0;
+  if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${result.status}: ${String(result.stderr).slice(0, 200)}`);
+  return ms;
+}
+
+export default {
+  id: 7,
+  name: 'startup',
+  async run({ startupRuns }) {
+    const commands = {
+      node: ['-e', '0'],
+      version: [cliPath, '--version'],
+      tailHelp: [cliPath, 'tail', '--help'],
+    };
+    const samples = { node: [], version: [], tailHelp: [] };
+    wallMs(commands.version); // warm the file system cache once
+    for (let i = 0; i < startupRuns; i++) {
+      for (const [name, args] of Object.entries(commands)) samples[name].push(wallMs(args));
+    }
+    const medians = Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
+    const rows = [
+      ['hangar-events --version', medians.version],
+      ['hangar-events tail --help', medians.tailHelp],
+    ].map(([figure, value]) => {
+      const row = { figure, value, unit: 'ms', baseline: medians.node, baselineLabel: 'node -e 0', ratio: value / medians.node, target: '<= 1.5x', note: `median of ${startupRuns}` };
+      row.pass = judge(row, { on: 'ratio', op: '<=', limit: 1.5 });
+      return row;
+    });
+    return { rows, details: { medians, samples } };
+  },
+};
