@@ -569,17 +569,25 @@ const MAX_LAG_MS = 1_000;
 
 /**
  * Measures the simulated fleet's natural event rate (events per simulated
- * second) by running a private copy; the paced driver scales simulated time by
- * it so the stream averages `ratePerSec` while keeping the fleet's rhythm
- * (bursts of tool calls, quiet spells).
+ * second) by running a private copy past its boot (registrations, first
+ * starts) and then over at least `minSpanMs` of simulated time and
+ * `minEvents` events; the paced driver scales simulated time by it so the
+ * stream averages `ratePerSec` while keeping the fleet's rhythm (bursts of
+ * tool calls, quiet spells).
  */
-export function measureNaturalRate(options: { servers: number; seed: number }, sampleEvents = 4_000): number {
+export function measureNaturalRate(options: { servers: number; seed: number }, minEvents = 4_000, minSpanMs = 120_000): number {
   const sim = createFleetSimulator({ servers: options.servers, seed: options.seed, producedBy: 'calibration', startMs: 0 });
-  sim.next();
-  const firstMs = sim.nowMs;
-  for (let i = 1; i < sampleEvents; i++) sim.next();
-  const spanS = (sim.nowMs - firstMs) / 1000;
-  return spanS > 0 ? (sampleEvents - 1) / spanS : sampleEvents;
+  const warmUpMs = 60_000;
+  while (sim.peekNextAtMs() < warmUpMs) sim.next();
+  const fromMs = sim.nowMs;
+  let count = 0;
+  const maxEvents = 400_000; // bounds the cost for huge fleets
+  while ((count < minEvents || sim.nowMs - fromMs < minSpanMs) && count < maxEvents) {
+    sim.next();
+    count++;
+  }
+  const spanS = (sim.nowMs - fromMs) / 1000;
+  return spanS > 0 ? count / spanS : count;
 }
 
 /**

@@ -167,7 +167,7 @@ describe('tail -o table in a real terminal (tmux)', () => {
     expect(screen.split('\n')[2]).toMatch(/^! \d+ events dropped by 127\.0\.0\.1:\d+, last \d+ of them \d+s ago: /);
   });
 
-  test('a narrow, short terminal: columns give way, extra servers are summarised; Ctrl-C quits', async () => {
+  test('a narrow, short terminal: columns give way, extra servers are summarised; a resize redraws; Ctrl-C quits', async () => {
     const { url } = await startServe(['--rate', '50']);
     await startInTmux([process.execPath, BIN, 'tail', '-o', 'table', url], 50, 8);
     const screen = await waitForPane((s) => /^\+\d+ more servers/m.test(s) && s.includes('5 servers'), 'the "+N more servers" line');
@@ -176,6 +176,12 @@ describe('tail -o table in a real terminal (tmux)', () => {
     for (const line of lines) expect([...line].length).toBeLessThanOrEqual(50);
     expect(screen).toMatch(/^SERVER +STATE /m);
     expect(screen).not.toContain('LAST EVENT');
+    // A resize redraws from a cleared screen: every column and row, one header, no leftovers.
+    await tmuxCmd('resize-window', '-t', 'table', '-x', '120', '-y', '30');
+    const resized = await waitForPane((s) => s.includes('LAST EVENT') && SERVERS.every((name) => rowOf(s, name) !== undefined), 'the redraw after a resize');
+    expect(resized.match(/^hangar-events /gm)).toHaveLength(1);
+    expect(resized.match(/^SERVER /gm)).toHaveLength(1);
+    expect(resized).not.toMatch(/more servers/);
     // Ctrl-C ends it like q: exit 0, terminal restored.
     await tmuxCmd('send-keys', '-t', 'table', 'C-c');
     const after = await waitForPane((s) => /^exit=\d+$/m.test(s) && /^-*icanon$/m.test(s), 'tail to exit after Ctrl-C');

@@ -6,6 +6,7 @@ import {
   createFleetSimulator,
   createSimulatorSource,
   MAX_RATE_BATCH,
+  measureNaturalRate,
   SERVER_TRANSITIONS,
   type BreakerState,
   type ServerState,
@@ -303,6 +304,22 @@ describe('createSimulatorSource', () => {
     for (const event of sink.events) {
       expect(event.occurred_at! * 1000).toBeGreaterThanOrEqual(before);
       expect(event.occurred_at! * 1000).toBeLessThanOrEqual(after);
+    }
+  });
+
+  it('calibrates the pace on the fleet past its boot, for small and large fleets', () => {
+    for (const servers of [1, 5, 300]) {
+      const sim = createFleetSimulator({ servers, seed: 3, startMs: 0 });
+      while (sim.peekNextAtMs() < 60_000) sim.next();
+      let count = 0;
+      while (sim.peekNextAtMs() < 60_000 + 900_000) {
+        sim.next();
+        count++;
+      }
+      const longRun = count / 900;
+      const measured = measureNaturalRate({ servers, seed: 3 });
+      expect(measured / longRun, `servers=${servers}`).toBeGreaterThan(0.8);
+      expect(measured / longRun, `servers=${servers}`).toBeLessThan(1.25);
     }
   });
 

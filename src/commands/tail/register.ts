@@ -21,7 +21,7 @@ Examples:
   hangar-events tail --type McpServerStarted --server math -n 1 --timeout 30s   wait for a server in a script
   hangar-events tail ws://replica-a:8000 ws://replica-b:8000                    merge replicas, each event once
   hangar-events tail -o table                           live table of the fleet (keys: q quit, s sort, p pause)
-  hangar-events tail -o table --interval 1m > fleet.log a plain snapshot of the table every minute
+  hangar-events tail -o table --interval 1m > fleet.log   a plain snapshot of the table every minute
 
 Exit codes: 0 done (count reached, Ctrl-C, --no-follow finished, stdout closed), 1 connection failed or
 other runtime failure, 2 usage error, 4 authentication failed, 124 --timeout before --count events.
