@@ -276,6 +276,23 @@ describe('hostile client frames at serve', () => {
     });
   }, scaled(120_000, 900_000));
 
+  test('a first subscribe with replay joins history and live in order, once each, while events keep arriving', async () => {
+    const server = await startHostileServer();
+    const witness = await subscribedClient(server.url, {});
+    for (let seq = 0; seq < 100; seq++) server.hub.publish({ event_type: 'ToolInvocationCompleted', mcp_server_id: 'math', seq });
+    await witness.waitUntil(() => witness.events.length === 100, 'the first 100 events');
+    const after = witness.events[49]!.event_id as string;
+    const late = await connectClient(server.url);
+    // Events published after the connection opened but before its subscribe arrives.
+    for (let seq = 100; seq < 150; seq++) server.hub.publish({ event_type: 'ToolInvocationCompleted', mcp_server_id: 'math', seq });
+    await new Promise((r) => setImmediate(r));
+    late.send({ type: 'subscribe', replay: { after } });
+    for (let seq = 150; seq < 200; seq++) server.hub.publish({ event_type: 'ToolInvocationCompleted', mcp_server_id: 'math', seq });
+    await late.waitUntil(() => late.events.some((e) => e.seq === 199), 'the last event');
+    expect(late.events.map((e) => e.seq)).toEqual(Array.from({ length: 150 }, (_, i) => i + 50));
+    expect(late.controls('replayed')[0]).toMatchObject({ complete: true });
+  });
+
   test(`a subscribe flood is rate-limited, answered once, and does not disturb other clients ${NOTE}`, async () => {
     const server = await startHostileServer();
     const [watcher] = await startHealthy(server);
