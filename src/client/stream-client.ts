@@ -75,7 +75,7 @@ export type StreamMessage =
   | { kind: 'subscribed'; eventTypes: string[]; serverIds: string[] }
   | { kind: 'warning'; warning: WarningMessage }
   /** serve finished a replay; `resumed` when it answered a resume after a reconnect. */
-  | { kind: 'replayed'; count: number; complete: boolean; resumed: boolean }
+  | { kind: 'replayed'; count: number; complete: boolean; resumed: boolean; requested: boolean }
   /** History was asked for but the server is a gateway, which keeps none. */
   | { kind: 'no-history' }
   | { kind: 'server-error'; code: string; message: string }
@@ -87,6 +87,8 @@ export type StreamMessage =
 export const DEFAULT_LIVENESS_MARGIN_MS = GATEWAY_PONG_TIMEOUT_MS + 5_000;
 export const DEFAULT_SERVER_DETECT_MS = 2_000;
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+/** Bound on events held back before the first ack (see Connection.held). */
+const MAX_HELD_EVENTS = 10_000;
 
 interface Connection {
   readonly ws: WebSocket;
@@ -103,6 +105,13 @@ interface Connection {
   gapPending: { downForMs: number } | undefined;
   /** Whether this connection asked for the user's initial history. */
   askedHistory: boolean;
+  /**
+   * Events that arrived before the first ack. serve delivers live events from
+   * the moment a socket opens, so these can overtake the replay we asked for;
+   * they are released after `replayed` (or once the server is known to be a
+   * gateway, which sends none before the ack) to keep the stream in order.
+   */
+  held: { event: HangarEvent; raw: string }[];
   openedWallMs: number;
 }
 
@@ -231,6 +240,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       detectTimer: undefined,
       gapPending: undefined,
       askedHistory: false,
+      held: [],
       openedWallMs: 0,
     };
     this.connection = conn;
@@ -340,6 +350,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     this.serverKind = server;
     if (changed) this.emitMessage({ kind: 'server-kind', server });
     if (server === 'gateway') {
+      this.releaseHeld(conn);
       if (conn.askedHistory) this.emitMessage({ kind: 'no-history' });
       if (conn.gapPending) this.settleGapAsGateway(conn);
     }
@@ -382,9 +393,11 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     }
     const frame = decoded.value;
     if (frame.kind === 'event') {
-      const id = frame.event.event_id;
-      if (typeof id === 'string' && id.length > 0) this.lastEventId = id;
-      this.emitMessage({ kind: 'event', event: frame.event, raw: text });
+      if (conn.acks === 0 && conn.server !== 'gateway' && conn.held.length < MAX_HELD_EVENTS) {
+        conn.held.push({ event: frame.event, raw: text });
+        return;
+      }
+      this.emitEvent(frame.event, text);
       return;
     }
     if (frame.kind === 'unknown-control') {
@@ -409,7 +422,8 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
         const resumed = conn.gapPending !== undefined;
         const pending = conn.gapPending;
         conn.gapPending = undefined;
-        this.emitMessage({ kind: 'replayed', count: message.count, complete: message.complete, resumed });
+        this.emitMessage({ kind: 'replayed', count: message.count, complete: message.complete, resumed, requested: conn.askedHistory });
+        this.releaseHeld(conn);
         if (pending && !message.complete) {
           this.emitMessage({
             kind: 'gap',
@@ -429,8 +443,22 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     }
   }
 
+  private emitEvent(event: HangarEvent, raw: string): void {
+    const id = event.event_id;
+    if (typeof id === 'string' && id.length > 0) this.lastEventId = id;
+    this.emitMessage({ kind: 'event', event, raw });
+  }
+
+  private releaseHeld(conn: Connection): void {
+    const held = conn.held;
+    if (held.length === 0) return;
+    conn.held = [];
+    for (const { event, raw } of held) this.emitEvent(event, raw);
+  }
+
   private onClose(conn: Connection, code: number, reason: string): void {
     this.clearTimers(conn);
+    this.releaseHeld(conn);
     if (this.connection === conn) this.connection = undefined;
     if (this.stopped) return;
     const auth = this.authFailure(conn, code, reason);

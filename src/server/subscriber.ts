@@ -12,8 +12,8 @@ import type { HangarEvent, ServerControlMessage, WarningMessage } from '../proto
 
 /** What a subscriber writes to: a WebSocket in production, a fake in unit tests. */
 export interface Transport {
-  /** Sends one text frame; `done` runs once the bytes have left the process (or failed). */
-  send(frame: Buffer, done: (error?: Error) => void): void;
+  /** Sends one text frame; `done` (when given) runs once the bytes have left the process (or failed). */
+  send(frame: Buffer, done?: (error?: Error) => void): void;
   /** Bytes handed to `send` but not yet written to the OS. */
   readonly bufferedAmount: number;
   /** Batches the next writes into one system call... */
@@ -158,7 +158,7 @@ export class Subscriber {
     return this.queuedBytes;
   }
 
-  /** Whether frames handed to the transport are still waiting to be written. */
+  /** Whether bursts handed to the transport are still waiting to be written. */
   get busy(): boolean {
     return this.inFlight > 0;
   }
@@ -312,6 +312,9 @@ export class Subscriber {
     if (this.closed) return;
     const { transport, limits } = this.options;
     let corked = false;
+    // Only the last frame of a burst carries a completion callback: writes complete in order,
+    // so its callback means the whole burst has left the process.
+    let held: Buffer | undefined;
     try {
       while (transport.bufferedAmount < limits.highWaterMarkBytes) {
         const next = this.nextFrame();
@@ -320,17 +323,21 @@ export class Subscriber {
           transport.cork();
           corked = true;
         }
-        const now = this.options.monotonicMs();
-        if (this.inFlight === 0) this.lastProgressMs = now;
-        this.lastSendMs = now;
-        this.inFlight++;
         if (next.kind === 'event') {
           this.delivered++;
           this.options.stats.delivered++;
         } else if (next.kind === 'replay') {
           this.replayedDelivered++;
         }
-        transport.send(next.frame, this.onSent);
+        if (held) transport.send(held);
+        held = next.frame;
+      }
+      if (held) {
+        const now = this.options.monotonicMs();
+        if (this.inFlight === 0) this.lastProgressMs = now;
+        this.lastSendMs = now;
+        this.inFlight++;
+        transport.send(held, this.onSent);
       }
     } catch {
       // A transport that throws is closing; the connection's close handler releases us.

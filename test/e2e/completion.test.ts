@@ -24,6 +24,17 @@ describe('hangar-events completion (the real binary)', () => {
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'de'])).toEqual(['demo']);
   });
+  it('completes tail\'s real flags and their values in bash', async () => {
+    const path = await generated('bash', 'hangar-events.bash');
+    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '--type', 'Health'])).toEqual(['HealthCheckPassed', 'HealthCheckFailed']);
+    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '-x', 'ToolInvocationR'])).toEqual(['ToolInvocationRequested']);
+    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '-o', ''])).toEqual(['pretty', 'ndjson', 'table']);
+    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '--time', 'u'])).toEqual(['utc']);
+    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '--color', 'n'])).toEqual(['never']);
+    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '--max-r'])).toEqual(['--max-retries']);
+    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'serve', '--repl'])).toEqual(['--replay']);
+    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'demo', '--type', 'CircuitB'])).toEqual(['CircuitBreakerStateChanged']);
+  });
   it('prints a zsh script that zsh parses and loads', async () => {
     const path = await generated('zsh', '_hangar-events');
     expect(await check('zsh', ['-n', path])).toEqual({ code: 0, stderr: '' });

@@ -27,6 +27,14 @@ describe('help that teaches', () => {
     expect(command.stdout).toBe(flag.stdout);
   });
 
+  it('suggests the closest option for a mistyped command option and exits 2', async () => {
+    const result = await runCli(['tail', '--typ', 'X']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown option '--typ'");
+    expect(result.stderr).toContain('(Did you mean --type?)');
+    expect(result.stdout).toBe('');
+  });
+
   it('suggests the closest option for a mistyped program option and exits 2', async () => {
     const result = await runCli(['--verison']);
     expect(result.code).toBe(2);

@@ -103,4 +103,29 @@ describe('the npm package', () => {
     expect(stdout).toContain('Usage: hangar-events');
     expect(stdout).toContain('tail');
   }, 60_000);
+
+  it('serves from the installation, and a tail from it receives 3 events', async () => {
+    const bin = join(installDir, 'node_modules/.bin/hangar-events');
+    const serve = spawn(bin, ['serve', '--port', '0', '--seed', '3', '--rate', '20'], { cwd: installDir, env: npmEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(serve);
+    const url = await new Promise<string>((resolve, reject) => {
+      let stderr = '';
+      serve.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        const match = /listening on (ws:\/\/\S+)/.exec(stderr);
+        if (match) resolve(match[1]!);
+      });
+      serve.on('close', (code) => reject(new Error(`serve exited (${code}) before listening:\n${stderr}`)));
+    });
+    const { stdout } = await exec(bin, ['tail', '-n', '3', '--timeout', '60s', url], { cwd: installDir, env: npmEnv(), timeout: 90_000 });
+    const events = stdout.trim().split('\n').map((line) => JSON.parse(line) as { event_type: unknown; event_id: unknown });
+    expect(events).toHaveLength(3);
+    for (const event of events) {
+      expect(typeof event.event_type).toBe('string');
+      expect(typeof event.event_id).toBe('string');
+    }
+    const exited = new Promise<number | null>((resolve) => serve.once('close', (code) => resolve(code)));
+    serve.kill('SIGINT');
+    expect(await exited).toBe(0);
+  }, 120_000);
 });

@@ -34,7 +34,8 @@ describe('serve: backpressure', () => {
     expect(info.dropped).toBeGreaterThan(0);
     // Server-side memory for the stalled client stays bounded: its queue and its socket's user-space buffer.
     expect(maxQueued).toBeLessThanOrEqual(queueSize);
-    expect(maxBuffered).toBeLessThanOrEqual(highWaterMarkBytes + padding.length + 1024);
+    // (at most the high-water mark plus two frames: the check runs before the last frame of a burst is written)
+    expect(maxBuffered).toBeLessThanOrEqual(highWaterMarkBytes + 2 * (padding.length + 1024));
 
     for (const client of healthy) {
       expect(client.events().map((e) => e.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));

@@ -89,6 +89,18 @@ describe('serve: plain HTTP', () => {
   });
 });
 
+describe('serve: --path', () => {
+  it('serves the stream on another path, and only there', async () => {
+    const server = await startTestServer({ path: '/events' });
+    expect(server.url).toBe(`ws://127.0.0.1:${server.port}/events`);
+    const client = await connect(`${server.url}?token=ignored`);
+    server.hub.publish(testEvent(1));
+    await client.next((f) => f.seq === 1, 'event on /events');
+    expect((await handshakeStatus(`ws://127.0.0.1:${server.port}/api/ws/events`)).status).toBe(404);
+    expect((await httpRequest(server, '/events')).status).toBe(426);
+  });
+});
+
 describe('serve: HTTP ingest', () => {
   it('accepts an object, an array and NDJSON with 202 and the count, and publishes them', async () => {
     const server = await startTestServer();

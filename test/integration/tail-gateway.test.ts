@@ -258,4 +258,79 @@ describe('tail against a gateway-like server', () => {
     await t.done;
     expect(readFileSync(file, 'utf8')).toBe(`{"event_type": "Old"}\n${pythonJson(events[1])}\n${pythonJson(events[2])}\n`);
   });
+
+  describe('pretty output', () => {
+    const failed = {
+      event_type: 'HealthCheckFailed',
+      event_id: 'hc-1',
+      occurred_at: 1795727378.4531293,
+      mcp_server_id: 'math',
+      consecutive_failures: 3,
+      error_message: 'timeout\u001b[31m\u0007',
+    };
+
+    it('on a terminal: colored by severity, control characters stripped; status on stderr', async () => {
+      const g = await gateway();
+      const t = tail([g.url, '--time', 'utc'], { stdoutTTY: true });
+      await g.waitForAttached(1);
+      g.publish(failed);
+      await t.waitFor('stdout', /HealthCheckFailed/);
+      await t.interrupt();
+      expect(t.io.stdout.text()).toBe(
+        '\u001b[2m21:09:38.453Z\u001b[22m \u001b[31mHealthCheckFailed\u001b[39m \u001b[1mmath\u001b[22m \u001b[31mtimeout\u001b[39m 3 consecutive failures\n',
+      );
+      expect(t.io.stderr.text()).toBe(`hangar-events: connecting to ${g.url}\nhangar-events: connected to ${g.url}\n`);
+    });
+
+    it('without color: --no-color, NO_COLOR, or a pipe with -o pretty', async () => {
+      const g = await gateway();
+      const plain = '21:09:38.453Z HealthCheckFailed math timeout 3 consecutive failures\n';
+      const runs = [
+        tail([g.url, '--time', 'utc', '--no-color', '-q'], { stdoutTTY: true }),
+        tail([g.url, '--time', 'utc', '-q'], { stdoutTTY: true, env: { NO_COLOR: '1' } }),
+        tail([g.url, '--time', 'utc', '-q', '-o', 'pretty'], { stdoutTTY: false }),
+      ];
+      await g.waitForAttached(3);
+      g.publish(failed);
+      for (const t of runs) {
+        await t.waitFor('stdout', /HealthCheckFailed/);
+        await t.interrupt();
+        expect(t.io.stdout.text()).toBe(plain);
+        expect(t.io.stderr.text()).toBe('');
+      }
+    });
+
+    it('ndjson is never colored, even with --color always', async () => {
+      const g = await gateway();
+      const t = tail([g.url, '-o', 'ndjson', '--color', 'always', '-q'], { stdoutTTY: true });
+      await g.waitForAttached(1);
+      g.publish(failed);
+      await t.waitFor('stdout', /HealthCheckFailed/);
+      await t.interrupt();
+      expect(t.io.stdout.text()).toBe(`${pythonJson(failed)}\n`);
+    });
+
+    it('an unknown type gets a did-you-mean on stderr and the tail still runs', async () => {
+      const g = await gateway();
+      const t = tail([g.url, '-o', 'ndjson', '-q', '-t', 'healthcheckfailed,HealthCheck*']);
+      await g.waitForAttached(1);
+      g.publish(failed);
+      await t.waitFor('stdout', /HealthCheckFailed/);
+      expect(t.io.stderr.text()).toBe(
+        "hangar-events: unknown event type 'healthcheckfailed' (did you mean HealthCheckFailed?); tailing anyway (see hangar-events types)\n",
+      );
+    });
+
+    it('--fields, --format and --time none shape the line', async () => {
+      const g = await gateway();
+      const fields = tail([g.url, '-o', 'pretty', '--no-color', '-q', '--time', 'none', '--fields', 'consecutive_failures,missing']);
+      const format = tail([g.url, '-o', 'pretty', '--no-color', '-q', '--format', '{mcp_server_id}: {error_message}']);
+      await g.waitForAttached(2);
+      g.publish(failed);
+      await fields.waitFor('stdout', /\n/);
+      await format.waitFor('stdout', /\n/);
+      expect(fields.io.stdout.text()).toBe('HealthCheckFailed math consecutive_failures=3 missing=-\n');
+      expect(format.io.stdout.text()).toBe('math: timeout\n');
+    });
+  });
 });

@@ -5,7 +5,9 @@ import {
   BREAKER_TRANSITIONS,
   createFleetSimulator,
   createSimulatorSource,
+  createMaxRateGenerator,
   MAX_RATE_BATCH,
+  MAX_RATE_POOL_SIZE,
   measureNaturalRate,
   SERVER_TRANSITIONS,
   type BreakerState,
@@ -321,6 +323,29 @@ describe('createSimulatorSource', () => {
       expect(measured / longRun, `servers=${servers}`).toBeGreaterThan(0.8);
       expect(measured / longRun, `servers=${servers}`).toBeLessThan(1.25);
     }
+  });
+
+  it('at max rate cycles through a pool of simulated events with fresh ids, deterministically', () => {
+    const make = () => createMaxRateGenerator(createFleetSimulator({ servers: 5, seed: 8, startMs: START_MS }), 8);
+    const a = make();
+    const b = make();
+    const events = Array.from({ length: MAX_RATE_POOL_SIZE * 2 + 10 }, (_, i) => a(1795727378 + i / 1000));
+    expect(Array.from({ length: events.length }, (_, i) => b(1795727378 + i / 1000))).toEqual(events);
+    const first = events.slice(0, 10);
+    const second = events.slice(MAX_RATE_POOL_SIZE, MAX_RATE_POOL_SIZE + 10);
+    const third = events.slice(2 * MAX_RATE_POOL_SIZE, 2 * MAX_RATE_POOL_SIZE + 10);
+    expect(second.map((e) => e.event_type)).toEqual(first.map((e) => e.event_type));
+    expect(new Set(events.map((e) => e.event_id)).size).toBe(events.length);
+    for (const [i, e] of second.entries()) {
+      expect(e.occurred_at).toBe(1795727378 + (MAX_RATE_POOL_SIZE + i) / 1000);
+      if (typeof first[i]!.correlation_id === 'string') {
+        expect(e.correlation_id).toBe(`${first[i]!.correlation_id}-2`);
+        expect(third[i]!.correlation_id).toBe(`${first[i]!.correlation_id}-3`);
+      }
+      expect({ ...e, event_id: 0, occurred_at: 0, correlation_id: 0 }).toEqual({ ...first[i]!, event_id: 0, occurred_at: 0, correlation_id: 0 });
+    }
+    // The pool's own events are left untouched by the copies.
+    expect(events[0]!.occurred_at).toBe(1795727378);
   });
 
   it('refuses a rate that is not positive', () => {

@@ -145,9 +145,10 @@ export class TailPipeline {
         return;
       }
       case 'replayed':
-        sink.notice({ kind: 'replayed', source, count: message.count, complete: message.complete });
+        // Without --history/--since the first replay is only our probe ({last: 0}): nothing to say.
+        if (message.requested || message.resumed) sink.notice({ kind: 'replayed', source, count: message.count, complete: message.complete });
         if (!message.resumed) {
-          if (!message.complete) {
+          if (message.requested && !message.complete) {
             stats.gaps++;
             sink.notice({
               kind: 'gap',

@@ -1,0 +1,39 @@
+import { describeError } from '../../cli/errors.js';
+import type { IO } from '../../io/io.js';
+import { silentLog } from '../../server/log.js';
+import { startServer } from '../../server/server.js';
+import { createSources } from '../serve/serve.js';
+import { runTail } from '../tail/tail.js';
+import type { DemoOptions } from './options.js';
+
+/**
+ * `hangar-events demo`: an embedded serve with the simulated fleet on
+ * 127.0.0.1 (a free port unless --port), tailed in the same process with
+ * tail's own pipeline. Ctrl-C ends the tail (a normal end), then the fleet
+ * stops and the server closes its clients, so the command exits 0.
+ */
+export async function runDemo(options: DemoOptions, io: IO): Promise<void> {
+  // The server stays quiet: its connect/disconnect lines would tear the live table.
+  const server = await startServer(options.serve.server, io, silentLog);
+  const sources = await createSources(options.serve, io);
+  try {
+    for (const source of sources) {
+      source.run(server.hub, { info: () => {}, warn: (message) => io.stderr.write(`demo: ${source.name}: ${message}\n`) }).catch((error: unknown) => {
+        io.stderr.write(`demo: the simulated fleet stopped: ${describeError(error)}\n`);
+      });
+    }
+    const fleet = options.serve.demo;
+    io.stderr.write(
+      [
+        `demo: a simulated fleet of ${fleet?.servers ?? 0} MCP servers on ${server.url}`,
+        `demo: from a second terminal: hangar-events tail ${server.url}`,
+        `demo: Ctrl-C stops both`,
+        '',
+      ].join('\n'),
+    );
+    await runTail({ ...options.tail, urls: [server.url] }, io);
+  } finally {
+    for (const source of sources) source.stop();
+    await server.close();
+  }
+}

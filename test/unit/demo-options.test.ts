@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/cli/errors.js';
+import { toDemoOptions } from '../../src/commands/demo/options.js';
+
+describe('toDemoOptions', () => {
+  it('runs the fleet on 127.0.0.1 on a free port, without an API key, and shows pretty lines in a pipe', () => {
+    const options = toDemoOptions({}, { stdoutIsTTY: false });
+    expect(options.serve.server.host).toBe('127.0.0.1');
+    expect(options.serve.server.port).toBe(0);
+    expect(options.serve.server.apiKeys).toEqual([]);
+    expect(options.serve.demo).toMatchObject({ servers: 5 });
+    expect(options.tail.output).toBe('pretty');
+    expect(options.tail.apiKey).toBeUndefined();
+  });
+  it('passes the fleet and view flags through serve and tail parsing', () => {
+    const options = toDemoOptions(
+      { port: '8123', servers: '3', rate: '20', seed: '42', output: 'ndjson', type: ['*Failed'], server: ['math'] },
+      { stdoutIsTTY: true },
+    );
+    expect(options.serve.server.port).toBe(8123);
+    expect(options.serve.demo).toEqual({ servers: 3, ratePerSec: 20, seed: 42 });
+    expect(options.tail.output).toBe('ndjson');
+    expect(options.tail.types).toEqual(['*Failed']);
+    expect(options.tail.servers).toEqual(['math']);
+  });
+  it('refuses bad values with usage errors that name the flag', () => {
+    expect(() => toDemoOptions({ output: 'html' }, { stdoutIsTTY: false })).toThrow(UsageError);
+    expect(() => toDemoOptions({ rate: 'fast' }, { stdoutIsTTY: false })).toThrow(/--rate/);
+    expect(() => toDemoOptions({ port: '99999' }, { stdoutIsTTY: false })).toThrow(/--port/);
+  });
+});
