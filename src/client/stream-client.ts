@@ -411,7 +411,12 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
         return;
       case 'subscribed':
         conn.acks++;
-        if (conn.acks >= 2) this.markServer(conn, 'serve');
+        if (conn.acks >= 2) {
+          this.markServer(conn, 'serve');
+          // serve answers the replay before the second ack; a server that acks twice without
+          // it must not keep held events forever (found by hostile fuzz: they were never shown).
+          this.releaseHeld(conn);
+        }
         this.emitMessage({ kind: 'subscribed', eventTypes: message.event_types, serverIds: message.mcp_server_ids });
         return;
       case 'warning':
