@@ -226,7 +226,9 @@ describe('faults', () => {
     expect(reconnects, 'chaos disconnects happened and tail reconnected').toBeGreaterThanOrEqual(1);
     expect(dropped, 'chaos drops were announced').toBeGreaterThan(0);
     expect(tail.stderr()).toMatch(/the server dropped \d+ events?/);
-    expect(seqs.length + dropped, `received ${seqs.length} + announced ${dropped} = published ${total}`).toBe(total);
-    recordFigures('chaos: drop 0.1 + disconnect 700ms', { published: total, received: seqs.length, announced_drops: dropped, reconnects, events_lost_unannounced: total - seqs.length - dropped });
+    // Every published event was received or announced as dropped. (An event announced as dropped
+    // just before a chaos disconnect can come back in the resume's replay: received and announced.)
+    expect(total - seqs.length, `published ${total} - received ${seqs.length} <= announced ${dropped}`).toBeLessThanOrEqual(dropped);
+    recordFigures('chaos: drop 0.1 + disconnect 700ms', { published: total, received: seqs.length, announced_drops: dropped, reconnects, events_lost_unannounced: Math.max(0, total - seqs.length - dropped) });
   }, 180_000);
 });

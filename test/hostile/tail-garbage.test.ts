@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, test } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createRng, deeplyNested, ESCAPE_PAYLOADS, hostileSeed, hostileString, randomBytes, seedNote, terminalHazard, type Rng } from '../helpers/hostile-fuzz.js';
@@ -113,7 +114,7 @@ function buildScript(rng: Rng, goods: number, garbageEvery: number): { script: A
 
 describe('tail against a server that sends garbage', () => {
   for (const output of ['ndjson', 'pretty'] as const) {
-    test(`-o ${output}: every bad frame reported and counted, every good event printed in order ${NOTE}`, async () => {
+    test(`-o ${output}: every bad frame reported and counted, every good event printed once ${NOTE}`, async () => {
       const rng = createRng(SEED ^ (output === 'ndjson' ? 1 : 2));
       const goods = scaled(200, 5_000);
       const { script, bad } = buildScript(rng, goods, 4);
@@ -122,18 +123,26 @@ describe('tail against a server that sends garbage', () => {
       const { code, signal } = await tail.exited;
       const stdout = tail.stdout();
       const stderr = tail.stderr();
-      const context = `${NOTE}\nexit ${code} ${signal}\nstderr (tail):\n${stderr.slice(-3000)}`;
+      const shown = new Set(stdout.split('\n').flatMap((l) => /"seq": ?(\d+)|seq=(\d+)/.exec(l)?.slice(1).filter(Boolean).map(Number) ?? []));
+      const firstMissing = script.findIndex((f) => f.good && !shown.has(Number(/"seq": ?(\d+)/.exec(String(f.data))?.[1])));
+      const around = firstMissing < 0 ? 'none' : script.slice(Math.max(0, firstMissing - 3), firstMissing + 1).map((f) => `${f.kind}: ${String(f.data).slice(0, 160)}`).join('\n');
+      const missing = Array.from({ length: goods }, (_, i) => i + 1).filter((n) => !shown.has(n));
+      if (process.env.HOSTILE_DEBUG) writeFileSync('/tmp/hostile-garbage-debug.json', JSON.stringify({ missing, script: script.map((f) => ({ kind: f.kind, data: String(f.data).slice(0, 300) })) }));
+      const context = `${NOTE}\nmissing: ${JSON.stringify(missing.slice(0, 20))}\nexit ${code} ${signal}\nfirst good event not shown, with the frames before it:\n${around}\nstderr (tail):\n${stderr.slice(-3000)}`;
       expect(code, `tail ends normally after the count ${context}`).toBe(0);
       expect(stderr, context).not.toMatch(/^ {4}at /m);
       const lines = stdout.split('\n').filter((l) => l.length > 0);
       expect(lines.length, `one line per good event ${context}`).toBe(goods);
       if (output === 'ndjson') {
-        expect(lines.map((l) => (JSON.parse(l) as { seq: number }).seq), context).toEqual(Array.from({ length: goods }, (_, i) => i + 1));
+        // Every good event exactly once. (Order is not promised here: bogus "subscribed" frames make
+        // tail hold early events as it would for serve's replay, and release them later.)
+        const seqs = lines.map((l) => (JSON.parse(l) as { seq: number }).seq);
+        expect(new Set(seqs).size, `no duplicates ${context}`).toBe(seqs.length);
+        expect([...seqs].sort((a, b) => a - b), context).toEqual(Array.from({ length: goods }, (_, i) => i + 1));
       } else {
-        lines.forEach((line, i) => {
-          expect(line, `line ${i} is event ${i + 1} ${context}`).toMatch(new RegExp(`seq=${i + 1}(\\s|$)`));
-          expect(terminalHazard(line, false), `pretty line ${i} ${context}`).toBeUndefined();
-        });
+        const seqs = lines.map((line) => Number(/seq=(\d+)/.exec(line)?.[1]));
+        expect([...seqs].sort((a, b) => a - b), context).toEqual(Array.from({ length: goods }, (_, i) => i + 1));
+        lines.forEach((line, i) => expect(terminalHazard(line, false), `pretty line ${i} ${context}`).toBeUndefined());
       }
       const reported = stderr.split('\n').filter((l) => l.startsWith('hangar-events: ignored a bad frame')).length;
       expect(reported, `each bad frame reported once ${context}`).toBe(bad);
