@@ -25,10 +25,10 @@ function cell(value) {
 }
 
 export function formatTable(scenarios) {
-  const header = ['#', 'figure', 'value', 'baseline', 'ratio', 'target', 'result'];
+  const header = ['#', 'figure', 'value', 'baseline', 'ratio', 'target', 'result', 'note'];
   const lines = [];
   for (const scenario of scenarios) {
-    if (scenario.error) lines.push([String(scenario.id), `${scenario.name}: ${scenario.error}`, '', '', '', '', 'ERROR']);
+    if (scenario.error) lines.push([String(scenario.id), `${scenario.name}: ${scenario.error}`, '', '', '', '', 'ERROR', '']);
     for (const row of scenario.rows) {
       lines.push([
         String(scenario.id),
@@ -38,6 +38,7 @@ export function formatTable(scenarios) {
         row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x`,
         row.target ?? '',
         row.pass === true ? 'pass' : row.pass === false ? 'FAIL' : row.pass === 'skip' ? 'skip' : 'info',
+        row.note ?? '',
       ]);
     }
   }
@@ -50,13 +51,13 @@ export function formatTable(scenarios) {
 
 /** The same table in Markdown, for bench/README.md. */
 export function formatMarkdown(scenarios) {
-  const out = ['| # | figure | value | baseline | ratio | target | result |', '| --- | --- | --- | --- | --- | --- | --- |'];
+  const out = ['| # | figure | value | baseline | ratio | target | result | note |', '| --- | --- | --- | --- | --- | --- | --- | --- |'];
   for (const scenario of scenarios) {
-    if (scenario.error) out.push(`| ${scenario.id} | ${scenario.name}: ${scenario.error} | | | | | ERROR |`);
+    if (scenario.error) out.push(`| ${scenario.id} | ${scenario.name}: ${scenario.error} | | | | | ERROR | |`);
     for (const row of scenario.rows) {
       const result = row.pass === true ? 'pass' : row.pass === false ? '**FAIL**' : row.pass === 'skip' ? 'skip' : 'info';
       out.push(
-        `| ${scenario.id} | ${row.figure} | ${cell(row.value)}${row.unit ? ` ${row.unit}` : ''} | ${row.baseline === undefined ? '' : `${cell(row.baseline)}${row.baselineLabel ? ` (${row.baselineLabel})` : ''}`} | ${row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x`} | ${row.target ?? ''} | ${result} |`,
+        `| ${scenario.id} | ${row.figure} | ${cell(row.value)}${row.unit ? ` ${row.unit}` : ''} | ${row.baseline === undefined ? '' : `${cell(row.baseline)}${row.baselineLabel ? ` (${row.baselineLabel})` : ''}`} | ${row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x`} | ${row.target ?? ''} | ${result} | ${row.note ?? ''} |`,
       );
     }
   }

@@ -4,7 +4,7 @@
 import { openSync, closeSync } from 'node:fs';
 import { sleep, spawnCli, startServeCli, startWorker, stop } from '../lib/children.js';
 import { measureGroup, waitUntil } from '../lib/measure.js';
-import { readWriteBytes } from '../lib/procfs.js';
+import { readCpuSeconds, readWriteBytes } from '../lib/procfs.js';
 import { judge } from '../lib/report.js';
 
 /** Events/s of `tail -o ndjson URL > /dev/null`, from the bytes it writes (/proc/<pid>/io wchar). */
@@ -23,10 +23,14 @@ export async function measureTailToDevNull(url, bytesPerLine, { warmMs, windowMs
     await sleep(warmMs);
     const t0 = performance.now();
     const w0 = readWriteBytes(tail.pid);
+    const c0 = readCpuSeconds(tail.pid);
     await sleep(windowMs);
     const w1 = readWriteBytes(tail.pid);
+    const c1 = readCpuSeconds(tail.pid);
     const seconds = (performance.now() - t0) / 1000;
-    return { eventsPerSec: (w1 - w0) / bytesPerLine / seconds, bytesPerSec: (w1 - w0) / seconds, pid: tail.pid };
+    const events = (w1 - w0) / bytesPerLine;
+    // CPU per event depends far less on what else the machine runs than events per second does.
+    return { eventsPerSec: events / seconds, bytesPerSec: (w1 - w0) / seconds, tailCpu: (c1 - c0) / seconds, cpuMicrosPerEvent: ((c1 - c0) / events) * 1e6 };
   } finally {
     await stop(tail);
   }
@@ -75,6 +79,7 @@ export default {
         baselineLabel: 'ws client, same serve',
         ratio: tail.eventsPerSec / serveToClient.eventsPerSec,
         target: '>= 0.8x',
+        note: `tail cpu ${tail.tailCpu.toFixed(2)}, ${tail.cpuMicrosPerEvent.toFixed(1)} us cpu/event`,
       };
       tailRow.pass = judge(tailRow, { on: 'ratio', op: '>=', limit: 0.8 });
       const serveRow = {

@@ -97,11 +97,21 @@ export default {
   id: 4,
   name: 'slow consumers',
   async run({ stallMs, log }) {
-    log(`  ${HEALTHY} healthy clients alone for ${stallMs / 1000} s`);
+    log(`  ${HEALTHY} healthy clients alone for ${stallMs / 2000} s`);
     const warmupMs = Math.min(2000, stallMs / 3);
-    const alone = await run({ stalled: false, durationMs: stallMs, warmupMs, log });
+    // The baseline runs before and after (half as long each), so that a change in
+    // the machine's load during the run shows in both figures alike.
+    const before = await run({ stalled: false, durationMs: stallMs / 2, warmupMs, log });
     log(`  ${HEALTHY} healthy + ${STALLED} stalled clients for ${stallMs / 1000} s`);
     const mixed = await run({ stalled: true, durationMs: stallMs, warmupMs, log });
+    log(`  ${HEALTHY} healthy clients alone again for ${stallMs / 2000} s`);
+    const after = await run({ stalled: false, durationMs: stallMs / 2, warmupMs, log });
+    const alone = {
+      eventsPerSec: (before.published - before.warmupPublished + after.published - after.warmupPublished) / (before.seconds + after.seconds),
+      rssGrowthBytes: Math.max(before.rssGrowthBytes, after.rssGrowthBytes),
+      before,
+      after,
+    };
     // Queue bound in bytes per stalled client: its event limit times the event size, plus the socket high-water mark.
     const eventBytes = 300;
     const allowanceBytes = STALLED * (QUEUE_LIMIT * eventBytes + 256 * 1024) + 64 * 2 ** 20;

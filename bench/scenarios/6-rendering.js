@@ -1,40 +1,97 @@
-// 6. Rendering: `tail -o ndjson` and `tail -o pretty` into a pipe (read and
-// counted by this process) from a fast source, the raw `ws` server pumping
+// 6. Rendering: `tail -o ndjson` and `tail -o pretty` into a pipe (a 1 MiB
+// pipe read by bench/lib/pipe-reader.py when python3 is there, else a default
+// pipe read by this process) from a fast source, the raw `ws` server pumping
 // realistic events. Baseline: the raw `ws` client reading the same source.
-import { sleep, spawnCli, startWorker, stop } from '../lib/children.js';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { benchDir, cliPath, sleep, spawnCli, spawnTracked, startWorker, stop } from '../lib/children.js';
 import { measureGroup, waitUntil } from '../lib/measure.js';
 import { judge } from '../lib/report.js';
+import { readCpuSeconds } from '../lib/procfs.js';
 
-/** Lines per second that `tail -o <mode>` writes into a pipe. */
-async function measureTailPipe(url, mode, { warmMs, windowMs }) {
-  const tail = spawnCli(['tail', '-o', mode, url]);
-  let lines = 0;
+const pipeReader = join(benchDir, 'lib', 'pipe-reader.py');
+const hasPython = spawnSync('python3', ['-c', 'import fcntl'], { stdio: 'ignore' }).status === 0;
+
+/**
+ * Starts `tail -o <mode> URL` with stdout on a pipe and returns a line counter.
+ * With python3 the pipe is enlarged to 1 MiB and read by bench/lib/pipe-reader.py;
+ * without it, this process reads a default 64 KiB pipe.
+ */
+async function startTailIntoPipe(url, mode) {
+  const tailArgs = [cliPath, 'tail', '-o', mode, url];
+  if (hasPython) {
+    const reader = spawnTracked('python3', [pipeReader, process.execPath, ...tailArgs], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+      env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' },
+    });
+    const lines = createInterface({ input: reader.stdout });
+    const replies = lines[Symbol.asyncIterator]();
+    const first = await replies.next();
+    const pid = Number(/^pid (\d+)/.exec(first.value ?? '')?.[1]);
+    if (!pid) throw new Error(`pipe reader did not start tail: ${first.value}`);
+    return {
+      pid,
+      pipe: '1 MiB pipe (python3 reader)',
+      async counts() {
+        reader.stdin.write('\n');
+        const { value } = await replies.next();
+        const [count, bytes] = String(value).split(' ').map(Number);
+        return { lines: count, bytes, exited: reader.exitCode !== null };
+      },
+      async stop() {
+        reader.stdin.end();
+        await stop(reader);
+      },
+    };
+  }
+  const tail = spawnCli(tailArgs.slice(1));
+  let count = 0;
   let bytes = 0;
   tail.stdout.on('data', (chunk) => {
     bytes += chunk.length;
     let at = chunk.indexOf(10);
     while (at !== -1) {
-      lines++;
+      count++;
       at = chunk.indexOf(10, at + 1);
     }
   });
-  let stderr = '';
-  tail.stderr.setEncoding('utf8');
-  tail.stderr.on('data', (chunk) => {
-    if (stderr.length < 4000) stderr += chunk;
-  });
+  tail.stderr.resume();
+  return {
+    pid: tail.pid,
+    pipe: '64 KiB pipe (read by the harness)',
+    counts: async () => ({ lines: count, bytes, exited: tail.exitCode !== null }),
+    stop: () => stop(tail),
+  };
+}
+
+/** Lines per second that `tail -o <mode>` writes into a pipe, and its CPU per line. */
+async function measureTailPipe(url, mode, { warmMs, windowMs }) {
+  const tail = await startTailIntoPipe(url, mode);
   try {
-    const flowing = await waitUntil(() => lines > 1000 || tail.exitCode !== null, { timeoutMs: 15000 });
-    if (!flowing || tail.exitCode !== null) throw new Error(`tail -o ${mode} printed nothing (exit ${tail.exitCode}): ${stderr.trim().slice(0, 300)}`);
+    const flowing = await waitUntil(async () => {
+      const c = await tail.counts();
+      return c.lines > 1000 || c.exited;
+    }, { timeoutMs: 15000 });
+    const start = await tail.counts();
+    if (!flowing || start.exited) throw new Error(`tail -o ${mode} printed nothing (exited: ${start.exited})`);
     await sleep(warmMs);
     const t0 = performance.now();
-    const l0 = lines;
-    const b0 = bytes;
+    const a = await tail.counts();
+    const c0 = readCpuSeconds(tail.pid);
     await sleep(windowMs);
+    const b = await tail.counts();
+    const c1 = readCpuSeconds(tail.pid);
     const seconds = (performance.now() - t0) / 1000;
-    return { linesPerSec: (lines - l0) / seconds, bytesPerLine: (bytes - b0) / (lines - l0) };
+    return {
+      pipe: tail.pipe,
+      linesPerSec: (b.lines - a.lines) / seconds,
+      bytesPerLine: (b.bytes - a.bytes) / (b.lines - a.lines),
+      tailCpu: (c1 - c0) / seconds,
+      cpuMicrosPerEvent: ((c1 - c0) / (b.lines - a.lines)) * 1e6,
+    };
   } finally {
-    await stop(tail);
+    await tail.stop();
   }
 }
 
@@ -69,7 +126,7 @@ export default {
           baselineLabel: 'ws client, same source',
           ratio: m.linesPerSec / ceiling.eventsPerSec,
           target: `>= ${limit / 1000}k/s`,
-          note: `${Math.round(m.bytesPerLine)} B/line`,
+          note: `${m.pipe}, ${Math.round(m.bytesPerLine)} B/line, tail cpu ${m.tailCpu.toFixed(2)}, ${m.cpuMicrosPerEvent.toFixed(1)} us cpu/event`,
         };
         row.pass = judge(row, { op: '>=', limit });
         rows.push(row);

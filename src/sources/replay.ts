@@ -135,7 +135,8 @@ export function createReplaySource(path: string, options: ReplayOptions): Counti
   async function playOnce(sink: EventSink, log: SourceLog, pass: number): Promise<number> {
     let count = 0;
     let previousMs: number | undefined;
-    let targetMs = clock();
+    // The schedule starts at the first event, so the recorded gaps are kept between events.
+    let targetMs: number | undefined;
     let sinceYield = 0;
     const stream = createReadStream(path);
     try {
@@ -152,7 +153,7 @@ export function createReplaySource(path: string, options: ReplayOptions): Counti
         }
         const event = checked.event;
         const atMs = recordedTimeMs(event);
-        targetMs += replayGapMs(previousMs, atMs, speed);
+        targetMs = (targetMs ?? clock()) + replayGapMs(previousMs, atMs, speed);
         if (atMs !== undefined) previousMs = atMs;
         const waitMs = targetMs - clock();
         if (waitMs >= 1) {

@@ -1,7 +1,47 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killAll, runCli, startCli } from '../helpers/spawn.js';
+import { BIN, e2eEnv, killAll, runCli, startCli } from '../helpers/spawn.js';
 
-afterEach(killAll);
+const exec = promisify(execFile);
+
+/** A private tmux server (its own socket) for the terminal test; removed in afterEach. */
+let tmux: { socket: string; dir: string } | undefined;
+
+function tmuxEnv(): NodeJS.ProcessEnv {
+  const env = e2eEnv();
+  delete env.TMUX;
+  delete env.TERM;
+  return env;
+}
+
+async function tmuxCmd(...args: string[]): Promise<string> {
+  const { stdout } = await exec('tmux', ['-L', tmux!.socket, '-f', join(tmux!.dir, 'tmux.conf'), ...args], { env: tmuxEnv() });
+  return stdout;
+}
+
+/** Polls the pane (bounded) until `predicate` holds. */
+async function waitForPane(predicate: (screen: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const screen = await tmuxCmd('capture-pane', '-p', '-t', 'demo');
+    if (predicate(screen)) return screen;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the pane shows:\n${screen}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+afterEach(async () => {
+  if (tmux) {
+    await exec('tmux', ['-L', tmux.socket, 'kill-server'], { env: tmuxEnv() }).catch(() => {});
+    rmSync(tmux.dir, { recursive: true, force: true });
+    tmux = undefined;
+  }
+  await killAll();
+});
 
 describe('hangar-events demo (piped, not a terminal)', () => {
   it('serves a simulated fleet, shows pretty lines, tells how to tail it from elsewhere, and ends 0 on Ctrl-C', async () => {
@@ -32,4 +72,21 @@ describe('hangar-events demo (piped, not a terminal)', () => {
     expect(result.stderr).toContain('--rate');
     expect(result.stdout).toBe('');
   });
+});
+
+describe('hangar-events demo in a terminal (tmux)', () => {
+  it('shows the live table of the simulated fleet under the hint, and Ctrl-C ends it with exit 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hangar-demo-'));
+    tmux = { socket: `hangar-demo-${process.pid}-${Date.now()}`, dir };
+    writeFileSync(join(dir, 'tmux.conf'), 'set -g status off\n');
+    const script = `env NO_COLOR=1 TZ=UTC '${process.execPath}' '${BIN}' demo --seed 1 --rate 40; echo "exit=$?"; exec sleep 600`;
+    await tmuxCmd('new-session', '-d', '-s', 'demo', '-x', '120', '-y', '30', script);
+    const servers = ['math', 'fetch', 'github', 'filesystem', 'postgres'];
+    const screen = await waitForPane((s) => servers.every((name) => new RegExp(`^${name} `, 'm').test(s)), 'a table row for every simulated server');
+    expect(screen).toMatch(/^demo: from a second terminal: hangar-events tail ws:\/\/127\.0\.0\.1:\d+\/api\/ws\/events$/m);
+    expect(screen).toMatch(/^SERVER +STATE +BREAKER +HEALTH /m);
+    await tmuxCmd('send-keys', '-t', 'demo', 'C-c');
+    await waitForPane((s) => /^exit=\d+$/m.test(s), 'the demo to exit');
+    expect(await tmuxCmd('capture-pane', '-p', '-t', 'demo')).toMatch(/^exit=0$/m);
+  }, 90_000);
 });

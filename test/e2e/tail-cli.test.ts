@@ -87,6 +87,15 @@ describe('hangar-events tail (spawned binary)', () => {
     expect(none.stderr).toContain('no credential was sent');
   });
 
+  it('a bad --where is a usage error (exit 2) that points at the problem, before any connection', async () => {
+    const g = await gateway();
+    const result = await runCli(['tail', g.url, '--where', 'duration_ms>>5']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("invalid --where 'duration_ms>>5'");
+    expect(result.stderr).toMatch(/\n\s+\^/);
+    expect(g.connections).toHaveLength(0);
+  });
+
   it('Ctrl-C is a normal end (exit 0)', async () => {
     const g = await gateway();
     const cli = startCli(['tail', g.url, '-o', 'ndjson']);

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -175,6 +176,18 @@ describe('publish (file) against an ingest endpoint', () => {
 });
 
 describe('publish (stdin)', () => {
+  it('streams from a named pipe, which can be read only once, like stdin', async () => {
+    const server = await startRecorder();
+    const fifo = join(dir, 'events.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const done = publish(fifo, { url: server.url });
+    createWriteStream(fifo).end(`${event('A')}\n${event('B')}\n`);
+    const { error, stderr } = await done;
+    expect(error).toBeUndefined();
+    expect(stderr).toBe(`published 2 events to ${server.url}/api/events\n`);
+    expect(server.requests.map((r) => r.body)).toEqual([`${event('A')}\n${event('B')}\n`]);
+  });
+
   it('forwards a live stream: a partial batch goes out when the input pauses', async () => {
     const server = await startRecorder();
     const io = createTestIO();

@@ -117,6 +117,21 @@ describe('tail against a gateway-like server', () => {
     expect(stderr).toMatch(/bad frames: 6/);
   });
 
+  it('reports the first 20 bad frames of a source, then only counts them', async () => {
+    const g = await gateway();
+    const t = tail([g.url, '-o', 'ndjson', '-q', '--stats']);
+    await g.waitForAttached(1);
+    for (let i = 0; i < 50; i++) g.publishRaw(`garbage ${i}`);
+    g.publish(gatewayEvent('McpServerStarted', { mcp_server_id: 'math' }));
+    await t.waitFor('stdout', /McpServerStarted/);
+    await t.interrupt();
+    const stderr = t.io.stderr.text();
+    expect(stderr.match(/ignored a bad frame/g)).toHaveLength(20);
+    expect(stderr).toContain('garbage 19 (further bad frames from this source are counted, not shown; see --stats)');
+    expect(stderr).not.toContain('garbage 20');
+    expect(stderr).toMatch(/bad frames: 50/);
+  });
+
   it('stops after -n events (exit 0) and times out with TimeoutError when the count is not reached', async () => {
     const g = await gateway();
     const t = tail([g.url, '-o', 'ndjson', '-q', '-t', 'McpServerStarted', '-s', 'math', '-n', '1', '--timeout', '30s']);

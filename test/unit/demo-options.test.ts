@@ -12,6 +12,16 @@ describe('toDemoOptions', () => {
     expect(options.tail.output).toBe('pretty');
     expect(options.tail.apiKey).toBeUndefined();
   });
+  it('shows the live table when stdout is a terminal', () => {
+    expect(toDemoOptions({}, { stdoutIsTTY: true }).tail.output).toBe('table');
+    expect(toDemoOptions({ output: 'pretty' }, { stdoutIsTTY: true }).tail.output).toBe('pretty');
+  });
+  it('is quiet about connecting (its own hint says where) and carries no API key', () => {
+    const options = toDemoOptions({}, { stdoutIsTTY: false });
+    expect(options.tail.quiet).toBe(true);
+    expect(options.tail.apiKey).toBeUndefined();
+    expect(options.serve.server.apiKeys).toEqual([]);
+  });
   it('passes the fleet and view flags through serve and tail parsing', () => {
     const options = toDemoOptions(
       { port: '8123', servers: '3', rate: '20', seed: '42', output: 'ndjson', type: ['*Failed'], server: ['math'] },

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat as fsStat } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { resolve as resolvePath } from 'node:path';
@@ -14,8 +14,8 @@ import { displayUrl, MAX_BATCH_BYTES, type PublishOptions } from './options.js';
  * `hangar-events publish [file]`: posts NDJSON events (or a JSON array) to a
  * running serve's `POST /api/events`.
  *
- * A file (or a JSON array) is checked completely before anything is sent, so
- * one bad line means nothing is published. On stdin, events are sent in
+ * A regular file (or a JSON array) is checked completely before anything is
+ * sent, so one bad line means nothing is published. On stdin (or a pipe), events are sent in
  * batches as they arrive, so `tail -o ndjson | publish` forwards a live
  * stream; a bad line stops there, and what was sent before it stays
  * published. A batch the server refuses maps its line back to the input's.
@@ -45,18 +45,27 @@ interface Progress {
 export async function runPublish(options: PublishOptions, io: IO): Promise<void> {
   const inputName = options.file ?? 'stdin';
   let input: AsyncIterable<Buffer | string>;
+  /** Set for a regular file, which can be read twice (check, then send). */
   let path: string | undefined;
   if (options.file !== undefined) {
-    path = resolvePath(io.cwd, options.file);
-    await checkReadable(path, options.file);
-    input = createReadStream(path);
+    const resolved = resolvePath(io.cwd, options.file);
+    const regular = await checkReadable(resolved, options.file);
+    // A pipe (`publish <(jq -c ...)`, /dev/stdin) can be read once only: it streams like stdin.
+    if (regular) path = resolved;
+    input = createReadStream(resolved);
   } else {
     if (io.stdin.isTTY) {
       throw new UsageError('publish reads events from a file or from stdin: give a file, or pipe NDJSON in (cat events.ndjson | hangar-events publish)');
     }
     input = io.stdin;
   }
-  const { first, rest } = await peekFirstByte(input);
+  let peeked: Awaited<ReturnType<typeof peekFirstByte>>;
+  try {
+    peeked = await peekFirstByte(input);
+  } catch (error) {
+    throw new RuntimeError(`cannot read ${inputName}`, { cause: error });
+  }
+  const { first, rest } = peeked;
   const sender = createSender(options);
   try {
     if (first === 0x5b /* [ */) {
@@ -74,11 +83,16 @@ export async function runPublish(options: PublishOptions, io: IO): Promise<void>
   }
 }
 
-async function checkReadable(path: string, shown: string): Promise<void> {
+/** Throws a RuntimeError when `path` cannot be read; returns whether it is a regular file. */
+async function checkReadable(path: string, shown: string): Promise<boolean> {
   let handle;
   try {
+    const stat = await fsStat(path);
+    if (stat.isDirectory()) throw Object.assign(new Error('it is a directory'), { code: 'EISDIR' });
+    // Opening a pipe to check it and closing it again could cost its writer a SIGPIPE: only files are opened here.
+    if (!stat.isFile()) return false;
     handle = await open(path, 'r');
-    if ((await handle.stat()).isDirectory()) throw Object.assign(new Error('it is a directory'), { code: 'EISDIR' });
+    return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory, not a file' : (error as Error).message;

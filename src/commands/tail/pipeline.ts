@@ -35,6 +35,8 @@ interface Item {
 }
 
 const STILL_WAITING = Symbol('still waiting');
+/** Bad frames reported per source before they are only counted. */
+const MAX_BAD_FRAME_REPORTS = 20;
 
 /**
  * One pipeline for every source: messages from all clients are queued in
@@ -48,6 +50,7 @@ export class TailPipeline {
   private readonly seen: SeenIds;
   private readonly opens = new Map<number, number>();
   private readonly historyPending = new Set<number>();
+  private readonly badFramesReported = new Map<number, number>();
   private draining = false;
   private paused = false;
   private ended = false;
@@ -180,10 +183,17 @@ export class TailPipeline {
         stats.gaps++;
         sink.notice({ kind: 'gap', source, downForMs: message.downForMs, reason: message.reason, atMs: this.options.nowMs() });
         return;
-      case 'bad-frame':
+      case 'bad-frame': {
         stats.badFrames++;
-        sink.notice({ kind: 'bad-frame', source, reason: message.reason });
+        // A server spewing garbage must not bury the terminal: report the first few, count all.
+        const reported = (this.badFramesReported.get(source.index) ?? 0) + 1;
+        this.badFramesReported.set(source.index, reported);
+        if (reported < MAX_BAD_FRAME_REPORTS) sink.notice({ kind: 'bad-frame', source, reason: message.reason });
+        else if (reported === MAX_BAD_FRAME_REPORTS) {
+          sink.notice({ kind: 'bad-frame', source, reason: `${message.reason} (further bad frames from this source are counted, not shown; see --stats)` });
+        }
         return;
+      }
       case 'server-error':
         sink.notice({ kind: 'server-error', source, code: message.code, message: message.message });
         return;
