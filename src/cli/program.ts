@@ -37,7 +37,7 @@ Examples:
   HANGAR_API_KEY=... hangar-events tail wss://hangar.example.com
 
 Environment:
-  HANGAR_URL       where tail connects when no URL is given
+  HANGAR_URL       where tail connects and publish posts when no URL is given
   HANGAR_API_KEY   API key: sent by tail and publish; when set, serve requires it
   NO_COLOR         set to anything to turn color off
   FORCE_COLOR      0 turns color off, 1, 2 or 3 forces that color level

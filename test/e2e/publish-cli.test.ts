@@ -84,5 +84,5 @@ describe('hangar-events publish', () => {
     const usage = await runCli(['publish', '--batch-size', 'many']);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("invalid --batch-size 'many'");
-  });
+  }, 60_000);
 });

@@ -75,7 +75,7 @@ describe('publish -> serve -> WebSocket client', () => {
     expect(typeof client.events[0]!.event_id).toBe('string');
     expect(typeof client.events[0]!.occurred_at).toBe('number');
     expect(client.events[2]).toMatchObject({ event_id: 'keep-this-id', occurred_at: 1795727378.5, detail: { nested: [1, 2] } });
-  });
+  }, 60_000);
 
   it('exits 4 when serve refuses the key, and 1 with nothing published for a bad file', async () => {
     const { wsUrl, hostPort } = await startServe();
@@ -101,5 +101,5 @@ describe('publish -> serve -> WebSocket client', () => {
     expect(ok.code).toBe(0);
     await client.waitForEvents(1);
     expect(client.events.map((e) => e.event_type)).toEqual(['A']);
-  });
+  }, 60_000);
 });

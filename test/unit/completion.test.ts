@@ -132,6 +132,15 @@ describe('bash completion script, run in bash', () => {
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '--color', 'a'])).toEqual(['auto', 'always']);
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'serve', '--log-format', ''])).toEqual(['pretty', 'json']);
   });
+  it('completes file names for file options and file arguments', async () => {
+    const path = bash();
+    const dir = writeScript('{"event_type":"X"}\n', 'fleet-recording.ndjson');
+    cleanups.push(dir.dispose);
+    const prefix = dir.path.replace(/recording\.ndjson$/, '');
+    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'serve', '--replay', prefix])).toEqual([dir.path]);
+    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '--record', prefix])).toEqual([dir.path]);
+    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'publish', prefix])).toEqual([dir.path]);
+  });
   it('proposes nothing for a value it cannot know, and options after a value', async () => {
     const path = bash();
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '-n', ''])).toEqual([]);
