@@ -102,7 +102,7 @@ interface Connection {
   livenessTimer: NodeJS.Timeout | undefined;
   detectTimer: NodeJS.Timeout | undefined;
   /** After a reconnect: resolved (reported or not) once we know whether the server filled the gap. */
-  gapPending: { downForMs: number } | undefined;
+  gapPending: { downForMs: number; downSinceMs: number } | undefined;
   /** Whether this connection asked for the user's initial history. */
   askedHistory: boolean;
   /**
@@ -295,7 +295,8 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     this.send(conn, JSON.stringify(this.subscribeMessage(replay)));
     this.send(conn, JSON.stringify(this.subscribeMessage(undefined)));
     if (reconnected && this.downSinceMs !== undefined) {
-      conn.gapPending = { downForMs: Math.max(0, this.options.monotonicMs() - this.downSinceMs) };
+      conn.gapPending = { downForMs: Math.max(0, this.options.monotonicMs() - this.downSinceMs), downSinceMs: this.downSinceMs };
+      this.downSinceMs = undefined;
     }
     this.everOpened = true;
     this.previousOpenWallMs = conn.openedWallMs;
@@ -473,7 +474,9 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       return;
     }
     const why = this.describeClose(conn, code, reason);
-    if (conn.opened && this.downSinceMs === undefined) this.downSinceMs = this.options.monotonicMs();
+    // An outage lasts from the first lost connection until a connection that settled the gap.
+    if (conn.gapPending) this.downSinceMs = conn.gapPending.downSinceMs;
+    else if (conn.opened && this.downSinceMs === undefined) this.downSinceMs = this.options.monotonicMs();
     if (conn.opened && conn.frames > 0) {
       // The stream worked; a later reconnect starts the backoff afresh.
       this.retry = 0;
