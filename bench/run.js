@@ -61,9 +61,9 @@ const log = (message) => process.stderr.write(`bench: ${message}\n`);
 const context = {
   quick: options.quick,
   // Measurement windows: long enough to average out scheduling noise, short enough for the time budget.
-  warmMs: options.quick ? 300 : 700,
-  windowMs: options.quick ? 800 : 4000,
-  stallMs: options.quick ? 3000 : 20000,
+  warmMs: options.quick ? 200 : 700,
+  windowMs: options.quick ? 600 : 4000,
+  stallMs: options.quick ? 2000 : 20000,
   idleConnections: options.quick ? 2000 : 10000,
   startupRuns: options.quick ? 5 : 15,
   fdLimit: fdLimit(),

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { AuthError, ConnectionError } from '../cli/errors.js';
@@ -101,7 +102,7 @@ interface Connection {
   livenessTimer: NodeJS.Timeout | undefined;
   detectTimer: NodeJS.Timeout | undefined;
   /** After a reconnect: resolved (reported or not) once we know whether the server filled the gap. */
-  gapPending: { downForMs: number } | undefined;
+  gapPending: { downForMs: number; downSinceMs: number } | undefined;
   /** Whether this connection asked for the user's initial history. */
   askedHistory: boolean;
   /**
@@ -223,6 +224,8 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       handshakeTimeout: this.options.handshakeTimeoutMs ?? 10_000,
       // Oversized frames are reported and skipped by us, not fatal in ws.
       maxPayload: Math.max(this.maxFrameBytes * 16, 64 * 1024 * 1024),
+      // Invalid UTF-8 in a text frame is reported and skipped by us (onFrame), instead of ws closing with 1007.
+      skipUTF8Validation: true,
     });
     const conn: Connection = {
       ws,
@@ -292,7 +295,8 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     this.send(conn, JSON.stringify(this.subscribeMessage(replay)));
     this.send(conn, JSON.stringify(this.subscribeMessage(undefined)));
     if (reconnected && this.downSinceMs !== undefined) {
-      conn.gapPending = { downForMs: Math.max(0, this.options.monotonicMs() - this.downSinceMs) };
+      conn.gapPending = { downForMs: Math.max(0, this.options.monotonicMs() - this.downSinceMs), downSinceMs: this.downSinceMs };
+      this.downSinceMs = undefined;
     }
     this.everOpened = true;
     this.previousOpenWallMs = conn.openedWallMs;
@@ -378,6 +382,10 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       this.emitMessage({ kind: 'bad-frame', reason: `frame of ${size} bytes is larger than the ${this.maxFrameBytes}-byte limit` });
       return;
     }
+    if (!isUtf8Raw(data)) {
+      this.emitMessage({ kind: 'bad-frame', reason: `text frame of ${size} bytes is not valid UTF-8` });
+      return;
+    }
     const text = rawText(data);
     const decoded = decodeServerFrame(text);
     if (!decoded.ok) {
@@ -404,7 +412,12 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
         return;
       case 'subscribed':
         conn.acks++;
-        if (conn.acks >= 2) this.markServer(conn, 'serve');
+        if (conn.acks >= 2) {
+          this.markServer(conn, 'serve');
+          // serve answers the replay before the second ack; a server that acks twice without
+          // it must not keep held events forever (found by hostile fuzz: they were never shown).
+          this.releaseHeld(conn);
+        }
         this.emitMessage({ kind: 'subscribed', eventTypes: message.event_types, serverIds: message.mcp_server_ids });
         return;
       case 'warning':
@@ -461,7 +474,9 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       return;
     }
     const why = this.describeClose(conn, code, reason);
-    if (conn.opened && this.downSinceMs === undefined) this.downSinceMs = this.options.monotonicMs();
+    // An outage lasts from the first lost connection until a connection that settled the gap.
+    if (conn.gapPending) this.downSinceMs = conn.gapPending.downSinceMs;
+    else if (conn.opened && this.downSinceMs === undefined) this.downSinceMs = this.options.monotonicMs();
     if (conn.opened && conn.frames > 0) {
       // The stream worked; a later reconnect starts the backoff afresh.
       this.retry = 0;
@@ -537,6 +552,11 @@ function describeSocketError(error: Error): string {
 function rawSize(data: WebSocket.RawData): number {
   if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
   return data instanceof ArrayBuffer ? data.byteLength : data.length;
+}
+
+function isUtf8Raw(data: WebSocket.RawData): boolean {
+  if (Array.isArray(data)) return isUtf8(Buffer.concat(data));
+  return isUtf8(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
 }
 
 function rawText(data: WebSocket.RawData): string {

@@ -203,6 +203,24 @@ describe('tail against a gateway-like server', () => {
     await t.waitFor('stdout', /HealthCheckFailed[^\n]*\n[^\n]*HealthCheckFailed/);
   });
 
+  it('measures each outage on its own (injected clock)', async () => {
+    const g = await gateway();
+    const t = tail([g.url, '-o', 'ndjson']);
+    await g.waitForAttached(1);
+    g.disconnectAll(1012);
+    await t.waitFor('stderr', /reconnecting in/);
+    t.io.advance(3000);
+    await g.waitForAttached(2);
+    await t.waitFor('stderr', /the stream was down for 3s\)/);
+    t.io.advance(60_000);
+    g.disconnectAll(1012);
+    await t.waitFor('stderr', /reconnecting in[^\n]*\n[\s\S]*reconnecting in/);
+    t.io.advance(2000);
+    await g.waitForAttached(3);
+    await t.waitFor('stderr', /the stream was down for 2s\)/);
+    expect(t.io.stderr.text()).not.toMatch(/down for (62|1m)/);
+  });
+
   it('treats a silent server as dead and reconnects', async () => {
     const g = await gateway({ pingIntervalMs: 3_600_000 });
     const t = tail([g.url, '-o', 'ndjson'], {}, { client: { pingIntervalMs: 200, livenessMarginMs: 200, backoff: { initialDelayMs: 20, maxDelayMs: 50, factor: 2, jitter: 0 } } });
