@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { AuthError, ConnectionError } from '../cli/errors.js';
@@ -223,6 +224,8 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       handshakeTimeout: this.options.handshakeTimeoutMs ?? 10_000,
       // Oversized frames are reported and skipped by us, not fatal in ws.
       maxPayload: Math.max(this.maxFrameBytes * 16, 64 * 1024 * 1024),
+      // Invalid UTF-8 in a text frame is reported and skipped by us (onFrame), instead of ws closing with 1007.
+      skipUTF8Validation: true,
     });
     const conn: Connection = {
       ws,
@@ -379,6 +382,10 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       this.emitMessage({ kind: 'bad-frame', reason: `frame of ${size} bytes is larger than the ${this.maxFrameBytes}-byte limit` });
       return;
     }
+    if (!isUtf8Raw(data)) {
+      this.emitMessage({ kind: 'bad-frame', reason: `text frame of ${size} bytes is not valid UTF-8` });
+      return;
+    }
     const text = rawText(data);
     const decoded = decodeServerFrame(text);
     if (!decoded.ok) {
@@ -405,7 +412,12 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
         return;
       case 'subscribed':
         conn.acks++;
-        if (conn.acks >= 2) this.markServer(conn, 'serve');
+        if (conn.acks >= 2) {
+          this.markServer(conn, 'serve');
+          // serve answers the replay before the second ack; a server that acks twice without
+          // it must not keep held events forever (found by hostile fuzz: they were never shown).
+          this.releaseHeld(conn);
+        }
         this.emitMessage({ kind: 'subscribed', eventTypes: message.event_types, serverIds: message.mcp_server_ids });
         return;
       case 'warning':
@@ -540,6 +552,11 @@ function describeSocketError(error: Error): string {
 function rawSize(data: WebSocket.RawData): number {
   if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
   return data instanceof ArrayBuffer ? data.byteLength : data.length;
+}
+
+function isUtf8Raw(data: WebSocket.RawData): boolean {
+  if (Array.isArray(data)) return isUtf8(Buffer.concat(data));
+  return isUtf8(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
 }
 
 function rawText(data: WebSocket.RawData): string {

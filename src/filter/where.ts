@@ -142,7 +142,8 @@ function textOf(value: unknown): string {
     try {
       return JSON.stringify(value);
     } catch {
-      return String(value);
+      // Too deeply nested to serialise (String() would throw as well): compares as nothing.
+      return '';
     }
   }
   return String(value);

@@ -131,6 +131,7 @@ function compactJson(value: unknown): string {
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    // Too deeply nested to serialise: String() would recurse as deep and throw too.
+    return Array.isArray(value) ? '[…]' : '{…}';
   }
 }

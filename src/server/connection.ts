@@ -24,6 +24,9 @@ export interface ConnectionSettings {
   readonly random?: () => number;
 }
 
+/** Longest time live events wait for a client's first message (see Subscriber.hold). */
+export const FIRST_MESSAGE_HOLD_MS = 250;
+
 /** Adapts a ws WebSocket to the subscriber's Transport: text frames, callbacks, corking of the TCP socket. */
 function wsTransport(ws: WebSocket): Transport {
   const socket = (ws as unknown as { _socket?: Socket })._socket;
@@ -53,6 +56,7 @@ export class Connection {
   private subscribeTokens: number;
   private tokensUpdatedMs: number;
   private rateLimitAnnounced = false;
+  private holdTimer: NodeJS.Timeout | undefined;
   private closing = false;
 
   constructor(
@@ -93,12 +97,17 @@ export class Connection {
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', (code, reason) => {
       this.closing = true;
+      clearTimeout(this.holdTimer);
       this.subscriber.close();
       hub.detach(this.subscriber);
       onClosed(this, code, reason.toString('utf8'));
       this.resolveClosed();
     });
     // Events flow from the moment the connection opens, unfiltered until the first subscribe.
+    // They are held (queued, not sent) until the client's first message or FIRST_MESSAGE_HOLD_MS,
+    // so a first subscribe with replay joins history and live in order (found by hostile fuzz).
+    this.subscriber.hold();
+    this.holdTimer = setTimeout(() => this.subscriber.release(), FIRST_MESSAGE_HOLD_MS);
     hub.attach(this.subscriber);
   }
 
@@ -156,6 +165,15 @@ export class Connection {
 
   private onMessage(data: RawData, isBinary: boolean): void {
     if (this.closing) return;
+    this.handleMessage(data, isBinary);
+    // The first message ends the hold (a subscribe has already ended it, keeping what it wants).
+    if (this.subscriber.holding) {
+      clearTimeout(this.holdTimer);
+      this.subscriber.release();
+    }
+  }
+
+  private handleMessage(data: RawData, isBinary: boolean): void {
     if (isBinary) {
       this.sendError('bad_message', 'binary frames are not supported; send JSON text frames');
       return;

@@ -51,7 +51,22 @@ export class Hub implements EventSink {
   /** Starts offering live events to `subscriber` (with its current filter; the default matches everything). */
   attach(subscriber: Subscriber): void {
     this.subscribers.add(subscriber);
+    const waiting = this.subscriberWaiters;
+    this.subscriberWaiters = [];
+    for (const resolve of waiting) resolve();
   }
+
+  /**
+   * Resolves once at least one subscriber is attached (at once if one is).
+   * An embedding that tails its own server (`demo`) starts its sources after
+   * this, so its first events are not published before anyone listens.
+   */
+  whenSubscribed(): Promise<void> {
+    if (this.subscribers.size > 0) return Promise.resolve();
+    return new Promise((resolve) => this.subscriberWaiters.push(resolve));
+  }
+
+  private subscriberWaiters: Array<() => void> = [];
 
   /** Stops offering events to `subscriber`. */
   detach(subscriber: Subscriber): void {
@@ -94,6 +109,13 @@ export class Hub implements EventSink {
    */
   subscribe(subscriber: Subscriber, message: SubscribeMessage): { replayed?: { count: number; complete: boolean } } {
     subscriber.filter = { eventTypes: message.event_types, serverIds: message.mcp_server_ids };
+    if (subscriber.holding) {
+      // Live events held since the connection opened: keep those the filter wants and the
+      // replay does not cover (they are older than it), so history and live join in order, once each.
+      const filter = subscriber.filter;
+      const covered = new Set(message.replay ? this.history.replay(message.replay, filter).frames : []);
+      subscriber.release((event, frame) => matchesSubscription(filter, event) && !covered.has(frame));
+    }
     subscriber.sendControl({ type: 'subscribed', event_types: message.event_types ?? [], mcp_server_ids: message.mcp_server_ids ?? [] });
     if (!message.replay) return {};
     if (subscriber.replayPending) {

@@ -49,6 +49,7 @@ export interface SubscriberHooks {
 interface QueuedEvent {
   seq: number;
   frame: Buffer;
+  event: HangarEvent;
 }
 
 interface QueuedControl {
@@ -137,6 +138,7 @@ export class Subscriber {
   private inFlight = 0;
   private flushScheduled = false;
   private closed = false;
+  private held = false;
   private readonly schedule: (flush: () => void) => void;
 
   constructor(private readonly options: SubscriberOptions) {
@@ -162,7 +164,7 @@ export class Subscriber {
   }
 
   /** Offers one live event (already matched against `filter`). Never blocks, never throws. */
-  offer(_event: HangarEvent, frame: Buffer): void {
+  offer(event: HangarEvent, frame: Buffer): void {
     if (this.closed) return;
     this.matched++;
     const chaos = this.options.chaosDrop ?? 0;
@@ -171,7 +173,7 @@ export class Subscriber {
       this.requestFlush();
       return;
     }
-    this.events.push({ seq: this.seq++, frame });
+    this.events.push({ seq: this.seq++, frame, event });
     this.queuedBytes += frame.length;
     const { queueSize, queueBytes } = this.options.limits;
     let dropped = 0;
@@ -181,6 +183,42 @@ export class Subscriber {
       dropped++;
     }
     if (dropped > 0) this.recordDrop(dropped);
+    this.requestFlush();
+  }
+
+  /**
+   * Holds live events in the queue (not sent) until `release()`: the connection
+   * does this until the client's first message, so a first subscribe that
+   * asks for replay joins history and live in order, without duplicates.
+   */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Whether live events are being held (see `hold`). */
+  get holding(): boolean {
+    return this.held;
+  }
+
+  /**
+   * Ends the hold. With `keep`, held events it rejects (not matching the first
+   * subscribe's filter, or covered by the replay about to be queued) are taken
+   * out and no longer count as matched; the rest go out first, in order.
+   */
+  release(keep?: (event: HangarEvent, frame: Buffer) => boolean): void {
+    if (!this.held) return;
+    this.held = false;
+    if (keep) {
+      const held: QueuedEvent[] = [];
+      for (let item = this.events.shift(); item; item = this.events.shift()) held.push(item);
+      for (const item of held) {
+        if (keep(item.event, item.frame)) this.events.push(item);
+        else {
+          this.queuedBytes -= item.frame.length;
+          this.matched--;
+        }
+      }
+    }
     this.requestFlush();
   }
 
@@ -255,7 +293,7 @@ export class Subscriber {
   private nextFrame(): { frame: Buffer; kind: 'event' | 'control' | 'replay' } | undefined {
     if (this.pendingDropped > 0) return { frame: this.warningFrame(), kind: 'control' };
     const control = this.controls[0];
-    const event = this.events.peek();
+    const event = this.held ? undefined : this.events.peek();
     if (control && (!event || control.seq < event.seq)) {
       const frame = control.frames[control.index++]!;
       if (control.index >= control.frames.length) this.controls.shift();

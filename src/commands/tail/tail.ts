@@ -214,10 +214,12 @@ async function readApiKeyFile(file: string, io: IO): Promise<string> {
   try {
     text = await readFile(resolvePath(io.cwd, file), 'utf8');
   } catch (error) {
-    throw new RuntimeError(`cannot read the API key file ${file}`, { cause: error });
+    // A bad flag value like any other: exit 2, naming the flag (as serve and publish do).
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read --api-key-file ${file}${code ? ` (${code})` : ''}: check the path and its permissions`);
   }
   const key = text.trim();
-  if (key === '') throw new UsageError(`the API key file ${file} is empty`);
+  if (key === '') throw new UsageError(`--api-key-file ${file} is empty: put the key in it`);
   return key;
 }
 
