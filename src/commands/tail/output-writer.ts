@@ -1,21 +1,41 @@
 import type { OutputStream } from '../../io/io.js';
 
+/** Lines are gathered and written in one call per turn of the event loop, or once this many characters wait. */
+const BATCH_CHARS = 64 * 1024;
+
 /**
  * Writes lines to stdout and remembers when stdout asked us to wait: the
  * pipeline awaits `whenWritable()` and stops reading sockets meanwhile. After
- * the reader went away (EPIPE) writes are dropped silently.
+ * the reader went away (EPIPE) writes are dropped silently. Lines written in
+ * the same turn go out in one write (one system call) at the end of the turn.
  */
 export class OutputWriter {
   private blocked = false;
   private waiting: Promise<void> | undefined;
   private closed = false;
+  private pending = '';
+  private flushScheduled = false;
 
   constructor(private readonly stream: OutputStream) {}
 
   write(text: string): void {
     if (this.closed) return;
-    if (!this.stream.write(text)) this.blocked = true;
+    this.pending += text;
+    if (this.pending.length >= BATCH_CHARS) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
   }
+
+  /** Hands what is pending to stdout now. */
+  readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.pending.length === 0 || this.closed) return;
+    const text = this.pending;
+    this.pending = '';
+    if (!this.stream.write(text)) this.blocked = true;
+  };
 
   /** Resolves at once when stdout can take more, else on 'drain' (or when stdout closes). */
   whenWritable(): Promise<void> {
@@ -38,8 +58,9 @@ export class OutputWriter {
     return this.waiting;
   }
 
-  /** No more writes (stdout closed, or the tail ended). */
+  /** No more writes (stdout closed, or the tail ended); what is pending goes out first. */
   close(): void {
+    this.flush();
     this.closed = true;
   }
 }
