@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { RuntimeError, UsageError } from '../cli/errors.js';
 import type { IO } from '../io/io.js';
-import { EVENTS_PATH, GATEWAY_PING_INTERVAL_MS, GATEWAY_PONG_TIMEOUT_MS, GATEWAY_QUEUE_SIZE, MAX_CLIENT_FRAME_BYTES } from '../protocol/types.js';
+import { MAX_CLIENT_FRAME_BYTES } from '../protocol/types.js';
 import { createKeyChecker } from './auth.js';
 import { Connection, type ConnectionSettings } from './connection.js';
 import { Hub } from './hub.js';
@@ -54,25 +54,9 @@ export interface ServerOptions {
   readonly random?: () => number;
 }
 
-export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
-  host: '127.0.0.1',
-  port: 8000,
-  path: EVENTS_PATH,
-  apiKeys: [],
-  allowOrigins: [],
-  insecureNoAuth: false,
-  queueSize: GATEWAY_QUEUE_SIZE,
-  queueBytes: 8 * 1024 * 1024,
-  historySize: 10_000,
-  historyBytes: 64 * 1024 * 1024,
-  pingIntervalMs: GATEWAY_PING_INTERVAL_MS,
-  pongTimeoutMs: GATEWAY_PONG_TIMEOUT_MS,
-  stallTimeoutMs: 60_000,
-  maxClients: undefined,
-  highWaterMarkBytes: 128 * 1024,
-  chaosDisconnectMs: undefined,
-  chaosDrop: 0,
-};
+// The defaults live in a module without dependencies, so that parsing serve's flags
+// (loaded on every CLI start, even `--version`) does not load ws and the server.
+export { DEFAULT_SERVER_OPTIONS } from './defaults.js';
 
 /** A snapshot of one connection, for tests, benchmarks and the log. */
 export interface ConnectionInfo {
