@@ -32,6 +32,15 @@ function wsTransport(ws: WebSocket): Transport {
   const socket = (ws as unknown as { _socket?: Socket })._socket;
   return {
     send: (frame, done) => ws.send(frame, { binary: false, compress: false }, done),
+    // No extension is negotiated (perMessageDeflate is off) and ws queues nothing of its own
+    // then, so a frame built once by the hub can go to the socket as it is.
+    sendFramed: (wire, done) => {
+      if (!socket || ws.readyState !== ws.OPEN) {
+        if (done) process.nextTick(done, new Error('the WebSocket is not open'));
+        return;
+      }
+      socket.write(wire, done && ((error) => done(error ?? undefined)));
+    },
     get bufferedAmount() {
       return ws.bufferedAmount;
     },

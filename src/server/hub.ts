@@ -95,8 +95,10 @@ export class Hub implements EventSink {
     const occurredAtS = typeof event.occurred_at === 'number' && Number.isFinite(event.occurred_at) ? event.occurred_at : this.options.now() / 1000;
     this.stats.published++;
     this.history.push({ event, frame, occurredAtS });
+    // The whole WebSocket frame (an unmasked text frame), built once for every subscriber.
+    const wire = frameText(frame);
     for (const subscriber of this.subscribers) {
-      if (matchesSubscription(subscriber.filter, event)) subscriber.offer(event, frame);
+      if (matchesSubscription(subscriber.filter, event)) subscriber.offer(event, frame, wire);
     }
     return true;
   }
@@ -133,4 +135,19 @@ export class Hub implements EventSink {
     subscriber.sendControl({ type: 'replayed', count: frames.length, complete });
     return { count: frames.length, complete };
   }
+}
+
+/** `payload` as an unmasked, unfragmented server text frame (RFC 6455 section 5.2). */
+export function frameText(payload: Buffer): Buffer {
+  const len = payload.length;
+  let head: Buffer;
+  if (len < 126) head = Buffer.from([0x81, len]);
+  else if (len < 65536) head = Buffer.from([0x81, 126, len >> 8, len & 0xff]);
+  else {
+    head = Buffer.alloc(10);
+    head[0] = 0x81;
+    head[1] = 127;
+    head.writeBigUInt64BE(BigInt(len), 2);
+  }
+  return Buffer.concat([head, payload], head.length + len);
 }

@@ -14,6 +14,8 @@ import type { HangarEvent, ServerControlMessage, WarningMessage } from '../proto
 export interface Transport {
   /** Sends one text frame; `done` (when given) runs once the bytes have left the process (or failed). */
   send(frame: Buffer, done?: (error?: Error) => void): void;
+  /** Optional: writes an already framed WebSocket frame (see Hub's frameText) straight to the socket. */
+  sendFramed?(wire: Buffer, done?: (error?: Error) => void): void;
   /** Bytes handed to `send` but not yet written to the OS. */
   readonly bufferedAmount: number;
   /** Batches the next writes into one system call... */
@@ -50,6 +52,8 @@ interface QueuedEvent {
   seq: number;
   frame: Buffer;
   event: HangarEvent;
+  /** The same event already framed for the wire, when the transport can write frames as they are. */
+  wire: Buffer | undefined;
 }
 
 interface QueuedControl {
@@ -164,7 +168,7 @@ export class Subscriber {
   }
 
   /** Offers one live event (already matched against `filter`). Never blocks, never throws. */
-  offer(event: HangarEvent, frame: Buffer): void {
+  offer(event: HangarEvent, frame: Buffer, wire?: Buffer): void {
     if (this.closed) return;
     this.matched++;
     const chaos = this.options.chaosDrop ?? 0;
@@ -173,7 +177,7 @@ export class Subscriber {
       this.requestFlush();
       return;
     }
-    this.events.push({ seq: this.seq++, frame, event });
+    this.events.push({ seq: this.seq++, frame, event, wire });
     this.queuedBytes += frame.length;
     const { queueSize, queueBytes } = this.options.limits;
     let dropped = 0;
@@ -290,7 +294,7 @@ export class Subscriber {
   }
 
   /** Takes the next frame in order: a pending warning first, then whichever of control/event was queued first. */
-  private nextFrame(): { frame: Buffer; kind: 'event' | 'control' | 'replay' } | undefined {
+  private nextFrame(): { frame: Buffer; kind: 'event' | 'control' | 'replay'; wire?: Buffer | undefined } | undefined {
     if (this.pendingDropped > 0) return { frame: this.warningFrame(), kind: 'control' };
     const control = this.controls[0];
     const event = this.held ? undefined : this.events.peek();
@@ -302,7 +306,7 @@ export class Subscriber {
     if (event) {
       this.events.shift();
       this.queuedBytes -= event.frame.length;
-      return { frame: event.frame, kind: 'event' };
+      return { frame: event.frame, kind: 'event', wire: event.wire };
     }
     return undefined;
   }
@@ -315,6 +319,12 @@ export class Subscriber {
     // Only the last frame of a burst carries a completion callback: writes complete in order,
     // so its callback means the whole burst has left the process.
     let held: Buffer | undefined;
+    let heldWire: Buffer | undefined;
+    // A pre-framed event goes to the socket as is; anything else is framed by the transport.
+    const send = (frame: Buffer, wire: Buffer | undefined, done?: (error?: Error) => void) => {
+      if (wire !== undefined && transport.sendFramed) transport.sendFramed(wire, done);
+      else transport.send(frame, done);
+    };
     try {
       while (transport.bufferedAmount < limits.highWaterMarkBytes) {
         const next = this.nextFrame();
@@ -329,15 +339,16 @@ export class Subscriber {
         } else if (next.kind === 'replay') {
           this.replayedDelivered++;
         }
-        if (held) transport.send(held);
+        if (held) send(held, heldWire);
         held = next.frame;
+        heldWire = next.wire;
       }
       if (held) {
         const now = this.options.monotonicMs();
         if (this.inFlight === 0) this.lastProgressMs = now;
         this.lastSendMs = now;
         this.inFlight++;
-        transport.send(held, this.onSent);
+        send(held, heldWire, this.onSent);
       }
     } catch {
       // A transport that throws is closing; the connection's close handler releases us.
