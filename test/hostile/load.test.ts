@@ -110,7 +110,8 @@ describe('load', () => {
     expect(server.hub.subscriberCount).toBe(0);
     await eventually(() => activeHandles() <= handlesBefore + 5, `active handles back near ${handlesBefore} (now ${activeHandles()})`, 30_000);
     const rssGrowth = process.memoryUsage().rss - rssBefore;
-    expect(rssGrowth, 'RSS back near baseline (generous)').toBeLessThan(150 * 1024 * 1024);
+    // Generous: the clients live in this process too, and freed memory is not always returned to the OS.
+    expect(rssGrowth, 'RSS back near baseline (generous)').toBeLessThan(scaled(150, 400) * 1024 * 1024);
     recordFigures('churn', { connections_opened_and_closed: opened, clients_left: 0, handles_before: handlesBefore, handles_after: activeHandles(), rss_growth_mib: Math.round(rssGrowth / 1048576) });
   }, scaled(120_000, 900_000));
 });
