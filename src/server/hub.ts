@@ -51,7 +51,22 @@ export class Hub implements EventSink {
   /** Starts offering live events to `subscriber` (with its current filter; the default matches everything). */
   attach(subscriber: Subscriber): void {
     this.subscribers.add(subscriber);
+    const waiting = this.subscriberWaiters;
+    this.subscriberWaiters = [];
+    for (const resolve of waiting) resolve();
   }
+
+  /**
+   * Resolves once at least one subscriber is attached (at once if one is).
+   * An embedding that tails its own server (`demo`) starts its sources after
+   * this, so its first events are not published before anyone listens.
+   */
+  whenSubscribed(): Promise<void> {
+    if (this.subscribers.size > 0) return Promise.resolve();
+    return new Promise((resolve) => this.subscriberWaiters.push(resolve));
+  }
+
+  private subscriberWaiters: Array<() => void> = [];
 
   /** Stops offering events to `subscriber`. */
   detach(subscriber: Subscriber): void {

@@ -195,6 +195,21 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
     log.info(`client #${id} connected from ${remote} (${connections.size} connected)`, { event: 'connect', client: id, remote, clients: connections.size });
   };
 
+  // Refusals are logged at most once a second, so a burst of bad handshakes cannot flood the log.
+  let lastRefusalLogMs = Number.NEGATIVE_INFINITY;
+  let suppressedRefusals = 0;
+  const logRefusal = (message: string, fields: Record<string, unknown>) => {
+    const now = monotonicMs();
+    if (now - lastRefusalLogMs < 1000) {
+      suppressedRefusals++;
+      return;
+    }
+    const suppressed = suppressedRefusals > 0 ? ` (and ${suppressedRefusals} more refusals in the last seconds)` : '';
+    log.info(`${message}${suppressed}`, { ...fields, suppressed: suppressedRefusals });
+    lastRefusalLogMs = now;
+    suppressedRefusals = 0;
+  };
+
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => {});
     if (pathOf(req.url) !== options.path) {
@@ -205,12 +220,12 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
     }
     const refusal = guardRequest(req, guard);
     if (refusal) {
-      log.info(`refused a connection from ${req.socket.remoteAddress ?? '?'}: ${refusal.code} (${refusal.status})`, { event: 'refused', status: refusal.status, reason: refusal.code });
+      logRefusal(`refused a connection from ${req.socket.remoteAddress ?? '?'}: ${refusal.code} (${refusal.status})`, { event: 'refused', status: refusal.status, reason: refusal.code });
       return refuseUpgrade(socket, refusal);
     }
     if (stopping) return refuseUpgrade(socket, { status: 503, code: 'stopping', message: 'the server is shutting down' });
     if (options.maxClients !== undefined && connections.size + handshaking.size >= options.maxClients) {
-      log.info(`refused a connection: ${options.maxClients} clients already connected (--max-clients)`, { event: 'refused', status: 503, reason: 'max_clients' });
+      logRefusal(`refused a connection: ${options.maxClients} clients already connected (--max-clients)`, { event: 'refused', status: 503, reason: 'max_clients' });
       return refuseUpgrade(socket, { status: 503, code: 'too_many_clients', message: `this server accepts at most ${options.maxClients} clients; try again later` }, { 'Retry-After': '5' });
     }
     handshaking.add(socket);
@@ -218,6 +233,7 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
     wss.handleUpgrade(req, socket, head, (ws) => {
       handshaking.delete(socket);
       if (stopping) {
+        ws.on('error', () => {});
         ws.close(1001, 'server shutting down');
         return;
       }

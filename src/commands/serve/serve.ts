@@ -7,7 +7,7 @@ import type { EventSource } from '../../sources/event-source.js';
 import type { CountingSource } from '../../sources/stream-source.js';
 import { createServerLog } from '../../server/log.js';
 import { isLoopbackHost } from '../../server/request-guard.js';
-import { startServer } from '../../server/server.js';
+import { startServer, type RunningServer } from '../../server/server.js';
 import type { ServeOptions } from './options.js';
 
 /** Reads API keys from a file: one per line, blank lines and `#` comments ignored. Never echoes a key. */
@@ -63,10 +63,12 @@ export async function runServe(options: ServeOptions, io: IO): Promise<void> {
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
   const removeHandlers = [io.onSignal('SIGINT', () => stopRequested()), io.onSignal('SIGTERM', () => stopRequested())];
   let stopping = false;
+  let server: RunningServer | undefined;
   try {
     const sources = await createSources(options, io);
-    const server = await startServer({ ...options.server, apiKeys }, io, log);
-    log.info(`listening on ${server.url}`, { event: 'listening', url: server.url, port: server.port });
+    const running = await startServer({ ...options.server, apiKeys }, io, log);
+    server = running;
+    log.info(`listening on ${running.url}`, { event: 'listening', url: running.url, port: running.port });
     if (apiKeys.length > 0) {
       log.info(`clients must send an API key (${apiKeys.length} accepted)`, { event: 'auth', keys: apiKeys.length });
     } else if (!isLoopbackHost(options.server.host)) {
@@ -78,7 +80,9 @@ export async function runServe(options: ServeOptions, io: IO): Promise<void> {
       warn: (message: string) => log.warn(message, { event: 'source', source: source.name }),
     });
     for (const source of sources) {
-      source.run(server.hub, sourceLog(source)).then(
+      Promise.resolve()
+        .then(() => source.run(running.hub, sourceLog(source)))
+        .then(
         () => {
           if (stopping) return;
           const counts = source as Partial<CountingSource>;
@@ -103,9 +107,10 @@ export async function runServe(options: ServeOptions, io: IO): Promise<void> {
       io.stdin.pause();
       (io.stdin as { destroy?: () => void }).destroy?.();
     }
-    await server.close();
+    await running.close();
     log.info('stopped', { event: 'stopped' });
   } catch (error) {
+    await server?.close();
     if (error instanceof UsageError || error instanceof RuntimeError) throw error;
     throw new RuntimeError('serve failed', { cause: error });
   } finally {
