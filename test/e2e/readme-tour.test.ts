@@ -36,7 +36,9 @@ describe('README tour', () => {
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(6);
     for (const line of lines) expect(line).toMatch(/^\d\d:\d\d:\d\d\.\d{3} [A-Z]\w+ /);
-    expect(lines[0]).toMatch(/ McpServerStateChanged math cold -> initializing$/);
+    // The demo's tail replays the server's history, so the fleet is shown from its very first event.
+    expect(lines[0]).toMatch(/ McpServerRegistered math source=config mode=subprocess$/);
+    expect(lines[3]).toMatch(/ McpServerStateChanged math cold -> initializing$/);
     expect(stderr).toContain('demo=0');
     expect(stderr).not.toMatch(/EPIPE|Error/);
   }, 90_000);

@@ -90,7 +90,14 @@ async function garbageServer(script: Array<{ data: string | Buffer; binary?: boo
   wss.on('connection', (ws: WebSocket) => {
     ws.on('error', () => {});
     ws.once('message', () => {
-      for (const frame of script) ws.send(frame.data, { binary: frame.binary === true });
+      // With backpressure: the long run sends hundreds of 1 MB frames, which must not all sit in this process.
+      void (async () => {
+        for (const frame of script) {
+          if (ws.readyState !== ws.OPEN) return;
+          if (ws.bufferedAmount > 8 * 1024 * 1024) await new Promise<void>((resolve) => ws.send(frame.data, { binary: frame.binary === true }, () => resolve()));
+          else ws.send(frame.data, { binary: frame.binary === true });
+        }
+      })();
     });
   });
   await new Promise<void>((resolve) => wss.once('listening', () => resolve()));

@@ -170,7 +170,7 @@ describe('zsh completion script', () => {
     expect(await completeInZsh(path, 'hangar-events tail --type HealthCheckFailed,ToolInvocationF')).toEqual(['ToolInvocationFailed']);
     expect((await completeInZsh(path, 'hangar-events tail -o ')).sort()).toEqual(['ndjson', 'pretty', 'table']);
     expect((await completeInZsh(path, 'hangar-events serve --log-format ')).sort()).toEqual(['json', 'pretty']);
-  });
+  }, 90_000); // seven real zsh sessions, each a few seconds on a loaded machine
   it('declares event types, formats and repeatable options in _arguments specs', () => {
     const script = renderZshCompletion(buildCompletionModel(sampleProgram()));
     expect(script).toContain("'*--type=[event types to show]:pattern:_values -s , \"pattern\" McpServerRegistered");

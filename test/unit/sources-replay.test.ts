@@ -96,8 +96,9 @@ describe('createReplaySource', () => {
     expect(events.map((e) => e.event_type)).toEqual(['E0', 'E1', 'E2', 'E3', 'E4']);
     // Total planned wait: 500 + 0 + 5000 (capped) + 500 ms of recording, divided by 200 = 30 ms.
     // The schedule is anchored at the first event, so the wall clock between the first and the last
-    // publish is at least that, less timer rounding (never assert an upper bound on a shared machine).
-    expect(published[4]! - published[0]!).toBeGreaterThanOrEqual(25);
+    // publish is at least that less timer rounding; half of it is asserted, which still catches a replay
+    // that ignores the recorded gaps (never assert an upper bound on a shared machine).
+    expect(published[4]! - published[0]!).toBeGreaterThanOrEqual(15);
     expect(clockCalls.length).toBeGreaterThan(0);
   });
 

@@ -60,6 +60,9 @@ export function toDemoOptions(flags: DemoFlags, context: DemoOptionContext): Dem
     color: flags.color,
     // The demo's own hint says where it is connected; tail's connection status would repeat it.
     quiet: true,
+    // The fleet starts before the tail has connected: replaying the server's history from its
+    // first event means the demo always shows the fleet from its boot (and --seed output is exact).
+    history: '10000',
   });
   const tailOptions = (mode: DemoOutput) => toTailOptions([PENDING_URL], tailFlags(mode), { env: {}, stdoutIsTTY: context.stdoutIsTTY });
   try {
