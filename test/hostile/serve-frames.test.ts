@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { RunningServer } from '../../src/server/server.js';
 import { createRng, deeplyNested, hostileSeed, INVALID_UTF8, prototypePolluted, randomBytes, seedNote, type Rng } from '../helpers/hostile-fuzz.js';
@@ -187,7 +186,6 @@ describe('hostile client frames at serve', () => {
     let rateLimitedSeen = 0;
     let subscribesSent = 0;
     let reconnects = 0;
-    const timeByKind = new Map<string, number>();
 
     while (sent < total) {
       const batch: HostileFrame[] = [];
@@ -201,7 +199,6 @@ describe('hostile client frames at serve', () => {
       for (const frame of batch) byKind.set(frame.kind, (byKind.get(frame.kind) ?? 0) + 1);
       const last = batch[batch.length - 1]!;
       const mark = hostile.frames.length;
-      const t0 = performance.now();
       for (const frame of batch) hostile.send(frame.data, { binary: frame.binary === true });
 
       if (last.expect === 'close') {
@@ -240,7 +237,6 @@ describe('hostile client frames at serve', () => {
         subscribesSent += subs;
         // Drop what we no longer need so the test itself stays small.
         hostile.frames.length = 0;
-        if (process.env.HOSTILE_PROFILE) for (const f of batch) timeByKind.set(f.kind, (timeByKind.get(f.kind) ?? 0) + (performance.now() - t0) / batch.length);
       }
       if (sentinel % 20 === 0) {
         const h = await health(server.port);
@@ -251,7 +247,6 @@ describe('hostile client frames at serve', () => {
     }
 
     const published = publisher.stop();
-    if (process.env.HOSTILE_PROFILE) console.log([...timeByKind].sort((a, b) => b[1] - a[1]));
     await checkHealthy(healthy, published);
     const h = await health(server.port);
     expect(h.status).toBe('ok');

@@ -2,8 +2,6 @@ import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, test } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createRng, deeplyNested, ESCAPE_PAYLOADS, hostileSeed, hostileString, randomBytes, seedNote, terminalHazard, type Rng } from '../helpers/hostile-fuzz.js';
-/** tail reports this many bad frames per source one by one, then only counts them (src/commands/tail/pipeline.ts). */
-const MAX_BAD_FRAME_REPORTS = 20;
 import { recordFigures, scaled } from '../helpers/hostile-net.js';
 import { killAll, startCli } from '../helpers/spawn.js';
 
@@ -11,11 +9,13 @@ import { killAll, startCli } from '../helpers/spawn.js';
  * Promise: a server that sends garbage (non-JSON, binary frames, JSON arrays,
  * frames over 1 MB, events without event_type, escape sequences) never
  * crashes tail. Each bad frame is reported on stderr and counted, the stream
- * continues (every good event after it is printed, in order), and nothing a
+ * continues (every good event is printed exactly once), and nothing a
  * server sends reaches the terminal raw. The real binary against a raw `ws`
  * server on 127.0.0.1. Seeded.
  */
 
+/** tail reports this many bad frames per source one by one, then only counts them (src/commands/tail/pipeline.ts). */
+const MAX_BAD_FRAME_REPORTS = 20;
 const SEED = hostileSeed();
 const NOTE = seedNote(SEED);
 
