@@ -1,7 +1,9 @@
 import { Command } from 'commander';
+import { afterEach } from 'vitest';
 import { registerTail } from '../../src/commands/tail/register.js';
 import { runTail, type TailDeps } from '../../src/commands/tail/tail.js';
 import type { TailOptions } from '../../src/commands/tail/options.js';
+import { startFakeGateway, type FakeGateway } from './fake-gateway.js';
 import { createTestIO, type TestIO, type TestIOOptions } from './test-io.js';
 
 /** Fast knobs for in-process tails: quick backoff and serve detection. */
@@ -60,6 +62,37 @@ export function startTail(args: string[], ioOptions: TestIOOptions = {}, deps: T
     async interrupt() {
       io.emitSignal('SIGINT');
       await done;
+    },
+  };
+}
+
+/**
+ * Gateway-like servers and in-process tails for the calling test file; after
+ * each test every tail gets Ctrl-C and every gateway is closed.
+ */
+export function useGatewayTails(): {
+  gateway(options?: Parameters<typeof startFakeGateway>[0]): Promise<FakeGateway>;
+  tail(...args: Parameters<typeof startTail>): InProcessTail;
+} {
+  const gateways: FakeGateway[] = [];
+  const tails: InProcessTail[] = [];
+  afterEach(async () => {
+    for (const t of tails.splice(0)) {
+      t.io.emitSignal('SIGINT');
+      await t.done.catch(() => {});
+    }
+    for (const g of gateways.splice(0)) await g.close();
+  });
+  return {
+    async gateway(options = {}) {
+      const g = await startFakeGateway({ blindWindowMs: 60_000, ...options });
+      gateways.push(g);
+      return g;
+    },
+    tail(...args) {
+      const t = startTail(...args);
+      tails.push(t);
+      return t;
     },
   };
 }

@@ -1,35 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuthError } from '../../src/cli/errors.js';
 import { canDrawLive } from '../../src/commands/tail/table-sink.js';
 import { HIDE_CURSOR, SHOW_CURSOR, SYNC_START } from '../../src/io/live-region.js';
-import { FakeGateway, gatewayEvent, startFakeGateway } from '../helpers/fake-gateway.js';
-import { startTail, type InProcessTail } from '../helpers/run-tail.js';
+import { gatewayEvent } from '../helpers/fake-gateway.js';
+import { useGatewayTails } from '../helpers/run-tail.js';
 import { createTestIO } from '../helpers/test-io.js';
 
 /** `tail -o table` in-process against a gateway-like server on a real socket, with a fake terminal. */
 
-const gateways: FakeGateway[] = [];
-const tails: InProcessTail[] = [];
-
-async function gateway(options: ConstructorParameters<typeof FakeGateway>[0] = {}): Promise<FakeGateway> {
-  const g = await startFakeGateway({ blindWindowMs: 60_000, ...options });
-  gateways.push(g);
-  return g;
-}
-
-function tail(...args: Parameters<typeof startTail>): InProcessTail {
-  const t = startTail(...args);
-  tails.push(t);
-  return t;
-}
-
-afterEach(async () => {
-  for (const t of tails.splice(0)) {
-    t.io.emitSignal('SIGINT');
-    await t.done.catch(() => {});
-  }
-  for (const g of gateways.splice(0)) await g.close();
-});
+const { gateway, tail } = useGatewayTails();
 
 const terminal = { stdoutTTY: true, stdinTTY: true, stderrTTY: true, columns: 120, rows: 20, env: { TERM: 'xterm', NO_COLOR: '1' } };
 

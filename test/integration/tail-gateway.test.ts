@@ -1,33 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuthError, ConnectionError, RuntimeError, TimeoutError } from '../../src/cli/errors.js';
-import { FakeGateway, gatewayEvent, pythonJson, startFakeGateway } from '../helpers/fake-gateway.js';
-import { startTail, type InProcessTail } from '../helpers/run-tail.js';
+import { gatewayEvent, pythonJson } from '../helpers/fake-gateway.js';
+import { useGatewayTails } from '../helpers/run-tail.js';
 
-const gateways: FakeGateway[] = [];
-const tails: InProcessTail[] = [];
-
-async function gateway(options: ConstructorParameters<typeof FakeGateway>[0] = {}): Promise<FakeGateway> {
-  const g = await startFakeGateway({ blindWindowMs: 60_000, ...options });
-  gateways.push(g);
-  return g;
-}
-
-function tail(...args: Parameters<typeof startTail>): InProcessTail {
-  const t = startTail(...args);
-  tails.push(t);
-  return t;
-}
-
-afterEach(async () => {
-  for (const t of tails.splice(0)) {
-    t.io.emitSignal('SIGINT');
-    await t.done.catch(() => {});
-  }
-  for (const g of gateways.splice(0)) await g.close();
-});
+const { gateway, tail } = useGatewayTails();
 
 describe('tail against a gateway-like server', () => {
   it('subscribes at once, so events arrive without waiting out the 5 s window', async () => {
@@ -192,7 +171,6 @@ describe('tail against a gateway-like server', () => {
     await t.waitFor('stdout', /HealthCheckFailed/);
     const port = g.port;
     await g.close();
-    gateways.splice(gateways.indexOf(g), 1);
     await t.waitFor('stderr', /reconnecting in/);
     const restarted = await gateway({ port });
     const second = await restarted.waitForAttached(1);
@@ -232,7 +210,6 @@ describe('tail against a gateway-like server', () => {
     const g = await gateway();
     const port = g.port;
     await g.close();
-    gateways.length = 0;
     const t = tail([`127.0.0.1:${port}`, '-o', 'ndjson', '--max-retries', '2']);
     await expect(t.done).rejects.toBeInstanceOf(ConnectionError);
     await expect(t.done).rejects.toThrow(/connection refused.*gave up after 2 retries/);
