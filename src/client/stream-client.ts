@@ -87,6 +87,8 @@ export type StreamMessage =
 export const DEFAULT_LIVENESS_MARGIN_MS = GATEWAY_PONG_TIMEOUT_MS + 5_000;
 export const DEFAULT_SERVER_DETECT_MS = 2_000;
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
+/** How many times per liveness limit the silence is checked (see armLiveness). */
+const LIVENESS_CHECKS = 4;
 /** Bound on events held back before the first ack (see Connection.held). */
 const MAX_HELD_EVENTS = 10_000;
 
@@ -317,13 +319,28 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     });
   }
 
+  /**
+   * Declares the connection dead after limitMs without a frame. Frames only
+   * bump a counter (no timer work per frame); a timer looks at the counter
+   * every quarter of the limit, so silence is caught after 1 to 1.25 limits.
+   */
   private armLiveness(conn: Connection): void {
-    if (conn.livenessTimer) clearTimeout(conn.livenessTimer);
+    if (conn.livenessTimer) clearInterval(conn.livenessTimer);
     const limitMs = this.pingIntervalMs + this.livenessMarginMs;
-    conn.livenessTimer = setTimeout(() => {
+    let seenFrames = conn.frames;
+    let silentChecks = 0;
+    conn.livenessTimer = setInterval(() => {
+      if (conn.frames !== seenFrames) {
+        seenFrames = conn.frames;
+        silentChecks = 0;
+        return;
+      }
+      if (++silentChecks < LIVENESS_CHECKS) return;
+      clearInterval(conn.livenessTimer);
+      conn.livenessTimer = undefined;
       conn.deadReason = `no message or ping from the server for ${formatSeconds(limitMs)}`;
       conn.ws.terminate();
-    }, limitMs);
+    }, limitMs / LIVENESS_CHECKS);
   }
 
   private armDetection(conn: Connection): void {
@@ -336,7 +353,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   }
 
   private clearTimers(conn: Connection): void {
-    if (conn.livenessTimer) clearTimeout(conn.livenessTimer);
+    if (conn.livenessTimer) clearInterval(conn.livenessTimer);
     if (conn.detectTimer) clearTimeout(conn.detectTimer);
     conn.livenessTimer = undefined;
     conn.detectTimer = undefined;
@@ -372,7 +389,6 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     if (this.stopped) return;
     conn.frames++;
     if (conn.frames === 1) this.retry = 0;
-    if (!this.paused) this.armLiveness(conn);
     const size = rawSize(data);
     if (isBinary) {
       this.emitMessage({ kind: 'bad-frame', reason: `binary frame of ${size} bytes (expected JSON text)` });

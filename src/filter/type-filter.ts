@@ -17,6 +17,8 @@ export interface TypeFilter {
   serverPatterns: string[] | undefined;
   /** The exact filter: includes (OR) minus excludes. */
   matches(eventType: string): boolean;
+  /** True when every type matches (no include pattern narrows, no exclude). */
+  all: boolean;
   /** Exact names (no pattern characters) that are not in the catalog, for a did-you-mean. */
   unknown: string[];
 }
@@ -56,7 +58,7 @@ export function compileTypeFilter(include: readonly string[], exclude: readonly 
   };
 
   const unknown = unique([...includes, ...excludes].filter((p) => !isPattern(p) && lookupEventType(p) === undefined));
-  return { serverPatterns, matches, unknown };
+  return { serverPatterns, matches, all: includeAll && excludeMatcher === undefined, unknown };
 }
 
 /** Known type names close to `name` (case-insensitive match first, then edit distance), for a did-you-mean. */

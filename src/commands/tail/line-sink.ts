@@ -50,6 +50,10 @@ export class LineSink implements TailSink {
     this.options.status.notice(notice);
   }
 
+  canWrite(): boolean {
+    return this.writer.canWrite();
+  }
+
   whenWritable(): Promise<void> {
     return this.writer.whenWritable();
   }

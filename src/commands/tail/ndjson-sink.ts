@@ -29,6 +29,10 @@ export class NdjsonSink implements TailSink {
     this.status.notice(notice);
   }
 
+  canWrite(): boolean {
+    return this.writer.canWrite();
+  }
+
   whenWritable(): Promise<void> {
     return this.writer.whenWritable();
   }
@@ -42,5 +46,7 @@ export class NdjsonSink implements TailSink {
 /** The raw frame as one line: CR/LF (whitespace between JSON tokens) become spaces. */
 export function toNdjsonLine(raw: string): string {
   const trimmed = raw.trim();
-  return /[\r\n\u2028\u2029]/.test(trimmed) ? trimmed.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ') : trimmed;
+  // includes() is a memchr per character, several times cheaper than a regex test on every event.
+  const multiline = trimmed.includes('\n') || trimmed.includes('\r') || trimmed.includes('\u2028') || trimmed.includes('\u2029');
+  return multiline ? trimmed.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ') : trimmed;
 }

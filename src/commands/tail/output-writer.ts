@@ -37,6 +37,11 @@ export class OutputWriter {
     if (!this.stream.write(text)) this.blocked = true;
   };
 
+  /** False from a write stdout refused until it drained. */
+  canWrite(): boolean {
+    return !this.blocked || this.closed;
+  }
+
   /** Resolves at once when stdout can take more, else on 'drain' (or when stdout closes). */
   whenWritable(): Promise<void> {
     if (!this.blocked || this.closed) return Promise.resolve();

@@ -11,8 +11,8 @@ export type PipelineEnd = { kind: 'done' } | { kind: 'error'; error: Error };
 export interface PipelineOptions {
   readonly sink: TailSink;
   readonly stats: TailStats;
-  /** Every client-side filter (types, servers, --where) in one predicate. */
-  readonly matches: (event: HangarEvent) => boolean;
+  /** Every client-side filter (types, servers, --where) in one predicate; undefined when there is none. */
+  readonly matches?: ((event: HangarEvent) => boolean) | undefined;
   /** -n: end after this many shown events. */
   readonly count?: number | undefined;
   /** --no-follow: end once every source finished its replay. */
@@ -23,7 +23,7 @@ export interface PipelineOptions {
   readonly nowMs: () => number;
   /** Asks the tail to end (count reached, history printed, a fatal condition). */
   readonly end: (reason: PipelineEnd) => void;
-  /** Messages parsed but not yet handled before the sockets are paused. */
+  /** Messages queued behind a full stdout before the sockets are paused. */
   readonly highWater?: number;
   /** Ids remembered for de-duplication across sources. */
   readonly dedupeCapacity?: number;
@@ -34,7 +34,6 @@ interface Item {
   readonly message: StreamMessage;
 }
 
-const STILL_WAITING = Symbol('still waiting');
 /** Bad frames reported per source before they are only counted. */
 const MAX_BAD_FRAME_REPORTS = 20;
 
@@ -51,7 +50,8 @@ export class TailPipeline {
   private readonly opens = new Map<number, number>();
   private readonly historyPending = new Set<number>();
   private readonly badFramesReported = new Map<number, number>();
-  private draining = false;
+  /** Waiting for stdout to drain; messages queue meanwhile. */
+  private waiting = false;
   private paused = false;
   private ended = false;
   private readonly highWater: number;
@@ -78,26 +78,28 @@ export class TailPipeline {
     if (this.ended) return;
     this.queue.push(item);
     if (this.queue.length >= this.highWater) this.pauseAll();
-    if (!this.draining) void this.drain();
+    if (!this.waiting) this.drain();
   }
 
-  private async drain(): Promise<void> {
-    this.draining = true;
-    try {
-      while (this.queue.length > 0 && !this.ended) {
-        this.handle(this.queue.shift()!);
-        if (this.ended) break;
-        const writable = this.options.sink.whenWritable();
-        const state = await Promise.race([writable, Promise.resolve(STILL_WAITING)]);
-        if (state === STILL_WAITING) {
-          // stdout is full: stop reading the sockets until it drains.
-          this.pauseAll();
-          await writable;
-        }
-        if (this.paused && this.queue.length < this.highWater / 2) this.resumeAll();
+  /**
+   * Handles queued messages synchronously while the sink can take more; when
+   * stdout is full, pauses every socket and carries on once it drained. No
+   * promise per event: awaiting only happens behind a slow stdout.
+   */
+  private drain(): void {
+    const { sink } = this.options;
+    const queue = this.queue;
+    while (queue.length > 0 && !this.ended) {
+      if (!sink.canWrite()) {
+        this.pauseAll();
+        this.waiting = true;
+        void sink.whenWritable().then(() => {
+          this.waiting = false;
+          this.drain();
+        });
+        return;
       }
-    } finally {
-      this.draining = false;
+      this.handle(queue.shift()!);
     }
     if (this.paused && !this.ended) this.resumeAll();
   }
@@ -207,12 +209,15 @@ export class TailPipeline {
   private handleEvent(source: StreamSource, event: HangarEvent, raw: string): void {
     const { stats } = this.options;
     stats.received++;
-    const id = event.event_id;
-    if (typeof id === 'string' && id.length > 0 && !this.seen.add(id)) {
-      stats.duplicates++;
-      return;
+    // Duplicates come from replicas: with a single source there is nothing to merge.
+    if (this.clients.length > 1) {
+      const id = event.event_id;
+      if (typeof id === 'string' && id.length > 0 && !this.seen.add(id)) {
+        stats.duplicates++;
+        return;
+      }
     }
-    if (!this.options.matches(event)) return;
+    if (this.options.matches !== undefined && !this.options.matches(event)) return;
     this.options.record?.(raw);
     this.options.sink.event(event, raw, source);
     stats.countShown(event);

@@ -47,6 +47,8 @@ export interface TailSink {
    */
   event(event: HangarEvent, raw: string, source: StreamSource): void;
   notice(notice: TailNotice): void;
+  /** Whether the output can take more now (false while stdout is full). */
+  canWrite(): boolean;
   /**
    * Resolves once the output can take more (stdout drained). The pipeline
    * stops reading the sockets while this is pending, so memory stays flat

@@ -3,7 +3,7 @@ import { serverIdentityOf } from '../../protocol/filter.js';
 import type { HangarEvent } from '../../protocol/types.js';
 import { stripControl } from '../../render/sanitize.js';
 
-/** Counters for `--stats`, kept whether or not the summary is printed. */
+/** Counters for `--stats`; the totals are kept whether or not the summary is printed. */
 export class TailStats {
   shown = 0;
   received = 0;
@@ -16,10 +16,15 @@ export class TailStats {
   readonly byType = new Map<string, number>();
   readonly byServer = new Map<string, number>();
 
-  constructor(private readonly startedMs: number) {}
+  /** `detailed`: also count shown events per type and per server (only --stats prints them). */
+  constructor(
+    private readonly startedMs: number,
+    private readonly detailed = true,
+  ) {}
 
   countShown(event: HangarEvent): void {
     this.shown++;
+    if (!this.detailed) return;
     bump(this.byType, event.event_type);
     bump(this.byServer, serverIdentityOf(event) ?? '(no server)');
   }

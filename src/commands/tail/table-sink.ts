@@ -159,6 +159,9 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
       dirty = true;
       options.status?.notice(notice);
     },
+    canWrite() {
+      return io.stdout.writableLength <= HIGH_WATER_BYTES;
+    },
     whenWritable() {
       const out = io.stdout;
       if (out.writableLength <= HIGH_WATER_BYTES) return Promise.resolve();

@@ -81,10 +81,13 @@ export async function runTail(options: TailOptions, io: IO, deps: TailDeps = {})
   const where = options.where.length > 0 ? compileWhere(options.where) : undefined;
   const template = options.format !== undefined ? compileTemplate(options.format) : undefined;
   const serverIds = options.servers.length > 0 ? options.servers : undefined;
-  const matches = (event: HangarEvent): boolean =>
-    typeFilter.matches(event.event_type) &&
-    (serverIds === undefined || (typeof event.mcp_server_id === 'string' && serverIds.includes(event.mcp_server_id))) &&
-    (where === undefined || where(event));
+  const unfiltered = typeFilter.all && serverIds === undefined && where === undefined;
+  const matches = unfiltered
+    ? undefined
+    : (event: HangarEvent): boolean =>
+        typeFilter.matches(event.event_type) &&
+        (serverIds === undefined || (typeof event.mcp_server_id === 'string' && serverIds.includes(event.mcp_server_id))) &&
+        (where === undefined || where(event));
 
   const apiKey = options.apiKeyFile !== undefined ? await readApiKeyFile(options.apiKeyFile, io) : options.apiKey;
   if (options.bearer && apiKey === undefined) {
@@ -110,7 +113,7 @@ export async function runTail(options: TailOptions, io: IO, deps: TailDeps = {})
   const labels = sourceLabels(options.urls);
   const sources: StreamSource[] = options.urls.map((url, index) => ({ url: displayUrl(url), label: labels[index]!, index }));
   const sink = createSink(options, io, { stdoutColors, stderrColors, status, template, onQuit: () => finish({ kind: 'done' }) });
-  const stats = new TailStats(io.monotonicMs());
+  const stats = new TailStats(io.monotonicMs(), options.stats);
 
   let finish!: (end: PipelineEnd) => void;
   const ended = new Promise<PipelineEnd>((resolve) => {
