@@ -86,21 +86,43 @@ export class Hub implements EventSink {
       if (event.event_id === undefined || event.event_id === null) event.event_id = this.newEventId();
       if (event.occurred_at === undefined || event.occurred_at === null) event.occurred_at = this.options.now() / 1000;
     }
-    let frame: Buffer;
+    let json: string;
     try {
-      frame = Buffer.from(JSON.stringify(event));
+      json = JSON.stringify(event);
     } catch {
       return false;
     }
+    if (typeof json !== 'string') return false;
+    this.deliver(event, json);
+    return true;
+  }
+
+  /**
+   * Publishes an event its source has already serialized (the simulator's max
+   * rate): `json` is the whole event as JSON, `event` at least its
+   * `event_type`, `event_id`, `occurred_at` and `mcp_server_id` with the same
+   * values (what filters, replay and the history look at). Nothing is
+   * assigned or checked: the source vouches for both.
+   */
+  publishSerialized(event: HangarEvent, json: string): void {
+    this.deliver(event, json);
+  }
+
+  private deliver(event: HangarEvent, json: string): void {
+    // The whole WebSocket frame (an unmasked text frame), built once for every subscriber,
+    // with the payload written straight behind its header; `frame` is the payload alone.
+    const length = Buffer.byteLength(json);
+    const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
+    const wire = Buffer.allocUnsafe(headerLength + length);
+    writeTextFrameHeader(wire, length);
+    wire.write(json, headerLength, length, 'utf8');
+    const frame = wire.subarray(headerLength);
     const occurredAtS = typeof event.occurred_at === 'number' && Number.isFinite(event.occurred_at) ? event.occurred_at : this.options.now() / 1000;
     this.stats.published++;
-    this.history.push({ event, frame, occurredAtS });
-    // The whole WebSocket frame (an unmasked text frame), built once for every subscriber.
-    const wire = frameText(frame);
+    this.history.push(event, frame, occurredAtS);
     for (const subscriber of this.subscribers) {
       if (matchesSubscription(subscriber.filter, event)) subscriber.offer(event, frame, wire);
     }
-    return true;
   }
 
   /**
@@ -137,17 +159,18 @@ export class Hub implements EventSink {
   }
 }
 
-/** `payload` as an unmasked, unfragmented server text frame (RFC 6455 section 5.2). */
-export function frameText(payload: Buffer): Buffer {
-  const len = payload.length;
-  let head: Buffer;
-  if (len < 126) head = Buffer.from([0x81, len]);
-  else if (len < 65536) head = Buffer.from([0x81, 126, len >> 8, len & 0xff]);
-  else {
-    head = Buffer.alloc(10);
-    head[0] = 0x81;
-    head[1] = 127;
-    head.writeBigUInt64BE(BigInt(len), 2);
+/** Writes the header of an unmasked, unfragmented server text frame (RFC 6455 section 5.2) of `length` payload bytes. */
+function writeTextFrameHeader(buffer: Buffer, length: number): void {
+  buffer[0] = 0x81;
+  if (length < 126) {
+    buffer[1] = length;
+    return;
   }
-  return Buffer.concat([head, payload], head.length + len);
+  if (length < 65536) {
+    buffer[1] = 126;
+    buffer.writeUInt16BE(length, 2);
+    return;
+  }
+  buffer[1] = 127;
+  buffer.writeBigUInt64BE(BigInt(length), 2);
 }

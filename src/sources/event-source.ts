@@ -9,6 +9,13 @@ import type { HangarEvent } from '../protocol/types.js';
 export interface EventSink {
   /** Publishes one event. Never throws; the hub assigns `event_id`/`occurred_at` when missing. */
   publish(event: HangarEvent): void;
+  /**
+   * Optional fast path for a source that serializes its own events (the
+   * simulator's max rate): `json` is the whole event as JSON, and `event`
+   * carries at least its `event_type`, `event_id`, `occurred_at` and
+   * `mcp_server_id` with the same values (what the hub filters and indexes on).
+   */
+  publishSerialized?(event: HangarEvent, json: string): void;
 }
 
 /** Something the source wants the operator to know (goes to serve's stderr log). */

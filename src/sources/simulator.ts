@@ -578,25 +578,144 @@ export const MAX_RATE_POOL_SIZE = 8_192;
  * so the stream keeps realistic event sizes and shapes at a fraction of the
  * simulation's cost. Server states restart at each cycle boundary, which a
  * benchmark does not notice and a reading human never sees at that speed.
+ *
+ * `publishNext` is what the driver uses: from the second cycle on it does not
+ * copy or serialize the pool event at all, but fills the event's JSON,
+ * prepared once per pool event with its id, time and cycle left out, and
+ * hands the hub the text with a small object of the fields the hub indexes
+ * (`publishSerialized`). `next` yields the same sequence as whole objects.
  */
-export function createMaxRateGenerator(sim: FleetSimulator, seed: number): (occurredAtS: number) => HangarEvent {
+export interface MaxRateGenerator {
+  /** The next event as an object, stamped `occurredAtS`. */
+  next(occurredAtS: number): HangarEvent;
+  /** Publishes the next event (the same one `next` would return) into `sink`, pre-serialized when the sink takes that. */
+  publishNext(sink: EventSink, occurredAtS: number): void;
+}
+
+/** The JSON of one pool event with holes for what changes per copy: `parts[0] hole[0] parts[1] ... parts[n]`. */
+interface JsonTemplate {
+  readonly parts: readonly string[];
+  readonly holes: readonly Hole[];
+  readonly eventType: string;
+  readonly serverId: string | undefined;
+}
+
+/** What fills a hole of a JsonTemplate. */
+type Hole = 0 | 1 | 2;
+const EVENT_ID: Hole = 0;
+const OCCURRED_AT: Hole = 1;
+const CYCLE: Hole = 2;
+
+/** Stand-ins for the holes while a template is serialized (checked to occur exactly once each). */
+const ID_MARKER = '\u0000hangar-hole-event-id\u0000';
+const OCCURRED_AT_MARKER = '\u0000hangar-hole-occurred-at\u0000';
+const CYCLE_MARKER = '\u0000hangar-hole-cycle\u0000';
+/** [hole, marker, whether the marker's quotes go with it (a number replaces a string)]. */
+const HOLE_MARKERS: readonly (readonly [Hole, string, boolean])[] = [
+  [EVENT_ID, ID_MARKER, false],
+  [OCCURRED_AT, OCCURRED_AT_MARKER, true],
+  [CYCLE, CYCLE_MARKER, false],
+];
+
+/** Prepares the JSON of `event` with holes; undefined when it cannot be done safely (the copy is then serialized whole). */
+function jsonTemplate(event: HangarEvent): JsonTemplate | undefined {
+  if (typeof event.event_type !== 'string') return undefined;
+  const marked: Record<string, unknown> = { ...event, event_id: ID_MARKER, occurred_at: OCCURRED_AT_MARKER };
+  if (typeof event.correlation_id === 'string') marked.correlation_id = `${event.correlation_id}${CYCLE_MARKER}`;
+  const text = JSON.stringify(marked);
+  const found: { at: number; end: number; hole: Hole }[] = [];
+  for (const [hole, marker, quoted] of HOLE_MARKERS) {
+    const escaped = JSON.stringify(marker).slice(1, -1);
+    const at = text.indexOf(escaped);
+    if (at < 0) {
+      if (hole === CYCLE) continue;
+      return undefined;
+    }
+    if (text.indexOf(escaped, at + 1) >= 0) return undefined;
+    found.push(quoted ? { at: at - 1, end: at + escaped.length + 1, hole } : { at, end: at + escaped.length, hole });
+  }
+  found.sort((a, b) => a.at - b.at);
+  const parts: string[] = [];
+  let from = 0;
+  for (const { at, end } of found) {
+    parts.push(text.slice(from, at));
+    from = end;
+  }
+  parts.push(text.slice(from));
+  const serverId = typeof event.mcp_server_id === 'string' ? event.mcp_server_id : undefined;
+  return { parts, holes: found.map((f) => f.hole), eventType: event.event_type, serverId };
+}
+
+export function createMaxRateGenerator(sim: FleetSimulator, seed: number): MaxRateGenerator {
   const pool: HangarEvent[] = [];
+  const templates: (JsonTemplate | null | undefined)[] = [];
   const idRng = createPrng(deriveSeed(seed, 'max-rate-ids'));
   let index = 0;
   let cycle = 1;
-  return (occurredAtS) => {
-    if (pool.length < MAX_RATE_POOL_SIZE) {
-      const event = sim.next();
-      event.occurred_at = occurredAtS;
-      pool.push(event);
-      return event;
-    }
-    const template = pool[index]!;
+  let cycleSuffix = '-1';
+  let stampS = Number.NaN;
+  let stampJson = 'null';
+
+  /** Fills the pool while it is not full; returns the simulator's event, or undefined once cycling. */
+  const fromSimulator = (occurredAtS: number): HangarEvent | undefined => {
+    if (pool.length >= MAX_RATE_POOL_SIZE) return undefined;
+    const event = sim.next();
+    event.occurred_at = occurredAtS;
+    pool.push(event);
+    return event;
+  };
+
+  /** Advances the cycle position; returns the pool index of the next copy. */
+  const advance = (): number => {
+    const at = index;
     if (++index === MAX_RATE_POOL_SIZE) index = 0;
-    if (index === 1) cycle++;
-    const copy: HangarEvent = { ...template, event_id: randomUuid(idRng), occurred_at: occurredAtS };
-    if (typeof template.correlation_id === 'string') copy.correlation_id = `${template.correlation_id}-${cycle}`;
+    if (index === 1) {
+      cycle++;
+      cycleSuffix = `-${cycle}`;
+    }
+    return at;
+  };
+
+  const copyOf = (template: HangarEvent, eventId: string, occurredAtS: number): HangarEvent => {
+    const copy: HangarEvent = { ...template, event_id: eventId, occurred_at: occurredAtS };
+    if (typeof template.correlation_id === 'string') copy.correlation_id = `${template.correlation_id}${cycleSuffix}`;
     return copy;
+  };
+
+  return {
+    next(occurredAtS) {
+      const own = fromSimulator(occurredAtS);
+      if (own) return own;
+      const template = pool[advance()]!;
+      return copyOf(template, randomUuid(idRng), occurredAtS);
+    },
+    publishNext(sink, occurredAtS) {
+      const own = fromSimulator(occurredAtS);
+      if (own) {
+        sink.publish(own);
+        return;
+      }
+      const at = advance();
+      const eventId = randomUuid(idRng);
+      let template = templates[at];
+      if (template === undefined) template = templates[at] = jsonTemplate(pool[at]!) ?? null;
+      if (template === null || !sink.publishSerialized) {
+        sink.publish(copyOf(pool[at]!, eventId, occurredAtS));
+        return;
+      }
+      if (occurredAtS !== stampS) {
+        stampS = occurredAtS;
+        stampJson = JSON.stringify(occurredAtS);
+      }
+      const { parts, holes } = template;
+      let json = parts[0]!;
+      for (let i = 0; i < holes.length; i++) {
+        const hole = holes[i];
+        json += hole === EVENT_ID ? eventId : hole === OCCURRED_AT ? stampJson : cycleSuffix;
+        json += parts[i + 1]!;
+      }
+      sink.publishSerialized({ event_type: template.eventType, event_id: eventId, occurred_at: occurredAtS, mcp_server_id: template.serverId }, json);
+    },
   };
 }
 
@@ -649,10 +768,10 @@ export function createSimulatorSource(options: SimulatorSourceOptions): EventSou
     });
 
   async function runMax(sim: FleetSimulator, sink: EventSink): Promise<void> {
-    const next = createMaxRateGenerator(sim, seed);
+    const generator = createMaxRateGenerator(sim, seed);
     while (!stopped) {
       const stampS = now() / 1000;
-      for (let i = 0; i < MAX_RATE_BATCH; i++) sink.publish(next(stampS));
+      for (let i = 0; i < MAX_RATE_BATCH; i++) generator.publishNext(sink, stampS);
       await yieldToEventLoop();
     }
   }

@@ -329,8 +329,8 @@ describe('createSimulatorSource', () => {
     const make = () => createMaxRateGenerator(createFleetSimulator({ servers: 5, seed: 8, startMs: START_MS }), 8);
     const a = make();
     const b = make();
-    const events = Array.from({ length: MAX_RATE_POOL_SIZE * 2 + 10 }, (_, i) => a(1795727378 + i / 1000));
-    expect(Array.from({ length: events.length }, (_, i) => b(1795727378 + i / 1000))).toEqual(events);
+    const events = Array.from({ length: MAX_RATE_POOL_SIZE * 2 + 10 }, (_, i) => a.next(1795727378 + i / 1000));
+    expect(Array.from({ length: events.length }, (_, i) => b.next(1795727378 + i / 1000))).toEqual(events);
     const first = events.slice(0, 10);
     const second = events.slice(MAX_RATE_POOL_SIZE, MAX_RATE_POOL_SIZE + 10);
     const third = events.slice(2 * MAX_RATE_POOL_SIZE, 2 * MAX_RATE_POOL_SIZE + 10);
@@ -346,6 +346,55 @@ describe('createSimulatorSource', () => {
     }
     // The pool's own events are left untouched by the copies.
     expect(events[0]!.occurred_at).toBe(1795727378);
+  });
+
+  it('at max rate publishes pre-serialized copies that are exactly the events next() yields', () => {
+    const make = () => createMaxRateGenerator(createFleetSimulator({ servers: 5, seed: 9, startMs: START_MS }), 9);
+    const objects = make();
+    const serialized = make();
+    const published: { event: HangarEvent; json?: string }[] = [];
+    const sink: EventSink = {
+      publish: (event) => published.push({ event }),
+      publishSerialized: (event, json) => published.push({ event, json }),
+    };
+    const count = MAX_RATE_POOL_SIZE * 3 + 100;
+    const expected: HangarEvent[] = [];
+    for (let i = 0; i < count; i++) {
+      // One stamp per batch, as the driver does; odd fractions and a whole second included.
+      const stampS = 1795727378 + Math.floor(i / 256) * 0.0137 + (i % 1000 === 0 ? 0.5 : 0);
+      expected.push(objects.next(stampS));
+      serialized.publishNext(sink, stampS);
+    }
+    expect(published).toHaveLength(count);
+    // The pool's own events go out as objects (the hub serializes them); every copy after it pre-serialized.
+    expect(published.slice(0, MAX_RATE_POOL_SIZE).every((p) => p.json === undefined)).toBe(true);
+    expect(published.slice(MAX_RATE_POOL_SIZE).every((p) => typeof p.json === 'string')).toBe(true);
+    for (let i = 0; i < count; i++) {
+      const { event, json } = published[i]!;
+      if (json === undefined) {
+        expect(event).toEqual(expected[i]);
+        continue;
+      }
+      const parsed = JSON.parse(json) as HangarEvent;
+      expect(parsed).toEqual(expected[i]);
+      expect(json).toBe(JSON.stringify(expected[i])); // byte for byte, key order included
+      // What the hub indexes on matches the text.
+      expect(event.event_type).toBe(parsed.event_type);
+      expect(event.event_id).toBe(parsed.event_id);
+      expect(event.occurred_at).toBe(parsed.occurred_at);
+      expect(event.mcp_server_id).toBe(typeof parsed.mcp_server_id === 'string' ? parsed.mcp_server_id : undefined);
+    }
+    const ids = published.map((p) => p.event.event_id);
+    expect(new Set(ids).size).toBe(count);
+    for (const id of ids) expect(id).toMatch(UUID);
+  });
+
+  it('at max rate falls back to whole copies for a sink without the serialized path', () => {
+    const generator = createMaxRateGenerator(createFleetSimulator({ servers: 2, seed: 4, startMs: START_MS }), 4);
+    const reference = createMaxRateGenerator(createFleetSimulator({ servers: 2, seed: 4, startMs: START_MS }), 4);
+    const sink = collectingSink();
+    for (let i = 0; i < MAX_RATE_POOL_SIZE + 50; i++) generator.publishNext(sink, 1795727378 + i);
+    expect(sink.events).toEqual(Array.from({ length: MAX_RATE_POOL_SIZE + 50 }, (_, i) => reference.next(1795727378 + i)));
   });
 
   it('refuses a rate that is not positive', () => {
