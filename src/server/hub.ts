@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { matchesSubscription } from '../protocol/filter.js';
 import type { HangarEvent, ReplayRequest, SubscribeMessage } from '../protocol/types.js';
 import type { EventSink } from '../sources/event-source.js';
+import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../sources/text-frame.js';
 import { History } from './history.js';
 import type { DeliveryStats, Subscriber } from './subscriber.js';
 
@@ -93,29 +94,36 @@ export class Hub implements EventSink {
       return false;
     }
     if (typeof json !== 'string') return false;
-    this.deliver(event, json);
+    this.publishJson(event, json);
     return true;
   }
 
   /**
    * Publishes an event its source has already serialized (the simulator's max
-   * rate): `json` is the whole event as JSON, `event` at least its
-   * `event_type`, `event_id`, `occurred_at` and `mcp_server_id` with the same
-   * values (what filters, replay and the history look at). Nothing is
-   * assigned or checked: the source vouches for both.
+   * rate) as a whole WebSocket text frame: see EventSink.publishSerialized.
+   * Nothing is assigned or checked: the source vouches for the frame and for
+   * `event`'s fields matching it.
    */
-  publishSerialized(event: HangarEvent, json: string): void {
-    this.deliver(event, json);
+  publishSerialized(event: HangarEvent, wire: Buffer): void {
+    this.deliver(event, wire, textFrameHeaderLengthOf(wire));
   }
 
-  private deliver(event: HangarEvent, json: string): void {
-    // The whole WebSocket frame (an unmasked text frame), built once for every subscriber,
-    // with the payload written straight behind its header; `frame` is the payload alone.
+  /** Frames `json` (written straight behind the frame header) and delivers it. */
+  private publishJson(event: HangarEvent, json: string): void {
     const length = Buffer.byteLength(json);
-    const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
+    const headerLength = textFrameHeaderLength(length);
     const wire = Buffer.allocUnsafe(headerLength + length);
     writeTextFrameHeader(wire, length);
     wire.write(json, headerLength, length, 'utf8');
+    this.deliver(event, wire, headerLength);
+  }
+
+  /**
+   * Keeps the event in history and offers it to every matching subscriber:
+   * `wire` is the whole WebSocket frame (an unmasked text frame), built once
+   * for every subscriber; `frame` the payload alone.
+   */
+  private deliver(event: HangarEvent, wire: Buffer, headerLength: number): void {
     const frame = wire.subarray(headerLength);
     const occurredAtS = typeof event.occurred_at === 'number' && Number.isFinite(event.occurred_at) ? event.occurred_at : this.options.now() / 1000;
     this.stats.published++;
@@ -157,20 +165,4 @@ export class Hub implements EventSink {
     subscriber.sendControl({ type: 'replayed', count: frames.length, complete });
     return { count: frames.length, complete };
   }
-}
-
-/** Writes the header of an unmasked, unfragmented server text frame (RFC 6455 section 5.2) of `length` payload bytes. */
-function writeTextFrameHeader(buffer: Buffer, length: number): void {
-  buffer[0] = 0x81;
-  if (length < 126) {
-    buffer[1] = length;
-    return;
-  }
-  if (length < 65536) {
-    buffer[1] = 126;
-    buffer.writeUInt16BE(length, 2);
-    return;
-  }
-  buffer[1] = 127;
-  buffer.writeBigUInt64BE(BigInt(length), 2);
 }

@@ -21,9 +21,12 @@ import {
   randomHex,
   randomUuid,
   uniform,
+  UUID_LENGTH,
+  writeRandomUuid,
   type Prng,
 } from './prng.js';
 import { Scheduler } from './scheduler.js';
+import { textFrameHeaderLength, writeTextFrameHeader } from './text-frame.js';
 
 /**
  * A simulated MCP Hangar fleet: servers that start, serve tool calls, fail
@@ -578,12 +581,13 @@ export const MAX_RATE_POOL_SIZE = 8_192;
  * so the stream keeps realistic event sizes and shapes at a fraction of the
  * simulation's cost. Server states restart at each cycle boundary, which a
  * benchmark does not notice and a reading human never sees at that speed.
+ * `occurred_at` is the given stamp rounded to the microsecond.
  *
- * `publishNext` is what the driver uses: from the second cycle on it does not
- * copy or serialize the pool event at all, but fills the event's JSON,
- * prepared once per pool event with its id, time and cycle left out, and
- * hands the hub the text with a small object of the fields the hub indexes
- * (`publishSerialized`). `next` yields the same sequence as whole objects.
+ * `publishNext` is what the driver uses: from the second cycle on it neither
+ * copies nor serializes the pool event, but copies its WebSocket frame,
+ * prepared once per pool event, and writes the new id, time and cycle into
+ * their places; the hub gets the frame and a small object with the fields it
+ * indexes (`publishSerialized`). `next` yields the same events as objects.
  */
 export interface MaxRateGenerator {
   /** The next event as an object, stamped `occurredAtS`. */
@@ -592,75 +596,107 @@ export interface MaxRateGenerator {
   publishNext(sink: EventSink, occurredAtS: number): void;
 }
 
-/** The JSON of one pool event with holes for what changes per copy: `parts[0] hole[0] parts[1] ... parts[n]`. */
-interface JsonTemplate {
-  readonly parts: readonly string[];
-  readonly holes: readonly Hole[];
+/**
+ * One pool event as a whole text frame (header and JSON) with fixed places
+ * for what changes per copy: the id, the time and the cycle suffix, the
+ * latter two with the widths it was built for (rebuilt when they change).
+ */
+interface FrameTemplate {
+  readonly wire: Buffer;
+  readonly idAt: number;
+  readonly stampAt: number;
+  readonly stampWidth: number;
+  /** -1 without a correlation id. */
+  readonly cycleAt: number;
+  readonly cycleWidth: number;
   readonly eventType: string;
   readonly serverId: string | undefined;
 }
 
-/** What fills a hole of a JsonTemplate. */
-type Hole = 0 | 1 | 2;
-const EVENT_ID: Hole = 0;
-const OCCURRED_AT: Hole = 1;
-const CYCLE: Hole = 2;
-
-/** Stand-ins for the holes while a template is serialized (checked to occur exactly once each). */
+/** Stand-ins for the holes while a template is serialized (each must occur exactly once). */
 const ID_MARKER = '\u0000hangar-hole-event-id\u0000';
-const OCCURRED_AT_MARKER = '\u0000hangar-hole-occurred-at\u0000';
+const STAMP_MARKER = '\u0000hangar-hole-occurred-at\u0000';
 const CYCLE_MARKER = '\u0000hangar-hole-cycle\u0000';
-/** [hole, marker, whether the marker's quotes go with it (a number replaces a string)]. */
-const HOLE_MARKERS: readonly (readonly [Hole, string, boolean])[] = [
-  [EVENT_ID, ID_MARKER, false],
-  [OCCURRED_AT, OCCURRED_AT_MARKER, true],
-  [CYCLE, CYCLE_MARKER, false],
-];
 
-/** Prepares the JSON of `event` with holes; undefined when it cannot be done safely (the copy is then serialized whole). */
-function jsonTemplate(event: HangarEvent): JsonTemplate | undefined {
+/** Builds the frame template of `event` for this stamp text and cycle suffix; undefined when it cannot be done safely. */
+function frameTemplate(event: HangarEvent, stampText: string, cycleSuffix: string): FrameTemplate | undefined {
   if (typeof event.event_type !== 'string') return undefined;
-  const marked: Record<string, unknown> = { ...event, event_id: ID_MARKER, occurred_at: OCCURRED_AT_MARKER };
-  if (typeof event.correlation_id === 'string') marked.correlation_id = `${event.correlation_id}${CYCLE_MARKER}`;
+  const hasCycle = typeof event.correlation_id === 'string';
+  const marked: Record<string, unknown> = { ...event, event_id: ID_MARKER, occurred_at: STAMP_MARKER };
+  if (hasCycle) marked.correlation_id = `${event.correlation_id as string}${CYCLE_MARKER}`;
   const text = JSON.stringify(marked);
-  const found: { at: number; end: number; hole: Hole }[] = [];
-  for (const [hole, marker, quoted] of HOLE_MARKERS) {
-    const escaped = JSON.stringify(marker).slice(1, -1);
-    const at = text.indexOf(escaped);
-    if (at < 0) {
-      if (hole === CYCLE) continue;
-      return undefined;
-    }
-    if (text.indexOf(escaped, at + 1) >= 0) return undefined;
-    found.push(quoted ? { at: at - 1, end: at + escaped.length + 1, hole } : { at, end: at + escaped.length, hole });
+  // Each hole's marker as serialized and what replaces it; the time replaces the quotes too (a number for a string).
+  const holes = [
+    { marker: JSON.stringify(ID_MARKER).slice(1, -1), replacement: '0'.repeat(UUID_LENGTH), index: 0, at: 0 },
+    { marker: JSON.stringify(STAMP_MARKER), replacement: stampText, index: 0, at: 0 },
+  ];
+  if (hasCycle) holes.push({ marker: JSON.stringify(CYCLE_MARKER).slice(1, -1), replacement: cycleSuffix, index: 0, at: 0 });
+  for (const hole of holes) {
+    hole.index = text.indexOf(hole.marker);
+    if (hole.index < 0 || text.indexOf(hole.marker, hole.index + 1) >= 0) return undefined;
   }
-  found.sort((a, b) => a.at - b.at);
-  const parts: string[] = [];
+  let filled = '';
   let from = 0;
-  for (const { at, end } of found) {
-    parts.push(text.slice(from, at));
-    from = end;
+  for (const hole of [...holes].sort((a, b) => a.index - b.index)) {
+    filled += text.slice(from, hole.index);
+    hole.at = Buffer.byteLength(filled);
+    filled += hole.replacement;
+    from = hole.index + hole.marker.length;
   }
-  parts.push(text.slice(from));
-  const serverId = typeof event.mcp_server_id === 'string' ? event.mcp_server_id : undefined;
-  return { parts, holes: found.map((f) => f.hole), eventType: event.event_type, serverId };
+  filled += text.slice(from);
+  const json = Buffer.from(filled);
+  const headerLength = textFrameHeaderLength(json.length);
+  const wire = Buffer.allocUnsafe(headerLength + json.length);
+  writeTextFrameHeader(wire, json.length);
+  json.copy(wire, headerLength);
+  return {
+    wire,
+    idAt: headerLength + holes[0]!.at,
+    stampAt: headerLength + holes[1]!.at,
+    stampWidth: stampText.length,
+    cycleAt: hasCycle ? headerLength + holes[2]!.at : -1,
+    cycleWidth: cycleSuffix.length,
+    eventType: event.event_type,
+    serverId: typeof event.mcp_server_id === 'string' ? event.mcp_server_id : undefined,
+  };
+}
+
+/** A stamp as max mode writes it: fixed six decimals (valid JSON), and the number that text parses to. */
+interface Stamp {
+  readonly seconds: number;
+  readonly text: string;
+  readonly bytes: Buffer;
+}
+
+function stampOf(occurredAtS: number): Stamp {
+  const text = Number.isFinite(occurredAtS) && Math.abs(occurredAtS) < 1e15 ? occurredAtS.toFixed(6) : 'null';
+  return { seconds: text === 'null' ? Number.NaN : Number(text), text, bytes: Buffer.from(text, 'latin1') };
 }
 
 export function createMaxRateGenerator(sim: FleetSimulator, seed: number): MaxRateGenerator {
   const pool: HangarEvent[] = [];
-  const templates: (JsonTemplate | null | undefined)[] = [];
+  const templates: (FrameTemplate | null | undefined)[] = [];
   const idRng = createPrng(deriveSeed(seed, 'max-rate-ids'));
   let index = 0;
   let cycle = 1;
   let cycleSuffix = '-1';
-  let stampS = Number.NaN;
-  let stampJson = 'null';
+  let cycleBytes = Buffer.from(cycleSuffix);
+  let stamp = stampOf(Number.NaN);
+  let stampInput = Number.NaN;
+
+  const stamped = (occurredAtS: number): Stamp => {
+    if (occurredAtS !== stampInput) {
+      stampInput = occurredAtS;
+      stamp = stampOf(occurredAtS);
+    }
+    return stamp;
+  };
 
   /** Fills the pool while it is not full; returns the simulator's event, or undefined once cycling. */
   const fromSimulator = (occurredAtS: number): HangarEvent | undefined => {
     if (pool.length >= MAX_RATE_POOL_SIZE) return undefined;
     const event = sim.next();
-    event.occurred_at = occurredAtS;
+    event.occurred_at = stamped(occurredAtS).seconds;
     pool.push(event);
     return event;
   };
@@ -672,12 +708,13 @@ export function createMaxRateGenerator(sim: FleetSimulator, seed: number): MaxRa
     if (index === 1) {
       cycle++;
       cycleSuffix = `-${cycle}`;
+      cycleBytes = Buffer.from(cycleSuffix);
     }
     return at;
   };
 
   const copyOf = (template: HangarEvent, eventId: string, occurredAtS: number): HangarEvent => {
-    const copy: HangarEvent = { ...template, event_id: eventId, occurred_at: occurredAtS };
+    const copy: HangarEvent = { ...template, event_id: eventId, occurred_at: stamped(occurredAtS).seconds };
     if (typeof template.correlation_id === 'string') copy.correlation_id = `${template.correlation_id}${cycleSuffix}`;
     return copy;
   };
@@ -695,26 +732,26 @@ export function createMaxRateGenerator(sim: FleetSimulator, seed: number): MaxRa
         sink.publish(own);
         return;
       }
-      const at = advance();
-      const eventId = randomUuid(idRng);
-      let template = templates[at];
-      if (template === undefined) template = templates[at] = jsonTemplate(pool[at]!) ?? null;
+      const slot = advance();
+      const { text: stampText, bytes: stampBytes, seconds } = stamped(occurredAtS);
+      let template = templates[slot];
+      if (template && (template.stampWidth !== stampText.length || (template.cycleAt >= 0 && template.cycleWidth !== cycleSuffix.length))) template = undefined;
+      if (template === undefined) template = templates[slot] = frameTemplate(pool[slot]!, stampText, cycleSuffix) ?? null;
       if (template === null || !sink.publishSerialized) {
-        sink.publish(copyOf(pool[at]!, eventId, occurredAtS));
+        sink.publish(copyOf(pool[slot]!, randomUuid(idRng), occurredAtS));
         return;
       }
-      if (occurredAtS !== stampS) {
-        stampS = occurredAtS;
-        stampJson = JSON.stringify(occurredAtS);
-      }
-      const { parts, holes } = template;
-      let json = parts[0]!;
-      for (let i = 0; i < holes.length; i++) {
-        const hole = holes[i];
-        json += hole === EVENT_ID ? eventId : hole === OCCURRED_AT ? stampJson : cycleSuffix;
-        json += parts[i + 1]!;
-      }
-      sink.publishSerialized({ event_type: template.eventType, event_id: eventId, occurred_at: occurredAtS, mcp_server_id: template.serverId }, json);
+      // One copy of the prepared frame, then the id, time and cycle written into their places.
+      const wire = Buffer.allocUnsafe(template.wire.length);
+      template.wire.copy(wire, 0);
+      const idAt = template.idAt;
+      writeRandomUuid(idRng, wire, idAt); // the id randomUuid(idRng) would draw, as bytes
+      const stampAt = template.stampAt;
+      for (let i = 0; i < stampBytes.length; i++) wire[stampAt + i] = stampBytes[i]!;
+      const cycleAt = template.cycleAt;
+      if (cycleAt >= 0) for (let i = 0; i < cycleBytes.length; i++) wire[cycleAt + i] = cycleBytes[i]!;
+      const eventId = wire.toString('latin1', idAt, idAt + UUID_LENGTH);
+      sink.publishSerialized({ event_type: template.eventType, event_id: eventId, occurred_at: seconds, mcp_server_id: template.serverId }, wire);
     },
   };
 }
