@@ -613,10 +613,11 @@ interface FrameTemplate {
   readonly serverId: string | undefined;
 }
 
-/** Stand-ins for the holes while a template is serialized (each must occur exactly once). */
-const ID_MARKER = '\u0000hangar-hole-event-id\u0000';
-const STAMP_MARKER = '\u0000hangar-hole-occurred-at\u0000';
-const CYCLE_MARKER = '\u0000hangar-hole-cycle\u0000';
+/** Stand-ins for the holes while a template is serialized (each must occur exactly once; JSON leaves them as they are). */
+const ID_MARKER = '~~hangar-hole-event-id~~';
+const STAMP_MARKER = '~~hangar-hole-occurred-at~~';
+const CYCLE_MARKER = '~~hangar-hole-cycle~~';
+const ZERO_ID = '0'.repeat(UUID_LENGTH);
 
 /** Builds the frame template of `event` for this stamp text and cycle suffix; undefined when it cannot be done safely. */
 function frameTemplate(event: HangarEvent, stampText: string, cycleSuffix: string): FrameTemplate | undefined {
@@ -627,10 +628,10 @@ function frameTemplate(event: HangarEvent, stampText: string, cycleSuffix: strin
   const text = JSON.stringify(marked);
   // Each hole's marker as serialized and what replaces it; the time replaces the quotes too (a number for a string).
   const holes = [
-    { marker: JSON.stringify(ID_MARKER).slice(1, -1), replacement: '0'.repeat(UUID_LENGTH), index: 0, at: 0 },
-    { marker: JSON.stringify(STAMP_MARKER), replacement: stampText, index: 0, at: 0 },
+    { marker: ID_MARKER, replacement: ZERO_ID, index: 0, at: 0 },
+    { marker: `"${STAMP_MARKER}"`, replacement: stampText, index: 0, at: 0 },
   ];
-  if (hasCycle) holes.push({ marker: JSON.stringify(CYCLE_MARKER).slice(1, -1), replacement: cycleSuffix, index: 0, at: 0 });
+  if (hasCycle) holes.push({ marker: CYCLE_MARKER, replacement: cycleSuffix, index: 0, at: 0 });
   for (const hole of holes) {
     hole.index = text.indexOf(hole.marker);
     if (hole.index < 0 || text.indexOf(hole.marker, hole.index + 1) >= 0) return undefined;
@@ -659,6 +660,29 @@ function frameTemplate(event: HangarEvent, stampText: string, cycleSuffix: strin
     eventType: event.event_type,
     serverId: typeof event.mcp_server_id === 'string' ? event.mcp_server_id : undefined,
   };
+}
+
+/**
+ * What the hub indexes of a pre-serialized copy (see EventSink.publishSerialized):
+ * its type and server, and the id and time read from the frame and the batch's
+ * stamp when asked, so a copy costs no string and no number of its own.
+ */
+class CopyIndex {
+  constructor(
+    readonly event_type: string,
+    readonly mcp_server_id: string | undefined,
+    private readonly stamp: Stamp,
+    private readonly wire: Buffer,
+    private readonly idAt: number,
+  ) {}
+
+  get event_id(): string {
+    return this.wire.toString('latin1', this.idAt, this.idAt + UUID_LENGTH);
+  }
+
+  get occurred_at(): number {
+    return this.stamp.seconds;
+  }
 }
 
 /** A stamp as max mode writes it: fixed six decimals (valid JSON), and the number that text parses to. */
@@ -733,10 +757,11 @@ export function createMaxRateGenerator(sim: FleetSimulator, seed: number): MaxRa
         return;
       }
       const slot = advance();
-      const { text: stampText, bytes: stampBytes, seconds } = stamped(occurredAtS);
+      const stamp = stamped(occurredAtS);
+      const stampBytes = stamp.bytes;
       let template = templates[slot];
-      if (template && (template.stampWidth !== stampText.length || (template.cycleAt >= 0 && template.cycleWidth !== cycleSuffix.length))) template = undefined;
-      if (template === undefined) template = templates[slot] = frameTemplate(pool[slot]!, stampText, cycleSuffix) ?? null;
+      if (template && (template.stampWidth !== stampBytes.length || (template.cycleAt >= 0 && template.cycleWidth !== cycleSuffix.length))) template = undefined;
+      if (template === undefined) template = templates[slot] = frameTemplate(pool[slot]!, stamp.text, cycleSuffix) ?? null;
       if (template === null || !sink.publishSerialized) {
         sink.publish(copyOf(pool[slot]!, randomUuid(idRng), occurredAtS));
         return;
@@ -750,8 +775,8 @@ export function createMaxRateGenerator(sim: FleetSimulator, seed: number): MaxRa
       for (let i = 0; i < stampBytes.length; i++) wire[stampAt + i] = stampBytes[i]!;
       const cycleAt = template.cycleAt;
       if (cycleAt >= 0) for (let i = 0; i < cycleBytes.length; i++) wire[cycleAt + i] = cycleBytes[i]!;
-      const eventId = wire.toString('latin1', idAt, idAt + UUID_LENGTH);
-      sink.publishSerialized({ event_type: template.eventType, event_id: eventId, occurred_at: seconds, mcp_server_id: template.serverId }, wire);
+      // A HangarEvent as far as the hub looks (type, server, id, time); its class has no index signature.
+      sink.publishSerialized(new CopyIndex(template.eventType, template.serverId, stamp, wire, idAt) as unknown as HangarEvent, wire);
     },
   };
 }
