@@ -38,7 +38,8 @@ export class LineSink implements TailSink {
     const line = formatEventLine(event, {
       colors,
       time,
-      nowMs: nowMs(),
+      // Only relative times need the clock: reading it per event costs.
+      nowMs: time === 'relative' ? nowMs() : 0,
       ...(fields ? { fields } : {}),
       ...(template ? { template } : {}),
       ...(this.labelled ? { source: { label: source.label, index: source.index } } : {}),
