@@ -8,7 +8,7 @@ import { createProgram } from './program.js';
  * exit codes; nothing below it exits the process.
  */
 export async function main(argv: readonly string[], io: IO): Promise<number> {
-  const program = createProgram(io);
+  const program = await createProgram(io, argv);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return ExitCode.ok;

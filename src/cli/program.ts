@@ -1,12 +1,36 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { IO } from '../io/io.js';
-import { registerCompletion } from '../commands/completion/register.js';
-import { registerDemo } from '../commands/demo/register.js';
-import { registerPublish } from '../commands/publish/register.js';
-import { registerServe } from '../commands/serve/register.js';
-import { registerTail } from '../commands/tail/register.js';
-import { registerTypes } from '../commands/types/register.js';
+
+type Register = (program: Command, io: IO) => void;
+
+/**
+ * Every command in help order, with the module that declares it. A module is
+ * loaded only when the command line needs it (see `commandsFor`): each one
+ * pulls in its option parsing, and module loading is most of a start-up.
+ */
+const COMMANDS: readonly { readonly name: string; readonly load: () => Promise<Register> }[] = [
+  { name: 'tail', load: async () => (await import('../commands/tail/register.js')).registerTail },
+  { name: 'serve', load: async () => (await import('../commands/serve/register.js')).registerServe },
+  { name: 'demo', load: async () => (await import('../commands/demo/register.js')).registerDemo },
+  { name: 'publish', load: async () => (await import('../commands/publish/register.js')).registerPublish },
+  { name: 'types', load: async () => (await import('../commands/types/register.js')).registerTypes },
+  { name: 'completion', load: async () => (await import('../commands/completion/register.js')).registerCompletion },
+];
+
+/**
+ * The commands `argv` needs declared: none for `--version`, only the named
+ * one for `<command> ...`, and all of them otherwise (top-level help, `help`,
+ * a mistyped command that deserves a suggestion, and `completion`, which
+ * reads every command's flags).
+ */
+export function commandsFor(argv: readonly string[]): readonly string[] {
+  const first = argv[0];
+  if (first === '-V' || first === '--version') return [];
+  const named = COMMANDS.find((command) => command.name === first);
+  if (named !== undefined && named.name !== 'completion') return [named.name];
+  return COMMANDS.map((command) => command.name);
+}
 
 /** The package version, read from package.json next to dist/. */
 export function packageVersion(): string {
@@ -47,11 +71,14 @@ shell completion. Exit codes: 0 done, 1 failure, 2 usage error, 4 authentication
 `;
 
 /**
- * Builds the commander program. Register functions only declare flags and
- * parse them; each command loads its heavy modules when it runs, so
- * `--version` and `--help` start fast.
+ * Builds the commander program with the commands `argv` needs (all of them
+ * without `argv`). Register functions only declare flags; each command loads
+ * its option parsing and heavy modules when it runs, so `--version` and
+ * `--help` start fast.
  */
-export function createProgram(io: IO): Command {
+export async function createProgram(io: IO, argv?: readonly string[]): Promise<Command> {
+  const wanted = new Set(argv === undefined ? COMMANDS.map((command) => command.name) : commandsFor(argv));
+  const registers = await Promise.all(COMMANDS.filter((command) => wanted.has(command.name)).map((command) => command.load()));
   const program = new Command('hangar-events');
   program
     .description('Watch, filter and simulate the MCP Hangar event stream (/api/ws/events).')
@@ -65,12 +92,7 @@ export function createProgram(io: IO): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     });
-  registerTail(program, io);
-  registerServe(program, io);
-  registerDemo(program, io);
-  registerPublish(program, io);
-  registerTypes(program, io);
-  registerCompletion(program, io);
+  for (const register of registers) register(program, io);
   // Subcommands inherit exitOverride and output configuration.
   for (const command of program.commands) {
     command.exitOverride().configureOutput({

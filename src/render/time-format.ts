@@ -52,6 +52,9 @@ export const TIME_WIDTH: Readonly<Record<TimeMode, number>> = {
   none: 0,
 };
 
+/** The clock part of the last second formatted by `formatTime`. */
+const clockCache: { second: number; mode: TimeMode | undefined; prefix: string } = { second: Number.NaN, mode: undefined, prefix: '' };
+
 /**
  * Formats an event time for a mode: `local` HH:MM:SS.mmm in the local time
  * zone, `utc` HH:MM:SS.mmmZ, `iso` the full ISO 8601 in UTC, `relative` the
@@ -62,13 +65,22 @@ export function formatTime(timeMs: number | undefined, mode: TimeMode, nowMs: nu
   if (mode === 'none') return '';
   if (timeMs === undefined || !Number.isFinite(timeMs)) return '-'.padEnd(TIME_WIDTH[mode]);
   switch (mode) {
-    case 'local': {
-      const d = new Date(timeMs);
-      return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.${pad3(d.getMilliseconds())}`;
-    }
+    case 'local':
     case 'utc': {
-      const d = new Date(timeMs);
-      return `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.${pad3(d.getUTCMilliseconds())}Z`;
+      // Events come many to a second: the HH:MM:SS part is computed once per second (and mode).
+      const ms = Math.trunc(timeMs);
+      const second = Math.floor(ms / 1000);
+      if (second !== clockCache.second || mode !== clockCache.mode) {
+        const d = new Date(second * 1000);
+        clockCache.prefix =
+          mode === 'local'
+            ? `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}.`
+            : `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}.`;
+        clockCache.second = second;
+        clockCache.mode = mode;
+      }
+      const millis = pad3(ms - second * 1000);
+      return mode === 'utc' ? `${clockCache.prefix}${millis}Z` : clockCache.prefix + millis;
     }
     case 'iso': {
       const d = new Date(timeMs);

@@ -18,12 +18,22 @@ describe('help that teaches', () => {
       expect(help).toContain(example);
     }
     for (const variable of ['HANGAR_URL', 'HANGAR_API_KEY', 'NO_COLOR', 'FORCE_COLOR']) expect(help).toMatch(new RegExp(`^  ${variable} `, 'm'));
+    // Every command is listed (commands are declared lazily, only the invoked one otherwise).
+    for (const command of ['tail', 'serve', 'demo', 'publish', 'types', 'completion']) expect(help).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     // The examples come after the generated command list.
     expect(help.indexOf('Examples:')).toBeGreaterThan(help.indexOf('Commands:'));
   });
 
   it('shows the same help for `help`', async () => {
     const [flag, command] = await Promise.all([runCli(['--help']), runCli(['help'])]);
+    expect(command.stdout).toBe(flag.stdout);
+  });
+
+  it('shows the same command help for `help tail` as for `tail --help`', async () => {
+    const [flag, command] = await Promise.all([runCli(['tail', '--help']), runCli(['help', 'tail'])]);
+    expect(flag.code).toBe(0);
+    expect(flag.stdout).toMatch(/^Usage: hangar-events tail /);
+    expect(flag.stdout).toContain('--exclude-type <pattern>');
     expect(command.stdout).toBe(flag.stdout);
   });
 

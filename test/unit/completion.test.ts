@@ -77,8 +77,8 @@ describe('completion model', () => {
     expect(EVENT_TYPE_NAMES).toHaveLength(EVENT_CATALOG.length);
   });
 
-  it('covers every command of the real program, with completion choices for shells', () => {
-    const model = buildCompletionModel(createProgram(createTestIO()));
+  it('covers every command of the real program, with completion choices for shells', async () => {
+    const model = buildCompletionModel(await createProgram(createTestIO()));
     const names = model.commands.map((c) => c.name);
     for (const name of ['tail', 'serve', 'demo', 'publish', 'types', 'completion', 'help']) expect(names).toContain(name);
     expect(model.commands.find((c) => c.name === 'completion')!.operand).toEqual({ kind: 'words', words: ['bash', 'zsh', 'fish'] });

@@ -69,6 +69,22 @@ describe('event times', () => {
     expect(formatAge(60_000)).toBe('1m ago');
     expect(formatAge(-120_000)).toBe('in 2m');
   });
+  it('formats clock times right across seconds, modes and the epoch (the clock part is reused within a second)', () => {
+    const base = Date.UTC(2026, 10, 26, 23, 59, 59);
+    const local = (ms: number) => {
+      const d = new Date(ms);
+      const two = (n: number) => String(n).padStart(2, '0');
+      return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+    };
+    expect(formatTime(base + 7.9, 'utc', 0)).toBe('23:59:59.007Z');
+    expect(formatTime(base + 999, 'utc', 0)).toBe('23:59:59.999Z');
+    expect(formatTime(base + 999, 'local', 0)).toBe(local(base + 999));
+    expect(formatTime(base + 1000, 'utc', 0)).toBe('00:00:00.000Z');
+    expect(formatTime(base + 1000, 'local', 0)).toBe(local(base + 1000));
+    expect(formatTime(base + 12, 'utc', 0)).toBe('23:59:59.012Z');
+    expect(formatTime(-1, 'utc', 0)).toBe('23:59:59.999Z');
+    expect(formatTime(1, 'utc', 0)).toBe('00:00:00.001Z');
+  });
   it('renders a missing time as - padded to the column width', () => {
     expect(formatTime(undefined, 'utc', 0)).toBe('-            ');
     expect(formatTime(undefined, 'relative', 0)).toBe('-      ');

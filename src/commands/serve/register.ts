@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { collect } from '../../cli/parse.js';
 import type { IO } from '../../io/io.js';
-import { toServeOptions, type ServeFlags, type ServeOptions } from './options.js';
+import type { ServeFlags, ServeOptions } from './options.js';
 
 export type ServeRun = (options: ServeOptions, io: IO) => Promise<void>;
 
@@ -57,6 +57,8 @@ Examples:
       for (const [name, value] of Object.entries(flags)) {
         if (command.getOptionValueSource(name) !== 'default') (given as Record<string, unknown>)[name] = value;
       }
+      // Loaded here, not at the top: `serve --help` needs none of the option parsing.
+      const { toServeOptions } = await import('./options.js');
       await run(toServeOptions(given, io.env), io);
     });
 }

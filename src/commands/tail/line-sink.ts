@@ -1,7 +1,7 @@
 import type { ColorScheme } from '../../io/color.js';
 import type { OutputStream } from '../../io/io.js';
 import type { HangarEvent } from '../../protocol/types.js';
-import { formatEventLine } from '../../render/line.js';
+import { formatEventLine, type LineContext } from '../../render/line.js';
 import type { compileTemplate } from '../../render/template.js';
 import type { TailTimeMode } from './options.js';
 import { OutputWriter } from './output-writer.js';
@@ -24,6 +24,7 @@ export interface LineSinkOptions {
 export class LineSink implements TailSink {
   private readonly writer: OutputWriter;
   private labelled = false;
+  private readonly contexts = new Map<number, LineContext>();
 
   constructor(private readonly options: LineSinkOptions) {
     this.writer = new OutputWriter(options.stdout);
@@ -34,16 +35,29 @@ export class LineSink implements TailSink {
   }
 
   event(event: HangarEvent, _raw: string, source: StreamSource): void {
-    const { colors, time, fields, template, nowMs } = this.options;
-    const line = formatEventLine(event, {
-      colors,
-      time,
-      nowMs: nowMs(),
-      ...(fields ? { fields } : {}),
-      ...(template ? { template } : {}),
-      ...(this.labelled ? { source: { label: source.label, index: source.index } } : {}),
-    });
-    this.writer.write(`${line}\n`);
+    const context = this.contextFor(source);
+    // Only relative times need the clock: reading it per event costs.
+    if (this.options.time === 'relative') context.nowMs = this.options.nowMs();
+    this.writer.write(`${formatEventLine(event, context)}\n`);
+  }
+
+  /** The line context of a source, built once (not per event). */
+  private contextFor(source: StreamSource): LineContext {
+    const key = this.labelled ? source.index : -1;
+    let context = this.contexts.get(key);
+    if (context === undefined) {
+      const { colors, time, fields, template } = this.options;
+      context = {
+        colors,
+        time,
+        nowMs: 0,
+        ...(fields ? { fields } : {}),
+        ...(template ? { template } : {}),
+        ...(this.labelled ? { source: { label: source.label, index: source.index } } : {}),
+      };
+      this.contexts.set(key, context);
+    }
+    return context;
   }
 
   notice(notice: TailNotice): void {

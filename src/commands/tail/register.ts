@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { collect } from '../../cli/parse.js';
 import type { IO } from '../../io/io.js';
-import { toTailOptions, type TailFlags, type TailOptions } from './options.js';
+import type { TailFlags, TailOptions } from './options.js';
 
 /** Runs a tail; the real one is loaded lazily so `--help` stays fast. */
 export type TailRunner = (options: TailOptions, io: IO) => Promise<void>;
@@ -63,6 +63,8 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .option('-q, --quiet', 'no connection status on stderr (warnings, gaps and errors still appear)')
     .addHelpText('after', examples)
     .action(async (urls: string[], flags: TailFlags) => {
+      // Loaded here, not at the top: `tail --help` needs none of the option parsing.
+      const { toTailOptions } = await import('./options.js');
       const options = toTailOptions(urls, flags, { env: io.env, stdoutIsTTY: io.stdout.isTTY });
       await run(options, io);
     });

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { commandsFor, createProgram } from '../../src/cli/program.js';
+import { createTestIO } from '../helpers/test-io.js';
+
+const ALL = ['tail', 'serve', 'demo', 'publish', 'types', 'completion'];
+
+describe('lazy command declaration', () => {
+  it('declares only the command the line names, none for --version, all for help, typos and completion', () => {
+    expect(commandsFor(['tail', '--type', 'X'])).toEqual(['tail']);
+    expect(commandsFor(['serve', '--help'])).toEqual(['serve']);
+    expect(commandsFor(['--version'])).toEqual([]);
+    expect(commandsFor(['-V'])).toEqual([]);
+    expect(commandsFor([])).toEqual(ALL);
+    expect(commandsFor(['--help'])).toEqual(ALL);
+    expect(commandsFor(['help', 'tail'])).toEqual(ALL);
+    expect(commandsFor(['tial'])).toEqual(ALL);
+    expect(commandsFor(['completion', 'bash'])).toEqual(ALL);
+  });
+
+  it('builds a program with exactly those commands', async () => {
+    const io = createTestIO();
+    expect((await createProgram(io, ['publish', '-'])).commands.map((c) => c.name())).toEqual(['publish']);
+    expect((await createProgram(io, ['--version'])).commands).toEqual([]);
+    expect((await createProgram(io)).commands.map((c) => c.name())).toEqual(ALL);
+  });
+});
