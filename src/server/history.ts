@@ -2,14 +2,6 @@ import type { ReplayRequest } from '../protocol/types.js';
 import { matchesSubscription, type SubscriptionFilter } from '../protocol/filter.js';
 import type { HangarEvent } from '../protocol/types.js';
 
-/** One published event as the hub keeps it: the event, its serialized frame and when it happened. */
-export interface HistoryEntry {
-  readonly event: HangarEvent;
-  readonly frame: Buffer;
-  /** `occurred_at` in Unix seconds (the ingest time when the event's own value is not a number). */
-  readonly occurredAtS: number;
-}
-
 /** What a replay request found: the matching frames, oldest first, and whether the ring reached back far enough. */
 export interface ReplayResult {
   readonly frames: Buffer[];
@@ -26,20 +18,27 @@ export interface HistoryLimits {
 /**
  * The bounded ring of recent events behind `replay` (PROTOCOL.md Part 2). It
  * remembers enough about what it evicted to answer `complete` honestly.
+ *
+ * Every publish goes through `push`, so it allocates nothing per event: three
+ * parallel rings (event, frame, occurred_at) and no index by id. `replay.after`
+ * is rare and scans the ring from the newest entry for the id instead (a
+ * duplicate id therefore resolves to its newest occurrence).
  */
 export class History {
-  private readonly slots: ({ entry: HistoryEntry; position: number } | undefined)[];
+  private readonly events: (HangarEvent | undefined)[];
+  private readonly frames: (Buffer | undefined)[];
+  private readonly occurred: number[];
   private head = 0;
   private size = 0;
   private bytes = 0;
-  /** Position (monotonic, across evictions) of the next entry to be pushed. */
-  private nextPosition = 0;
-  private readonly positionById = new Map<string, number>();
   private evicted = 0;
   private maxEvictedOccurredAtS = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly limits: HistoryLimits) {
-    this.slots = new Array(Math.max(0, limits.capacity));
+    const capacity = Math.max(0, limits.capacity);
+    this.events = new Array(capacity);
+    this.frames = new Array(capacity);
+    this.occurred = new Array(capacity);
   }
 
   /** Number of events currently kept. */
@@ -52,18 +51,25 @@ export class History {
     return this.bytes;
   }
 
-  /** Appends an entry, evicting the oldest ones beyond the count or byte bound. */
-  push(entry: HistoryEntry): void {
-    const position = this.nextPosition++;
-    if (this.limits.capacity === 0) {
-      this.noteEvicted(entry);
+  /**
+   * Appends an event with its serialized frame and `occurred_at` in Unix seconds
+   * (the ingest time when the event's own value is not a number), evicting the
+   * oldest ones beyond the count or byte bound.
+   */
+  push(event: HangarEvent, frame: Buffer, occurredAtS: number): void {
+    const capacity = this.limits.capacity;
+    if (capacity === 0) {
+      this.noteEvicted(occurredAtS);
       return;
     }
-    if (this.size === this.limits.capacity) this.evictOldest();
-    this.slots[(this.head + this.size) % this.limits.capacity] = { entry, position };
+    if (this.size === capacity) this.evictOldest();
+    let slot = this.head + this.size;
+    if (slot >= capacity) slot -= capacity;
+    this.events[slot] = event;
+    this.frames[slot] = frame;
+    this.occurred[slot] = occurredAtS;
     this.size++;
-    this.bytes += entry.frame.length;
-    if (typeof entry.event.event_id === 'string') this.positionById.set(entry.event.event_id, position);
+    this.bytes += frame.length;
     while (this.bytes > this.limits.maxBytes && this.size > 1) this.evictOldest();
   }
 
@@ -76,8 +82,8 @@ export class History {
       if (request.last === 0) return { frames: [], complete: true };
       const frames: Buffer[] = [];
       for (let i = this.size - 1; i >= 0 && frames.length < request.last; i--) {
-        const { entry } = this.at(i);
-        if (matchesSubscription(filter, entry.event)) frames.push(entry.frame);
+        const slot = this.slot(i);
+        if (matchesSubscription(filter, this.events[slot]!)) frames.push(this.frames[slot]!);
       }
       frames.reverse();
       return { frames, complete: frames.length === request.last || this.evicted === 0 };
@@ -85,40 +91,46 @@ export class History {
     if ('since' in request) {
       const frames: Buffer[] = [];
       for (let i = 0; i < this.size; i++) {
-        const { entry } = this.at(i);
-        if (entry.occurredAtS >= request.since && matchesSubscription(filter, entry.event)) frames.push(entry.frame);
+        const slot = this.slot(i);
+        if (this.occurred[slot]! >= request.since && matchesSubscription(filter, this.events[slot]!)) frames.push(this.frames[slot]!);
       }
       return { frames, complete: this.evicted === 0 || this.maxEvictedOccurredAtS < request.since };
     }
-    const position = this.positionById.get(request.after);
-    const found = position !== undefined;
-    const start = found ? position - this.at(0).position + 1 : 0;
+    const offset = this.newestOffsetOf(request.after);
+    const found = offset >= 0;
     const frames: Buffer[] = [];
-    for (let i = Math.max(0, start); i < this.size; i++) {
-      const { entry } = this.at(i);
-      if (matchesSubscription(filter, entry.event)) frames.push(entry.frame);
+    for (let i = found ? offset + 1 : 0; i < this.size; i++) {
+      const slot = this.slot(i);
+      if (matchesSubscription(filter, this.events[slot]!)) frames.push(this.frames[slot]!);
     }
     return { frames, complete: found };
   }
 
-  private at(offset: number): { entry: HistoryEntry; position: number } {
-    return this.slots[(this.head + offset) % this.limits.capacity]!;
+  /** Offset (0 = oldest kept) of the newest kept event with this id, or -1. */
+  private newestOffsetOf(eventId: string): number {
+    for (let i = this.size - 1; i >= 0; i--) {
+      if (this.events[this.slot(i)]!.event_id === eventId) return i;
+    }
+    return -1;
+  }
+
+  private slot(offset: number): number {
+    const slot = this.head + offset;
+    return slot >= this.limits.capacity ? slot - this.limits.capacity : slot;
   }
 
   private evictOldest(): void {
-    const slot = this.slots[this.head]!;
-    this.slots[this.head] = undefined;
-    this.head = (this.head + 1) % this.limits.capacity;
+    const head = this.head;
+    this.bytes -= this.frames[head]!.length;
+    this.noteEvicted(this.occurred[head]!);
+    this.events[head] = undefined;
+    this.frames[head] = undefined;
+    this.head = head + 1 === this.limits.capacity ? 0 : head + 1;
     this.size--;
-    this.bytes -= slot.entry.frame.length;
-    this.noteEvicted(slot.entry);
-    // Forget the id only if it still points at this entry, not at a newer duplicate.
-    const id = slot.entry.event.event_id;
-    if (typeof id === 'string' && this.positionById.get(id) === slot.position) this.positionById.delete(id);
   }
 
-  private noteEvicted(entry: HistoryEntry): void {
+  private noteEvicted(occurredAtS: number): void {
     this.evicted++;
-    if (entry.occurredAtS > this.maxEvictedOccurredAtS) this.maxEvictedOccurredAtS = entry.occurredAtS;
+    if (occurredAtS > this.maxEvictedOccurredAtS) this.maxEvictedOccurredAtS = occurredAtS;
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { matchesSubscription } from '../protocol/filter.js';
 import type { HangarEvent, ReplayRequest, SubscribeMessage } from '../protocol/types.js';
 import type { EventSink } from '../sources/event-source.js';
+import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../sources/text-frame.js';
 import { History } from './history.js';
 import type { DeliveryStats, Subscriber } from './subscriber.js';
 
@@ -86,21 +87,50 @@ export class Hub implements EventSink {
       if (event.event_id === undefined || event.event_id === null) event.event_id = this.newEventId();
       if (event.occurred_at === undefined || event.occurred_at === null) event.occurred_at = this.options.now() / 1000;
     }
-    let frame: Buffer;
+    let json: string;
     try {
-      frame = Buffer.from(JSON.stringify(event));
+      json = JSON.stringify(event);
     } catch {
       return false;
     }
+    if (typeof json !== 'string') return false;
+    this.publishJson(event, json);
+    return true;
+  }
+
+  /**
+   * Publishes an event its source has already serialized (the simulator's max
+   * rate) as a whole WebSocket text frame: see EventSink.publishSerialized.
+   * Nothing is assigned or checked: the source vouches for the frame and for
+   * `event`'s fields matching it.
+   */
+  publishSerialized(event: HangarEvent, wire: Buffer): void {
+    this.deliver(event, wire, textFrameHeaderLengthOf(wire));
+  }
+
+  /** Frames `json` (written straight behind the frame header) and delivers it. */
+  private publishJson(event: HangarEvent, json: string): void {
+    const length = Buffer.byteLength(json);
+    const headerLength = textFrameHeaderLength(length);
+    const wire = Buffer.allocUnsafe(headerLength + length);
+    writeTextFrameHeader(wire, length);
+    wire.write(json, headerLength, length, 'utf8');
+    this.deliver(event, wire, headerLength);
+  }
+
+  /**
+   * Keeps the event in history and offers it to every matching subscriber:
+   * `wire` is the whole WebSocket frame (an unmasked text frame), built once
+   * for every subscriber; `frame` the payload alone.
+   */
+  private deliver(event: HangarEvent, wire: Buffer, headerLength: number): void {
+    const frame = wire.subarray(headerLength);
     const occurredAtS = typeof event.occurred_at === 'number' && Number.isFinite(event.occurred_at) ? event.occurred_at : this.options.now() / 1000;
     this.stats.published++;
-    this.history.push({ event, frame, occurredAtS });
-    // The whole WebSocket frame (an unmasked text frame), built once for every subscriber.
-    const wire = frameText(frame);
+    this.history.push(event, frame, occurredAtS);
     for (const subscriber of this.subscribers) {
       if (matchesSubscription(subscriber.filter, event)) subscriber.offer(event, frame, wire);
     }
-    return true;
   }
 
   /**
@@ -135,19 +165,4 @@ export class Hub implements EventSink {
     subscriber.sendControl({ type: 'replayed', count: frames.length, complete });
     return { count: frames.length, complete };
   }
-}
-
-/** `payload` as an unmasked, unfragmented server text frame (RFC 6455 section 5.2). */
-export function frameText(payload: Buffer): Buffer {
-  const len = payload.length;
-  let head: Buffer;
-  if (len < 126) head = Buffer.from([0x81, len]);
-  else if (len < 65536) head = Buffer.from([0x81, 126, len >> 8, len & 0xff]);
-  else {
-    head = Buffer.alloc(10);
-    head[0] = 0x81;
-    head[1] = 127;
-    head.writeBigUInt64BE(BigInt(len), 2);
-  }
-  return Buffer.concat([head, payload], head.length + len);
 }

@@ -14,7 +14,7 @@ import type { HangarEvent, ServerControlMessage, WarningMessage } from '../proto
 export interface Transport {
   /** Sends one text frame; `done` (when given) runs once the bytes have left the process (or failed). */
   send(frame: Buffer, done?: (error?: Error) => void): void;
-  /** Optional: writes an already framed WebSocket frame (see Hub's frameText) straight to the socket. */
+  /** Optional: writes an already framed WebSocket frame (built once by the Hub) straight to the socket. */
   sendFramed?(wire: Buffer, done?: (error?: Error) => void): void;
   /** Bytes handed to `send` but not yet written to the OS. */
   readonly bufferedAmount: number;
@@ -48,14 +48,6 @@ export interface SubscriberHooks {
   onControlOverflow?(subscriber: Subscriber): void;
 }
 
-interface QueuedEvent {
-  seq: number;
-  frame: Buffer;
-  event: HangarEvent;
-  /** The same event already framed for the wire, when the transport can write frames as they are. */
-  wire: Buffer | undefined;
-}
-
 interface QueuedControl {
   seq: number;
   /** A single control frame, or a replay batch (non-droppable history frames). */
@@ -65,40 +57,86 @@ interface QueuedControl {
   replay: boolean;
 }
 
-/** A FIFO of events with O(1) push and shift (a growable ring). */
+/**
+ * A FIFO of events with O(1) push and shift: a growable ring kept as parallel
+ * arrays (sequence number, event, payload, pre-framed wire), so queueing an
+ * event allocates nothing.
+ */
 class EventDeque {
-  private items: (QueuedEvent | undefined)[] = new Array(16);
+  private seqs: number[] = new Array(16).fill(0);
+  private events: (HangarEvent | undefined)[] = new Array(16);
+  private frames: (Buffer | undefined)[] = new Array(16);
+  private wires: (Buffer | undefined)[] = new Array(16);
   private head = 0;
+  private mask = 15;
   length = 0;
 
-  push(item: QueuedEvent): void {
-    if (this.length === this.items.length) {
-      const grown: (QueuedEvent | undefined)[] = new Array(this.items.length * 2);
-      for (let i = 0; i < this.length; i++) grown[i] = this.items[(this.head + i) % this.items.length];
-      this.items = grown;
-      this.head = 0;
-    }
-    this.items[(this.head + this.length) % this.items.length] = item;
+  push(seq: number, event: HangarEvent, frame: Buffer, wire: Buffer | undefined): void {
+    if (this.length === this.mask + 1) this.grow();
+    const slot = (this.head + this.length) & this.mask;
+    this.seqs[slot] = seq;
+    this.events[slot] = event;
+    this.frames[slot] = frame;
+    this.wires[slot] = wire;
     this.length++;
   }
 
-  peek(): QueuedEvent | undefined {
-    return this.length === 0 ? undefined : this.items[this.head];
+  /** Sequence number, event, payload and wire of the oldest entry (only while length > 0). */
+  get headSeq(): number {
+    return this.seqs[this.head]!;
   }
 
-  shift(): QueuedEvent | undefined {
-    if (this.length === 0) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head = (this.head + 1) % this.items.length;
+  get headEvent(): HangarEvent {
+    return this.events[this.head]!;
+  }
+
+  get headFrame(): Buffer {
+    return this.frames[this.head]!;
+  }
+
+  get headWire(): Buffer | undefined {
+    return this.wires[this.head];
+  }
+
+  /** Removes the oldest entry (only while length > 0). */
+  shift(): void {
+    const head = this.head;
+    this.events[head] = undefined;
+    this.frames[head] = undefined;
+    this.wires[head] = undefined;
+    this.head = (head + 1) & this.mask;
     this.length--;
-    return item;
   }
 
   clear(): void {
-    this.items = new Array(16);
+    this.seqs = new Array(16).fill(0);
+    this.events = new Array(16);
+    this.frames = new Array(16);
+    this.wires = new Array(16);
     this.head = 0;
+    this.mask = 15;
     this.length = 0;
+  }
+
+  private grow(): void {
+    const size = (this.mask + 1) * 2;
+    const seqs: number[] = new Array(size).fill(0);
+    const events: (HangarEvent | undefined)[] = new Array(size);
+    const frames: (Buffer | undefined)[] = new Array(size);
+    const wires: (Buffer | undefined)[] = new Array(size);
+    for (let i = 0; i < this.length; i++) {
+      const from = (this.head + i) & this.mask;
+      seqs[i] = this.seqs[from]!;
+      events[i] = this.events[from];
+      frames[i] = this.frames[from];
+      wires[i] = this.wires[from];
+    }
+    this.seqs = seqs;
+    this.events = events;
+    this.frames = frames;
+    this.wires = wires;
+    this.head = 0;
+    this.mask = size - 1;
   }
 }
 
@@ -177,13 +215,14 @@ export class Subscriber {
       this.requestFlush();
       return;
     }
-    this.events.push({ seq: this.seq++, frame, event, wire });
+    const events = this.events;
+    events.push(this.seq++, event, frame, wire);
     this.queuedBytes += frame.length;
     const { queueSize, queueBytes } = this.options.limits;
     let dropped = 0;
-    while (this.events.length > queueSize || (this.queuedBytes > queueBytes && this.events.length > 1)) {
-      const oldest = this.events.shift()!;
-      this.queuedBytes -= oldest.frame.length;
+    while (events.length > queueSize || (this.queuedBytes > queueBytes && events.length > 1)) {
+      this.queuedBytes -= events.headFrame.length;
+      events.shift();
       dropped++;
     }
     if (dropped > 0) this.recordDrop(dropped);
@@ -213,10 +252,14 @@ export class Subscriber {
     if (!this.held) return;
     this.held = false;
     if (keep) {
-      const held: QueuedEvent[] = [];
-      for (let item = this.events.shift(); item; item = this.events.shift()) held.push(item);
+      const events = this.events;
+      const held: { seq: number; event: HangarEvent; frame: Buffer; wire: Buffer | undefined }[] = [];
+      while (events.length > 0) {
+        held.push({ seq: events.headSeq, event: events.headEvent, frame: events.headFrame, wire: events.headWire });
+        events.shift();
+      }
       for (const item of held) {
-        if (keep(item.event, item.frame)) this.events.push(item);
+        if (keep(item.event, item.frame)) events.push(item.seq, item.event, item.frame, item.wire);
         else {
           this.queuedBytes -= item.frame.length;
           this.matched--;
@@ -293,62 +336,61 @@ export class Subscriber {
     return Buffer.from(JSON.stringify(message));
   }
 
-  /** Takes the next frame in order: a pending warning first, then whichever of control/event was queued first. */
-  private nextFrame(): { frame: Buffer; kind: 'event' | 'control' | 'replay'; wire?: Buffer | undefined } | undefined {
-    if (this.pendingDropped > 0) return { frame: this.warningFrame(), kind: 'control' };
-    const control = this.controls[0];
-    const event = this.held ? undefined : this.events.peek();
-    if (control && (!event || control.seq < event.seq)) {
-      const frame = control.frames[control.index++]!;
-      if (control.index >= control.frames.length) this.controls.shift();
-      return { frame, kind: control.replay ? 'replay' : 'control' };
-    }
-    if (event) {
-      this.events.shift();
-      this.queuedBytes -= event.frame.length;
-      return { frame: event.frame, kind: 'event', wire: event.wire };
-    }
-    return undefined;
-  }
-
   private readonly flush = (): void => {
     this.flushScheduled = false;
     if (this.closed) return;
-    const { transport, limits } = this.options;
+    const { transport, limits, stats } = this.options;
+    const events = this.events;
+    const framed = transport.sendFramed !== undefined;
     let corked = false;
     // Only the last frame of a burst carries a completion callback: writes complete in order,
-    // so its callback means the whole burst has left the process.
+    // so its callback means the whole burst has left the process. A pre-framed event goes to
+    // the socket as is; anything else is framed by the transport.
     let held: Buffer | undefined;
     let heldWire: Buffer | undefined;
-    // A pre-framed event goes to the socket as is; anything else is framed by the transport.
-    const send = (frame: Buffer, wire: Buffer | undefined, done?: (error?: Error) => void) => {
-      if (wire !== undefined && transport.sendFramed) transport.sendFramed(wire, done);
-      else transport.send(frame, done);
-    };
     try {
       while (transport.bufferedAmount < limits.highWaterMarkBytes) {
-        const next = this.nextFrame();
-        if (!next) break;
+        // The next frame in order: a pending warning first, then whichever of control/event was queued first.
+        let frame: Buffer;
+        let wire: Buffer | undefined;
+        if (this.pendingDropped > 0) {
+          frame = this.warningFrame();
+        } else {
+          const control = this.controls[0];
+          const hasEvent = !this.held && events.length > 0;
+          if (control && (!hasEvent || control.seq < events.headSeq)) {
+            frame = control.frames[control.index++]!;
+            if (control.index >= control.frames.length) this.controls.shift();
+            if (control.replay) this.replayedDelivered++;
+          } else if (hasEvent) {
+            frame = events.headFrame;
+            wire = framed ? events.headWire : undefined;
+            events.shift();
+            this.queuedBytes -= frame.length;
+            this.delivered++;
+            stats.delivered++;
+          } else {
+            break;
+          }
+        }
         if (!corked) {
           transport.cork();
           corked = true;
         }
-        if (next.kind === 'event') {
-          this.delivered++;
-          this.options.stats.delivered++;
-        } else if (next.kind === 'replay') {
-          this.replayedDelivered++;
+        if (held) {
+          if (heldWire !== undefined) transport.sendFramed!(heldWire);
+          else transport.send(held);
         }
-        if (held) send(held, heldWire);
-        held = next.frame;
-        heldWire = next.wire;
+        held = frame;
+        heldWire = wire;
       }
       if (held) {
         const now = this.options.monotonicMs();
         if (this.inFlight === 0) this.lastProgressMs = now;
         this.lastSendMs = now;
         this.inFlight++;
-        send(held, heldWire, this.onSent);
+        if (heldWire !== undefined) transport.sendFramed!(heldWire, this.onSent);
+        else transport.send(held, this.onSent);
       }
     } catch {
       // A transport that throws is closing; the connection's close handler releases us.

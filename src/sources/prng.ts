@@ -113,3 +113,52 @@ export function randomHex(rng: Prng, n: number): string {
   while (out.length < n) out += hex32(rng.nextUint32());
   return out.slice(0, n);
 }
+
+/** The hex digits of each byte value, as character codes: HEX_CODES[2n], HEX_CODES[2n + 1]. */
+const HEX_CODES = new Uint8Array(512);
+for (let i = 0; i < 256; i++) {
+  HEX_CODES[2 * i] = HEX_BYTES[i]!.charCodeAt(0);
+  HEX_CODES[2 * i + 1] = HEX_BYTES[i]!.charCodeAt(1);
+}
+const DASH = 0x2d;
+
+function putHexByte(target: Uint8Array, at: number, byte: number): void {
+  target[at] = HEX_CODES[2 * byte]!;
+  target[at + 1] = HEX_CODES[2 * byte + 1]!;
+}
+
+function putHex32(target: Uint8Array, at: number, n: number): void {
+  putHexByte(target, at, n >>> 24);
+  putHexByte(target, at + 2, (n >>> 16) & 0xff);
+  putHexByte(target, at + 4, (n >>> 8) & 0xff);
+  putHexByte(target, at + 6, n & 0xff);
+}
+
+/** Length of a UUID in characters (and ASCII bytes). */
+export const UUID_LENGTH = 36;
+
+/**
+ * Writes the UUID `randomUuid(rng)` would return (the same draws, the same
+ * characters) as ASCII into `target` at `at`, without making a string.
+ */
+export function writeRandomUuid(rng: Prng, target: Uint8Array, at: number): void {
+  const a = rng.nextUint32();
+  const b = rng.nextUint32();
+  const c = rng.nextUint32();
+  const d = rng.nextUint32();
+  putHex32(target, at, a);
+  target[at + 8] = DASH;
+  putHexByte(target, at + 9, b >>> 24);
+  putHexByte(target, at + 11, (b >>> 16) & 0xff);
+  target[at + 13] = DASH;
+  target[at + 14] = 0x34; // '4'
+  target[at + 15] = HEX_CODES[2 * ((b >>> 8) & 0x0f) + 1]!;
+  putHexByte(target, at + 16, b & 0xff);
+  target[at + 18] = DASH;
+  putHexByte(target, at + 19, ((c >>> 24) & 0x3f) | 0x80);
+  putHexByte(target, at + 21, (c >>> 16) & 0xff);
+  target[at + 23] = DASH;
+  putHexByte(target, at + 24, (c >>> 8) & 0xff);
+  putHexByte(target, at + 26, c & 0xff);
+  putHex32(target, at + 28, d);
+}

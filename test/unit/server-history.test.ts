@@ -6,12 +6,13 @@ const entry = (n: number, server = 'math') => {
   const event: HangarEvent = { event_type: 'E', event_id: `id-${n}`, occurred_at: 100 + n, mcp_server_id: server };
   return { event, frame: Buffer.from(JSON.stringify(event)), occurredAtS: 100 + n };
 };
+const push = (history: History, e: ReturnType<typeof entry>) => history.push(e.event, e.frame, e.occurredAtS);
 const ns = (frames: Buffer[]) => frames.map((f) => (JSON.parse(f.toString()) as HangarEvent).event_id);
 
 describe('History', () => {
   it('answers last/since/after completely while nothing was evicted', () => {
     const history = new History({ capacity: 10, maxBytes: 1 << 20 });
-    for (let n = 1; n <= 5; n++) history.push(entry(n, n % 2 ? 'math' : 'fetch'));
+    for (let n = 1; n <= 5; n++) push(history, entry(n, n % 2 ? 'math' : 'fetch'));
     expect(history.replay({ last: 2 }, {})).toEqual({ frames: expect.any(Array), complete: true });
     expect(ns(history.replay({ last: 2 }, {}).frames)).toEqual(['id-4', 'id-5']);
     expect(ns(history.replay({ last: 2 }, { serverIds: ['math'] }).frames)).toEqual(['id-3', 'id-5']);
@@ -24,7 +25,7 @@ describe('History', () => {
 
   it('evicts beyond capacity and bytes, and then says complete:false only when the gap matters', () => {
     const history = new History({ capacity: 3, maxBytes: 1 << 20 });
-    for (let n = 1; n <= 6; n++) history.push(entry(n));
+    for (let n = 1; n <= 6; n++) push(history, entry(n));
     expect(history.length).toBe(3);
     expect(ns(history.replay({ last: 3 }, {}).frames)).toEqual(['id-4', 'id-5', 'id-6']);
     expect(history.replay({ last: 3 }, {}).complete).toBe(true);
@@ -34,25 +35,43 @@ describe('History', () => {
     expect(history.replay({ after: 'id-3' }, {}).complete).toBe(false);
     expect(history.replay({ after: 'id-4' }, {})).toMatchObject({ complete: true });
     const small = new History({ capacity: 100, maxBytes: entry(1).frame.length * 2 });
-    for (let n = 1; n <= 5; n++) small.push(entry(n));
+    for (let n = 1; n <= 5; n++) push(small, entry(n));
     expect(small.length).toBe(2);
     expect(small.byteLength).toBeLessThanOrEqual(entry(1).frame.length * 2);
   });
 
   it('keeps a duplicate id pointing at the newest entry', () => {
     const history = new History({ capacity: 2, maxBytes: 1 << 20 });
-    history.push(entry(1));
+    push(history, entry(1));
     const again = entry(1);
-    history.push({ ...again, occurredAtS: 200 });
-    history.push(entry(2)); // evicts the first id-1, must not forget the second
+    push(history, { ...again, occurredAtS: 200 });
+    push(history, entry(2)); // evicts the first id-1, must not forget the second
     expect(history.replay({ after: 'id-1' }, {})).toMatchObject({ complete: true });
     expect(ns(history.replay({ after: 'id-1' }, {}).frames)).toEqual(['id-2']);
+  });
+
+  it('finds ids by after once the ring has wrapped many times, and forgets evicted ones', () => {
+    const history = new History({ capacity: 7, maxBytes: 1 << 20 });
+    for (let n = 1; n <= 53; n++) push(history, entry(n, n % 3 ? 'math' : 'fetch'));
+    expect(history.length).toBe(7);
+    expect(ns(history.replay({ last: 7 }, {}).frames)).toEqual(['id-47', 'id-48', 'id-49', 'id-50', 'id-51', 'id-52', 'id-53']);
+    expect(history.replay({ after: 'id-50' }, {})).toMatchObject({ complete: true });
+    expect(ns(history.replay({ after: 'id-50' }, {}).frames)).toEqual(['id-51', 'id-52', 'id-53']);
+    expect(ns(history.replay({ after: 'id-47' }, { serverIds: ['fetch'] }).frames)).toEqual(['id-48', 'id-51']);
+    expect(ns(history.replay({ after: 'id-53' }, {}).frames)).toEqual([]);
+    expect(history.replay({ after: 'id-53' }, {}).complete).toBe(true);
+    // Evicted: everything kept is replayed, and the answer says it may not be all.
+    expect(history.replay({ after: 'id-46' }, {})).toMatchObject({ complete: false });
+    expect(ns(history.replay({ after: 'id-46' }, {}).frames)).toHaveLength(7);
+    expect(ns(history.replay({ since: 150 }, {}).frames)).toEqual(['id-50', 'id-51', 'id-52', 'id-53']);
+    expect(history.replay({ since: 150 }, {}).complete).toBe(true);
+    expect(history.replay({ since: 146 }, {}).complete).toBe(false);
   });
 
   it('with capacity 0 keeps nothing and never claims completeness once something was published', () => {
     const history = new History({ capacity: 0, maxBytes: 1 << 20 });
     expect(history.replay({ last: 5 }, {}).complete).toBe(true);
-    history.push(entry(1));
+    push(history, entry(1));
     expect(history.replay({ last: 5 }, {})).toEqual({ frames: [], complete: false });
   });
 });

@@ -161,6 +161,36 @@ describe('Subscriber', () => {
     expect(subscriber.matched).toBe(subscriber.delivered + subscriber.totalDropped);
   });
 
+  it('keeps order and exact counts while its queue grows, wraps around and drops, with controls interleaved', () => {
+    const { transport, subscriber, stats, flush } = setup({ queueSize: 100, highWaterMarkBytes: 1 });
+    // Nothing fits past the first frame of a burst until the peer reads: the queue fills, grows and wraps.
+    let n = 0;
+    for (let round = 0; round < 12; round++) {
+      for (let i = 0; i < 37; i++) offer(subscriber, ++n);
+      if (round % 4 === 1) subscriber.sendControl({ type: 'ping' });
+      flush();
+      transport.drain();
+      flush();
+    }
+    for (let i = 0; i < 500 && (subscriber.queuedEvents > 0 || transport.pending.length > 0); i++) {
+      transport.drain();
+      flush();
+    }
+    expect(subscriber.queuedEvents).toBe(0);
+    const frames = parsed(transport);
+    const events = frames.filter((f) => f.event_type === 'E').map((f) => f.n as number);
+    const warnings = frames.filter((f) => f.type === 'warning');
+    const dropped = warnings.reduce((sum, w) => sum + (w.dropped as number), 0);
+    // In order, none twice, and every offered event either delivered or announced as dropped.
+    for (let i = 1; i < events.length; i++) expect(events[i]!).toBeGreaterThan(events[i - 1]!);
+    expect(events.length + dropped).toBe(n);
+    expect(subscriber.matched).toBe(n);
+    expect(subscriber.delivered + subscriber.totalDropped).toBe(n);
+    expect(stats.delivered).toBe(events.length);
+    expect(subscriber.totalDropped).toBeGreaterThan(0);
+    expect(frames.filter((f) => f.type === 'ping')).toHaveLength(3);
+  });
+
   it('never sends after close', () => {
     const { transport, subscriber, flush } = setup();
     offer(subscriber, 1);

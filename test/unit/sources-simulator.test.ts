@@ -13,6 +13,8 @@ import {
   type BreakerState,
   type ServerState,
 } from '../../src/sources/simulator.js';
+import { createPrng, randomUuid, writeRandomUuid } from '../../src/sources/prng.js';
+import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../../src/sources/text-frame.js';
 
 const START_MS = Date.UTC(2026, 10, 26, 12, 0, 0);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -329,15 +331,15 @@ describe('createSimulatorSource', () => {
     const make = () => createMaxRateGenerator(createFleetSimulator({ servers: 5, seed: 8, startMs: START_MS }), 8);
     const a = make();
     const b = make();
-    const events = Array.from({ length: MAX_RATE_POOL_SIZE * 2 + 10 }, (_, i) => a(1795727378 + i / 1000));
-    expect(Array.from({ length: events.length }, (_, i) => b(1795727378 + i / 1000))).toEqual(events);
+    const events = Array.from({ length: MAX_RATE_POOL_SIZE * 2 + 10 }, (_, i) => a.next(1795727378 + i / 1000));
+    expect(Array.from({ length: events.length }, (_, i) => b.next(1795727378 + i / 1000))).toEqual(events);
     const first = events.slice(0, 10);
     const second = events.slice(MAX_RATE_POOL_SIZE, MAX_RATE_POOL_SIZE + 10);
     const third = events.slice(2 * MAX_RATE_POOL_SIZE, 2 * MAX_RATE_POOL_SIZE + 10);
     expect(second.map((e) => e.event_type)).toEqual(first.map((e) => e.event_type));
     expect(new Set(events.map((e) => e.event_id)).size).toBe(events.length);
     for (const [i, e] of second.entries()) {
-      expect(e.occurred_at).toBe(1795727378 + (MAX_RATE_POOL_SIZE + i) / 1000);
+      expect(e.occurred_at).toBeCloseTo(1795727378 + (MAX_RATE_POOL_SIZE + i) / 1000, 6);
       if (typeof first[i]!.correlation_id === 'string') {
         expect(e.correlation_id).toBe(`${first[i]!.correlation_id}-2`);
         expect(third[i]!.correlation_id).toBe(`${first[i]!.correlation_id}-3`);
@@ -346,6 +348,107 @@ describe('createSimulatorSource', () => {
     }
     // The pool's own events are left untouched by the copies.
     expect(events[0]!.occurred_at).toBe(1795727378);
+  });
+
+  it('at max rate publishes pre-serialized copies that are exactly the events next() yields', () => {
+    const make = () => createMaxRateGenerator(createFleetSimulator({ servers: 5, seed: 9, startMs: START_MS }), 9);
+    const objects = make();
+    const serialized = make();
+    const published: { event: HangarEvent; json?: string }[] = [];
+    const sink: EventSink = {
+      publish: (event) => published.push({ event }),
+      publishSerialized: (event, wire) => {
+        // A whole unmasked text frame: FIN + text opcode, no mask, the payload's length, then the JSON.
+        expect(wire[0]).toBe(0x81);
+        const headerLength = textFrameHeaderLengthOf(wire);
+        const length = wire[1]! < 126 ? wire[1]! : wire.readUInt16BE(2);
+        expect(headerLength + length).toBe(wire.length);
+        published.push({ event, json: wire.subarray(headerLength).toString('utf8') });
+      },
+    };
+    const count = MAX_RATE_POOL_SIZE * 3 + 100;
+    const expected: HangarEvent[] = [];
+    for (let i = 0; i < count; i++) {
+      // One stamp per batch, as the driver does, with odd fractions and the width of the text changing now and then.
+      const batch = Math.floor(i / 256);
+      const stampS = (batch % 7 === 3 ? 99_999_999 : 1795727378) + batch * 0.0137;
+      expected.push(objects.next(stampS));
+      serialized.publishNext(sink, stampS);
+    }
+    expect(published).toHaveLength(count);
+    // The pool's own events go out as objects (the hub serializes them); every copy after it pre-serialized.
+    expect(published.slice(0, MAX_RATE_POOL_SIZE).every((p) => p.json === undefined)).toBe(true);
+    expect(published.slice(MAX_RATE_POOL_SIZE).every((p) => typeof p.json === 'string')).toBe(true);
+    for (let i = 0; i < count; i++) {
+      const { event, json } = published[i]!;
+      if (json === undefined) {
+        expect(event).toEqual(expected[i]);
+        continue;
+      }
+      const parsed = JSON.parse(json) as HangarEvent;
+      expect(parsed).toEqual(expected[i]);
+      expect(Object.keys(parsed)).toEqual(Object.keys(expected[i]!)); // the pool event's key order
+      // What the hub indexes on matches the text.
+      expect(event.event_type).toBe(parsed.event_type);
+      expect(event.event_id).toBe(parsed.event_id);
+      expect(event.occurred_at).toBe(parsed.occurred_at);
+      expect(event.mcp_server_id).toBe(typeof parsed.mcp_server_id === 'string' ? parsed.mcp_server_id : undefined);
+    }
+    const ids = published.map((p) => p.event.event_id);
+    expect(new Set(ids).size).toBe(count);
+    for (const id of ids) expect(id).toMatch(UUID);
+  });
+
+  it('at max rate keeps the frames right when the cycle suffix grows a digit', () => {
+    const make = () => createMaxRateGenerator(createFleetSimulator({ servers: 3, seed: 12, startMs: START_MS }), 12);
+    const objects = make();
+    const serialized = make();
+    let last: { event: HangarEvent; json: string } | undefined;
+    const sink: EventSink = {
+      publish: () => {},
+      publishSerialized: (event, wire) => (last = { event, json: wire.subarray(textFrameHeaderLengthOf(wire)).toString('utf8') }),
+    };
+    for (let i = 0; i < MAX_RATE_POOL_SIZE * 11 + 20; i++) {
+      const expected = objects.next(1795727378.25);
+      last = undefined;
+      serialized.publishNext(sink, 1795727378.25);
+      // Check the copies around each cycle boundary (cycles 9 -> 10 -> 11 included).
+      if (i >= MAX_RATE_POOL_SIZE && i % MAX_RATE_POOL_SIZE < 20) {
+        expect(JSON.parse(last!.json)).toEqual(expected);
+        expect(last!.event.event_id).toBe(expected.event_id);
+      }
+    }
+  });
+
+  it('at max rate falls back to whole copies for a sink without the serialized path', () => {
+    const generator = createMaxRateGenerator(createFleetSimulator({ servers: 2, seed: 4, startMs: START_MS }), 4);
+    const reference = createMaxRateGenerator(createFleetSimulator({ servers: 2, seed: 4, startMs: START_MS }), 4);
+    const sink = collectingSink();
+    for (let i = 0; i < MAX_RATE_POOL_SIZE + 50; i++) generator.publishNext(sink, 1795727378 + i);
+    expect(sink.events).toEqual(Array.from({ length: MAX_RATE_POOL_SIZE + 50 }, (_, i) => reference.next(1795727378 + i)));
+  });
+
+  it('writes the same UUIDs as bytes as randomUuid returns as strings', () => {
+    const strings = createPrng(77);
+    const bytes = createPrng(77);
+    const target = Buffer.alloc(40, 0x20);
+    for (let i = 0; i < 5_000; i++) {
+      writeRandomUuid(bytes, target, 2);
+      expect(target.toString('latin1', 2, 38)).toBe(randomUuid(strings));
+    }
+    expect(target.toString('latin1', 0, 2) + target.toString('latin1', 38)).toBe('    '); // nothing written outside
+  });
+
+  it('frames payloads of every header size as RFC 6455 unmasked text frames', () => {
+    for (const length of [0, 125, 126, 65535, 65536]) {
+      const headerLength = textFrameHeaderLength(length);
+      const frame = Buffer.alloc(headerLength + length);
+      writeTextFrameHeader(frame, length);
+      expect(frame[0]).toBe(0x81);
+      expect(textFrameHeaderLengthOf(frame)).toBe(headerLength);
+      const declared = frame[1]! < 126 ? frame[1]! : frame[1] === 126 ? frame.readUInt16BE(2) : Number(frame.readBigUInt64BE(2));
+      expect(declared).toBe(length);
+    }
   });
 
   it('refuses a rate that is not positive', () => {
