@@ -39,8 +39,8 @@ export default {
     const cases = [
       // The publisher wakes every tickMs and publishes what has come due (10 events, or 1):
       // a source of 2k events/s arrives in small bursts, not one timer per event.
-      { clientCount: 100, rate: 2000, tickMs: 5, limitMs: 10, durationMs: quick ? 1000 : 6000, settleMs: quick ? 2000 : 5000 },
-      { clientCount: 1000, rate: 100, tickMs: 10, limitMs: 50, durationMs: quick ? 1000 : 6000, settleMs: quick ? 2000 : 5000 },
+      { clientCount: 100, rate: 2000, tickMs: 5, limitMs: 10, durationMs: quick ? 500 : 6000, settleMs: quick ? 2000 : 5000 },
+      { clientCount: 1000, rate: 100, tickMs: 10, limitMs: 50, durationMs: quick ? 500 : 6000, settleMs: quick ? 2000 : 5000 },
     ];
     const rows = [];
     const details = {};
