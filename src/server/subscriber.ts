@@ -14,7 +14,7 @@ import type { HangarEvent, ServerControlMessage, WarningMessage } from '../proto
 export interface Transport {
   /** Sends one text frame; `done` (when given) runs once the bytes have left the process (or failed). */
   send(frame: Buffer, done?: (error?: Error) => void): void;
-  /** Optional: writes an already framed WebSocket frame (built once by the Hub) straight to the socket. */
+  /** Optional: writes already framed WebSocket frames (built once by the Hub; a flush passes its burst as one buffer) straight to the socket. */
   sendFramed?(wire: Buffer, done?: (error?: Error) => void): void;
   /** Bytes handed to `send` but not yet written to the OS. */
   readonly bufferedAmount: number;
