@@ -19,8 +19,8 @@ export interface HistoryLimits {
  * The bounded ring of recent events behind `replay` (PROTOCOL.md Part 2). It
  * remembers enough about what it evicted to answer `complete` honestly.
  *
- * Every publish goes through `push`, so it allocates nothing per event: three
- * parallel rings (event, frame, occurred_at) and no index by id. `replay.after`
+ * Every publish goes through `push`, so it allocates nothing per event:
+ * parallel rings (event, frame, occurred_at, length) and no index by id. `replay.after`
  * is rare and scans the ring from the newest entry for the id instead (a
  * duplicate id therefore resolves to its newest occurrence).
  */
@@ -28,6 +28,8 @@ export class History {
   private readonly events: (HangarEvent | undefined)[];
   private readonly frames: (Buffer | undefined)[];
   private readonly occurred: number[];
+  /** Frame lengths, so eviction does not touch the (long cold) frame itself. */
+  private readonly lengths: number[];
   private head = 0;
   private size = 0;
   private bytes = 0;
@@ -39,6 +41,7 @@ export class History {
     this.events = new Array(capacity);
     this.frames = new Array(capacity);
     this.occurred = new Array(capacity);
+    this.lengths = new Array(capacity);
   }
 
   /** Number of events currently kept. */
@@ -68,6 +71,7 @@ export class History {
     this.events[slot] = event;
     this.frames[slot] = frame;
     this.occurred[slot] = occurredAtS;
+    this.lengths[slot] = frame.length;
     this.size++;
     this.bytes += frame.length;
     while (this.bytes > this.limits.maxBytes && this.size > 1) this.evictOldest();
@@ -121,7 +125,7 @@ export class History {
 
   private evictOldest(): void {
     const head = this.head;
-    this.bytes -= this.frames[head]!.length;
+    this.bytes -= this.lengths[head]!;
     this.noteEvicted(this.occurred[head]!);
     this.events[head] = undefined;
     this.frames[head] = undefined;

@@ -125,11 +125,14 @@ export class Hub implements EventSink {
    */
   private deliver(event: HangarEvent, wire: Buffer, headerLength: number): void {
     const frame = wire.subarray(headerLength);
-    const occurredAtS = typeof event.occurred_at === 'number' && Number.isFinite(event.occurred_at) ? event.occurred_at : this.options.now() / 1000;
+    const occurredAt = event.occurred_at;
+    const occurredAtS = typeof occurredAt === 'number' && Number.isFinite(occurredAt) ? occurredAt : this.options.now() / 1000;
     this.stats.published++;
     this.history.push(event, frame, occurredAtS);
     for (const subscriber of this.subscribers) {
-      if (matchesSubscription(subscriber.filter, event)) subscriber.offer(event, frame, wire);
+      // A subscriber without a filter (the common case) takes everything without looking at the event.
+      const filter = subscriber.filter;
+      if ((filter.eventTypes === undefined && filter.serverIds === undefined) || matchesSubscription(filter, event)) subscriber.offer(event, frame, wire);
     }
   }
 

@@ -173,6 +173,8 @@ export class Subscriber {
   lastProgressMs: number;
 
   private readonly events = new EventDeque();
+  /** Pre-framed events gathered by one flush (reused). */
+  private readonly batch: Buffer[] = [];
   private readonly controls: QueuedControl[] = [];
   private queuedBytes = 0;
   private seq = 0;
@@ -343,13 +345,21 @@ export class Subscriber {
     const events = this.events;
     const framed = transport.sendFramed !== undefined;
     let corked = false;
-    // Only the last frame of a burst carries a completion callback: writes complete in order,
-    // so its callback means the whole burst has left the process. A pre-framed event goes to
-    // the socket as is; anything else is framed by the transport.
+    // Pre-framed events of the burst go to the socket together, as one buffer (one write instead of
+    // one per frame); anything else (controls, replay, warnings) is framed by the transport, in order.
+    // Only the last write of a burst carries a completion callback: writes complete in order,
+    // so its callback means the whole burst has left the process.
+    const batch = this.batch;
+    let batchBytes = 0;
     let held: Buffer | undefined;
-    let heldWire: Buffer | undefined;
+    const writeBatch = (done?: (error?: Error) => void) => {
+      const wire = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
+      batch.length = 0;
+      batchBytes = 0;
+      transport.sendFramed!(wire, done);
+    };
     try {
-      while (transport.bufferedAmount < limits.highWaterMarkBytes) {
+      while (transport.bufferedAmount + batchBytes < limits.highWaterMarkBytes) {
         // The next frame in order: a pending warning first, then whichever of control/event was queued first.
         let frame: Buffer;
         let wire: Buffer | undefined;
@@ -377,23 +387,27 @@ export class Subscriber {
           transport.cork();
           corked = true;
         }
-        if (held) {
-          if (heldWire !== undefined) transport.sendFramed!(heldWire);
-          else transport.send(held);
+        if (held) transport.send(held);
+        held = undefined;
+        if (wire !== undefined) {
+          batch.push(wire);
+          batchBytes += wire.length;
+        } else {
+          if (batch.length > 0) writeBatch();
+          held = frame;
         }
-        held = frame;
-        heldWire = wire;
       }
-      if (held) {
+      if (held || batch.length > 0) {
         const now = this.options.monotonicMs();
         if (this.inFlight === 0) this.lastProgressMs = now;
         this.lastSendMs = now;
         this.inFlight++;
-        if (heldWire !== undefined) transport.sendFramed!(heldWire, this.onSent);
-        else transport.send(held, this.onSent);
+        if (held) transport.send(held, this.onSent);
+        else writeBatch(this.onSent);
       }
     } catch {
       // A transport that throws is closing; the connection's close handler releases us.
+      batch.length = 0;
     } finally {
       if (corked) transport.uncork();
     }

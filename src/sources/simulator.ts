@@ -571,7 +571,7 @@ const PACED_BURST_LIMIT = 512;
 const MAX_LAG_MS = 1_000;
 
 /** Events the max-rate driver simulates before it starts cycling through them. */
-export const MAX_RATE_POOL_SIZE = 8_192;
+export const MAX_RATE_POOL_SIZE = 2_048;
 
 /**
  * The event generator of `max` mode, built for benchmarks: the first
