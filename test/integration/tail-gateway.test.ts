@@ -206,6 +206,23 @@ describe('tail against a gateway-like server', () => {
     await t.waitFor('stderr', /no message or ping from the server for/);
   });
 
+  it('keeps a busy connection that never pings: every frame counts as a sign of life', async () => {
+    const g = await gateway({ pingIntervalMs: 3_600_000 });
+    // Dead after 1 s of silence; events keep coming every 50 ms for three times that long.
+    const t = tail([g.url, '-o', 'ndjson', '-q'], {}, { client: { pingIntervalMs: 500, livenessMarginMs: 500 } });
+    await g.waitForAttached(1);
+    const sent = 60;
+    for (let i = 0; i < sent; i++) {
+      g.publish(gatewayEvent('HealthCheckPassed', { mcp_server_id: 'math', duration_ms: i }));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await t.waitFor('stdout', new RegExp(`"duration_ms": ${sent - 1}\\}`));
+    await t.interrupt();
+    expect(t.io.stdout.lines()).toHaveLength(sent);
+    expect(t.io.stderr.text()).not.toMatch(/no message or ping/);
+    expect(g.connections).toHaveLength(1);
+  });
+
   it('gives up after --max-retries with a ConnectionError', async () => {
     const g = await gateway();
     const port = g.port;
