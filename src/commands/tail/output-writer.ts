@@ -34,8 +34,31 @@ export class OutputWriter {
     if (this.pending.length === 0 || this.closed) return;
     const text = this.pending;
     this.pending = '';
-    if (!this.stream.write(text)) this.blocked = true;
+    if (!this.stream.write(text) && !this.blocked) this.block();
   };
+
+  /**
+   * stdout refused more: wait for its 'drain'. The listener goes on now, not
+   * when someone asks: a pipe on Linux is written synchronously and emits
+   * 'drain' on the next tick, before the pipeline looks again; a listener
+   * added later would wait forever with every socket paused.
+   */
+  private block(): void {
+    this.blocked = true;
+    this.waiting = new Promise<void>((resolve) => {
+      const done = () => {
+        this.stream.off('drain', done);
+        this.stream.off('error', done);
+        this.stream.off('close', done);
+        this.blocked = false;
+        this.waiting = undefined;
+        resolve();
+      };
+      this.stream.once('drain', done);
+      this.stream.once('error', done);
+      this.stream.once('close', done);
+    });
+  }
 
   /** False from a write stdout refused until it drained. */
   canWrite(): boolean {
@@ -44,22 +67,7 @@ export class OutputWriter {
 
   /** Resolves at once when stdout can take more, else on 'drain' (or when stdout closes). */
   whenWritable(): Promise<void> {
-    if (!this.blocked || this.closed) return Promise.resolve();
-    if (!this.waiting) {
-      this.waiting = new Promise<void>((resolve) => {
-        const done = () => {
-          this.stream.off('drain', done);
-          this.stream.off('error', done);
-          this.stream.off('close', done);
-          this.blocked = false;
-          this.waiting = undefined;
-          resolve();
-        };
-        this.stream.once('drain', done);
-        this.stream.once('error', done);
-        this.stream.once('close', done);
-      });
-    }
+    if (!this.blocked || this.closed || this.waiting === undefined) return Promise.resolve();
     return this.waiting;
   }
 
