@@ -4,8 +4,8 @@ import type { HangarEvent } from '../../protocol/types.js';
 import { formatEventLine, type LineContext } from '../../render/line.js';
 import type { compileTemplate } from '../../render/template.js';
 import type { TailTimeMode } from './options.js';
-import { OutputWriter } from './output-writer.js';
-import type { SinkStart, StreamSource, TailNotice, TailSink } from './sink.js';
+import { WriterSink } from './output-writer.js';
+import type { SinkStart, StreamSource } from './sink.js';
 import type { StatusReporter } from './status.js';
 
 export interface LineSinkOptions {
@@ -21,13 +21,12 @@ export interface LineSinkOptions {
 }
 
 /** `-o pretty`: one rendered line per event, labelled with its source when several URLs are merged. */
-export class LineSink implements TailSink {
-  private readonly writer: OutputWriter;
+export class LineSink extends WriterSink {
   private labelled = false;
   private readonly contexts = new Map<number, LineContext>();
 
   constructor(private readonly options: LineSinkOptions) {
-    this.writer = new OutputWriter(options.stdout);
+    super(options.stdout, options.status);
   }
 
   start(context: SinkStart): void {
@@ -58,22 +57,5 @@ export class LineSink implements TailSink {
       this.contexts.set(key, context);
     }
     return context;
-  }
-
-  notice(notice: TailNotice): void {
-    this.options.status.notice(notice);
-  }
-
-  canWrite(): boolean {
-    return this.writer.canWrite();
-  }
-
-  whenWritable(): Promise<void> {
-    return this.writer.whenWritable();
-  }
-
-  async close(): Promise<void> {
-    this.writer.close();
-    this.options.status.close();
   }
 }

@@ -1,4 +1,7 @@
 import type { OutputStream } from '../../io/io.js';
+import type { HangarEvent } from '../../protocol/types.js';
+import type { SinkStart, StreamSource, TailNotice, TailSink } from './sink.js';
+import type { StatusReporter } from './status.js';
 
 /** Lines are gathered and written in one call per turn of the event loop, or once this many characters wait. */
 const BATCH_CHARS = 64 * 1024;
@@ -75,5 +78,40 @@ export class OutputWriter {
   close(): void {
     this.flush();
     this.closed = true;
+  }
+}
+
+/**
+ * What the line-per-event sinks (pretty and NDJSON) share: stdout through an
+ * OutputWriter (batched, with backpressure), notices to the status reporter.
+ */
+export abstract class WriterSink implements TailSink {
+  protected readonly writer: OutputWriter;
+
+  constructor(
+    stdout: OutputStream,
+    private readonly status: StatusReporter,
+  ) {
+    this.writer = new OutputWriter(stdout);
+  }
+
+  abstract start(context: SinkStart): void;
+  abstract event(event: HangarEvent, raw: string, source: StreamSource): void;
+
+  notice(notice: TailNotice): void {
+    this.status.notice(notice);
+  }
+
+  canWrite(): boolean {
+    return this.writer.canWrite();
+  }
+
+  whenWritable(): Promise<void> {
+    return this.writer.whenWritable();
+  }
+
+  async close(): Promise<void> {
+    this.writer.close();
+    this.status.close();
   }
 }
