@@ -89,6 +89,8 @@ export const DEFAULT_SERVER_DETECT_MS = 2_000;
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 /** How many times per liveness limit the silence is checked (see armLiveness). */
 const LIVENESS_CHECKS = 4;
+/** How long stop() waits for the server's close reply before dropping the socket. */
+const CLOSE_TIMEOUT_MS = 1000;
 /** Bound on events held back before the first ack (see Connection.held). */
 const MAX_HELD_EVENTS = 10_000;
 
@@ -184,27 +186,38 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     if (conn.server === 'unknown') this.armDetection(conn);
   }
 
-  /** Closes the connection for good; resolves once the socket is closed. */
-  stop(): Promise<void> {
-    if (this.stopped) return this.finished.catch(() => {});
+  /**
+   * Closes the connection for good; resolves once the socket is closed: true
+   * when the close handshake completed, false when the socket was dropped
+   * (not open yet, or no close reply within CLOSE_TIMEOUT_MS).
+   */
+  stop(): Promise<boolean> {
+    if (this.stopped) return this.finished.then(() => false, () => false);
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     const conn = this.connection;
     this.resolveFinished();
-    if (!conn || conn.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    if (!conn || conn.ws.readyState === WebSocket.CLOSED) return Promise.resolve(false);
     this.clearTimers(conn);
-    return new Promise<void>((resolve) => {
+    return new Promise<boolean>((resolve) => {
       const force = setTimeout(() => {
         conn.ws.terminate();
-        resolve();
-      }, 1000);
+        resolve(false);
+      }, CLOSE_TIMEOUT_MS);
       force.unref();
-      conn.ws.once('close', () => {
+      // 1006: the socket closed without a close frame from the server.
+      conn.ws.once('close', (code) => {
         clearTimeout(force);
-        resolve();
+        resolve(code !== 1006);
       });
-      if (conn.ws.readyState === WebSocket.OPEN) conn.ws.close(1000, 'client done');
-      else conn.ws.terminate();
+      if (conn.ws.readyState !== WebSocket.OPEN) {
+        conn.ws.terminate();
+        return;
+      }
+      conn.ws.close(1000, 'client done');
+      // A socket paused for backpressure would never read the close reply (it waits behind
+      // unread events): read on, discarding frames (onFrame ignores them once stopped).
+      if (this.paused) conn.ws.resume();
     });
   }
 
