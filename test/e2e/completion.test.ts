@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { check, completeInBash, completeInFish, completeInZsh, writeScript } from '../helpers/shell-completion.js';
 import { runCli } from '../helpers/spawn.js';
+import { requireProgram } from '../helpers/require-program.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -17,14 +18,14 @@ async function generated(shell: 'bash' | 'zsh' | 'fish', name: string): Promise<
 }
 
 describe('hangar-events completion (the real binary)', () => {
-  it('prints a bash script that bash sources and that completes commands and shells', async () => {
+  requireProgram('bash').it('prints a bash script that bash sources and that completes commands and shells', async () => {
     const path = await generated('bash', 'hangar-events.bash');
     expect(await check('bash', ['-n', path])).toEqual({ code: 0, stderr: '' });
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'ta'])).toEqual(['tail']);
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'de'])).toEqual(['demo']);
   });
-  it('completes tail\'s real flags and their values in bash', async () => {
+  requireProgram('bash').it('completes tail\'s real flags and their values in bash', async () => {
     const path = await generated('bash', 'hangar-events.bash');
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '--type', 'Health'])).toEqual(['HealthCheckPassed', 'HealthCheckFailed']);
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '-x', 'ToolInvocationR'])).toEqual(['ToolInvocationRequested']);
@@ -35,7 +36,7 @@ describe('hangar-events completion (the real binary)', () => {
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'serve', '--repl'])).toEqual(['--replay']);
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'demo', '--type', 'CircuitB'])).toEqual(['CircuitBreakerStateChanged']);
   });
-  it('prints a zsh script that zsh parses and loads', async () => {
+  requireProgram('zsh').it('prints a zsh script that zsh parses and loads', async () => {
     const path = await generated('zsh', '_hangar-events');
     expect(await check('zsh', ['-n', path])).toEqual({ code: 0, stderr: '' });
     expect(await check('zsh', ['-f', '-c', `autoload -Uz compinit && compinit -u -D && source ${path} && [[ \${_comps[hangar-events]} == _hangar_events ]]`])).toEqual({
@@ -44,7 +45,7 @@ describe('hangar-events completion (the real binary)', () => {
     });
     expect(await completeInZsh(path, 'hangar-events pu')).toEqual(['publish']);
   });
-  it('prints a fish script that fish completes with', async () => {
+  requireProgram('fish').it('prints a fish script that fish completes with', async () => {
     const path = await generated('fish', 'hangar-events.fish');
     expect(await check('fish', ['--no-execute', path])).toEqual({ code: 0, stderr: '' });
     expect(await completeInFish(path, 'hangar-events ty')).toEqual(['types']);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, e2eEnv, killAll, runCli, startCli } from '../helpers/spawn.js';
+import { requireProgram } from '../helpers/require-program.js';
 
 const exec = promisify(execFile);
 
@@ -74,7 +75,7 @@ describe('hangar-events demo (piped, not a terminal)', () => {
   });
 });
 
-describe('hangar-events demo in a terminal (tmux)', () => {
+requireProgram('tmux').describe('hangar-events demo in a terminal (tmux)', () => {
   it('shows the live table of the simulated fleet under the hint, and Ctrl-C ends it with exit 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hangar-demo-'));
     tmux = { socket: `hangar-demo-${process.pid}-${Date.now()}`, dir };

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, e2eEnv, killAll, runCli, startCli } from '../helpers/spawn.js';
+import { requireProgram } from '../helpers/require-program.js';
 
 /** The commands of the README's tour and troubleshooting sections, run as written (with real ports). */
 
@@ -30,7 +31,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe('README tour', () => {
+requireProgram('bash').describe('README tour', () => {
   it('hangar-events demo --seed 1 | head -n 6: six pretty lines, and the demo ends quietly', async () => {
     const { stdout, stderr } = await pipeline('hangar-events demo --seed 1 | head -n 6; echo "demo=${PIPESTATUS[0]}" >&2');
     const lines = stdout.trim().split('\n');
@@ -43,7 +44,7 @@ describe('README tour', () => {
     expect(stderr).not.toMatch(/EPIPE|Error/);
   }, 90_000);
 
-  it('a second terminal tails the demo into jq', async () => {
+  requireProgram('jq').it('a second terminal tails the demo into jq', async () => {
     const url = await startDemo(['--rate', '200']);
     const slow = await pipeline(`hangar-events tail ${url} -q -n 200 | jq -r 'select(.duration_ms > 500) | "\\(.mcp_server_id) \\(.event_type) \\(.duration_ms)"'`);
     for (const line of slow.stdout.trim().split('\n').filter(Boolean)) expect(line).toMatch(/^\w+ \w+ \d+(\.\d+)?$/);

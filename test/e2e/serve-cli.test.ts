@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { killAll, runCli, startCli } from '../helpers/spawn.js';
+import { commandFor, requireProgram } from '../helpers/require-program.js';
 
 afterEach(killAll);
 
@@ -35,7 +36,7 @@ describe('serve (spawned binary)', () => {
     expect(cli.stderr()).toMatch(/shutting down/);
   });
 
-  it('serves a client no one here wrote: python websockets receives ingested events', async () => {
+  requireProgram('python3-websockets').it('serves a client no one here wrote: python websockets receives ingested events', async () => {
     const { port } = await startServe();
     const script = [
       'import asyncio, json, sys, websockets',
@@ -53,7 +54,7 @@ describe('serve (spawned binary)', () => {
       '                return',
       'asyncio.run(asyncio.wait_for(main(), 15))',
     ].join('\n');
-    const python = spawn('/usr/bin/python3', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const python = spawn(commandFor('python3-websockets'), ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     python.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

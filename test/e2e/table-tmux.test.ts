@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, expect, test } from 'vitest';
 import { BIN, e2eEnv, killAll, startCli } from '../helpers/spawn.js';
+import { requireProgram } from '../helpers/require-program.js';
 
 /**
  * `tail -o table` in a real terminal: tmux runs it against `serve`, and
@@ -105,7 +106,7 @@ afterEach(async () => {
   await killAll();
 });
 
-describe('tail -o table in a real terminal (tmux)', () => {
+requireProgram('tmux').describe('tail -o table in a real terminal (tmux)', () => {
   test('shows the header and one row per simulated server; s sorts, q quits and restores the terminal', async () => {
     const { url } = await startServe(['--rate', '50']);
     await startInTmux([process.execPath, BIN, 'tail', '-o', 'table', url]);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeGateway, gatewayEvent, pythonJson, startFakeGateway } from '../helpers/fake-gateway.js';
 import { BIN, e2eEnv, killAll, runCli, startCli } from '../helpers/spawn.js';
+import { requireProgram } from '../helpers/require-program.js';
 
 const gateways: FakeGateway[] = [];
 const children: ChildProcess[] = [];
@@ -35,7 +36,7 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: Nod
 }
 
 describe('hangar-events tail (spawned binary)', () => {
-  it('in a pipe to `head -n 3`: exits 0 quietly, no EPIPE trace', async () => {
+  requireProgram('bash').it('in a pipe to `head -n 3`: exits 0 quietly, no EPIPE trace', async () => {
     const g = await gateway();
     const script = `set -o pipefail; "${process.execPath}" "${BIN}" tail "${g.url}" -o ndjson | head -n 3`;
     const child = spawn('bash', ['-c', script], { env: e2eEnv(), stdio: ['ignore', 'pipe', 'pipe'] });

@@ -2,8 +2,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { killAll, runCli } from '../helpers/spawn.js';
+import { commandFor, requireProgram } from '../helpers/require-program.js';
 
 /**
  * Interop with a gateway-shaped server no one here wrote the WebSocket stack
@@ -55,7 +56,7 @@ afterEach(async () => {
 });
 
 function startPython(): Promise<{ port: number; output: () => string }> {
-  python = spawn('/usr/bin/python3', ['-c', SERVER, 'the-key']);
+  python = spawn(commandFor('python3-websockets'), ['-c', SERVER, 'the-key']);
   let out = '';
   python.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   python.stderr.resume();
@@ -69,7 +70,7 @@ function startPython(): Promise<{ port: number; output: () => string }> {
   });
 }
 
-describe('tail against a Python websockets gateway', () => {
+requireProgram('python3-websockets').describe('tail against a Python websockets gateway', () => {
   it('subscribes first, answers the ping, and writes the frames exactly as json.dumps made them', async () => {
     const { port, output } = await startPython();
     const keyFile = join(mkdtempSync(join(tmpdir(), 'tail-py-')), 'key');

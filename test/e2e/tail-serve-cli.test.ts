@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, e2eEnv, killAll, runCli, startCli } from '../helpers/spawn.js';
+import { requireProgram } from '../helpers/require-program.js';
 
 const children: ChildProcess[] = [];
 
@@ -27,7 +28,7 @@ async function ingest(port: number, events: object[]): Promise<void> {
 }
 
 describe('tail against the real serve binary', () => {
-  it('--history n --no-follow prints the kept events and exits 0', async () => {
+  requireProgram('bash', 'jq').it('--history n --no-follow prints the kept events and exits 0', async () => {
     const { port, url } = await startServe(['--no-demo']);
     await ingest(port, [1, 2, 3, 4, 5].map((seq) => ({ event_type: 'ToolInvocationCompleted', mcp_server_id: 'math', tool_name: 'add', duration_ms: seq * 300, seq })));
     const result = await runCli(['tail', url, '--history', '3', '--no-follow']);

@@ -3,9 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { FakeGateway, gatewayEvent, startFakeGateway } from '../helpers/fake-gateway.js';
 import { BIN, e2eEnv } from '../helpers/spawn.js';
+import { requireProgram } from '../helpers/require-program.js';
 
 /** `tail` in a real terminal (tmux): the ora spinner while connecting, pretty lines, Ctrl-C exits 0. */
 
@@ -39,7 +40,7 @@ afterEach(async () => {
   for (const g of gateways.splice(0)) await g.close();
 });
 
-describe('tail on a terminal', () => {
+requireProgram('tmux').describe('tail on a terminal', () => {
   it('spins while connecting, settles on "connected", prints pretty lines, and Ctrl-C exits 0', async () => {
     dir = mkdtempSync(join(tmpdir(), 'hangar-tail-tmux-'));
     socket = `hangar-tail-${process.pid}-${Date.now()}`;

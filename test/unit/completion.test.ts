@@ -9,6 +9,7 @@ import { renderZshCompletion } from '../../src/commands/completion/zsh.js';
 import { EVENT_CATALOG } from '../../src/protocol/catalog.js';
 import { check, completeInBash, completeInFish, completeInZsh, writeScript } from '../helpers/shell-completion.js';
 import { createTestIO } from '../helpers/test-io.js';
+import { requireProgram } from '../helpers/require-program.js';
 
 /** A program shaped like hangar-events' tail and serve, independent of whether they have landed. */
 function sampleProgram(): Command {
@@ -92,7 +93,7 @@ describe('completion model', () => {
   });
 });
 
-describe('bash completion script, run in bash', () => {
+requireProgram('bash').describe('bash completion script, run in bash', () => {
   const bash = () => scriptFile(renderBashCompletion(buildCompletionModel(sampleProgram())), 'hangar-events.bash');
 
   it('passes bash -n', async () => {
@@ -149,7 +150,7 @@ describe('bash completion script, run in bash', () => {
   });
 });
 
-describe('zsh completion script', () => {
+requireProgram('zsh').describe('zsh completion script', () => {
   const zsh = () => scriptFile(renderZshCompletion(buildCompletionModel(sampleProgram())), '_hangar-events');
 
   it('passes zsh -n', async () => {
@@ -181,7 +182,7 @@ describe('zsh completion script', () => {
   });
 });
 
-describe('fish completion script, run in fish', () => {
+requireProgram('fish').describe('fish completion script, run in fish', () => {
   const fish = () => scriptFile(renderFishCompletion(buildCompletionModel(sampleProgram())), 'hangar-events.fish');
 
   it('passes fish --no-execute', async () => {
