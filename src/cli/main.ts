@@ -1,7 +1,24 @@
 import { CommanderError } from 'commander';
 import type { IO } from '../io/io.js';
-import { describeError, exitCodeFor, ExitCode } from './errors.js';
+import { AuthError, describeError, TimeoutError, UsageError } from '../errors.js';
 import { createProgram } from './program.js';
+
+/** The process exit codes (README "Exit codes"). */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  auth: 4,
+  timeout: 124,
+} as const;
+
+/** The exit code for an error thrown by a command. */
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError) return ExitCode.usage;
+  if (error instanceof AuthError) return ExitCode.auth;
+  if (error instanceof TimeoutError) return ExitCode.timeout;
+  return ExitCode.failure;
+}
 
 /**
  * Runs the CLI and returns the exit code. The only place that maps errors to

@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 /** Credentials and extra headers for the WebSocket upgrade request. */
 export interface HeaderOptions {

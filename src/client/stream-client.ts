@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { AuthError, ConnectionError } from '../cli/errors.js';
+import { AuthError, ConnectionError } from '../errors.js';
 import { decodeServerFrame } from '../protocol/decode.js';
 import {
   GATEWAY_PING_INTERVAL_MS,

@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { DEFAULT_PORT, EVENTS_PATH } from '../protocol/types.js';
 
 /** Where tail connects when neither an argument nor $HANGAR_URL says otherwise. */

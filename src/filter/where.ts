@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { compilePath, getPath, type FieldPath } from '../render/fields.js';
 
 /**

@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import type { ColorScheme } from '../io/color.js';
 import { serverIdentityOf } from '../protocol/filter.js';
 import type { HangarEvent } from '../protocol/types.js';

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { RuntimeError, UsageError } from '../cli/errors.js';
+import { RuntimeError, UsageError } from '../errors.js';
 import type { IO } from '../io/io.js';
 import { MAX_CLIENT_FRAME_BYTES } from '../protocol/types.js';
 import { createKeyChecker } from './auth.js';

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { RuntimeError } from '../cli/errors.js';
+import { RuntimeError } from '../errors.js';
 import type { HangarEvent } from '../protocol/types.js';
 import type { EventSink, SourceLog } from './event-source.js';
 import { DEFAULT_MAX_LINE_BYTES, splitNdjsonLines } from './ndjson-lines.js';

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { RuntimeError } from '../cli/errors.js';
+import { RuntimeError } from '../errors.js';
 import { decodeEventLine } from '../protocol/decode.js';
 import type { HangarEvent } from '../protocol/types.js';
 import type { EventSink, EventSource, SourceLog } from './event-source.js';

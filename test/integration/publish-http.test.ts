@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { AuthError, ConnectionError, RuntimeError } from '../../src/cli/errors.js';
+import { AuthError, ConnectionError, RuntimeError } from '../../src/errors.js';
 import { parsePublishOptions, type PublishFlags } from '../../src/commands/publish/options.js';
 import { runPublish } from '../../src/commands/publish/publish.js';
 import { createTestIO } from '../helpers/test-io.js';

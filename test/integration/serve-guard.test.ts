@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { DEFAULT_SERVER_OPTIONS, startServer } from '../../src/server/server.js';
 import { closeAll, connect, eventually, handshakeStatus, httpRequest, realClockIO, startTestServer, testEvent } from './serve-support.js';
 

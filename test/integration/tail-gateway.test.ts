@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AuthError, ConnectionError, RuntimeError, TimeoutError } from '../../src/cli/errors.js';
+import { AuthError, ConnectionError, RuntimeError, TimeoutError } from '../../src/errors.js';
 import { gatewayEvent, pythonJson } from '../helpers/fake-gateway.js';
 import { useGatewayTails } from '../helpers/run-tail.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthError } from '../../src/cli/errors.js';
+import { AuthError } from '../../src/errors.js';
 import { DEFAULT_SERVER_OPTIONS, startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import { startTail, type InProcessTail } from '../helpers/run-tail.js';
 import { createTestIO } from '../helpers/test-io.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDurationMs, parseInteger, splitList } from '../../src/cli/parse.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { parseDurationMs, parseInteger, splitList } from '../../src/commands/parse.js';
+import { UsageError } from '../../src/errors.js';
 import { resolveColorLevel } from '../../src/io/color.js';
 
 describe('flag parsers', () => {

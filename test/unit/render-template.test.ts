@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { createColorScheme } from '../../src/io/color.js';
 import { compileTemplate, renderTemplate } from '../../src/render/template.js';
 

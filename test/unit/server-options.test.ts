@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { registerServe } from '../../src/commands/serve/register.js';
 import { toServeOptions, type ServeOptions } from '../../src/commands/serve/options.js';
 import { createTestIO } from '../helpers/test-io.js';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { displayUrl, firstKeyLine, parsePublishOptions, toIngestUrl, type PublishOptions } from '../../src/commands/publish/options.js';
 import { registerPublish } from '../../src/commands/publish/register.js';
 import { createTestIO } from '../helpers/test-io.js';

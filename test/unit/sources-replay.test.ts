@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeError, RuntimeError } from '../../src/cli/errors.js';
+import { describeError, RuntimeError } from '../../src/errors.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import type { EventSink, SourceLog } from '../../src/sources/event-source.js';
 import { checkReplayFile, createReplaySource, MAX_RECORDED_GAP_MS, recordedTimeMs, replayGapMs } from '../../src/sources/replay.js';

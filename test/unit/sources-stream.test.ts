@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { RuntimeError } from '../../src/cli/errors.js';
+import { RuntimeError } from '../../src/errors.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import type { EventSink, SourceLog } from '../../src/sources/event-source.js';
 import { sanitizeForLog, splitNdjsonLines, type NdjsonLine } from '../../src/sources/ndjson-lines.js';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/errors.js';
 import { backoffDelayMs } from '../../src/client/backoff.js';
 import { buildHeaders, parseHeaderFlag } from '../../src/client/headers.js';
 import { normaliseUrl, sourceLabels, displayUrl } from '../../src/client/url.js';

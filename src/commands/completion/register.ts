@@ -1,5 +1,5 @@
 import { Argument, type Command } from 'commander';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../errors.js';
 import type { IO } from '../../io/io.js';
 import type { CompletionOptions } from './completion.js';
 

@@ -1,4 +1,4 @@
-import { describeError } from '../../cli/errors.js';
+import { describeError } from '../../errors.js';
 import type { IO } from '../../io/io.js';
 import { silentLog } from '../../server/log.js';
 import { startServer } from '../../server/server.js';

@@ -1,5 +1,5 @@
-import { UsageError } from '../../cli/errors.js';
-import { parseChoice } from '../../cli/parse.js';
+import { UsageError } from '../../errors.js';
+import { parseChoice } from '../parse.js';
 import { toServeOptions, type ServeOptions } from '../serve/options.js';
 import { toTailOptions, type TailFlags, type TailOptions } from '../tail/options.js';
 

@@ -1,5 +1,5 @@
-import { UsageError } from '../../cli/errors.js';
-import { parseDurationMs, parseInteger } from '../../cli/parse.js';
+import { UsageError } from '../../errors.js';
+import { parseDurationMs, parseInteger } from '../parse.js';
 
 /** Where events are posted when neither --url nor HANGAR_URL says otherwise. */
 export const DEFAULT_PUBLISH_URL = 'http://127.0.0.1:8000';

@@ -3,7 +3,7 @@ import { open, stat as fsStat } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { resolve as resolvePath } from 'node:path';
-import { AuthError, ConnectionError, RuntimeError, UsageError } from '../../cli/errors.js';
+import { AuthError, ConnectionError, RuntimeError, UsageError } from '../../errors.js';
 import type { IO } from '../../io/io.js';
 import { decodeEvent, isPlainObject, parseJson } from '../../protocol/decode.js';
 import { DEFAULT_MAX_LINE_BYTES, sanitizeForLog, splitNdjsonLines, type NdjsonLine } from '../../sources/ndjson-lines.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
-import { RuntimeError } from '../../cli/errors.js';
+import { RuntimeError } from '../../errors.js';
 import type { IO } from '../../io/io.js';
 import { DEFAULT_BATCH_SIZE, parsePublishOptions, type PublishFlags, type PublishOptions } from './options.js';
 

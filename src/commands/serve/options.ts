@@ -1,5 +1,5 @@
-import { UsageError } from '../../cli/errors.js';
-import { parseChoice, parseDurationMs, parseInteger, parsePositiveNumber } from '../../cli/parse.js';
+import { UsageError } from '../../errors.js';
+import { parseChoice, parseDurationMs, parseInteger, parsePositiveNumber } from '../parse.js';
 import { EVENTS_PATH } from '../../protocol/types.js';
 import { DEFAULT_SERVER_OPTIONS } from '../../server/defaults.js';
 import type { ServerOptions } from '../../server/server.js';

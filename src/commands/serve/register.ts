@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { collect } from '../../cli/parse.js';
+import { collect } from '../parse.js';
 import type { IO } from '../../io/io.js';
 import type { ServeFlags, ServeOptions } from './options.js';
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { RuntimeError, UsageError } from '../../cli/errors.js';
-import { describeError } from '../../cli/errors.js';
+import { RuntimeError, UsageError } from '../../errors.js';
+import { describeError } from '../../errors.js';
 import type { IO } from '../../io/io.js';
 import type { EventSource } from '../../sources/event-source.js';
 import type { CountingSource } from '../../sources/stream-source.js';

@@ -1,5 +1,5 @@
-import { UsageError } from '../../cli/errors.js';
-import { parseChoice, parseDurationMs, parseInteger, splitList } from '../../cli/parse.js';
+import { UsageError } from '../../errors.js';
+import { parseChoice, parseDurationMs, parseInteger, splitList } from '../parse.js';
 import { parseHeaderFlag } from '../../client/headers.js';
 import { DEFAULT_URL, normaliseUrl } from '../../client/url.js';
 import type { ColorMode } from '../../io/color.js';

@@ -1,4 +1,4 @@
-import { RuntimeError } from '../../cli/errors.js';
+import { RuntimeError } from '../../errors.js';
 import type { StreamClient, StreamMessage } from '../../client/stream-client.js';
 import type { HangarEvent } from '../../protocol/types.js';
 import { SeenIds } from './seen-ids.js';

@@ -1,7 +1,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type { WriteStream } from 'node:fs';
-import { RuntimeError, TimeoutError, UsageError } from '../../cli/errors.js';
+import { RuntimeError, TimeoutError, UsageError } from '../../errors.js';
 import { buildHeaders } from '../../client/headers.js';
 import { formatSeconds, StreamClient, type StreamClientOptions } from '../../client/stream-client.js';
 import { displayUrl, sourceLabels } from '../../client/url.js';

@@ -1,5 +1,5 @@
-import { UsageError } from '../../cli/errors.js';
-import { parseChoice } from '../../cli/parse.js';
+import { UsageError } from '../../errors.js';
+import { parseChoice } from '../parse.js';
 import type { ColorMode } from '../../io/color.js';
 
 /** What `hangar-events types` prints. */

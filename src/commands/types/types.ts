@@ -1,4 +1,4 @@
-import { RuntimeError } from '../../cli/errors.js';
+import { RuntimeError } from '../../errors.js';
 import { compileTypeFilter, suggestTypes } from '../../filter/type-filter.js';
 import { createColorScheme, resolveColorLevel, type ColorScheme } from '../../io/color.js';
 import type { IO } from '../../io/io.js';

@@ -1,16 +1,8 @@
 /**
- * Typed errors. Code below `main` throws these and never exits; `main` alone
- * maps them to exit codes (see `exitCodeFor`). Messages say what happened,
+ * Typed errors. Code below `cli/main` throws these and never exits; `cli/main`
+ * alone maps them to exit codes (see `exitCodeFor` there). Messages say what happened,
  * what it means and what to do, and never contain a credential.
  */
-
-export const ExitCode = {
-  ok: 0,
-  failure: 1,
-  usage: 2,
-  auth: 4,
-  timeout: 124,
-} as const;
 
 /** Bad flags, arguments or values: exit 2. */
 export class UsageError extends Error {
@@ -35,14 +27,6 @@ export class ConnectionError extends Error {
 /** Any other runtime failure the user can act on (unreadable file, port in use): exit 1. */
 export class RuntimeError extends Error {
   override readonly name = 'RuntimeError';
-}
-
-/** The exit code for an error thrown by a command. */
-export function exitCodeFor(error: unknown): number {
-  if (error instanceof UsageError) return ExitCode.usage;
-  if (error instanceof AuthError) return ExitCode.auth;
-  if (error instanceof TimeoutError) return ExitCode.timeout;
-  return ExitCode.failure;
 }
 
 /** A one-line (plus causes) description of an error for stderr, without stack traces. */

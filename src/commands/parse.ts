@@ -1,4 +1,4 @@
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 /**
  * Pure parsers for flag values. Each throws a UsageError that names the flag
