@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { StreamSource, TailNotice } from '../../src/commands/tail/sink.js';
+import type { StreamSource, TailNotice } from '../../src/tail/notices.js';
 import { createColorScheme } from '../../src/io/color.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import { formatEventLine, type LineContext } from '../../src/render/line.js';

@@ -14,7 +14,7 @@ import { killAll, startCli } from '../helpers/spawn.js';
  * server on 127.0.0.1. Seeded.
  */
 
-/** tail reports this many bad frames per source one by one, then only counts them (src/commands/tail/pipeline.ts). */
+/** tail reports this many bad frames per source one by one, then only counts them (src/tail/pipeline.ts). */
 const MAX_BAD_FRAME_REPORTS = 20;
 const SEED = hostileSeed();
 const NOTE = seedNote(SEED);

@@ -1,4 +1,4 @@
-import type { StreamSource } from '../../src/commands/tail/sink.js';
+import type { StreamSource } from '../../src/tail/notices.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import { emptyTableState, reduceTable, reduceTableNotice, type TableState } from '../../src/render/table/reduce-table.js';
 

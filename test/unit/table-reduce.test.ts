@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { StreamSource } from '../../src/commands/tail/sink.js';
+import type { StreamSource } from '../../src/tail/notices.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import {
   emptyTableState,

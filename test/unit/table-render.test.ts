@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { StreamSource } from '../../src/commands/tail/sink.js';
+import type { StreamSource } from '../../src/tail/notices.js';
 import { createColorScheme } from '../../src/io/color.js';
 import { emptyTableState, reduceTable, reduceTableNotice, type TableState } from '../../src/render/table/reduce-table.js';
 import {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { createTableSink, FRAME_INTERVAL_MS } from '../../src/commands/tail/table-sink.js';
+import { createTableSink, FRAME_INTERVAL_MS } from '../../src/tail/sinks/table-sink.js';
 import { createColorScheme } from '../../src/io/color.js';
 import { HIDE_CURSOR, SHOW_CURSOR, SYNC_START } from '../../src/io/live-region.js';
 import { createTestIO, type TestIO } from '../helpers/test-io.js';

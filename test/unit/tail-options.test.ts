@@ -6,8 +6,8 @@ import { buildHeaders, parseHeaderFlag } from '../../src/client/headers.js';
 import { normaliseUrl, sourceLabels, displayUrl } from '../../src/client/url.js';
 import type { TailOptions } from '../../src/commands/tail/options.js';
 import { registerTail } from '../../src/commands/tail/register.js';
-import { SeenIds } from '../../src/commands/tail/seen-ids.js';
-import { toNdjsonLine } from '../../src/commands/tail/ndjson-sink.js';
+import { SeenIds } from '../../src/tail/seen-ids.js';
+import { toNdjsonLine } from '../../src/tail/sinks/ndjson-sink.js';
 import { createTestIO } from '../helpers/test-io.js';
 
 /** Parses `tail <args>` with an injected run; returns the options run received. */

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { OutputWriter } from '../../src/commands/tail/output-writer.js';
+import { OutputWriter } from '../../src/tail/sinks/output-writer.js';
 import type { OutputStream } from '../../src/io/io.js';
 
 /**

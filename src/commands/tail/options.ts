@@ -4,10 +4,9 @@ import { parseHeaderFlag } from '../../client/headers.js';
 import { DEFAULT_URL, normaliseUrl } from '../../client/url.js';
 import type { ColorMode } from '../../io/color.js';
 import { TABLE_SORTS, type TableSort } from '../../render/table/render-table.js';
+import { OUTPUT_MODES, type OutputMode } from '../../tail/sinks/create-sink.js';
 
-/** How tail writes events. */
-export type OutputMode = 'pretty' | 'ndjson' | 'table';
-export const OUTPUT_MODES: readonly OutputMode[] = ['pretty', 'ndjson', 'table'];
+export { OUTPUT_MODES, type OutputMode };
 
 /** How the pretty line shows the time (the renderer's TimeMode). */
 export type TailTimeMode = 'local' | 'utc' | 'iso' | 'relative' | 'none';

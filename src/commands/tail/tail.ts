@@ -7,19 +7,18 @@ import { formatSeconds, StreamClient, type StreamClientOptions } from '../../cli
 import { displayUrl, sourceLabels } from '../../client/url.js';
 import { compileTypeFilter, suggestTypes } from '../../filter/type-filter.js';
 import { compileWhere } from '../../filter/where.js';
-import { createColorScheme, resolveColorLevel, type ColorScheme } from '../../io/color.js';
+import { createColorScheme, resolveColorLevel } from '../../io/color.js';
 import type { IO } from '../../io/io.js';
 import type { HangarEvent, ReplayRequest } from '../../protocol/types.js';
 import { stripControl } from '../../render/sanitize.js';
 import { compileTemplate } from '../../render/template.js';
-import { LineSink } from './line-sink.js';
-import { NdjsonSink } from './ndjson-sink.js';
+import type { StreamSource } from '../../tail/notices.js';
+import { TailPipeline, type PipelineEnd } from '../../tail/pipeline.js';
+import { createSink } from '../../tail/sinks/create-sink.js';
+import { canDrawLive } from '../../tail/sinks/table-sink.js';
+import { TailStats } from '../../tail/stats.js';
+import { createOraSpinner, StatusReporter, type Spinner } from '../../tail/status.js';
 import type { TailOptions } from './options.js';
-import { TailPipeline, type PipelineEnd } from './pipeline.js';
-import { canDrawLive, createTableSink } from './table-sink.js';
-import type { StreamSource, TailSink } from './sink.js';
-import { StatusReporter, type Spinner } from './status.js';
-import { TailStats } from './stats.js';
 
 /** Knobs tests turn (short ping intervals, fast backoff); the CLI uses the defaults. */
 export interface TailDeps {
@@ -28,45 +27,6 @@ export interface TailDeps {
   >;
   /** Builds the stderr spinner; default: ora when stderr is a terminal. */
   readonly createSpinner?: (io: IO) => Promise<Spinner | undefined>;
-}
-
-/** What a sink needs besides the options; built once in runTail. */
-export interface SinkParts {
-  readonly stdoutColors: ColorScheme;
-  readonly stderrColors: ColorScheme;
-  readonly status: StatusReporter;
-  readonly template: ReturnType<typeof compileTemplate> | undefined;
-  /** The user asked to stop from inside the output (q in the live table). */
-  readonly onQuit?: () => void;
-}
-
-/** The one place an output mode becomes a sink. */
-export function createSink(options: TailOptions, io: IO, parts: SinkParts): TailSink {
-  switch (options.output) {
-    case 'ndjson':
-      return new NdjsonSink(io.stdout, parts.status);
-    case 'pretty':
-      return new LineSink({
-        stdout: io.stdout,
-        colors: parts.stdoutColors,
-        time: options.time,
-        fields: options.fields,
-        template: parts.template,
-        nowMs: () => io.now(),
-        status: parts.status,
-      });
-    case 'table':
-      return createTableSink(io, {
-        colors: parts.stdoutColors,
-        sort: options.sort,
-        intervalMs: options.intervalMs,
-        interactive: canDrawLive(io),
-        // On a terminal the table shows connection state, drops and gaps itself; stderr
-        // lines would tear it. Off a terminal stderr reports them as in the other modes.
-        status: canDrawLive(io) ? undefined : parts.status,
-        onQuit: parts.onQuit,
-      });
-  }
 }
 
 /**
@@ -261,12 +221,4 @@ async function openRecorder(file: string, io: IO): Promise<Recorder> {
         stream.end(() => (failed ? reject(new RuntimeError(`cannot write the recording file ${file} (--record)`, { cause: failed })) : resolve()));
       }),
   };
-}
-
-/** An ora spinner on stderr when stderr is a real terminal. */
-async function createOraSpinner(io: IO): Promise<Spinner | undefined> {
-  const stderr = io.stderr as unknown as { isTTY?: boolean; cursorTo?: unknown };
-  if (!stderr.isTTY || typeof stderr.cursorTo !== 'function' || io.env.TERM === 'dumb') return undefined;
-  const { default: ora } = await import('ora');
-  return ora({ stream: io.stderr as unknown as NodeJS.WritableStream, discardStdin: false, hideCursor: false, isEnabled: true }) as unknown as Spinner;
 }

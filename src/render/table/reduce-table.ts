@@ -1,4 +1,4 @@
-import type { TailNotice } from '../../commands/tail/sink.js';
+import type { TailNotice } from '../../tail/notices.js';
 import { serverIdentityOf } from '../../protocol/filter.js';
 import type { HangarEvent } from '../../protocol/types.js';
 import { cleanLabel } from './text.js';

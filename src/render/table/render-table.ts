@@ -1,4 +1,4 @@
-import type { StreamSource } from '../../commands/tail/sink.js';
+import type { StreamSource } from '../../tail/notices.js';
 import type { ColorScheme } from '../../io/color.js';
 import { errorRate, eventRate, latencyPercentile, type ConnectionStatus, type ServerRow, type TableState } from './reduce-table.js';
 import { fit, stripControl, truncate, visibleWidth } from './text.js';

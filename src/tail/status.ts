@@ -1,8 +1,8 @@
-import { formatSeconds } from '../../client/stream-client.js';
-import type { ColorScheme } from '../../io/color.js';
-import type { OutputStream } from '../../io/io.js';
-import { stripControl } from '../../render/sanitize.js';
-import type { StreamSource, TailNotice } from './sink.js';
+import { formatSeconds } from '../client/stream-client.js';
+import type { ColorScheme } from '../io/color.js';
+import type { IO, OutputStream } from '../io/io.js';
+import { stripControl } from '../render/sanitize.js';
+import type { StreamSource, TailNotice } from './notices.js';
 
 /** The bits of an ora spinner the status reporter uses. */
 export interface Spinner {
@@ -129,4 +129,12 @@ export class StatusReporter {
 
 function clean(text: string): string {
   return stripControl(text);
+}
+
+/** An ora spinner on stderr when stderr is a real terminal. */
+export async function createOraSpinner(io: IO): Promise<Spinner | undefined> {
+  const stderr = io.stderr as unknown as { isTTY?: boolean; cursorTo?: unknown };
+  if (!stderr.isTTY || typeof stderr.cursorTo !== 'function' || io.env.TERM === 'dumb') return undefined;
+  const { default: ora } = await import('ora');
+  return ora({ stream: io.stderr as unknown as NodeJS.WritableStream, discardStdin: false, hideCursor: false, isEnabled: true }) as unknown as Spinner;
 }

@@ -1,9 +1,6 @@
-import type { HangarEvent } from '../../protocol/types.js';
-
 /**
- * The seam between tail's connection pipeline and its output modes (pretty
- * lines, NDJSON, the live table). The pipeline connects, filters and
- * de-duplicates; a sink only renders. Sinks write through the injected IO.
+ * What tail's engine tells its outputs besides events: the endpoints it reads
+ * and what happens to their connections. Sinks (sinks/sink.ts) receive these.
  */
 
 /** One endpoint tail is connected to; `index` picks its stable label color. */
@@ -31,30 +28,3 @@ export type TailNotice =
   | { kind: 'bad-frame'; source: StreamSource; reason: string }
   | { kind: 'server-error'; source: StreamSource; code: string; message: string }
   | { kind: 'replayed'; source: StreamSource; count: number; complete: boolean };
-
-/** Context a sink gets once before the first event. */
-export interface SinkStart {
-  readonly sources: readonly StreamSource[];
-  /** Human description of the filters in effect, e.g. `type=HealthCheck* server=math`. */
-  readonly filterDescription: string;
-}
-
-export interface TailSink {
-  start(context: SinkStart): void;
-  /**
-   * One event that passed every filter. `raw` is the frame exactly as the
-   * server sent it (the NDJSON sink writes it unchanged).
-   */
-  event(event: HangarEvent, raw: string, source: StreamSource): void;
-  notice(notice: TailNotice): void;
-  /** Whether the output can take more now (false while stdout is full). */
-  canWrite(): boolean;
-  /**
-   * Resolves once the output can take more (stdout drained). The pipeline
-   * stops reading the sockets while this is pending, so memory stays flat
-   * behind a slow consumer.
-   */
-  whenWritable(): Promise<void>;
-  /** Final flush and terminal restore; called on every exit path. */
-  close(): Promise<void>;
-}

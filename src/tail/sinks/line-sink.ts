@@ -3,16 +3,17 @@ import type { OutputStream } from '../../io/io.js';
 import type { HangarEvent } from '../../protocol/types.js';
 import { formatEventLine, type LineContext } from '../../render/line.js';
 import type { compileTemplate } from '../../render/template.js';
-import type { TailTimeMode } from './options.js';
+import type { TimeMode } from '../../render/time-format.js';
 import { WriterSink } from './output-writer.js';
-import type { SinkStart, StreamSource } from './sink.js';
-import type { StatusReporter } from './status.js';
+import type { StreamSource } from '../notices.js';
+import type { SinkStart } from './sink.js';
+import type { StatusReporter } from '../status.js';
 
 export interface LineSinkOptions {
   readonly stdout: OutputStream;
   /** Colors for stdout, decided once. */
   readonly colors: ColorScheme;
-  readonly time: TailTimeMode;
+  readonly time: TimeMode;
   readonly fields?: readonly string[] | undefined;
   readonly template?: ReturnType<typeof compileTemplate> | undefined;
   /** Wall clock for relative times. */

@@ -1,6 +1,7 @@
 import type { HangarEvent } from '../../protocol/types.js';
 import { WriterSink } from './output-writer.js';
-import type { SinkStart, StreamSource } from './sink.js';
+import type { StreamSource } from '../notices.js';
+import type { SinkStart } from './sink.js';
 
 /**
  * `-o ndjson`: each event exactly as the server sent it, one per line, never

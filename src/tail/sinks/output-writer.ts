@@ -1,7 +1,8 @@
 import type { OutputStream } from '../../io/io.js';
 import type { HangarEvent } from '../../protocol/types.js';
-import type { SinkStart, StreamSource, TailNotice, TailSink } from './sink.js';
-import type { StatusReporter } from './status.js';
+import type { StreamSource, TailNotice } from '../notices.js';
+import type { SinkStart, TailSink } from './sink.js';
+import type { StatusReporter } from '../status.js';
 
 /** Lines are gathered and written in one call per turn of the event loop, or once this many characters wait. */
 const BATCH_CHARS = 64 * 1024;

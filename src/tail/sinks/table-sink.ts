@@ -3,7 +3,8 @@ import type { IO } from '../../io/io.js';
 import { createLiveRegion, type LiveRegion } from '../../io/live-region.js';
 import { emptyTableState, reduceTable, reduceTableNotice, type TableState } from '../../render/table/reduce-table.js';
 import { nextSort, renderTable, type TableHeaderInfo, type TableSort } from '../../render/table/render-table.js';
-import type { SinkStart, TailNotice, TailSink } from './sink.js';
+import type { TailNotice } from '../notices.js';
+import type { SinkStart, TailSink } from './sink.js';
 
 /**
  * `tail -o table`: the live table of the fleet. State is updated per event

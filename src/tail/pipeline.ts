@@ -1,8 +1,9 @@
-import { RuntimeError } from '../../errors.js';
-import type { StreamClient, StreamMessage } from '../../client/stream-client.js';
-import type { HangarEvent } from '../../protocol/types.js';
+import { RuntimeError } from '../errors.js';
+import type { StreamClient, StreamMessage } from '../client/stream-client.js';
+import type { HangarEvent } from '../protocol/types.js';
 import { SeenIds } from './seen-ids.js';
-import type { StreamSource, TailSink } from './sink.js';
+import type { StreamSource } from './notices.js';
+import type { TailSink } from './sinks/sink.js';
 import type { TailStats } from './stats.js';
 
 /** Why the pipeline asks the tail to end. */

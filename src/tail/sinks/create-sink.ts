@@ -1,0 +1,62 @@
+import type { ColorScheme } from '../../io/color.js';
+import type { IO } from '../../io/io.js';
+import type { TableSort } from '../../render/table/render-table.js';
+import type { compileTemplate } from '../../render/template.js';
+import type { TimeMode } from '../../render/time-format.js';
+import type { StatusReporter } from '../status.js';
+import { LineSink } from './line-sink.js';
+import { NdjsonSink } from './ndjson-sink.js';
+import type { TailSink } from './sink.js';
+import { canDrawLive, createTableSink } from './table-sink.js';
+
+/** How tail writes events. */
+export type OutputMode = 'pretty' | 'ndjson' | 'table';
+export const OUTPUT_MODES: readonly OutputMode[] = ['pretty', 'ndjson', 'table'];
+
+/** The output decisions a sink is built from (a subset of the tail options). */
+export interface OutputSettings {
+  readonly output: OutputMode;
+  readonly time: TimeMode;
+  readonly fields: readonly string[] | undefined;
+  readonly sort: TableSort;
+  readonly intervalMs: number;
+}
+
+/** What a sink needs besides the options; built once in runTail. */
+export interface SinkParts {
+  readonly stdoutColors: ColorScheme;
+  readonly stderrColors: ColorScheme;
+  readonly status: StatusReporter;
+  readonly template: ReturnType<typeof compileTemplate> | undefined;
+  /** The user asked to stop from inside the output (q in the live table). */
+  readonly onQuit?: () => void;
+}
+
+/** The one place an output mode becomes a sink. */
+export function createSink(options: OutputSettings, io: IO, parts: SinkParts): TailSink {
+  switch (options.output) {
+    case 'ndjson':
+      return new NdjsonSink(io.stdout, parts.status);
+    case 'pretty':
+      return new LineSink({
+        stdout: io.stdout,
+        colors: parts.stdoutColors,
+        time: options.time,
+        fields: options.fields,
+        template: parts.template,
+        nowMs: () => io.now(),
+        status: parts.status,
+      });
+    case 'table':
+      return createTableSink(io, {
+        colors: parts.stdoutColors,
+        sort: options.sort,
+        intervalMs: options.intervalMs,
+        interactive: canDrawLive(io),
+        // On a terminal the table shows connection state, drops and gaps itself; stderr
+        // lines would tear it. Off a terminal stderr reports them as in the other modes.
+        status: canDrawLive(io) ? undefined : parts.status,
+        onQuit: parts.onQuit,
+      });
+  }
+}
