@@ -1,9 +1,9 @@
-import type { Socket } from 'node:net';
 import type { WebSocket, RawData } from 'ws';
 import { decodeClientMessage } from '../protocol/decode.js';
 import type { Hub } from './hub.js';
 import type { ServerLog } from './log.js';
-import { Subscriber, type DeliveryStats, type SubscriberLimits, type Transport } from './subscriber.js';
+import { wsTransport } from '../wire/ws-transport.js';
+import { Subscriber, type DeliveryStats, type SubscriberLimits } from './subscriber.js';
 
 /** How long a closing connection may take to complete the close handshake before it is dropped. */
 const CLOSE_GRACE_MS = 1000;
@@ -26,28 +26,6 @@ export interface ConnectionSettings {
 
 /** Longest time live events wait for a client's first message (see Subscriber.hold). */
 export const FIRST_MESSAGE_HOLD_MS = 250;
-
-/** Adapts a ws WebSocket to the subscriber's Transport: text frames, callbacks, corking of the TCP socket. */
-function wsTransport(ws: WebSocket): Transport {
-  const socket = (ws as unknown as { _socket?: Socket })._socket;
-  return {
-    send: (frame, done) => ws.send(frame, { binary: false, compress: false }, done),
-    // No extension is negotiated (perMessageDeflate is off) and ws queues nothing of its own
-    // then, so a frame built once by the hub can go to the socket as it is.
-    sendFramed: (wire, done) => {
-      if (!socket || ws.readyState !== ws.OPEN) {
-        if (done) process.nextTick(done, new Error('the WebSocket is not open'));
-        return;
-      }
-      socket.write(wire, done && ((error) => done(error ?? undefined)));
-    },
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-    cork: () => socket?.cork(),
-    uncork: () => socket?.uncork(),
-  };
-}
 
 /**
  * One accepted WebSocket: reads client messages (subscribe, pong), answers

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { matchesSubscription } from '../protocol/filter.js';
 import type { HangarEvent, ReplayRequest, SubscribeMessage } from '../protocol/types.js';
 import type { EventSink } from '../sources/event-source.js';
-import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../sources/text-frame.js';
+import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../wire/text-frame.js';
 import { History } from './history.js';
 import type { DeliveryStats, Subscriber } from './subscriber.js';
 

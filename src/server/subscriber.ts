@@ -1,5 +1,8 @@
 import type { SubscriptionFilter } from '../protocol/filter.js';
 import type { HangarEvent, ServerControlMessage, WarningMessage } from '../protocol/types.js';
+import type { Transport } from '../wire/ws-transport.js';
+
+export type { Transport } from '../wire/ws-transport.js';
 
 /**
  * The one per-connection piece that owns a queue. The hub calls `offer` for
@@ -9,20 +12,6 @@ import type { HangarEvent, ServerControlMessage, WarningMessage } from '../proto
  * event when full, and the drop is announced to the client with a warning
  * frame before the next event (PROTOCOL.md Part 2).
  */
-
-/** What a subscriber writes to: a WebSocket in production, a fake in unit tests. */
-export interface Transport {
-  /** Sends one text frame; `done` (when given) runs once the bytes have left the process (or failed). */
-  send(frame: Buffer, done?: (error?: Error) => void): void;
-  /** Optional: writes already framed WebSocket frames (built once by the Hub; a flush passes its burst as one buffer) straight to the socket. */
-  sendFramed?(wire: Buffer, done?: (error?: Error) => void): void;
-  /** Bytes handed to `send` but not yet written to the OS. */
-  readonly bufferedAmount: number;
-  /** Batches the next writes into one system call... */
-  cork(): void;
-  /** ...and flushes them. */
-  uncork(): void;
-}
 
 export interface SubscriberLimits {
   /** Most events queued (not yet handed to the transport); the oldest is dropped beyond it. */

@@ -26,7 +26,7 @@ import {
   type Prng,
 } from './prng.js';
 import { Scheduler } from './scheduler.js';
-import { textFrameHeaderLength, writeTextFrameHeader } from './text-frame.js';
+import { textFrameHeaderLength, writeTextFrameHeader } from '../wire/text-frame.js';
 
 /**
  * A simulated MCP Hangar fleet: servers that start, serve tool calls, fail

@@ -14,7 +14,7 @@ import {
   type ServerState,
 } from '../../src/sources/simulator.js';
 import { createPrng, randomUuid, writeRandomUuid } from '../../src/sources/prng.js';
-import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../../src/sources/text-frame.js';
+import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../../src/wire/text-frame.js';
 
 const START_MS = Date.UTC(2026, 10, 26, 12, 0, 0);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
