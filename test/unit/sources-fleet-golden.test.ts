@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { EventSink } from '../../src/sources/event-source.js';
-import { createFleetSimulator, createMaxRateGenerator } from '../../src/sources/simulator.js';
+import { createMaxRateGenerator } from '../../src/sources/fleet/max-rate.js';
+import { createFleetSimulator } from '../../src/sources/fleet/simulator.js';
 
 /**
  * The seeded fleet is a contract: `serve --demo --seed N` must keep yielding

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import type { EventSink, SourceLog } from '../../src/sources/event-source.js';
-import {
-  BREAKER_TRANSITIONS,
-  createFleetSimulator,
-  createSimulatorSource,
-  createMaxRateGenerator,
-  MAX_RATE_BATCH,
-  MAX_RATE_POOL_SIZE,
-  measureNaturalRate,
-  SERVER_TRANSITIONS,
-  type BreakerState,
-  type ServerState,
-} from '../../src/sources/simulator.js';
-import { createPrng, randomUuid, writeRandomUuid } from '../../src/sources/prng.js';
+import { createMaxRateGenerator, MAX_RATE_POOL_SIZE } from '../../src/sources/fleet/max-rate.js';
+import { BREAKER_TRANSITIONS, SERVER_TRANSITIONS, type BreakerState, type ServerState } from '../../src/sources/fleet/model.js';
+import { createFleetSimulator, createSimulatorSource, MAX_RATE_BATCH, measureNaturalRate } from '../../src/sources/fleet/simulator.js';
+import { createPrng, randomUuid, writeRandomUuid } from '../../src/sources/fleet/prng.js';
 import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../../src/wire/text-frame.js';
 
 const START_MS = Date.UTC(2026, 10, 26, 12, 0, 0);

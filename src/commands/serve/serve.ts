@@ -31,7 +31,7 @@ export async function readApiKeyFile(path: string, cwd: string): Promise<string[
 export async function createSources(options: ServeOptions, io: IO): Promise<EventSource[]> {
   const sources: EventSource[] = [];
   if (options.demo) {
-    const { createSimulatorSource } = await import('../../sources/simulator.js');
+    const { createSimulatorSource } = await import('../../sources/fleet/simulator.js');
     const demo = createSimulatorSource({ servers: options.demo.servers, ratePerSec: options.demo.ratePerSec, seed: options.demo.seed, now: () => io.now() });
     sources.push(demo);
   }

@@ -1,0 +1,201 @@
+import type { HangarEvent } from '../../protocol/types.js';
+import type { EventSink } from '../event-source.js';
+import { frameWithHoles } from '../../wire/frame-template.js';
+import type { FleetSimulator } from './model.js';
+import { createPrng, deriveSeed, randomUuid, UUID_LENGTH, writeRandomUuid } from './prng.js';
+
+/** Events the max-rate driver simulates before it starts cycling through them. */
+export const MAX_RATE_POOL_SIZE = 2_048;
+
+/**
+ * The event generator of `max` mode, built for benchmarks: the first
+ * MAX_RATE_POOL_SIZE events are the simulator's own; after that it cycles
+ * through them as shallow copies with a fresh `event_id` (still drawn from
+ * the seed) and `correlation_id`s suffixed with the cycle number (`<id>-2`),
+ * so the stream keeps realistic event sizes and shapes at a fraction of the
+ * simulation's cost. Server states restart at each cycle boundary, which a
+ * benchmark does not notice and a reading human never sees at that speed.
+ * `occurred_at` is the given stamp rounded to the microsecond.
+ *
+ * `publishNext` is what the driver uses: from the second cycle on it neither
+ * copies nor serializes the pool event, but copies its WebSocket frame,
+ * prepared once per pool event, and writes the new id, time and cycle into
+ * their places; the hub gets the frame and a small object with the fields it
+ * indexes (`publishSerialized`). `next` yields the same events as objects.
+ */
+export interface MaxRateGenerator {
+  /** The next event as an object, stamped `occurredAtS`. */
+  next(occurredAtS: number): HangarEvent;
+  /** Publishes the next event (the same one `next` would return) into `sink`, pre-serialized when the sink takes that. */
+  publishNext(sink: EventSink, occurredAtS: number): void;
+}
+
+/**
+ * One pool event as a whole text frame (header and JSON) with fixed places
+ * for what changes per copy: the id, the time and the cycle suffix, the
+ * latter two with the widths it was built for (rebuilt when they change).
+ */
+interface FrameTemplate {
+  readonly wire: Buffer;
+  readonly idAt: number;
+  readonly stampAt: number;
+  readonly stampWidth: number;
+  /** -1 without a correlation id. */
+  readonly cycleAt: number;
+  readonly cycleWidth: number;
+  readonly eventType: string;
+  readonly serverId: string | undefined;
+}
+
+/** Stand-ins for the holes while a template is serialized (each must occur exactly once; JSON leaves them as they are). */
+const ID_MARKER = '~~hangar-hole-event-id~~';
+const STAMP_MARKER = '~~hangar-hole-occurred-at~~';
+const CYCLE_MARKER = '~~hangar-hole-cycle~~';
+const ZERO_ID = '0'.repeat(UUID_LENGTH);
+
+/** Builds the frame template of `event` for this stamp text and cycle suffix; undefined when it cannot be done safely. */
+function frameTemplate(event: HangarEvent, stampText: string, cycleSuffix: string): FrameTemplate | undefined {
+  if (typeof event.event_type !== 'string') return undefined;
+  const hasCycle = typeof event.correlation_id === 'string';
+  const marked: Record<string, unknown> = { ...event, event_id: ID_MARKER, occurred_at: STAMP_MARKER };
+  if (hasCycle) marked.correlation_id = `${event.correlation_id as string}${CYCLE_MARKER}`;
+  const text = JSON.stringify(marked);
+  // Each hole's marker as serialized and what replaces it; the time replaces the quotes too (a number for a string).
+  const holes = [
+    { marker: ID_MARKER, replacement: ZERO_ID },
+    { marker: `"${STAMP_MARKER}"`, replacement: stampText },
+  ];
+  if (hasCycle) holes.push({ marker: CYCLE_MARKER, replacement: cycleSuffix });
+  const framed = frameWithHoles(text, holes);
+  if (framed === undefined) return undefined;
+  const [idAt, stampAt, cycleAt] = framed.holesAt;
+  return {
+    wire: framed.wire,
+    idAt: idAt!,
+    stampAt: stampAt!,
+    stampWidth: stampText.length,
+    cycleAt: hasCycle ? cycleAt! : -1,
+    cycleWidth: cycleSuffix.length,
+    eventType: event.event_type,
+    serverId: typeof event.mcp_server_id === 'string' ? event.mcp_server_id : undefined,
+  };
+}
+
+/**
+ * What the hub indexes of a pre-serialized copy (see EventSink.publishSerialized):
+ * its type and server, and the id and time read from the frame and the batch's
+ * stamp when asked, so a copy costs no string and no number of its own.
+ */
+class CopyIndex {
+  constructor(
+    readonly event_type: string,
+    readonly mcp_server_id: string | undefined,
+    private readonly stamp: Stamp,
+    private readonly wire: Buffer,
+    private readonly idAt: number,
+  ) {}
+
+  get event_id(): string {
+    return this.wire.toString('latin1', this.idAt, this.idAt + UUID_LENGTH);
+  }
+
+  get occurred_at(): number {
+    return this.stamp.seconds;
+  }
+}
+
+/** A stamp as max mode writes it: fixed six decimals (valid JSON), and the number that text parses to. */
+interface Stamp {
+  readonly seconds: number;
+  readonly text: string;
+  readonly bytes: Buffer;
+}
+
+function stampOf(occurredAtS: number): Stamp {
+  const text = Number.isFinite(occurredAtS) && Math.abs(occurredAtS) < 1e15 ? occurredAtS.toFixed(6) : 'null';
+  return { seconds: text === 'null' ? Number.NaN : Number(text), text, bytes: Buffer.from(text, 'latin1') };
+}
+
+export function createMaxRateGenerator(sim: FleetSimulator, seed: number): MaxRateGenerator {
+  const pool: HangarEvent[] = [];
+  const templates: (FrameTemplate | null | undefined)[] = [];
+  const idRng = createPrng(deriveSeed(seed, 'max-rate-ids'));
+  let index = 0;
+  let cycle = 1;
+  let cycleSuffix = '-1';
+  let cycleBytes = Buffer.from(cycleSuffix);
+  let stamp = stampOf(Number.NaN);
+  let stampInput = Number.NaN;
+
+  const stamped = (occurredAtS: number): Stamp => {
+    if (occurredAtS !== stampInput) {
+      stampInput = occurredAtS;
+      stamp = stampOf(occurredAtS);
+    }
+    return stamp;
+  };
+
+  /** Fills the pool while it is not full; returns the simulator's event, or undefined once cycling. */
+  const fromSimulator = (occurredAtS: number): HangarEvent | undefined => {
+    if (pool.length >= MAX_RATE_POOL_SIZE) return undefined;
+    const event = sim.next();
+    event.occurred_at = stamped(occurredAtS).seconds;
+    pool.push(event);
+    return event;
+  };
+
+  /** Advances the cycle position; returns the pool index of the next copy. */
+  const advance = (): number => {
+    const at = index;
+    if (++index === MAX_RATE_POOL_SIZE) index = 0;
+    if (index === 1) {
+      cycle++;
+      cycleSuffix = `-${cycle}`;
+      cycleBytes = Buffer.from(cycleSuffix);
+    }
+    return at;
+  };
+
+  const copyOf = (template: HangarEvent, eventId: string, occurredAtS: number): HangarEvent => {
+    const copy: HangarEvent = { ...template, event_id: eventId, occurred_at: stamped(occurredAtS).seconds };
+    if (typeof template.correlation_id === 'string') copy.correlation_id = `${template.correlation_id}${cycleSuffix}`;
+    return copy;
+  };
+
+  return {
+    next(occurredAtS) {
+      const own = fromSimulator(occurredAtS);
+      if (own) return own;
+      const template = pool[advance()]!;
+      return copyOf(template, randomUuid(idRng), occurredAtS);
+    },
+    publishNext(sink, occurredAtS) {
+      const own = fromSimulator(occurredAtS);
+      if (own) {
+        sink.publish(own);
+        return;
+      }
+      const slot = advance();
+      const stamp = stamped(occurredAtS);
+      const stampBytes = stamp.bytes;
+      let template = templates[slot];
+      if (template && (template.stampWidth !== stampBytes.length || (template.cycleAt >= 0 && template.cycleWidth !== cycleSuffix.length))) template = undefined;
+      if (template === undefined) template = templates[slot] = frameTemplate(pool[slot]!, stamp.text, cycleSuffix) ?? null;
+      if (template === null || !sink.publishSerialized) {
+        sink.publish(copyOf(pool[slot]!, randomUuid(idRng), occurredAtS));
+        return;
+      }
+      // One copy of the prepared frame, then the id, time and cycle written into their places.
+      const wire = Buffer.allocUnsafe(template.wire.length);
+      template.wire.copy(wire, 0);
+      const idAt = template.idAt;
+      writeRandomUuid(idRng, wire, idAt); // the id randomUuid(idRng) would draw, as bytes
+      const stampAt = template.stampAt;
+      for (let i = 0; i < stampBytes.length; i++) wire[stampAt + i] = stampBytes[i]!;
+      const cycleAt = template.cycleAt;
+      if (cycleAt >= 0) for (let i = 0; i < cycleBytes.length; i++) wire[cycleAt + i] = cycleBytes[i]!;
+      // A HangarEvent as far as the hub looks (type, server, id, time); its class has no index signature.
+      sink.publishSerialized(new CopyIndex(template.eventType, template.serverId, stamp, wire, idAt) as unknown as HangarEvent, wire);
+    },
+  };
+}

@@ -1,0 +1,186 @@
+import type { HangarEvent } from '../../protocol/types.js';
+import type { ServerProfile, ToolProfile } from './profiles.js';
+import { chance, randomUuid, uniform, type Prng } from './prng.js';
+import type { Scheduler } from './scheduler.js';
+
+/**
+ * The model of a simulated MCP Hangar fleet: servers that start, serve tool calls, fail
+ * health checks, trip circuit breakers, go idle and get discovered, emitting
+ * the events a real gateway emits (PROTOCOL.md field shapes). Pure and
+ * deterministic: it runs on its own simulated clock and a seeded generator,
+ * so the same seed yields the same events, ids and timestamps.
+ */
+
+export type ServerState = 'cold' | 'initializing' | 'ready' | 'degraded' | 'dead';
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+/** The server state machine of PROTOCOL.md: allowed `new_state`s per `old_state`. */
+export const SERVER_TRANSITIONS: Readonly<Record<ServerState, readonly ServerState[]>> = {
+  cold: ['initializing'],
+  initializing: ['ready', 'dead', 'degraded'],
+  ready: ['cold', 'dead', 'degraded'],
+  degraded: ['initializing', 'cold'],
+  dead: ['initializing', 'degraded'],
+};
+
+/** The circuit breaker state machine: closed -> open -> half_open -> closed | open. */
+export const BREAKER_TRANSITIONS: Readonly<Record<BreakerState, readonly BreakerState[]>> = {
+  closed: ['open'],
+  open: ['half_open'],
+  half_open: ['closed', 'open'],
+};
+
+/** A simulated fleet as a stream of events in simulated time (createFleetSimulator). */
+export interface FleetSimulator {
+  /** Returns the next event in simulated time and advances the simulated clock to it. */
+  next(): HangarEvent;
+  /** Simulated time of the event last returned by `next()` (`startMs` before the first), ms. */
+  readonly nowMs: number;
+  /** Simulated time of the event the next `next()` returns, ms (>= nowMs). */
+  peekNextAtMs(): number;
+  /** The seed in use (the drawn one when none was given). */
+  readonly seed: number;
+  readonly producedBy: string;
+  /** Server ids of the fleet, in order. */
+  readonly serverIds: readonly string[];
+}
+
+/** Timing of the fleet, simulated milliseconds. */
+export const HEALTH_INTERVAL_MS = 10_000;
+export const IDLE_AFTER_MS = 60_000;
+export const DISCOVERY_INTERVAL_MS = 30_000;
+export const FIRST_DISCOVERY_MS = 1_500;
+export const BREAKER_OPEN_AFTER = 5;
+export const BREAKER_RESET_MS = 30_000;
+export const DEGRADE_AFTER_HEALTH_FAILURES = 3;
+export const GIVE_UP_AFTER_HEALTH_FAILURES = 6;
+export const INCIDENT_MEAN_GAP_MS = 300_000;
+/** Probability that a lifecycle event is also emitted under its deprecated Provider* name. */
+export const ALIAS_PROBABILITY = 0.1;
+
+/** A tool call in flight (or waiting for its server to start). */
+export interface Call {
+  correlationId: string;
+  tool: ToolProfile;
+  requestedAtMs: number;
+  identity: Record<string, unknown> | null;
+}
+
+/** One simulated MCP server: its profile and its state in the fleet. */
+export interface SimServer {
+  readonly profile: ServerProfile;
+  readonly id: string;
+  registered: boolean;
+  /** Not rediscovered before this time after being lost. */
+  lostUntilMs: number;
+  state: ServerState;
+  breaker: BreakerState;
+  breakerFailures: number;
+  breakerGeneration: number;
+  healthFailures: number;
+  totalFailures: number;
+  incidentUntilMs: number;
+  lastUsedMs: number;
+  /** Bumped on every start attempt and crash, so stale scheduled outcomes are ignored. */
+  generation: number;
+  readonly inflight: Map<string, Call>;
+  pending: Call[];
+  activeUntilMs: number;
+}
+
+/** How a tool call ends. */
+export type Outcome = { ok: true; resultBytes: number } | { ok: false; errorType: string; message: string };
+
+/** Rounds `n` to `digits` decimals (event fields carry a realistic precision). */
+export function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+/**
+ * The world the fleet's parts act on: the seeded generators, the simulated
+ * clock, the schedule of future actions and the events emitted but not yet
+ * returned. The lifecycle, tool-call and discovery modules change it; the
+ * simulator (simulator.ts) drives it.
+ */
+export class FleetWorld {
+  /** Simulated time of the action being run, ms since the epoch. */
+  clockMs: number;
+  /** Events emitted by the current action so far (the first is not shifted in time). */
+  emittedInAction = 0;
+  /** Emitted events; `outHead` is the next one to return. */
+  readonly outbox: HangarEvent[] = [];
+  outHead = 0;
+
+  constructor(
+    readonly rng: Prng,
+    readonly idRng: Prng,
+    readonly scheduler: Scheduler,
+    readonly producedBy: string,
+    readonly servers: readonly SimServer[],
+    startMs: number,
+  ) {
+    this.clockMs = startMs;
+  }
+
+  /** Schedules `run` `delayMs` simulated ms from now. */
+  after(delayMs: number, run: () => void): void {
+    this.scheduler.at(this.clockMs + delayMs, run);
+  }
+
+  inIncident(s: SimServer): boolean {
+    return this.clockMs < s.incidentUntilMs;
+  }
+
+  emit(eventType: string, fields: Record<string, unknown>): void {
+    // Events of one action are a few microseconds apart, so occurred_at is strictly increasing.
+    if (this.emittedInAction > 0) this.clockMs += uniform(this.rng, 0.02, 0.4);
+    this.emittedInAction++;
+    this.outbox.push({
+      event_type: eventType,
+      event_id: randomUuid(this.idRng),
+      occurred_at: round(this.clockMs / 1000, 6),
+      produced_by: this.producedBy,
+      ...fields,
+    });
+  }
+
+  /** Now and then a gateway still emits the deprecated Provider* name next to the new one. */
+  maybeAlias(eventType: string, fields: Record<string, unknown>): void {
+    if (!chance(this.rng, ALIAS_PROBABILITY)) return;
+    const aliased: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(fields)) {
+      const renamed = key === 'mcp_server_id' ? 'provider_id' : key === 'mcp_server_name' ? 'provider_name' : key;
+      aliased[renamed] = value;
+    }
+    this.emit(eventType.replace(/^McpServer/, 'Provider'), aliased);
+  }
+}
+
+/** Moves `s` to `to` along SERVER_TRANSITIONS and emits the state change. */
+export function transition(w: FleetWorld, s: SimServer, to: ServerState): void {
+  const from = s.state;
+  if (!SERVER_TRANSITIONS[from].includes(to)) {
+    throw new Error(`simulator bug: invalid transition ${from} -> ${to} for ${s.id}`);
+  }
+  s.state = to;
+  w.emit('McpServerStateChanged', { mcp_server_id: s.id, old_state: from, new_state: to });
+}
+
+/** Moves `s`'s breaker along BREAKER_TRANSITIONS; an open breaker half-opens after BREAKER_RESET_MS. */
+export function setBreaker(w: FleetWorld, s: SimServer, to: BreakerState): void {
+  const from = s.breaker;
+  if (!BREAKER_TRANSITIONS[from].includes(to)) {
+    throw new Error(`simulator bug: invalid breaker transition ${from} -> ${to} for ${s.id}`);
+  }
+  s.breaker = to;
+  s.breakerGeneration++;
+  w.emit('CircuitBreakerStateChanged', { mcp_server_id: s.id, old_state: from, new_state: to });
+  if (to === 'open') {
+    const generation = s.breakerGeneration;
+    w.after(BREAKER_RESET_MS * uniform(w.rng, 0.9, 1.1), () => {
+      if (s.breakerGeneration === generation && s.breaker === 'open') setBreaker(w, s, 'half_open');
+    });
+  }
+  if (to === 'closed') s.breakerFailures = 0;
+}

@@ -1,0 +1,244 @@
+import { randomBytes } from 'node:crypto';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { EventSink, EventSource, SourceLog } from '../event-source.js';
+import { startBurst } from './agents.js';
+import { discoveryCycle } from './discovery.js';
+import { healthTick, scheduleIncidentAfter, startServer } from './lifecycle.js';
+import { createMaxRateGenerator } from './max-rate.js';
+import { FIRST_DISCOVERY_MS, FleetWorld, HEALTH_INTERVAL_MS, INCIDENT_MEAN_GAP_MS, type FleetSimulator, type SimServer } from './model.js';
+import { fleetProfiles } from './profiles.js';
+import { createPrng, deriveSeed, exponential, randomHex, uniform } from './prng.js';
+import { Scheduler } from './scheduler.js';
+
+export type { FleetSimulator } from './model.js';
+
+/**
+ * The simulated fleet as a stream of events (createFleetSimulator: the model
+ * of model.ts driven by its schedule) and as serve's `--demo` source
+ * (createSimulatorSource: paced in real time, or at max rate through
+ * max-rate.ts). Deterministic: the same seed yields the same events.
+ */
+
+export interface FleetSimulatorOptions {
+  /** Number of MCP servers (>= 1): math, fetch, github, filesystem, postgres, then slack, sqlite, ... */
+  servers: number;
+  /** Seed of the generator; omitted = a random seed (see `seed` on the result). */
+  seed?: number;
+  /** `produced_by` of every event; default `hangar-<4 hex>` drawn from the seed. */
+  producedBy?: string;
+  /** Simulated time of the first event, ms since the epoch. */
+  startMs: number;
+}
+
+/** Creates a deterministic simulated fleet. */
+export function createFleetSimulator(options: FleetSimulatorOptions): FleetSimulator {
+  if (!Number.isInteger(options.servers) || options.servers < 1) {
+    throw new RangeError(`servers must be a whole number >= 1, got ${options.servers}`);
+  }
+  const seed = (options.seed ?? randomBytes(4).readUInt32LE(0)) >>> 0;
+  const rng = createPrng(deriveSeed(seed, 'fleet'));
+  const idRng = createPrng(deriveSeed(seed, 'ids'));
+  const producedBy = options.producedBy ?? `hangar-${randomHex(createPrng(deriveSeed(seed, 'producer')), 4)}`;
+  const scheduler = new Scheduler();
+  let lastReturnedMs = options.startMs;
+
+  const servers: SimServer[] = fleetProfiles(options.servers).map((profile) => ({
+    profile,
+    id: profile.name,
+    registered: false,
+    lostUntilMs: 0,
+    state: 'cold',
+    breaker: 'closed',
+    breakerFailures: 0,
+    breakerGeneration: 0,
+    healthFailures: 0,
+    totalFailures: 0,
+    incidentUntilMs: 0,
+    lastUsedMs: options.startMs,
+    generation: 0,
+    inflight: new Map(),
+    pending: [],
+    activeUntilMs: 0,
+  }));
+  const w = new FleetWorld(rng, idRng, scheduler, producedBy, servers, options.startMs);
+
+  // The fleet boots: config servers register, the first two are preloaded,
+  // discovery runs shortly after and finds the rest.
+  scheduler.at(options.startMs, () => {
+    for (const s of servers) {
+      if (s.profile.origin !== 'config') continue;
+      w.emit('McpServerRegistered', { mcp_server_id: s.id, source: 'config', mode: s.profile.mode });
+      s.registered = true;
+    }
+  });
+  servers.forEach((s, i) => {
+    if (s.profile.origin === 'config' && i < 2) scheduler.at(options.startMs + 40 + i * 25, () => startServer(w, s));
+    scheduler.at(options.startMs + 500 + uniform(rng, 0, HEALTH_INTERVAL_MS), () => healthTick(w, s));
+    scheduler.at(options.startMs + uniform(rng, 200, 3_000), () => startBurst(w, s));
+    scheduler.at(options.startMs + exponential(rng, INCIDENT_MEAN_GAP_MS / 2), () => {
+      s.incidentUntilMs = w.clockMs + uniform(rng, 15_000, 50_000);
+      scheduleIncidentAfter(w, s);
+    });
+  });
+  scheduler.at(options.startMs + FIRST_DISCOVERY_MS, () => discoveryCycle(w));
+
+  /** Runs scheduled actions until at least one event is waiting. */
+  function fill(): void {
+    const outbox = w.outbox;
+    while (w.outHead >= outbox.length) {
+      if (w.outHead > 0) {
+        outbox.length = 0;
+        w.outHead = 0;
+      }
+      const action = scheduler.pop();
+      if (!action) throw new Error('simulator bug: nothing scheduled');
+      w.clockMs = Math.max(w.clockMs, action.atMs);
+      w.emittedInAction = 0;
+      action.run();
+    }
+  }
+
+  return {
+    next() {
+      fill();
+      const event = w.outbox[w.outHead++]!;
+      lastReturnedMs = (event.occurred_at as number) * 1000;
+      return event;
+    },
+    get nowMs() {
+      return lastReturnedMs;
+    },
+    peekNextAtMs() {
+      fill();
+      return (w.outbox[w.outHead]!.occurred_at as number) * 1000;
+    },
+    seed,
+    producedBy,
+    serverIds: servers.map((s) => s.id),
+  };
+}
+
+export interface SimulatorSourceOptions {
+  servers: number;
+  /** Events per second on average, or `max`: as fast as the consumer allows (benchmarks). */
+  ratePerSec: number | 'max';
+  seed?: number;
+  producedBy?: string;
+  /** Wall clock, ms since the epoch (serve passes io.now). */
+  now: () => number;
+}
+
+/** Events published back to back in `max` mode before yielding to the event loop. */
+export const MAX_RATE_BATCH = 256;
+/** Events the paced driver publishes late (behind schedule) before it yields anyway. */
+const PACED_BURST_LIMIT = 512;
+/** How far behind schedule the paced driver may fall before it stops trying to catch up, ms. */
+const MAX_LAG_MS = 1_000;
+
+/**
+ * Measures the simulated fleet's natural event rate (events per simulated
+ * second) by running a private copy past its boot (registrations, first
+ * starts) and then over at least `minSpanMs` of simulated time and
+ * `minEvents` events; the paced driver scales simulated time by it so the
+ * stream averages `ratePerSec` while keeping the fleet's rhythm (bursts of
+ * tool calls, quiet spells).
+ */
+export function measureNaturalRate(options: { servers: number; seed: number }, minEvents = 4_000, minSpanMs = 120_000): number {
+  const sim = createFleetSimulator({ servers: options.servers, seed: options.seed, producedBy: 'calibration', startMs: 0 });
+  const warmUpMs = 60_000;
+  while (sim.peekNextAtMs() < warmUpMs) sim.next();
+  const fromMs = sim.nowMs;
+  let count = 0;
+  const maxEvents = 400_000; // bounds the cost for huge fleets
+  while ((count < minEvents || sim.nowMs - fromMs < minSpanMs) && count < maxEvents) {
+    sim.next();
+    count++;
+  }
+  const spanS = (sim.nowMs - fromMs) / 1000;
+  return spanS > 0 ? count / spanS : count;
+}
+
+/**
+ * The simulated fleet as an EventSource (serve's `--demo`). With a numeric
+ * rate it plays the fleet in real time, scaled so the stream averages about
+ * `ratePerSec` events per second; with `max` it publishes batches of
+ * MAX_RATE_BATCH events and yields to the event loop between batches, so the
+ * server can write to its sockets (events from createMaxRateGenerator). Either way every event's `occurred_at` is
+ * the wall-clock time it was published (ids and fields still follow the seed),
+ * so history, `replay.since` and clients' clocks agree. Runs until stopped.
+ */
+export function createSimulatorSource(options: SimulatorSourceOptions): EventSource & { readonly seed: number } {
+  if (options.ratePerSec !== 'max' && !(options.ratePerSec > 0 && Number.isFinite(options.ratePerSec))) {
+    throw new RangeError(`ratePerSec must be a positive number or 'max', got ${options.ratePerSec}`);
+  }
+  const seed = (options.seed ?? randomBytes(4).readUInt32LE(0)) >>> 0;
+  const { now } = options;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      timer = setTimeout(resolve, ms);
+    });
+
+  async function runMax(sim: FleetSimulator, sink: EventSink): Promise<void> {
+    const generator = createMaxRateGenerator(sim, seed);
+    while (!stopped) {
+      const stampS = now() / 1000;
+      for (let i = 0; i < MAX_RATE_BATCH; i++) generator.publishNext(sink, stampS);
+      await yieldToEventLoop();
+    }
+  }
+
+  async function runPaced(sim: FleetSimulator, sink: EventSink, ratePerSec: number): Promise<void> {
+    const realMsPerSimMs = measureNaturalRate({ servers: options.servers, seed }) / ratePerSec;
+    // A quiet spell in the fleet is shortened so the demo never looks stalled.
+    const maxGapMs = Math.max(2_000, 10_000 / ratePerSec);
+    let targetMs = now();
+    let simPrevMs = sim.peekNextAtMs();
+    let burst = 0;
+    while (!stopped) {
+      const simNextMs = sim.peekNextAtMs();
+      targetMs += Math.min((simNextMs - simPrevMs) * realMsPerSimMs, maxGapMs);
+      simPrevMs = simNextMs;
+      const waitMs = targetMs - now();
+      if (waitMs >= 1) {
+        burst = 0;
+        await sleep(waitMs);
+        if (stopped) break;
+      } else {
+        if (waitMs < -MAX_LAG_MS) targetMs = now(); // after a stall, resume the pace instead of flooding
+        if (++burst >= PACED_BURST_LIMIT) {
+          burst = 0;
+          await yieldToEventLoop();
+          if (stopped) break;
+        }
+      }
+      const event = sim.next();
+      event.occurred_at = now() / 1000;
+      sink.publish(event);
+    }
+  }
+
+  return {
+    name: 'demo',
+    seed,
+    async run(sink: EventSink, log: SourceLog): Promise<void> {
+      if (stopped) return;
+      const sim = createFleetSimulator({ servers: options.servers, seed, ...(options.producedBy !== undefined ? { producedBy: options.producedBy } : {}), startMs: now() });
+      const pace = options.ratePerSec === 'max' ? 'as fast as clients read' : `about ${options.ratePerSec} events/s`;
+      const ids = sim.serverIds;
+      const names = ids.length <= 10 ? ids.join(', ') : `${ids.slice(0, 10).join(', ')}, ... ${ids.length - 10} more`;
+      log.info(`demo: simulating ${ids.length} MCP servers (${names}), seed ${seed}, ${pace}`);
+      if (options.ratePerSec === 'max') await runMax(sim, sink);
+      else await runPaced(sim, sink, options.ratePerSec);
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      wake?.();
+    },
+  };
+}
