@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { StreamSource } from '../../src/tail/notices.js';
+import type { TableSource } from '../../src/render/table/reduce-table.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import {
   emptyTableState,
@@ -16,8 +16,8 @@ import {
 } from '../../src/render/table/reduce-table.js';
 
 const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
-const source: StreamSource = { url: 'ws://127.0.0.1:8000/api/ws/events', label: '127.0.0.1:8000', index: 0 };
-const other: StreamSource = { url: 'ws://127.0.0.1:9000/api/ws/events', label: '127.0.0.1:9000', index: 1 };
+const source: TableSource = { url: 'ws://127.0.0.1:8000/api/ws/events', label: '127.0.0.1:8000', index: 0 };
+const other: TableSource = { url: 'ws://127.0.0.1:9000/api/ws/events', label: '127.0.0.1:9000', index: 1 };
 
 function fold(events: HangarEvent[], start: TableState = emptyTableState(), atMs = T0): TableState {
   return events.reduce((state, event) => reduceTable(state, event, atMs), start);
@@ -260,37 +260,37 @@ describe('reduceTableNotice', () => {
   test('connection states', () => {
     let state = reduceTableNotice(emptyTableState(), { kind: 'connecting', source, attempt: 1 }, T0);
     expect(state.connections.get(0)).toMatchObject({ state: 'connecting', attempt: 1, label: '127.0.0.1:8000' });
-    state = reduceTableNotice(state, { kind: 'connected', source, server: 'serve' }, T0);
+    state = reduceTableNotice(state, { kind: 'connected', source }, T0);
     expect(state.connections.get(0)?.state).toBe('connected');
     state = reduceTableNotice(state, { kind: 'reconnecting', source, attempt: 2, delayMs: 4000, reason: 'closed' }, T0 + 1000);
     expect(state.connections.get(0)).toMatchObject({ state: 'reconnecting', retryAtMs: T0 + 5000, reason: 'closed' });
-    state = reduceTableNotice(state, { kind: 'auth-failed', source: other, status: 403, message: 'forbidden' }, T0);
+    state = reduceTableNotice(state, { kind: 'auth-failed', source: other, message: 'forbidden' }, T0);
     expect(state.connections.get(1)?.state).toBe('auth-failed');
     expect(state.connections.get(0)?.state).toBe('reconnecting');
   });
 
   test('drops: totals per endpoint summed, the latest drop remembered, a reconnect does not lose the count', () => {
-    let state = reduceTableNotice(emptyTableState(), { kind: 'dropped', source, dropped: 17, totalDropped: 17, message: 'slow', atMs: T0 }, T0);
-    state = reduceTableNotice(state, { kind: 'dropped', source, dropped: 8, totalDropped: 25, message: 'slow\x1b[2J', atMs: T0 }, T0 + 1000);
+    let state = reduceTableNotice(emptyTableState(), { kind: 'dropped', source, dropped: 17, totalDropped: 17, message: 'slow' }, T0);
+    state = reduceTableNotice(state, { kind: 'dropped', source, dropped: 8, totalDropped: 25, message: 'slow\x1b[2J' }, T0 + 1000);
     expect(state.drops).toMatchObject({ totalDropped: 25, lastDropped: 8, lastAtMs: T0 + 1000, lastMessage: 'slow', lastSource: '127.0.0.1:8000' });
-    state = reduceTableNotice(state, { kind: 'dropped', source: other, dropped: 5, totalDropped: 5, message: 'slow', atMs: T0 }, T0 + 2000);
+    state = reduceTableNotice(state, { kind: 'dropped', source: other, dropped: 5, totalDropped: 5, message: 'slow' }, T0 + 2000);
     expect(state.drops).toMatchObject({ totalDropped: 30, lastDropped: 5, lastSource: '127.0.0.1:9000' });
     // A new connection to the first endpoint counts from zero again.
-    state = reduceTableNotice(state, { kind: 'dropped', source, dropped: 3, totalDropped: 3, message: 'slow', atMs: T0 }, T0 + 3000);
+    state = reduceTableNotice(state, { kind: 'dropped', source, dropped: 3, totalDropped: 3, message: 'slow' }, T0 + 3000);
     expect(state.drops?.totalDropped).toBe(33);
   });
 
   test('gaps are counted with the latest reason', () => {
-    let state = reduceTableNotice(emptyTableState(), { kind: 'gap', source, downForMs: 3200, reason: 'reconnected', atMs: T0 }, T0);
-    state = reduceTableNotice(state, { kind: 'gap', source, downForMs: undefined, reason: 'replay incomplete', atMs: T0 }, T0 + 10);
+    let state = reduceTableNotice(emptyTableState(), { kind: 'gap', source, downForMs: 3200, reason: 'reconnected' }, T0);
+    state = reduceTableNotice(state, { kind: 'gap', source, downForMs: undefined, reason: 'replay incomplete' }, T0 + 10);
     expect(state.gaps).toMatchObject({ count: 2, lastReason: 'replay incomplete', lastDownForMs: undefined, lastAtMs: T0 + 10 });
   });
 
   test('bad frames are counted; replayed and server errors change nothing', () => {
-    let state = reduceTableNotice(emptyTableState(), { kind: 'bad-frame', source, reason: 'not JSON' }, T0);
+    let state = reduceTableNotice(emptyTableState(), { kind: 'bad-frame', source }, T0);
     expect(state.badFrames).toBe(1);
-    const same = reduceTableNotice(state, { kind: 'replayed', source, count: 3, complete: true }, T0);
+    const same = reduceTableNotice(state, { kind: 'replayed', source }, T0);
     expect(same).toBe(state);
-    expect(reduceTableNotice(state, { kind: 'server-error', source, code: 'bad_message', message: 'x' }, T0)).toBe(state);
+    expect(reduceTableNotice(state, { kind: 'server-error', source }, T0)).toBe(state);
   });
 });

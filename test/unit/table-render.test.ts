@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { StreamSource } from '../../src/tail/notices.js';
+import type { TableSource } from '../../src/render/table/reduce-table.js';
 import { createColorScheme } from '../../src/io/color.js';
 import { emptyTableState, reduceTable, reduceTableNotice, type TableState } from '../../src/render/table/reduce-table.js';
 import {
@@ -33,7 +33,7 @@ function ctx(overrides: Partial<TableRenderContext> = {}): TableRenderContext {
 }
 
 function withDrop(state: TableState, atMs: number): TableState {
-  return reduceTableNotice(state, { kind: 'dropped', source: SOURCE, dropped: 17, totalDropped: 42, message: 'client is reading slower than events arrive', atMs }, atMs);
+  return reduceTableNotice(state, { kind: 'dropped', source: SOURCE, dropped: 17, totalDropped: 42, message: 'client is reading slower than events arrive' }, atMs);
 }
 
 const ESC = '\x1b[';
@@ -181,11 +181,11 @@ describe('renderTable: rows that do not fit', () => {
 
 describe('renderTable: header and banners', () => {
   test('connection states of several endpoints, by label', () => {
-    const second: StreamSource = { url: 'wss://gw.example:443/api/ws/events', label: 'gw.example:443', index: 1 };
-    const third: StreamSource = { url: 'ws://10.0.0.3:8000/api/ws/events', label: '10.0.0.3:8000', index: 2 };
-    let state = reduceTableNotice(emptyTableState(), { kind: 'connected', source: SOURCE, server: 'serve' }, T0);
+    const second: TableSource = { url: 'wss://gw.example:443/api/ws/events', label: 'gw.example:443', index: 1 };
+    const third: TableSource = { url: 'ws://10.0.0.3:8000/api/ws/events', label: '10.0.0.3:8000', index: 2 };
+    let state = reduceTableNotice(emptyTableState(), { kind: 'connected', source: SOURCE }, T0);
     state = reduceTableNotice(state, { kind: 'reconnecting', source: second, attempt: 3, delayMs: 2500, reason: 'closed' }, NOW);
-    state = reduceTableNotice(state, { kind: 'auth-failed', source: third, status: 403, message: 'forbidden' }, NOW);
+    state = reduceTableNotice(state, { kind: 'auth-failed', source: third, message: 'forbidden' }, NOW);
     const header = { sources: [SOURCE, second, third], filterDescription: 'server=math' };
     expect(renderTable(state, ctx({ header, width: 130 }))[0]).toBe(
       'hangar-events  127.0.0.1:8000 connected, gw.example:443 reconnecting in 3s, 10.0.0.3:8000 auth failed  filter: server=math',
@@ -206,16 +206,16 @@ describe('renderTable: header and banners', () => {
   });
 
   test('drops from several endpoints are summed and name the latest one', () => {
-    const second: StreamSource = { url: 'ws://b:1/api/ws/events', label: 'b:1', index: 1 };
+    const second: TableSource = { url: 'ws://b:1/api/ws/events', label: 'b:1', index: 1 };
     let state = withDrop(fleetState(), NOW - 5000);
-    state = reduceTableNotice(state, { kind: 'dropped', source: second, dropped: 8, totalDropped: 8, message: 'slow', atMs: NOW }, NOW);
+    state = reduceTableNotice(state, { kind: 'dropped', source: second, dropped: 8, totalDropped: 8, message: 'slow' }, NOW);
     expect(renderTable(state, ctx())[2]).toBe('! 50 events dropped, last 8 of them 0s ago by b:1: slow');
   });
 
   test('gaps get their own banner', () => {
-    let state = reduceTableNotice(fleetState(), { kind: 'gap', source: SOURCE, downForMs: 3200, reason: 'reconnected; the gateway keeps no history', atMs: NOW }, NOW - 1000);
+    let state = reduceTableNotice(fleetState(), { kind: 'gap', source: SOURCE, downForMs: 3200, reason: 'reconnected; the gateway keeps no history' }, NOW - 1000);
     expect(renderTable(state, ctx())[2]).toBe('! events may have been missed 1s ago on 127.0.0.1:8000 (stream down 3.2s): reconnected; the gateway keeps no history');
-    state = reduceTableNotice(state, { kind: 'gap', source: SOURCE, downForMs: undefined, reason: 'replay incomplete', atMs: NOW }, NOW);
+    state = reduceTableNotice(state, { kind: 'gap', source: SOURCE, downForMs: undefined, reason: 'replay incomplete' }, NOW);
     expect(renderTable(state, ctx())[2]).toBe('! events may have been missed 0s ago on 127.0.0.1:8000 (2 gaps): replay incomplete');
   });
 
@@ -233,7 +233,7 @@ describe('renderTable: header and banners', () => {
   });
 
   test('footer: events beyond the table, unreadable frames', () => {
-    let state = reduceTableNotice(emptyTableState(), { kind: 'bad-frame', source: SOURCE, reason: 'x' }, T0);
+    let state = reduceTableNotice(emptyTableState(), { kind: 'bad-frame', source: SOURCE }, T0);
     state = { ...state, untrackedEvents: 3 };
     expect(renderTable(state, ctx({ header: { sources: [SOURCE], filterDescription: '' } })).at(-1)).toBe(
       '3 events for servers beyond the table\'s limit  1 unreadable frames',

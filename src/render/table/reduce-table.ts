@@ -1,7 +1,27 @@
-import type { TailNotice } from '../../tail/notices.js';
 import { serverIdentityOf } from '../../protocol/filter.js';
 import type { HangarEvent } from '../../protocol/types.js';
 import { cleanLabel } from './text.js';
+
+/** An endpoint as the table shows it; `index` keys its connection state and picks its color. */
+export interface TableSource {
+  readonly url: string;
+  /** Short label (`host:port`). */
+  readonly label: string;
+  readonly index: number;
+}
+
+/**
+ * What the table is told about its connections (tail's notices have this
+ * shape). Kinds the table only counts or ignores carry just their source.
+ */
+export type TableNotice =
+  | { kind: 'connecting'; source: TableSource; attempt: number }
+  | { kind: 'connected'; source: TableSource }
+  | { kind: 'reconnecting'; source: TableSource; attempt: number; delayMs: number; reason: string }
+  | { kind: 'auth-failed'; source: TableSource; message: string }
+  | { kind: 'dropped'; source: TableSource; dropped: number; totalDropped: number; message: string }
+  | { kind: 'gap'; source: TableSource; downForMs: number | undefined; reason: string }
+  | { kind: 'bad-frame' | 'server-error' | 'replayed'; source: TableSource };
 
 /**
  * The live table's state and the pure reducers that build it from the stream:
@@ -280,7 +300,7 @@ export function serverRow(state: TableState, id: string): ServerRow | undefined 
 }
 
 /** Folds one connection notice into the header and banner state. */
-export function reduceTableNotice(state: TableState, notice: TailNotice, nowMs: number): TableState {
+export function reduceTableNotice(state: TableState, notice: TableNotice, nowMs: number): TableState {
   const source = notice.source;
   const label = cleanLabel(source.label) ?? source.url;
   const setConnection = (status: Omit<ConnectionStatus, 'label' | 'url'>): TableState => {

@@ -1,6 +1,5 @@
-import type { StreamSource } from '../../tail/notices.js';
 import type { ColorScheme } from '../../io/color.js';
-import { errorRate, eventRate, latencyPercentile, type ConnectionStatus, type ServerRow, type TableState } from './reduce-table.js';
+import { errorRate, eventRate, latencyPercentile, type ConnectionStatus, type ServerRow, type TableSource, type TableState } from './reduce-table.js';
 import { fit, stripControl, truncate, visibleWidth } from './text.js';
 
 /**
@@ -24,7 +23,7 @@ export const BANNER_RECENT_MS = 30_000;
 
 export interface TableHeaderInfo {
   /** The endpoints tail follows. */
-  readonly sources: readonly StreamSource[];
+  readonly sources: readonly TableSource[];
   /** The filters in effect, e.g. `type=HealthCheck* server=math`; empty for none. */
   readonly filterDescription: string;
   /** The display is frozen (`p`); the stream is still counted. */
