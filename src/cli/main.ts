@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import type { IO } from '../io/io.js';
 import { AuthError, describeError, TimeoutError, UsageError } from '../errors.js';
+import { stripControlLines } from '../render/sanitize.js';
 import { createProgram } from './program.js';
 
 /** The process exit codes (README "Exit codes"). */
@@ -38,7 +39,8 @@ export async function main(argv: readonly string[], io: IO): Promise<number> {
       if (error.code === 'commander.executeSubCommandAsync') return ExitCode.failure;
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
-    io.stderr.write(`hangar-events: ${describeError(error)}\n`);
+    // Error messages quote peers (close reasons, HTTP bodies, file lines): one sanitizer before the terminal.
+    io.stderr.write(`hangar-events: ${stripControlLines(describeError(error))}\n`);
     return exitCodeFor(error);
   }
 }

@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { AuthError, ConnectionError } from '../errors.js';
 import { decodeServerFrame } from '../protocol/decode.js';
+import { stripControl } from '../render/sanitize.js';
 import {
   GATEWAY_PING_INTERVAL_MS,
   GATEWAY_PONG_TIMEOUT_MS,
@@ -117,6 +118,8 @@ interface Connection {
    */
   held: { event: HangarEvent; raw: string }[];
   openedWallMs: number;
+  /** A pong was handed to ws and has not been written to the socket yet (see answerPing). */
+  pongInFlight: boolean;
 }
 
 export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
@@ -257,6 +260,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       askedHistory: false,
       held: [],
       openedWallMs: 0,
+      pongInFlight: false,
     };
     this.connection = conn;
     ws.on('unexpected-response', (_req, res) => {
@@ -269,7 +273,8 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     });
     ws.on('open', () => this.onOpen(conn));
     ws.on('message', (data, isBinary) => this.onFrame(conn, data, isBinary));
-    ws.on('close', (code, reason) => this.onClose(conn, code, reason.toString('utf8')));
+    // The close reason is the peer's text: sanitised once here, so no message built from it can carry escapes.
+    ws.on('close', (code, reason) => this.onClose(conn, code, closeReasonText(reason)));
   }
 
   private subscribeMessage(replay: ReplayRequest | undefined): SubscribeMessage {
@@ -323,6 +328,21 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     }
     // A server already known as a gateway cannot fill the gap: say so at once.
     if (conn.gapPending && this.serverKind === 'gateway') this.settleGapAsGateway(conn);
+  }
+
+  /**
+   * At most one pong is outstanding: a server that pings nonstop and never
+   * reads would otherwise grow our send buffer without bound (one queued pong
+   * per ping). While a pong has not left the process, further pings are
+   * answered by it; one pong tells the server we are alive as well as ten.
+   */
+  private answerPing(conn: Connection): void {
+    if (conn.pongInFlight || conn.ws.readyState !== WebSocket.OPEN) return;
+    conn.pongInFlight = true;
+    conn.ws.send('{"type":"pong"}', (error) => {
+      conn.pongInFlight = false;
+      if (error) conn.lastError = error;
+    });
   }
 
   private send(conn: Connection, text: string): void {
@@ -431,13 +451,13 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       return;
     }
     if (frame.kind === 'unknown-control') {
-      this.emitMessage({ kind: 'bad-frame', reason: `unknown message type '${frame.type.slice(0, 40)}' ignored` });
+      this.emitMessage({ kind: 'bad-frame', reason: `unknown message type '${stripControl(frame.type).slice(0, 40)}' ignored` });
       return;
     }
     const message = frame.message;
     switch (message.type) {
       case 'ping':
-        this.send(conn, '{"type":"pong"}');
+        this.answerPing(conn);
         return;
       case 'subscribed':
         conn.acks++;
@@ -549,7 +569,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       return new AuthError(`authentication failed: ${this.displayUrl} answered HTTP ${conn.handshakeStatus} ${text}; ${advice}`);
     }
     if (code === 1008 && conn.frames === 0) {
-      const why = reason ? ` (${reason.slice(0, 120)})` : '';
+      const why = reason ? ` (${reason})` : '';
       return new AuthError(
         `authentication failed: ${this.displayUrl} closed the connection with code 1008 (policy violation)${why} during the handshake; ${advice}`,
       );
@@ -562,7 +582,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     if (conn.handshakeStatus !== undefined) return `the server answered HTTP ${conn.handshakeStatus} instead of a WebSocket upgrade`;
     if (!conn.opened) return conn.lastError ? describeSocketError(conn.lastError) : 'the connection failed';
     if (code === 1006) return 'the connection dropped';
-    return `the server closed the connection (code ${code}${reason ? `: ${reason.slice(0, 120)}` : ''})`;
+    return `the server closed the connection (code ${code}${reason ? `: ${reason}` : ''})`;
   }
 }
 
@@ -593,8 +613,13 @@ function rawText(data: WebSocket.RawData): string {
   return data instanceof ArrayBuffer ? Buffer.from(data).toString('utf8') : data.toString('utf8');
 }
 
+/** The peer's close reason (at most 123 bytes on the wire) as safe, printable text. */
+function closeReasonText(reason: Buffer): string {
+  return stripControl(reason.toString('utf8')).slice(0, 120);
+}
+
 function preview(text: string): string {
-  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  const flat = stripControl(text);
   return flat.length > 60 ? `${flat.slice(0, 60)}...` : flat;
 }
 

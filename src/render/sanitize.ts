@@ -112,3 +112,13 @@ function skipString(text: string, i: number): number {
   }
   return j;
 }
+
+/**
+ * `stripControl` for text that is several lines on purpose (an error message
+ * with a hint on its own line): each line is sanitised, the line breaks
+ * between them are kept. Every other path to a terminal uses `stripControl`.
+ */
+export function stripControlLines(text: string): string {
+  if (!needsWork.test(text)) return text;
+  return text.split('\n').map(stripControl).join('\n');
+}
