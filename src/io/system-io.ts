@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { IO, InputStream, OutputStream, SignalName } from './io.js';
+import { terminalSize } from './terminal-size.js';
 
 /** The real IO: the process's streams, environment, clock and signals. */
 export function systemIO(): IO {
@@ -7,8 +8,8 @@ export function systemIO(): IO {
   // error is surfaced to listeners (tail stops quietly) instead of being thrown.
   process.stdout.on('error', () => {});
   return {
-    stdout: process.stdout as unknown as OutputStream,
-    stderr: process.stderr as unknown as OutputStream,
+    stdout: sized(process.stdout),
+    stderr: sized(process.stderr),
     stdin: process.stdin as unknown as InputStream,
     env: process.env,
     now: () => Date.now(),
@@ -21,4 +22,25 @@ export function systemIO(): IO {
     },
     cwd: process.cwd(),
   };
+}
+
+/**
+ * The stream itself (libraries such as ora get it and write to it), except
+ * that on a terminal `columns` and `rows` are never 0 or missing: a pty whose
+ * size was never set reports 0, which makes line counts divide by zero (a
+ * spinner redrawing in a hot loop) and tables truncate to nothing. See
+ * terminalSize: COLUMNS/LINES, else 80x24.
+ */
+function sized(stream: NodeJS.WriteStream): OutputStream {
+  if (!stream.isTTY) return stream as unknown as OutputStream;
+  return new Proxy(stream, {
+    get(target, property) {
+      if (property === 'columns' || property === 'rows') {
+        const size = terminalSize({ columns: target.columns, rows: target.rows }, process.env);
+        return property === 'columns' ? size.columns : size.rows;
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  }) as unknown as OutputStream;
 }

@@ -1,6 +1,7 @@
 import type { ColorScheme } from '../../io/color.js';
 import type { IO } from '../../io/io.js';
 import { createLiveRegion, type LiveRegion } from '../../io/live-region.js';
+import { terminalSize } from '../../io/terminal-size.js';
 import { emptyTableState, reduceTable, reduceTableNotice, type TableState } from '../../render/table/reduce-table.js';
 import { nextSort, renderTable, type TableHeaderInfo, type TableSort } from '../../render/table/render-table.js';
 import type { TailNotice } from '../notices.js';
@@ -40,8 +41,6 @@ export const FRAME_INTERVAL_MS = 100;
 const IDLE_REDRAW_MS = 1000;
 /** Above this many unflushed bytes, `whenWritable` waits for stdout to drain. */
 const HIGH_WATER_BYTES = 64 * 1024;
-const FALLBACK_COLUMNS = 80;
-const FALLBACK_ROWS = 24;
 
 /**
  * Whether the table can be redrawn in place: stdout is a terminal that
@@ -67,10 +66,11 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
   /** `final`: one line short of the terminal, so the newline after it does not scroll the header away. */
   const draw = (showKeys = keysOn, final = false) => {
     if (!region) return;
-    const rows = io.stdout.rows ?? FALLBACK_ROWS;
+    // Never 0: a terminal that reports no size is drawn for COLUMNS/LINES, else 80x24.
+    const { columns, rows } = terminalSize(io.stdout, io.env);
     const lines = renderTable(state, {
       colors: options.colors,
-      width: io.stdout.columns ?? FALLBACK_COLUMNS,
+      width: columns,
       height: final ? Math.max(1, rows - 1) : rows,
       nowMs: io.now(),
       sort,
