@@ -32,6 +32,13 @@ export interface Subscription {
   readonly eventTypes?: readonly string[] | undefined;
   /** Exact ids for `mcp_server_ids`; undefined = omit the key. */
   readonly serverIds?: readonly string[] | undefined;
+  /**
+   * Server ids that narrow a history request only: sent as `mcp_server_ids`
+   * with a real replay (serve matches them on every server-identity field),
+   * never to a known gateway, and not in the probe that follows (which sets
+   * the live filter), so live events are not narrowed to `mcp_server_id`.
+   */
+  readonly replayServerIds?: readonly string[] | undefined;
 }
 
 export interface StreamClientOptions {
@@ -283,6 +290,11 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     // An empty list would match nothing on a gateway: callers pass undefined to omit a key.
     if (eventTypes !== undefined) message.event_types = [...eventTypes];
     if (serverIds !== undefined) message.mcp_server_ids = [...serverIds];
+    const replayServerIds = this.options.subscription.replayServerIds;
+    const realReplay = replay !== undefined && !('last' in replay && replay.last === 0);
+    if (serverIds === undefined && replayServerIds !== undefined && realReplay && this.serverKind !== 'gateway') {
+      message.mcp_server_ids = [...replayServerIds];
+    }
     if (replay) message.replay = replay;
     return message;
   }

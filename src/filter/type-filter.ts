@@ -21,6 +21,8 @@ export interface TypeFilter {
   all: boolean;
   /** Exact names (no pattern characters) that are not in the catalog, for a did-you-mean. */
   unknown: string[];
+  /** Exact names of types a current gateway never emits, with the reason (or, for a deprecated alias, the current name). */
+  neverEmitted: { name: string; reason: string; current?: string }[];
 }
 
 type Matcher = (eventType: string) => boolean;
@@ -58,12 +60,25 @@ export function compileTypeFilter(include: readonly string[], exclude: readonly 
   };
 
   const unknown = unique([...includes, ...excludes].filter((p) => !isPattern(p) && lookupEventType(p) === undefined));
-  return { serverPatterns, matches, all: includeAll && excludeMatcher === undefined, unknown };
+  const neverEmitted = unique(includes.filter((p) => !isPattern(p)))
+    .map((name) => ({ name, info: lookupEventType(name) }))
+    .filter(({ info }) => info !== undefined && !info.emitted)
+    .map(({ name, info }) =>
+      info!.aliasOf !== undefined
+        ? { name, reason: 'a pre-rename alias that only old gateways write', current: info!.aliasOf }
+        : { name, reason: info!.notEmittedBecause ?? 'not published by a current gateway' },
+    );
+  return { serverPatterns, matches, all: includeAll && excludeMatcher === undefined, unknown, neverEmitted };
 }
+
+const KNOWN_NAMES = EVENT_CATALOG.map((info) => info.name);
 
 /** Known type names close to `name` (case-insensitive match first, then edit distance), for a did-you-mean. */
 export function suggestTypes(name: string): string[] {
-  return suggest(name, EVENT_CATALOG.map((info) => info.name));
+  // A pre-rename name (`ProviderStarted`) suggests its current form first.
+  const renamed = name.startsWith('Provider') ? `McpServer${name.slice('Provider'.length)}` : undefined;
+  const current = renamed !== undefined && lookupEventType(renamed) !== undefined ? [renamed] : [];
+  return [...new Set([...current, ...suggest(name, KNOWN_NAMES)])].slice(0, 3);
 }
 
 /** Whether a pattern has any pattern character (`*`, `?`, `[`). */

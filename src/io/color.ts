@@ -49,6 +49,8 @@ export interface ColorScheme {
   key(text: string): string;
   /** A banner that must not be missed (drop warnings). */
   alert(text: string): string;
+  /** Security and enforcement events: impossible to miss. */
+  security(text: string): string;
   /** Stable color per source label (index into a fixed palette). */
   source(index: number, text: string): string;
 }
@@ -68,6 +70,7 @@ export function createColorScheme(level: ColorLevel): ColorScheme {
     bold: (t) => chalk.bold(t),
     key: (t) => chalk.gray(t),
     alert: (t) => chalk.bgRed.whiteBright.bold(t),
+    security: (t) => chalk.bgMagenta.whiteBright.bold(t),
     source: (i, t) => sources[((i % sources.length) + sources.length) % sources.length]!(t),
   };
 }

@@ -1,67 +1,105 @@
 /**
- * The catalog of event types a Hangar gateway is known to emit, with their
- * fields (beyond the identity fields every event carries). Used by
- * `hangar-events types`, the did-you-mean for `--type`, shell completion and
- * the simulator. Clients render any type, known or not.
+ * The catalog of a current Hangar gateway's event types, built from the facts
+ * in `catalog-data.ts` (generated from the shared facts file): every domain
+ * event class with its category, fields (Python annotations and defaults),
+ * whether a current gateway emits it, and the pre-rename `Provider*` aliases
+ * that only older gateways write. Used by `hangar-events types`, the
+ * did-you-mean for `--type`, shell completion and the simulator. Clients
+ * render any type, known or not.
  */
+import { CATALOG_FACTS, type CatalogField } from './catalog-data.js';
+
+export type EventField = CatalogField;
+
+/** The gateway's own grouping of its event classes. */
+export type EventCategory =
+  | 'lifecycle'
+  | 'health'
+  | 'invocation'
+  | 'discovery'
+  | 'approvals'
+  | 'enforcement'
+  | 'auth'
+  | 'administration'
+  | 'operations'
+  | 'tasks'
+  | 'groups'
+  | 'analysis'
+  | 'interceptors';
+
+/** Categories in display order: what an operator of a fleet meets first comes first. */
+export const EVENT_CATEGORIES: readonly EventCategory[] = [
+  'lifecycle', 'health', 'invocation', 'discovery', 'approvals', 'enforcement', 'auth',
+  'administration', 'operations', 'tasks', 'groups', 'analysis', 'interceptors',
+];
 
 export interface EventTypeInfo {
   readonly name: string;
   readonly category: EventCategory;
-  readonly fields: readonly string[];
-  readonly description: string;
-  /** Deprecated alias of another type (`Provider*` of `McpServer*`). */
+  /** The event's own fields, in the class's order (the identity fields every event carries are not repeated). */
+  readonly fields: readonly EventField[];
+  /** Whether a current gateway publishes it (false: defined but never emitted, or a deprecated alias). */
+  readonly emitted: boolean;
+  /** Why a defined type is never emitted (`reserved (consumed, no producer yet)`, ...). */
+  readonly notEmittedBecause?: string;
+  /** For a pre-rename alias (`ProviderStarted`...): the current name. A current gateway never writes the alias. */
   readonly aliasOf?: string;
+  /** Whether the payload may carry `provider_id` instead of `mcp_server_id` (pre-rename producers). */
+  readonly acceptsLegacyProviderId: boolean;
 }
 
-export type EventCategory = 'lifecycle' | 'health' | 'tools' | 'circuit breaker' | 'discovery' | 'deprecated';
-
-/** Fields every event carries. */
-export const IDENTITY_FIELDS = ['event_type', 'event_id', 'occurred_at', 'produced_by'] as const;
-
-const lifecycle: EventTypeInfo[] = [
-  { name: 'McpServerRegistered', category: 'lifecycle', fields: ['mcp_server_id', 'source', 'mode'], description: 'a server was added to the fleet (api, config or discovery)' },
-  { name: 'McpServerDeregistered', category: 'lifecycle', fields: ['mcp_server_id', 'source'], description: 'a server was removed from the fleet' },
-  { name: 'McpServerStarted', category: 'lifecycle', fields: ['mcp_server_id', 'mode', 'tools_count', 'startup_duration_ms'], description: 'a server process or connection came up' },
-  { name: 'McpServerStopped', category: 'lifecycle', fields: ['mcp_server_id', 'reason'], description: 'a server was stopped' },
-  { name: 'McpServerStateChanged', category: 'lifecycle', fields: ['mcp_server_id', 'old_state', 'new_state'], description: 'state machine transition (cold, initializing, ready, degraded, dead)' },
-  { name: 'McpServerDegraded', category: 'lifecycle', fields: ['mcp_server_id', 'consecutive_failures', 'total_failures', 'reason'], description: 'a server was marked degraded after failures' },
-  { name: 'McpServerIdleDetected', category: 'lifecycle', fields: ['mcp_server_id', 'idle_duration_s', 'last_used_at'], description: 'a server has been idle and may be stopped' },
+/** Fields every event carries, with their types. */
+export const IDENTITY_FIELDS: readonly EventField[] = [
+  { name: 'event_type', type: 'str (class name)' },
+  ...CATALOG_FACTS.identity_fields_on_every_event,
 ];
 
-const health: EventTypeInfo[] = [
-  { name: 'HealthCheckPassed', category: 'health', fields: ['mcp_server_id', 'duration_ms'], description: 'a periodic health check succeeded' },
-  { name: 'HealthCheckFailed', category: 'health', fields: ['mcp_server_id', 'consecutive_failures', 'error_message'], description: 'a periodic health check failed' },
-];
+/** Where the facts were read from (the gateway's version). */
+export const CATALOG_SOURCE = CATALOG_FACTS.source;
 
-const tools: EventTypeInfo[] = [
-  { name: 'ToolInvocationRequested', category: 'tools', fields: ['mcp_server_id', 'tool_name', 'correlation_id', 'arguments', 'identity_context'], description: 'a tool call was sent to a server' },
-  { name: 'ToolInvocationCompleted', category: 'tools', fields: ['mcp_server_id', 'tool_name', 'correlation_id', 'duration_ms', 'result_size_bytes', 'identity_context'], description: 'a tool call returned a result' },
-  { name: 'ToolInvocationFailed', category: 'tools', fields: ['mcp_server_id', 'tool_name', 'correlation_id', 'duration_ms', 'error_message', 'error_type', 'identity_context'], description: 'a tool call failed' },
-];
-
-const breaker: EventTypeInfo[] = [
-  { name: 'CircuitBreakerStateChanged', category: 'circuit breaker', fields: ['mcp_server_id', 'old_state', 'new_state'], description: 'breaker transition (closed, open, half_open)' },
-];
-
-const discovery: EventTypeInfo[] = [
-  { name: 'McpServerDiscovered', category: 'discovery', fields: ['mcp_server_name', 'source_type', 'mode', 'fingerprint'], description: 'a discovery source found a server' },
-  { name: 'McpServerDiscoveryLost', category: 'discovery', fields: ['mcp_server_name', 'source_type', 'reason'], description: 'a discovered server disappeared from its source' },
-  { name: 'DiscoveryCycleCompleted', category: 'discovery', fields: ['discovered_count', 'registered_count', 'deregistered_count', 'quarantined_count', 'error_count', 'duration_ms'], description: 'one pass over all discovery sources finished' },
-];
-
-function providerAlias(info: EventTypeInfo): EventTypeInfo {
-  const name = info.name.replace(/^McpServer/, 'Provider');
-  const fields = info.fields.map((f) => (f === 'mcp_server_id' ? 'provider_id' : f === 'mcp_server_name' ? 'provider_name' : f));
-  return { name, category: 'deprecated', fields, description: `deprecated alias of ${info.name}`, aliasOf: info.name };
+function toCategory(name: string): EventCategory {
+  if ((EVENT_CATEGORIES as readonly string[]).includes(name)) return name as EventCategory;
+  throw new Error(`catalog-data.ts has an unknown category '${name}': add it to EVENT_CATEGORIES`);
 }
 
-const deprecated: EventTypeInfo[] = [...lifecycle, discovery[0]!].map(providerAlias);
+const current: EventTypeInfo[] = CATALOG_FACTS.events.map((event) => ({
+  name: event.event_type,
+  category: toCategory(event.category),
+  fields: event.fields,
+  emitted: event.emitted,
+  ...(event.not_emitted_because !== undefined ? { notEmittedBecause: event.not_emitted_because } : {}),
+  acceptsLegacyProviderId: event.accepts_legacy_provider_id,
+}));
 
-/** Every known event type, grouped by category in display order. */
-export const EVENT_CATALOG: readonly EventTypeInfo[] = [...lifecycle, ...health, ...tools, ...breaker, ...discovery, ...deprecated];
+const currentByName = new Map(current.map((info) => [info.name, info]));
 
-export const EVENT_CATEGORIES: readonly EventCategory[] = ['lifecycle', 'health', 'tools', 'circuit breaker', 'discovery', 'deprecated'];
+/** A pre-rename payload names the server `provider_id` / `provider_name`. */
+function legacyField(field: EventField): EventField {
+  if (field.name === 'mcp_server_id') return { ...field, name: 'provider_id' };
+  if (field.name === 'mcp_server_name') return { ...field, name: 'provider_name' };
+  return field;
+}
+
+const aliases: EventTypeInfo[] = Object.entries(CATALOG_FACTS.deprecated_aliases_never_on_the_wire_of_a_current_gateway).map(([alias, target]) => {
+  const info = currentByName.get(target);
+  if (info === undefined) throw new Error(`catalog-data.ts: alias ${alias} names an unknown type ${target}`);
+  return { name: alias, category: info.category, fields: info.fields.map(legacyField), emitted: false, aliasOf: target, acceptsLegacyProviderId: true };
+});
+
+/** Every known type: the gateway's classes in category order (emitted first, then never-emitted), then the deprecated aliases. */
+export const EVENT_CATALOG: readonly EventTypeInfo[] = [
+  ...EVENT_CATEGORIES.flatMap((category) => {
+    const inCategory = current.filter((info) => info.category === category);
+    return [...inCategory.filter((info) => info.emitted), ...inCategory.filter((info) => !info.emitted)];
+  }),
+  ...aliases,
+];
+
+/** The types a current gateway emits. */
+export const EMITTED_TYPES: readonly EventTypeInfo[] = EVENT_CATALOG.filter((info) => info.emitted);
+
+/** Pre-rename alias -> current name. */
+export const DEPRECATED_ALIASES: ReadonlyMap<string, string> = new Map(aliases.map((info) => [info.name, info.aliasOf!]));
 
 const byName = new Map(EVENT_CATALOG.map((info) => [info.name, info]));
 

@@ -1,4 +1,7 @@
+import { serverIdentityOf } from './server-identity.js';
 import type { HangarEvent } from './types.js';
+
+export { serverIdentityOf } from './server-identity.js';
 
 /**
  * Filter semantics of the gateway (PROTOCOL.md): AND across keys, OR within a
@@ -35,36 +38,41 @@ export function matchesGatewayPattern(pattern: string, eventType: string): boole
 }
 
 /**
- * The server identity of an event, in the order of PROTOCOL.md:
- * mcp_server_id, provider_id, mcp_server_name, provider_name.
+ * Whether serve delivers `event` to a subscription with `filter`: the
+ * gateway's semantics, except that `mcp_server_ids` matches the event's
+ * server identity (mcp_server_id, provider_id, mcp_server_name,
+ * provider_name, mcp_server), so a server filter also finds discovery,
+ * tool-withdrawal and pre-rename events.
  */
-export function serverIdentityOf(event: Readonly<Record<string, unknown>>): string | undefined {
-  for (const key of ['mcp_server_id', 'provider_id', 'mcp_server_name', 'provider_name'] as const) {
-    const value = event[key];
-    if (typeof value === 'string' && value.length > 0) return value;
+export function matchesSubscription(filter: SubscriptionFilter, event: HangarEvent): boolean {
+  if (!matchesTypes(filter.eventTypes, event)) return false;
+  const serverIds = filter.serverIds;
+  if (serverIds !== undefined) {
+    const id = serverIdentityOf(event);
+    if (id === undefined || !serverIds.includes(id)) return false;
   }
-  return undefined;
+  return true;
 }
 
 /**
- * Whether the gateway (and serve) would deliver `event` to a subscription
- * with `filter`. The server filter looks at `mcp_server_id` only.
+ * Whether a real gateway delivers `event` to a subscription with `filter`:
+ * `mcp_server_ids` is an exact match on `mcp_server_id` only, so events that
+ * name their server otherwise never match a server filter (PROTOCOL.md).
  */
-export function matchesSubscription(filter: SubscriptionFilter, event: HangarEvent): boolean {
-  const { eventTypes, serverIds } = filter;
-  if (eventTypes !== undefined) {
-    let matched = false;
-    for (const pattern of eventTypes) {
-      if (matchesGatewayPattern(pattern, event.event_type)) {
-        matched = true;
-        break;
-      }
-    }
-    if (!matched) return false;
-  }
+export function matchesGatewaySubscription(filter: SubscriptionFilter, event: HangarEvent): boolean {
+  if (!matchesTypes(filter.eventTypes, event)) return false;
+  const serverIds = filter.serverIds;
   if (serverIds !== undefined) {
     const id = event.mcp_server_id;
     if (typeof id !== 'string' || !serverIds.includes(id)) return false;
   }
   return true;
+}
+
+function matchesTypes(eventTypes: readonly string[] | undefined, event: HangarEvent): boolean {
+  if (eventTypes === undefined) return true;
+  for (const pattern of eventTypes) {
+    if (matchesGatewayPattern(pattern, event.event_type)) return true;
+  }
+  return false;
 }

@@ -2,7 +2,8 @@ import type { ColorScheme } from '../io/color.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { compilePath, formatBytes, formatDurationMs, formatPairValue, formatValue, getPath, type FieldPath } from './fields.js';
 import { stripControl } from './sanitize.js';
-import { colorOfSeverity, severityOf, severityOfState } from './severity.js';
+import { serverIdentityFieldOf } from '../protocol/server-identity.js';
+import { colorOfSeverity, SECURITY_TAG, severityOf, severityOfState } from './severity.js';
 import { renderTemplate, type CompiledTemplate } from './template.js';
 import { eventTimeMs, formatTime, type TimeMode } from './time-format.js';
 
@@ -24,7 +25,6 @@ export interface LineContext {
 
 /** Keys never repeated in the `key=value` tail of a line: identity and time (shown in the time column or not useful). */
 const identityKeys = new Set(['event_type', 'event_id', 'occurred_at', 'produced_by', 'timestamp']);
-const serverKeys = ['mcp_server_id', 'provider_id', 'mcp_server_name', 'provider_name'] as const;
 
 /** Fields rendered in the highlighted part of the line (with units or as a transition), in display order. */
 const highlightedKeys = new Set([
@@ -37,8 +37,10 @@ const highlightedKeys = new Set([
  *
  *     [source] time type server highlights key=value ...
  *
- * The type is colored by severity; the server is the event's identity
- * (mcp_server_id, provider_id, mcp_server_name, provider_name) or `-`.
+ * The type is colored by severity; a security or enforcement event is led
+ * by `[SECURITY]` in the alert style, so it stands out without color too.
+ * The server is the event's identity (mcp_server_id, provider_id,
+ * mcp_server_name, provider_name, mcp_server) or `-`.
  * Highlights, when present: a state transition `ready -> degraded`, the tool
  * name, `duration_ms` with units (`12.5ms`, `1.2s`), `startup 1.2s`,
  * `idle 5m00s`, the result size (`42B`, `1.3KiB`), the error
@@ -56,18 +58,12 @@ export function formatEventLine(event: HangarEvent, ctx: LineContext): string {
   if (ctx.template !== undefined) return line + renderTemplate(ctx.template, event, colors, { time: ctx.time, nowMs: ctx.nowMs });
 
   if (ctx.time !== 'none') line += `${colors.dim(formatTime(eventTimeMs(event), ctx.time, ctx.nowMs))} `;
-  line += colorOfSeverity(colors, severityOf(event))(stripControl(String(event.event_type)));
+  const severity = severityOf(event);
+  if (severity === 'security') line += `${colors.security(SECURITY_TAG)} `;
+  line += colorOfSeverity(colors, severity)(stripControl(String(event.event_type)));
 
-  let serverKey: string | undefined;
-  for (let i = 0; i < serverKeys.length; i++) {
-    const value = event[serverKeys[i]!];
-    if (typeof value === 'string' && value.length > 0) {
-      serverKey = serverKeys[i]!;
-      line += ` ${colors.bold(stripControl(value))}`;
-      break;
-    }
-  }
-  if (serverKey === undefined) line += ` ${colors.dim('-')}`;
+  const serverKey = serverIdentityFieldOf(event);
+  line += serverKey === undefined ? ` ${colors.dim('-')}` : ` ${colors.bold(stripControl(event[serverKey] as string))}`;
 
   if (ctx.fields !== undefined) return line + formatPickedFields(event, compiledFields(ctx.fields), colors);
 

@@ -12,8 +12,8 @@ import { eventTimeMs, formatTime, type TimeMode } from './time-format.js';
  * and `\\` a backslash. Three names are computed
  * when the event has no field of that name: `{time}` (the event time in the
  * `--time` mode, ISO by default), `{server}` (the server identity:
- * mcp_server_id, provider_id, mcp_server_name, provider_name) and
- * `{severity}` (failure, warning, success, info, neutral). A missing field
+ * mcp_server_id, provider_id, mcp_server_name, provider_name, mcp_server) and
+ * `{severity}` (info, success, warning, error, security). A missing field
  * renders as `-`. Values are sanitized; objects render as compact JSON.
  */
 

@@ -27,7 +27,7 @@ describe('hangar-events completion (the real binary)', () => {
   });
   requireProgram('bash').it('completes tail\'s real flags and their values in bash', async () => {
     const path = await generated('bash', 'hangar-events.bash');
-    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '--type', 'Health'])).toEqual(['HealthCheckPassed', 'HealthCheckFailed']);
+    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '--type', 'Health'])).toEqual(['HealthCheckFailed', 'HealthCheckPassed']);
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '-x', 'ToolInvocationR'])).toEqual(['ToolInvocationRequested']);
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '-o', ''])).toEqual(['pretty', 'ndjson', 'table']);
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '--time', 'u'])).toEqual(['utc']);

@@ -81,7 +81,8 @@ requireProgram('python3-websockets').describe('tail against a Python websockets 
     expect(lines).toHaveLength(4);
     expect(lines[0]).toBe('{"event_type": "ToolInvocationCompleted", "event_id": "e0", "occurred_at": 1795727378.4531293, "mcp_server_id": "math", "tool_name": "add", "duration_ms": 12.5}');
     expect(lines[3]).toBe('{"event_type": "McpServerStopped", "timestamp": "2026-11-26T10:15:30.123456", "mcp_server_id": "math", "reason": "d\\u00fcne"}');
-    expect(output()).toContain('FIRST {"type":"subscribe","mcp_server_ids":["math"],"replay":{"last":0}}');
+    // No mcp_server_ids: the gateway would match them against mcp_server_id only; tail filters -s itself.
+    expect(output()).toContain('FIRST {"type":"subscribe","replay":{"last":0}}');
     expect(output()).toContain('PONG');
   });
 

@@ -7,53 +7,99 @@ import { createTestIO } from '../helpers/test-io.js';
 afterEach(killAll);
 
 describe('hangar-events types (the real binary)', () => {
-  it('prints every known type grouped by category, with fields, on stdout', async () => {
+  it('lists every type by category with its fields, marks the never-emitted ones and the deprecated aliases', async () => {
     const result = await runCli(['types']);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const lines = result.stdout.split('\n');
-    // Categories appear in display order, each as its own header line.
-    const headers = lines.filter((l) => (EVENT_CATEGORIES as readonly string[]).includes(l));
-    expect(headers).toEqual([...EVENT_CATEGORIES]);
+    // Categories appear in display order, each as its own header line, then the aliases.
+    const headers = lines.filter((l) => (EVENT_CATEGORIES as readonly string[]).includes(l) || l.startsWith('deprecated aliases'));
+    expect(headers.slice(0, -1)).toEqual([...EVENT_CATEGORIES]);
+    expect(headers.at(-1)).toMatch(/^deprecated aliases \(written only by gateways from before the 2026-04 rename/);
     for (const info of EVENT_CATALOG) {
-      const index = lines.findIndex((l) => l.startsWith(`  ${info.name} `));
-      expect(index, info.name).toBeGreaterThan(0);
-      expect(lines[index]).toContain(info.description);
-      expect(lines[index + 1]!.trim()).toBe(`fields: ${info.fields.join(', ')}`);
+      const line = lines.find((l) => l.startsWith(`  ${info.name} `));
+      expect(line, info.name).toBeDefined();
+      if (info.aliasOf !== undefined) expect(line).toMatch(new RegExp(`\\[deprecated\\] now ${info.aliasOf}$`));
+      else expect(line).toContain(info.fields.map((f) => f.name).join(', '));
+      if (!info.emitted && info.aliasOf === undefined) expect(line).toContain(`[never emitted: ${info.notEmittedBecause}]`);
+      if (info.emitted) expect(line).not.toContain('[never emitted');
     }
     const health = lines.indexOf('health');
-    expect(lines.slice(health, health + 5)).toEqual([
+    expect(lines.slice(health, health + 4).map((l) => l.replace(/ +/g, ' '))).toEqual([
       'health',
-      '  HealthCheckPassed           a periodic health check succeeded',
-      '                              fields: mcp_server_id, duration_ms',
-      '  HealthCheckFailed           a periodic health check failed',
-      '                              fields: mcp_server_id, consecutive_failures, error_message',
+      ' HealthCheckFailed mcp_server_id, consecutive_failures, error_message',
+      ' HealthCheckPassed mcp_server_id, duration_ms',
+      ' McpServerIdleDetected mcp_server_id, idle_duration_s, last_used_at',
     ]);
+    expect(result.stdout).toContain('95 types, 85 emitted by a current gateway');
     expect(result.stdout).not.toContain('\x1b');
   });
-  it('prints JSON for machines with --json', async () => {
+  it('shows one type in full: every field with its Python type and default', async () => {
+    const result = await runCli(['types', 'ToolApprovalRequested']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n').map((l) => l.replace(/ +/g, ' '))).toEqual([
+      'ToolApprovalRequested category approvals, severity security',
+      'fields',
+      ' approval_id str',
+      ' mcp_server_id str',
+      " tool_name str = ''",
+      " arguments_hash str = ''",
+      " channel str = ''",
+      " expires_at str = ''",
+      " correlation_id str = ''",
+      'on every event',
+      ' event_id str (uuid4)',
+      ' occurred_at float (unix seconds)',
+      ' produced_by str (instance id of the replica)',
+      'Payloads from pre-rename producers may carry provider_id instead of mcp_server_id; --server finds both.',
+      '',
+    ]);
+    const never = await runCli(['types', 'DiscoveryCycleCompleted']);
+    expect(never.stdout).toContain('[never emitted: unused (no producer, no consumer)]');
+    const alias = await runCli(['types', 'ProviderDiscovered']);
+    expect(alias.stdout).toContain('[deprecated] pre-rename name of McpServerDiscovered');
+    expect(alias.stdout).toMatch(/\n {2}provider_name +str\n/);
+  });
+  it('prints the catalog as JSON for machines with --json', async () => {
     const result = await runCli(['types', '--json']);
     expect(result.code).toBe(0);
-    const rows = JSON.parse(result.stdout) as Array<{ name: string; category: string; fields: string[]; description: string; alias_of?: string }>;
+    const rows = JSON.parse(result.stdout) as Array<Record<string, unknown>>;
     expect(rows.map((r) => r.name)).toEqual(EVENT_CATALOG.map((i) => i.name));
+    expect(rows.filter((r) => r.emitted)).toHaveLength(85);
     expect(rows.find((r) => r.name === 'ToolInvocationFailed')).toEqual({
       name: 'ToolInvocationFailed',
-      category: 'tools',
-      fields: ['mcp_server_id', 'tool_name', 'correlation_id', 'duration_ms', 'error_message', 'error_type', 'identity_context'],
-      description: 'a tool call failed',
+      category: 'invocation',
+      severity: 'error',
+      emitted: true,
+      accepts_legacy_provider_id: true,
+      fields: [
+        { name: 'mcp_server_id', type: 'str' },
+        { name: 'tool_name', type: 'str', default: "''" },
+        { name: 'correlation_id', type: 'str', default: "''" },
+        { name: 'duration_ms', type: 'float', default: '0.0' },
+        { name: 'error_message', type: 'str', default: "''" },
+        { name: 'error_type', type: 'str', default: "''" },
+        { name: 'identity_context', type: 'dict[str, Any] | None', default: 'None' },
+      ],
     });
-    expect(rows.find((r) => r.name === 'ProviderStarted')?.alias_of).toBe('McpServerStarted');
+    expect(rows.find((r) => r.name === 'ProviderRegistered')).toMatchObject({ alias_of: 'McpServerRegistered', emitted: false });
+    expect(rows.find((r) => r.name === 'EgressBlocked')).toMatchObject({ emitted: false, not_emitted_because: 'reserved (consumed, no producer yet)' });
   });
   it('filters by names and shell globs, and prints bare names with --names', async () => {
-    const result = await runCli(['types', '--names', 'Health*', '*Failed,McpServerStarted']);
+    const result = await runCli(['types', '--names', 'HealthCheck*', 'ToolApproval*,McpServerStarted']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe('McpServerStarted\nHealthCheckPassed\nHealthCheckFailed\nToolInvocationFailed\n');
+    expect(result.stdout).toBe(
+      'McpServerStarted\nHealthCheckFailed\nHealthCheckPassed\nToolApprovalDenied\nToolApprovalExpired\nToolApprovalGranted\nToolApprovalRequested\n',
+    );
   });
   it('says on stderr when nothing matches, with a did-you-mean, and exits 1', async () => {
     const result = await runCli(['types', 'HealthCheckFaild']);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain("no known event type matches 'HealthCheckFaild'. Did you mean HealthCheckFailed");
+    const renamed = await runCli(['types', 'ProviderStarted']);
+    expect(renamed.code).toBe(1);
+    expect(renamed.stderr).toContain("no known event type matches 'ProviderStarted'. Did you mean McpServerStarted");
   });
   it('refuses --json with --names and a bad --color as usage errors (exit 2)', async () => {
     const both = await runCli(['types', '--json', '--names']);
@@ -69,8 +115,12 @@ describe('hangar-events types (in process)', () => {
   it('colors names by severity on a terminal, and not with --no-color or NO_COLOR', async () => {
     const tty = createTestIO({ stdoutTTY: true });
     expect(await main(['types', 'HealthCheck*'], tty)).toBe(0);
-    expect(tty.stdout.text()).toContain('\x1b[1mhealth\x1b[22m\n  \x1b[32mHealthCheckPassed\x1b[39m  ');
-    expect(tty.stdout.text()).toContain('  \x1b[31mHealthCheckFailed\x1b[39m  ');
+    expect(tty.stdout.text()).toContain('\x1b[1mhealth\x1b[22m\n  \x1b[31mHealthCheckFailed\x1b[39m  ');
+    expect(tty.stdout.text()).toContain('  \x1b[32mHealthCheckPassed\x1b[39m  ');
+
+    const security = createTestIO({ stdoutTTY: true });
+    expect(await main(['types', 'AuthenticationFailed', 'AuthenticationSucceeded'], security)).toBe(0);
+    expect(security.stdout.text()).toContain('\x1b[45m\x1b[97m\x1b[1mAuthenticationFailed\x1b[22m\x1b[39m\x1b[49m');
 
     const noColor = createTestIO({ stdoutTTY: true });
     expect(await main(['types', '--no-color', 'HealthCheck*'], noColor)).toBe(0);

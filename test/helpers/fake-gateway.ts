@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { matchesSubscription, type SubscriptionFilter } from '../../src/protocol/filter.js';
+import { matchesGatewaySubscription, type SubscriptionFilter } from '../../src/protocol/filter.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 
 /**
@@ -237,7 +237,7 @@ export class FakeGateway {
   publishRaw(text: string, asEvent?: HangarEvent): void {
     for (const conn of this.connections as (GatewayConnection & { queue: string[] })[]) {
       if (!conn.attached || conn.closedWith !== undefined) continue;
-      if (asEvent && !matchesSubscription(conn.filter, asEvent)) continue;
+      if (asEvent && !matchesGatewaySubscription(conn.filter, asEvent)) continue;
       conn.queue.push(text);
       const limit = this.options.queueLimit ?? 1024;
       while (conn.queue.length > limit) {

@@ -73,9 +73,13 @@ describe('completion model', () => {
     expect(model.commands[3]!.operand).toEqual({ kind: 'words', words: ['tail', 'serve', 'publish'] });
   });
 
-  it('lists every event type of the catalog', () => {
+  it('offers every type a current gateway emits and the pre-rename aliases, not the never-emitted ones', () => {
     expect(EVENT_TYPE_NAMES).toContain('HealthCheckFailed');
-    expect(EVENT_TYPE_NAMES).toHaveLength(EVENT_CATALOG.length);
+    expect(EVENT_TYPE_NAMES).toContain('ToolApprovalRequested');
+    expect(EVENT_TYPE_NAMES).toContain('ProviderRegistered');
+    expect(EVENT_TYPE_NAMES).not.toContain('DiscoveryCycleCompleted');
+    expect(EVENT_TYPE_NAMES).toEqual(EVENT_CATALOG.filter((i) => i.emitted || i.aliasOf !== undefined).map((i) => i.name));
+    expect(EVENT_TYPE_NAMES).toHaveLength(85 + 10);
   });
 
   it('covers every command of the real program, with completion choices for shells', async () => {
@@ -114,7 +118,7 @@ requireProgram('bash').describe('bash completion script, run in bash', () => {
   });
   it('completes event types for --type, -t, -x and --type=', async () => {
     const path = bash();
-    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '--type', 'Health'])).toEqual(['HealthCheckPassed', 'HealthCheckFailed']);
+    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '--type', 'Health'])).toEqual(['HealthCheckFailed', 'HealthCheckPassed']);
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '-t', 'HealthCheckF'])).toEqual(['HealthCheckFailed']);
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '-x', 'CircuitB'])).toEqual(['CircuitBreakerStateChanged']);
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'tail', '--type', '=', 'ToolInvocationF'])).toEqual(['ToolInvocationFailed']);
@@ -174,7 +178,7 @@ requireProgram('zsh').describe('zsh completion script', () => {
   }, 90_000); // seven real zsh sessions, each a few seconds on a loaded machine
   it('declares event types, formats and repeatable options in _arguments specs', () => {
     const script = renderZshCompletion(buildCompletionModel(sampleProgram()));
-    expect(script).toContain("'*--type=[event types to show]:pattern:_values -s , \"pattern\" McpServerRegistered");
+    expect(script).toContain("'*--type=[event types to show]:pattern:_values -s , \"pattern\" CircuitBreakerStateChanged");
     expect(script).toContain("'*-o+[pretty, ndjson or table]:format:(pretty ndjson table)'");
     expect(script).toContain("'tail:follow the stream'");
     // Brackets in descriptions are escaped, quotes survive single-quoting.

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { compileTypeFilter, globToRegExp, isServerEvaluable, suggestTypes } from '../../src/filter/type-filter.js';
-import { EVENT_CATALOG } from '../../src/protocol/catalog.js';
-import { matchesSubscription } from '../../src/protocol/filter.js';
+import { matchesGatewaySubscription } from '../../src/protocol/filter.js';
 
-const known = EVENT_CATALOG.map((info) => info.name);
+/** A fixed sample of type names (the filter must not depend on what the catalog holds). */
+const known = [
+  'McpServerRegistered', 'McpServerDeregistered', 'McpServerStarted', 'McpServerStopped', 'McpServerStateChanged', 'McpServerDegraded',
+  'McpServerIdleDetected', 'HealthCheckPassed', 'HealthCheckFailed', 'ToolInvocationRequested', 'ToolInvocationCompleted',
+  'ToolInvocationFailed', 'CircuitBreakerStateChanged', 'McpServerDiscovered', 'McpServerDiscoveryLost', 'DiscoveryCycleCompleted',
+  'ProviderRegistered', 'ProviderDeregistered', 'ProviderStarted', 'ProviderStopped', 'ProviderStateChanged', 'ProviderDegraded',
+  'ProviderIdleDetected', 'ProviderDiscovered',
+];
 const sample = [...known, 'tools/call', 'tools/request', 'resources/read', 'tools/call/x', 'Custom?Event'];
 const matching = (include: string[], exclude: string[] = []) => sample.filter(compileTypeFilter(include, exclude).matches);
 
@@ -55,7 +61,7 @@ describe('compileTypeFilter', () => {
     const cases = [['*Failed'], ['HealthCheckFailed', 'tools/*'], ['Tool*', 'McpServerStarted'], ['tools/*'], ['*'], []];
     for (const include of cases) {
       const filter = compileTypeFilter(include, []);
-      const viaGateway = sample.filter((t) => matchesSubscription({ eventTypes: filter.serverPatterns }, { event_type: t })).filter(filter.matches);
+      const viaGateway = sample.filter((t) => matchesGatewaySubscription({ eventTypes: filter.serverPatterns }, { event_type: t })).filter(filter.matches);
       expect(viaGateway).toEqual(sample.filter(filter.matches));
     }
   });

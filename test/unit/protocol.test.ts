@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeClientMessage, decodeServerFrame } from '../../src/protocol/decode.js';
-import { isGatewayPattern, matchesGatewayPattern, matchesSubscription, serverIdentityOf } from '../../src/protocol/filter.js';
+import { isGatewayPattern, matchesGatewayPattern, matchesGatewaySubscription, matchesSubscription, serverIdentityOf } from '../../src/protocol/filter.js';
 import { suggest, EVENT_CATALOG } from '../../src/protocol/catalog.js';
 
 describe('gateway patterns', () => {
@@ -23,11 +23,26 @@ describe('gateway patterns', () => {
     expect(matchesSubscription({ eventTypes: ['X', 'HealthCheckFailed'], serverIds: ['math'] }, event)).toBe(true);
     expect(matchesSubscription({ eventTypes: ['HealthCheckFailed'], serverIds: ['fetch'] }, event)).toBe(false);
     expect(matchesSubscription({ eventTypes: [] }, event)).toBe(false);
-    expect(matchesSubscription({ serverIds: ['math'] }, { event_type: 'McpServerDiscovered', mcp_server_name: 'math' })).toBe(false);
+    expect(matchesGatewaySubscription({ eventTypes: ['X', 'HealthCheckFailed'], serverIds: ['math'] }, event)).toBe(true);
+    expect(matchesGatewaySubscription({ eventTypes: [] }, event)).toBe(false);
+  });
+  it('matches a server filter on mcp_server_id only on the gateway, on every identity field on serve', () => {
+    for (const field of ['provider_id', 'mcp_server_name', 'provider_name', 'mcp_server']) {
+      const event = { event_type: 'X', [field]: 'math' };
+      expect(matchesGatewaySubscription({ serverIds: ['math'] }, event), field).toBe(false);
+      expect(matchesSubscription({ serverIds: ['math'] }, event), field).toBe(true);
+      expect(matchesSubscription({ serverIds: ['fetch'] }, event), field).toBe(false);
+    }
+    expect(matchesSubscription({ serverIds: ['math'] }, { event_type: 'GroupCreated', group_id: 'math' })).toBe(false);
   });
   it('finds the server identity in protocol order', () => {
+    expect(serverIdentityOf({ mcp_server_id: 'a', provider_id: 'p' })).toBe('a');
     expect(serverIdentityOf({ provider_id: 'p', mcp_server_name: 'n' })).toBe('p');
-    expect(serverIdentityOf({ mcp_server_name: 'n' })).toBe('n');
+    expect(serverIdentityOf({ mcp_server_name: 'n', provider_name: 'q' })).toBe('n');
+    expect(serverIdentityOf({ provider_name: 'q', mcp_server: 'm' })).toBe('q');
+    expect(serverIdentityOf({ mcp_server: 'm' })).toBe('m');
+    expect(serverIdentityOf({ mcp_server_id: '', mcp_server: 'm' })).toBe('m');
+    expect(serverIdentityOf({ mcp_server_id: 42, group_id: 'g' })).toBeUndefined();
     expect(serverIdentityOf({})).toBeUndefined();
   });
 });

@@ -103,9 +103,9 @@ describe('formatEventLine with color', () => {
       `${dim('12:00:00.453Z')} ${green('ToolInvocationCompleted')} ${bold('math')} add 12.5ms 42B ${key('correlation_id=')}c-1`,
     );
   });
-  it('colors degradation and open circuits yellow, and the new state by its severity', () => {
+  it('colors degradation yellow, an open circuit red, and the new state by its severity', () => {
     expect(formatEventLine(common.McpServerStateChanged!, colored())).toBe(`${dim('12:00:00.453Z')} ${yellow('McpServerStateChanged')} ${bold('math')} ready -> ${yellow('degraded')}`);
-    expect(formatEventLine(common.CircuitBreakerStateChanged!, colored())).toBe(`${dim('12:00:00.453Z')} ${yellow('CircuitBreakerStateChanged')} ${bold('math')} closed -> ${yellow('open')}`);
+    expect(formatEventLine(common.CircuitBreakerStateChanged!, colored())).toBe(`${dim('12:00:00.453Z')} ${red('CircuitBreakerStateChanged')} ${bold('math')} closed -> ${red('open')}`);
     const dead = { ...common.McpServerStateChanged!, old_state: 'degraded', new_state: 'dead' };
     expect(formatEventLine(dead, colored({ time: 'none' }))).toBe(`${red('McpServerStateChanged')} ${bold('math')} degraded -> ${red('dead')}`);
     const recovered = { ...common.CircuitBreakerStateChanged!, old_state: 'half_open', new_state: 'closed' };

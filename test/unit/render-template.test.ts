@@ -31,15 +31,16 @@ describe('compileTemplate / renderTemplate', () => {
   });
   it('computes {time}, {server} and {severity} unless the event has such fields', () => {
     const t = compileTemplate('{time} {server} {severity}');
-    expect(renderTemplate(t, event)).toBe('2026-11-26T12:00:00.250Z math failure');
-    expect(renderTemplate(t, event, undefined, { time: 'utc' })).toBe('12:00:00.250Z math failure');
-    expect(renderTemplate(t, { event_type: 'X', server: 'own', time: 'mine' })).toBe('mine own neutral');
-    expect(renderTemplate(t, { event_type: 'X', mcp_server_name: 'disc' })).toBe('- disc neutral');
+    expect(renderTemplate(t, event)).toBe('2026-11-26T12:00:00.250Z math error');
+    expect(renderTemplate(t, event, undefined, { time: 'utc' })).toBe('12:00:00.250Z math error');
+    expect(renderTemplate(t, { event_type: 'X', server: 'own', time: 'mine' })).toBe('mine own info');
+    expect(renderTemplate(t, { event_type: 'X', mcp_server_name: 'disc' })).toBe('- disc info');
+    expect(renderTemplate(compileTemplate('{server}'), { event_type: 'ToolWithdrawn', mcp_server: 'github' })).toBe('github');
     expect(renderTemplate(compileTemplate('{server}'), { event_type: 'X' })).toBe('-');
   });
   it('colors the event type and severity when given colors', () => {
     const colors = createColorScheme(1);
-    expect(renderTemplate(compileTemplate('{event_type} {severity} {tool_name}'), event, colors)).toBe('\x1b[31mToolInvocationFailed\x1b[39m \x1b[31mfailure\x1b[39m div');
+    expect(renderTemplate(compileTemplate('{event_type} {severity} {tool_name}'), event, colors)).toBe('\x1b[31mToolInvocationFailed\x1b[39m \x1b[31merror\x1b[39m div');
     expect(renderTemplate(compileTemplate('{event_type}'), event, createColorScheme(0))).toBe('ToolInvocationFailed');
   });
   it('renders a template without placeholders as is', () => {

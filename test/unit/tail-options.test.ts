@@ -36,9 +36,10 @@ describe('tail flags -> TailOptions', () => {
   });
 
   it('repeatable, comma-separated filters are flattened', async () => {
-    const options = await parse(['-t', 'HealthCheck*,ToolInvocationFailed', '--type', 'McpServerStarted', '-s', 'math', '-s', 'db,math', '-x', 'HealthCheckPassed', '--where', 'duration_ms>500', '--where', 'tool_name~^git']);
+    const options = await parse(['-t', 'HealthCheck*,ToolInvocationFailed', '--type', 'McpServerStarted', '-s', 'math', '-s', 'db,math', '--group', 'pool-a,pool-b', '--group', 'pool-a', '-x', 'HealthCheckPassed', '--where', 'duration_ms>500', '--where', 'tool_name~^git']);
     expect(options.types).toEqual(['HealthCheck*', 'ToolInvocationFailed', 'McpServerStarted']);
     expect(options.servers).toEqual(['math', 'db']);
+    expect(options.groups).toEqual(['pool-a', 'pool-b']);
     expect(options.excludeTypes).toEqual(['HealthCheckPassed']);
     expect(options.where).toEqual(['duration_ms>500', 'tool_name~^git']);
   });

@@ -49,8 +49,8 @@ export interface CompletionModel {
   readonly commands: readonly CompletionCommand[];
 }
 
-/** Event type names for `--type` and `--exclude-type`, in catalog order. */
-export const EVENT_TYPE_NAMES: readonly string[] = EVENT_CATALOG.map((info) => info.name);
+/** Event type names for `--type` and `--exclude-type`: what a current gateway emits, then the pre-rename aliases, in catalog order. */
+export const EVENT_TYPE_NAMES: readonly string[] = EVENT_CATALOG.filter((info) => info.emitted || info.aliasOf !== undefined).map((info) => info.name);
 
 /**
  * Values of well-known flags, by long name, used when the owning command did

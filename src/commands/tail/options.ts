@@ -27,8 +27,10 @@ export interface TailOptions {
   /** -t/--type patterns (flattened). */
   readonly types: readonly string[];
   readonly excludeTypes: readonly string[];
-  /** -s/--server ids (flattened). */
+  /** -s/--server ids (flattened): events whose server identity is one of them. */
   readonly servers: readonly string[];
+  /** --group ids (flattened): group events whose group_id is one of them. */
+  readonly groups: readonly string[];
   /** --where expressions, ANDed. */
   readonly where: readonly string[];
   readonly output: OutputMode;
@@ -64,6 +66,7 @@ export interface TailFlags {
   type?: string[];
   excludeType?: string[];
   server?: string[];
+  group?: string[];
   where?: string[];
   output?: string;
   fields?: string;
@@ -162,6 +165,7 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
     types: splitList(flags.type),
     excludeTypes: splitList(flags.excludeType),
     servers: [...new Set(splitList(flags.server))],
+    groups: [...new Set(splitList(flags.group))],
     where: flags.where ?? [],
     output,
     fields,

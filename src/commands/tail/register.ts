@@ -16,6 +16,7 @@ Examples:
   hangar-events tail                                    follow ws://localhost:8000/api/ws/events ($HANGAR_URL)
   hangar-events tail gateway.internal:8000 -k "$KEY"    a bare host:port gets ws:// and /api/ws/events
   hangar-events tail --type '*Failed' --server math     failures of one server (globs are fine)
+  hangar-events tail --server github --group pool-a     every event about github, and pool-a's group events
   hangar-events tail -x HealthCheckPassed --where 'duration_ms>500'
   hangar-events tail -o ndjson | jq -c 'select(.event_type=="ToolInvocationFailed")'
   hangar-events tail --type McpServerStarted --server math -n 1 --timeout 30s   wait for a server in a script
@@ -35,7 +36,8 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .argument('[url...]', 'ws(s)://, http(s):// or host:port; path defaults to /api/ws/events (default: $HANGAR_URL, else ws://localhost:8000/api/ws/events)')
     .option('-t, --type <pattern>', 'event types to show: exact names or globs (*Failed, Tool*), repeatable, comma-separated', collect)
     .option('-x, --exclude-type <pattern>', 'event types to hide (names or globs), repeatable, comma-separated', collect)
-    .option('-s, --server <id>', 'only events of these MCP server ids, repeatable, comma-separated', collect)
+    .option('-s, --server <id>', 'only events about these MCP servers (mcp_server_id, mcp_server_name, mcp_server or pre-rename provider_id/provider_name), repeatable, comma-separated', collect)
+    .option('--group <id>', 'only events of these server groups (group_id), repeatable, comma-separated; with --server: events about either', collect)
     .option('--where <expr>', "field predicate such as 'duration_ms>500', 'error_type=TimeoutError', 'tool_name~^git' (repeatable, ANDed)", collect)
     .option('-o, --output <mode>', 'pretty, ndjson or table (default: pretty on a terminal, ndjson otherwise)')
     .option('--fields <list>', 'pretty output: show these fields (comma-separated, dotted paths allowed)')

@@ -6,6 +6,7 @@ import { buildHeaders } from '../../client/headers.js';
 import { formatSeconds, StreamClient, type StreamClientOptions } from '../../client/stream-client.js';
 import { displayUrl, sourceLabels } from '../../client/url.js';
 import { compileTypeFilter, suggestTypes } from '../../filter/type-filter.js';
+import { compileAboutFilter } from '../../filter/about-filter.js';
 import { compileWhere } from '../../filter/where.js';
 import { createColorScheme, resolveColorLevel } from '../../io/color.js';
 import type { IO } from '../../io/io.js';
@@ -40,14 +41,12 @@ export async function runTail(options: TailOptions, io: IO, deps: TailDeps = {})
   const typeFilter = compileTypeFilter(options.types, options.excludeTypes);
   const where = options.where.length > 0 ? compileWhere(options.where) : undefined;
   const template = options.format !== undefined ? compileTemplate(options.format) : undefined;
-  const serverIds = options.servers.length > 0 ? options.servers : undefined;
-  const unfiltered = typeFilter.all && serverIds === undefined && where === undefined;
+  const about = compileAboutFilter(options.servers, options.groups);
+  const unfiltered = typeFilter.all && about === undefined && where === undefined;
   const matches = unfiltered
     ? undefined
     : (event: HangarEvent): boolean =>
-        typeFilter.matches(event.event_type) &&
-        (serverIds === undefined || (typeof event.mcp_server_id === 'string' && serverIds.includes(event.mcp_server_id))) &&
-        (where === undefined || where(event));
+        typeFilter.matches(event.event_type) && (about === undefined || about(event)) && (where === undefined || where(event));
 
   const apiKey = options.apiKeyFile !== undefined ? await readApiKeyFile(options.apiKeyFile, io) : options.apiKey;
   if (options.bearer && apiKey === undefined) {
@@ -67,6 +66,10 @@ export async function runTail(options: TailOptions, io: IO, deps: TailDeps = {})
     const suggestions = suggestTypes(name);
     const hint = suggestions.length > 0 ? ` (did you mean ${suggestions.join(', ')}?)` : '';
     status.warn(`unknown event type '${stripControl(name)}'${hint}; tailing anyway (see hangar-events types)`);
+  }
+  for (const { name, reason, current } of typeFilter.neverEmitted) {
+    const instead = current !== undefined ? `: a current gateway sends ${current} instead (add it with --type ${current})` : '';
+    status.warn(`a current gateway never emits ${name} (${reason})${instead}; tailing anyway`);
   }
 
   const recorder = options.record !== undefined ? await openRecorder(options.record, io) : undefined;
@@ -105,7 +108,14 @@ export async function runTail(options: TailOptions, io: IO, deps: TailDeps = {})
         headers,
         ca,
         insecure: options.insecure,
-        subscription: { eventTypes: typeFilter.serverPatterns, serverIds },
+        // No mcp_server_ids: a gateway matches them against mcp_server_id only and would hide
+        // discovery, withdrawal, pre-rename and group events; tail filters those itself.
+        // History is narrowed by serve (which matches every identity field); with --group too, it cannot be.
+        subscription: {
+          eventTypes: typeFilter.serverPatterns,
+          serverIds: undefined,
+          replayServerIds: options.servers.length > 0 && options.groups.length === 0 ? options.servers : undefined,
+        },
         initialReplay,
         reconnect: options.reconnect,
         ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
@@ -168,6 +178,7 @@ export function describeFilters(options: TailOptions): string {
   if (options.types.length > 0) parts.push(`type=${options.types.join(',')}`);
   if (options.excludeTypes.length > 0) parts.push(`exclude=${options.excludeTypes.join(',')}`);
   if (options.servers.length > 0) parts.push(`server=${options.servers.join(',')}`);
+  if (options.groups.length > 0) parts.push(`group=${options.groups.join(',')}`);
   for (const expr of options.where) parts.push(`where ${expr}`);
   return parts.length > 0 ? parts.join(' ') : 'all events';
 }

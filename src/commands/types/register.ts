@@ -8,9 +8,9 @@ export type RunTypes = (options: TypesOptions, io: IO) => Promise<void>;
 export function registerTypes(program: Command, io: IO, run?: RunTypes): void {
   program
     .command('types')
-    .description('list the known event types by category, with their fields')
+    .description("list a current gateway's event types by category, with their fields (one type: fields with types)")
     .argument('[pattern...]', "only types matching these names or patterns ('Health*', '*Failed', 'tools/*')")
-    .option('--json', 'print a JSON array (name, category, fields, description, alias_of) for scripts')
+    .option('--json', 'print the catalog as a JSON array (name, category, severity, emitted, alias_of, fields with types) for scripts')
     .option('--names', 'print only the names, one per line')
     .option('--color <when>', 'color the output: auto, always or never', 'auto')
     .option('--no-color', 'same as --color never')
@@ -18,11 +18,12 @@ export function registerTypes(program: Command, io: IO, run?: RunTypes): void {
       'after',
       `
 Examples:
-  hangar-events types                      every known type, grouped by category
-  hangar-events types 'Health*' '*Failed'  only matching types
-  hangar-events types --json | jq -r '.[] | select(.category == "tools") | .name'
+  hangar-events types                      every type, grouped by category; never-emitted and deprecated ones marked
+  hangar-events types ToolInvocationFailed one type: each field with its type and default
+  hangar-events types 'Tool*' '*Failed'    only matching types
+  hangar-events types --json | jq -r '.[] | select(.emitted and .category == "enforcement") | .name'
 
-A gateway emits about a hundred types; tail renders any type, known or not.`,
+A current gateway emits 85 types; tail renders any type, known or not.`,
     )
     .action(async (patterns: string[], flags: RawTypesFlags) => {
       const options = parseTypesOptions(patterns, flags);

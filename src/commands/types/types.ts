@@ -2,7 +2,7 @@ import { RuntimeError } from '../../errors.js';
 import { compileTypeFilter, suggestTypes } from '../../filter/type-filter.js';
 import { createColorScheme, resolveColorLevel, type ColorScheme } from '../../io/color.js';
 import type { IO } from '../../io/io.js';
-import { EVENT_CATALOG, EVENT_CATEGORIES, IDENTITY_FIELDS, type EventTypeInfo } from '../../protocol/catalog.js';
+import { CATALOG_SOURCE, EVENT_CATALOG, EVENT_CATEGORIES, IDENTITY_FIELDS, lookupEventType, type EventTypeInfo } from '../../protocol/catalog.js';
 import { colorOfSeverity, severityOfType } from '../../render/severity.js';
 import type { TypesOptions } from './options.js';
 
@@ -18,9 +18,13 @@ export async function runTypes(options: TypesOptions, io: IO): Promise<void> {
     case 'names':
       text = types.map((t) => `${t.name}\n`).join('');
       break;
-    case 'text':
-      text = formatTypesText(types, createColorScheme(resolveColorLevel(io, io.stdout.isTTY, options.color)));
+    case 'text': {
+      const colors = createColorScheme(resolveColorLevel(io, io.stdout.isTTY, options.color));
+      // One exact name asks about that type: its fields with their types and defaults.
+      const single = options.patterns.length === 1 && types.length === 1 && types[0]!.name === options.patterns[0];
+      text = single ? formatTypeDetail(types[0]!, colors) : formatTypesText(types, colors, options.patterns.length === 0);
       break;
+    }
   }
   io.stdout.write(text);
 }
@@ -39,37 +43,83 @@ function noMatchMessage(patterns: readonly string[]): string {
   return `no known event type matches ${quoted}.${hint} (tail still accepts types that are not in the catalog.)`;
 }
 
-/** The catalog as a JSON array: name, category, fields, description, and alias_of for deprecated aliases. */
+/**
+ * The catalog as a JSON array, one object per type: name, category,
+ * severity, emitted (and not_emitted_because), alias_of for a deprecated
+ * alias, accepts_legacy_provider_id, and fields as {name, type, default?}.
+ */
 export function formatTypesJson(types: readonly EventTypeInfo[]): string {
   const rows = types.map((t) => ({
     name: t.name,
     category: t.category,
-    fields: [...t.fields],
-    description: t.description,
+    severity: severityOfType(t.name),
+    emitted: t.emitted,
+    ...(t.notEmittedBecause !== undefined ? { not_emitted_because: t.notEmittedBecause } : {}),
     ...(t.aliasOf !== undefined ? { alias_of: t.aliasOf } : {}),
+    accepts_legacy_provider_id: t.acceptsLegacyProviderId,
+    fields: t.fields.map((f) => ({ ...f })),
   }));
   return JSON.stringify(rows, null, 2);
 }
 
 /**
- * The catalog for people: one block per category; per type a line with the
- * name (colored by severity) and its description, then its fields.
+ * The catalog for people: one block per category, the types a current
+ * gateway emits first, each on one line with its field names; defined types
+ * it never emits are marked with the reason; the deprecated `Provider*`
+ * aliases close the list in a block of their own.
  */
-export function formatTypesText(types: readonly EventTypeInfo[], colors: ColorScheme): string {
+export function formatTypesText(types: readonly EventTypeInfo[], colors: ColorScheme, everything = false): string {
   const width = Math.max(...types.map((t) => t.name.length)) + 2;
-  const indent = ' '.repeat(2 + width);
+  const pad = (name: string) => ' '.repeat(width - name.length);
+  const colored = (name: string) => colorOfSeverity(colors, severityOfType(name))(name);
   let out = '';
   for (const category of EVENT_CATEGORIES) {
-    const inCategory = types.filter((t) => t.category === category);
+    const inCategory = types.filter((t) => t.category === category && t.aliasOf === undefined);
     if (inCategory.length === 0) continue;
     if (out) out += '\n';
     out += `${colors.bold(category)}\n`;
     for (const t of inCategory) {
-      const name = colorOfSeverity(colors, severityOfType(t.name))(t.name);
-      out += `  ${name}${' '.repeat(width - t.name.length)}${t.description}\n`;
-      out += `${indent}${colors.key('fields:')} ${t.fields.join(', ')}\n`;
+      const fields = t.fields.map((f) => f.name).join(', ');
+      out += `  ${colored(t.name)}${pad(t.name)}${fields}`;
+      if (!t.emitted) out += `  ${colors.warning(`[never emitted: ${t.notEmittedBecause ?? 'not published by a current gateway'}]`)}`;
+      out += '\n';
     }
   }
-  out += `\n${colors.dim(`Every event also carries ${IDENTITY_FIELDS.join(', ')} (or an ISO timestamp). Any type can be tailed, known or not.`)}\n`;
+  const aliases = types.filter((t) => t.aliasOf !== undefined);
+  if (aliases.length > 0) {
+    if (out) out += '\n';
+    out += `${colors.bold('deprecated aliases')} ${colors.dim('(written only by gateways from before the 2026-04 rename; a current gateway never sends them)')}\n`;
+    for (const t of aliases) out += `  ${colored(t.name)}${pad(t.name)}${colors.warning('[deprecated]')} now ${t.aliasOf}\n`;
+  }
+  const emitted = EVENT_CATALOG.filter((t) => t.emitted).length;
+  const defined = EVENT_CATALOG.filter((t) => t.aliasOf === undefined).length;
+  if (everything) out += `\n${colors.dim(`${defined} types, ${emitted} emitted by a current gateway; facts from the ${CATALOG_SOURCE.replace(/ \(.*$/, '')}.`)}`;
+  out += `\n${colors.dim(`Every event also carries ${IDENTITY_FIELDS.map((f) => f.name).join(', ')}. \`hangar-events types <Name>\` shows a type's fields with their types. Any type can be tailed, known or not.`)}\n`;
+  return out;
+}
+
+/** One type in full: category, severity, whether it is emitted, every field with its Python type and default. */
+export function formatTypeDetail(info: EventTypeInfo, colors: ColorScheme): string {
+  const severity = severityOfType(info.name);
+  let out = `${colorOfSeverity(colors, severity)(info.name)}  ${colors.dim(`category ${info.category}, severity ${severity}`)}\n`;
+  if (info.aliasOf !== undefined) {
+    out += `  ${colors.warning(`[deprecated] pre-rename name of ${info.aliasOf}: only gateways from before the 2026-04 rename write it`)}\n`;
+  } else if (!info.emitted) {
+    out += `  ${colors.warning(`[never emitted: ${info.notEmittedBecause ?? 'not published by a current gateway'}]`)}\n`;
+  }
+  const all = [...info.fields, ...IDENTITY_FIELDS.filter((f) => f.name !== 'event_type')];
+  const width = Math.max(...all.map((f) => f.name.length)) + 2;
+  out += `${colors.bold('fields')}\n`;
+  for (const field of info.fields) {
+    const value = field.default === undefined ? field.type : `${field.type} = ${field.default}`;
+    out += `  ${field.name}${' '.repeat(width - field.name.length)}${value}\n`;
+  }
+  out += `${colors.bold('on every event')}\n`;
+  for (const field of all.slice(info.fields.length)) out += `  ${field.name}${' '.repeat(width - field.name.length)}${colors.dim(field.type)}\n`;
+  if (info.acceptsLegacyProviderId && info.aliasOf === undefined) {
+    out += `${colors.dim('Payloads from pre-rename producers may carry provider_id instead of mcp_server_id; --server finds both.')}\n`;
+  }
+  const current = info.aliasOf !== undefined ? lookupEventType(info.aliasOf) : undefined;
+  if (current !== undefined) out += `${colors.dim(`See hangar-events types ${current.name} for the current form.`)}\n`;
   return out;
 }
