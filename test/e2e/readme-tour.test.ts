@@ -56,6 +56,17 @@ requireProgram('bash').describe('README tour', () => {
       expect(event.event_type).toMatch(/^ToolInvocation/);
     }
   }, 90_000);
+
+  it('the --format recipe writes a TSV file from a pipe (no -o needed)', async () => {
+    const url = await startDemo(['--rate', '200']);
+    const { stdout, stderr } = await pipeline(
+      `dir=$(mktemp -d); hangar-events tail ${url} -q -n 3 -t ToolInvocationCompleted --time none --format '{mcp_server_id}\\t{tool_name}\\t{duration_ms}' > "$dir/calls.tsv"; cat "$dir/calls.tsv"; rm -r "$dir"`,
+    );
+    expect(stderr).toBe('');
+    const rows = stdout.trim().split('\n');
+    expect(rows).toHaveLength(3);
+    for (const row of rows) expect(row).toMatch(/^\w+\t\w+\t\d+(\.\d+)?$/);
+  }, 90_000);
 });
 
 describe('README troubleshooting', () => {

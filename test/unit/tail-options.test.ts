@@ -35,6 +35,14 @@ describe('tail flags -> TailOptions', () => {
     expect((await parse([], createTestIO({ env: { HANGAR_URL: 'https://hangar.example.com' } }))).urls).toEqual(['wss://hangar.example.com/api/ws/events']);
   });
 
+  it('--format, --fields and --time ask for lines themselves, also when stdout is not a terminal', async () => {
+    expect((await parse(['--format', '{mcp_server_id}\t{tool_name}'])).output).toBe('pretty');
+    expect((await parse(['--fields', 'tool_name'])).output).toBe('pretty');
+    expect((await parse(['--time', 'none'])).output).toBe('pretty');
+    expect((await parse(['-o', 'pretty', '--time', 'utc'])).time).toBe('utc');
+    expect((await parse(['-q'])).output).toBe('ndjson');
+  });
+
   it('repeatable, comma-separated filters are flattened', async () => {
     const options = await parse(['-t', 'HealthCheck*,ToolInvocationFailed', '--type', 'McpServerStarted', '-s', 'math', '-s', 'db,math', '--group', 'pool-a,pool-b', '--group', 'pool-a', '-x', 'HealthCheckPassed', '--where', 'duration_ms>500', '--where', 'tool_name~^git']);
     expect(options.types).toEqual(['HealthCheck*', 'ToolInvocationFailed', 'McpServerStarted']);
@@ -87,6 +95,9 @@ describe('tail flags -> TailOptions', () => {
       [['--no-follow'], /--no-follow prints history and exits: add --history/],
       [['--time', 'martian'], /--time 'martian'/],
       [['-o', 'ndjson', '--format', '{event_type}'], /--format .* -o ndjson/],
+      [['-o', 'ndjson', '--fields', 'tool_name'], /--fields .* -o ndjson/],
+      [['-o', 'ndjson', '--time', 'utc'], /--time sets the time column of pretty lines; -o ndjson writes events exactly as received/],
+      [['-o', 'table', '--time', 'utc'], /--time .* -o table/],
       [['--no-reconnect', '--max-retries', '3'], /--max-retries has no effect with --no-reconnect/],
       [['ftp://host'], /unsupported URL scheme 'ftp:\/\/'/],
     ];

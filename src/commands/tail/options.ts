@@ -115,13 +115,18 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
   if (flags.apiKey !== undefined && flags.apiKey.trim() === '') throw new UsageError('empty -k/--api-key');
   const apiKey = flags.apiKey ?? (flags.apiKeyFile === undefined ? nonEmpty(context.env.HANGAR_API_KEY) : undefined);
 
-  const output = flags.output === undefined ? (context.stdoutIsTTY ? 'pretty' : 'ndjson') : parseChoice('-o/--output', flags.output, OUTPUT_MODES);
+  // --format, --fields and --time shape lines: asking for them asks for lines, in a pipe too
+  // (as stern's --template does). Only an explicit -o ndjson or -o table conflicts with them.
+  const wantsLines = flags.format !== undefined || flags.fields !== undefined || flags.time !== undefined;
+  const output =
+    flags.output === undefined ? (context.stdoutIsTTY || wantsLines ? 'pretty' : 'ndjson') : parseChoice('-o/--output', flags.output, OUTPUT_MODES);
   if (output !== 'table') {
     if (flags.sort !== undefined) throw new UsageError('--sort orders the rows of the live table: use it with -o table');
     if (flags.interval !== undefined) throw new UsageError('--interval sets how often -o table prints a snapshot: use it with -o table');
   } else {
     if (flags.format !== undefined) throw new UsageError('--format shapes pretty lines; it cannot be combined with -o table');
     if (flags.fields !== undefined) throw new UsageError('--fields picks the fields of pretty lines; it cannot be combined with -o table');
+    if (flags.time !== undefined) throw new UsageError('--time sets the time column of pretty lines; it cannot be combined with -o table');
   }
   const sort = flags.sort === undefined ? 'problems' : parseChoice('--sort', flags.sort, TABLE_SORTS);
   const intervalMs = flags.interval === undefined ? DEFAULT_TABLE_INTERVAL_MS : parseDurationMs('--interval', flags.interval);
@@ -135,6 +140,7 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
   if (output === 'ndjson') {
     if (flags.format !== undefined) throw new UsageError('--format shapes pretty lines; it cannot be combined with -o ndjson (which writes events exactly as received)');
     if (flags.fields !== undefined) throw new UsageError('--fields picks the fields of pretty lines; with -o ndjson use jq to select fields');
+    if (flags.time !== undefined) throw new UsageError('--time sets the time column of pretty lines; -o ndjson writes events exactly as received (drop -o ndjson for lines, or convert occurred_at with jq)');
   }
 
   const history = flags.history === undefined ? undefined : parseInteger('--history', flags.history, 1, 1_000_000);

@@ -19,6 +19,7 @@ Examples:
   hangar-events tail --server github --group pool-a     every event about github, and pool-a's group events
   hangar-events tail -x HealthCheckPassed --where 'duration_ms>500'
   hangar-events tail -o ndjson | jq -c 'select(.event_type=="ToolInvocationFailed")'
+  hangar-events tail -t ToolInvocationCompleted --time none --format '{mcp_server_id}\t{tool_name}\t{duration_ms}' > calls.tsv
   hangar-events tail --type McpServerStarted --server math -n 1 --timeout 30s   wait for a server in a script
   hangar-events tail ws://replica-a:8000 ws://replica-b:8000                    merge replicas, each event once
   hangar-events tail -o table                           live table of the fleet (keys: q quit, s sort, p pause)
@@ -39,10 +40,10 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .option('-s, --server <id>', 'only events about these MCP servers (mcp_server_id, mcp_server_name, mcp_server or pre-rename provider_id/provider_name), repeatable, comma-separated', collect)
     .option('--group <id>', 'only events of these server groups (group_id), repeatable, comma-separated; with --server: events about either', collect)
     .option('--where <expr>', "field predicate such as 'duration_ms>500', 'error_type=TimeoutError', 'tool_name~^git' (repeatable, ANDed)", collect)
-    .option('-o, --output <mode>', 'pretty, ndjson or table (default: pretty on a terminal, ndjson otherwise)')
-    .option('--fields <list>', 'pretty output: show these fields (comma-separated, dotted paths allowed)')
-    .option('--time <mode>', 'pretty output: local, utc, iso, relative or none (default: local)')
-    .option('--format <template>', "pretty output: custom line, e.g. '{event_type} {mcp_server_id} {duration_ms}'")
+    .option('-o, --output <mode>', 'pretty, ndjson or table (default: pretty on a terminal or with --format/--fields/--time, ndjson otherwise)')
+    .option('--fields <list>', 'pretty lines with these fields (comma-separated, dotted paths allowed); implies -o pretty')
+    .option('--time <mode>', 'time column of pretty lines: local, utc, iso, relative or none (default: local); implies -o pretty')
+    .option('--format <template>', "custom line, e.g. '{event_type} {mcp_server_id} {duration_ms}'; implies -o pretty, also in a pipe")
     .option('--color <mode>', 'auto, always or never (default: auto; honours NO_COLOR and FORCE_COLOR)')
     .option('--no-color', 'same as --color never')
     .option('-k, --api-key <key>', 'API key sent as X-API-Key (default: $HANGAR_API_KEY)')
