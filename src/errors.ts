@@ -19,6 +19,15 @@ export class TimeoutError extends Error {
   override readonly name = 'TimeoutError';
 }
 
+/**
+ * `--timeout` elapsed and tail never got connected (server down, wrong address,
+ * still retrying): exit 3, so a script can tell it from "connected, but the
+ * event did not happen" (124).
+ */
+export class NotConnectedError extends Error {
+  override readonly name = 'NotConnectedError';
+}
+
 /** Could not connect (after retries) or lost the connection for good: exit 1. */
 export class ConnectionError extends Error {
   override readonly name = 'ConnectionError';

@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import type { IO } from '../io/io.js';
-import { AuthError, describeError, TimeoutError, UsageError } from '../errors.js';
+import { AuthError, describeError, NotConnectedError, TimeoutError, UsageError } from '../errors.js';
 import { stripControlLines } from '../render/sanitize.js';
 import { createProgram } from './program.js';
 
@@ -9,6 +9,7 @@ export const ExitCode = {
   ok: 0,
   failure: 1,
   usage: 2,
+  notConnected: 3,
   auth: 4,
   timeout: 124,
 } as const;
@@ -18,6 +19,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return ExitCode.usage;
   if (error instanceof AuthError) return ExitCode.auth;
   if (error instanceof TimeoutError) return ExitCode.timeout;
+  if (error instanceof NotConnectedError) return ExitCode.notConnected;
   return ExitCode.failure;
 }
 

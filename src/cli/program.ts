@@ -46,7 +46,7 @@ Examples:
   hangar-events tail --type 'HealthCheck*' --server math
   hangar-events tail ws://gateway:8000/api/ws/events -o ndjson > events.ndjson
 
-  Wait for something in a script (exit 0 when it happens, 124 after 30 s):
+  Wait for something in a script (exit 0 when it happens, 124 after 30 s, 3 if never connected):
   hangar-events tail --type McpServerStarted --server math -n 1 --timeout 30s
 
   jq recipes (output is NDJSON whenever stdout is not a terminal):
@@ -67,7 +67,8 @@ Environment:
   FORCE_COLOR      0 turns color off, 1, 2 or 3 forces that color level
 
 Run 'hangar-events <command> --help' for a command's options, 'hangar-events completion --help' for
-shell completion. Exit codes: 0 done, 1 failure, 2 usage error, 4 authentication failed, 124 timeout.
+shell completion. Exit codes: 0 done, 1 failure, 2 usage error, 3 never connected within --timeout,
+4 authentication failed, 124 timeout.
 `;
 
 /**

@@ -130,6 +130,7 @@ export class TailPipeline {
         const opens = (this.opens.get(source.index) ?? 0) + 1;
         this.opens.set(source.index, opens);
         if (opens > 1) stats.reconnects++;
+        stats.connections++;
         sink.notice({ kind: 'connected', source, server: message.server });
         return;
       }
@@ -137,6 +138,7 @@ export class TailPipeline {
       case 'subscribed':
         return;
       case 'reconnecting':
+        stats.lastConnectError = message.reason;
         sink.notice({ kind: 'reconnecting', source, attempt: message.attempt, delayMs: message.delayMs, reason: message.reason });
         return;
       case 'warning': {

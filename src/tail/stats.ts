@@ -9,6 +9,10 @@ export class TailStats {
   received = 0;
   duplicates = 0;
   reconnects = 0;
+  /** Connections opened (0: never connected). */
+  connections = 0;
+  /** Why the last connection attempt failed, for "never connected" errors. */
+  lastConnectError: string | undefined;
   gaps = 0;
   dropWarnings = 0;
   droppedByServer = 0;

@@ -66,10 +66,20 @@ describe('hangar-events tail (spawned binary)', () => {
     expect(result.code).toBe(0);
     expect(waiter.stdout()).toBe(`${pythonJson(started)}\n`);
 
-    const timedOut = await runCli(['tail', g.url, '--type', 'McpServerStarted', '-n', '1', '--timeout', '500ms']);
+    const timedOut = await runCli(['tail', g.url, '--type', 'McpServerStarted', '-n', '1', '--timeout', '2s']);
     expect(timedOut.code).toBe(124);
     expect(timedOut.stdout).toBe('');
-    expect(timedOut.stderr).toContain('timed out after 500ms: 0 of 1 matching event arrived');
+    expect(timedOut.stderr).toContain('timed out after 2s: 0 of 1 matching event arrived');
+  });
+
+  it('the wait-for pattern against a server that is down: exit 3, not 124', async () => {
+    const g = await gateway();
+    const url = g.url;
+    await g.close();
+    const result = await runCli(['tail', url, '--type', 'McpServerStarted', '-n', '1', '--timeout', '1s']);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^hangar-events: timed out after 1s without connecting to ws:\/\/127\.0\.0\.1:\d+\/api\/ws\/events \(.*\): is the server running and the URL right\?$/m);
   });
 
   it('authentication failure: exit 4, a message that names the flags and never the key', async () => {

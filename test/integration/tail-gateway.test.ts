@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AuthError, ConnectionError, RuntimeError, TimeoutError } from '../../src/errors.js';
+import { AuthError, ConnectionError, NotConnectedError, RuntimeError, TimeoutError } from '../../src/errors.js';
+import { closedPort } from '../helpers/ports.js';
 import { gatewayEvent, pythonJson } from '../helpers/fake-gateway.js';
 import { useGatewayTails } from '../helpers/run-tail.js';
 
@@ -121,15 +122,25 @@ describe('tail against a gateway-like server', () => {
     await expect(t.done).resolves.toBeUndefined();
     expect(t.io.stdout.lines()).toHaveLength(1);
 
-    const waiting = tail([g.url, '-o', 'ndjson', '-q', '-n', '5', '--timeout', '300ms']);
+    // Long enough to connect on a loaded machine: never connected would be NotConnectedError.
+    const waiting = tail([g.url, '-o', 'ndjson', '-q', '-n', '5', '--timeout', '1500ms']);
     await expect(waiting.done).rejects.toBeInstanceOf(TimeoutError);
     await expect(waiting.done).rejects.toThrow(/0 of 5 matching events/);
   });
 
   it('--timeout without --count is a normal stop', async () => {
     const g = await gateway();
-    const t = tail([g.url, '-o', 'ndjson', '-q', '--timeout', '200ms']);
+    const t = tail([g.url, '-o', 'ndjson', '-q', '--timeout', '1500ms']);
     await expect(t.done).resolves.toBeUndefined();
+  });
+
+  it('--timeout before any connection is NotConnectedError (exit 3), with or without --count', async () => {
+    const port = await closedPort();
+    for (const args of [['-n', '1'], []]) {
+      const t = tail([`ws://127.0.0.1:${port}/api/ws/events`, '-o', 'ndjson', '-q', '--timeout', '300ms', ...args]);
+      await expect(t.done).rejects.toBeInstanceOf(NotConnectedError);
+      await expect(t.done).rejects.toThrow(/timed out after 300ms without connecting to ws:\/\/127\.0\.0\.1:\d+\/api\/ws\/events \((still connecting|last attempt: connection refused.*)\): is the server running and the URL right\?/);
+    }
   });
 
   for (const authFailure of ['http-403', 'http-401', 'close-1008'] as const) {

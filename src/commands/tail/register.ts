@@ -26,7 +26,8 @@ Examples:
   hangar-events tail -o table --interval 1m > fleet.log   a plain snapshot of the table every minute
 
 Exit codes: 0 done (count reached, Ctrl-C, --no-follow finished, stdout closed), 1 connection failed or
-other runtime failure, 2 usage error, 4 authentication failed, 124 --timeout before --count events.
+other runtime failure, 2 usage error, 3 --timeout without ever connecting (server down?), 4 authentication
+failed, 124 connected, but --timeout before --count events.
 `;
 
 /** Declares `hangar-events tail`; flags become TailOptions, which `run` receives (tests pass their own). */
@@ -58,7 +59,7 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .option('--since <duration>', 'first print the events of the last duration, e.g. 10m (serve only)')
     .option('--no-follow', 'print the history (--history/--since) and exit')
     .option('-n, --count <n>', 'exit 0 after n matching events')
-    .option('--timeout <duration>', 'stop after this long (with --count: exit 124 if fewer events arrived)')
+    .option('--timeout <duration>', 'stop after this long (with --count: exit 124 if fewer events arrived; exit 3 if never connected)')
     .option('--record <file>', 'append every shown event, as received, to an NDJSON file')
     .option('--stats', 'print a summary on stderr at exit (by type, by server, rate, reconnects, gaps, drops)')
     .option('--sort <key>', 'table: order rows by server, state, errors, calls, latency or last (default: problems first, then by name)')

@@ -1,7 +1,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type { WriteStream } from 'node:fs';
-import { RuntimeError, TimeoutError, UsageError } from '../../errors.js';
+import { NotConnectedError, RuntimeError, TimeoutError, UsageError } from '../../errors.js';
 import { buildHeaders } from '../../client/headers.js';
 import { formatSeconds, StreamClient, type StreamClientOptions } from '../../client/stream-client.js';
 import { displayUrl, sourceLabels } from '../../client/url.js';
@@ -135,7 +135,15 @@ export async function runTail(options: TailOptions, io: IO, deps: TailDeps = {})
   const timer =
     options.timeoutMs !== undefined
       ? setTimeout(() => {
-          if (options.count !== undefined) {
+          if (stats.connections === 0) {
+            const why = stats.lastConnectError === undefined ? 'still connecting' : `last attempt: ${stats.lastConnectError}`;
+            finish({
+              kind: 'error',
+              error: new NotConnectedError(
+                `timed out after ${formatSeconds(options.timeoutMs!)} without connecting to ${sources.map((source) => source.url).join(', ')} (${why}): is the server running and the URL right?`,
+              ),
+            });
+          } else if (options.count !== undefined) {
             finish({
               kind: 'error',
               error: new TimeoutError(
