@@ -13,7 +13,7 @@ import {
   type WarningMessage,
 } from '../protocol/types.js';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
-import { hasCredentials } from './headers.js';
+import { hasCredentials } from '../credentials.js';
 import { displayUrl } from './url.js';
 
 /**

@@ -54,3 +54,18 @@ export function splitList(values: readonly string[] | undefined): string[] {
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
+
+const tokenPattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Parses one `-H 'Name: value'` flag into a header pair. */
+export function parseHeaderFlag(text: string): [string, string] {
+  const colon = text.indexOf(':');
+  if (colon <= 0) {
+    throw new UsageError(`invalid -H/--header '${text.length > 40 ? `${text.slice(0, 40)}...` : text}': expected 'Name: value'`);
+  }
+  const name = text.slice(0, colon).trim();
+  const value = text.slice(colon + 1).trim();
+  if (!tokenPattern.test(name)) throw new UsageError(`invalid -H/--header name '${name}': not a valid HTTP header name`);
+  if (/[\r\n\0]/.test(value)) throw new UsageError(`invalid -H/--header '${name}': the value contains a line break`);
+  return [name, value];
+}

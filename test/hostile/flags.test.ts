@@ -104,6 +104,12 @@ addFlagCases([
   { args: [...T, '--no-follow'], names: /--no-follow/ },
 ]);
 
+// ---- publish: key files follow the same rule as serve and tail -----------
+addFlagCases([
+  { args: ['publish', '--url', 'http://127.0.0.1:9', '--api-key-file', missingFile], names: /--api-key-file/ },
+  { args: ['publish', '--url', 'http://127.0.0.1:9', '--api-key-file', directory], names: /--api-key-file/ },
+]);
+
 describe.concurrent('a wrong value for any flag is a one-line usage error naming the flag (exit 2, no stack trace)', () => {
   for (const c of allCases) {
     test(`hangar-events ${c.args.map((a) => (a === '' ? "''" : a.replace(dir, '$TMP'))).join(' ')}`, async () => {

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
-import { displayUrl, firstKeyLine, parsePublishOptions, toIngestUrl, type PublishOptions } from '../../src/commands/publish/options.js';
+import { parseKeyFile } from '../../src/credentials.js';
+import { displayUrl, parsePublishOptions, toIngestUrl, type PublishOptions } from '../../src/commands/publish/options.js';
 import { registerPublish } from '../../src/commands/publish/register.js';
 import { createTestIO } from '../helpers/test-io.js';
 
@@ -44,14 +45,14 @@ describe('parsePublishOptions', () => {
 
   it('takes the key from --api-key, --api-key-file or HANGAR_API_KEY, in that order', () => {
     expect(parsePublishOptions(undefined, { apiKey: 'k1' }, { HANGAR_API_KEY: 'k3' })).toMatchObject({ apiKey: 'k1', apiKeySource: '--api-key' });
-    expect(parsePublishOptions(undefined, { apiKeyFile: 'f' }, { HANGAR_API_KEY: 'k3' }, '# comment\n\n k2 \nother\n')).toMatchObject({ apiKey: 'k2', apiKeySource: '--api-key-file' });
+    expect(parsePublishOptions(undefined, { apiKeyFile: 'f' }, { HANGAR_API_KEY: 'k3' }, parseKeyFile('# comment\n\n k2 \nother\n'))).toMatchObject({ apiKey: 'k2', apiKeySource: '--api-key-file' });
     expect(parsePublishOptions(undefined, {}, { HANGAR_API_KEY: 'k3' })).toMatchObject({ apiKey: 'k3', apiKeySource: 'HANGAR_API_KEY' });
     expect(parsePublishOptions(undefined, {}, {})).toMatchObject({ apiKey: undefined, bearer: false });
   });
 
   it('refuses contradictions and bad values with usage errors', () => {
-    expect(() => parsePublishOptions(undefined, { apiKey: 'a', apiKeyFile: 'f' }, {}, 'k')).toThrow(/either --api-key or --api-key-file/);
-    expect(() => parsePublishOptions(undefined, { apiKeyFile: 'keys.txt' }, {}, '\n# none\n')).toThrow(/contains no key/);
+    expect(() => parsePublishOptions(undefined, { apiKey: 'a', apiKeyFile: 'f' }, {}, ['k'])).toThrow(/either --api-key or --api-key-file/);
+    expect(() => parsePublishOptions(undefined, { apiKeyFile: 'keys.txt' }, {}, parseKeyFile('\n# none\n'))).toThrow(/contains no key/);
     expect(() => parsePublishOptions(undefined, { bearer: true }, {})).toThrow(/--bearer needs a credential/);
     expect(() => parsePublishOptions(undefined, { batchSize: '0' }, {})).toThrow(UsageError);
     expect(() => parsePublishOptions(undefined, { timeout: 'soon' }, {})).toThrow(UsageError);
@@ -59,8 +60,8 @@ describe('parsePublishOptions', () => {
   });
 
   it('reads the first key of a key file', () => {
-    expect(firstKeyLine('\r\n# c\r\nabc\r\n')).toBe('abc');
-    expect(firstKeyLine('')).toBeUndefined();
+    expect(parseKeyFile('\r\n# c\r\nabc\r\n')).toEqual(['abc']);
+    expect(parseKeyFile('')).toEqual([]);
   });
 });
 

@@ -1,8 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { backoffDelayMs } from '../../src/client/backoff.js';
-import { buildHeaders, parseHeaderFlag } from '../../src/client/headers.js';
+import { parseHeaderFlag } from '../../src/commands/parse.js';
+import { buildHeaders } from '../../src/credentials.js';
 import { normaliseUrl, sourceLabels, displayUrl } from '../../src/client/url.js';
 import type { TailOptions } from '../../src/commands/tail/options.js';
 import { registerTail } from '../../src/commands/tail/register.js';
@@ -56,9 +60,20 @@ describe('tail flags -> TailOptions', () => {
     const io = createTestIO({ env: { HANGAR_API_KEY: 'from-env' } });
     expect((await parse([], io)).apiKey).toBe('from-env');
     expect((await parse(['-k', 'flag'], io)).apiKey).toBe('flag');
-    const fromFile = await parse(['--api-key-file', 'key.txt'], io);
-    expect(fromFile.apiKey).toBeUndefined();
+    // A key file is read before run (one rule in every command): a `#` comment line is not part of the key.
+    const dir = mkdtempSync(join(tmpdir(), 'tail-key-'));
+    writeFileSync(join(dir, 'key.txt'), '# staging gateway\n\n  k-from-file  \n');
+    const fromFile = await parse(['--api-key-file', 'key.txt'], createTestIO({ cwd: dir, env: { HANGAR_API_KEY: 'from-env' } }));
+    expect(fromFile.apiKey).toBe('k-from-file');
     expect(fromFile.apiKeyFile).toBe('key.txt');
+    expect(fromFile.requestHeaders).toEqual({ 'X-API-Key': 'k-from-file' });
+    expect((await parse(['--api-key-file', 'key.txt', '--bearer'], createTestIO({ cwd: dir }))).requestHeaders).toEqual({ Authorization: 'Bearer k-from-file' });
+    // Unreadable or keyless: a usage error naming the flag, before run.
+    await expect(parse(['--api-key-file', 'missing.txt'], createTestIO({ cwd: dir }))).rejects.toThrow(UsageError);
+    await expect(parse(['--api-key-file', 'missing.txt'], createTestIO({ cwd: dir }))).rejects.toThrow(/cannot read --api-key-file missing\.txt \(ENOENT\)/);
+    writeFileSync(join(dir, 'comments.txt'), '# only a comment\n');
+    await expect(parse(['--api-key-file', 'comments.txt'], createTestIO({ cwd: dir }))).rejects.toThrow(/--api-key-file comments\.txt contains no key/);
+    await expect(parse(['--bearer'])).rejects.toThrow(/--bearer sends the API key as a bearer token, but there is no key/);
     await expect(parse(['-k', 'a', '--api-key-file', 'f'])).rejects.toThrow(/either -k\/--api-key or --api-key-file/);
     expect((await parse(['-H', 'X-Tenant: blue', '--header', 'Cookie:a=b'])).headers).toEqual([
       ['X-Tenant', 'blue'],

@@ -1,9 +1,8 @@
+import { startEmbeddedServe } from '../../app/embedded-serve.js';
 import { describeError } from '../../errors.js';
 import type { IO } from '../../io/io.js';
 import { silentLog } from '../../server/log.js';
-import { startServer } from '../../server/server.js';
-import { createSources } from '../serve/serve.js';
-import { runTail } from '../tail/tail.js';
+import { runTailSession } from '../../tail/run.js';
 import type { DemoOptions } from './options.js';
 
 /**
@@ -14,14 +13,14 @@ import type { DemoOptions } from './options.js';
  */
 export async function runDemo(options: DemoOptions, io: IO): Promise<void> {
   // The server stays quiet: its connect/disconnect lines would tear the live table.
-  const server = await startServer(options.serve.server, io, silentLog);
-  const sources = await createSources(options.serve, io);
+  const embedded = await startEmbeddedServe(options.serve, io, silentLog);
+  const { server } = embedded;
   try {
-    for (const source of sources) {
-      source.run(server.hub, { info: () => {}, warn: (message) => io.stderr.write(`demo: ${source.name}: ${message}\n`) }).catch((error: unknown) => {
-        io.stderr.write(`demo: the simulated fleet stopped: ${describeError(error)}\n`);
-      });
-    }
+    embedded.feed({
+      log: (source) => ({ info: () => {}, warn: (message) => io.stderr.write(`demo: ${source.name}: ${message}\n`) }),
+      ended: () => {},
+      failed: (_source, error) => io.stderr.write(`demo: the simulated fleet stopped: ${describeError(error)}\n`),
+    });
     const fleet = options.serve.demo;
     io.stderr.write(
       [
@@ -31,9 +30,8 @@ export async function runDemo(options: DemoOptions, io: IO): Promise<void> {
         '',
       ].join('\n'),
     );
-    await runTail({ ...options.tail, urls: [server.url] }, io);
+    await runTailSession({ ...options.tail, urls: [server.url] }, io);
   } finally {
-    for (const source of sources) source.stop();
-    await server.close();
+    await embedded.close();
   }
 }

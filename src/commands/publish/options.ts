@@ -74,12 +74,12 @@ export function displayUrl(url: URL): string {
   return copy.href;
 }
 
-/** Pure: flags + environment (+ the key file's text, already read) -> options. Throws UsageError. */
+/** Pure: flags + environment (+ the keys of --api-key-file, already read) -> options. Throws UsageError. */
 export function parsePublishOptions(
   file: string | undefined,
   flags: PublishFlags,
   env: Readonly<Record<string, string | undefined>>,
-  keyFileText?: string,
+  keyFileKeys?: readonly string[],
 ): PublishOptions {
   const url = toIngestUrl(flags.url ?? (env.HANGAR_URL?.trim() ? env.HANGAR_URL : DEFAULT_PUBLISH_URL));
   if (flags.apiKey !== undefined && flags.apiKeyFile !== undefined) {
@@ -92,8 +92,8 @@ export function parsePublishOptions(
     apiKey = flags.apiKey.trim();
     apiKeySource = '--api-key';
   } else if (flags.apiKeyFile !== undefined) {
-    const key = firstKeyLine(keyFileText ?? '');
-    if (key === undefined) throw new UsageError(`--api-key-file ${flags.apiKeyFile} contains no key (one key per line; blank lines and # comments are ignored)`);
+    const key = keyFileKeys?.[0];
+    if (key === undefined) throw new UsageError(`--api-key-file ${flags.apiKeyFile} contains no key: put one key per line (blank lines and # comments are ignored)`);
     apiKey = key;
     apiKeySource = '--api-key-file';
   } else if (env.HANGAR_API_KEY !== undefined && env.HANGAR_API_KEY.trim() !== '') {
@@ -112,13 +112,4 @@ export function parsePublishOptions(
     batchSize: flags.batchSize === undefined ? DEFAULT_BATCH_SIZE : parseInteger('--batch-size', flags.batchSize, 1, 100_000),
     timeoutMs: flags.timeout === undefined ? DEFAULT_PUBLISH_TIMEOUT_MS : parseDurationMs('--timeout', flags.timeout),
   };
-}
-
-/** The first key in a key file: one key per line, blank lines and `#` comments ignored. */
-export function firstKeyLine(text: string): string | undefined {
-  for (const line of text.split(/\r?\n/)) {
-    const trimmed = line.trim();
-    if (trimmed !== '' && !trimmed.startsWith('#')) return trimmed;
-  }
-  return undefined;
 }

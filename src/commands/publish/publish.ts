@@ -4,6 +4,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { resolve as resolvePath } from 'node:path';
 import { AuthError, ConnectionError, RuntimeError, UsageError } from '../../errors.js';
+import { buildHeaders } from '../../credentials.js';
 import type { IO } from '../../io/io.js';
 import { decodeEvent, isPlainObject, parseJson } from '../../protocol/decode.js';
 import { DEFAULT_MAX_LINE_BYTES, sanitizeForLog, splitNdjsonLines, type NdjsonLine } from '../../sources/ndjson-lines.js';
@@ -312,11 +313,8 @@ function createSender(options: PublishOptions): Sender {
     'Content-Type': 'application/x-ndjson',
     Accept: 'application/json',
     'User-Agent': 'hangar-events-publish',
+    ...buildHeaders({ apiKey: options.apiKey, bearer: options.bearer }),
   };
-  if (options.apiKey !== undefined) {
-    if (options.bearer) headers.Authorization = `Bearer ${options.apiKey}`;
-    else headers['X-API-Key'] = options.apiKey;
-  }
 
   function post(body: string): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {

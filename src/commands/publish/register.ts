@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
-import { RuntimeError } from '../../errors.js';
+import { readKeyFile } from '../../credentials.js';
 import type { IO } from '../../io/io.js';
 import { DEFAULT_BATCH_SIZE, parsePublishOptions, type PublishFlags, type PublishOptions } from './options.js';
 
@@ -40,15 +38,9 @@ Reports on stderr what was published, or the line the server refused.
 Exit codes: 0 published, 1 a bad line or the server refused, 2 usage error, 4 API key refused.`,
     )
     .action(async (file: string | undefined, flags: PublishFlags) => {
-      let keyFileText: string | undefined;
-      if (flags.apiKeyFile !== undefined) {
-        try {
-          keyFileText = await readFile(resolvePath(io.cwd, flags.apiKeyFile), 'utf8');
-        } catch (error) {
-          throw new RuntimeError(`cannot read --api-key-file ${flags.apiKeyFile}`, { cause: error });
-        }
-      }
-      const options = parsePublishOptions(file, flags, io.env, keyFileText);
+      // One rule for key files in every command (credentials.ts): an unreadable file is a usage error.
+      const keys = flags.apiKeyFile !== undefined ? await readKeyFile(flags.apiKeyFile, io.cwd, '--api-key-file') : undefined;
+      const options = parsePublishOptions(file, flags, io.env, keys);
       const runPublish = run ?? (await import('./publish.js')).runPublish;
       await runPublish(options, io);
     });

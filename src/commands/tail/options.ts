@@ -1,9 +1,17 @@
-import { UsageError } from '../../errors.js';
-import { parseChoice, parseDurationMs, parseInteger, splitList } from '../parse.js';
-import { parseHeaderFlag } from '../../client/headers.js';
+import { RuntimeError, UsageError } from '../../errors.js';
+import { parseChoice, parseDurationMs, parseHeaderFlag, parseInteger, splitList } from '../parse.js';
+import { readFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
 import { DEFAULT_URL, normaliseUrl } from '../../client/url.js';
+import { buildHeaders, readKeyFile } from '../../credentials.js';
+import { compileEventFilter, type EventFilter } from '../../filter/event-filter.js';
+import { suggestTypes } from '../../filter/type-filter.js';
 import type { ColorMode } from '../../io/color.js';
-import { TABLE_SORTS, type TableSort } from '../../render/table/render-table.js';
+import type { IO } from '../../io/io.js';
+import { stripControl } from '../../render/sanitize.js';
+import { compileTemplate } from '../../render/template.js';
+import type { TailSessionOptions } from '../../tail/run.js';
+import { TABLE_SORTS } from '../../render/table/render-table.js';
 import { OUTPUT_MODES, type OutputMode } from '../../tail/sinks/create-sink.js';
 
 export { OUTPUT_MODES, type OutputMode };
@@ -12,18 +20,21 @@ export { OUTPUT_MODES, type OutputMode };
 export type TailTimeMode = 'local' | 'utc' | 'iso' | 'relative' | 'none';
 export const TIME_MODES: readonly TailTimeMode[] = ['local', 'utc', 'iso', 'relative', 'none'];
 
-/** Every decision the flags make, typed; produced by `toTailOptions` and consumed by `runTail`. */
-export interface TailOptions {
-  /** Normalised ws:// or wss:// URLs, at least one. */
-  readonly urls: readonly string[];
-  /** The key from -k/--api-key or HANGAR_API_KEY (never printed). */
+/**
+ * Every decision the flags make, typed; produced by `toTailOptions` (and
+ * `loadTailFiles` for the key and CA files) and consumed by `runTail`. The
+ * session fields are compiled (filter, template, request headers); the raw
+ * flag values stay for tests and messages.
+ */
+export interface TailOptions extends TailSessionOptions {
+  /** The key from -k/--api-key, HANGAR_API_KEY or the key file (never printed). */
   readonly apiKey: string | undefined;
-  /** A file whose (trimmed) content is the key; read by run. */
+  /** A key file (one key per line, `#` comments; the first key is used); read by loadTailFiles. */
   readonly apiKeyFile: string | undefined;
   readonly bearer: boolean;
+  /** -H headers, in order. */
   readonly headers: readonly (readonly [string, string])[];
   readonly caFile: string | undefined;
-  readonly insecure: boolean;
   /** -t/--type patterns (flattened). */
   readonly types: readonly string[];
   readonly excludeTypes: readonly string[];
@@ -33,29 +44,9 @@ export interface TailOptions {
   readonly groups: readonly string[];
   /** --where expressions, ANDed. */
   readonly where: readonly string[];
-  readonly output: OutputMode;
-  readonly fields: readonly string[] | undefined;
-  readonly time: TailTimeMode;
   readonly format: string | undefined;
-  readonly color: ColorMode;
-  readonly quiet: boolean;
-  readonly reconnect: boolean;
-  /** Consecutive failed reconnects before giving up; undefined = keep trying. */
-  readonly maxRetries: number | undefined;
-  /** Ask serve for the last n events first. */
-  readonly history: number | undefined;
-  /** Ask serve for the events of this many ms before now. */
-  readonly sinceMs: number | undefined;
-  /** false with --no-follow: print history and exit. */
-  readonly follow: boolean;
-  readonly count: number | undefined;
-  readonly timeoutMs: number | undefined;
-  readonly record: string | undefined;
-  readonly stats: boolean;
-  /** -o table: row order (default problems first, then by name). */
-  readonly sort: TableSort;
-  /** -o table off a terminal: snapshot period. */
-  readonly intervalMs: number;
+  /** The pretty line's time mode. */
+  readonly time: TailTimeMode;
 }
 
 /** -o table off a terminal prints a snapshot this often unless --interval says otherwise. */
@@ -156,6 +147,20 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
   const timeoutMs = flags.timeout === undefined ? undefined : parseDurationMs('--timeout', flags.timeout);
   if (timeoutMs !== undefined && timeoutMs <= 0) throw new UsageError(`invalid --timeout '${flags.timeout}': must be longer than 0`);
 
+  // Everything that can be wrong with the filters and the template fails here, before any socket opens.
+  const types = splitList(flags.type);
+  const excludeTypes = splitList(flags.excludeType);
+  const servers = [...new Set(splitList(flags.server))];
+  const groups = [...new Set(splitList(flags.group))];
+  const where = flags.where ?? [];
+  const filter = compileEventFilter({ types, excludeTypes, servers, groups, where });
+  const template = flags.format !== undefined ? compileTemplate(flags.format) : undefined;
+  const bearer = flags.bearer === true;
+  if (bearer && apiKey === undefined && flags.apiKeyFile === undefined) {
+    throw new UsageError('--bearer sends the API key as a bearer token, but there is no key: give one with -k/--api-key, --api-key-file or HANGAR_API_KEY');
+  }
+  const headers = (flags.header ?? []).map(parseHeaderFlag);
+
   const reconnect = flags.reconnect !== false;
   const maxRetries = flags.maxRetries === undefined ? undefined : parseInteger('--max-retries', flags.maxRetries, 0);
   if (!reconnect && maxRetries !== undefined) throw new UsageError('--max-retries has no effect with --no-reconnect; use one or the other');
@@ -164,15 +169,21 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
     urls,
     apiKey,
     apiKeyFile: flags.apiKeyFile,
-    bearer: flags.bearer === true,
-    headers: (flags.header ?? []).map(parseHeaderFlag),
+    bearer,
+    headers,
+    requestHeaders: buildHeaders({ apiKey, bearer, extra: headers }),
     caFile: flags.ca,
+    ca: undefined,
     insecure: flags.insecure === true,
-    types: splitList(flags.type),
-    excludeTypes: splitList(flags.excludeType),
-    servers: [...new Set(splitList(flags.server))],
-    groups: [...new Set(splitList(flags.group))],
-    where: flags.where ?? [],
+    types,
+    excludeTypes,
+    servers,
+    groups,
+    where,
+    filter,
+    warnings: filterWarnings(filter),
+    filterDescription: describeFilters({ types, excludeTypes, servers, groups, where }),
+    template,
     output,
     fields,
     time: flags.time === undefined ? 'local' : parseChoice('--time', flags.time, TIME_MODES),
@@ -195,4 +206,52 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value !== undefined && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/**
+ * Reads the files the flags name (--api-key-file, --ca) into the options, so
+ * their errors come before the run: an unreadable or empty key file is a
+ * usage error (exit 2, as in every command), an unreadable CA file a runtime
+ * error (exit 1).
+ */
+export async function loadTailFiles(options: TailOptions, io: Pick<IO, 'cwd'>): Promise<TailOptions> {
+  let loaded = options;
+  if (options.apiKeyFile !== undefined) {
+    const [apiKey] = await readKeyFile(options.apiKeyFile, io.cwd, '--api-key-file');
+    loaded = { ...loaded, apiKey, requestHeaders: buildHeaders({ apiKey, bearer: options.bearer, extra: options.headers }) };
+  }
+  if (options.caFile !== undefined) {
+    try {
+      loaded = { ...loaded, ca: await readFile(resolvePath(io.cwd, options.caFile)) };
+    } catch (error) {
+      throw new RuntimeError(`cannot read the CA certificate ${options.caFile} (--ca)`, { cause: error });
+    }
+  }
+  return loaded;
+}
+
+/** `type=A,B* server=math where=...` for banners and the table header. */
+export function describeFilters(options: Pick<TailOptions, 'types' | 'excludeTypes' | 'servers' | 'groups' | 'where'>): string {
+  const parts: string[] = [];
+  if (options.types.length > 0) parts.push(`type=${options.types.join(',')}`);
+  if (options.excludeTypes.length > 0) parts.push(`exclude=${options.excludeTypes.join(',')}`);
+  if (options.servers.length > 0) parts.push(`server=${options.servers.join(',')}`);
+  if (options.groups.length > 0) parts.push(`group=${options.groups.join(',')}`);
+  for (const expr of options.where) parts.push(`where ${expr}`);
+  return parts.length > 0 ? parts.join(' ') : 'all events';
+}
+
+/** What tail says before connecting about the type names it was given. */
+function filterWarnings(filter: EventFilter): string[] {
+  const warnings: string[] = [];
+  for (const name of filter.unknownTypes) {
+    const suggestions = suggestTypes(name);
+    const hint = suggestions.length > 0 ? ` (did you mean ${suggestions.join(', ')}?)` : '';
+    warnings.push(`unknown event type '${stripControl(name)}'${hint}; tailing anyway (see hangar-events types)`);
+  }
+  for (const { name, reason, current } of filter.neverEmitted) {
+    const instead = current !== undefined ? `: a current gateway sends ${current} instead (add it with --type ${current})` : '';
+    warnings.push(`a current gateway never emits ${name} (${reason})${instead}; tailing anyway`);
+  }
+  return warnings;
 }

@@ -68,8 +68,8 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .addHelpText('after', examples)
     .action(async (urls: string[], flags: TailFlags) => {
       // Loaded here, not at the top: `tail --help` needs none of the option parsing.
-      const { toTailOptions } = await import('./options.js');
-      const options = toTailOptions(urls, flags, { env: io.env, stdoutIsTTY: io.stdout.isTTY });
+      const { loadTailFiles, toTailOptions } = await import('./options.js');
+      const options = await loadTailFiles(toTailOptions(urls, flags, { env: io.env, stdoutIsTTY: io.stdout.isTTY }), io);
       await run(options, io);
     });
 }

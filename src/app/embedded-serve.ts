@@ -1,0 +1,89 @@
+import { resolve } from 'node:path';
+import type { IO } from '../io/io.js';
+import type { ServerLog } from '../server/log.js';
+import { startServer, type RunningServer, type ServerOptions } from '../server/server.js';
+import type { EventSource, SourceLog } from '../sources/event-source.js';
+
+/** The sources a server is fed from: the simulated fleet, stdin, a replayed file. */
+export interface SourceSettings {
+  readonly demo: { readonly servers: number; readonly ratePerSec: number | 'max'; readonly seed: number | undefined } | undefined;
+  readonly stdin: boolean;
+  /** `path` as the user gave it (resolved against the working directory), for messages too. */
+  readonly replay: { readonly path: string; readonly speed: number | 'max'; readonly loop: boolean } | undefined;
+}
+
+/** What the caller hears about its sources while they run. */
+export interface SourceReports {
+  /** Where a source's own messages go ("demo: simulating ...", "stdin line 3: ..."). */
+  log(source: EventSource): SourceLog;
+  /** A source ran out (stdin closed, a replay without --loop ended); the server keeps serving. */
+  ended(source: EventSource): void;
+  failed(source: EventSource, error: unknown): void;
+}
+
+/** A running server with its sources; `feed` starts the sources, `close` stops them, then the server (clients get 1001). */
+export interface EmbeddedServe {
+  readonly server: RunningServer;
+  readonly sources: readonly EventSource[];
+  /** Starts every source publishing into the hub (after the caller has said where it listens). */
+  feed(reports: SourceReports): void;
+  close(): Promise<void>;
+}
+
+/** Builds the event sources the settings ask for (demo, stdin, replay); fails before any socket opens when a file cannot be replayed. */
+export async function createSources(settings: SourceSettings, io: IO): Promise<EventSource[]> {
+  const sources: EventSource[] = [];
+  if (settings.demo) {
+    const { createSimulatorSource } = await import('../sources/fleet/simulator.js');
+    sources.push(createSimulatorSource({ servers: settings.demo.servers, ratePerSec: settings.demo.ratePerSec, seed: settings.demo.seed, now: () => io.now() }));
+  }
+  if (settings.stdin) {
+    const { createStreamSource } = await import('../sources/stream-source.js');
+    sources.push(createStreamSource('stdin', io.stdin));
+  }
+  if (settings.replay) {
+    const { checkReplayFile, createReplaySource } = await import('../sources/replay.js');
+    const path = resolve(io.cwd, settings.replay.path);
+    // Fail before listening when the file cannot be read.
+    await checkReplayFile(path, settings.replay.path);
+    sources.push(createReplaySource(path, { speed: settings.replay.speed, loop: settings.replay.loop, monotonicMs: () => io.monotonicMs(), label: settings.replay.path }));
+  }
+  return sources;
+}
+
+/**
+ * Starts a server with the sources the settings ask for: what `serve` and
+ * `demo` both run. The sources are built first, so a bad replay file fails
+ * before the server listens.
+ */
+export async function startEmbeddedServe(options: { readonly server: ServerOptions } & SourceSettings, io: IO, log: ServerLog): Promise<EmbeddedServe> {
+  const sources = await createSources(options, io);
+  const server = await startServer(options.server, io, log);
+  let closing = false;
+  return {
+    server,
+    sources,
+    feed(reports) {
+      for (const source of sources) {
+        Promise.resolve()
+          .then(() => source.run(server.hub, reports.log(source)))
+          .then(
+            () => {
+              if (!closing) reports.ended(source);
+            },
+            (error: unknown) => reports.failed(source, error),
+          );
+      }
+    },
+    async close() {
+      closing = true;
+      for (const source of sources) source.stop();
+      if (options.stdin) {
+        // A pending read on a quiet pipe would keep the process alive after run() returns.
+        io.stdin.pause();
+        (io.stdin as { destroy?: () => void }).destroy?.();
+      }
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,212 @@
+import { open } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import type { WriteStream } from 'node:fs';
+import { NotConnectedError, RuntimeError, TimeoutError } from '../errors.js';
+import { formatSeconds, StreamClient, type StreamClientOptions } from '../client/stream-client.js';
+import { displayUrl, sourceLabels } from '../client/url.js';
+import type { EventFilter } from '../filter/event-filter.js';
+import { createColorScheme, resolveColorLevel, type ColorMode } from '../io/color.js';
+import type { IO } from '../io/io.js';
+import type { ReplayRequest } from '../protocol/types.js';
+import type { CompiledTemplate } from '../render/template.js';
+import type { StreamSource } from './notices.js';
+import { TailPipeline, type PipelineEnd } from './pipeline.js';
+import { createSink, type OutputSettings } from './sinks/create-sink.js';
+import { canDrawLive } from './sinks/table-sink.js';
+import { TailStats } from './stats.js';
+import { createOraSpinner, StatusReporter, type Spinner } from './status.js';
+
+/** Everything one tail session needs, compiled and checked (commands/tail/options.ts builds it from flags). */
+export interface TailSessionOptions extends OutputSettings {
+  /** Normalised ws:// or wss:// URLs, at least one. */
+  readonly urls: readonly string[];
+  /** Headers of the upgrade request: credentials and extra headers (never printed). */
+  readonly requestHeaders: Readonly<Record<string, string>>;
+  /** Extra CA certificates (PEM) for wss://. */
+  readonly ca: Buffer | undefined;
+  readonly insecure: boolean;
+  readonly filter: EventFilter;
+  /** Said on stderr before connecting (an unknown event type, one a gateway never emits). */
+  readonly warnings: readonly string[];
+  /** Human description of the filters, e.g. `type=HealthCheck* server=math`, for banners and the table header. */
+  readonly filterDescription: string;
+  /** The pretty line's template, if any. */
+  readonly template: CompiledTemplate | undefined;
+  readonly color: ColorMode;
+  /** No connection status on stderr (warnings, gaps and errors still appear). */
+  readonly quiet: boolean;
+  readonly reconnect: boolean;
+  /** Consecutive failed reconnects before giving up; undefined = keep trying. */
+  readonly maxRetries: number | undefined;
+  /** Ask the server for its last n events first. */
+  readonly history: number | undefined;
+  /** Ask the server for the events of this many ms before now. */
+  readonly sinceMs: number | undefined;
+  /** false: print the history and end. */
+  readonly follow: boolean;
+  readonly count: number | undefined;
+  readonly timeoutMs: number | undefined;
+  /** Append every shown event, as received, to this NDJSON file. */
+  readonly record: string | undefined;
+  /** Print a summary on stderr at the end. */
+  readonly stats: boolean;
+}
+
+/** Knobs tests turn (short ping intervals, fast backoff); the CLI uses the defaults. */
+export interface TailDeps {
+  readonly client?: Partial<
+    Pick<StreamClientOptions, 'pingIntervalMs' | 'livenessMarginMs' | 'serverDetectMs' | 'backoff' | 'random' | 'maxFrameBytes' | 'handshakeTimeoutMs'>
+  >;
+  /** Builds the stderr spinner; default: ora when stderr is a terminal. */
+  readonly createSpinner?: (io: IO) => Promise<Spinner | undefined>;
+}
+
+/**
+ * One tail: connects to every URL, subscribes, and writes the matching
+ * events until the count, the timeout, Ctrl-C, the end of history (no
+ * follow) or a closed stdout ends it. Throws AuthError, ConnectionError,
+ * TimeoutError or RuntimeError; a normal end returns. The options are already
+ * compiled and checked (commands/tail/options.ts), so nothing here is a usage error.
+ */
+export async function runTailSession(options: TailSessionOptions, io: IO, deps: TailDeps = {}): Promise<void> {
+  const { filter, template } = options;
+
+  const stdoutColors = createColorScheme(options.output === 'ndjson' ? 0 : resolveColorLevel(io, io.stdout.isTTY, options.color));
+  const stderrColors = createColorScheme(resolveColorLevel(io, io.stderr.isTTY, options.color));
+  // The live table owns the terminal: no spinner fighting it for the cursor.
+  const liveTable = options.output === 'table' && canDrawLive(io);
+  const spinner = options.quiet || liveTable ? undefined : await (deps.createSpinner ?? createOraSpinner)(io);
+  const status = new StatusReporter({ stderr: io.stderr, colors: stderrColors, quiet: options.quiet, multiSource: options.urls.length > 1, spinner });
+
+  for (const warning of options.warnings) status.warn(warning);
+
+  const recorder = options.record !== undefined ? await openRecorder(options.record, io) : undefined;
+  const labels = sourceLabels(options.urls);
+  const sources: StreamSource[] = options.urls.map((url, index) => ({ url: displayUrl(url), label: labels[index]!, index }));
+  const sink = createSink(options, io, { stdoutColors, stderrColors, status, template, onQuit: () => finish({ kind: 'done' }) });
+  const stats = new TailStats(io.monotonicMs(), options.stats);
+
+  let finish!: (end: PipelineEnd) => void;
+  const ended = new Promise<PipelineEnd>((resolve) => {
+    let done = false;
+    finish = (end) => {
+      if (done) return;
+      done = true;
+      resolve(end);
+    };
+  });
+
+  const pipeline = new TailPipeline({
+    sink,
+    stats,
+    matches: filter.matches,
+    count: options.count,
+    follow: options.follow,
+    record: recorder?.write,
+    nowMs: () => io.now(),
+    end: (end) => finish(end),
+  });
+
+  const initialReplay: ReplayRequest | undefined =
+    options.history !== undefined ? { last: options.history } : options.sinceMs !== undefined ? { since: (io.now() - options.sinceMs) / 1000 } : undefined;
+  const clients = options.urls.map(
+    (url) =>
+      new StreamClient({
+        url,
+        headers: options.requestHeaders,
+        ca: options.ca,
+        insecure: options.insecure,
+        // No mcp_server_ids on live events: see EventFilter.replayServerIds.
+        subscription: { eventTypes: filter.eventTypes, serverIds: undefined, replayServerIds: filter.replayServerIds },
+        initialReplay,
+        reconnect: options.reconnect,
+        ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+        monotonicMs: () => io.monotonicMs(),
+        nowMs: () => io.now(),
+        ...deps.client,
+      }),
+  );
+
+  const onStdoutError = (error: NodeJS.ErrnoException) => {
+    // The reader went away (`| head`): a normal end, quietly.
+    if (error?.code === 'EPIPE' || error?.code === 'ERR_STREAM_DESTROYED') finish({ kind: 'done' });
+    else finish({ kind: 'error', error: new RuntimeError('cannot write to stdout', { cause: error }) });
+  };
+  io.stdout.on('error', onStdoutError);
+  const removeSignals = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => io.onSignal(signal, () => finish({ kind: 'done' })));
+  const timer =
+    options.timeoutMs !== undefined
+      ? setTimeout(() => {
+          if (stats.connections === 0) {
+            const why = stats.lastConnectError === undefined ? 'still connecting' : `last attempt: ${stats.lastConnectError}`;
+            finish({
+              kind: 'error',
+              error: new NotConnectedError(
+                `timed out after ${formatSeconds(options.timeoutMs!)} without connecting to ${sources.map((source) => source.url).join(', ')} (${why}): is the server running and the URL right?`,
+              ),
+            });
+          } else if (options.count !== undefined) {
+            finish({
+              kind: 'error',
+              error: new TimeoutError(
+                `timed out after ${formatSeconds(options.timeoutMs!)}: ${stats.shown} of ${options.count} matching ${options.count === 1 ? 'event' : 'events'} arrived`,
+              ),
+            });
+          } else {
+            finish({ kind: 'done' });
+          }
+        }, options.timeoutMs)
+      : undefined;
+
+  sink.start({ sources, filterDescription: options.filterDescription });
+  clients.forEach((client, index) => {
+    pipeline.attach(client, sources[index]!);
+    client.finished.catch((error: Error) => {
+      if (error.name === 'AuthError') {
+        sink.notice({ kind: 'auth-failed', source: sources[index]!, status: undefined, message: error.message });
+      }
+      finish({ kind: 'error', error });
+    });
+    client.start();
+  });
+
+  const end = await ended;
+  pipeline.stop();
+  if (timer) clearTimeout(timer);
+  for (const remove of removeSignals) remove();
+  await Promise.all(clients.map((client) => client.stop()));
+  await sink.close();
+  io.stdout.off('error', onStdoutError);
+  if (recorder) await recorder.close();
+  if (options.stats) io.stderr.write(stats.format(io.monotonicMs(), stderrColors));
+  if (end.kind === 'error') throw end.error;
+}
+
+interface Recorder {
+  write: (raw: string) => void;
+  close: () => Promise<void>;
+}
+
+async function openRecorder(file: string, io: IO): Promise<Recorder> {
+  const path = resolvePath(io.cwd, file);
+  let stream: WriteStream;
+  try {
+    const handle = await open(path, 'a');
+    stream = handle.createWriteStream();
+  } catch (error) {
+    throw new RuntimeError(`cannot open the recording file ${file}`, { cause: error });
+  }
+  let failed: Error | undefined;
+  stream.on('error', (error) => {
+    failed = error;
+  });
+  return {
+    write: (raw) => {
+      if (!failed) stream.write(`${raw.trim().replace(/\r\n|[\r\n\u2028\u2029]/g, ' ')}\n`);
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        stream.end(() => (failed ? reject(new RuntimeError(`cannot write the recording file ${file}`, { cause: failed })) : resolve()));
+      }),
+  };
+}
