@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { IO } from '../io/io.js';
 import type { ServerLog } from '../server/log.js';
@@ -35,7 +36,17 @@ export async function createSources(settings: SourceSettings, io: IO): Promise<E
   const sources: EventSource[] = [];
   if (settings.demo) {
     const { createSimulatorSource } = await import('../sources/fleet/simulator.js');
-    sources.push(createSimulatorSource({ servers: settings.demo.servers, ratePerSec: settings.demo.ratePerSec, seed: settings.demo.seed, now: () => io.now() }));
+    // A random id salt: the same --seed gives the same fleet, but never the same event ids as another run
+    // (a client resuming "after" an id must not find it in a restarted server's new run).
+    sources.push(
+      createSimulatorSource({
+        servers: settings.demo.servers,
+        ratePerSec: settings.demo.ratePerSec,
+        seed: settings.demo.seed,
+        idSalt: randomBytes(4).readUInt32LE(0),
+        now: () => io.now(),
+      }),
+    );
   }
   if (settings.stdin) {
     const { createStreamSource } = await import('../sources/stream-source.js');

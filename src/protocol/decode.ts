@@ -51,7 +51,7 @@ function decodeStringList(value: unknown, key: string): Decoded<string[] | undef
 function decodeReplay(value: unknown): Decoded<ReplayRequest | undefined> {
   if (value === undefined || value === null) return ok(undefined);
   if (!isPlainObject(value)) return fail('"replay" must be an object such as {"last": 100}');
-  const keys = Object.keys(value);
+  const keys = Object.keys(value).filter((key) => !('after' in value && key === 'instance_id'));
   if (keys.length !== 1) return fail('"replay" takes exactly one of "last", "since" or "after"');
   if ('last' in value) {
     const last = value.last;
@@ -66,7 +66,10 @@ function decodeReplay(value: unknown): Decoded<ReplayRequest | undefined> {
   if ('after' in value) {
     const after = value.after;
     if (typeof after !== 'string' || after.length === 0 || after.length > 256) return fail('"replay.after" must be an event id');
-    return ok({ after });
+    const instance = value.instance_id;
+    if (instance === undefined) return ok({ after });
+    if (typeof instance !== 'string' || instance.length === 0 || instance.length > 256) return fail('"replay.instance_id" must be the instance_id of an earlier ack');
+    return ok({ after, instance_id: instance });
   }
   return fail('"replay" takes exactly one of "last", "since" or "after"');
 }
@@ -100,6 +103,16 @@ export function decodeClientMessage(text: string): Decoded<ClientMessage> {
   return ok(message);
 }
 
+/** A count from a peer: a whole number >= 0 that arithmetic keeps exact (a hostile -5 or 1e400 is not one). */
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** A peer's count, or 0 when it is not a valid one. */
+function countOf(value: unknown): number {
+  return isCount(value) ? value : 0;
+}
+
 /** A frame from a server: an event (has `event_type`) or a control message (has `type`). */
 export type ServerFrame =
   | { kind: 'event'; event: HangarEvent }
@@ -126,6 +139,7 @@ export function decodeServerFrame(text: string): Decoded<ServerFrame> {
           type,
           event_types: Array.isArray(value.event_types) ? value.event_types.filter((t): t is string => typeof t === 'string') : [],
           mcp_server_ids: Array.isArray(value.mcp_server_ids) ? value.mcp_server_ids.filter((t): t is string => typeof t === 'string') : [],
+          ...(typeof value.instance_id === 'string' && value.instance_id.length > 0 && value.instance_id.length <= 256 ? { instance_id: value.instance_id } : {}),
         },
       });
     case 'ping':
@@ -136,16 +150,16 @@ export function decodeServerFrame(text: string): Decoded<ServerFrame> {
         message: {
           type,
           code: typeof value.code === 'string' ? value.code : 'unknown',
-          dropped: typeof value.dropped === 'number' ? value.dropped : 0,
-          total_dropped: typeof value.total_dropped === 'number' ? value.total_dropped : 0,
-          ...(typeof value.queue_limit === 'number' ? { queue_limit: value.queue_limit } : {}),
+          dropped: countOf(value.dropped),
+          total_dropped: countOf(value.total_dropped),
+          ...(isCount(value.queue_limit) ? { queue_limit: value.queue_limit } : {}),
           message: typeof value.message === 'string' ? value.message : '',
         },
       });
     case 'replayed':
       return ok({
         kind: 'control',
-        message: { type, count: typeof value.count === 'number' ? value.count : 0, complete: value.complete !== false },
+        message: { type, count: countOf(value.count), complete: value.complete !== false },
       });
     case 'error':
       return ok({

@@ -26,8 +26,13 @@ export interface HangarEvent {
   [field: string]: unknown;
 }
 
-/** A replay request (serve's extension): at most one of the three forms. */
-export type ReplayRequest = { last: number } | { since: number } | { after: string };
+/**
+ * A replay request (serve's extension): at most one of the three forms.
+ * `after` may name the server instance the id was seen on (`instance_id` of
+ * that connection's ack): a restarted server then knows the id belongs to an
+ * earlier run, even when the new run happens to carry the same ids.
+ */
+export type ReplayRequest = { last: number } | { since: number } | { after: string; instance_id?: string };
 
 export interface SubscribeMessage {
   type: 'subscribe';
@@ -49,6 +54,12 @@ export interface SubscribedMessage {
   type: 'subscribed';
   event_types: string[];
   mcp_server_ids: string[];
+  /**
+   * serve only: a random id of this server run (new on every start, whatever
+   * the --seed). A gateway's ack has none, which is how a client tells the
+   * two apart at the first ack, and a changed id tells it the server restarted.
+   */
+  instance_id?: string;
 }
 
 export interface PingMessage {

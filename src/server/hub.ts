@@ -15,6 +15,8 @@ export interface HubOptions {
   readonly now: () => number;
   /** Event id generator (default: UUID v4). */
   readonly newEventId?: () => string;
+  /** This server run's id, sent in every ack (default: a fresh UUID v4; never derived from --seed). */
+  readonly instanceId?: string;
 }
 
 /** Counters for /health and the log. */
@@ -33,10 +35,13 @@ export class Hub implements EventSink {
   private readonly subscribers = new Set<Subscriber>();
   private readonly history: History;
   private readonly newEventId: () => string;
+  /** A random id of this run: clients compare it across reconnects to tell a restart from the same server. */
+  readonly instanceId: string;
 
   constructor(private readonly options: HubOptions) {
     this.history = new History({ capacity: options.historySize, maxBytes: options.historyBytes });
     this.newEventId = options.newEventId ?? randomUUID;
+    this.instanceId = options.instanceId ?? randomUUID();
   }
 
   /** Number of attached subscribers. */
@@ -148,10 +153,15 @@ export class Hub implements EventSink {
       // Live events held since the connection opened: keep those the filter wants and the
       // replay does not cover (they are older than it), so history and live join in order, once each.
       const filter = subscriber.filter;
-      const covered = new Set(message.replay ? this.history.replay(message.replay, filter).frames : []);
+      const covered = new Set(message.replay ? this.historyFor(message.replay, filter).frames : []);
       subscriber.release((event, frame) => matchesSubscription(filter, event) && !covered.has(frame));
     }
-    subscriber.sendControl({ type: 'subscribed', event_types: message.event_types ?? [], mcp_server_ids: message.mcp_server_ids ?? [] });
+    subscriber.sendControl({
+      type: 'subscribed',
+      event_types: message.event_types ?? [],
+      mcp_server_ids: message.mcp_server_ids ?? [],
+      instance_id: this.instanceId,
+    });
     if (!message.replay) return {};
     if (subscriber.replayPending) {
       // One replay at a time per connection: a client that asks again and again without reading must not pin history.
@@ -162,8 +172,23 @@ export class Hub implements EventSink {
     return { replayed: result };
   }
 
+  /**
+   * What a replay request gets from history. An `after` that names another
+   * instance comes from a client that saw an earlier run of this server: all
+   * of this run's history is new to it, and what the earlier run published
+   * after that id is gone, so everything kept is sent and `complete` is false.
+   * (Seeded runs and --stdin/--replay input repeat event ids across runs, so
+   * finding the id proves nothing.)
+   */
+  private historyFor(request: ReplayRequest, filter: Subscriber['filter']): { frames: Buffer[]; complete: boolean } {
+    if ('after' in request && request.instance_id !== undefined && request.instance_id !== this.instanceId) {
+      return { frames: this.history.replay({ since: Number.NEGATIVE_INFINITY }, filter).frames, complete: false };
+    }
+    return this.history.replay(request, filter);
+  }
+
   private replay(request: ReplayRequest, subscriber: Subscriber): { count: number; complete: boolean } {
-    const { frames, complete } = this.history.replay(request, subscriber.filter);
+    const { frames, complete } = this.historyFor(request, subscriber.filter);
     subscriber.enqueueReplay(frames);
     subscriber.sendControl({ type: 'replayed', count: frames.length, complete });
     return { count: frames.length, complete };

@@ -70,7 +70,7 @@ describe('serve (spawned binary)', () => {
     }
     expect(await exited, err).toBe(0);
     const lines = out.trim().split('\n');
-    expect(JSON.parse(lines[0]!)).toEqual({ type: 'subscribed', event_types: ['McpServerStarted'], mcp_server_ids: [] });
+    expect(JSON.parse(lines[0]!)).toEqual({ type: 'subscribed', event_types: ['McpServerStarted'], mcp_server_ids: [], instance_id: expect.any(String) });
     expect(JSON.parse(lines[1]!)).toMatchObject({ ...event, event_id: expect.any(String), occurred_at: expect.any(Number) });
   });
 

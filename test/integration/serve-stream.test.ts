@@ -31,7 +31,7 @@ describe('serve: the stream', () => {
     const client = await connect(server.url);
     client.send({ type: 'subscribe', event_types: ['McpServerStateChanged'] });
     const ack = await client.next((f) => f.type === 'subscribed', 'ack');
-    expect(ack).toEqual({ type: 'subscribed', event_types: ['McpServerStateChanged'], mcp_server_ids: [] });
+    expect(ack).toEqual({ type: 'subscribed', event_types: ['McpServerStateChanged'], mcp_server_ids: [], instance_id: expect.any(String) });
     server.hub.publish(testEvent(1));
     server.hub.publish({ event_type: 'McpServerStateChanged', mcp_server_id: 'math', old_state: 'cold', new_state: 'ready', seq: 2 });
     await client.next((f) => f.seq === 2, 'matching event');
@@ -40,7 +40,7 @@ describe('serve: the stream', () => {
     // A second subscribe replaces the filter and is acknowledged too (a gateway would not ack it).
     client.send({ mcp_server_ids: ['fetch'] }); // legacy form: no "type"
     await client.next((f) => f.type === 'subscribed', 'second ack', 2);
-    expect(client.controls('subscribed')[1]).toEqual({ type: 'subscribed', event_types: [], mcp_server_ids: ['fetch'] });
+    expect(client.controls('subscribed')[1]).toEqual({ type: 'subscribed', event_types: [], mcp_server_ids: ['fetch'], instance_id: expect.any(String) });
     server.hub.publish(testEvent(3));
     server.hub.publish(testEvent(4, { mcp_server_id: 'fetch' }));
     await client.next((f) => f.seq === 4, 'fetch event');

@@ -116,10 +116,11 @@ function stampOf(occurredAtS: number): Stamp {
   return { seconds: text === 'null' ? Number.NaN : Number(text), text, bytes: Buffer.from(text, 'latin1') };
 }
 
-export function createMaxRateGenerator(sim: FleetSimulator, seed: number): MaxRateGenerator {
+/** `idSalt`: see FleetSimulatorOptions.idSalt (0 = ids follow the seed). */
+export function createMaxRateGenerator(sim: FleetSimulator, seed: number, idSalt = 0): MaxRateGenerator {
   const pool: HangarEvent[] = [];
   const templates: (FrameTemplate | null | undefined)[] = [];
-  const idRng = createPrng(deriveSeed(seed, 'max-rate-ids'));
+  const idRng = createPrng((deriveSeed(seed, 'max-rate-ids') ^ idSalt) >>> 0);
   let index = 0;
   let cycle = 1;
   let cycleSuffix = '-1';

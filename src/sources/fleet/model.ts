@@ -1,6 +1,6 @@
 import type { HangarEvent } from '../../protocol/types.js';
 import type { ServerProfile, ToolProfile } from './profiles.js';
-import { chance, randomUuid, uniform, type Prng } from './prng.js';
+import { chance, randomUuid, saltUuid, uniform, type Prng } from './prng.js';
 import type { Scheduler } from './scheduler.js';
 
 /**
@@ -119,6 +119,8 @@ export class FleetWorld {
     readonly producedBy: string,
     readonly servers: readonly SimServer[],
     startMs: number,
+    /** See FleetSimulatorOptions.idSalt. */
+    readonly idSalt = 0,
   ) {
     this.clockMs = startMs;
   }
@@ -138,7 +140,7 @@ export class FleetWorld {
     this.emittedInAction++;
     this.outbox.push({
       event_type: eventType,
-      event_id: randomUuid(this.idRng),
+      event_id: saltUuid(randomUuid(this.idRng), this.idSalt),
       occurred_at: round(this.clockMs / 1000, 6),
       produced_by: this.producedBy,
       ...fields,

@@ -107,6 +107,17 @@ export function randomUuid(rng: Prng): string {
   return `${hex32(a)}-${timeMid}-${version}-${variant}-${node}`;
 }
 
+/**
+ * `uuid` (from randomUuid) with its last 32 bits XORed with `salt`: the same
+ * draw gives another id per salt, and salt 0 gives `uuid` itself, so a salt
+ * changes event ids without shifting any other value drawn from the generator.
+ */
+export function saltUuid(uuid: string, salt: number): string {
+  if (salt === 0) return uuid;
+  const tail = (Number.parseInt(uuid.slice(28), 16) ^ salt) >>> 0;
+  return `${uuid.slice(0, 28)}${tail.toString(16).padStart(8, '0')}`;
+}
+
 /** `n` lowercase hex digits. */
 export function randomHex(rng: Prng, n: number): string {
   let out = '';

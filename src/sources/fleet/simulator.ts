@@ -28,6 +28,12 @@ export interface FleetSimulatorOptions {
   producedBy?: string;
   /** Simulated time of the first event, ms since the epoch. */
   startMs: number;
+  /**
+   * Mixed into the event-id generator only (default 0: ids follow the seed).
+   * serve passes a random one, so two runs with the same --seed never share
+   * an event id (a client resuming "after" an id must not find it in a new run).
+   */
+  idSalt?: number;
 }
 
 /** Creates a deterministic simulated fleet. */
@@ -60,7 +66,7 @@ export function createFleetSimulator(options: FleetSimulatorOptions): FleetSimul
     pending: [],
     activeUntilMs: 0,
   }));
-  const w = new FleetWorld(rng, idRng, scheduler, producedBy, servers, options.startMs);
+  const w = new FleetWorld(rng, idRng, scheduler, producedBy, servers, options.startMs, (options.idSalt ?? 0) >>> 0);
 
   // The fleet boots: config servers register, the first two are preloaded,
   // discovery runs shortly after and finds the rest.
@@ -124,6 +130,8 @@ export interface SimulatorSourceOptions {
   ratePerSec: number | 'max';
   seed?: number;
   producedBy?: string;
+  /** See FleetSimulatorOptions.idSalt. */
+  idSalt?: number;
   /** Wall clock, ms since the epoch (serve passes io.now). */
   now: () => number;
 }
@@ -184,7 +192,7 @@ export function createSimulatorSource(options: SimulatorSourceOptions): EventSou
     });
 
   async function runMax(sim: FleetSimulator, sink: EventSink): Promise<void> {
-    const generator = createMaxRateGenerator(sim, seed);
+    const generator = createMaxRateGenerator(sim, seed, options.idSalt ?? 0);
     while (!stopped) {
       const stampS = now() / 1000;
       for (let i = 0; i < MAX_RATE_BATCH; i++) generator.publishNext(sink, stampS);
@@ -227,7 +235,13 @@ export function createSimulatorSource(options: SimulatorSourceOptions): EventSou
     seed,
     async run(sink: EventSink, log: SourceLog): Promise<void> {
       if (stopped) return;
-      const sim = createFleetSimulator({ servers: options.servers, seed, ...(options.producedBy !== undefined ? { producedBy: options.producedBy } : {}), startMs: now() });
+      const sim = createFleetSimulator({
+        servers: options.servers,
+        seed,
+        ...(options.producedBy !== undefined ? { producedBy: options.producedBy } : {}),
+        ...(options.idSalt !== undefined ? { idSalt: options.idSalt } : {}),
+        startMs: now(),
+      });
       const pace = options.ratePerSec === 'max' ? 'as fast as clients read' : `about ${options.ratePerSec} events/s`;
       const ids = sim.serverIds;
       const names = ids.length <= 10 ? ids.join(', ') : `${ids.slice(0, 10).join(', ')}, ... ${ids.length - 10} more`;
