@@ -93,7 +93,8 @@ export type StreamMessage =
   | { kind: 'reconnecting'; attempt: number; delayMs: number; reason: string };
 
 export const DEFAULT_LIVENESS_MARGIN_MS = GATEWAY_PONG_TIMEOUT_MS + 5_000;
-export const DEFAULT_SERVER_DETECT_MS = 2_000;
+/** Fallback only: serve and a gateway are told apart at the first ack; this is for a server that never acks. */
+export const DEFAULT_SERVER_DETECT_MS = 10_000;
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 /** How many times per liveness limit the silence is checked (see armLiveness). */
 const LIVENESS_CHECKS = 4;
@@ -101,6 +102,9 @@ const LIVENESS_CHECKS = 4;
 const CLOSE_TIMEOUT_MS = 1000;
 /** Bound on events held back before the first ack (see Connection.held). */
 const MAX_HELD_EVENTS = 10_000;
+/** The freeze detector ticks this often; a tick this late means the process stood still (see StreamClient.freeze). */
+const TICK_MS = 1_000;
+const FREEZE_MS = 3_000;
 
 interface Connection {
   readonly ws: WebSocket;
@@ -114,7 +118,19 @@ interface Connection {
   livenessTimer: NodeJS.Timeout | undefined;
   detectTimer: NodeJS.Timeout | undefined;
   /** After a reconnect: resolved (reported or not) once we know whether the server filled the gap. */
-  gapPending: { downForMs: number; downSinceMs: number } | undefined;
+  gapPending: { downSinceMs: number } | undefined;
+  /** The server run named by this connection's first ack (serve only). */
+  instanceId: string | undefined;
+  /** The first ack named another run than the previous connection's: serve restarted in between. */
+  restarted: boolean;
+  /** serve's `replayed` arrived: history is over, what follows is live. */
+  replayed: boolean;
+  /** Ids of replayed events, kept only while held events wait for the join (see joinHeld). */
+  replayIds: Set<string> | undefined;
+  /** Ids emitted before the first ack because `held` was full: the replay must not repeat them. */
+  earlyIds: Set<string> | undefined;
+  /** Monotonic time of the last frame read (any frame: events, pings, acks). */
+  lastFrameMs: number;
   /** Whether this connection asked for the user's initial history. */
   askedHistory: boolean;
   /**
@@ -143,6 +159,16 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   private everOpened = false;
   private serverKind: ServerKind = 'unknown';
   private lastEventId: string | undefined;
+  /** The serve run the last acknowledged connection talked to. */
+  private serverInstance: string | undefined;
+  /**
+   * The last time this process itself stood still (SIGSTOP, a suspended
+   * laptop, a debugger): found by a ticking timer that fired far too late.
+   * Frames read right after such a stop are a backlog, not signs of life.
+   */
+  private freeze: { startMs: number; endMs: number } | undefined;
+  private tickMs = 0;
+  private tickTimer: NodeJS.Timeout | undefined;
   private previousOpenWallMs: number | undefined;
   private downSinceMs: number | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -164,6 +190,10 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     });
     // The owner observes `finished`; never let it surface as an unhandled rejection.
     this.finished.catch(() => {});
+    this.finished.then(
+      () => clearInterval(this.tickTimer),
+      () => clearInterval(this.tickTimer),
+    );
   }
 
   /** What the server turned out to be (known after the first connection settles). */
@@ -173,6 +203,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
 
   /** Opens the first connection. Messages start flowing on the next tick. */
   start(): void {
+    this.startTicks();
     this.connect();
   }
 
@@ -264,6 +295,12 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       livenessTimer: undefined,
       detectTimer: undefined,
       gapPending: undefined,
+      instanceId: undefined,
+      restarted: false,
+      replayed: false,
+      replayIds: undefined,
+      earlyIds: undefined,
+      lastFrameMs: 0,
       askedHistory: false,
       held: [],
       openedWallMs: 0,
@@ -308,7 +345,8 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       // Harmless everywhere: serve answers `replayed` (which tells us it is serve), a gateway ignores it.
       return { last: 0 };
     }
-    if (this.lastEventId !== undefined) return { after: this.lastEventId };
+    // Naming the run the id was seen on lets a restarted serve tell that the id is from an earlier run.
+    if (this.lastEventId !== undefined) return this.serverInstance !== undefined ? { after: this.lastEventId, instance_id: this.serverInstance } : { after: this.lastEventId };
     return { since: (this.previousOpenWallMs ?? this.options.nowMs()) / 1000 };
   }
 
@@ -327,7 +365,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     this.send(conn, JSON.stringify(this.subscribeMessage(replay)));
     this.send(conn, JSON.stringify(this.subscribeMessage(undefined)));
     if (reconnected && this.downSinceMs !== undefined) {
-      conn.gapPending = { downForMs: Math.max(0, this.options.monotonicMs() - this.downSinceMs), downSinceMs: this.downSinceMs };
+      conn.gapPending = { downSinceMs: this.downSinceMs };
       this.downSinceMs = undefined;
     }
     this.everOpened = true;
@@ -420,19 +458,68 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   }
 
   private settleGapAsGateway(conn: Connection): void {
+    this.settleGap(conn, 'the server keeps no history, so events published while the stream was down are lost');
+  }
+
+  /**
+   * Reports the pending gap of `conn` (once): from the last event or frame seen
+   * before the outage to now, just before the first event after it.
+   */
+  private settleGap(conn: Connection, reason: string): void {
     const pending = conn.gapPending;
     if (!pending) return;
     conn.gapPending = undefined;
-    this.emitMessage({
-      kind: 'gap',
-      downForMs: pending.downForMs,
-      reason: 'the server keeps no history, so events published while the stream was down are lost',
-    });
+    this.emitMessage({ kind: 'gap', downForMs: Math.max(0, this.options.monotonicMs() - pending.downSinceMs), reason });
+  }
+
+  /**
+   * The first ack tells what the server is: serve names its run
+   * (`instance_id`), a gateway does not. Knowing at once (not after a timer)
+   * is what lets a connection that lives only a second still settle its gap.
+   */
+  private onFirstAck(conn: Connection, instanceId: string | undefined): void {
+    if (instanceId === undefined) {
+      this.markServer(conn, 'gateway');
+      return;
+    }
+    conn.instanceId = instanceId;
+    conn.restarted = this.serverInstance !== undefined && instanceId !== this.serverInstance;
+    this.serverInstance = instanceId;
+    this.markServer(conn, 'serve');
+    // A new run's history is not the one we resumed from: whatever the old run published after our last event is gone.
+    if (conn.restarted) this.settleGap(conn, 'the server restarted (a new run, with a new history): events published before the restart may have been missed');
+  }
+
+  /** Starts the ticking that notices when this process stood still (see `freeze`). */
+  private startTicks(): void {
+    this.tickMs = this.options.monotonicMs();
+    this.tickTimer = setInterval(() => {
+      const now = this.options.monotonicMs();
+      if (now - this.tickMs > FREEZE_MS) this.freeze = { startMs: this.tickMs, endMs: now };
+      this.tickMs = now;
+    }, TICK_MS);
+    this.tickTimer.unref();
+  }
+
+  /**
+   * When the stream last showed signs of life, as the start of an outage: the
+   * last frame read; or, when this process stood still shortly before the
+   * connection ended, the moment it stopped (what it read after waking up was
+   * a backlog). So the outage reported covers every moment in which events
+   * could have been missed, not only the reconnect.
+   */
+  private lastSeenMs(conn: Connection): number {
+    const now = this.options.monotonicMs();
+    let seen = conn.frames > 0 ? conn.lastFrameMs : now;
+    const freeze = this.freeze;
+    if (freeze && now - freeze.endMs <= this.pingIntervalMs + this.livenessMarginMs) seen = Math.min(seen, freeze.startMs);
+    return seen;
   }
 
   private onFrame(conn: Connection, data: WebSocket.RawData, isBinary: boolean): void {
     if (this.stopped) return;
     conn.frames++;
+    conn.lastFrameMs = this.options.monotonicMs();
     if (conn.frames === 1) this.retry = 0;
     const size = rawSize(data);
     if (isBinary) {
@@ -455,11 +542,23 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     }
     const frame = decoded.value;
     if (frame.kind === 'event') {
-      if (conn.acks === 0 && conn.server !== 'gateway' && conn.held.length < MAX_HELD_EVENTS) {
-        conn.held.push({ event: frame.event, raw: text });
-        return;
+      const event = frame.event;
+      if (conn.server !== 'gateway' && !conn.replayed) {
+        const id = typeof event.event_id === 'string' && event.event_id.length > 0 ? event.event_id : undefined;
+        if (conn.acks === 0) {
+          // Before the first ack: held until the replay we asked for has been joined (see joinHeld).
+          if (conn.held.length < MAX_HELD_EVENTS) {
+            conn.held.push({ event, raw: text });
+            return;
+          }
+          if (id !== undefined) (conn.earlyIds ??= new Set()).add(id);
+        } else if (id !== undefined) {
+          // Between the ack and `replayed`: history. Never show an id twice at the join.
+          if (conn.earlyIds?.has(id)) return;
+          if (conn.held.length > 0) (conn.replayIds ??= new Set()).add(id);
+        }
       }
-      this.emitEvent(frame.event, text);
+      this.emitEvent(event, text);
       return;
     }
     if (frame.kind === 'unknown-control') {
@@ -473,11 +572,12 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
         return;
       case 'subscribed':
         conn.acks++;
+        if (conn.acks === 1) this.onFirstAck(conn, message.instance_id);
         if (conn.acks >= 2) {
           this.markServer(conn, 'serve');
           // serve answers the replay before the second ack; a server that acks twice without
           // it must not keep held events forever (found by hostile fuzz: they were never shown).
-          this.releaseHeld(conn);
+          if (!conn.replayed) this.joinHeld(conn);
         }
         this.emitMessage({ kind: 'subscribed', eventTypes: message.event_types, serverIds: message.mcp_server_ids });
         return;
@@ -486,18 +586,13 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
         return;
       case 'replayed': {
         this.markServer(conn, 'serve');
-        const resumed = conn.gapPending !== undefined;
-        const pending = conn.gapPending;
-        conn.gapPending = undefined;
+        if (conn.replayed) return; // one replay per connection; a second marker is a confused server
+        conn.replayed = true;
+        const resumed = conn.gapPending !== undefined || conn.restarted;
         this.emitMessage({ kind: 'replayed', count: message.count, complete: message.complete, resumed, requested: conn.askedHistory });
-        this.releaseHeld(conn);
-        if (pending && !message.complete) {
-          this.emitMessage({
-            kind: 'gap',
-            downForMs: pending.downForMs,
-            reason: "the server's history no longer reaches back to the last event seen (it may have restarted)",
-          });
-        }
+        this.joinHeld(conn);
+        if (!message.complete) this.settleGap(conn, "the server's history no longer reaches back to the last event seen (it may have restarted)");
+        conn.gapPending = undefined;
         return;
       }
       case 'error':
@@ -523,9 +618,44 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     for (const { event, raw } of held) this.emitEvent(event, raw);
   }
 
+  /**
+   * The join of history and live, whatever the latency: events that arrived
+   * before the first ack were sent live before serve saw our subscribe (its
+   * first-message hold had run out), so the replay that followed covers them.
+   * Held events the replay repeated, and every held event older than the
+   * newest one it repeated, are dropped; the rest (newer, or outside the
+   * replay's filter) follow the replay in order. Each id is shown once.
+   */
+  private joinHeld(conn: Connection): void {
+    const held = conn.held;
+    const ids = conn.replayIds;
+    conn.replayIds = undefined;
+    if (held.length === 0) return;
+    conn.held = [];
+    let start = 0;
+    if (ids !== undefined) {
+      for (let i = held.length - 1; i >= 0; i--) {
+        const id = held[i]!.event.event_id;
+        if (typeof id === 'string' && ids.has(id)) {
+          start = i + 1;
+          break;
+        }
+      }
+    }
+    for (let i = start; i < held.length; i++) {
+      const { event, raw } = held[i]!;
+      const id = event.event_id;
+      if (ids !== undefined && typeof id === 'string' && ids.has(id)) continue;
+      this.emitEvent(event, raw);
+    }
+  }
+
   private onClose(conn: Connection, code: number, reason: string): void {
     this.clearTimers(conn);
-    this.releaseHeld(conn);
+    // Events held for a join that never came are not shown: serve replays them on the next connection
+    // (we resume after the last event shown). Showing them now would move that point past a hole.
+    if (conn.server === 'gateway' || conn.replayed) this.releaseHeld(conn);
+    else conn.held = [];
     if (this.connection === conn) this.connection = undefined;
     if (this.stopped) return;
     const auth = this.authFailure(conn, code, reason);
@@ -535,9 +665,10 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       return;
     }
     const why = this.describeClose(conn, code, reason);
-    // An outage lasts from the first lost connection until a connection that settled the gap.
+    // An outage lasts from the last sign of life before the first lost connection until a
+    // connection that settled the gap (connections in between that settled nothing are part of it).
     if (conn.gapPending) this.downSinceMs = conn.gapPending.downSinceMs;
-    else if (conn.opened && this.downSinceMs === undefined) this.downSinceMs = this.options.monotonicMs();
+    else if (conn.opened && this.downSinceMs === undefined) this.downSinceMs = this.lastSeenMs(conn);
     if (conn.opened && conn.frames > 0) {
       // The stream worked; a later reconnect starts the backoff afresh.
       this.retry = 0;

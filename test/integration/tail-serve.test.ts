@@ -77,7 +77,7 @@ describe('tail against hangar-events serve', () => {
     expect(stderr).toMatch(/gaps: 0/);
   });
 
-  it('reports a gap with its duration when serve restarted and lost its history', async () => {
+  it('reports a gap with its duration when serve restarted (a new instance), and shows what the new run kept', async () => {
     const first = await serve();
     const port = first.port;
     const t = tail([first.url, '-o', 'ndjson']);
@@ -89,9 +89,11 @@ describe('tail against hangar-events serve', () => {
     await t.waitFor('stderr', /reconnecting in/);
     const second = await serve({ port });
     second.hub.publish({ event_type: 'McpServerStarted', mcp_server_id: 'math', seq: 2 });
-    await t.waitFor('stderr', /gap: events from .* may have been missed \(the stream was down for [^)]+\): the server's history no longer reaches back/);
+    await t.waitFor('stderr', /gap: events from .* may have been missed \(the stream was down for [^)]+\): the server restarted/);
     second.hub.publish({ event_type: 'McpServerStarted', mcp_server_id: 'math', seq: 3 });
     await t.waitFor('stdout', /"seq":3/);
+    // Everything the new run published is new to this client: its history is replayed whole.
+    expect(seqOf(t.io.stdout.lines())).toEqual([1, 2, 3]);
   });
 
   it('prints drop warnings with their numbers, and the accounting adds up', async () => {
