@@ -192,17 +192,21 @@ describe('faults', () => {
     const server = await startHostileServer({ chaosDrop: 0.1, chaosDisconnectMs: 700 });
     const tail = spawnCli(['tail', server.url, '-o', 'ndjson', '--stats']);
     await tail.waitFor('stderr', /connected to/, 20_000);
-    const total = scaled(3_000, 50_000);
+    const atLeast = scaled(3_000, 50_000);
     let published = 0;
+    // Publish at least `atLeast` events, and on until tail has been disconnected by chaos and came back
+    // (a count of connections, not a duration: on a busy machine the chaos timer may not fire in time).
+    const reconnected = () => (tail.stderr().match(/connected to /g) ?? []).length >= 2;
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => {
-        for (let i = 0; i < 20 && published < total; i++) server.hub.publish({ event_type: 'ToolInvocationCompleted', mcp_server_id: 'math', seq: published++ });
-        if (published >= total) {
+        for (let i = 0; i < 20; i++) server.hub.publish({ event_type: 'ToolInvocationCompleted', mcp_server_id: 'math', seq: published++ });
+        if (published >= atLeast && reconnected()) {
           clearInterval(timer);
           resolve();
         }
       }, 5);
     });
+    const total = published;
     // Stop the chaos, then let tail settle: the last event has arrived or been announced as dropped.
     const received = () =>
       tail
