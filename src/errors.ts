@@ -28,6 +28,15 @@ export class NotConnectedError extends Error {
   override readonly name = 'NotConnectedError';
 }
 
+/**
+ * A connection that cannot work as configured, so it is not retried: the TLS
+ * certificate is not trusted, the port speaks no TLS, or the upgrade is
+ * redirected: exit 5. The message says what to change (--ca, --insecure, the URL).
+ */
+export class PermanentConnectionError extends Error {
+  override readonly name = 'PermanentConnectionError';
+}
+
 /** Could not connect (after retries) or lost the connection for good: exit 1. */
 export class ConnectionError extends Error {
   override readonly name = 'ConnectionError';

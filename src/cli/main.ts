@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import type { IO } from '../io/io.js';
-import { AuthError, describeError, NotConnectedError, TimeoutError, UsageError } from '../errors.js';
+import { AuthError, describeError, NotConnectedError, PermanentConnectionError, TimeoutError, UsageError } from '../errors.js';
 import { stripControlLines } from '../render/sanitize.js';
 import { createProgram } from './program.js';
 
@@ -11,6 +11,7 @@ export const ExitCode = {
   usage: 2,
   notConnected: 3,
   auth: 4,
+  permanentConnection: 5,
   timeout: 124,
 } as const;
 
@@ -20,6 +21,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof AuthError) return ExitCode.auth;
   if (error instanceof TimeoutError) return ExitCode.timeout;
   if (error instanceof NotConnectedError) return ExitCode.notConnected;
+  if (error instanceof PermanentConnectionError) return ExitCode.permanentConnection;
   return ExitCode.failure;
 }
 

@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { AuthError, ConnectionError } from '../errors.js';
+import { AuthError, ConnectionError, PermanentConnectionError } from '../errors.js';
+import { describePermanentFailure } from './connect-failure.js';
 import { decodeServerFrame } from '../protocol/decode.js';
 import { stripControl } from '../render/sanitize.js';
 import {
@@ -113,6 +114,8 @@ interface Connection {
   acks: number;
   server: ServerKind;
   handshakeStatus: number | undefined;
+  /** The Location header of a refused upgrade (a redirect). */
+  handshakeLocation: string | undefined;
   lastError: Error | undefined;
   deadReason: string | undefined;
   livenessTimer: NodeJS.Timeout | undefined;
@@ -290,6 +293,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       acks: 0,
       server: 'unknown',
       handshakeStatus: undefined,
+      handshakeLocation: undefined,
       lastError: undefined,
       deadReason: undefined,
       livenessTimer: undefined,
@@ -309,6 +313,8 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     this.connection = conn;
     ws.on('unexpected-response', (_req, res) => {
       conn.handshakeStatus = res.statusCode;
+      const location = res.headers.location;
+      conn.handshakeLocation = typeof location === 'string' ? location : undefined;
       res.resume();
       ws.terminate();
     });
@@ -662,6 +668,21 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     if (auth) {
       this.stopped = true;
       this.rejectFinished(auth);
+      return;
+    }
+    const permanent = conn.opened
+      ? undefined
+      : describePermanentFailure({
+          url: this.displayUrl,
+          error: conn.lastError,
+          status: conn.handshakeStatus,
+          location: conn.handshakeLocation,
+          caGiven: this.options.ca !== undefined,
+        });
+    if (permanent) {
+      // TLS and redirects fail the same way every time: say what to do instead of retrying.
+      this.stopped = true;
+      this.rejectFinished(new PermanentConnectionError(`cannot connect: ${permanent}`));
       return;
     }
     const why = this.describeClose(conn, code, reason);

@@ -13,6 +13,7 @@ import { compileTemplate } from '../../render/template.js';
 import type { TailSessionOptions } from '../../tail/run.js';
 import { TABLE_SORTS } from '../../render/table/render-table.js';
 import { OUTPUT_MODES, type OutputMode } from '../../tail/sinks/create-sink.js';
+import { whyNotPemCertificates } from '../../client/ca-certificate.js';
 
 export { OUTPUT_MODES, type OutputMode };
 
@@ -212,7 +213,7 @@ function nonEmpty(value: string | undefined): string | undefined {
  * Reads the files the flags name (--api-key-file, --ca) into the options, so
  * their errors come before the run: an unreadable or empty key file is a
  * usage error (exit 2, as in every command), an unreadable CA file a runtime
- * error (exit 1).
+ * error (exit 1), a CA file that holds no PEM certificate a usage error.
  */
 export async function loadTailFiles(options: TailOptions, io: Pick<IO, 'cwd'>): Promise<TailOptions> {
   let loaded = options;
@@ -221,11 +222,16 @@ export async function loadTailFiles(options: TailOptions, io: Pick<IO, 'cwd'>): 
     loaded = { ...loaded, apiKey, requestHeaders: buildHeaders({ apiKey, bearer: options.bearer, extra: options.headers }) };
   }
   if (options.caFile !== undefined) {
+    let ca: Buffer;
     try {
-      loaded = { ...loaded, ca: await readFile(resolvePath(io.cwd, options.caFile)) };
+      ca = await readFile(resolvePath(io.cwd, options.caFile));
     } catch (error) {
       throw new RuntimeError(`cannot read the CA certificate ${options.caFile} (--ca)`, { cause: error });
     }
+    // Node ignores a CA file without PEM certificates, and every handshake then blames the server.
+    const why = whyNotPemCertificates(ca);
+    if (why !== undefined) throw new UsageError(`--ca ${options.caFile} is not a PEM CA certificate: ${why.replace('FILE', options.caFile)}`);
+    loaded = { ...loaded, ca };
   }
   return loaded;
 }

@@ -24,10 +24,12 @@ Examples:
   hangar-events tail ws://replica-a:8000 ws://replica-b:8000                    merge replicas, each event once
   hangar-events tail -o table                           live table of the fleet (keys: q quit, s sort, p pause)
   hangar-events tail -o table --interval 1m > fleet.log   a plain snapshot of the table every minute
+  hangar-events tail wss://hangar.internal --ca ca.pem  trust a private CA (PEM; a self-signed server exits 5 and says so)
 
 Exit codes: 0 done (count reached, Ctrl-C, --no-follow finished, stdout closed), 1 connection failed or
 other runtime failure, 2 usage error, 3 --timeout without ever connecting (server down?), 4 authentication
-failed, 124 connected, but --timeout before --count events.
+failed, 5 TLS or redirect failure (not retried; says whether --ca, --insecure or another URL is needed),
+124 connected, but --timeout before --count events.
 `;
 
 /** Declares `hangar-events tail`; flags become TailOptions, which `run` receives (tests pass their own). */
