@@ -36,11 +36,16 @@ async function listen(server: Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-/** A wss:// server with the self-signed certificate; every connection gets one event. */
+/** A wss:// gateway with the self-signed certificate: acks the first subscribe (as a gateway does), then sends one event. */
 async function startWss(): Promise<number> {
   const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) });
   const wss = new WebSocketServer({ server, path: '/api/ws/events' });
-  wss.on('connection', (ws) => ws.send(JSON.stringify({ event_type: 'McpServerStarted', mcp_server_id: 'math', event_id: 'e1', occurred_at: 1 })));
+  wss.on('connection', (ws) =>
+    ws.once('message', () => {
+      ws.send(JSON.stringify({ type: 'subscribed', event_types: [], mcp_server_ids: [] }));
+      ws.send(JSON.stringify({ event_type: 'McpServerStarted', mcp_server_id: 'math', event_id: 'e1', occurred_at: 1 }));
+    }),
+  );
   server.on('close', () => wss.close());
   return listen(server);
 }
