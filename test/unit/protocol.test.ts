@@ -65,6 +65,34 @@ describe('decoding', () => {
   });
 });
 
+describe('decoding what a hostile or restarted server sends', () => {
+  it('validates drop and replay counts: a negative, fractional, huge or non-number count is 0', () => {
+    for (const bad of ['-5', '1.5', '1e400', '9007199254740993', '"7"', 'null']) {
+      const warning = decodeServerFrame(`{"type":"warning","code":"events_dropped","dropped":${bad},"total_dropped":${bad},"queue_limit":${bad},"message":"m"}`);
+      expect(warning, bad).toEqual({ ok: true, value: { kind: 'control', message: { type: 'warning', code: 'events_dropped', dropped: 0, total_dropped: 0, message: 'm' } } });
+      const replayed = decodeServerFrame(`{"type":"replayed","count":${bad},"complete":true}`);
+      expect(replayed, bad).toEqual({ ok: true, value: { kind: 'control', message: { type: 'replayed', count: 0, complete: true } } });
+    }
+    expect(decodeServerFrame('{"type":"warning","dropped":17,"total_dropped":42,"queue_limit":1024,"message":""}')).toMatchObject({
+      value: { message: { dropped: 17, total_dropped: 42, queue_limit: 1024 } },
+    });
+  });
+
+  it('reads the instance_id of an ack, and a replay.after that names one', () => {
+    expect(decodeServerFrame('{"type":"subscribed","event_types":[],"mcp_server_ids":[],"instance_id":"run-1"}')).toMatchObject({ value: { message: { instance_id: 'run-1' } } });
+    expect(decodeServerFrame('{"type": "subscribed", "event_types": [], "mcp_server_ids": []}')).toEqual({
+      ok: true,
+      value: { kind: 'control', message: { type: 'subscribed', event_types: [], mcp_server_ids: [] } },
+    });
+    expect(decodeClientMessage('{"type":"subscribe","replay":{"after":"e-1","instance_id":"run-1"}}')).toEqual({
+      ok: true,
+      value: { type: 'subscribe', replay: { after: 'e-1', instance_id: 'run-1' } },
+    });
+    expect(decodeClientMessage('{"type":"subscribe","replay":{"last":5,"instance_id":"run-1"}}')).toMatchObject({ ok: false });
+    expect(decodeClientMessage('{"type":"subscribe","replay":{"after":"e-1","instance_id":7}}')).toMatchObject({ ok: false });
+  });
+});
+
 describe('catalog suggestions', () => {
   const names = EVENT_CATALOG.map((e) => e.name);
   it('suggests the case-insensitive match first, else the nearest names', () => {
