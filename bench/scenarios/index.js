@@ -6,5 +6,6 @@ import slowConsumers from './4-slow-consumers.js';
 import idle from './5-idle.js';
 import rendering from './6-rendering.js';
 import startup from './7-startup.js';
+import manyClients from './8-many-clients.js';
 
-export const scenarios = [endToEnd, fanOut, latency, slowConsumers, idle, rendering, startup];
+export const scenarios = [endToEnd, fanOut, latency, slowConsumers, idle, rendering, startup, manyClients];

@@ -16,8 +16,19 @@ const args = JSON.parse(process.argv[2] ?? '{}');
 // BENCH_SERVE_KIND=raw swaps the raw server in for serve (to exercise the harness itself).
 const kind = args.kind === 'serve' && process.env.BENCH_SERVE_KIND === 'raw' ? 'raw' : (args.kind ?? 'raw');
 
-function startRawBackend({ highWaterMark = 64 * 1024, poolSize = 4096, payloadBytes = 0 }) {
+/** An unmasked WebSocket text frame (header + payload) around `payload`. */
+function textFrame(payload) {
+  const len = payload.length;
+  const head = len < 126 ? Buffer.from([0x81, len]) : len < 65536 ? Buffer.from([0x81, 126, len >> 8, len & 0xff]) : null;
+  if (!head) throw new Error('bench frames stay under 64 KiB');
+  return Buffer.concat([head, payload]);
+}
+
+// framed: the pool is framed once and written to each socket as it is (no `ws.send` per frame):
+// the ceiling for a server that frames each event once for every subscriber.
+function startRawBackend({ highWaterMark = 64 * 1024, poolSize = 4096, payloadBytes = 0, framed = false }) {
   const pool = payloadBytes > 0 ? [padTo(payloadBytes)] : makeSerializedPool(poolSize);
+  const frames = framed ? pool.map(textFrame) : null;
   const sendOptions = { binary: false };
   const subscribed = new Set();
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/api/ws/events', perMessageDeflate: false, clientTracking: false });
@@ -34,10 +45,18 @@ function startRawBackend({ highWaterMark = 64 * 1024, poolSize = 4096, payloadBy
     // At most one burst per turn: a socket reset by the peer may accept writes
     // without buffering them until its error is processed on a later turn.
     let burst = 4096;
-    while (ws.bufferedAmount < highWaterMark && burst-- > 0) {
-      ws.send(pool[state.next], sendOptions);
-      state.next = state.next + 1 === pool.length ? 0 : state.next + 1;
-      pumped++;
+    if (frames) {
+      while (socket.writableLength < highWaterMark && burst-- > 0) {
+        socket.write(frames[state.next]);
+        state.next = state.next + 1 === pool.length ? 0 : state.next + 1;
+        pumped++;
+      }
+    } else {
+      while (ws.bufferedAmount < highWaterMark && burst-- > 0) {
+        ws.send(pool[state.next], sendOptions);
+        state.next = state.next + 1 === pool.length ? 0 : state.next + 1;
+        pumped++;
+      }
     }
     socket.uncork();
     // Refill on the next turn, never from inside 'drain': a write the kernel
