@@ -1,6 +1,7 @@
 // 8. Many clients on a busy server: 1000 counting clients (another process)
-// connect to `serve --rate max` (the built CLI) while it publishes, then read
-// for a window. Figures: the wall time to connect them all, deliveries/s and
+// connect to `serve --rate max` (the built CLI) while it publishes, each one
+// stopping to read once subscribed (a consumer that fell behind), so the
+// server meets ever more backed-up sockets; then all of them read for a window. Figures: the wall time to connect them all, deliveries/s and
 // server CPU per delivery with all of them connected, and server RSS. The
 // baselines run in the same invocation, interleaved with serve (round by
 // round), and each figure is the median over the rounds:
@@ -14,6 +15,8 @@ import { judge } from '../lib/report.js';
 import { median } from '../lib/stats.js';
 
 const CLIENTS = 1000;
+/** The baselines send events of serve --rate max's average size (scenario 1 measures it: ~352 B). */
+const EVENT_BYTES = 352;
 
 /** Connects `count` clients to a server already publishing, reads for a window; the server is stopped after. */
 async function runOne(clients, kind, { count, warmMs, windowMs, log }) {
@@ -25,7 +28,7 @@ async function runOne(clients, kind, { count, warmMs, windowMs, log }) {
     pid = server.pid;
     url = server.url;
   } else {
-    server = await startWorker('server.js', { kind: 'raw', highWaterMark: 16 * 1024, framed: kind === 'framed' });
+    server = await startWorker('server.js', { kind: 'raw', highWaterMark: 16 * 1024, framed: kind === 'framed', payloadBytes: EVENT_BYTES });
     pid = server.pid;
     url = server.ready.url;
     await server.call({ cmd: 'pump', on: true });
@@ -33,10 +36,13 @@ async function runOne(clients, kind, { count, warmMs, windowMs, log }) {
   try {
     const group = `${kind}-${count}`;
     const t0 = performance.now();
-    const opened = await clients.call({ cmd: 'open', group, url, count, impl: 'tcp', concurrency: 50 }, 240000);
+    // Each client stops reading once subscribed, so the server meets ever more backed-up sockets while the others connect.
+    const opened = await clients.call({ cmd: 'open', group, url, count, impl: 'tcp', concurrency: 50, pauseOnSubscribe: true }, 240000);
     const connectSeconds = (performance.now() - t0) / 1000;
     if (opened.opened !== count) throw new Error(`${kind}: only ${opened.opened} of ${count} clients connected (${opened.errors.join('; ')})`);
-    const m = await measureGroup({ clients, group, serverPid: pid, warmMs, windowMs });
+    // Then every client reads: what piled up in the socket buffers while paused drains first (well under 2 s).
+    await clients.call({ cmd: 'resume', group });
+    const m = await measureGroup({ clients, group, serverPid: pid, warmMs: Math.max(warmMs, 2000), windowMs });
     await clients.call({ cmd: 'close', group });
     const result = { connectSeconds, ...m, cpuMicrosPerDelivery: (m.serverCpuSeconds / m.deliveries) * 1e6 };
     log(

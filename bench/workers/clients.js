@@ -68,7 +68,8 @@ function createGroup(name, options) {
 
 async function open(message) {
   // latencyEvery: only every n-th client scans its events for `sent_at_ns` (the rest only count), to keep this process light.
-  const { group: name, url, count, impl = 'tcp', subscribe = '{"type":"subscribe"}', latency = false, latencyEvery = 1, concurrency = 100 } = message;
+  // pauseOnSubscribe: each client stops reading once subscribed (a consumer that fell behind).
+  const { group: name, url, count, impl = 'tcp', subscribe = '{"type":"subscribe"}', latency = false, latencyEvery = 1, concurrency = 100, pauseOnSubscribe = false } = message;
   const group = groups.get(name) ?? createGroup(name, { latency });
   const { hostname, port, pathname } = new URL(url);
   const onLatency = latency
@@ -86,6 +87,7 @@ async function open(message) {
       group.pending.add(client);
       try {
         await client.connect();
+        if (pauseOnSubscribe) client.pause();
         group.pending.delete(client);
         group.clients.push(client);
       } catch (error) {

@@ -4,6 +4,7 @@ import type { HangarEvent, ReplayRequest, SubscribeMessage } from '../protocol/t
 import type { EventSink } from '../sources/event-source.js';
 import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../wire/text-frame.js';
 import { History } from './history.js';
+import { RecentEvents } from './recent-events.js';
 import type { DeliveryStats, Subscriber } from './subscriber.js';
 
 export interface HubOptions {
@@ -17,7 +18,16 @@ export interface HubOptions {
   readonly newEventId?: () => string;
   /** This server run's id, sent in every ack (default: a fresh UUID v4; never derived from --seed). */
   readonly instanceId?: string;
+  /**
+   * The subscribers' queue size: a subscriber whose queue is full and whose
+   * socket is backed up is parked (skipped) until its socket makes progress,
+   * which needs this many recent events kept. 0 (the default) never parks.
+   */
+  readonly queueSize?: number;
 }
+
+/** Beyond this queue size the hub does not park subscribers (the recent ring would be large). */
+const MAX_PARKING_QUEUE_SIZE = 65_536;
 
 /** Counters for /health and the log. */
 export interface HubStats extends DeliveryStats {
@@ -32,7 +42,17 @@ export interface HubStats extends DeliveryStats {
  */
 export class Hub implements EventSink {
   readonly stats: HubStats = { published: 0, delivered: 0, dropped: 0 };
+  /** The subscribers offered every event. */
   private readonly subscribers = new Set<Subscriber>();
+  /** Parked subscribers, with the published count when they were parked. */
+  private readonly parked = new Map<Subscriber, number>();
+  /** The newest events, for parked subscribers; undefined when the hub does not park. */
+  private readonly recent: RecentEvents | undefined;
+  /** Set while deliver() walks the subscribers; subscribers woken meanwhile rejoin after it. */
+  private delivering = false;
+  private readonly rejoining: Subscriber[] = [];
+  /** Published count at which the parked subscribers are next looked at (see sweepParked). */
+  private nextSweepAt = 0;
   private readonly history: History;
   private readonly newEventId: () => string;
   /** A random id of this run: clients compare it across reconnects to tell a restart from the same server. */
@@ -42,11 +62,13 @@ export class Hub implements EventSink {
     this.history = new History({ capacity: options.historySize, maxBytes: options.historyBytes });
     this.newEventId = options.newEventId ?? randomUUID;
     this.instanceId = options.instanceId ?? randomUUID();
+    const queueSize = options.queueSize ?? 0;
+    this.recent = queueSize > 0 && queueSize <= MAX_PARKING_QUEUE_SIZE ? new RecentEvents(queueSize) : undefined;
   }
 
   /** Number of attached subscribers. */
   get subscriberCount(): number {
-    return this.subscribers.size;
+    return this.subscribers.size + this.parked.size + this.rejoining.length;
   }
 
   /** Events currently kept for replay. */
@@ -68,7 +90,7 @@ export class Hub implements EventSink {
    * this, so its first events are not published before anyone listens.
    */
   whenSubscribed(): Promise<void> {
-    if (this.subscribers.size > 0) return Promise.resolve();
+    if (this.subscriberCount > 0) return Promise.resolve();
     return new Promise((resolve) => this.subscriberWaiters.push(resolve));
   }
 
@@ -76,7 +98,37 @@ export class Hub implements EventSink {
 
   /** Stops offering events to `subscriber`. */
   detach(subscriber: Subscriber): void {
+    this.unpark(subscriber);
     this.subscribers.delete(subscriber);
+    const rejoining = this.rejoining.indexOf(subscriber);
+    if (rejoining >= 0) this.rejoining.splice(rejoining, 1);
+  }
+
+  /** Brings every parked subscriber up to date, so `stats` and their counts are exact (for /health). */
+  settle(): void {
+    for (const subscriber of [...this.parked.keys()]) this.unpark(subscriber);
+  }
+
+  /**
+   * Skips `subscriber` from now on: it can take nothing until its socket makes
+   * progress, and every offer meanwhile would only push an older event out of
+   * its full queue. Its counts and queue are brought up to date in one step
+   * when it wakes (see Subscriber.catchUp), exactly as the offers would have.
+   */
+  private park(subscriber: Subscriber): void {
+    this.subscribers.delete(subscriber);
+    this.parked.set(subscriber, this.stats.published);
+    subscriber.park(() => this.unpark(subscriber));
+  }
+
+  private unpark(subscriber: Subscriber): void {
+    const parkedAt = this.parked.get(subscriber);
+    if (parkedAt === undefined) return;
+    this.parked.delete(subscriber);
+    subscriber.catchUp(this.stats.published - parkedAt, this.recent!);
+    // Woken while deliver() walks the set: the current event is already counted in the catch-up.
+    if (this.delivering) this.rejoining.push(subscriber);
+    else this.subscribers.add(subscriber);
   }
 
   /**
@@ -134,10 +186,42 @@ export class Hub implements EventSink {
     const occurredAtS = typeof occurredAt === 'number' && Number.isFinite(occurredAt) ? occurredAt : this.options.now() / 1000;
     this.stats.published++;
     this.history.push(event, frame, occurredAtS);
+    const recent = this.recent;
+    if (recent !== undefined) recent.push(event, frame, wire);
+    this.delivering = true;
     for (const subscriber of this.subscribers) {
       // A subscriber without a filter (the common case) takes everything without looking at the event.
       const filter = subscriber.filter;
-      if ((filter.eventTypes === undefined && filter.serverIds === undefined) || matchesSubscription(filter, event)) subscriber.offer(event, frame, wire);
+      if (filter.eventTypes === undefined && filter.serverIds === undefined) {
+        // Only an unfiltered subscriber is parked: every event it misses is one it matches.
+        if (subscriber.offer(event, frame, wire) && recent !== undefined && subscriber.parkable) this.park(subscriber);
+      } else if (matchesSubscription(filter, event)) subscriber.offer(event, frame, wire);
+    }
+    this.delivering = false;
+    const rejoining = this.rejoining;
+    if (rejoining.length > 0) {
+      for (const subscriber of rejoining) this.subscribers.add(subscriber);
+      rejoining.length = 0;
+    }
+    if (this.parked.size > 0 && this.stats.published >= this.nextSweepAt) this.sweepParked();
+  }
+
+  /**
+   * Every quarter of a queue's worth of events: a parked subscriber that has
+   * missed more than a queue's worth would have had every queued event pushed
+   * out by now, so its queue is dropped in one step (counted exactly, memory
+   * released); the newest queue's worth stays in `recent` for its catch-up.
+   */
+  private sweepParked(): void {
+    const published = this.stats.published;
+    const window = this.recent!.capacity;
+    this.nextSweepAt = published + Math.max(1, window >> 2);
+    for (const [subscriber, parkedAt] of this.parked) {
+      const counted = published - parkedAt - window;
+      if (counted <= 0) continue;
+      // The new mark first: anything dropQueued wakes (a log hook reading counts) catches up from it.
+      this.parked.set(subscriber, parkedAt + counted);
+      subscriber.dropQueued(counted);
     }
   }
 
@@ -148,6 +232,8 @@ export class Hub implements EventSink {
    * or duplicated at the join between history and live.
    */
   subscribe(subscriber: Subscriber, message: SubscribeMessage): { replayed?: { count: number; complete: boolean } } {
+    // Events missed while parked matched the old filter.
+    this.unpark(subscriber);
     subscriber.filter = { eventTypes: message.event_types, serverIds: message.mcp_server_ids };
     if (subscriber.holding) {
       // Live events held since the connection opened: keep those the filter wants and the

@@ -114,7 +114,7 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
   }
   const monotonicMs = () => io.monotonicMs();
   const startedAtMs = monotonicMs();
-  const hub = new Hub({ historySize: options.historySize, historyBytes: options.historyBytes, now: () => io.now() });
+  const hub = new Hub({ historySize: options.historySize, historyBytes: options.historyBytes, now: () => io.now(), queueSize: options.queueSize });
   const guard: GuardConfig = {
     loopbackBind,
     allowOrigins: options.allowOrigins.map((o) => (o === '*' ? o : normalizeOrigin(o))),
@@ -143,14 +143,17 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
   wss.on('error', () => {});
 
-  const health = (): HealthReport => ({
-    status: stopping ? 'stopping' : 'ok',
-    uptime_s: Math.round((monotonicMs() - startedAtMs) / 100) / 10,
-    clients: connections.size,
-    events_published: hub.stats.published,
-    events_delivered: hub.stats.delivered,
-    events_dropped: hub.stats.dropped,
-  });
+  const health = (): HealthReport => {
+    hub.settle();
+    return {
+      status: stopping ? 'stopping' : 'ok',
+      uptime_s: Math.round((monotonicMs() - startedAtMs) / 100) / 10,
+      clients: connections.size,
+      events_published: hub.stats.published,
+      events_delivered: hub.stats.delivered,
+      events_dropped: hub.stats.dropped,
+    };
+  };
 
   const server = createServer(createRequestHandler({ guard, hub, health, streamPath: options.path }));
   server.on('clientError', (_error, socket) => {
@@ -301,8 +304,9 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
     host: options.host,
     port,
     hub,
-    connections: () =>
-      [...connections].map((c) => ({
+    connections: () => {
+      hub.settle();
+      return [...connections].map((c) => ({
         id: c.id,
         remote: c.remote,
         matched: c.subscriber.matched,
@@ -311,7 +315,8 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
         queuedEvents: c.subscriber.queuedEvents,
         queuedEventBytes: c.subscriber.queuedEventBytes,
         bufferedAmount: c.bufferedAmount,
-      })),
+      }));
+    },
     health,
     close,
   };

@@ -1,6 +1,7 @@
 import type { SubscriptionFilter } from '../protocol/filter.js';
 import type { HangarEvent, ServerControlMessage, WarningMessage } from '../protocol/types.js';
 import type { Transport } from '../wire/ws-transport.js';
+import type { RecentEvents } from './recent-events.js';
 
 export type { Transport } from '../wire/ws-transport.js';
 
@@ -12,6 +13,16 @@ export type { Transport } from '../wire/ws-transport.js';
  * event when full, and the drop is announced to the client with a warning
  * frame before the next event (PROTOCOL.md Part 2).
  */
+
+/**
+ * Most bytes handed to the transport in one write (one writev under cork). A
+ * flush writes another burst only while the OS took the previous one at once,
+ * so what sits unsent in the process stays under this per connection however
+ * far behind the peer is (a thousand slow peers would otherwise each hold a
+ * high-water mark of memory), while a fast peer still gets the high-water
+ * mark's worth per flush.
+ */
+export const BURST_BYTES = 16 * 1024;
 
 export interface SubscriberLimits {
   /** Most events queued (not yet handed to the transport); the oldest is dropped beyond it. */
@@ -148,12 +159,8 @@ export interface SubscriberOptions {
 export class Subscriber {
   /** The connection's current filter; replaced by each subscribe. Omitted keys match everything. */
   filter: SubscriptionFilter = {};
-  /** Live events that matched the filter (= delivered + totalDropped once the queue is empty). */
-  matched = 0;
   /** Live events handed to the transport. */
   delivered = 0;
-  /** Live events dropped for this connection, announced or not yet announced. */
-  totalDropped = 0;
   /** Replayed history events handed to the transport. */
   replayedDelivered = 0;
   /** Monotonic time of the last frame handed to the transport. */
@@ -161,9 +168,11 @@ export class Subscriber {
   /** Monotonic time the transport last made progress (a send completed), or the pipe went from idle to busy. */
   lastProgressMs: number;
 
+  private matchedCount = 0;
+  private droppedCount = 0;
+  /** Set while the hub has parked this subscriber (see park): brings it up to date. */
+  private wake: (() => void) | undefined;
   private readonly events = new EventDeque();
-  /** Pre-framed events gathered by one flush (reused). */
-  private readonly batch: Buffer[] = [];
   private readonly controls: QueuedControl[] = [];
   private queuedBytes = 0;
   private seq = 0;
@@ -181,13 +190,27 @@ export class Subscriber {
     this.schedule = options.schedule ?? ((flush) => setImmediate(flush));
   }
 
+  /** Live events that matched the filter (= delivered + totalDropped once the queue is empty). */
+  get matched(): number {
+    this.settle();
+    return this.matchedCount;
+  }
+
+  /** Live events dropped for this connection, announced or not yet announced. */
+  get totalDropped(): number {
+    this.settle();
+    return this.droppedCount;
+  }
+
   /** Events waiting in the queue (not yet handed to the transport). */
   get queuedEvents(): number {
+    this.settle();
     return this.events.length;
   }
 
   /** Bytes of events waiting in the queue. */
   get queuedEventBytes(): number {
+    this.settle();
     return this.queuedBytes;
   }
 
@@ -196,28 +219,117 @@ export class Subscriber {
     return this.inFlight > 0;
   }
 
-  /** Offers one live event (already matched against `filter`). Never blocks, never throws. */
-  offer(event: HangarEvent, frame: Buffer, wire?: Buffer): void {
-    if (this.closed) return;
-    this.matched++;
+  /**
+   * Offers one live event (already matched against `filter`). Never blocks,
+   * never throws. Returns true when the queue was full, so the offer pushed
+   * out an older event (the hub then asks whether it may park us).
+   */
+  offer(event: HangarEvent, frame: Buffer, wire?: Buffer): boolean {
+    if (this.closed) return false;
+    this.matchedCount++;
     const chaos = this.options.chaosDrop ?? 0;
     if (chaos > 0 && (this.options.random ?? Math.random)() < chaos) {
       this.recordDrop(1);
       this.requestFlush();
-      return;
+      return false;
     }
+    const dropped = this.enqueue(event, frame, wire);
+    if (dropped > 0) this.recordDrop(dropped);
+    this.requestFlush();
+    return dropped > 0;
+  }
+
+  /** Queues one live event, dropping the oldest beyond the queue's bounds; returns how many were dropped. */
+  private enqueue(event: HangarEvent, frame: Buffer, wire: Buffer | undefined): number {
     const events = this.events;
-    events.push(this.seq++, event, frame, wire);
-    this.queuedBytes += frame.length;
     const { queueSize, queueBytes } = this.options.limits;
     let dropped = 0;
-    while (events.length > queueSize || (this.queuedBytes > queueBytes && events.length > 1)) {
+    // The oldest goes before the newest comes, so the ring never grows past the queue size.
+    while (events.length >= queueSize && events.length > 0) {
       this.queuedBytes -= events.headFrame.length;
       events.shift();
       dropped++;
     }
+    events.push(this.seq++, event, frame, wire);
+    this.queuedBytes += frame.length;
+    while (this.queuedBytes > queueBytes && events.length > 1) {
+      this.queuedBytes -= events.headFrame.length;
+      events.shift();
+      dropped++;
+    }
+    return dropped;
+  }
+
+  /**
+   * Whether the hub may stop offering for now (asked after an offer pushed an
+   * older event out): nothing can be sent before a write in flight completes
+   * (the transport holds its limit of unsent bytes), and nothing per event
+   * (chaos drops, a hold) needs the offers themselves.
+   */
+  get parkable(): boolean {
+    return (
+      this.wake === undefined &&
+      !this.closed &&
+      !this.held &&
+      (this.options.chaosDrop ?? 0) === 0 &&
+      this.inFlight > 0 &&
+      this.options.transport.bufferedAmount >= this.unsentLimitBytes
+    );
+  }
+
+  /** Frames are handed to the transport only while its unsent bytes are below this. */
+  private get unsentLimitBytes(): number {
+    return Math.min(this.options.limits.highWaterMarkBytes, BURST_BYTES);
+  }
+
+  /**
+   * The hub stops offering events (see Hub): `wake` is called as soon as the
+   * subscriber needs to be up to date: its transport made progress, a control
+   * frame is queued, its counts are read, or it closes. The hub then applies
+   * the missed events with `catchUp`.
+   */
+  park(wake: () => void): void {
+    this.wake = wake;
+  }
+
+  /**
+   * Applies `missed` live events offered while parked, exactly as that many
+   * offers would have (matched, queue contents, drops): only the newest of
+   * them can still be in the queue afterwards, so only those are queued
+   * (`recent` holds at least the queue size of the newest events); the older
+   * ones and the queued events they push out are counted as drops in one step.
+   */
+  catchUp(missed: number, recent: RecentEvents): void {
+    if (this.closed || missed <= 0) return;
+    this.matchedCount += missed;
+    const queued = Math.min(missed, this.options.limits.queueSize, recent.length);
+    let dropped = missed - queued;
+    for (let back = queued - 1; back >= 0; back--) dropped += this.enqueue(recent.eventAt(back), recent.frameAt(back), recent.wireAt(back));
     if (dropped > 0) this.recordDrop(dropped);
     this.requestFlush();
+  }
+
+  /**
+   * While parked, once more than a queue's worth of events was missed: every
+   * queued event would have been pushed out by now, so they are dropped in one
+   * step (and their memory released); `missed` of the missed events are
+   * counted now (matched and dropped), the newest queue's worth stays for catchUp.
+   */
+  dropQueued(missed: number): void {
+    if (this.closed) return;
+    const dropped = this.events.length + missed;
+    this.matchedCount += missed;
+    this.events.clear();
+    this.queuedBytes = 0;
+    if (dropped > 0) this.recordDrop(dropped);
+  }
+
+  /** Brings a parked subscriber up to date (see park). */
+  private settle(): void {
+    const wake = this.wake;
+    if (wake === undefined) return;
+    this.wake = undefined;
+    wake();
   }
 
   /**
@@ -253,7 +365,7 @@ export class Subscriber {
         if (keep(item.event, item.frame)) events.push(item.seq, item.event, item.frame, item.wire);
         else {
           this.queuedBytes -= item.frame.length;
-          this.matched--;
+          this.matchedCount--;
         }
       }
     }
@@ -277,6 +389,8 @@ export class Subscriber {
 
   /** Stops all sending and releases the queue. */
   close(): void {
+    // The counts stay exact for the disconnect log.
+    this.settle();
     this.closed = true;
     this.events.clear();
     this.controls.length = 0;
@@ -290,6 +404,8 @@ export class Subscriber {
 
   private enqueueControl(frames: Buffer[], replay: boolean): void {
     if (this.closed) return;
+    // Events missed while parked were published before this control: they keep their place.
+    this.settle();
     this.controls.push({ seq: this.seq++, frames, index: 0, replay });
     if (this.controls.length > this.options.limits.maxPendingControls) {
       this.options.hooks?.onControlOverflow?.(this);
@@ -301,7 +417,7 @@ export class Subscriber {
   private recordDrop(count: number): void {
     const startsEpisode = this.pendingDropped === 0;
     this.pendingDropped += count;
-    this.totalDropped += count;
+    this.droppedCount += count;
     this.options.stats.dropped += count;
     if (startsEpisode) this.options.hooks?.onDropEpisode?.(this);
   }
@@ -320,35 +436,56 @@ export class Subscriber {
       type: 'warning',
       code: 'events_dropped',
       dropped,
-      total_dropped: this.totalDropped,
+      total_dropped: this.droppedCount,
       queue_limit: this.options.limits.queueSize,
       message: `${dropped} event${dropped === 1 ? '' : 's'} dropped: client is reading slower than events arrive`,
     };
     return Buffer.from(JSON.stringify(message));
   }
 
+  /**
+   * Hands queued frames to the transport: bursts of at most BURST_BYTES, each
+   * corked into one write, and another burst only while the OS took the last
+   * one at once, up to the high-water mark's worth per flush.
+   */
   private readonly flush = (): void => {
     this.flushScheduled = false;
     if (this.closed) return;
-    const { transport, limits, stats } = this.options;
+    const { transport, limits } = this.options;
+    const unsentLimit = this.unsentLimitBytes;
+    let budget = limits.highWaterMarkBytes;
+    try {
+      while (budget > 0) {
+        const room = Math.min(unsentLimit, budget) - transport.bufferedAmount;
+        if (room <= 0) break;
+        const written = this.writeBurst(room);
+        if (written === 0) break;
+        budget -= written;
+      }
+    } catch {
+      // A transport that throws is closing; the connection's close handler releases us.
+    }
+  };
+
+  /**
+   * Writes frames in order until `roomBytes` are handed over (the last frame
+   * may go past it), under one cork; returns the bytes handed over. Pre-framed
+   * events are written as they are, shared with every other subscriber (no
+   * copy per connection); anything else (controls, replay, warnings) is framed
+   * by the transport. Only the last write carries a completion callback:
+   * writes complete in order, so it means the whole burst has left the process.
+   * Each frame is written once the next one is known.
+   */
+  private writeBurst(roomBytes: number): number {
+    const { transport, stats } = this.options;
     const events = this.events;
     const framed = transport.sendFramed !== undefined;
     let corked = false;
-    // Pre-framed events of the burst go to the socket together, as one buffer (one write instead of
-    // one per frame); anything else (controls, replay, warnings) is framed by the transport, in order.
-    // Only the last write of a burst carries a completion callback: writes complete in order,
-    // so its callback means the whole burst has left the process.
-    const batch = this.batch;
-    let batchBytes = 0;
-    let held: Buffer | undefined;
-    const writeBatch = (done?: (error?: Error) => void) => {
-      const wire = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchBytes);
-      batch.length = 0;
-      batchBytes = 0;
-      transport.sendFramed!(wire, done);
-    };
+    let taken = 0;
+    let last: Buffer | undefined;
+    let lastFramed = false;
     try {
-      while (transport.bufferedAmount + batchBytes < limits.highWaterMarkBytes) {
+      while (taken < roomBytes) {
         // The next frame in order: a pending warning first, then whichever of control/event was queued first.
         let frame: Buffer;
         let wire: Buffer | undefined;
@@ -376,36 +513,33 @@ export class Subscriber {
           transport.cork();
           corked = true;
         }
-        if (held) transport.send(held);
-        held = undefined;
-        if (wire !== undefined) {
-          batch.push(wire);
-          batchBytes += wire.length;
-        } else {
-          if (batch.length > 0) writeBatch();
-          held = frame;
+        if (last !== undefined) {
+          if (lastFramed) transport.sendFramed!(last);
+          else transport.send(last);
         }
+        last = wire ?? frame;
+        lastFramed = wire !== undefined;
+        taken += last.length;
       }
-      if (held || batch.length > 0) {
+      if (last !== undefined) {
         const now = this.options.monotonicMs();
         if (this.inFlight === 0) this.lastProgressMs = now;
         this.lastSendMs = now;
         this.inFlight++;
-        if (held) transport.send(held, this.onSent);
-        else writeBatch(this.onSent);
+        if (lastFramed) transport.sendFramed!(last, this.onSent);
+        else transport.send(last, this.onSent);
       }
-    } catch {
-      // A transport that throws is closing; the connection's close handler releases us.
-      batch.length = 0;
     } finally {
       if (corked) transport.uncork();
     }
-  };
+    return taken;
+  }
 
   private readonly onSent = (error?: Error): void => {
     this.inFlight--;
     this.lastProgressMs = this.options.monotonicMs();
     if (error || this.closed) return;
+    this.settle();
     if (this.pendingDropped > 0 || this.controls.length > 0 || this.events.length > 0) this.requestFlush();
   };
 }

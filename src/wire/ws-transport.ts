@@ -12,7 +12,7 @@ import type { WebSocket } from 'ws';
 export interface Transport {
   /** Sends one text frame; `done` (when given) runs once the bytes have left the process (or failed). */
   send(frame: Buffer, done?: (error?: Error) => void): void;
-  /** Optional: writes already framed WebSocket frames (built once by the Hub; a flush passes its burst as one buffer) straight to the socket. */
+  /** Optional: writes an already framed WebSocket frame (built once by the Hub, shared by every subscriber) straight to the socket. */
   sendFramed?(wire: Buffer, done?: (error?: Error) => void): void;
   /** Bytes handed to `send` but not yet written to the OS. */
   readonly bufferedAmount: number;

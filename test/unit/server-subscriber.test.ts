@@ -59,10 +59,10 @@ const parsed = (t: FakeTransport) => t.sent.map((s) => JSON.parse(s) as Record<s
 
 describe('Subscriber', () => {
   it('hands frames over only below the high-water mark, corked per flush, and refills when the transport drains', () => {
-    const { transport, subscriber, flush } = setup({ highWaterMarkBytes: 20 });
+    const { transport, subscriber, flush } = setup({ highWaterMarkBytes: 30 });
     for (let n = 1; n <= 3; n++) offer(subscriber, n);
     flush();
-    // Each frame is 21 bytes and the last of a burst is written after the check: two go out, the third waits (21 >= 20).
+    // Each frame is 21 bytes: two go out (0 and then 21 bytes buffered, under 30), the third waits (42 >= 30).
     expect(parsed(transport).map((f) => f.n)).toEqual([1, 2]);
     expect(transport.corks).toBe(1);
     expect(transport.uncorks).toBe(1);
