@@ -7,7 +7,9 @@ import type { EventSource, SourceLog } from '../sources/event-source.js';
 
 /** The sources a server is fed from: the simulated fleet, stdin, a replayed file. */
 export interface SourceSettings {
-  readonly demo: { readonly servers: number; readonly ratePerSec: number | 'max'; readonly seed: number | undefined } | undefined;
+  readonly demo:
+    | { readonly servers: number; readonly ratePerSec: number | 'max'; readonly seed: number | undefined; readonly profile?: 'current' | 'legacy' }
+    | undefined;
   readonly stdin: boolean;
   /** `path` as the user gave it (resolved against the working directory), for messages too. */
   readonly replay: { readonly path: string; readonly speed: number | 'max'; readonly loop: boolean } | undefined;
@@ -38,11 +40,13 @@ export async function createSources(settings: SourceSettings, io: IO): Promise<E
     const { createSimulatorSource } = await import('../sources/fleet/simulator.js');
     // A random id salt: the same --seed gives the same fleet, but never the same event ids as another run
     // (a client resuming "after" an id must not find it in a restarted server's new run).
+    const { servers, ratePerSec, seed, profile } = settings.demo;
     sources.push(
       createSimulatorSource({
-        servers: settings.demo.servers,
-        ratePerSec: settings.demo.ratePerSec,
-        seed: settings.demo.seed,
+        servers,
+        ratePerSec,
+        seed,
+        ...(profile !== undefined ? { profile } : {}),
         idSalt: randomBytes(4).readUInt32LE(0),
         now: () => io.now(),
       }),

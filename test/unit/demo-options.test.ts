@@ -28,7 +28,7 @@ describe('toDemoOptions', () => {
       { stdoutIsTTY: true },
     );
     expect(options.serve.server.port).toBe(8123);
-    expect(options.serve.demo).toEqual({ servers: 3, ratePerSec: 20, seed: 42 });
+    expect(options.serve.demo).toEqual({ servers: 3, ratePerSec: 20, seed: 42, profile: 'current' });
     expect(options.tail.output).toBe('ndjson');
     expect(options.tail.types).toEqual(['*Failed']);
     expect(options.tail.servers).toEqual(['math']);

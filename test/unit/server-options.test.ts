@@ -33,7 +33,7 @@ describe('serve options', () => {
       chaosDrop: 0,
       chaosDisconnectMs: undefined,
     });
-    expect(options.demo).toEqual({ servers: 5, ratePerSec: 5, seed: undefined });
+    expect(options.demo).toEqual({ servers: 5, ratePerSec: 5, seed: undefined, profile: 'current' });
     expect(options.stdin).toBe(false);
     expect(options.replay).toBeUndefined();
     expect(options.logFormat).toBe('pretty');
@@ -52,7 +52,7 @@ describe('serve options', () => {
     });
     expect(options.apiKeyFile).toBe('keys.txt');
     expect(options.logFormat).toBe('json');
-    expect(options.demo).toEqual({ servers: 7, ratePerSec: 'max', seed: 42 });
+    expect(options.demo).toEqual({ servers: 7, ratePerSec: 'max', seed: 42, profile: 'current' });
     expect(options.stdin).toBe(true);
   });
 

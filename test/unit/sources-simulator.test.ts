@@ -3,54 +3,37 @@ import type { HangarEvent } from '../../src/protocol/types.js';
 import type { EventSink, SourceLog } from '../../src/sources/event-source.js';
 import { createMaxRateGenerator, MAX_RATE_POOL_SIZE } from '../../src/sources/fleet/max-rate.js';
 import { BREAKER_TRANSITIONS, SERVER_TRANSITIONS, type BreakerState, type ServerState } from '../../src/sources/fleet/model.js';
-import { createFleetSimulator, createSimulatorSource, MAX_RATE_BATCH, measureNaturalRate } from '../../src/sources/fleet/simulator.js';
+import { lookupEventType } from '../../src/protocol/catalog.js';
+import { HANGAR_ERROR_TYPES } from '../../src/sources/fleet/profiles.js';
+import { callRateFor, createFleetSimulator, createSimulatorSource, MAX_RATE_BATCH, measureNaturalRate, measureRates } from '../../src/sources/fleet/simulator.js';
 import { createPrng, randomUuid, writeRandomUuid } from '../../src/sources/fleet/prng.js';
 import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../../src/wire/text-frame.js';
 
 const START_MS = Date.UTC(2026, 10, 26, 12, 0, 0);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-function take(n: number, options: { servers: number; seed?: number; producedBy?: string } = { servers: 5, seed: 7 }): HangarEvent[] {
+/** Whether a JSON value fits a Python annotation of the catalog (`str`, `int | None`, `list[str]`, `dict[str, Any] | None`, ...). */
+function fitsPythonType(value: unknown, type: string): boolean {
+  const alternatives = type.split('|').map((t) => t.trim());
+  return alternatives.some((t) => {
+    if (t === 'None') return value === null;
+    if (t === 'str') return typeof value === 'string';
+    if (t === 'int') return Number.isInteger(value);
+    if (t === 'float') return typeof value === 'number' && Number.isFinite(value);
+    if (t === 'bool') return typeof value === 'boolean';
+    if (t.startsWith('list') || t.startsWith('tuple')) return Array.isArray(value);
+    if (t.startsWith('dict')) return typeof value === 'object' && value !== null && !Array.isArray(value);
+    return true;
+  });
+}
+
+function take(n: number, options: { servers: number; seed?: number; producedBy?: string; callRate?: number } = { servers: 5, seed: 7 }): HangarEvent[] {
   const sim = createFleetSimulator({ ...options, startMs: START_MS });
   return Array.from({ length: n }, () => sim.next());
 }
 
 // A long seeded run shared by the invariant tests (deterministic, so every run checks the same events).
 const LONG = take(60_000, { servers: 10, seed: 20261126 });
-
-type Check = (v: unknown) => boolean;
-const str: Check = (v) => typeof v === 'string' && v.length > 0;
-const num: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-const int: Check = (v) => Number.isInteger(v) && (v as number) >= 0;
-const oneOf = (...values: string[]): Check => (v) => typeof v === 'string' && values.includes(v);
-const objOrNull: Check = (v) => v === null || (typeof v === 'object' && !Array.isArray(v));
-const obj: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-const states = oneOf('cold', 'initializing', 'ready', 'degraded', 'dead');
-const breakerStates = oneOf('closed', 'open', 'half_open');
-const mode = oneOf('subprocess', 'docker', 'remote');
-
-/** PROTOCOL.md field shapes, per type. */
-const SHAPES: Record<string, Record<string, Check>> = {
-  McpServerStarted: { mcp_server_id: str, mode, tools_count: int, startup_duration_ms: num },
-  McpServerStopped: { mcp_server_id: str, reason: str },
-  McpServerDegraded: { mcp_server_id: str, consecutive_failures: int, total_failures: int, reason: str },
-  McpServerStateChanged: { mcp_server_id: str, old_state: states, new_state: states },
-  McpServerIdleDetected: { mcp_server_id: str, idle_duration_s: num, last_used_at: num },
-  McpServerRegistered: { mcp_server_id: str, source: oneOf('api', 'config', 'discovery'), mode },
-  McpServerDeregistered: { mcp_server_id: str, source: oneOf('api', 'config', 'discovery') },
-  HealthCheckPassed: { mcp_server_id: str, duration_ms: num },
-  HealthCheckFailed: { mcp_server_id: str, consecutive_failures: int, error_message: str },
-  ToolInvocationRequested: { mcp_server_id: str, tool_name: str, correlation_id: str, arguments: obj, identity_context: objOrNull },
-  ToolInvocationCompleted: { mcp_server_id: str, tool_name: str, correlation_id: str, duration_ms: num, result_size_bytes: int, identity_context: objOrNull },
-  ToolInvocationFailed: { mcp_server_id: str, tool_name: str, correlation_id: str, duration_ms: num, error_message: str, error_type: str, identity_context: objOrNull },
-  CircuitBreakerStateChanged: { mcp_server_id: str, old_state: breakerStates, new_state: breakerStates },
-  McpServerDiscovered: { mcp_server_name: str, source_type: str, mode, fingerprint: str },
-  ProviderDiscovered: { provider_name: str, source_type: str, mode, fingerprint: str },
-  McpServerDiscoveryLost: { mcp_server_name: str, source_type: str, reason: str },
-  DiscoveryCycleCompleted: { discovered_count: int, registered_count: int, deregistered_count: int, quarantined_count: int, error_count: int, duration_ms: num },
-  ProviderStarted: { provider_id: str, mode, tools_count: int, startup_duration_ms: num },
-  ProviderStopped: { provider_id: str, reason: str },
-};
 
 describe('createFleetSimulator', () => {
   it('is deterministic: the same seed yields the same events, ids and timestamps', () => {
@@ -104,23 +87,28 @@ describe('createFleetSimulator', () => {
     }
   });
 
-  it('emits every common type with the field shapes of PROTOCOL.md', () => {
+  it('emits only types a current gateway emits, each with exactly its catalog fields', () => {
     const seen = new Set<string>();
     const problems: string[] = [];
     for (const event of LONG) {
       seen.add(event.event_type);
-      const shape = SHAPES[event.event_type];
-      if (!shape) {
-        problems.push(`unexpected type ${event.event_type}`);
+      const info = lookupEventType(event.event_type);
+      if (!info || !info.emitted) {
+        problems.push(`${event.event_type}: ${info ? 'never emitted by a current gateway' : 'not in the catalog'}`);
         continue;
       }
-      for (const [field, check] of Object.entries(shape)) {
-        if (!check(event[field])) problems.push(`${event.event_type}.${field} = ${JSON.stringify(event[field])}`);
+      const fields = Object.keys(event).filter((k) => !['event_type', 'event_id', 'occurred_at', 'produced_by'].includes(k)).sort();
+      const expected = info.fields.map((f) => f.name).sort();
+      if (JSON.stringify(fields) !== JSON.stringify(expected)) problems.push(`${event.event_type}: ${fields.join(',')} != ${expected.join(',')}`);
+      for (const field of info.fields) {
+        const value = event[field.name];
+        if (!fitsPythonType(value, field.type)) problems.push(`${event.event_type}.${field.name} = ${JSON.stringify(value)} is not ${field.type}`);
       }
     }
     expect(problems.slice(0, 5)).toEqual([]);
-    for (const type of Object.keys(SHAPES).filter((t) => !t.startsWith('Provider'))) expect(seen, type).toContain(type);
-    expect([...seen].some((t) => t.startsWith('Provider'))).toBe(true);
+    for (const type of ['McpServerStarted', 'McpServerStopped', 'McpServerDegraded', 'McpServerStateChanged', 'McpServerIdleDetected', 'McpServerRegistered', 'HealthCheckPassed', 'HealthCheckFailed', 'ToolInvocationRequested', 'ToolInvocationCompleted', 'ToolInvocationFailed', 'CircuitBreakerStateChanged', 'McpServerDiscovered', 'ToolApprovalRequested', 'ToolApprovalGranted', 'ToolApprovalDenied', 'ToolApprovalExpired', 'AuthenticationFailed', 'RateLimitLockout', 'EgressPolicyViolationObserved', 'QuotaExceeded']) {
+      expect(seen, type).toContain(type);
+    }
   });
 
   it('moves every server through the real state machine, reaching every state', () => {
@@ -161,7 +149,8 @@ describe('createFleetSimulator', () => {
     for (const event of LONG) {
       const id = event.mcp_server_id!;
       if (event.event_type === 'ToolInvocationCompleted') run.set(id, 0);
-      if (event.event_type === 'ToolInvocationFailed' && event.error_type !== 'CircuitOpenError') run.set(id, (run.get(id) ?? 0) + 1);
+      // Calls refused at once (degraded, breaker open) do not reach the server and do not count.
+      if (event.event_type === 'ToolInvocationFailed' && event.error_type !== 'McpServerDegradedError' && event.error_type !== 'McpServerNotReadyError') run.set(id, (run.get(id) ?? 0) + 1);
       if (event.event_type === 'CircuitBreakerStateChanged' && event.old_state === 'closed') {
         opened++;
         expect(run.get(id) ?? 0).toBeGreaterThanOrEqual(5);
@@ -202,7 +191,7 @@ describe('createFleetSimulator', () => {
     expect(problems.slice(0, 5)).toEqual([]);
     expect(open.size).toBeLessThan(50); // only calls still in flight at the end
     expect(completed).toBeGreaterThan(1000);
-    for (const type of ['TimeoutError', 'ValidationError', 'CircuitOpenError', 'TransportError']) expect(errorTypes).toContain(type);
+    for (const type of ['ToolTimeoutError', 'tool_error', '-32603', 'McpServerDegradedError', 'ClientError', 'EgressPolicyApprovalRequiredError']) expect(errorTypes).toContain(type);
   });
 
   it('counts consecutive health check failures per server and resets them on a pass', () => {
@@ -279,7 +268,7 @@ describe('createSimulatorSource', () => {
     const count = sink.events.length;
     await new Promise((resolve) => setImmediate(resolve));
     expect(sink.events.length).toBe(count); // nothing after stop
-    expect(log.lines[0]).toMatch(/^info demo: simulating 5 MCP servers \(math, fetch, github, filesystem, postgres\), seed 5/);
+    expect(log.lines[0]).toMatch(/^info demo: simulating 5 MCP servers \(math, fetch, github, filesystem, postgres\) on a current gateway, seed 5/);
     // The seeded sequence is the simulator's, re-stamped with the wall clock.
     const reference = take(1_000, { servers: 5, seed: 5 });
     expect(sink.events.slice(0, 1_000).map((e) => [e.event_id, e.event_type])).toEqual(reference.map((e) => [e.event_id, e.event_type]));
@@ -294,7 +283,8 @@ describe('createSimulatorSource', () => {
     source.stop();
     await done;
     const after = Date.now();
-    const reference = take(sink.events.length, { servers: 3, seed: 11 });
+    // The rate scales the tool-call volume: the same seed at the same rate is the same fleet.
+    const reference = take(sink.events.length, { servers: 3, seed: 11, callRate: callRateFor(400, measureRates({ servers: 3, seed: 11 })) });
     expect(sink.events.map((e) => e.event_id)).toEqual(reference.map((e) => e.event_id));
     for (const event of sink.events) {
       expect(event.occurred_at! * 1000).toBeGreaterThanOrEqual(before);
@@ -452,5 +442,107 @@ describe('createSimulatorSource', () => {
     const sink = collectingSink();
     await source.run(sink, collectingLog());
     expect(sink.events).toEqual([]);
+  });
+});
+
+describe('the simulated fleet looks like a current gateway', () => {
+  const START = Date.UTC(2026, 10, 26, 12, 0, 0);
+  const sim = createFleetSimulator({ servers: 5, seed: 424242, startMs: START });
+  const events = Array.from({ length: 20_000 }, () => sim.next());
+  /** The incident's server from its start until a minute after its end (it recovers then). */
+  const inIncident = (e: HangarEvent) =>
+    sim.incidents.some((i) => i.serverId === e.mcp_server_id && e.occurred_at! * 1000 >= i.fromMs && e.occurred_at! * 1000 <= i.untilMs + 60_000);
+
+  it('over 20,000 events emits no never-emitted or deprecated type', () => {
+    const bad = events.filter((e) => !lookupEventType(e.event_type)?.emitted).map((e) => e.event_type);
+    expect([...new Set(bad)]).toEqual([]);
+    expect(events.some((e) => 'provider_id' in e || 'provider_name' in e)).toBe(false);
+  });
+  it('stays under 5% tool errors outside the scripted incidents, on every server, and writes only the error_types Hangar writes', () => {
+    const calls = new Map<string, number>();
+    const failed = new Map<string, number>();
+    for (const e of events) {
+      if (inIncident(e)) continue;
+      if (e.event_type === 'ToolInvocationRequested') calls.set(e.mcp_server_id!, (calls.get(e.mcp_server_id!) ?? 0) + 1);
+      if (e.event_type === 'ToolInvocationFailed') failed.set(e.mcp_server_id!, (failed.get(e.mcp_server_id!) ?? 0) + 1);
+    }
+    const total = [...calls.values()].reduce((a, b) => a + b, 0);
+    const totalFailed = [...failed.values()].reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThan(5_000);
+    expect(totalFailed / total).toBeLessThan(0.05);
+    expect(totalFailed / total).toBeGreaterThan(0.005); // a real fleet is not perfect either
+    for (const [server, n] of calls) expect([server, (failed.get(server) ?? 0) / n < 0.05]).toEqual([server, true]);
+    const types = new Set(events.filter((e) => e.event_type === 'ToolInvocationFailed').map((e) => e.error_type as string));
+    for (const type of types) expect(HANGAR_ERROR_TYPES as readonly string[]).toContain(type);
+  });
+  it('has a scripted incident every few minutes, and breakers open only during one', () => {
+    const spanMs = sim.nowMs - START;
+    expect(sim.incidents.length).toBeGreaterThanOrEqual(Math.floor(spanMs / 360_000));
+    for (let i = 1; i < sim.incidents.length; i++) expect(sim.incidents[i]!.fromMs - sim.incidents[i - 1]!.untilMs).toBeGreaterThanOrEqual(180_000);
+    const opened = events.filter((e) => e.event_type === 'CircuitBreakerStateChanged' && e.new_state === 'open');
+    expect(opened.length).toBeGreaterThan(0);
+    for (const e of opened) expect(inIncident(e), `breaker of ${e.mcp_server_id} opened outside an incident`).toBe(true);
+    // The incident's server degrades and comes back.
+    const degraded = events.filter((e) => e.event_type === 'McpServerDegraded');
+    expect(degraded.length).toBeGreaterThan(0);
+  });
+  it('gives results consistent with the arguments: divide fails exactly when it divides by zero', () => {
+    const requests = new Map(events.filter((e) => e.event_type === 'ToolInvocationRequested').map((e) => [e.correlation_id, e]));
+    let zero = 0;
+    for (const e of events) {
+      if (e.tool_name !== 'divide' || (e.event_type !== 'ToolInvocationFailed' && e.event_type !== 'ToolInvocationCompleted')) continue;
+      const args = requests.get(e.correlation_id)!.arguments as { b: number };
+      const byZero = e.event_type === 'ToolInvocationFailed' && String(e.error_message).includes('division by zero');
+      expect(byZero, JSON.stringify(args)).toBe(args.b === 0 && e.event_type === 'ToolInvocationFailed');
+      if (args.b === 0) {
+        zero++;
+        expect(e.event_type).toBe('ToolInvocationFailed');
+      }
+    }
+    expect(zero).toBeGreaterThan(0);
+  });
+  it('asks for approval on some tools, and every approval is granted, denied or expires', () => {
+    const open = new Set<string>();
+    let decided = 0;
+    for (const e of events) {
+      if (e.event_type === 'ToolApprovalRequested') open.add(e.approval_id as string);
+      if (e.event_type === 'ToolApprovalGranted' || e.event_type === 'ToolApprovalDenied' || e.event_type === 'ToolApprovalExpired') {
+        expect(open.delete(e.approval_id as string)).toBe(true);
+        decided++;
+      }
+    }
+    expect(decided).toBeGreaterThan(20);
+    expect(open.size).toBeLessThan(10);
+  });
+  it('does not deregister servers every minute', () => {
+    const spanMin = (sim.nowMs - START) / 60_000;
+    expect(events.filter((e) => e.event_type === 'McpServerDeregistered').length).toBeLessThan(spanMin / 10);
+  });
+  it('--rate changes the tool-call volume, not the pace of lifecycle events', () => {
+    const perMinute = (callRate: number) => {
+      const s = createFleetSimulator({ servers: 5, seed: 99, startMs: START, callRate });
+      let health = 0;
+      let calls = 0;
+      while (s.peekNextAtMs() < START + 1_800_000) {
+        const e = s.next();
+        if (e.event_type.startsWith('HealthCheck')) health++;
+        if (e.event_type === 'ToolInvocationRequested') calls++;
+      }
+      return { health: health / 30, calls: calls / 30 };
+    };
+    const slow = perMinute(1);
+    const fast = perMinute(10);
+    expect(fast.calls / slow.calls).toBeGreaterThan(7);
+    expect(fast.health / slow.health).toBeGreaterThan(0.8);
+    expect(fast.health / slow.health).toBeLessThan(1.25);
+  });
+  it('--profile legacy writes what a pre-rename gateway writes: Provider* names and provider_id', () => {
+    const legacy = createFleetSimulator({ servers: 5, seed: 424242, startMs: START, profile: 'legacy' });
+    const sample = Array.from({ length: 5_000 }, () => legacy.next());
+    const current = events.slice(0, 5_000);
+    expect(sample.map((e) => e.event_id)).toEqual(current.map((e) => e.event_id));
+    expect(sample.some((e) => e.event_type === 'ProviderStarted' && typeof e.provider_id === 'string')).toBe(true);
+    expect(sample.some((e) => e.event_type === 'ProviderDiscovered' && typeof e.provider_name === 'string')).toBe(true);
+    expect(sample.some((e) => e.event_type.startsWith('McpServer') || 'mcp_server_id' in e)).toBe(false);
   });
 });

@@ -9,6 +9,7 @@ export interface DemoFlags {
   servers?: string;
   rate?: string;
   seed?: string;
+  profile?: string;
   output?: string;
   type?: string[];
   excludeType?: string[];
@@ -47,7 +48,7 @@ const PENDING_URL = 'ws://127.0.0.1:0/api/ws/events';
 export function toDemoOptions(flags: DemoFlags, context: DemoOptionContext): DemoOptions {
   const output: DemoOutput = flags.output === undefined ? (context.stdoutIsTTY ? 'table' : 'pretty') : parseChoice('-o/--output', flags.output, DEMO_OUTPUTS);
   const serve = toServeOptions(
-    { host: '127.0.0.1', port: flags.port ?? '0', demo: true, servers: flags.servers, rate: flags.rate, seed: flags.seed },
+    { host: '127.0.0.1', port: flags.port ?? '0', demo: true, servers: flags.servers, rate: flags.rate, seed: flags.seed, profile: flags.profile },
     {},
   );
   const tailFlags = (mode: DemoOutput): TailFlags => ({

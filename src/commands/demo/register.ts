@@ -32,6 +32,7 @@ export function registerDemo(program: Command, io: IO, run: DemoRunner = runDemo
     .option('--servers <n>', 'simulated MCP servers (default: 5)')
     .option('--rate <events/s>', 'average events per second (default: 5)')
     .option('--seed <n>', 'make the simulated fleet reproducible, event for event')
+    .option('--profile <gateway>', "'current' (default) or 'legacy': a pre-rename gateway (Provider* names, provider_id)")
     .option('-o, --output <mode>', 'table, pretty or ndjson (default: table on a terminal, pretty otherwise)')
     .option('-t, --type <pattern>', 'event types to show: names or globs, repeatable, comma-separated', collect)
     .option('-x, --exclude-type <pattern>', 'event types to hide, repeatable, comma-separated', collect)

@@ -25,6 +25,7 @@ export interface ServeFlags {
   servers?: string;
   rate?: string;
   seed?: string;
+  profile?: string;
   stdin?: boolean;
   replay?: string;
   speed?: string;
@@ -37,6 +38,8 @@ export interface DemoSourceOptions {
   readonly servers: number;
   readonly ratePerSec: number | 'max';
   readonly seed: number | undefined;
+  /** `current` (default) or `legacy` (a pre-rename gateway: Provider* names, provider_id). */
+  readonly profile: 'current' | 'legacy';
 }
 
 export interface ReplaySourceOptions {
@@ -135,10 +138,11 @@ export function toServeOptions(flags: ServeFlags, env: Readonly<Record<string, s
         servers: flags.servers === undefined ? DEFAULT_DEMO_SERVERS : parseInteger('--servers', flags.servers, 1, 1000),
         ratePerSec: flags.rate === undefined ? DEFAULT_DEMO_RATE_PER_SEC : parseRateOrMax('--rate', flags.rate),
         seed: flags.seed === undefined ? undefined : parseInteger('--seed', flags.seed, 0, 2 ** 32 - 1),
+        profile: flags.profile === undefined ? 'current' : parseChoice('--profile', flags.profile, ['current', 'legacy'] as const),
       }
     : undefined;
   if (!demoWanted) {
-    for (const [flag, value] of [['--servers', flags.servers], ['--rate', flags.rate], ['--seed', flags.seed]] as const) {
+    for (const [flag, value] of [['--servers', flags.servers], ['--rate', flags.rate], ['--seed', flags.seed], ['--profile', flags.profile]] as const) {
       if (value !== undefined) throw new UsageError(`${flag} only applies to the demo source, which is off (--no-demo, --stdin or --replay without --demo)`);
     }
   }

@@ -34,6 +34,7 @@ export function registerServe(program: Command, io: IO, run: ServeRun = defaultR
     .option('--servers <n>', 'demo: number of simulated MCP servers', '5')
     .option('--rate <events/s>', "demo: events per second, or 'max'", '5')
     .option('--seed <n>', 'demo: seed for a reproducible run')
+    .option('--profile <gateway>', "demo: 'current' (default: what a current gateway emits) or 'legacy' (a pre-rename gateway: Provider* names, provider_id)")
     .option('--stdin', 'publish NDJSON events read from stdin')
     .option('--replay <file>', 'replay a recorded NDJSON stream, keeping its timing')
     .option('--speed <x>', "replay speed factor, or 'max'")
@@ -46,6 +47,7 @@ export function registerServe(program: Command, io: IO, run: ServeRun = defaultR
 Examples:
   hangar-events serve                          simulated fleet on ws://127.0.0.1:8000/api/ws/events
   hangar-events serve --port 0 --seed 42       any free port, reproducible fleet
+  hangar-events serve --profile legacy         a fleet as a pre-rename gateway writes it (ProviderStarted, provider_id)
   cat recorded.ndjson | hangar-events serve --stdin
   hangar-events serve --replay recorded.ndjson --speed 10 --loop
   HANGAR_API_KEY=secret hangar-events serve --host 0.0.0.0

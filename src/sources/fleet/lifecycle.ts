@@ -1,11 +1,12 @@
 import { HEALTH_ERRORS } from './profiles.js';
-import { chance, exponential, logNormal, pick, uniform } from './prng.js';
+import { chance, logNormal, pick, pickWeighted, uniform } from './prng.js';
 import {
   DEGRADE_AFTER_HEALTH_FAILURES,
   GIVE_UP_AFTER_HEALTH_FAILURES,
   HEALTH_INTERVAL_MS,
   IDLE_AFTER_MS,
-  INCIDENT_MEAN_GAP_MS,
+  INCIDENT_GAP_MS,
+  INCIDENT_LENGTH_MS,
   round,
   transition,
   type FleetWorld,
@@ -34,21 +35,20 @@ export function startServer(w: FleetWorld, s: SimServer): void {
 export function finishStartup(w: FleetWorld, s: SimServer, startupMs: number): void {
   const incident = w.inIncident(s);
   const r = w.rng.next();
-  const toReady = incident ? 0.3 : 0.95;
-  const toDead = incident ? 0.8 : 0.99;
+  const toReady = incident ? 0.3 : 0.99;
+  const toDead = incident ? 0.8 : 0.997;
   const pending = s.pending;
   s.pending = [];
   if (r < toReady) {
     const fields = { mcp_server_id: s.id, mode: s.profile.mode, tools_count: s.profile.toolsCount, startup_duration_ms: round(startupMs, 1) };
     w.emit('McpServerStarted', fields);
-    w.maybeAlias('McpServerStarted', fields);
     transition(w, s, 'ready');
     s.healthFailures = 0;
     s.lastUsedMs = w.clockMs;
     for (const call of pending) dispatch(w, s, call);
   } else if (r < toDead) {
     transition(w, s, 'dead');
-    failAll(w, s, pending, 'ProviderStartError', `mcp server ${s.id} exited during startup (exit code 1)`);
+    failAll(w, s, pending, 'McpServerStartError', 'Failed to start mcp_server: process exited with code 1');
     scheduleRestart(w, s);
   } else {
     s.totalFailures++;
@@ -56,7 +56,7 @@ export function finishStartup(w: FleetWorld, s: SimServer, startupMs: number): v
     w.emit('HealthCheckFailed', { mcp_server_id: s.id, consecutive_failures: s.healthFailures, error_message: pick(w.rng, HEALTH_ERRORS) });
     w.emit('McpServerDegraded', { mcp_server_id: s.id, consecutive_failures: s.healthFailures, total_failures: s.totalFailures, reason: 'health check failed right after startup' });
     transition(w, s, 'degraded');
-    failAll(w, s, pending, 'ProviderDegradedError', `mcp server ${s.id} is degraded; call rejected`);
+    failAll(w, s, pending, 'McpServerDegradedError', degradedMessage(w));
   }
 }
 
@@ -69,10 +69,9 @@ export function scheduleRestart(w: FleetWorld, s: SimServer): void {
 
 export function stopServer(w: FleetWorld, s: SimServer, reason: string): void {
   const fields = { mcp_server_id: s.id, reason };
-  failAll(w, s, s.inflight.values(), 'TransportError', `mcp server ${s.id} was stopped (${reason})`);
+  failAll(w, s, s.inflight.values(), 'ClientNotConnectedError', 'Client is not connected');
   s.inflight.clear();
   w.emit('McpServerStopped', fields);
-  w.maybeAlias('McpServerStopped', fields);
   s.generation++;
   transition(w, s, 'cold');
 }
@@ -86,7 +85,7 @@ export function healthTick(w: FleetWorld, s: SimServer): void {
     // A crash: the process is gone, in-flight calls fail with it.
     s.generation++;
     transition(w, s, 'dead');
-    failAll(w, s, s.inflight.values(), 'TransportError', `mcp server ${s.id} exited unexpectedly (signal SIGKILL)`);
+    failAll(w, s, s.inflight.values(), 'ClientError', 'process exited unexpectedly (signal SIGKILL)');
     s.inflight.clear();
     scheduleRestart(w, s);
     return;
@@ -100,7 +99,7 @@ export function healthTick(w: FleetWorld, s: SimServer): void {
       transition(w, s, 'degraded');
     } else if (s.state === 'degraded' && s.healthFailures >= GIVE_UP_AFTER_HEALTH_FAILURES) {
       if (chance(w.rng, 0.6)) {
-        failAll(w, s, s.inflight.values(), 'TransportError', `mcp server ${s.id} is restarting`);
+        failAll(w, s, s.inflight.values(), 'ClientNotConnectedError', 'Client is not connected');
         s.inflight.clear();
         startServer(w, s);
       } else {
@@ -112,7 +111,7 @@ export function healthTick(w: FleetWorld, s: SimServer): void {
   w.emit('HealthCheckPassed', { mcp_server_id: s.id, duration_ms: round(logNormal(w.rng, 8, 0.5), 2) });
   s.healthFailures = 0;
   if (s.state === 'degraded') {
-    failAll(w, s, s.inflight.values(), 'TransportError', `mcp server ${s.id} is restarting`);
+    failAll(w, s, s.inflight.values(), 'ClientNotConnectedError', 'Client is not connected');
     s.inflight.clear();
     startServer(w, s); // recovery: degraded -> initializing -> ready
     return;
@@ -124,15 +123,30 @@ export function healthTick(w: FleetWorld, s: SimServer): void {
   }
 }
 
-/** The next incident of `s`, after a random quiet time. */
-export function scheduleIncident(w: FleetWorld, s: SimServer): void {
-  w.after(exponential(w.rng, INCIDENT_MEAN_GAP_MS), () => {
-    s.incidentUntilMs = w.clockMs + uniform(w.rng, 15_000, 50_000);
-    scheduleIncidentAfter(w, s);
-  });
+/** What a gateway says when it refuses a call to a degraded server (or one whose breaker is open). */
+export function degradedMessage(w: FleetWorld): string {
+  return `McpServer is degraded, retry in ${uniform(w.rng, 1, 30).toFixed(1)}s`;
 }
 
-/** Schedules the next incident once the current one is over. */
-export function scheduleIncidentAfter(w: FleetWorld, s: SimServer): void {
-  w.scheduler.at(s.incidentUntilMs, () => scheduleIncident(w, s));
+/**
+ * The scripted incidents: one at a time, every few minutes, on a server that
+ * is up (preferably one in use). During its incident a server's health
+ * checks and calls mostly fail, so it degrades and its breaker opens; when
+ * the incident ends it recovers. Outside incidents the fleet is healthy.
+ */
+export function scheduleIncident(w: FleetWorld, afterMs: number): void {
+  w.after(afterMs, () => {
+    const candidates = w.servers.filter((s) => s.registered && s.state === 'ready');
+    const pool = candidates.length > 0 ? candidates : w.servers.filter((s) => s.registered);
+    if (pool.length > 0) {
+      // Busier servers more often: the incident should be seen.
+      const s = pickWeighted(w.rng, pool, (c) => c.profile.activeCallsPerSec);
+      const lengthMs = uniform(w.rng, INCIDENT_LENGTH_MS[0], INCIDENT_LENGTH_MS[1]);
+      s.incidentUntilMs = w.clockMs + lengthMs;
+      w.incidents.push({ serverId: s.id, fromMs: w.clockMs, untilMs: s.incidentUntilMs });
+      scheduleIncident(w, lengthMs + uniform(w.rng, INCIDENT_GAP_MS[0], INCIDENT_GAP_MS[1]));
+    } else {
+      scheduleIncident(w, 10_000);
+    }
+  });
 }

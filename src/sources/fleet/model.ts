@@ -1,6 +1,6 @@
 import type { HangarEvent } from '../../protocol/types.js';
 import type { ServerProfile, ToolProfile } from './profiles.js';
-import { chance, randomUuid, saltUuid, uniform, type Prng } from './prng.js';
+import { randomUuid, saltUuid, uniform, type Prng } from './prng.js';
 import type { Scheduler } from './scheduler.js';
 
 /**
@@ -43,6 +43,8 @@ export interface FleetSimulator {
   readonly producedBy: string;
   /** Server ids of the fleet, in order. */
   readonly serverIds: readonly string[];
+  /** The scripted incidents so far (simulated time). */
+  readonly incidents: readonly Incident[];
 }
 
 /** Timing of the fleet, simulated milliseconds. */
@@ -54,14 +56,32 @@ export const BREAKER_OPEN_AFTER = 5;
 export const BREAKER_RESET_MS = 30_000;
 export const DEGRADE_AFTER_HEALTH_FAILURES = 3;
 export const GIVE_UP_AFTER_HEALTH_FAILURES = 6;
-export const INCIDENT_MEAN_GAP_MS = 300_000;
-/** Probability that a lifecycle event is also emitted under its deprecated Provider* name. */
-export const ALIAS_PROBABILITY = 0.1;
+/** The first scripted incident starts this long after boot (range), then one follows every few minutes. */
+export const FIRST_INCIDENT_MS: readonly [number, number] = [60_000, 90_000];
+export const INCIDENT_GAP_MS: readonly [number, number] = [180_000, 300_000];
+export const INCIDENT_LENGTH_MS: readonly [number, number] = [45_000, 70_000];
+
+/**
+ * Which gateway the fleet looks like: `current` writes what a current gateway
+ * writes; `legacy` is a gateway from before the 2026-04 rename (`Provider*`
+ * type names, `provider_id` / `provider_name` instead of `mcp_server_id` /
+ * `mcp_server_name`).
+ */
+export type SimulatorProfile = 'current' | 'legacy';
+export const SIMULATOR_PROFILES: readonly SimulatorProfile[] = ['current', 'legacy'];
+
+/** One scripted incident: a server degrades, its breaker opens, it recovers. */
+export interface Incident {
+  readonly serverId: string;
+  readonly fromMs: number;
+  readonly untilMs: number;
+}
 
 /** A tool call in flight (or waiting for its server to start). */
 export interface Call {
   correlationId: string;
   tool: ToolProfile;
+  args: Record<string, unknown>;
   requestedAtMs: number;
   identity: Record<string, unknown> | null;
 }
@@ -111,6 +131,9 @@ export class FleetWorld {
   /** Emitted events; `outHead` is the next one to return. */
   readonly outbox: HangarEvent[] = [];
   outHead = 0;
+  /** Multiplies every server's call rate (`--rate` changes the volume, not the pace of lifecycle events). */
+  callRate = 1;
+  readonly incidents: Incident[] = [];
 
   constructor(
     readonly rng: Prng,
@@ -121,6 +144,7 @@ export class FleetWorld {
     startMs: number,
     /** See FleetSimulatorOptions.idSalt. */
     readonly idSalt = 0,
+    readonly profile: SimulatorProfile = 'current',
   ) {
     this.clockMs = startMs;
   }
@@ -138,24 +162,18 @@ export class FleetWorld {
     // Events of one action are a few microseconds apart, so occurred_at is strictly increasing.
     if (this.emittedInAction > 0) this.clockMs += uniform(this.rng, 0.02, 0.4);
     this.emittedInAction++;
-    this.outbox.push({
-      event_type: eventType,
+    const legacy = this.profile === 'legacy';
+    const event: HangarEvent = {
+      event_type: legacy ? eventType.replace(/^McpServer/, 'Provider') : eventType,
       event_id: saltUuid(randomUuid(this.idRng), this.idSalt),
       occurred_at: round(this.clockMs / 1000, 6),
       produced_by: this.producedBy,
-      ...fields,
-    });
-  }
-
-  /** Now and then a gateway still emits the deprecated Provider* name next to the new one. */
-  maybeAlias(eventType: string, fields: Record<string, unknown>): void {
-    if (!chance(this.rng, ALIAS_PROBABILITY)) return;
-    const aliased: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(fields)) {
-      const renamed = key === 'mcp_server_id' ? 'provider_id' : key === 'mcp_server_name' ? 'provider_name' : key;
-      aliased[renamed] = value;
+    };
+    for (const key in fields) {
+      const name = legacy ? (key === 'mcp_server_id' ? 'provider_id' : key === 'mcp_server_name' ? 'provider_name' : key) : key;
+      event[name] = fields[key];
     }
-    this.emit(eventType.replace(/^McpServer/, 'Provider'), aliased);
+    this.outbox.push(event);
   }
 }
 

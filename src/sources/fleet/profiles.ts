@@ -34,6 +34,10 @@ export interface ToolProfile {
   /** Relative call frequency among the server's tools. */
   readonly weight: number;
   readonly args: (rng: Prng) => Record<string, unknown>;
+  /** The failure these arguments always cause (`divide` by zero), checked before any random error. */
+  readonly failFor?: (args: Record<string, unknown>) => { type: string; message: string } | undefined;
+  /** Whether a call needs a person's approval first (ToolApprovalRequested, then Granted, Denied or Expired). */
+  readonly needsApproval?: boolean;
 }
 
 export interface ServerProfile {
@@ -61,20 +65,43 @@ const err = (type: string, weight: number, message: string | ((rng: Prng) => str
   message: typeof message === 'string' ? () => message : message,
 });
 
+/**
+ * The `error_type`s a current gateway writes on ToolInvocationFailed: an
+ * error result of the tool (`tool_error`), a JSON-RPC error code as a string
+ * (`-32602` invalid params, `-32603` internal error, `-32000` server error),
+ * or the name of the Python exception Hangar raised.
+ */
+export const HANGAR_ERROR_TYPES = [
+  'tool_error',
+  '-32602',
+  '-32603',
+  '-32000',
+  'ToolTimeoutError',
+  'ClientError',
+  'ClientNotConnectedError',
+  'McpServerDegradedError',
+  'McpServerNotReadyError',
+  'McpServerStartError',
+  'EgressPolicyApprovalRequiredError',
+] as const;
+
 const words = ['weather', 'invoice', 'deploy', 'latency', 'rust', 'postgres', 'mcp', 'kubernetes', 'retry', 'budget', 'release', 'hangar'];
-const paths = ['/workspace/README.md', '/workspace/src/index.ts', '/workspace/package.json', '/workspace/docs/design.md', '/workspace/.env', '/workspace/data/report.csv', '/tmp/scratch.txt'];
+const paths = ['/workspace/README.md', '/workspace/src/index.ts', '/workspace/package.json', '/workspace/docs/design.md', '/workspace/data/report.csv', '/workspace/notes/todo.md'];
 const urls = ['https://example.com/', 'https://docs.python.org/3/library/asyncio.html', 'https://news.ycombinator.com/', 'https://api.github.com/repos/nodejs/node', 'https://httpbin.org/delay/3', 'https://en.wikipedia.org/wiki/Model_Context_Protocol'];
 const repos = ['acme/api', 'acme/web', 'mcp-hangar/hangar', 'nodejs/node', 'microsoft/typescript'];
 const tables = ['users', 'orders', 'invoices', 'events', 'sessions'];
 const channels = ['#general', '#deploys', '#incidents', '#random'];
 
-const timeout = (ms: number) => err('TimeoutError', 0, `tool call exceeded timeout of ${ms / 1000}s`);
+/** What a Hangar gateway writes when a call runs past its timeout. */
+export function timeoutMessage(timeoutMs: number): string {
+  return `Tool invocation timed out after ${(timeoutMs / 1000).toFixed(1)}s`;
+}
 
 function tool(partial: Partial<ToolProfile> & Pick<ToolProfile, 'name' | 'medianMs' | 'args'>): ToolProfile {
   return {
     sigma: 0.5,
-    errorRate: 0.02,
-    errors: [err('ToolExecutionError', 1, 'tool raised an exception')],
+    errorRate: 0.01,
+    errors: [err('-32603', 1, 'Internal error')],
     timeoutMs: 30_000,
     resultBytes: 200,
     weight: 1,
@@ -93,10 +120,29 @@ const math: ServerProfile = {
   origin: 'config',
   sourceType: 'entrypoint',
   tools: [
-    tool({ name: 'add', medianMs: 2.5, sigma: 0.4, errorRate: 0.005, resultBytes: 24, weight: 4, args: (r) => ({ a: randomInt(r, -500, 5000), b: randomInt(r, -500, 5000) }), errors: [err('ValidationError', 1, "argument 'a' must be a number")] }),
-    tool({ name: 'multiply', medianMs: 2.8, sigma: 0.4, errorRate: 0.005, resultBytes: 24, weight: 3, args: (r) => ({ a: randomInt(r, 0, 999), b: randomInt(r, 0, 999) }), errors: [err('ValidationError', 1, "argument 'b' must be a number")] }),
-    tool({ name: 'divide', medianMs: 3, sigma: 0.4, errorRate: 0.06, resultBytes: 28, weight: 2, args: (r) => ({ a: randomInt(r, 0, 999), b: randomInt(r, 0, 9) }), errors: [err('ValidationError', 1, 'division by zero')] }),
-    tool({ name: 'power', medianMs: 4, sigma: 0.6, errorRate: 0.01, resultBytes: 40, weight: 1, args: (r) => ({ base: randomInt(r, 2, 12), exponent: randomInt(r, 0, 64) }), errors: [err('OverflowError', 1, 'result too large')] }),
+    tool({ name: 'add', medianMs: 2.5, sigma: 0.4, errorRate: 0.003, resultBytes: 24, weight: 4, args: (r) => ({ a: randomInt(r, -500, 5000), b: randomInt(r, -500, 5000) }) }),
+    tool({ name: 'multiply', medianMs: 2.8, sigma: 0.4, errorRate: 0.003, resultBytes: 24, weight: 3, args: (r) => ({ a: randomInt(r, 0, 999), b: randomInt(r, 0, 999) }) }),
+    tool({
+      name: 'divide',
+      medianMs: 3,
+      sigma: 0.4,
+      errorRate: 0.002,
+      resultBytes: 28,
+      weight: 2,
+      // Agents divide by zero now and then; that call, and only that one, fails.
+      args: (r) => ({ a: randomInt(r, 0, 999), b: r.next() < 0.02 ? 0 : randomInt(r, 1, 9) }),
+      failFor: (args) => (args.b === 0 ? { type: 'tool_error', message: 'ZeroDivisionError: division by zero' } : undefined),
+    }),
+    tool({
+      name: 'power',
+      medianMs: 4,
+      sigma: 0.6,
+      errorRate: 0.003,
+      resultBytes: 40,
+      weight: 1,
+      args: (r) => (r.next() < 0.01 ? { base: randomInt(r, 8, 12), exponent: randomInt(r, 400, 999) } : { base: randomInt(r, 2, 12), exponent: randomInt(r, 0, 16) }),
+      failFor: (args) => ((args.exponent as number) >= 400 ? { type: 'tool_error', message: "OverflowError: (34, 'Numerical result out of range')" } : undefined),
+    }),
   ],
 };
 
@@ -115,15 +161,14 @@ const fetchServer: ServerProfile = {
       name: 'fetch',
       medianMs: 420,
       sigma: 0.9,
-      errorRate: 0.07,
+      errorRate: 0.02,
       timeoutMs: 30_000,
       resultBytes: 18_000,
       args: (r) => ({ url: pick(r, urls), max_length: pick(r, [5000, 10000, 20000]) }),
       errors: [
-        err('HTTPError', 3, (r) => `HTTP ${pick(r, [403, 404, 429, 500, 502, 503])} from upstream`),
-        err('ConnectionError', 1, 'connection reset by peer'),
-        err('ValidationError', 1, "argument 'url' must be an absolute http(s) URL"),
-        timeout(30_000),
+        err('tool_error', 3, (r) => `Failed to fetch: HTTP ${pick(r, [403, 404, 429, 500, 502, 503])}`),
+        err('tool_error', 1, 'Failed to fetch: connection reset by peer'),
+        err('-32603', 1, 'Internal error'),
       ],
     }),
   ],
@@ -140,10 +185,10 @@ const github: ServerProfile = {
   origin: 'config',
   sourceType: 'docker',
   tools: [
-    tool({ name: 'search_repositories', medianMs: 520, sigma: 0.6, errorRate: 0.03, resultBytes: 9000, weight: 3, args: (r) => ({ query: `${pick(r, words)} language:${pick(r, ['python', 'typescript', 'go'])}`, per_page: 10 }), errors: [err('RateLimitError', 2, 'GitHub API rate limit exceeded; resets in 42s'), err('HTTPError', 1, 'HTTP 502 from api.github.com')] }),
-    tool({ name: 'get_file_contents', medianMs: 310, sigma: 0.5, errorRate: 0.05, resultBytes: 6000, weight: 3, args: (r) => ({ owner: pick(r, repos).split('/')[0], repo: pick(r, repos).split('/')[1], path: pick(r, ['README.md', 'src/index.ts', 'package.json']) }), errors: [err('NotFoundError', 3, 'file not found in repository'), err('RateLimitError', 1, 'GitHub API rate limit exceeded; resets in 17s')] }),
-    tool({ name: 'list_pull_requests', medianMs: 380, sigma: 0.5, errorRate: 0.02, resultBytes: 12_000, weight: 2, args: (r) => ({ owner: 'acme', repo: pick(r, ['api', 'web']), state: 'open' }), errors: [err('RateLimitError', 1, 'GitHub API rate limit exceeded; resets in 8s')] }),
-    tool({ name: 'create_issue', medianMs: 640, sigma: 0.4, errorRate: 0.04, resultBytes: 1500, weight: 1, args: (r) => ({ owner: 'acme', repo: 'api', title: `Investigate ${pick(r, words)} regression` }), errors: [err('PermissionError', 1, 'token lacks the "issues: write" permission'), err('ValidationError', 1, "argument 'title' must not be empty")] }),
+    tool({ name: 'search_repositories', medianMs: 520, sigma: 0.6, errorRate: 0.02, resultBytes: 9000, weight: 3, args: (r) => ({ query: `${pick(r, words)} language:${pick(r, ['python', 'typescript', 'go'])}`, per_page: 10 }), errors: [err('tool_error', 2, 'API rate limit exceeded for installation; resets in 42s'), err('tool_error', 1, 'GitHub API error: 502 Bad Gateway')] }),
+    tool({ name: 'get_file_contents', medianMs: 310, sigma: 0.5, errorRate: 0.025, resultBytes: 6000, weight: 3, args: (r) => ({ owner: pick(r, repos).split('/')[0], repo: pick(r, repos).split('/')[1], path: pick(r, ['README.md', 'src/index.ts', 'package.json']) }), errors: [err('tool_error', 3, 'Not Found: the path does not exist on the default branch'), err('tool_error', 1, 'API rate limit exceeded for installation; resets in 17s')] }),
+    tool({ name: 'list_pull_requests', medianMs: 380, sigma: 0.5, errorRate: 0.01, resultBytes: 12_000, weight: 2, args: (r) => ({ owner: 'acme', repo: pick(r, ['api', 'web']), state: 'open' }), errors: [err('tool_error', 1, 'API rate limit exceeded for installation; resets in 8s')] }),
+    tool({ name: 'create_issue', medianMs: 640, sigma: 0.4, errorRate: 0.02, resultBytes: 1500, weight: 0.5, needsApproval: true, args: (r) => ({ owner: 'acme', repo: 'api', title: `Investigate ${pick(r, words)} regression` }), errors: [err('tool_error', 1, 'Resource not accessible by integration (issues: write)')] }),
   ],
 };
 
@@ -158,10 +203,10 @@ const filesystem: ServerProfile = {
   origin: 'discovery',
   sourceType: 'docker',
   tools: [
-    tool({ name: 'read_file', medianMs: 6, sigma: 0.7, errorRate: 0.04, resultBytes: 4200, weight: 5, args: (r) => ({ path: pick(r, paths) }), errors: [err('FileNotFoundError', 3, 'no such file or directory'), err('PermissionError', 1, 'access denied: path outside allowed directories')] }),
-    tool({ name: 'list_directory', medianMs: 4, sigma: 0.5, errorRate: 0.01, resultBytes: 900, weight: 3, args: (r) => ({ path: pick(r, ['/workspace', '/workspace/src', '/workspace/docs']) }), errors: [err('FileNotFoundError', 1, 'no such file or directory')] }),
-    tool({ name: 'write_file', medianMs: 9, sigma: 0.6, errorRate: 0.03, resultBytes: 60, weight: 1, args: (r) => ({ path: pick(r, paths), content: `# notes ${randomHex(r, 6)}\n` }), errors: [err('PermissionError', 2, 'access denied: path outside allowed directories'), err('OSError', 1, 'no space left on device')] }),
-    tool({ name: 'search_files', medianMs: 35, sigma: 0.8, errorRate: 0.01, resultBytes: 1600, weight: 1, args: (r) => ({ path: '/workspace', pattern: `*${pick(r, ['.ts', '.md', '.json'])}` }), errors: [err('ValidationError', 1, "argument 'pattern' is not a valid glob")] }),
+    tool({ name: 'read_file', medianMs: 6, sigma: 0.7, errorRate: 0.015, resultBytes: 4200, weight: 5, args: (r) => ({ path: pick(r, paths) }), errors: [err('tool_error', 1, 'ENOENT: no such file or directory')] }),
+    tool({ name: 'list_directory', medianMs: 4, sigma: 0.5, errorRate: 0.005, resultBytes: 900, weight: 3, args: (r) => ({ path: pick(r, ['/workspace', '/workspace/src', '/workspace/docs']) }), errors: [err('tool_error', 1, 'ENOENT: no such file or directory')] }),
+    tool({ name: 'write_file', medianMs: 9, sigma: 0.6, errorRate: 0.01, resultBytes: 60, weight: 0.5, needsApproval: true, args: (r) => ({ path: pick(r, paths), content: `# notes ${randomHex(r, 6)}\n` }), errors: [err('tool_error', 1, 'ENOSPC: no space left on device')] }),
+    tool({ name: 'search_files', medianMs: 35, sigma: 0.8, errorRate: 0.005, resultBytes: 1600, weight: 1, args: (r) => ({ path: '/workspace', pattern: `*${pick(r, ['.ts', '.md', '.json'])}` }) }),
   ],
 };
 
@@ -180,14 +225,13 @@ const postgres: ServerProfile = {
       name: 'query',
       medianMs: 28,
       sigma: 1.0,
-      errorRate: 0.05,
+      errorRate: 0.02,
       timeoutMs: 15_000,
       resultBytes: 3500,
       args: (r) => ({ sql: pick(r, [`SELECT count(*) FROM ${pick(r, tables)}`, `SELECT * FROM ${pick(r, tables)} ORDER BY created_at DESC LIMIT 20`, `SELECT status, count(*) FROM orders GROUP BY status`]) }),
       errors: [
-        err('QueryError', 3, (r) => pick(r, ['relation "order_items" does not exist', 'syntax error at or near "FROM"', 'column "email_addr" does not exist'])),
-        err('PermissionError', 1, 'cannot execute INSERT in a read-only transaction'),
-        timeout(15_000),
+        err('tool_error', 3, (r) => pick(r, ['canceling statement due to statement timeout', 'could not serialize access due to concurrent update', 'remaining connection slots are reserved for non-replication superuser connections'])),
+        err('-32603', 1, 'Internal error'),
       ],
     }),
   ],
@@ -204,8 +248,8 @@ const slack: ServerProfile = {
   origin: 'config',
   sourceType: 'entrypoint',
   tools: [
-    tool({ name: 'slack_post_message', medianMs: 260, sigma: 0.4, errorRate: 0.03, resultBytes: 400, weight: 2, args: (r) => ({ channel_id: pick(r, channels), text: `deploy ${randomHex(r, 7)} finished` }), errors: [err('RateLimitError', 1, 'slack rate limited: retry after 3s'), err('NotFoundError', 1, 'channel_not_found')] }),
-    tool({ name: 'slack_list_channels', medianMs: 190, sigma: 0.4, errorRate: 0.01, resultBytes: 5200, weight: 1, args: () => ({ limit: 100 }) }),
+    tool({ name: 'slack_post_message', medianMs: 260, sigma: 0.4, errorRate: 0.02, resultBytes: 400, weight: 2, args: (r) => ({ channel_id: pick(r, channels), text: `deploy ${randomHex(r, 7)} finished` }), errors: [err('tool_error', 1, 'ratelimited: retry after 3s')] }),
+    tool({ name: 'slack_list_channels', medianMs: 190, sigma: 0.4, errorRate: 0.005, resultBytes: 5200, weight: 1, args: () => ({ limit: 100 }) }),
   ],
 };
 
@@ -220,9 +264,9 @@ const sqlite: ServerProfile = {
   origin: 'discovery',
   sourceType: 'filesystem',
   tools: [
-    tool({ name: 'read_query', medianMs: 4, sigma: 0.8, errorRate: 0.04, resultBytes: 2000, weight: 3, args: (r) => ({ query: `SELECT * FROM ${pick(r, tables)} LIMIT 10` }), errors: [err('QueryError', 1, 'no such table: order_items')] }),
-    tool({ name: 'list_tables', medianMs: 2, sigma: 0.3, errorRate: 0.0, resultBytes: 180, weight: 1, args: () => ({}) }),
-    tool({ name: 'write_query', medianMs: 8, sigma: 0.6, errorRate: 0.06, resultBytes: 40, weight: 1, args: (r) => ({ query: `UPDATE ${pick(r, tables)} SET seen = 1 WHERE id = ${randomInt(r, 1, 999)}` }), errors: [err('QueryError', 1, 'database is locked')] }),
+    tool({ name: 'read_query', medianMs: 4, sigma: 0.8, errorRate: 0.01, resultBytes: 2000, weight: 3, args: (r) => ({ query: `SELECT * FROM ${pick(r, tables)} LIMIT 10` }), errors: [err('tool_error', 1, 'database is locked')] }),
+    tool({ name: 'list_tables', medianMs: 2, sigma: 0.3, errorRate: 0.002, resultBytes: 180, weight: 1, args: () => ({}) }),
+    tool({ name: 'write_query', medianMs: 8, sigma: 0.6, errorRate: 0.03, resultBytes: 40, weight: 1, args: (r) => ({ query: `UPDATE ${pick(r, tables)} SET seen = 1 WHERE id = ${randomInt(r, 1, 999)}` }), errors: [err('tool_error', 1, 'database is locked')] }),
   ],
 };
 
@@ -237,9 +281,9 @@ const memory: ServerProfile = {
   origin: 'config',
   sourceType: 'entrypoint',
   tools: [
-    tool({ name: 'search_nodes', medianMs: 7, sigma: 0.5, errorRate: 0.005, resultBytes: 1400, weight: 3, args: (r) => ({ query: pick(r, words) }) }),
-    tool({ name: 'create_entities', medianMs: 11, sigma: 0.5, errorRate: 0.02, resultBytes: 300, weight: 1, args: (r) => ({ entities: [{ name: pick(r, words), entityType: 'concept', observations: ['mentioned by user'] }] }), errors: [err('ValidationError', 1, "entity is missing 'entityType'")] }),
-    tool({ name: 'read_graph', medianMs: 15, sigma: 0.6, errorRate: 0.0, resultBytes: 22_000, weight: 1, args: () => ({}) }),
+    tool({ name: 'search_nodes', medianMs: 7, sigma: 0.5, errorRate: 0.004, resultBytes: 1400, weight: 3, args: (r) => ({ query: pick(r, words) }) }),
+    tool({ name: 'create_entities', medianMs: 11, sigma: 0.5, errorRate: 0.01, resultBytes: 300, weight: 1, args: (r) => ({ entities: [{ name: pick(r, words), entityType: 'concept', observations: ['mentioned by user'] }] }), errors: [err('tool_error', 1, 'entity already exists')] }),
+    tool({ name: 'read_graph', medianMs: 15, sigma: 0.6, errorRate: 0.004, resultBytes: 22_000, weight: 1, args: () => ({}) }),
   ],
 };
 
@@ -254,8 +298,8 @@ const braveSearch: ServerProfile = {
   origin: 'discovery',
   sourceType: 'kubernetes',
   tools: [
-    tool({ name: 'brave_web_search', medianMs: 780, sigma: 0.6, errorRate: 0.05, resultBytes: 7000, weight: 3, args: (r) => ({ query: `${pick(r, words)} ${pick(r, words)}`, count: 10 }), errors: [err('RateLimitError', 2, 'brave search: 429 rate limit (1 request/s on the free plan)'), err('HTTPError', 1, 'HTTP 503 from api.search.brave.com'), timeout(30_000)] }),
-    tool({ name: 'brave_local_search', medianMs: 900, sigma: 0.6, errorRate: 0.05, resultBytes: 5000, weight: 1, args: (r) => ({ query: `coffee near ${pick(r, ['Berlin', 'Lisbon', 'Austin'])}` }), errors: [err('RateLimitError', 1, 'brave search: 429 rate limit')] }),
+    tool({ name: 'brave_web_search', medianMs: 780, sigma: 0.6, errorRate: 0.025, resultBytes: 7000, weight: 3, args: (r) => ({ query: `${pick(r, words)} ${pick(r, words)}`, count: 10 }), errors: [err('tool_error', 2, 'Brave API error: 429 Too Many Requests'), err('tool_error', 1, 'Brave API error: 503 Service Unavailable')] }),
+    tool({ name: 'brave_local_search', medianMs: 900, sigma: 0.6, errorRate: 0.02, resultBytes: 5000, weight: 1, args: (r) => ({ query: `coffee near ${pick(r, ['Berlin', 'Lisbon', 'Austin'])}` }), errors: [err('tool_error', 1, 'Brave API error: 429 Too Many Requests')] }),
   ],
 };
 
@@ -270,9 +314,9 @@ const puppeteer: ServerProfile = {
   origin: 'discovery',
   sourceType: 'docker',
   tools: [
-    tool({ name: 'puppeteer_navigate', medianMs: 1800, sigma: 0.7, errorRate: 0.08, resultBytes: 300, weight: 3, args: (r) => ({ url: pick(r, urls) }), errors: [err('NavigationError', 2, 'net::ERR_NAME_NOT_RESOLVED'), timeout(30_000)] }),
-    tool({ name: 'puppeteer_screenshot', medianMs: 950, sigma: 0.5, errorRate: 0.03, resultBytes: 180_000, weight: 2, args: (r) => ({ name: `shot-${randomHex(r, 4)}`, width: 1280, height: 800 }), errors: [err('ToolExecutionError', 1, 'page crashed while capturing')] }),
-    tool({ name: 'puppeteer_click', medianMs: 240, sigma: 0.6, errorRate: 0.1, resultBytes: 120, weight: 1, args: (r) => ({ selector: pick(r, ['button[type=submit]', '#login', 'a.next']) }), errors: [err('ValidationError', 1, 'no element matches selector')] }),
+    tool({ name: 'puppeteer_navigate', medianMs: 1800, sigma: 0.7, errorRate: 0.02, resultBytes: 300, weight: 3, args: (r) => ({ url: pick(r, urls) }), errors: [err('tool_error', 2, 'net::ERR_CONNECTION_TIMED_OUT'), err('-32603', 1, 'Internal error')] }),
+    tool({ name: 'puppeteer_screenshot', medianMs: 950, sigma: 0.5, errorRate: 0.015, resultBytes: 180_000, weight: 2, args: (r) => ({ name: `shot-${randomHex(r, 4)}`, width: 1280, height: 800 }), errors: [err('tool_error', 1, 'Protocol error (Page.captureScreenshot): Target closed')] }),
+    tool({ name: 'puppeteer_click', medianMs: 240, sigma: 0.6, errorRate: 0.02, resultBytes: 120, weight: 1, args: (r) => ({ selector: pick(r, ['button[type=submit]', '#login', 'a.next']) }), errors: [err('tool_error', 1, 'No element found for selector')] }),
   ],
 };
 

@@ -3,14 +3,16 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { EventSink, EventSource, SourceLog } from '../event-source.js';
 import { startBurst } from './agents.js';
 import { discoveryCycle } from './discovery.js';
-import { healthTick, scheduleIncidentAfter, startServer } from './lifecycle.js';
+import { healthTick, scheduleIncident, startServer } from './lifecycle.js';
 import { createMaxRateGenerator } from './max-rate.js';
-import { FIRST_DISCOVERY_MS, FleetWorld, HEALTH_INTERVAL_MS, INCIDENT_MEAN_GAP_MS, type FleetSimulator, type SimServer } from './model.js';
+import { FIRST_DISCOVERY_MS, FIRST_INCIDENT_MS, FleetWorld, HEALTH_INTERVAL_MS, type FleetSimulator, type SimServer, type SimulatorProfile } from './model.js';
 import { fleetProfiles } from './profiles.js';
-import { createPrng, deriveSeed, exponential, randomHex, uniform } from './prng.js';
+import { createPrng, deriveSeed, randomHex, uniform } from './prng.js';
 import { Scheduler } from './scheduler.js';
+import { scheduleSecurityEvent } from './security.js';
 
-export type { FleetSimulator } from './model.js';
+export type { FleetSimulator, Incident, SimulatorProfile } from './model.js';
+export { SIMULATOR_PROFILES } from './model.js';
 
 /**
  * The simulated fleet as a stream of events (createFleetSimulator: the model
@@ -34,6 +36,10 @@ export interface FleetSimulatorOptions {
    * an event id (a client resuming "after" an id must not find it in a new run).
    */
   idSalt?: number;
+  /** `current` (default): what a current gateway writes; `legacy`: a pre-rename gateway (Provider* names, provider_id). */
+  profile?: SimulatorProfile;
+  /** Multiplies every server's tool-call rate (default 1); lifecycle, health and discovery keep their pace. */
+  callRate?: number;
 }
 
 /** Creates a deterministic simulated fleet. */
@@ -66,7 +72,10 @@ export function createFleetSimulator(options: FleetSimulatorOptions): FleetSimul
     pending: [],
     activeUntilMs: 0,
   }));
-  const w = new FleetWorld(rng, idRng, scheduler, producedBy, servers, options.startMs, (options.idSalt ?? 0) >>> 0);
+  const w = new FleetWorld(rng, idRng, scheduler, producedBy, servers, options.startMs, (options.idSalt ?? 0) >>> 0, options.profile ?? 'current');
+  const callRate = options.callRate ?? 1;
+  if (!(callRate > 0 && Number.isFinite(callRate))) throw new RangeError(`callRate must be a positive number, got ${callRate}`);
+  w.callRate = callRate;
 
   // The fleet boots: config servers register, the first two are preloaded,
   // discovery runs shortly after and finds the rest.
@@ -81,12 +90,12 @@ export function createFleetSimulator(options: FleetSimulatorOptions): FleetSimul
     if (s.profile.origin === 'config' && i < 2) scheduler.at(options.startMs + 40 + i * 25, () => startServer(w, s));
     scheduler.at(options.startMs + 500 + uniform(rng, 0, HEALTH_INTERVAL_MS), () => healthTick(w, s));
     scheduler.at(options.startMs + uniform(rng, 200, 3_000), () => startBurst(w, s));
-    scheduler.at(options.startMs + exponential(rng, INCIDENT_MEAN_GAP_MS / 2), () => {
-      s.incidentUntilMs = w.clockMs + uniform(rng, 15_000, 50_000);
-      scheduleIncidentAfter(w, s);
-    });
   });
   scheduler.at(options.startMs + FIRST_DISCOVERY_MS, () => discoveryCycle(w));
+  scheduler.at(options.startMs, () => {
+    scheduleIncident(w, uniform(rng, FIRST_INCIDENT_MS[0], FIRST_INCIDENT_MS[1]));
+    scheduleSecurityEvent(w);
+  });
 
   /** Runs scheduled actions until at least one event is waiting. */
   function fill(): void {
@@ -121,6 +130,7 @@ export function createFleetSimulator(options: FleetSimulatorOptions): FleetSimul
     seed,
     producedBy,
     serverIds: servers.map((s) => s.id),
+    incidents: w.incidents,
   };
 }
 
@@ -128,6 +138,8 @@ export interface SimulatorSourceOptions {
   servers: number;
   /** Events per second on average, or `max`: as fast as the consumer allows (benchmarks). */
   ratePerSec: number | 'max';
+  /** Which gateway the fleet looks like (default `current`). */
+  profile?: SimulatorProfile;
   seed?: number;
   producedBy?: string;
   /** See FleetSimulatorOptions.idSalt. */
@@ -142,34 +154,66 @@ export const MAX_RATE_BATCH = 256;
 const PACED_BURST_LIMIT = 512;
 /** How far behind schedule the paced driver may fall before it stops trying to catch up, ms. */
 const MAX_LAG_MS = 1_000;
+/** The longest quiet spell the paced driver plays in real time, ms. */
+const MAX_QUIET_MS = 3_000;
+
+/** Event types that come from tool calls (their volume follows `callRate`). */
+function isCallEvent(eventType: string): boolean {
+  return eventType.startsWith('ToolInvocation') || eventType.startsWith('ToolApproval');
+}
 
 /**
- * Measures the simulated fleet's natural event rate (events per simulated
- * second) by running a private copy past its boot (registrations, first
- * starts) and then over at least `minSpanMs` of simulated time and
- * `minEvents` events; the paced driver scales simulated time by it so the
- * stream averages `ratePerSec` while keeping the fleet's rhythm (bursts of
- * tool calls, quiet spells).
+ * Measures the simulated fleet's natural event rates (events per simulated
+ * second), split into tool-call events and the rest (lifecycle, health,
+ * discovery, auth), by running a private copy past its boot (registrations,
+ * first starts) and then over at least `minSpanMs` of simulated time and
+ * `minEvents` events. The paced driver scales the call rate by them so the
+ * stream averages `ratePerSec` while lifecycle events keep their real pace.
  */
-export function measureNaturalRate(options: { servers: number; seed: number }, minEvents = 4_000, minSpanMs = 120_000): number {
-  const sim = createFleetSimulator({ servers: options.servers, seed: options.seed, producedBy: 'calibration', startMs: 0 });
+export function measureRates(
+  options: { servers: number; seed: number; profile?: SimulatorProfile },
+  minEvents = 4_000,
+  minSpanMs = 120_000,
+): { callsPerSec: number; otherPerSec: number } {
+  const sim = createFleetSimulator({ servers: options.servers, seed: options.seed, producedBy: 'calibration', startMs: 0, ...(options.profile ? { profile: options.profile } : {}) });
   const warmUpMs = 60_000;
   while (sim.peekNextAtMs() < warmUpMs) sim.next();
   const fromMs = sim.nowMs;
-  let count = 0;
+  let calls = 0;
+  let other = 0;
   const maxEvents = 400_000; // bounds the cost for huge fleets
-  while ((count < minEvents || sim.nowMs - fromMs < minSpanMs) && count < maxEvents) {
-    sim.next();
-    count++;
+  while ((calls + other < minEvents || sim.nowMs - fromMs < minSpanMs) && calls + other < maxEvents) {
+    if (isCallEvent(sim.next().event_type)) calls++;
+    else other++;
   }
-  const spanS = (sim.nowMs - fromMs) / 1000;
-  return spanS > 0 ? count / spanS : count;
+  const spanS = Math.max((sim.nowMs - fromMs) / 1000, 1e-3);
+  return { callsPerSec: calls / spanS, otherPerSec: other / spanS };
+}
+
+/** The fleet's natural event rate, all events (see measureRates). */
+export function measureNaturalRate(options: { servers: number; seed: number }, minEvents = 4_000, minSpanMs = 120_000): number {
+  const { callsPerSec, otherPerSec } = measureRates(options, minEvents, minSpanMs);
+  return callsPerSec + otherPerSec;
+}
+
+/** The lowest call rate factor `--rate` goes down to (below it the fleet would look idle). */
+export const MIN_CALL_RATE = 0.05;
+
+/**
+ * The call rate factor that makes the fleet average `ratePerSec` events per
+ * second: lifecycle, health and discovery keep their pace, tool calls make
+ * up the rest (at least MIN_CALL_RATE of their natural volume).
+ */
+export function callRateFor(ratePerSec: number, rates: { callsPerSec: number; otherPerSec: number }): number {
+  if (rates.callsPerSec <= 0) return 1;
+  return Math.max(MIN_CALL_RATE, (ratePerSec - rates.otherPerSec) / rates.callsPerSec);
 }
 
 /**
  * The simulated fleet as an EventSource (serve's `--demo`). With a numeric
- * rate it plays the fleet in real time, scaled so the stream averages about
- * `ratePerSec` events per second; with `max` it publishes batches of
+ * rate it plays the fleet in real time (lifecycle, health checks, discovery
+ * and incidents at their real pace) with the tool-call volume scaled so the
+ * stream averages about `ratePerSec` events per second; with `max` it publishes batches of
  * MAX_RATE_BATCH events and yields to the event loop between batches, so the
  * server can write to its sockets (events from createMaxRateGenerator). Either way every event's `occurred_at` is
  * the wall-clock time it was published (ids and fields still follow the seed),
@@ -200,16 +244,14 @@ export function createSimulatorSource(options: SimulatorSourceOptions): EventSou
     }
   }
 
-  async function runPaced(sim: FleetSimulator, sink: EventSink, ratePerSec: number): Promise<void> {
-    const realMsPerSimMs = measureNaturalRate({ servers: options.servers, seed }) / ratePerSec;
-    // A quiet spell in the fleet is shortened so the demo never looks stalled.
-    const maxGapMs = Math.max(2_000, 10_000 / ratePerSec);
+  async function runPaced(sim: FleetSimulator, sink: EventSink): Promise<void> {
+    // Simulated time runs at the wall clock's pace; only a quiet spell is shortened, so the demo never looks stalled.
     let targetMs = now();
     let simPrevMs = sim.peekNextAtMs();
     let burst = 0;
     while (!stopped) {
       const simNextMs = sim.peekNextAtMs();
-      targetMs += Math.min((simNextMs - simPrevMs) * realMsPerSimMs, maxGapMs);
+      targetMs += Math.min(simNextMs - simPrevMs, MAX_QUIET_MS);
       simPrevMs = simNextMs;
       const waitMs = targetMs - now();
       if (waitMs >= 1) {
@@ -235,9 +277,13 @@ export function createSimulatorSource(options: SimulatorSourceOptions): EventSou
     seed,
     async run(sink: EventSink, log: SourceLog): Promise<void> {
       if (stopped) return;
+      const profile = options.profile ?? 'current';
+      const callRate = options.ratePerSec === 'max' ? 1 : callRateFor(options.ratePerSec, measureRates({ servers: options.servers, seed, profile }));
       const sim = createFleetSimulator({
         servers: options.servers,
         seed,
+        profile,
+        callRate,
         ...(options.producedBy !== undefined ? { producedBy: options.producedBy } : {}),
         ...(options.idSalt !== undefined ? { idSalt: options.idSalt } : {}),
         startMs: now(),
@@ -245,9 +291,10 @@ export function createSimulatorSource(options: SimulatorSourceOptions): EventSou
       const pace = options.ratePerSec === 'max' ? 'as fast as clients read' : `about ${options.ratePerSec} events/s`;
       const ids = sim.serverIds;
       const names = ids.length <= 10 ? ids.join(', ') : `${ids.slice(0, 10).join(', ')}, ... ${ids.length - 10} more`;
-      log.info(`demo: simulating ${ids.length} MCP servers (${names}), seed ${seed}, ${pace}`);
+      const gateway = profile === 'legacy' ? 'a pre-rename gateway (Provider* names, provider_id)' : 'a current gateway';
+      log.info(`demo: simulating ${ids.length} MCP servers (${names}) on ${gateway}, seed ${seed}, ${pace}`);
       if (options.ratePerSec === 'max') await runMax(sim, sink);
-      else await runPaced(sim, sink, options.ratePerSec);
+      else await runPaced(sim, sink);
     },
     stop() {
       stopped = true;

@@ -1,4 +1,4 @@
-import { resultSize, type ToolProfile } from './profiles.js';
+import { resultSize, timeoutMessage } from './profiles.js';
 import { chance, logNormal, pick, pickWeighted, uniform } from './prng.js';
 import { BREAKER_OPEN_AFTER, round, setBreaker, type Call, type FleetWorld, type Outcome, type SimServer } from './model.js';
 
@@ -44,32 +44,36 @@ export function failAll(w: FleetWorld, s: SimServer, calls: Iterable<Call>, erro
   for (const call of [...calls]) emitResult(w, s, call, { ok: false, errorType, message });
 }
 
-/** Decides how a call ends, and when. */
-export function decide(w: FleetWorld, s: SimServer, tool: ToolProfile): { delayMs: number; outcome: Outcome } {
+/** Decides how a call ends, and when: its arguments first (`divide` by zero fails), then latency, timeouts and errors. */
+export function decide(w: FleetWorld, s: SimServer, call: Call): { delayMs: number; outcome: Outcome } {
+  const tool = call.tool;
   const incident = w.inIncident(s);
   const latencyMs = logNormal(w.rng, tool.medianMs, tool.sigma) * (incident ? 3 : 1);
+  const fixed = tool.failFor?.(call.args);
+  if (fixed !== undefined) return { delayMs: latencyMs * uniform(w.rng, 0.5, 1), outcome: { ok: false, errorType: fixed.type, message: fixed.message } };
   // Some calls hang (a stuck upstream, a deadlocked server) and end at the timeout.
-  if (latencyMs > tool.timeoutMs || chance(w.rng, incident ? 0.08 : 0.002)) {
-    return { delayMs: tool.timeoutMs, outcome: { ok: false, errorType: 'TimeoutError', message: `tool call exceeded timeout of ${tool.timeoutMs / 1000}s` } };
+  if (latencyMs > tool.timeoutMs || chance(w.rng, incident ? 0.08 : 0.001)) {
+    return { delayMs: tool.timeoutMs, outcome: { ok: false, errorType: 'ToolTimeoutError', message: timeoutMessage(tool.timeoutMs) } };
   }
-  const errorRate = incident ? Math.max(0.6, tool.errorRate) : tool.errorRate;
-  if (chance(w.rng, errorRate)) {
-    if (incident && chance(w.rng, 0.6)) {
-      return { delayMs: latencyMs, outcome: { ok: false, errorType: 'TransportError', message: pick(w.rng, ['broken pipe on stdio transport', 'server closed the connection', 'read timed out waiting for response frame']) } };
-    }
-    const candidates = tool.errors.filter((e) => e.weight > 0);
-    const error = candidates.length > 0 ? pickWeighted(w.rng, candidates, (e) => e.weight) : undefined;
-    return {
-      delayMs: latencyMs * uniform(w.rng, 0.2, 1),
-      outcome: { ok: false, errorType: error?.type ?? 'ToolExecutionError', message: error?.message(w.rng) ?? 'tool raised an exception' },
-    };
+  if (incident && chance(w.rng, 0.6)) {
+    const failure = pick(w.rng, [
+      { type: 'ClientError', message: 'Broken pipe: the stdio transport closed' },
+      { type: 'ClientError', message: 'Server closed the connection' },
+      { type: '-32000', message: 'Server error: upstream unavailable' },
+      { type: '-32603', message: 'Internal error' },
+    ]);
+    return { delayMs: latencyMs, outcome: { ok: false, errorType: failure.type, message: failure.message } };
+  }
+  if (chance(w.rng, tool.errorRate)) {
+    const error = pickWeighted(w.rng, tool.errors, (e) => e.weight);
+    return { delayMs: latencyMs * uniform(w.rng, 0.2, 1), outcome: { ok: false, errorType: error.type, message: error.message(w.rng) } };
   }
   return { delayMs: latencyMs, outcome: { ok: true, resultBytes: resultSize(w.rng, tool.resultBytes) } };
 }
 
 /** Starts `call` on a ready server; its outcome is emitted when it is due. */
 export function dispatch(w: FleetWorld, s: SimServer, call: Call): void {
-  const { delayMs, outcome } = decide(w, s, call.tool);
+  const { delayMs, outcome } = decide(w, s, call);
   s.inflight.set(call.correlationId, call);
   w.after(delayMs, () => {
     if (!s.inflight.delete(call.correlationId)) return; // already failed by a crash or stop
