@@ -76,11 +76,12 @@ describe('serve sources (spawned binary)', () => {
       const frames = afterAck(await collect(url, (f) => f.some((x) => x.type === 'subscribed') && afterAck(f).filter((x) => 'event_type' in x).length >= 40));
       cli.child.kill('SIGTERM');
       await cli.exited;
-      // Identity fields stamped at publish time (ids, wall-clock times) may differ; the fleet's story may not.
+      // Identity fields stamped at publish time (ids, wall-clock times, and the times inside approval
+      // and idle events, which follow the wall clock too) may differ; the fleet's story may not.
       return frames
         .filter((f) => 'event_type' in f)
         .slice(0, 40)
-        .map(({ event_id: _id, occurred_at: _at, timestamp: _ts, ...rest }) => rest);
+        .map(({ event_id: _id, occurred_at: _at, timestamp: _ts, expires_at: _ex, decided_at: _de, expired_at: _ed, last_used_at: _lu, ...rest }) => rest);
     };
     const a = await firstEvents();
     const b = await firstEvents();
