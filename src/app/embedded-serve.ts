@@ -13,6 +13,11 @@ export interface SourceSettings {
   readonly stdin: boolean;
   /** `path` as the user gave it (resolved against the working directory), for messages too. */
   readonly replay: { readonly path: string; readonly speed: number | 'max'; readonly loop: boolean } | undefined;
+  /**
+   * Start the sources only once the first client is attached, so a replay or a
+   * piped stdin is not half over before anyone listens (--wait-for-client).
+   */
+  readonly waitForClient?: boolean;
 }
 
 /** What the caller hears about its sources while they run. */
@@ -22,6 +27,8 @@ export interface SourceReports {
   /** A source ran out (stdin closed, a replay without --loop ended); the server keeps serving. */
   ended(source: EventSource): void;
   failed(source: EventSource, error: unknown): void;
+  /** With waitForClient: the sources wait for the first client (said once, before they start). */
+  waiting?(sources: readonly EventSource[]): void;
 }
 
 /** A running server with its sources; `feed` starts the sources, `close` stops them, then the server (clients get 1001). */
@@ -79,7 +86,10 @@ export async function startEmbeddedServe(options: { readonly server: ServerOptio
     server,
     sources,
     feed(reports) {
-      for (const source of sources) {
+      const start = () => {
+        if (!closing) for (const source of sources) run(source);
+      };
+      const run = (source: EventSource) => {
         Promise.resolve()
           .then(() => source.run(server.hub, reports.log(source)))
           .then(
@@ -88,6 +98,12 @@ export async function startEmbeddedServe(options: { readonly server: ServerOptio
             },
             (error: unknown) => reports.failed(source, error),
           );
+      };
+      if (options.waitForClient && sources.length > 0 && server.hub.subscriberCount === 0) {
+        reports.waiting?.(sources);
+        void server.hub.whenSubscribed().then(start);
+      } else {
+        start();
       }
     },
     async close() {

@@ -53,9 +53,9 @@ Examples:
   hangar-events tail -o ndjson | jq -r 'select(.duration_ms > 500) | .tool_name'
   hangar-events tail --type ToolInvocationFailed | jq -r '[.mcp_server_id, .error_type] | @tsv'
 
-  Record now, replay later (ten times faster) to anyone who tails it:
+  Record now, replay later (ten times faster, from when the first tail connects):
   hangar-events tail --record fleet.ndjson
-  hangar-events serve --replay fleet.ndjson --speed 10
+  hangar-events serve --replay fleet.ndjson --speed 10 --wait-for-client
 
   Authenticate against a gateway (the key is never printed):
   HANGAR_API_KEY=... hangar-events tail wss://hangar.example.com

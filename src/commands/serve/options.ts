@@ -30,6 +30,7 @@ export interface ServeFlags {
   replay?: string;
   speed?: string;
   loop?: boolean;
+  waitForClient?: boolean;
   chaosDisconnect?: string;
   chaosDrop?: string;
 }
@@ -58,6 +59,8 @@ export interface ServeOptions {
   readonly demo: DemoSourceOptions | undefined;
   readonly stdin: boolean;
   readonly replay: ReplaySourceOptions | undefined;
+  /** Start the sources only once the first client is attached (--wait-for-client). */
+  readonly waitForClient: boolean;
 }
 
 /** The default demo pace: readable in a terminal. */
@@ -146,5 +149,5 @@ export function toServeOptions(flags: ServeFlags, env: Readonly<Record<string, s
       if (value !== undefined) throw new UsageError(`${flag} only applies to the demo source, which is off (--no-demo, --stdin or --replay without --demo)`);
     }
   }
-  return { server, apiKeyFile: flags.apiKeyFile, logFormat, demo, stdin, replay };
+  return { server, apiKeyFile: flags.apiKeyFile, logFormat, demo, stdin, replay, waitForClient: flags.waitForClient === true };
 }

@@ -39,6 +39,7 @@ export function registerServe(program: Command, io: IO, run: ServeRun = defaultR
     .option('--replay <file>', 'replay a recorded NDJSON stream, keeping its timing')
     .option('--speed <x>', "replay speed factor, or 'max'")
     .option('--loop', 'replay the recording forever')
+    .option('--wait-for-client', 'start the sources (replay, stdin, demo) only when the first client connects')
     .option('--chaos-disconnect <duration>', 'testing: close a random client with 1012 about this often')
     .option('--chaos-drop <fraction>', 'testing: drop this fraction of each client\'s events, announced in warning frames')
     .addHelpText(
@@ -50,6 +51,7 @@ Examples:
   hangar-events serve --profile legacy         a fleet as a pre-rename gateway writes it (ProviderStarted, provider_id)
   cat recorded.ndjson | hangar-events serve --stdin
   hangar-events serve --replay recorded.ndjson --speed 10 --loop
+  hangar-events serve --replay recorded.ndjson --wait-for-client   the replay starts when the first tail connects
   HANGAR_API_KEY=secret hangar-events serve --host 0.0.0.0
   curl -X POST --data-binary @events.ndjson http://127.0.0.1:8000/api/events`,
     )

@@ -47,6 +47,11 @@ export async function runServe(options: ServeOptions, io: IO): Promise<void> {
           bad_lines: counts.badLines,
         });
       },
+      waiting: (sources) =>
+        log.info(`waiting for the first client before starting ${sources.map((source) => source.name).join(', ')} (--wait-for-client)`, {
+          event: 'waiting_for_client',
+          sources: sources.map((source) => source.name),
+        }),
       failed: (source, error) => log.warn(`${source.name} failed: ${describeError(error)}; still serving`, { event: 'source_failed', source: source.name }),
     });
     await stopped;
