@@ -1,10 +1,12 @@
 import type { ReplayRequest } from '../protocol/types.js';
-import { matchesSubscription, type SubscriptionFilter } from '../protocol/filter.js';
+import { compileSubscription, type SubscriptionFilter } from '../protocol/filter.js';
 import type { HangarEvent } from '../protocol/types.js';
 
 /** What a replay request found: the matching frames, oldest first, and whether the ring reached back far enough. */
 export interface ReplayResult {
   readonly frames: Buffer[];
+  /** Position of each frame in the stream of everything pushed (see History.oldestPosition). */
+  readonly positions: number[];
   readonly complete: boolean;
 }
 
@@ -34,6 +36,8 @@ export class History {
   private size = 0;
   private bytes = 0;
   private evicted = 0;
+  /** Events ever pushed: the position the next one gets. */
+  private pushed = 0;
   private maxEvictedOccurredAtS = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly limits: HistoryLimits) {
@@ -55,12 +59,22 @@ export class History {
   }
 
   /**
+   * Position (in the stream of everything pushed) of the oldest event still
+   * kept; frames at lower positions have been evicted. A slow replay uses it
+   * to let go of frames history no longer keeps (see Subscriber.enqueueReplay).
+   */
+  get oldestPosition(): number {
+    return this.pushed - this.size;
+  }
+
+  /**
    * Appends an event with its serialized frame and `occurred_at` in Unix seconds
    * (the ingest time when the event's own value is not a number), evicting the
    * oldest ones beyond the count or byte bound.
    */
   push(event: HangarEvent, frame: Buffer, occurredAtS: number): void {
     const capacity = this.limits.capacity;
+    this.pushed++;
     if (capacity === 0) {
       this.noteEvicted(occurredAtS);
       return;
@@ -82,32 +96,47 @@ export class History {
    * `complete` is false when events that would have matched may have been evicted.
    */
   replay(request: ReplayRequest, filter: SubscriptionFilter): ReplayResult {
+    const base = this.oldestPosition;
+    const matches = compileSubscription(filter);
     if ('last' in request) {
-      if (request.last === 0) return { frames: [], complete: true };
+      if (request.last === 0) return { frames: [], positions: [], complete: true };
       const frames: Buffer[] = [];
+      const positions: number[] = [];
       for (let i = this.size - 1; i >= 0 && frames.length < request.last; i--) {
         const slot = this.slot(i);
-        if (matchesSubscription(filter, this.events[slot]!)) frames.push(this.frames[slot]!);
+        if (matches(this.events[slot]!)) {
+          frames.push(this.frames[slot]!);
+          positions.push(base + i);
+        }
       }
       frames.reverse();
-      return { frames, complete: frames.length === request.last || this.evicted === 0 };
+      positions.reverse();
+      return { frames, positions, complete: frames.length === request.last || this.evicted === 0 };
     }
     if ('since' in request) {
       const frames: Buffer[] = [];
+      const positions: number[] = [];
       for (let i = 0; i < this.size; i++) {
         const slot = this.slot(i);
-        if (this.occurred[slot]! >= request.since && matchesSubscription(filter, this.events[slot]!)) frames.push(this.frames[slot]!);
+        if (this.occurred[slot]! >= request.since && matches(this.events[slot]!)) {
+          frames.push(this.frames[slot]!);
+          positions.push(base + i);
+        }
       }
-      return { frames, complete: this.evicted === 0 || this.maxEvictedOccurredAtS < request.since };
+      return { frames, positions, complete: this.evicted === 0 || this.maxEvictedOccurredAtS < request.since };
     }
     const offset = this.newestOffsetOf(request.after);
     const found = offset >= 0;
     const frames: Buffer[] = [];
+    const positions: number[] = [];
     for (let i = found ? offset + 1 : 0; i < this.size; i++) {
       const slot = this.slot(i);
-      if (matchesSubscription(filter, this.events[slot]!)) frames.push(this.frames[slot]!);
+      if (matches(this.events[slot]!)) {
+        frames.push(this.frames[slot]!);
+        positions.push(base + i);
+      }
     }
-    return { frames, complete: found };
+    return { frames, positions, complete: found };
   }
 
   /** Offset (0 = oldest kept) of the newest kept event with this id, or -1. */

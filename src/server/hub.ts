@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { matchesSubscription } from '../protocol/filter.js';
+import { compileSubscription } from '../protocol/filter.js';
 import type { HangarEvent, ReplayRequest, SubscribeMessage } from '../protocol/types.js';
 import type { EventSink } from '../sources/event-source.js';
 import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../wire/text-frame.js';
-import { History } from './history.js';
+import { History, type ReplayResult } from './history.js';
 import { RecentEvents } from './recent-events.js';
 import type { DeliveryStats, Subscriber } from './subscriber.js';
 
@@ -55,6 +55,7 @@ export class Hub implements EventSink {
   private nextSweepAt = 0;
   private readonly history: History;
   private readonly newEventId: () => string;
+  private readonly historyFloor = (): number => this.history.oldestPosition;
   /** A random id of this run: clients compare it across reconnects to tell a restart from the same server. */
   readonly instanceId: string;
 
@@ -191,11 +192,11 @@ export class Hub implements EventSink {
     this.delivering = true;
     for (const subscriber of this.subscribers) {
       // A subscriber without a filter (the common case) takes everything without looking at the event.
-      const filter = subscriber.filter;
-      if (filter.eventTypes === undefined && filter.serverIds === undefined) {
+      const matches = subscriber.matches;
+      if (matches === undefined) {
         // Only an unfiltered subscriber is parked: every event it misses is one it matches.
         if (subscriber.offer(event, frame, wire) && recent !== undefined && subscriber.parkable) this.park(subscriber);
-      } else if (matchesSubscription(filter, event)) subscriber.offer(event, frame, wire);
+      } else if (matches(event)) subscriber.offer(event, frame, wire);
     }
     this.delivering = false;
     const rejoining = this.rejoining;
@@ -235,12 +236,15 @@ export class Hub implements EventSink {
     // Events missed while parked matched the old filter.
     this.unpark(subscriber);
     subscriber.filter = { eventTypes: message.event_types, serverIds: message.mcp_server_ids };
+    // Compiled once here, so what one client's patterns cost does not grow every publish (see compileSubscription).
+    subscriber.matches = message.event_types === undefined && message.mcp_server_ids === undefined ? undefined : compileSubscription(subscriber.filter);
     if (subscriber.holding) {
       // Live events held since the connection opened: keep those the filter wants and the
       // replay does not cover (they are older than it), so history and live join in order, once each.
       const filter = subscriber.filter;
       const covered = new Set(message.replay ? this.historyFor(message.replay, filter).frames : []);
-      subscriber.release((event, frame) => matchesSubscription(filter, event) && !covered.has(frame));
+      const matches = subscriber.matches ?? (() => true);
+      subscriber.release((event, frame) => matches(event) && !covered.has(frame));
     }
     subscriber.sendControl({
       type: 'subscribed',
@@ -266,16 +270,17 @@ export class Hub implements EventSink {
    * (Seeded runs and --stdin/--replay input repeat event ids across runs, so
    * finding the id proves nothing.)
    */
-  private historyFor(request: ReplayRequest, filter: Subscriber['filter']): { frames: Buffer[]; complete: boolean } {
+  private historyFor(request: ReplayRequest, filter: Subscriber['filter']): ReplayResult {
     if ('after' in request && request.instance_id !== undefined && request.instance_id !== this.instanceId) {
-      return { frames: this.history.replay({ since: Number.NEGATIVE_INFINITY }, filter).frames, complete: false };
+      return { ...this.history.replay({ since: Number.NEGATIVE_INFINITY }, filter), complete: false };
     }
     return this.history.replay(request, filter);
   }
 
   private replay(request: ReplayRequest, subscriber: Subscriber): { count: number; complete: boolean } {
-    const { frames, complete } = this.historyFor(request, subscriber.filter);
-    subscriber.enqueueReplay(frames);
+    const { frames, positions, complete } = this.historyFor(request, subscriber.filter);
+    // A client that does not read must not keep frames alive that history has let go of.
+    subscriber.enqueueReplay(frames, positions, this.historyFloor);
     subscriber.sendControl({ type: 'replayed', count: frames.length, complete });
     return { count: frames.length, complete };
   }

@@ -1,4 +1,4 @@
-import type { SubscriptionFilter } from '../protocol/filter.js';
+import type { SubscriptionFilter, SubscriptionMatcher } from '../protocol/filter.js';
 import type { HangarEvent, ServerControlMessage, WarningMessage } from '../protocol/types.js';
 import type { Transport } from '../wire/ws-transport.js';
 import type { RecentEvents } from './recent-events.js';
@@ -50,11 +50,14 @@ export interface SubscriberHooks {
 
 interface QueuedControl {
   seq: number;
-  /** A single control frame, or a replay batch (non-droppable history frames). */
-  frames: Buffer[];
+  /** A single control frame, or a replay batch (history frames, let go of once history evicts them). */
+  frames: (Buffer | undefined)[];
   index: number;
   /** Whether these frames are replayed events (counted apart from live deliveries). */
   replay: boolean;
+  /** Replay only: each frame's position in history, and history's oldest kept position now. */
+  positions?: readonly number[];
+  floor?: () => number;
 }
 
 /**
@@ -159,10 +162,14 @@ export interface SubscriberOptions {
 export class Subscriber {
   /** The connection's current filter; replaced by each subscribe. Omitted keys match everything. */
   filter: SubscriptionFilter = {};
+  /** `filter` compiled once per subscribe (see compileSubscription); undefined while it matches everything. */
+  matches: SubscriptionMatcher | undefined;
   /** Live events handed to the transport. */
   delivered = 0;
   /** Replayed history events handed to the transport. */
   replayedDelivered = 0;
+  /** Replayed history events dropped because the client read them slower than history turned over. */
+  replayDropped = 0;
   /** Monotonic time of the last frame handed to the transport. */
   lastSendMs: number;
   /** Monotonic time the transport last made progress (a send completed), or the pipe went from idle to busy. */
@@ -174,6 +181,8 @@ export class Subscriber {
   private wake: (() => void) | undefined;
   private readonly events = new EventDeque();
   private readonly controls: QueuedControl[] = [];
+  /** The replay batch still being sent, if any (one at a time per connection). */
+  private replaying: QueuedControl | undefined;
   private queuedBytes = 0;
   private seq = 0;
   private pendingDropped = 0;
@@ -226,6 +235,7 @@ export class Subscriber {
    */
   offer(event: HangarEvent, frame: Buffer, wire?: Buffer): boolean {
     if (this.closed) return false;
+    if (this.replaying !== undefined) this.pruneReplay();
     this.matchedCount++;
     const chaos = this.options.chaosDrop ?? 0;
     if (chaos > 0 && (this.options.random ?? Math.random)() < chaos) {
@@ -301,6 +311,7 @@ export class Subscriber {
    */
   catchUp(missed: number, recent: RecentEvents): void {
     if (this.closed || missed <= 0) return;
+    if (this.replaying !== undefined) this.pruneReplay();
     this.matchedCount += missed;
     const queued = Math.min(missed, this.options.limits.queueSize, recent.length);
     let dropped = missed - queued;
@@ -317,6 +328,8 @@ export class Subscriber {
    */
   dropQueued(missed: number): void {
     if (this.closed) return;
+    // Parked, a stalled client gets no offers: the sweeps that call this let go of its stale replay too.
+    if (this.replaying !== undefined) this.pruneReplay();
     const dropped = this.events.length + missed;
     this.matchedCount += missed;
     this.events.clear();
@@ -377,9 +390,43 @@ export class Subscriber {
     this.enqueueControl([Buffer.from(JSON.stringify(message))], false);
   }
 
-  /** Queues replayed history frames; they are never dropped and go out before any later event. */
-  enqueueReplay(frames: Buffer[]): void {
-    if (frames.length > 0) this.enqueueControl(frames, true);
+  /**
+   * Queues replayed history frames; they go out before any later event.
+   * A replay holds on to frames that history also keeps, nothing more: with
+   * `positions` and `floor`, frames that history has evicted before this
+   * client read them are let go of and counted as dropped, announced with a
+   * warning like live drops. So a client that asks for replay and stops
+   * reading pins no more memory than history itself.
+   */
+  enqueueReplay(frames: Buffer[], positions?: readonly number[], floor?: () => number): void {
+    if (frames.length === 0 || this.closed) return;
+    const control = this.enqueueControl(frames, true);
+    if (control !== undefined && positions !== undefined && floor !== undefined) {
+      control.positions = positions;
+      control.floor = floor;
+      this.replaying = control;
+    }
+  }
+
+  /** Lets go of replay frames that history no longer keeps (see enqueueReplay). */
+  private pruneReplay(): void {
+    const control = this.replaying!;
+    const floor = control.floor!();
+    const positions = control.positions!;
+    let dropped = 0;
+    while (control.index < control.frames.length && positions[control.index]! < floor) {
+      control.frames[control.index++] = undefined;
+      dropped++;
+    }
+    if (dropped === 0) return;
+    this.replayDropped += dropped;
+    this.recordDrop(dropped, true);
+    if (control.index >= control.frames.length) {
+      this.replaying = undefined;
+      const at = this.controls.indexOf(control);
+      if (at >= 0) this.controls.splice(at, 1);
+    }
+    this.requestFlush();
   }
 
   /** Whether replayed history frames are still waiting to be handed to the transport. */
@@ -394,6 +441,7 @@ export class Subscriber {
     this.closed = true;
     this.events.clear();
     this.controls.length = 0;
+    this.replaying = undefined;
     this.queuedBytes = 0;
   }
 
@@ -402,22 +450,25 @@ export class Subscriber {
     return this.inFlight > 0 && nowMs - this.lastProgressMs > stallMs;
   }
 
-  private enqueueControl(frames: Buffer[], replay: boolean): void {
-    if (this.closed) return;
+  private enqueueControl(frames: Buffer[], replay: boolean): QueuedControl | undefined {
+    if (this.closed) return undefined;
     // Events missed while parked were published before this control: they keep their place.
     this.settle();
-    this.controls.push({ seq: this.seq++, frames, index: 0, replay });
+    const control: QueuedControl = { seq: this.seq++, frames, index: 0, replay };
+    this.controls.push(control);
     if (this.controls.length > this.options.limits.maxPendingControls) {
       this.options.hooks?.onControlOverflow?.(this);
-      return;
+      return control;
     }
     this.requestFlush();
+    return control;
   }
 
-  private recordDrop(count: number): void {
+  /** `replay`: replayed frames, counted in replayDropped (droppedCount is about live events). */
+  private recordDrop(count: number, replay = false): void {
     const startsEpisode = this.pendingDropped === 0;
     this.pendingDropped += count;
-    this.droppedCount += count;
+    if (!replay) this.droppedCount += count;
     this.options.stats.dropped += count;
     if (startsEpisode) this.options.hooks?.onDropEpisode?.(this);
   }
@@ -436,7 +487,7 @@ export class Subscriber {
       type: 'warning',
       code: 'events_dropped',
       dropped,
-      total_dropped: this.droppedCount,
+      total_dropped: this.droppedCount + this.replayDropped,
       queue_limit: this.options.limits.queueSize,
       message: `${dropped} event${dropped === 1 ? '' : 's'} dropped: client is reading slower than events arrive`,
     };
@@ -451,6 +502,7 @@ export class Subscriber {
   private readonly flush = (): void => {
     this.flushScheduled = false;
     if (this.closed) return;
+    if (this.replaying !== undefined) this.pruneReplay();
     const { transport, limits } = this.options;
     const unsentLimit = this.unsentLimitBytes;
     let budget = limits.highWaterMarkBytes;
@@ -495,9 +547,16 @@ export class Subscriber {
           const control = this.controls[0];
           const hasEvent = !this.held && events.length > 0;
           if (control && (!hasEvent || control.seq < events.headSeq)) {
-            frame = control.frames[control.index++]!;
-            if (control.index >= control.frames.length) this.controls.shift();
-            if (control.replay) this.replayedDelivered++;
+            frame = control.frames[control.index]!;
+            if (control.replay) {
+              control.frames[control.index] = undefined;
+              this.replayedDelivered++;
+            }
+            control.index++;
+            if (control.index >= control.frames.length) {
+              this.controls.shift();
+              if (control === this.replaying) this.replaying = undefined;
+            }
           } else if (hasEvent) {
             frame = events.headFrame;
             wire = framed ? events.headWire : undefined;
