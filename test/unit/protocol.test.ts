@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeClientMessage, decodeServerFrame } from '../../src/protocol/decode.js';
-import { isGatewayPattern, matchesGatewayPattern, matchesGatewaySubscription, matchesSubscription, serverIdentityOf } from '../../src/protocol/filter.js';
+import { compileSubscription, isGatewayPattern, matchesGatewayPattern, matchesGatewaySubscription, matchesSubscription, serverIdentityOf } from '../../src/protocol/filter.js';
 import { suggest, EVENT_CATALOG } from '../../src/protocol/catalog.js';
 
 describe('gateway patterns', () => {
@@ -99,5 +99,56 @@ describe('catalog suggestions', () => {
     expect(suggest('healthcheckfailed', names)).toEqual(['HealthCheckFailed']);
     expect(suggest('HealthCheckFialed', names)[0]).toBe('HealthCheckFailed');
     expect(suggest('Zzzzzz', names)).toEqual([]);
+  });
+});
+
+describe('compiled subscriptions (serve compiles each subscribe once)', () => {
+  const types = ['ToolInvocationCompleted', 'tools/call/request', 'tools/list', 'a/b', 'a/b/c', 'A/B', 'x', 'Health*', 'tools/*', '*/request', 'a/*/c', ''];
+  const events = [
+    ...types.map((event_type) => ({ event_type })),
+    { event_type: 'McpServerStarted', mcp_server_id: 'math' },
+    { event_type: 'McpServerDiscovered', mcp_server_name: 'math' },
+    { event_type: 'tools/call/request', provider_id: 'db' },
+  ];
+  const filters = [
+    {},
+    { eventTypes: [] },
+    { eventTypes: ['*'] },
+    { eventTypes: ['ToolInvocationCompleted', 'tools/*'] },
+    { eventTypes: ['*/*/request', 'a/*/c', 'Health*', 'tools/list*'] },
+    { eventTypes: ['a/b'], serverIds: ['math'] },
+    { serverIds: [] },
+    { serverIds: ['math', 'db'] },
+    { eventTypes: ['McpServerStarted', 'McpServerDiscovered', 'tools/call/request'], serverIds: ['math'] },
+  ];
+  it('agrees with matchesSubscription on every filter and event, also when asked twice (the memo)', () => {
+    for (const filter of filters) {
+      const matches = compileSubscription(filter);
+      for (const event of [...events, ...events]) expect(matches(event), `${JSON.stringify(filter)} ${JSON.stringify(event)}`).toBe(matchesSubscription(filter, event));
+    }
+  });
+
+  it('does not split strings per event: 256 long segment patterns cost a publish no more than one', () => {
+    // 256 patterns like a/a/.../x0 (the CPU amplification of a hostile client): the work is counted, not timed.
+    const patterns = Array.from({ length: 256 }, (_, i) => `${'a/'.repeat(200)}x${i}`);
+    const matches = compileSubscription({ eventTypes: patterns });
+    const split = String.prototype.split;
+    let splits = 0;
+    String.prototype.split = function (this: string, ...args: Parameters<typeof split>) {
+      splits++;
+      return split.apply(this, args);
+    } as typeof split;
+    try {
+      for (let i = 0; i < 1000; i++) {
+        matches({ event_type: i % 2 ? 'tools/call/request' : `${'a/'.repeat(200)}x7` });
+        matches({ event_type: 'ToolInvocationCompleted' });
+      }
+    } finally {
+      String.prototype.split = split;
+    }
+    // Each distinct event type is split once; the verdict is remembered.
+    expect(splits).toBeLessThanOrEqual(2);
+    expect(matches({ event_type: `${'a/'.repeat(200)}x7` })).toBe(true);
+    expect(matches({ event_type: `${'a/'.repeat(200)}x999` })).toBe(false);
   });
 });

@@ -13,14 +13,14 @@ describe('History', () => {
   it('answers last/since/after completely while nothing was evicted', () => {
     const history = new History({ capacity: 10, maxBytes: 1 << 20 });
     for (let n = 1; n <= 5; n++) push(history, entry(n, n % 2 ? 'math' : 'fetch'));
-    expect(history.replay({ last: 2 }, {})).toEqual({ frames: expect.any(Array), complete: true });
+    expect(history.replay({ last: 2 }, {})).toEqual({ frames: expect.any(Array), positions: [3, 4], complete: true });
     expect(ns(history.replay({ last: 2 }, {}).frames)).toEqual(['id-4', 'id-5']);
     expect(ns(history.replay({ last: 2 }, { serverIds: ['math'] }).frames)).toEqual(['id-3', 'id-5']);
     expect(history.replay({ last: 50 }, {}).complete).toBe(true);
     expect(ns(history.replay({ since: 103 }, {}).frames)).toEqual(['id-3', 'id-4', 'id-5']);
     expect(ns(history.replay({ after: 'id-2' }, { serverIds: ['fetch'] }).frames)).toEqual(['id-4']);
     expect(history.replay({ after: 'unknown' }, {}).complete).toBe(false);
-    expect(history.replay({ last: 0 }, {})).toEqual({ frames: [], complete: true });
+    expect(history.replay({ last: 0 }, {})).toEqual({ frames: [], positions: [], complete: true });
   });
 
   it('evicts beyond capacity and bytes, and then says complete:false only when the gap matters', () => {
@@ -72,6 +72,6 @@ describe('History', () => {
     const history = new History({ capacity: 0, maxBytes: 1 << 20 });
     expect(history.replay({ last: 5 }, {}).complete).toBe(true);
     push(history, entry(1));
-    expect(history.replay({ last: 5 }, {})).toEqual({ frames: [], complete: false });
+    expect(history.replay({ last: 5 }, {})).toEqual({ frames: [], positions: [], complete: false });
   });
 });

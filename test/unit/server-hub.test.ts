@@ -49,3 +49,75 @@ describe('Hub', () => {
     await hub.whenSubscribed();
   });
 });
+
+describe('Hub: a client that asked for replay and stopped reading', () => {
+  it('lets go of replay frames history evicted, counts them as dropped and announces them like live drops', () => {
+    const hub = new Hub({ historySize: 100, historyBytes: 1 << 30, now: () => 1_795_727_378_500 });
+    for (let seq = 0; seq < 100; seq++) hub.publish({ event_type: 'E', seq });
+    const received: Record<string, unknown>[] = [];
+    let stalled = true;
+    const transport: Transport = {
+      send: (frame, done) => (received.push(JSON.parse(frame.toString()) as Record<string, unknown>), done?.()),
+      get bufferedAmount() {
+        return stalled ? 1 << 30 : 0;
+      },
+      cork() {},
+      uncork() {},
+    };
+    const subscriber = new Subscriber({
+      transport,
+      limits: { queueSize: 20, queueBytes: 1 << 30, highWaterMarkBytes: 1 << 20, maxPendingControls: 100 },
+      stats: hub.stats,
+      monotonicMs: () => 0,
+      schedule: (flush) => flush(),
+    });
+    hub.attach(subscriber);
+    hub.subscribe(subscriber, { type: 'subscribe', replay: { last: 100 } });
+    // The client reads nothing while history turns over once (and some): 150 more events.
+    for (let seq = 100; seq < 250; seq++) hub.publish({ event_type: 'E', seq });
+    expect(received).toHaveLength(0);
+    // Every replay frame history has evicted is let go of (a stalled replay pins nothing history does not keep)...
+    expect(subscriber.replayDropped).toBe(100);
+    // ...and the live queue kept its bound as always.
+    expect(subscriber.queuedEvents).toBe(20);
+    stalled = false;
+    hub.publish({ event_type: 'E', seq: 250 });
+    const types = received.map((f) => f.type ?? `event ${String(f.seq)}`);
+    expect(types.slice(0, 3)).toEqual(['warning', 'subscribed', 'replayed']);
+    const warning = received[0]!;
+    expect(warning).toMatchObject({ code: 'events_dropped', dropped: 100 + 131, total_dropped: 100 + 131 });
+    expect(received[2]).toMatchObject({ type: 'replayed', count: 100, complete: true });
+    // Then the newest live events, in order, none of them twice.
+    const seqs = received.filter((f) => f.event_type === 'E').map((f) => f.seq as number);
+    expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => 231 + i));
+    // Accounting: live matched = delivered + live drops; replay drops apart.
+    expect(subscriber.matched).toBe(subscriber.delivered + subscriber.totalDropped);
+  });
+});
+
+describe('Hub: a client subscribing with 256 long segment patterns', () => {
+  it('costs a publish no string splitting per event (patterns compiled once per subscribe, verdicts per type remembered)', () => {
+    const hub = new Hub({ historySize: 10, historyBytes: 1 << 20, now: () => 0 });
+    const { subscriber, frames } = recordingSubscriber(hub);
+    // The CPU amplification of issue 7: patterns like a/a/.../x0. The work is counted, not timed.
+    const patterns = Array.from({ length: 256 }, (_, i) => `${'a/'.repeat(200)}x${i}`);
+    hub.subscribe(subscriber, { type: 'subscribe', event_types: patterns });
+    const split = String.prototype.split;
+    let splits = 0;
+    String.prototype.split = function (this: string, ...args: Parameters<typeof split>) {
+      splits++;
+      return split.apply(this, args);
+    } as typeof split;
+    try {
+      for (let i = 0; i < 500; i++) {
+        hub.publish({ event_type: 'tools/call/request', event_id: `e${i}`, occurred_at: 1 });
+        hub.publish({ event_type: `${'a/'.repeat(200)}x7`, event_id: `m${i}`, occurred_at: 1 });
+      }
+    } finally {
+      String.prototype.split = split;
+    }
+    expect(splits, 'string splits for 1000 publishes').toBeLessThanOrEqual(4);
+    const types = frames.map((f) => JSON.parse(f.toString()) as { type?: string; event_type?: string }).filter((f) => f.event_type !== undefined);
+    expect(types).toHaveLength(500);
+  });
+});
