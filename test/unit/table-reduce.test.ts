@@ -216,12 +216,23 @@ describe('reduceTable: server rows', () => {
     expect([...state.serverlessByType.keys()]).toEqual(['Bare']);
   });
 
-  test('last event time is occurred_at when present (never in the future), else the arrival', () => {
+  test('last event time is the event time of the line renderer: timestamp when there is no occurred_at', () => {
+    // The gateway's own JSON carries an ISO `timestamp` (UTC without a zone), no `occurred_at`.
+    const iso = new Date(T0 - 7000).toISOString().replace('Z', '');
+    const state = reduceTable(emptyTableState(), { event_type: 'HealthCheckPassed', mcp_server_id: 'a', timestamp: iso }, T0);
+    expect(row(state, 'a').lastEventAtMs).toBe(T0 - 7000);
+    // The header's "last event" is when one last arrived.
+    expect(state.lastEventAtMs).toBe(T0);
+  });
+
+  test('last event time is occurred_at when present (never in the future), else timestamp, else the arrival', () => {
     let state = reduceTable(emptyTableState(), { event_type: 'HealthCheckPassed', mcp_server_id: 'a', occurred_at: (T0 - 5000) / 1000 }, T0);
     expect(row(state, 'a').lastEventAtMs).toBe(T0 - 5000);
     state = reduceTable(state, { event_type: 'HealthCheckPassed', mcp_server_id: 'a', occurred_at: (T0 + 60_000) / 1000 }, T0 + 1000);
     expect(row(state, 'a').lastEventAtMs).toBe(T0 + 1000);
     state = reduceTable(state, { event_type: 'HealthCheckPassed', mcp_server_id: 'a', timestamp: '2026-03-23T10:15:30' }, T0 + 2000);
+    expect(row(state, 'a').lastEventAtMs).toBe(Date.UTC(2026, 2, 23, 10, 15, 30));
+    state = reduceTable(state, { event_type: 'HealthCheckPassed', mcp_server_id: 'a', timestamp: 'not a time' }, T0 + 2000);
     expect(row(state, 'a').lastEventAtMs).toBe(T0 + 2000);
     expect(state.lastEventAtMs).toBe(T0 + 2000);
     expect(state.firstEventAtMs).toBe(T0);

@@ -1,5 +1,6 @@
 import { serverIdentityOf } from '../../protocol/filter.js';
 import type { HangarEvent } from '../../protocol/types.js';
+import { eventTimeMs } from '../time-format.js';
 import { cleanLabel } from './text.js';
 
 /** An endpoint as the table shows it; `index` keys its connection state and picks its color. */
@@ -157,12 +158,12 @@ function finiteNonNegative(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
-/** The event's own time when it has a plausible `occurred_at`, else its arrival time. */
-function eventTimeMs(event: HangarEvent, arrivalMs: number): number {
-  const occurred = finiteNonNegative(event.occurred_at);
-  if (occurred === undefined) return arrivalMs;
+/** The event's own time (`occurred_at`, else `timestamp`: the one rule of eventTimeMs) when plausible, else its arrival time. */
+function rowTimeMs(event: HangarEvent, arrivalMs: number): number {
+  const own = eventTimeMs(event);
+  if (own === undefined || own < 0) return arrivalMs;
   // Clock skew between the server and us must not produce "in the future".
-  return Math.min(occurred * 1000, arrivalMs);
+  return Math.min(own, arrivalMs);
 }
 
 /** `Provider*` types are deprecated aliases of `McpServer*` ones. */
@@ -281,7 +282,7 @@ export function reduceTable(state: TableState, event: HangarEvent, nowMs: number
     next.untrackedEvents = state.untrackedEvents + 1;
     return next;
   }
-  const atMs = eventTimeMs(event, nowMs);
+  const atMs = rowTimeMs(event, nowMs);
   if (index === undefined) {
     next.rows = [...state.rows, applyToRow(newRow(id), event, type, atMs)];
     next.rowIndex = new Map(state.rowIndex).set(id, state.rows.length);
