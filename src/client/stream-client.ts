@@ -2,6 +2,8 @@ import { isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { AuthError, ConnectionError, PermanentConnectionError } from '../errors.js';
+import { formatDuration } from '../format/duration.js';
+import { displayUrl } from '../format/url.js';
 import { describePermanentFailure } from './connect-failure.js';
 import { decodeServerFrame } from '../protocol/decode.js';
 import { stripControl } from '../render/sanitize.js';
@@ -15,7 +17,6 @@ import {
 } from '../protocol/types.js';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
 import { hasCredentials } from '../credentials.js';
-import { displayUrl } from './url.js';
 
 /**
  * A resilient subscription to one `/api/ws/events` endpoint: connects,
@@ -427,7 +428,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       if (++silentChecks < LIVENESS_CHECKS) return;
       clearInterval(conn.livenessTimer);
       conn.livenessTimer = undefined;
-      conn.deadReason = `no message or ping from the server for ${formatSeconds(limitMs)}`;
+      conn.deadReason = `no message or ping from the server for ${formatDuration(limitMs)}`;
       conn.ws.terminate();
     }, limitMs / LIVENESS_CHECKS);
   }
@@ -785,14 +786,4 @@ function closeReasonText(reason: Buffer): string {
 function preview(text: string): string {
   const flat = stripControl(text);
   return flat.length > 60 ? `${flat.slice(0, 60)}...` : flat;
-}
-
-/** `55s`, `1.5s`, `2m 5s`. */
-export function formatSeconds(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)}s`;
-  const minutes = Math.floor(seconds / 60);
-  const rest = Math.round(seconds - minutes * 60);
-  return rest > 0 ? `${minutes}m ${rest}s` : `${minutes}m`;
 }

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { redactUrl } from '../format/url.js';
 import { DEFAULT_PORT, EVENTS_PATH } from '../protocol/types.js';
 
 /** Where tail connects when neither an argument nor $HANGAR_URL says otherwise. */
@@ -36,23 +37,6 @@ export function normaliseUrl(input: string): string {
   if (url.pathname === '' || url.pathname === '/') url.pathname = EVENTS_PATH;
   url.hash = '';
   return url.toString();
-}
-
-/** The URL without user:password, for messages. */
-export function redactUrl(text: string): string {
-  return text.replace(/(\/\/)[^/@\s]*@/, '$1***@');
-}
-
-/** A URL for display: credentials removed. */
-export function displayUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return redactUrl(url);
-  }
 }
 
 /**

@@ -39,48 +39,6 @@ export function getPath(event: Readonly<Record<string, unknown>>, path: FieldPat
   return current;
 }
 
-/** `0.4ms`, `12.5ms`, `999ms`, `1.2s`, `59.9s`, `2m05s`, `1h02m`. Negative or non-finite: the number as is. */
-export function formatDurationMs(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return `${ms}ms`;
-  if (ms < 1000) return `${trimFixed(ms, ms < 10 ? 2 : 1)}ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${trimFixed(seconds, 1)}s`;
-  const totalSeconds = Math.round(seconds);
-  if (totalSeconds < 3600) return `${Math.floor(totalSeconds / 60)}m${pad2(totalSeconds % 60)}s`;
-  const totalMinutes = Math.round(totalSeconds / 60);
-  if (totalMinutes < 24 * 60) return `${Math.floor(totalMinutes / 60)}h${pad2(totalMinutes % 60)}m`;
-  const totalHours = Math.round(totalMinutes / 60);
-  return `${Math.floor(totalHours / 24)}d${pad2(totalHours % 24)}h`;
-}
-
-/** `42B`, `1.3KiB`, `12MiB`, `1.5GiB` (binary units, one decimal below 10). */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return `${bytes}B`;
-  if (bytes < 1024) return `${Math.round(bytes)}B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 ? trimFixed(value, 1) : Math.round(value)}${units[unit]}`;
-}
-
-/** A number with at most `digits` decimals, without trailing zeros: 12.50 -> 12.5, 3.0 -> 3. */
-function trimFixed(value: number, digits: number): string {
-  const text = value.toFixed(digits);
-  if (text.indexOf('.') < 0) return text;
-  let end = text.length;
-  while (text.charCodeAt(end - 1) === 0x30) end--;
-  if (text.charCodeAt(end - 1) === 0x2e) end--;
-  return text.slice(0, end);
-}
-
-function pad2(n: number): string {
-  return n < 10 ? `0${n}` : `${n}`;
-}
-
 /** Cuts text longer than `max` characters, marking the cut with `…`. */
 export function truncate(text: string, max = MAX_VALUE_CHARS): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;

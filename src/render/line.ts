@@ -1,6 +1,8 @@
 import type { ColorScheme } from '../io/color.js';
 import type { HangarEvent } from '../protocol/types.js';
-import { compilePath, formatBytes, formatDurationMs, formatPairValue, formatValue, getPath, type FieldPath } from './fields.js';
+import { formatBytes } from '../format/bytes.js';
+import { formatDuration } from '../format/duration.js';
+import { compilePath, formatPairValue, formatValue, getPath, type FieldPath } from './fields.js';
 import { stripControl } from './sanitize.js';
 import { serverIdentityFieldOf } from '../protocol/server-identity.js';
 import { colorOfSeverity, SECURITY_TAG, severityOf, severityOfState } from './severity.js';
@@ -91,11 +93,11 @@ function formatHighlights(event: HangarEvent, colors: ColorScheme): string {
   const tool = event.tool_name;
   if (isShown(tool)) out += ` ${formatValue(tool)}`;
   const duration = event.duration_ms;
-  if (duration !== undefined && duration !== null) out += ` ${typeof duration === 'number' ? formatDurationMs(duration) : formatValue(duration)}`;
+  if (duration !== undefined && duration !== null) out += ` ${typeof duration === 'number' ? formatDuration(duration) : formatValue(duration)}`;
   const startup = event.startup_duration_ms;
-  if (startup !== undefined && startup !== null) out += ` startup ${typeof startup === 'number' ? formatDurationMs(startup) : formatValue(startup)}`;
+  if (startup !== undefined && startup !== null) out += ` startup ${typeof startup === 'number' ? formatDuration(startup) : formatValue(startup)}`;
   const idle = event.idle_duration_s;
-  if (idle !== undefined && idle !== null) out += ` idle ${typeof idle === 'number' ? formatDurationMs(idle * 1000) : formatValue(idle)}`;
+  if (idle !== undefined && idle !== null) out += ` idle ${typeof idle === 'number' ? formatDuration(idle * 1000) : formatValue(idle)}`;
   const size = event.result_size_bytes;
   if (size !== undefined && size !== null) out += ` ${typeof size === 'number' ? formatBytes(size) : formatValue(size)}`;
   const errorType = event.error_type;

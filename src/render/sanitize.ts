@@ -6,10 +6,11 @@
 
 /**
  * Anything that needs work: C0 controls (incl. ESC, newline, tab), DEL, C1
- * controls, and the bidirectional overrides/isolates that reorder text
+ * controls, the Unicode line/paragraph separators, and the bidirectional
+ * overrides/isolates that reorder text
  * ("Trojan Source"). One precompiled test keeps the common case fast.
  */
-const needsWork = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const needsWork = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 const ESC = 0x1b;
 const BEL = 0x07;
@@ -39,6 +40,10 @@ export function stripControl(text: string): string {
     if (code === 0x0a) {
       out += '\\n';
       i++;
+    } else if (code === 0x2028 || code === 0x2029) {
+      // Unicode line and paragraph separators: a line break to some viewers and JSON tools.
+      out += '\\n';
+      i++;
     } else if (code === 0x0d) {
       out += '\\r';
       i++;
@@ -62,7 +67,7 @@ export function stripControl(text: string): string {
 }
 
 function isSpecial(code: number): boolean {
-  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || (code >= 0x2028 && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
 }
 
 /** `i` is just after ESC; returns the index after the whole sequence. */
@@ -121,4 +126,14 @@ function skipString(text: string, i: number): number {
 export function stripControlLines(text: string): string {
   if (!needsWork.test(text)) return text;
   return text.split('\n').map(stripControl).join('\n');
+}
+
+/**
+ * Peer-supplied text for a one-line message or log (a bad input line, a
+ * server's error message): the one sanitizer (stripControl), then cut at
+ * `maxChars` with `...`.
+ */
+export function sanitizeForLog(text: string, maxChars = 200): string {
+  const clean = stripControl(text);
+  return clean.length > maxChars ? `${clean.slice(0, maxChars - 3)}...` : clean;
 }

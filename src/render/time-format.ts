@@ -1,3 +1,5 @@
+import { formatAgo } from '../format/duration.js';
+
 /**
  * Event times for display: where an event's time comes from, and the five
  * `--time` modes.
@@ -93,14 +95,8 @@ export function formatTime(timeMs: number | undefined, mode: TimeMode, nowMs: nu
 
 /** `0s ago`, `42s ago`, `3m ago`, `5h ago`, `2d ago`; negative ages (clock skew) as `in 3s`. */
 export function formatAge(ageMs: number): string {
-  const future = ageMs < 0;
-  const seconds = Math.floor(Math.abs(ageMs) / 1000);
-  let text: string;
-  if (seconds < 60) text = `${seconds}s`;
-  else if (seconds < 3600) text = `${Math.floor(seconds / 60)}m`;
-  else if (seconds < 86_400) text = `${Math.floor(seconds / 3600)}h`;
-  else text = `${Math.floor(seconds / 86_400)}d`;
-  if (future) return seconds === 0 ? '0s ago' : `in ${text}`;
+  const text = formatAgo(Math.abs(ageMs));
+  if (ageMs < 0) return text === '0s' ? '0s ago' : `in ${text}`;
   return `${text} ago`;
 }
 

@@ -1,4 +1,5 @@
 import type { WebSocket, RawData } from 'ws';
+import { formatDuration } from '../format/duration.js';
 import { decodeClientMessage } from '../protocol/decode.js';
 import type { Hub } from './hub.js';
 import type { ServerLog } from './log.js';
@@ -139,7 +140,7 @@ export class Connection {
     }
     if (this.awaitingPongSinceMs !== undefined) {
       if (nowMs - this.awaitingPongSinceMs >= this.settings.pongTimeoutMs) {
-        this.log.info(`client #${this.id} did not answer ping within ${formatMs(this.settings.pongTimeoutMs)}: closing it`, { event: 'pong_timeout', client: this.id });
+        this.log.info(`client #${this.id} did not answer ping within ${formatDuration(this.settings.pongTimeoutMs)}: closing it`, { event: 'pong_timeout', client: this.id });
         this.close(1000, 'pong timeout');
       }
       return;
@@ -208,8 +209,4 @@ export class Connection {
   private sendError(code: string, message: string): void {
     this.subscriber.sendControl({ type: 'error', code, message });
   }
-}
-
-function formatMs(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { RuntimeError, UsageError } from '../errors.js';
+import { formatDuration } from '../format/duration.js';
 import type { IO } from '../io/io.js';
 import { MAX_CLIENT_FRAME_BYTES } from '../protocol/types.js';
 import { createKeyChecker } from './auth.js';
@@ -172,9 +173,8 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
     const connection = new Connection(id, remote, ws, hub, hub.stats, settings, log, monotonicMs, (closed, code, reason) => {
       connections.delete(closed);
       const s = closed.subscriber;
-      const seconds = ((monotonicMs() - closed.openedAtMs) / 1000).toFixed(1);
       log.info(
-        `client #${id} disconnected (${code}${reason ? ` ${reason}` : ''}) after ${seconds} s: ${s.delivered} events delivered, ${s.totalDropped} dropped (${connections.size} connected)`,
+        `client #${id} disconnected (${code}${reason ? ` ${reason}` : ''}) after ${formatDuration(monotonicMs() - closed.openedAtMs)}: ${s.delivered} events delivered, ${s.totalDropped} dropped (${connections.size} connected)`,
         { event: 'disconnect', client: id, code, delivered: s.delivered, dropped: s.totalDropped, clients: connections.size },
       );
     });

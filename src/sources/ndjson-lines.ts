@@ -70,20 +70,3 @@ export async function* splitNdjsonLines(input: AsyncIterable<Buffer | Uint8Array
   }
   if (partBytes > 0 || skipping) yield finish();
 }
-
-/**
- * Makes peer-supplied text safe for a one-line log: control characters are
- * shown as escapes and the result is cut at `maxChars`.
- */
-export function sanitizeForLog(text: string, maxChars = 200): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return clean.length > maxChars ? `${clean.slice(0, maxChars - 3)}...` : clean;
-}
-
-/** Formats a size for messages: `1.5 MiB`, `900 KiB`, `12 bytes`. */
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KiB`;
-  return `${bytes} bytes`;
-}

@@ -2,8 +2,10 @@ import { open } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type { WriteStream } from 'node:fs';
 import { NotConnectedError, RuntimeError, TimeoutError } from '../errors.js';
-import { formatSeconds, StreamClient, type StreamClientOptions } from '../client/stream-client.js';
-import { displayUrl, sourceLabels } from '../client/url.js';
+import { StreamClient, type StreamClientOptions } from '../client/stream-client.js';
+import { formatDuration } from '../format/duration.js';
+import { sourceLabels } from '../client/url.js';
+import { displayUrl } from '../format/url.js';
 import type { EventFilter } from '../filter/event-filter.js';
 import { createColorScheme, resolveColorLevel, type ColorMode } from '../io/color.js';
 import type { IO } from '../io/io.js';
@@ -142,14 +144,14 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
             finish({
               kind: 'error',
               error: new NotConnectedError(
-                `timed out after ${formatSeconds(options.timeoutMs!)} without connecting to ${sources.map((source) => source.url).join(', ')} (${why}): is the server running and the URL right?`,
+                `timed out after ${formatDuration(options.timeoutMs!)} without connecting to ${sources.map((source) => source.url).join(', ')} (${why}): is the server running and the URL right?`,
               ),
             });
           } else if (options.count !== undefined) {
             finish({
               kind: 'error',
               error: new TimeoutError(
-                `timed out after ${formatSeconds(options.timeoutMs!)}: ${stats.shown} of ${options.count} matching ${options.count === 1 ? 'event' : 'events'} arrived`,
+                `timed out after ${formatDuration(options.timeoutMs!)}: ${stats.shown} of ${options.count} matching ${options.count === 1 ? 'event' : 'events'} arrived`,
               ),
             });
           } else {

@@ -1,3 +1,4 @@
+import { formatDuration } from '../format/duration.js';
 import type { ColorScheme } from '../io/color.js';
 import { serverIdentityOf } from '../protocol/filter.js';
 import type { HangarEvent } from '../protocol/types.js';
@@ -38,7 +39,7 @@ export class TailStats {
     const seconds = Math.max(0, (nowMs - this.startedMs) / 1000);
     const rate = seconds > 0 ? this.shown / seconds : 0;
     const lines = [
-      colors.bold(`stats: ${this.shown} ${this.shown === 1 ? 'event' : 'events'} shown in ${seconds.toFixed(1)}s (${rate.toFixed(1)}/s); ${this.received} received`),
+      colors.bold(`stats: ${this.shown} ${this.shown === 1 ? 'event' : 'events'} shown in ${formatDuration(seconds * 1000)} (${rate.toFixed(1)}/s); ${this.received} received`),
     ];
     const table = (title: string, counts: Map<string, number>) => {
       if (counts.size === 0) return;

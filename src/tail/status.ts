@@ -1,4 +1,4 @@
-import { formatSeconds } from '../client/stream-client.js';
+import { formatDuration } from '../format/duration.js';
 import type { ColorScheme } from '../io/color.js';
 import type { IO, OutputStream } from '../io/io.js';
 import { stripControl } from '../render/sanitize.js';
@@ -48,7 +48,7 @@ export class StatusReporter {
         return;
       }
       case 'reconnecting':
-        this.status(`${where}: ${clean(notice.reason)}; reconnecting in ${formatSeconds(notice.delayMs)} (retry ${notice.attempt})`, true);
+        this.status(`${where}: ${clean(notice.reason)}; reconnecting in ${formatDuration(notice.delayMs)} (retry ${notice.attempt})`, true);
         return;
       case 'replayed':
         this.status(`${where}: ${notice.count} ${notice.count === 1 ? 'event' : 'events'} replayed from the server's history${notice.complete ? '' : ' (incomplete)'}`);
@@ -65,7 +65,7 @@ export class StatusReporter {
         );
         return;
       case 'gap': {
-        const down = notice.downForMs === undefined ? '' : ` (the stream was down for ${formatSeconds(notice.downForMs)})`;
+        const down = notice.downForMs === undefined ? '' : ` (the stream was down for ${formatDuration(notice.downForMs)})`;
         this.line(colors.warning(`gap: events from ${where} may have been missed${down}: ${clean(notice.reason)}`));
         return;
       }

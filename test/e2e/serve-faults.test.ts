@@ -67,7 +67,7 @@ describe('serve faults (spawned binaries)', () => {
     await doomed.waitFor(/(ping\n[^]*){3}/);
     expect(serve.stderr()).not.toMatch(/disconnected/);
     doomed.child.kill('SIGSTOP');
-    await serve.waitFor('stderr', /client #2 did not answer ping within 3 s: closing it/);
+    await serve.waitFor('stderr', /client #2 did not answer ping within 3s: closing it/);
     await serve.waitFor('stderr', /client #2 disconnected .*\(1 connected\)/);
     // The live client carries on and keeps being pinged.
     const pingsBefore = live.output().split('ping').length;

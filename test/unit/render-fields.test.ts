@@ -1,32 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { compilePath, formatBytes, formatDurationMs, formatPairValue, formatValue, getPath } from '../../src/render/fields.js';
+import { compilePath, formatPairValue, formatValue, getPath } from '../../src/render/fields.js';
 import { eventTimeMs, formatAge, formatTime, parseIsoMs } from '../../src/render/time-format.js';
 
-describe('units', () => {
-  it('formats durations', () => {
-    expect(formatDurationMs(0)).toBe('0ms');
-    expect(formatDurationMs(0.4)).toBe('0.4ms');
-    expect(formatDurationMs(3.256)).toBe('3.26ms');
-    expect(formatDurationMs(12.5)).toBe('12.5ms');
-    expect(formatDurationMs(999)).toBe('999ms');
-    expect(formatDurationMs(1234)).toBe('1.2s');
-    expect(formatDurationMs(2000)).toBe('2s');
-    expect(formatDurationMs(59_940)).toBe('59.9s');
-    expect(formatDurationMs(125_000)).toBe('2m05s');
-    expect(formatDurationMs(3_720_000)).toBe('1h02m');
-    expect(formatDurationMs(90_000_000)).toBe('1d01h');
-    expect(formatDurationMs(-5)).toBe('-5ms');
-  });
-  it('formats sizes in binary units', () => {
-    expect(formatBytes(0)).toBe('0B');
-    expect(formatBytes(42)).toBe('42B');
-    expect(formatBytes(1023)).toBe('1023B');
-    expect(formatBytes(1331)).toBe('1.3KiB');
-    expect(formatBytes(10 * 1024)).toBe('10KiB');
-    expect(formatBytes(5 * 1024 * 1024 + 1)).toBe('5MiB');
-    expect(formatBytes(1.5 * 1024 ** 3)).toBe('1.5GiB');
-  });
-});
 
 describe('values and paths', () => {
   it('walks dotted paths, prefers a literal dotted key, and ignores prototype keys', () => {

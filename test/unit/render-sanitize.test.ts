@@ -6,6 +6,9 @@ describe('stripControl', () => {
     const text = 'plain text, ünïcödé ✓ 日本語 🚀';
     expect(stripControl(text)).toBe(text);
   });
+  it('keeps one value on one line: Unicode line and paragraph separators show as \\n, as a newline does', () => {
+    expect(stripControl('a\u2028b\u2029c\nd')).toBe('a\\nb\\nc\\nd');
+  });
   it('removes CSI sequences (colors, cursor moves, clear screen)', () => {
     expect(stripControl('\x1b[31mred\x1b[0m')).toBe('red');
     expect(stripControl('a\x1b[2J\x1b[Hb')).toBe('ab');

@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { parseKeyFile } from '../../src/credentials.js';
-import { displayUrl, parsePublishOptions, toIngestUrl, type PublishOptions } from '../../src/commands/publish/options.js';
+import { parsePublishOptions, toIngestUrl, type PublishOptions } from '../../src/commands/publish/options.js';
+import { displayUrl } from '../../src/format/url.js';
 import { registerPublish } from '../../src/commands/publish/register.js';
 import { createTestIO } from '../helpers/test-io.js';
 

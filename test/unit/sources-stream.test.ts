@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { RuntimeError } from '../../src/errors.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import type { EventSink, SourceLog } from '../../src/sources/event-source.js';
-import { sanitizeForLog, splitNdjsonLines, type NdjsonLine } from '../../src/sources/ndjson-lines.js';
+import { sanitizeForLog } from '../../src/render/sanitize.js';
+import { splitNdjsonLines, type NdjsonLine } from '../../src/sources/ndjson-lines.js';
 import { createStreamSource } from '../../src/sources/stream-source.js';
 
 async function* chunks(...parts: (string | Buffer)[]): AsyncGenerator<Buffer | string> {
@@ -66,7 +67,9 @@ describe('splitNdjsonLines', () => {
 
 describe('sanitizeForLog', () => {
   it('escapes control characters and cuts long text', () => {
-    expect(sanitizeForLog('a\u001b[31mred\nb')).toBe('a\\u001b[31mred\\u000ab');
+    // The one sanitizer: escape sequences go, a newline shows as \n, bidi overrides go too.
+    expect(sanitizeForLog('a\u001b[31mred\nb')).toBe('ared\\nb');
+    expect(sanitizeForLog('evil\u202egnp.exe')).toBe('evilgnp.exe');
     expect(sanitizeForLog('x'.repeat(300), 20)).toBe(`${'x'.repeat(17)}...`);
   });
 });
@@ -114,7 +117,7 @@ describe('createStreamSource', () => {
     const { sink, log, events, warnings } = sinkAndLog();
     await source.run(sink, log);
     expect(events.map((e) => e.event_type)).toEqual(['Before', 'After']);
-    expect(warnings).toEqual(['stdin line 2: line is 2.5 MiB, over the 1.0 MiB limit; skipped']);
+    expect(warnings).toEqual(['stdin line 2: line is 2.5MiB, over the 1MiB limit; skipped']);
   });
 
   it('publishes lines as they arrive on a live pipe, and stop() ends run() while a read is pending', async () => {

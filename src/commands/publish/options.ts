@@ -65,15 +65,6 @@ export function toIngestUrl(raw: string): URL {
   return rebuilt;
 }
 
-/** The URL as it may be printed: without credentials. */
-export function displayUrl(url: URL): string {
-  const copy = new URL(url.href);
-  copy.username = '';
-  copy.password = '';
-  copy.search = '';
-  return copy.href;
-}
-
 /** Pure: flags + environment (+ the keys of --api-key-file, already read) -> options. Throws UsageError. */
 export function parsePublishOptions(
   file: string | undefined,

@@ -7,9 +7,12 @@ import { AuthError, ConnectionError, RuntimeError, UsageError } from '../../erro
 import { buildHeaders } from '../../credentials.js';
 import type { IO } from '../../io/io.js';
 import { decodeEvent, isPlainObject, parseJson } from '../../protocol/decode.js';
-import { DEFAULT_MAX_LINE_BYTES, sanitizeForLog, splitNdjsonLines, type NdjsonLine } from '../../sources/ndjson-lines.js';
+import { sanitizeForLog } from '../../render/sanitize.js';
+import { DEFAULT_MAX_LINE_BYTES, splitNdjsonLines, type NdjsonLine } from '../../sources/ndjson-lines.js';
 import { checkLine } from '../../sources/stream-source.js';
-import { displayUrl, MAX_BATCH_BYTES, type PublishOptions } from './options.js';
+import { formatDuration } from '../../format/duration.js';
+import { displayUrl } from '../../format/url.js';
+import { MAX_BATCH_BYTES, type PublishOptions } from './options.js';
 
 /**
  * `hangar-events publish [file]`: posts NDJSON events (or a JSON array) to a
@@ -333,7 +336,7 @@ function createSender(options: PublishOptions): Sender {
           res.on('error', reject);
         },
       );
-      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${options.timeoutMs / 1000}s`), { code: 'ETIMEDOUT' })));
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${formatDuration(options.timeoutMs)}`), { code: 'ETIMEDOUT' })));
       req.on('error', reject);
       req.end(payload);
     });

@@ -1,3 +1,4 @@
+import { formatAgo, formatDurationCompact } from '../../format/duration.js';
 import type { ColorScheme } from '../../io/color.js';
 import { errorRate, eventRate, latencyPercentile, type ConnectionStatus, type ServerRow, type TableSource, type TableState } from './reduce-table.js';
 import { fit, stripControl, truncate, visibleWidth } from './text.js';
@@ -70,23 +71,6 @@ function composeLine(segments: readonly Segment[], width: number): string {
 }
 
 // ---- formatting of figures -------------------------------------------------
-
-/** `0s`, `42s`, `5m`, `3h`, `2d`. */
-export function formatAgo(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86_400)}d`;
-}
-
-/** `0.4ms`, `12ms`, `1.5s`, `2.0m`. */
-export function formatLatency(ms: number): string {
-  if (ms < 10) return `${(Math.round(ms * 10) / 10).toFixed(1)}ms`;
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  return `${(ms / 60_000).toFixed(1)}m`;
-}
 
 /** Whole counts, compacted from a million up. */
 export function formatCount(n: number): string {
@@ -243,7 +227,7 @@ const COLUMNS: readonly Column[] = [
     align: 'right',
     cell: (row, { colors }) => {
       const ms = latencyPercentile(row, 0.5);
-      return ms === undefined ? { text: DASH, paint: colors.dim } : { text: formatLatency(ms) };
+      return ms === undefined ? { text: DASH, paint: colors.dim } : { text: formatDurationCompact(ms) };
     },
   },
   {
@@ -252,7 +236,7 @@ const COLUMNS: readonly Column[] = [
     align: 'right',
     cell: (row, { colors }) => {
       const ms = latencyPercentile(row, 0.95);
-      return ms === undefined ? { text: DASH, paint: colors.dim } : { text: formatLatency(ms) };
+      return ms === undefined ? { text: DASH, paint: colors.dim } : { text: formatDurationCompact(ms) };
     },
   },
   {
@@ -418,7 +402,7 @@ function bannerLines(state: TableState, ctx: TableRenderContext): string[] {
     const ago = ctx.nowMs - gaps.lastAtMs;
     // Figures before the (peer-supplied, possibly long) reason, so a narrow terminal cuts the reason.
     const notes: string[] = [];
-    if (gaps.lastDownForMs !== undefined) notes.push(`stream down ${formatLatency(gaps.lastDownForMs)}`);
+    if (gaps.lastDownForMs !== undefined) notes.push(`stream down ${formatDurationCompact(gaps.lastDownForMs)}`);
     if (gaps.count > 1) notes.push(`${gaps.count} gaps`);
     const details = notes.length > 0 ? ` (${notes.join(', ')})` : '';
     const text = `! events may have been missed ${formatAgo(ago)} ago on ${gaps.lastSource}${details}: ${gaps.lastReason}`;
