@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hub } from './hub.js';
-import { MAX_INGEST_BODY_BYTES, parseIngestBody } from './ingest.js';
+import { batchRefusedBody, decodeEventBatch, MAX_INGEST_BODY_BYTES } from '../protocol/event-batch.js';
 import { checkCredentials, checkHost, checkOrigin, type GuardConfig, type Refusal } from './request-guard.js';
 
 /** What the plain-HTTP side of the server needs. */
@@ -68,10 +68,8 @@ export function createRequestHandler(context: RequestHandlerContext): (req: Inco
     req.on('error', () => {});
     req.on('end', () => {
       if (refused) return;
-      const parsed = parseIngestBody(Buffer.concat(chunks).toString('utf8'));
-      if (!parsed.ok) {
-        return sendJson(res, 400, { error: 'bad_event', line: parsed.error.line, message: `nothing was published: ${parsed.error.message}` });
-      }
+      const parsed = decodeEventBatch(Buffer.concat(chunks).toString('utf8'));
+      if (!parsed.ok) return sendJson(res, 400, batchRefusedBody(parsed.error));
       let accepted = 0;
       for (const event of parsed.events) if (hub.publish(event)) accepted++;
       sendJson(res, 202, { accepted });

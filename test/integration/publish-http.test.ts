@@ -13,7 +13,7 @@ import { createTestIO } from '../helpers/test-io.js';
 /**
  * publish against a small real HTTP server that records every request and
  * answers the way serve's POST /api/events does (202 {"accepted": n}; 400
- * {"error": "bad_event", "line": n, "message": ...}; 401/403).
+ * {"error": "bad_event", "line": n, "unit", "reason", "message": ...}; 401/403).
  */
 
 interface Recorded {
@@ -124,7 +124,9 @@ describe('publish (file) against an ingest endpoint', () => {
   it('maps a line the server refuses back to the file line, and says what was published before it', async () => {
     // Refuse the second line of the second batch, as serve does (all or nothing per request).
     const server = await startRecorder((req, index) =>
-      index === 1 ? { status: 400, body: { error: 'bad_event', line: 2, message: 'nothing was published: line 2: the event is too large' } } : accept(req, index),
+      index === 1
+        ? { status: 400, body: { error: 'bad_event', line: 2, unit: 'line', reason: 'the event is too large', message: 'nothing was published: line 2: the event is too large' } }
+        : accept(req, index),
     );
     const path = writeInput('refused.ndjson', ['', event('A'), event('B'), '', event('C'), event('D'), event('E')].join('\n'));
     const { error, stderr } = await publish(path, { url: server.url, batchSize: '2' });
@@ -133,6 +135,14 @@ describe('publish (file) against an ingest endpoint', () => {
     expect(error!.message).toBe(`${path} line 6: refused by the server: the event is too large; 2 events up to line 3 were published; nothing from line 5 on was`);
     expect(stderr).toBe('');
     expect(server.requests).toHaveLength(2);
+  });
+
+  it("shows a refusal without a reason field as the server wrote it, instead of guessing at its English", async () => {
+    const server = await startRecorder(() => ({ status: 400, body: { error: 'bad_event', line: 1, message: 'line 1: events from this client are not accepted' } }));
+    const path = writeInput('other-server.ndjson', event('A'));
+    const { error } = await publish(path, { url: server.url });
+    expect(error).toBeInstanceOf(RuntimeError);
+    expect(error!.message).toBe(`${path} line 1: refused by the server: line 1: events from this client are not accepted; nothing was published`);
   });
 
   it('treats 401 and 403 as authentication failures without printing the key', async () => {

@@ -6,7 +6,8 @@ import { resolve as resolvePath } from 'node:path';
 import { AuthError, ConnectionError, RuntimeError, UsageError } from '../../errors.js';
 import { buildHeaders } from '../../credentials.js';
 import type { IO } from '../../io/io.js';
-import { decodeEvent, isPlainObject, parseJson } from '../../protocol/decode.js';
+import { isPlainObject, parseJson } from '../../protocol/decode.js';
+import { decodeBatchRefused, decodeEventItems, stripBom } from '../../protocol/event-batch.js';
 import { sanitizeForLog } from '../../render/sanitize.js';
 import { DEFAULT_MAX_LINE_BYTES, splitNdjsonLines, type NdjsonLine } from '../../sources/ndjson-lines.js';
 import { checkLine } from '../../sources/stream-source.js';
@@ -139,7 +140,7 @@ async function peekFirstByte(input: AsyncIterable<Buffer | string>): Promise<{ f
   return { first, rest: rest() };
 }
 
-function stripBom(line: NdjsonLine): NdjsonLine {
+function stripLineBom(line: NdjsonLine): NdjsonLine {
   return line.lineNumber === 1 && !line.tooLong && line.text.charCodeAt(0) === 0xfeff ? { lineNumber: 1, text: line.text.slice(1) } : line;
 }
 
@@ -151,7 +152,7 @@ async function validateLines(input: AsyncIterable<Buffer>, inputName: string): P
   const problems: string[] = [];
   let count = 0;
   for await (const raw of splitNdjsonLines(input, { maxLineBytes: DEFAULT_MAX_LINE_BYTES })) {
-    const line = stripBom(raw);
+    const line = stripLineBom(raw);
     const checked = checkLine(line, DEFAULT_MAX_LINE_BYTES);
     if (checked && 'problem' in checked) {
       count++;
@@ -167,7 +168,7 @@ async function validateLines(input: AsyncIterable<Buffer>, inputName: string): P
 /** Good lines as items; the first bad line stops with an error naming it. */
 async function* linesOf(input: AsyncIterable<Buffer | string>, inputName = 'stdin'): AsyncGenerator<Item | BadItem> {
   for await (const raw of splitNdjsonLines(input, { maxLineBytes: DEFAULT_MAX_LINE_BYTES })) {
-    const line = stripBom(raw);
+    const line = stripLineBom(raw);
     const checked = checkLine(line, DEFAULT_MAX_LINE_BYTES);
     if (!checked) continue;
     if ('problem' in checked) {
@@ -194,22 +195,15 @@ async function readJsonArray(input: AsyncIterable<Buffer>, inputName: string): P
     }
     chunks.push(chunk);
   }
-  let text = Buffer.concat(chunks).toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const text = stripBom(Buffer.concat(chunks).toString('utf8'));
   const parsed = parseJson(text);
   if (!parsed.ok) throw new RuntimeError(`${inputName} starts with '[' but is not valid JSON: ${sanitizeForLog(parsed.error)}; nothing was published`);
   const value = parsed.value as unknown[];
-  const problems: string[] = [];
-  const items: Item[] = [];
-  value.forEach((entry, index) => {
-    const decoded = decodeEvent(entry);
-    if (!decoded.ok) {
-      if (problems.length < MAX_LISTED_PROBLEMS) problems.push(`  ${inputName} item ${index + 1}: ${decoded.error}`);
-      return;
-    }
-    items.push({ number: index + 1, text: JSON.stringify(entry) });
-  });
-  const bad = value.length - items.length;
+  // The same item rule as serve's ingest (protocol/event-batch.ts).
+  const { problems: refusals } = decodeEventItems(value);
+  const problems = refusals.slice(0, MAX_LISTED_PROBLEMS).map((problem) => `  ${inputName} item ${problem.line}: ${problem.reason}`);
+  const items: Item[] = refusals.length > 0 ? [] : value.map((entry, index) => ({ number: index + 1, text: JSON.stringify(entry) }));
+  const bad = refusals.length;
   if (bad > 0) {
     const more = bad > problems.length ? `\n  ... and ${bad - problems.length} more` : '';
     throw new RuntimeError(`${inputName} has ${bad === 1 ? 'a bad item' : `${bad} bad items`}; nothing was published (every item must be a JSON object with a string "event_type"):\n${problems.join('\n')}${more}`);
@@ -372,10 +366,11 @@ function createSender(options: PublishOptions): Sender {
         throw new AuthError(`${what}; ${describeProgress(progress, unit, firstNumber)}`);
       }
       if (status === 400) {
-        const relative = typeof json.line === 'number' && Number.isInteger(json.line) ? json.line : undefined;
-        const item = relative !== undefined ? batch[relative - 1] : undefined;
-        // serve says "nothing was published: line 3: <reason>" about its own batch; keep the reason only.
-        const reason = serverMessage.replace(/^nothing was published:\s*/i, '').replace(/^(line|array item) \d+:\s*/i, '');
+        // serve names the line of its own batch and the bare reason as fields (protocol/event-batch.ts);
+        // without them its message is shown as it is.
+        const refused = decodeBatchRefused(json);
+        const item = refused.line !== undefined ? batch[refused.line - 1] : undefined;
+        const reason = refused.reason !== undefined ? sanitizeForLog(refused.reason, 300) : serverMessage;
         const where = item ? `${inputName} ${unit} ${item.number}` : `${inputName} (${unit}s ${firstNumber}-${batch[batch.length - 1]!.number})`;
         throw new RuntimeError(`${where}: refused by the server: ${reason || `HTTP 400`}; ${describeProgress(progress, unit, firstNumber)}`);
       }
