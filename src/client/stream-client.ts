@@ -6,6 +6,7 @@ import { formatDuration } from '../format/duration.js';
 import { displayUrl } from '../format/url.js';
 import { describePermanentFailure } from './connect-failure.js';
 import { decodeServerFrame } from '../protocol/decode.js';
+import { scanPlainEvent, type PlainEventScan } from '../protocol/plain-event.js';
 import { stripControl } from '../render/sanitize.js';
 import {
   GATEWAY_PING_INTERVAL_MS,
@@ -69,6 +70,13 @@ export interface StreamClientOptions {
   readonly maxFrameBytes?: number;
   /** Time allowed for the opening handshake. */
   readonly handshakeTimeoutMs?: number;
+  /**
+   * Pass plain event frames on as bytes, unparsed (`EventMessage.bytes`; see
+   * protocol/plain-event.ts): for a consumer that writes frames as they are
+   * and needs no field (tail's NDJSON output without client-side filters).
+   * Anything else still takes the full path (decoded, or reported).
+   */
+  readonly passPlainEvents?: boolean;
   /** Monotonic clock (ms), for how long the stream was down. */
   readonly monotonicMs: () => number;
   /** Wall clock (ms since epoch), for `replay.since`. */
@@ -76,12 +84,46 @@ export interface StreamClientOptions {
   readonly random?: () => number;
 }
 
+/**
+ * An event. `raw` is the frame as text, exactly as the server sent it. When
+ * the client passed it on unparsed (`passPlainEvents`), `bytes` holds the
+ * frame and `event`/`raw` are only worked out if someone reads them.
+ */
+export interface EventMessage {
+  readonly kind: 'event';
+  readonly event: HangarEvent;
+  readonly raw: string;
+  /** The event's `event_id`, when it is a non-empty string. */
+  readonly id: string | undefined;
+  readonly bytes?: Buffer | undefined;
+}
+
+/** A plain event frame passed on as bytes (see StreamClientOptions.passPlainEvents). */
+class PlainEventFrame implements EventMessage {
+  readonly kind = 'event' as const;
+  private parsed: HangarEvent | undefined;
+
+  constructor(
+    readonly bytes: Buffer,
+    readonly id: string | undefined,
+  ) {}
+
+  get raw(): string {
+    return this.bytes.toString('utf8');
+  }
+
+  /** Parsed on first read: the frame is valid JSON with a string event_type (scanPlainEvent said so). */
+  get event(): HangarEvent {
+    return (this.parsed ??= JSON.parse(this.raw) as HangarEvent);
+  }
+}
+
 /** Everything the client reports, in the order it happens. */
 export type StreamMessage =
   | { kind: 'connecting'; attempt: number }
   | { kind: 'open'; attempt: number; server: ServerKind }
   | { kind: 'server-kind'; server: 'serve' | 'gateway' }
-  | { kind: 'event'; event: HangarEvent; raw: string }
+  | EventMessage
   | { kind: 'subscribed'; eventTypes: string[]; serverIds: string[] }
   | { kind: 'warning'; warning: WarningMessage }
   /** serve finished a replay; `resumed` when it answered a resume after a reconnect. */
@@ -143,7 +185,7 @@ interface Connection {
    * they are released after `replayed` (or once the server is known to be a
    * gateway, which sends none before the ack) to keep the stream in order.
    */
-  held: { event: HangarEvent; raw: string }[];
+  held: EventMessage[];
   openedWallMs: number;
   /** A pong was handed to ws and has not been written to the socket yet (see answerPing). */
   pongInFlight: boolean;
@@ -180,6 +222,8 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   private readonly livenessMarginMs: number;
   private readonly serverDetectMs: number;
   private readonly maxFrameBytes: number;
+  /** Where scanPlainEvent found the last frame's event_id (reused). */
+  private readonly scan: PlainEventScan = { idStart: -1, idEnd: -1 };
 
   constructor(private readonly options: StreamClientOptions) {
     super();
@@ -537,6 +581,12 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       this.emitMessage({ kind: 'bad-frame', reason: `frame of ${size} bytes is larger than the ${this.maxFrameBytes}-byte limit` });
       return;
     }
+    // The fast path: a plain event frame goes on as bytes, validated by a byte scan instead of JSON.parse.
+    if (this.options.passPlainEvents === true && Buffer.isBuffer(data) && isUtf8(data) && scanPlainEvent(data, this.scan)) {
+      const { idStart, idEnd } = this.scan;
+      this.onEvent(conn, new PlainEventFrame(data, idEnd > idStart ? data.toString('utf8', idStart, idEnd) : undefined));
+      return;
+    }
     if (!isUtf8Raw(data)) {
       this.emitMessage({ kind: 'bad-frame', reason: `text frame of ${size} bytes is not valid UTF-8` });
       return;
@@ -550,22 +600,8 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     const frame = decoded.value;
     if (frame.kind === 'event') {
       const event = frame.event;
-      if (conn.server !== 'gateway' && !conn.replayed) {
-        const id = typeof event.event_id === 'string' && event.event_id.length > 0 ? event.event_id : undefined;
-        if (conn.acks === 0) {
-          // Before the first ack: held until the replay we asked for has been joined (see joinHeld).
-          if (conn.held.length < MAX_HELD_EVENTS) {
-            conn.held.push({ event, raw: text });
-            return;
-          }
-          if (id !== undefined) (conn.earlyIds ??= new Set()).add(id);
-        } else if (id !== undefined) {
-          // Between the ack and `replayed`: history. Never show an id twice at the join.
-          if (conn.earlyIds?.has(id)) return;
-          if (conn.held.length > 0) (conn.replayIds ??= new Set()).add(id);
-        }
-      }
-      this.emitEvent(event, text);
+      const id = typeof event.event_id === 'string' && event.event_id.length > 0 ? event.event_id : undefined;
+      this.onEvent(conn, { kind: 'event', event, raw: text, id });
       return;
     }
     if (frame.kind === 'unknown-control') {
@@ -612,17 +648,36 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     }
   }
 
-  private emitEvent(event: HangarEvent, raw: string): void {
-    const id = event.event_id;
-    if (typeof id === 'string' && id.length > 0) this.lastEventId = id;
-    this.emitMessage({ kind: 'event', event, raw });
+  /** An event frame, parsed or not: held, dropped at the join, or shown. */
+  private onEvent(conn: Connection, message: EventMessage): void {
+    if (conn.server !== 'gateway' && !conn.replayed) {
+      const id = message.id;
+      if (conn.acks === 0) {
+        // Before the first ack: held until the replay we asked for has been joined (see joinHeld).
+        if (conn.held.length < MAX_HELD_EVENTS) {
+          conn.held.push(message);
+          return;
+        }
+        if (id !== undefined) (conn.earlyIds ??= new Set()).add(id);
+      } else if (id !== undefined) {
+        // Between the ack and `replayed`: history. Never show an id twice at the join.
+        if (conn.earlyIds?.has(id)) return;
+        if (conn.held.length > 0) (conn.replayIds ??= new Set()).add(id);
+      }
+    }
+    this.emitEvent(message);
+  }
+
+  private emitEvent(message: EventMessage): void {
+    if (message.id !== undefined) this.lastEventId = message.id;
+    this.emitMessage(message);
   }
 
   private releaseHeld(conn: Connection): void {
     const held = conn.held;
     if (held.length === 0) return;
     conn.held = [];
-    for (const { event, raw } of held) this.emitEvent(event, raw);
+    for (const message of held) this.emitEvent(message);
   }
 
   /**
@@ -642,18 +697,18 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     let start = 0;
     if (ids !== undefined) {
       for (let i = held.length - 1; i >= 0; i--) {
-        const id = held[i]!.event.event_id;
-        if (typeof id === 'string' && ids.has(id)) {
+        const id = held[i]!.id;
+        if (id !== undefined && ids.has(id)) {
           start = i + 1;
           break;
         }
       }
     }
     for (let i = start; i < held.length; i++) {
-      const { event, raw } = held[i]!;
-      const id = event.event_id;
-      if (ids !== undefined && typeof id === 'string' && ids.has(id)) continue;
-      this.emitEvent(event, raw);
+      const message = held[i]!;
+      const id = message.id;
+      if (ids !== undefined && id !== undefined && ids.has(id)) continue;
+      this.emitEvent(message);
     }
   }
 

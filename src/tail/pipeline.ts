@@ -1,5 +1,5 @@
 import { RuntimeError } from '../errors.js';
-import type { StreamClient, StreamMessage } from '../client/stream-client.js';
+import type { EventMessage, StreamClient, StreamMessage } from '../client/stream-client.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { SeenIds } from './seen-ids.js';
 import type { StreamSource } from './notices.js';
@@ -121,7 +121,7 @@ export class TailPipeline {
     const { sink, stats } = this.options;
     switch (message.kind) {
       case 'event':
-        this.handleEvent(source, message.event, message.raw);
+        this.handleEvent(source, message);
         return;
       case 'connecting':
         if (message.attempt === 1) sink.notice({ kind: 'connecting', source, attempt: message.attempt });
@@ -209,21 +209,24 @@ export class TailPipeline {
     }
   }
 
-  private handleEvent(source: StreamSource, event: HangarEvent, raw: string): void {
-    const { stats } = this.options;
+  /** An event's fields (`message.event`) are read only by what needs them: filters, --record, --stats, a rendering sink. */
+  private handleEvent(source: StreamSource, message: EventMessage): void {
+    const { stats, sink } = this.options;
     stats.received++;
     // Duplicates come from replicas: with a single source there is nothing to merge.
     if (this.clients.length > 1) {
-      const id = event.event_id;
-      if (typeof id === 'string' && id.length > 0 && !this.seen.add(id)) {
+      const id = message.id;
+      if (id !== undefined && !this.seen.add(id)) {
         stats.duplicates++;
         return;
       }
     }
-    if (this.options.matches !== undefined && !this.options.matches(event)) return;
-    this.options.record?.(raw);
-    this.options.sink.event(event, raw, source);
-    stats.countShown(event);
+    if (this.options.matches !== undefined && !this.options.matches(message.event)) return;
+    this.options.record?.(message.raw);
+    const bytes = message.bytes;
+    if (bytes !== undefined && sink.frame !== undefined) sink.frame(bytes, source);
+    else sink.event(message.event, message.raw, source);
+    stats.countShown(message);
     if (this.options.count !== undefined && stats.shown >= this.options.count) {
       this.ended = true;
       this.options.end({ kind: 'done' });

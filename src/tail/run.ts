@@ -109,6 +109,9 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
     end: (end) => finish(end),
   });
 
+  // NDJSON needs no field when nothing filters, records or counts per type on our side:
+  // plain event frames then go from the socket to stdout as bytes (StreamClientOptions.passPlainEvents).
+  const passPlainEvents = options.output === 'ndjson' && filter.matches === undefined && recorder === undefined && !options.stats;
   const initialReplay: ReplayRequest | undefined =
     options.history !== undefined ? { last: options.history } : options.sinceMs !== undefined ? { since: (io.now() - options.sinceMs) / 1000 } : undefined;
   const clients = options.urls.map(
@@ -125,6 +128,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
         ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
         monotonicMs: () => io.monotonicMs(),
         nowMs: () => io.now(),
+        passPlainEvents,
         ...deps.client,
       }),
   );

@@ -27,9 +27,11 @@ export class TailStats {
     private readonly detailed = true,
   ) {}
 
-  countShown(event: HangarEvent): void {
+  /** Counts a shown event; its fields are read only for the detailed counts. */
+  countShown(shown: { readonly event: HangarEvent }): void {
     this.shown++;
     if (!this.detailed) return;
+    const event = shown.event;
     bump(this.byType, event.event_type);
     bump(this.byServer, serverIdentityOf(event) ?? '(no server)');
   }

@@ -14,6 +14,11 @@ export class NdjsonSink extends WriterSink {
   event(_event: HangarEvent, raw: string, _source: StreamSource): void {
     this.writer.write(`${toNdjsonLine(raw)}\n`);
   }
+
+  /** A plain event frame is its own line: its bytes go to stdout as they are. */
+  frame(bytes: Buffer, _source: StreamSource): void {
+    this.writer.writeLine(bytes);
+  }
 }
 
 /** The raw frame as one line: CR/LF (whitespace between JSON tokens) become spaces. */

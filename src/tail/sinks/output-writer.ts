@@ -4,42 +4,85 @@ import type { StreamSource, TailNotice } from '../notices.js';
 import type { SinkStart, TailSink } from './sink.js';
 import type { StatusReporter } from '../status.js';
 
-/** Lines are gathered and written in one call per turn of the event loop, or once this many characters wait. */
-const BATCH_CHARS = 64 * 1024;
+const NEWLINE = Buffer.from('\n');
+
+/** Lines are gathered and written in one call per turn of the event loop, or once this many bytes wait. */
+const BATCH_BYTES = 64 * 1024;
 
 /**
  * Writes lines to stdout and remembers when stdout asked us to wait: the
  * pipeline awaits `whenWritable()` and stops reading sockets meanwhile. After
  * the reader went away (EPIPE) writes are dropped silently. Lines written in
- * the same turn go out in one write (one system call) at the end of the turn.
+ * the same turn are gathered in one buffer (text encoded into it, frames
+ * copied) and go out in one write (one system call) at the end of the turn.
  */
 export class OutputWriter {
   private blocked = false;
   private waiting: Promise<void> | undefined;
   private closed = false;
-  private pending = '';
+  /** The lines of this turn, as UTF-8; a new one after each flush (stdout may still hold the last). */
+  private batch: Buffer | undefined;
+  private used = 0;
   private flushScheduled = false;
 
   constructor(private readonly stream: OutputStream) {}
 
+  /** Writes text (one or more whole lines). */
   write(text: string): void {
     if (this.closed) return;
-    this.pending += text;
-    if (this.pending.length >= BATCH_CHARS) this.flush();
-    else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.flush);
+    // A UTF-16 code unit never takes more than 3 bytes of UTF-8.
+    if (!this.makeRoom(text.length * 3)) {
+      this.writeNow(Buffer.from(text));
+      return;
     }
+    this.used += this.batch!.write(text, this.used);
+    this.scheduleFlush();
+  }
+
+  /** Writes `bytes` (UTF-8 without line breaks) and a line break: one line. */
+  writeLine(bytes: Uint8Array): void {
+    if (this.closed) return;
+    if (!this.makeRoom(bytes.length + 1)) {
+      this.writeNow(Buffer.concat([bytes, NEWLINE]));
+      return;
+    }
+    const batch = this.batch!;
+    batch.set(bytes, this.used);
+    this.used += bytes.length;
+    batch[this.used++] = 0x0a;
+    this.scheduleFlush();
+  }
+
+  /** Makes room for `bytes` more in the batch (flushing what waits when it is full); false when they could never fit. */
+  private makeRoom(bytes: number): boolean {
+    if (this.batch !== undefined && this.used + bytes <= this.batch.length) return true;
+    this.flush();
+    if (bytes > BATCH_BYTES) return false;
+    this.batch = Buffer.allocUnsafe(BATCH_BYTES);
+    this.used = 0;
+    return true;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flush);
   }
 
   /** Hands what is pending to stdout now. */
   readonly flush = (): void => {
     this.flushScheduled = false;
-    if (this.pending.length === 0 || this.closed) return;
-    const text = this.pending;
-    this.pending = '';
-    if (!this.stream.write(text) && !this.blocked) this.block();
+    const batch = this.batch;
+    if (batch === undefined || this.used === 0 || this.closed) return;
+    const chunk = batch.subarray(0, this.used);
+    this.batch = undefined;
+    this.used = 0;
+    this.writeNow(chunk);
   };
+
+  private writeNow(chunk: Buffer): void {
+    if (!this.stream.write(chunk) && !this.blocked) this.block();
+  }
 
   /**
    * stdout refused more: wait for its 'drain'. The listener goes on now, not

@@ -21,6 +21,13 @@ export interface TailSink {
    * server sent it (the NDJSON sink writes it unchanged).
    */
   event(event: HangarEvent, raw: string, source: StreamSource): void;
+  /**
+   * Optional: one event that passed every filter, as the bytes of its frame,
+   * never parsed: a plain event frame (see protocol/plain-event.ts), which is
+   * its own NDJSON line. A sink that has this gets such events here instead
+   * of `event`.
+   */
+  frame?(bytes: Buffer, source: StreamSource): void;
   notice(notice: TailNotice): void;
   /** Whether the output can take more now (false while stdout is full). */
   canWrite(): boolean;

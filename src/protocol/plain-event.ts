@@ -1,0 +1,233 @@
+/**
+ * Recognises a "plain" event frame in its bytes, without building anything:
+ * exactly one JSON object (RFC 8259 grammar, checked byte by byte) whose
+ * top-level keys include one non-empty string `event_type`, with at most one
+ * `event_id` (a string without escapes), no line breaks or U+2028/U+2029
+ * anywhere, and nothing before or after the object. Such a frame is what
+ * `decodeServerFrame` accepts as an event and what tail's NDJSON line is
+ * byte for byte, so it can go from the socket to stdout as it is.
+ *
+ * The scanner only says yes or "not plain": anything unusual (escapes in a
+ * top-level key, a duplicate `event_type`, deep nesting, whitespace other
+ * than spaces and tabs) is "not plain" too, and the caller takes the full
+ * path (JSON.parse and decodeServerFrame), which accepts or reports it.
+ * UTF-8 validity is the caller's check (`isUtf8`).
+ */
+
+/** Where the `event_id` string's content lies in the frame; -1 when the event has none. */
+export interface PlainEventScan {
+  idStart: number;
+  idEnd: number;
+}
+
+/** Deeper nesting is not plain (the full path decides). */
+const MAX_DEPTH = 64;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+
+/** `"event_type"` and `"event_id"` as bytes (without quotes). */
+const EVENT_TYPE = [0x65, 0x76, 0x65, 0x6e, 0x74, 0x5f, 0x74, 0x79, 0x70, 0x65];
+const EVENT_ID = [0x65, 0x76, 0x65, 0x6e, 0x74, 0x5f, 0x69, 0x64];
+
+/** 1 for a byte that may stand for itself inside a string: not a quote, a backslash, a control character or 0xE2 (U+2028/U+2029 start with it). */
+const STRING_BYTE = new Uint8Array(256).map((_, c) => (c >= 0x20 && c !== QUOTE && c !== BACKSLASH && c !== 0xe2 ? 1 : 0));
+
+/** Containers open at each depth: 1 object, 2 array (reused; the scan is synchronous). */
+const stack = new Uint8Array(MAX_DEPTH + 1);
+
+/**
+ * Whether `b` is a plain event frame (see above); on true, `out` says where
+ * its `event_id` is. Never throws.
+ */
+export function scanPlainEvent(b: Uint8Array, out: PlainEventScan): boolean {
+  const n = b.length;
+  if (n < 2 || b[0] !== OPEN_OBJECT || b[n - 1] !== CLOSE_OBJECT) return false;
+  let i = 1;
+  let depth = 1;
+  stack[1] = 1;
+  let typeSeen = false;
+  let idSeen = false;
+  out.idStart = -1;
+  out.idEnd = -1;
+  // 0: a value, 1: a key or `}` (just after `{`), 2: `,` or the container's close, 3: a key (after `,`)
+  let expect = 1;
+  // Which top-level key the next value belongs to: 0 other, 1 event_type, 2 event_id.
+  let key = 0;
+  for (;;) {
+    let c = b[i];
+    while (c === 0x20 || c === 0x09) c = b[++i];
+    if (c === undefined) return false;
+    if (expect === 0) {
+      if (c === QUOTE) {
+        const start = i + 1;
+        const end = skipString(b, start);
+        if (end < 0) return false;
+        if (key === 1) {
+          if (end === start) return false; // an empty event_type is not an event
+        } else if (key === 2) {
+          // An id with escapes would need decoding: not plain.
+          for (let k = start; k < end; k++) if (b[k] === BACKSLASH) return false;
+          out.idStart = start;
+          out.idEnd = end;
+        }
+        i = end + 1;
+        key = 0;
+        expect = 2;
+        continue;
+      }
+      // event_type must be a string; a non-string event_id would mean "no id": both unusual.
+      if (key !== 0) return false;
+      if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+        if (depth === MAX_DEPTH) return false;
+        stack[++depth] = c === OPEN_OBJECT ? 1 : 2;
+        i++;
+        expect = c === OPEN_OBJECT ? 1 : 4;
+        continue;
+      }
+      if (c === 0x74) {
+        if (b[i + 1] !== 0x72 || b[i + 2] !== 0x75 || b[i + 3] !== 0x65) return false; // true
+        i += 4;
+      } else if (c === 0x66) {
+        if (b[i + 1] !== 0x61 || b[i + 2] !== 0x6c || b[i + 3] !== 0x73 || b[i + 4] !== 0x65) return false; // false
+        i += 5;
+      } else if (c === 0x6e) {
+        if (b[i + 1] !== 0x75 || b[i + 2] !== 0x6c || b[i + 3] !== 0x6c) return false; // null
+        i += 4;
+      } else {
+        i = skipNumber(b, i);
+        if (i < 0) return false;
+      }
+      expect = 2;
+      continue;
+    }
+    if (expect === 4) {
+      // Just after `[`: a value or `]`.
+      if (c === CLOSE_ARRAY) {
+        depth--;
+        i++;
+        expect = 2;
+        continue;
+      }
+      expect = 0;
+      continue;
+    }
+    if (expect === 2) {
+      const inObject = stack[depth] === 1;
+      if (c === COMMA) {
+        i++;
+        expect = inObject ? 3 : 0;
+        continue;
+      }
+      if (c !== (inObject ? CLOSE_OBJECT : CLOSE_ARRAY)) return false;
+      i++;
+      if (--depth === 0) break;
+      continue;
+    }
+    // A key (expect 1 or 3), or `}` right after `{`.
+    if (c === CLOSE_OBJECT && expect === 1) {
+      i++;
+      if (--depth === 0) break;
+      expect = 2;
+      continue;
+    }
+    if (c !== QUOTE) return false;
+    const start = i + 1;
+    const end = skipString(b, start);
+    if (end < 0) return false;
+    if (depth === 1) {
+      // Top-level keys are compared as bytes: one with an escape could spell event_type, so it is not plain.
+      for (let k = start; k < end; k++) if (b[k] === BACKSLASH) return false;
+      const length = end - start;
+      if (length === 10 && matches(b, start, EVENT_TYPE)) {
+        if (typeSeen) return false;
+        typeSeen = true;
+        key = 1;
+      } else if (length === 8 && matches(b, start, EVENT_ID)) {
+        if (idSeen) return false;
+        idSeen = true;
+        key = 2;
+      }
+    }
+    i = end + 1;
+    c = b[i];
+    while (c === 0x20 || c === 0x09) c = b[++i];
+    if (c !== COLON) return false;
+    i++;
+    expect = 0;
+  }
+  return i === n && typeSeen;
+}
+
+function matches(b: Uint8Array, at: number, word: readonly number[]): boolean {
+  for (let k = 0; k < word.length; k++) if (b[at + k] !== word[k]) return false;
+  return true;
+}
+
+/**
+ * From just after an opening quote: the index of the closing quote, or -1
+ * when the string is invalid (a raw control character, a bad escape, the
+ * end of the frame) or holds U+2028/U+2029 (which an NDJSON line rewrites).
+ */
+function skipString(b: Uint8Array, i: number): number {
+  const n = b.length;
+  while (i < n) {
+    // Ordinary string bytes in one table lookup each (most of a frame is string content).
+    while (STRING_BYTE[b[i]!] === 1) i++;
+    if (i >= n) return -1;
+    const c = b[i]!;
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH) {
+      const e = b[i + 1];
+      if (e === 0x75) {
+        // \uXXXX
+        for (let k = 2; k < 6; k++) if (!isHex(b[i + k])) return -1;
+        i += 6;
+        continue;
+      }
+      // \" \\ \/ \b \f \n \r \t
+      if (e !== QUOTE && e !== BACKSLASH && e !== 0x2f && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74) return -1;
+      i += 2;
+      continue;
+    }
+    if (c < 0x20) return -1;
+    if (c === 0xe2 && b[i + 1] === 0x80 && (b[i + 2] === 0xa8 || b[i + 2] === 0xa9)) return -1;
+    i++;
+  }
+  return -1;
+}
+
+function isHex(c: number | undefined): boolean {
+  return c !== undefined && ((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46));
+}
+
+/** From the first character of a number: the index after it, or -1 when it is not a JSON number. */
+function skipNumber(b: Uint8Array, i: number): number {
+  let c = b[i];
+  if (c === 0x2d) c = b[++i];
+  if (c === 0x30) c = b[++i];
+  else if (c !== undefined && c >= 0x31 && c <= 0x39) {
+    do c = b[++i];
+    while (c !== undefined && c >= 0x30 && c <= 0x39);
+  } else return -1;
+  if (c === 0x2e) {
+    c = b[++i];
+    if (c === undefined || c < 0x30 || c > 0x39) return -1;
+    do c = b[++i];
+    while (c !== undefined && c >= 0x30 && c <= 0x39);
+  }
+  if (c === 0x65 || c === 0x45) {
+    c = b[++i];
+    if (c === 0x2b || c === 0x2d) c = b[++i];
+    if (c === undefined || c < 0x30 || c > 0x39) return -1;
+    do c = b[++i];
+    while (c !== undefined && c >= 0x30 && c <= 0x39);
+  }
+  return i;
+}

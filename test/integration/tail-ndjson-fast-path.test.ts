@@ -1,0 +1,162 @@
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { DEFAULT_SERVER_OPTIONS, startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
+import { startTail, type InProcessTail } from '../helpers/run-tail.js';
+import { createTestIO } from '../helpers/test-io.js';
+
+/**
+ * tail -o ndjson passes plain event frames from the socket to stdout as bytes
+ * (protocol/plain-event.ts) and everything else through JSON.parse. Whatever
+ * path a frame takes, stdout is the same, byte for byte, and a malformed
+ * frame never reaches it. --stats needs every event's fields, so it takes
+ * the full path for every frame: the reference here.
+ */
+
+const servers = new Set<WebSocketServer>();
+const serves: RunningServer[] = [];
+const tails: InProcessTail[] = [];
+const timers: NodeJS.Timeout[] = [];
+afterEach(async () => {
+  for (const timer of timers.splice(0)) clearInterval(timer);
+  for (const t of tails.splice(0)) {
+    t.io.emitSignal('SIGINT');
+    await t.done.catch(() => {});
+  }
+  for (const s of serves.splice(0)) await s.close();
+  for (const wss of servers) {
+    for (const client of wss.clients) client.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
+  servers.clear();
+});
+
+/** Valid events, plain or not; `seq` says which one a line is. */
+const valid: Array<string | Buffer> = [
+  JSON.stringify({ event_type: 'ToolInvocationCompleted', event_id: 'id-1', occurred_at: 1796115592.392, mcp_server_id: 'math', seq: 1, duration_ms: 2.004, identity_context: null }),
+  '{"event_type": "HealthCheckPassed", "event_id": "id-2", "mcp_server_id": "math", "seq": 2, "ok": true}',
+  '{"event_id":"id-3","seq":3,"event_type":"McpServerStarted","tags":["a",{"b":[1,-2.5e3,false]}]}',
+  '{"event_type":"X","seq":4,"text":"caf\u00e9 \\u00e9 \\"q\\" \\\\ \\/ \\n\\t \ud83d\ude00","nested":{"event_type":1,"k\\u0065y":null}}',
+  '{"event_type":"X",\r\n  "seq":5}',
+  '{"event_type":"X","seq":6,"text":"line\u2028separator\u2029paragraph"}',
+  '  {"event_type":"X","seq":7}\n',
+  '{"event_type":"Y","event_type":"X","seq":8}',
+  '{"event_type":"X","seq":9,"event_id":42}',
+  '{"event_type":"X","seq":10,"event_id":"id\\u002d10"}',
+  '{\t"event_type"\t:\t"X"\t,\t"seq"\t:\t11\t}',
+  JSON.stringify({ event_type: 'X', seq: 12, big: 'x'.repeat(70_000) }),
+];
+
+/** Frames that must be reported and never printed. */
+const malformed: Array<{ data: string | Buffer; binary?: boolean }> = [
+  { data: '{"event_type":"X","seq":-1,' },
+  { data: '{"event_type":"X","seq":-2,"s":"x}' },
+  { data: '{"event_type":"","seq":-3}' },
+  { data: '{"event_type":"X","seq":-4,"s":"a\u0001b"}' },
+  { data: '{"event_type":"X","seq":-5,}' },
+  { data: '[{"event_type":"X","seq":-6}]' },
+  { data: Buffer.concat([Buffer.from('{"event_type":"X","seq":-7,"s":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]) },
+  { data: '{"event_type":"X","seq":-8}{"event_type":"X","seq":-9}' },
+  { data: '{"event_type":"X","seq":-10,"n":01}' },
+  { data: Buffer.from('{"event_type":"X","seq":-11}'), binary: true },
+];
+
+/** A gateway-like server (one ack, no history) that sends the frames, valid and malformed interleaved, to each client. */
+async function frameServer(): Promise<string> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  servers.add(wss);
+  wss.on('connection', (ws) => {
+    ws.on('error', () => {});
+    ws.once('message', () => {
+      ws.send('{"type":"subscribed","event_types":[],"mcp_server_ids":[]}');
+      for (let i = 0; i < Math.max(valid.length, malformed.length); i++) {
+        if (i < malformed.length) ws.send(malformed[i]!.data, { binary: malformed[i]!.binary ?? false });
+        if (i < valid.length) ws.send(valid[i]!, { binary: false });
+      }
+    });
+  });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  return `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/api/ws/events`;
+}
+
+async function runTail(url: string, extra: string[]): Promise<{ stdout: string; stderr: string }> {
+  const tail = startTail([url, '-o', 'ndjson', '-n', String(valid.length), '--no-reconnect', ...extra]);
+  await tail.done;
+  return { stdout: tail.io.stdout.text(), stderr: tail.io.stderr.text() };
+}
+
+describe('tail -o ndjson: the byte path and the parsed path', () => {
+  it('print the same bytes for every valid frame, and neither prints a malformed one', async () => {
+    const url = await frameServer();
+    const fast = await runTail(url, []);
+    const full = await runTail(url, ['--stats']);
+    expect(fast.stdout).toBe(full.stdout);
+    const lines = fast.stdout.split('\n');
+    expect(lines.pop()).toBe('');
+    // One line per valid event, in order, each a JSON object with an event_type: what jq needs.
+    expect(lines.map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual(valid.map((_, i) => i + 1));
+    for (const line of lines) expect(typeof (JSON.parse(line) as { event_type: unknown }).event_type).toBe('string');
+    // Plain frames went out exactly as sent; the others as the full path writes them (one line each).
+    expect(lines[0]).toBe(valid[0]);
+    expect(lines[1]).toBe(valid[1]);
+    expect(lines[4]).toBe('{"event_type":"X",   "seq":5}');
+    expect(lines[5]).toBe('{"event_type":"X","seq":6,"text":"line separator paragraph"}');
+    expect(lines[6]).toBe('{"event_type":"X","seq":7}');
+    // Every malformed frame was reported on stderr, on both paths.
+    for (const { stderr } of [fast, full]) expect(stderr.match(/ignored a bad frame/g)).toHaveLength(malformed.length);
+    expect(full.stderr).toMatch(new RegExp(`bad frames: ${malformed.length}\\b`));
+  });
+});
+
+async function serve(options: Partial<ServerOptions> = {}): Promise<RunningServer> {
+  const server = await startServer({ ...DEFAULT_SERVER_OPTIONS, port: 0, ...options }, createTestIO());
+  serves.push(server);
+  return server;
+}
+
+function tail(args: string[]): InProcessTail {
+  const t = startTail(args);
+  tails.push(t);
+  return t;
+}
+
+const seqs = (t: InProcessTail) => t.io.stdout.lines().map((line) => (JSON.parse(line) as { seq: number }).seq);
+
+describe('tail -o ndjson on the byte path: resume and de-duplication stay exact', () => {
+  it('resumes with replay.after across disconnects: every event exactly once', async () => {
+    const server = await serve({ chaosDisconnectMs: 150 });
+    const t = tail([server.url, '-o', 'ndjson']);
+    await t.waitFor('stderr', /connected to/);
+    let seq = 0;
+    const total = 150;
+    timers.push(
+      setInterval(() => {
+        if (seq < total) server.hub.publish({ event_type: 'ToolInvocationCompleted', mcp_server_id: 'math', seq: ++seq });
+      }, 5),
+    );
+    await t.waitFor('stdout', new RegExp(`"seq":${total}\\b`), 30_000);
+    await t.interrupt();
+    expect(t.io.stderr.text()).toMatch(/reconnecting in/);
+    expect(seqs(t)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(t.io.stderr.text()).not.toMatch(/gap/);
+  });
+
+  it('shows each event_id once when two servers carry the same events', async () => {
+    const a = await serve();
+    const b = await serve();
+    const t = tail([a.url, b.url, '-o', 'ndjson']);
+    await t.waitFor('stderr', /connected to .*\n(.*\n)*.*connected to/);
+    const total = 200;
+    for (let seq = 1; seq <= total; seq++) {
+      const event = { event_type: 'ToolInvocationCompleted', event_id: `id-${seq}`, occurred_at: 1796115592 + seq / 1000, mcp_server_id: 'math', seq };
+      // The replicas' order differs, as on a real fleet.
+      if (seq % 2) a.hub.publish(event), b.hub.publish(event);
+      else b.hub.publish(event), a.hub.publish(event);
+    }
+    await t.waitFor('stdout', new RegExp(`"seq":${total}\\b`), 30_000);
+    await t.interrupt();
+    const shown = seqs(t);
+    expect(new Set(shown).size).toBe(shown.length);
+    expect([...shown].sort((x, y) => x - y)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+  });
+});
