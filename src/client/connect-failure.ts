@@ -1,4 +1,5 @@
 import { stripControl } from '../render/sanitize.js';
+import type { ClientHints } from './hints.js';
 
 /**
  * Failures of a connection attempt that retrying cannot fix: the TLS
@@ -16,8 +17,10 @@ export interface FailedAttempt {
   readonly status: number | undefined;
   /** The `Location` header of that answer (peer text: sanitized here). */
   readonly location: string | undefined;
-  /** Whether --ca was given (the advice differs). */
+  /** Whether a CA certificate was given (the advice differs). */
   readonly caGiven: boolean;
+  /** How the user names the CA and insecure settings. */
+  readonly hints: Pick<ClientHints, 'ca' | 'insecure'>;
 }
 
 /** Certificate verification errors from Node's TLS (OpenSSL's verify codes). */
@@ -39,18 +42,19 @@ export function describePermanentFailure(attempt: FailedAttempt): string | undef
   if (!error) return undefined;
   const code = (error as NodeJS.ErrnoException).code ?? '';
   const { url } = attempt;
+  const { ca, insecure } = attempt.hints;
   if (UNTRUSTED_CERT_CODES.has(code)) {
     const what = code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN' ? 'a self-signed certificate' : 'a certificate no trusted CA signed';
     const advice = attempt.caGiven
-      ? 'the CA given with --ca did not sign it: pass the CA certificate (PEM) that did'
-      : 'pass the CA certificate (PEM) that signed it with --ca FILE, or --insecure to skip verification (testing only)';
+      ? `the CA given with ${ca} did not sign it: pass the CA certificate (PEM) that did`
+      : `pass the CA certificate (PEM) that signed it with ${ca} FILE, or ${insecure} to skip verification (testing only)`;
     return `TLS: ${url} presented ${what} (${code}); ${advice}`;
   }
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
-    return `TLS: the certificate of ${url} is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'} (${code}); renew it on the server (or check this machine's clock), or --insecure to skip verification (testing only)`;
+    return `TLS: the certificate of ${url} is ${code === 'CERT_HAS_EXPIRED' ? 'expired' : 'not valid yet'} (${code}); renew it on the server (or check this machine's clock), or ${insecure} to skip verification (testing only)`;
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
-    return `TLS: the certificate of ${url} is for another host name (${stripControl(error.message)}); connect by a name the certificate lists, or --insecure to skip verification (testing only)`;
+    return `TLS: the certificate of ${url} is for another host name (${stripControl(error.message)}); connect by a name the certificate lists, or ${insecure} to skip verification (testing only)`;
   }
   if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(error.message)) {
     return `TLS handshake failed: ${url} does not speak TLS; this port speaks plain ws://: use ${url.replace(/^wss:/, 'ws:')}`;

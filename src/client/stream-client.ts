@@ -5,6 +5,7 @@ import { AuthError, ConnectionError, PermanentConnectionError } from '../errors.
 import { formatDuration } from '../format/duration.js';
 import { displayUrl } from '../format/url.js';
 import { describePermanentFailure } from './connect-failure.js';
+import { DEFAULT_CLIENT_HINTS, type ClientHints } from './hints.js';
 import { decodeServerFrame } from '../protocol/decode.js';
 import { scanPlainEvent, type PlainEventScan } from '../protocol/plain-event.js';
 import { stripControl } from '../render/sanitize.js';
@@ -52,6 +53,8 @@ export interface StreamClientOptions {
   readonly ca?: string | Buffer | undefined;
   /** Accept any TLS certificate. */
   readonly insecure?: boolean;
+  /** The advice in error messages (commands/ passes its flag names); default DEFAULT_CLIENT_HINTS. */
+  readonly hints?: ClientHints;
   readonly subscription: Subscription;
   /** History asked for on the first connection (honoured by serve only). */
   readonly initialReplay?: ReplayRequest | undefined;
@@ -193,6 +196,7 @@ interface Connection {
 
 export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   readonly displayUrl: string;
+  private readonly hints: ClientHints;
   /** Resolves when stopped; rejects with AuthError or ConnectionError when the client gives up. */
   readonly finished: Promise<void>;
   private resolveFinished!: () => void;
@@ -228,6 +232,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   constructor(private readonly options: StreamClientOptions) {
     super();
     this.displayUrl = displayUrl(options.url);
+    this.hints = options.hints ?? DEFAULT_CLIENT_HINTS;
     this.pingIntervalMs = options.pingIntervalMs ?? GATEWAY_PING_INTERVAL_MS;
     this.livenessMarginMs = options.livenessMarginMs ?? DEFAULT_LIVENESS_MARGIN_MS;
     this.serverDetectMs = options.serverDetectMs ?? DEFAULT_SERVER_DETECT_MS;
@@ -734,6 +739,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
           status: conn.handshakeStatus,
           location: conn.handshakeLocation,
           caGiven: this.options.ca !== undefined,
+          hints: this.hints,
         });
     if (permanent) {
       // TLS and redirects fail the same way every time: say what to do instead of retrying.
@@ -758,7 +764,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     if (this.options.reconnect === false) {
       this.stopped = true;
       const what = conn.opened ? `lost the connection to ${this.displayUrl}` : `cannot connect to ${this.displayUrl}`;
-      this.rejectFinished(new ConnectionError(`${what}: ${why} (not reconnecting: --no-reconnect)`));
+      this.rejectFinished(new ConnectionError(`${what}: ${why} (${this.hints.noReconnect})`));
       return;
     }
     this.retry++;
@@ -766,7 +772,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     if (this.retry > maxRetries) {
       this.stopped = true;
       this.rejectFinished(
-        new ConnectionError(`cannot connect to ${this.displayUrl}: ${why}; gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'} (--max-retries)`),
+        new ConnectionError(`cannot connect to ${this.displayUrl}: ${why}; gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'} (${this.hints.maxRetries})`),
       );
       return;
     }
@@ -782,8 +788,8 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   private authFailure(conn: Connection, code: number, reason: string): AuthError | undefined {
     const credentials = hasCredentials(this.options.headers ?? {});
     const advice = credentials
-      ? 'the credential was refused: check the key given with -k/--api-key, --api-key-file or HANGAR_API_KEY (and --bearer if the server expects Authorization: Bearer)'
-      : 'no credential was sent: pass an API key with -k/--api-key, --api-key-file or HANGAR_API_KEY (add --bearer for Authorization: Bearer)';
+      ? `the credential was refused: ${this.hints.checkKey} (and ${this.hints.bearer} if the server expects Authorization: Bearer)`
+      : `no credential was sent: ${this.hints.giveKey} (add ${this.hints.bearer} for Authorization: Bearer)`;
     if (conn.handshakeStatus === 401 || conn.handshakeStatus === 403) {
       const text = conn.handshakeStatus === 401 ? 'Unauthorized' : 'Forbidden';
       return new AuthError(`authentication failed: ${this.displayUrl} answered HTTP ${conn.handshakeStatus} ${text}; ${advice}`);

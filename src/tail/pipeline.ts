@@ -9,7 +9,21 @@ import type { TailStats } from './stats.js';
 /** Why the pipeline asks the tail to end. */
 export type PipelineEnd = { kind: 'done' } | { kind: 'error'; error: Error };
 
+/** How the user names what the pipeline's messages are about; commands/ passes its flag names (commands/tail/flag-hints.ts). */
+export interface PipelineHints {
+  /** The history request, e.g. `--history/--since`. */
+  readonly history: string;
+  /** Printing the history only, e.g. `--no-follow`. */
+  readonly noFollow: string;
+  /** The summary at the end, e.g. `--stats`. */
+  readonly stats: string;
+}
+
+export const DEFAULT_PIPELINE_HINTS: PipelineHints = { history: 'the history request', noFollow: 'printing the history only', stats: 'the summary at the end' };
+
 export interface PipelineOptions {
+  /** The advice in messages; default DEFAULT_PIPELINE_HINTS. */
+  readonly hints?: PipelineHints;
   readonly sink: TailSink;
   readonly stats: TailStats;
   /** Every client-side filter (types, servers, --where) in one predicate; undefined when there is none. */
@@ -56,8 +70,10 @@ export class TailPipeline {
   private paused = false;
   private ended = false;
   private readonly highWater: number;
+  private readonly hints: PipelineHints;
 
   constructor(private readonly options: PipelineOptions) {
+    this.hints = options.hints ?? DEFAULT_PIPELINE_HINTS;
     this.seen = new SeenIds(options.dedupeCapacity ?? 10_000);
     this.highWater = options.highWater ?? 1000;
   }
@@ -162,7 +178,7 @@ export class TailPipeline {
               kind: 'gap',
               source,
               downForMs: undefined,
-              reason: "the server's history does not reach back as far as --history/--since asked",
+              reason: `the server's history does not reach back as far as ${this.hints.history} asked`,
               atMs: this.options.nowMs(),
             });
           }
@@ -174,13 +190,13 @@ export class TailPipeline {
           kind: 'gap',
           source,
           downForMs: undefined,
-          reason: 'this server is a gateway, which keeps no history: --history/--since cannot be honoured; showing live events only',
+          reason: `this server is a gateway, which keeps no history: ${this.hints.history} cannot be honoured; showing live events only`,
           atMs: this.options.nowMs(),
         });
         if (!this.options.follow) {
           this.options.end({
             kind: 'error',
-            error: new RuntimeError(`${source.url} is a gateway, which keeps no history: --no-follow has nothing to print (use hangar-events serve, or drop --no-follow)`),
+            error: new RuntimeError(`${source.url} is a gateway, which keeps no history: ${this.hints.noFollow} has nothing to print (use hangar-events serve, or drop ${this.hints.noFollow})`),
           });
         }
         return;
@@ -195,7 +211,7 @@ export class TailPipeline {
         this.badFramesReported.set(source.index, reported);
         if (reported < MAX_BAD_FRAME_REPORTS) sink.notice({ kind: 'bad-frame', source, reason: message.reason });
         else if (reported === MAX_BAD_FRAME_REPORTS) {
-          sink.notice({ kind: 'bad-frame', source, reason: `${message.reason} (further bad frames from this source are counted, not shown; see --stats)` });
+          sink.notice({ kind: 'bad-frame', source, reason: `${message.reason} (further bad frames from this source are counted, not shown; see ${this.hints.stats})` });
         }
         return;
       }

@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import type { WriteStream } from 'node:fs';
 import { NotConnectedError, RuntimeError, TimeoutError } from '../errors.js';
+import type { ClientHints } from '../client/hints.js';
 import { StreamClient, type StreamClientOptions } from '../client/stream-client.js';
 import { formatDuration } from '../format/duration.js';
 import { sourceLabels } from '../client/url.js';
@@ -12,7 +13,7 @@ import type { IO } from '../io/io.js';
 import type { ReplayRequest } from '../protocol/types.js';
 import type { CompiledTemplate } from '../render/template.js';
 import type { StreamSource } from './notices.js';
-import { TailPipeline, type PipelineEnd } from './pipeline.js';
+import { TailPipeline, type PipelineEnd, type PipelineHints } from './pipeline.js';
 import { createSink, type OutputSettings } from './sinks/create-sink.js';
 import { canDrawLive } from './sinks/table-sink.js';
 import { TailStats } from './stats.js';
@@ -52,6 +53,8 @@ export interface TailSessionOptions extends OutputSettings {
   readonly record: string | undefined;
   /** Print a summary on stderr at the end. */
   readonly stats: boolean;
+  /** How messages name the settings (commands/ passes its flag names). */
+  readonly hints: { readonly client: ClientHints; readonly pipeline: PipelineHints };
 }
 
 /** Knobs tests turn (short ping intervals, fast backoff); the CLI uses the defaults. */
@@ -104,6 +107,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
     matches: filter.matches,
     count: options.count,
     follow: options.follow,
+    hints: options.hints.pipeline,
     record: recorder?.write,
     nowMs: () => io.now(),
     end: (end) => finish(end),
@@ -121,6 +125,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
         headers: options.requestHeaders,
         ca: options.ca,
         insecure: options.insecure,
+        hints: options.hints.client,
         // No mcp_server_ids on live events: see EventFilter.replayServerIds.
         subscription: { eventTypes: filter.eventTypes, serverIds: undefined, replayServerIds: filter.replayServerIds },
         initialReplay,

@@ -11,6 +11,7 @@ import type { IO } from '../../io/io.js';
 import { stripControl } from '../../render/sanitize.js';
 import { compileTemplate } from '../../render/template.js';
 import type { TailSessionOptions } from '../../tail/run.js';
+import { TAIL_CLIENT_HINTS, TAIL_PIPELINE_HINTS } from './flag-hints.js';
 import { TABLE_SORTS } from '../../render/table/render-table.js';
 import { OUTPUT_MODES, type OutputMode } from '../../tail/sinks/create-sink.js';
 import { whyNotPemCertificates } from '../../client/ca-certificate.js';
@@ -183,6 +184,7 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
     where,
     filter,
     warnings: filterWarnings(filter),
+    hints: { client: TAIL_CLIENT_HINTS, pipeline: TAIL_PIPELINE_HINTS },
     filterDescription: describeFilters({ types, excludeTypes, servers, groups, where }),
     template,
     output,
