@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { RuntimeError, UsageError } from '../errors.js';
@@ -10,6 +10,7 @@ import { Connection, type ConnectionSettings } from './connection.js';
 import { Hub } from './hub.js';
 import { createRequestHandler, pathOf } from './http-routes.js';
 import { silentLog, type ServerLog } from './log.js';
+import type { ServerOptions } from './options.js';
 import {
   formatRefusalResponse,
   guardRequest,
@@ -19,45 +20,9 @@ import {
   type Refusal,
 } from './request-guard.js';
 
-/** Everything the embedded server needs to know; `DEFAULT_SERVER_OPTIONS` holds the documented defaults. */
-export interface ServerOptions {
-  readonly host: string;
-  /** 0 = any free port (read the real one from the result). */
-  readonly port: number;
-  /** WebSocket path. */
-  readonly path: string;
-  /** Accepted API keys; empty = no authentication. */
-  readonly apiKeys: readonly string[];
-  /** Allowed Origin values for browser clients; `*` allows any. */
-  readonly allowOrigins: readonly string[];
-  /** Allow a non-loopback bind without API keys. */
-  readonly insecureNoAuth: boolean;
-  /** Per-connection queue of events (drop-oldest beyond it). */
-  readonly queueSize: number;
-  /** Per-connection bound on queued event bytes. */
-  readonly queueBytes: number;
-  /** Events kept for replay (0 disables). */
-  readonly historySize: number;
-  /** Bytes kept for replay. */
-  readonly historyBytes: number;
-  readonly pingIntervalMs: number;
-  readonly pongTimeoutMs: number;
-  readonly stallTimeoutMs: number;
-  /** Concurrent WebSocket clients; beyond it the handshake gets 503. Undefined = no limit. */
-  readonly maxClients: number | undefined;
-  /** Frames are handed to a socket only while its buffered amount is below this. */
-  readonly highWaterMarkBytes: number;
-  /** Close a random client with 1012 at about this interval (`--chaos-disconnect`). */
-  readonly chaosDisconnectMs: number | undefined;
-  /** Fraction of each connection's events to drop and announce (`--chaos-drop`). */
-  readonly chaosDrop: number;
-  /** Random source for chaos (default Math.random). */
-  readonly random?: () => number;
-}
-
-// The defaults live in a module without dependencies, so that parsing serve's flags
-// (loaded on every CLI start, even `--version`) does not load ws and the server.
-export { DEFAULT_SERVER_OPTIONS } from './defaults.js';
+// The options and their defaults live in a module without dependencies, so that parsing serve's
+// flags (loaded on every CLI start, even `--version`) does not load ws and the server.
+export { DEFAULT_SERVER_OPTIONS, type ServerOptions } from './options.js';
 
 /** A snapshot of one connection, for tests, benchmarks and the log. */
 export interface ConnectionInfo {
@@ -101,27 +66,110 @@ export function formatStreamUrl(host: string, port: number, path: string): strin
 }
 
 
+/** What the parts of one running server share. */
+interface ServerState {
+  readonly options: ServerOptions;
+  readonly log: ServerLog;
+  readonly monotonicMs: () => number;
+  readonly hub: Hub;
+  readonly guard: GuardConfig;
+  readonly settings: ConnectionSettings;
+  readonly connections: Set<Connection>;
+  /** Sockets between the accepted upgrade request and the open WebSocket. */
+  readonly handshaking: Set<Duplex>;
+  nextId: number;
+  stopping: boolean;
+}
+
 /**
  * Starts the HTTP + WebSocket server and resolves once it listens. Refuses
  * (UsageError) a non-loopback bind without API keys unless `insecureNoAuth`.
  */
 export async function startServer(options: ServerOptions, io: IO, log: ServerLog = silentLog): Promise<RunningServer> {
   const loopbackBind = isLoopbackHost(options.host);
+  refuseUnsafeBind(options, loopbackBind);
+  const monotonicMs = () => io.monotonicMs();
+  const startedAtMs = monotonicMs();
+  const state: ServerState = {
+    options,
+    log,
+    monotonicMs,
+    hub: new Hub({ historySize: options.historySize, historyBytes: options.historyBytes, now: () => io.now(), queueSize: options.queueSize }),
+    guard: {
+      loopbackBind,
+      allowOrigins: options.allowOrigins.map((o) => (o === '*' ? o : normalizeOrigin(o))),
+      checkAuth: createKeyChecker(options.apiKeys),
+    },
+    settings: connectionSettingsOf(options),
+    connections: new Set(),
+    handshaking: new Set(),
+    nextId: 1,
+    stopping: false,
+  };
+  const { hub, connections } = state;
+
+  const health = (): HealthReport => {
+    hub.settle();
+    return {
+      status: state.stopping ? 'stopping' : 'ok',
+      uptime_s: Math.round((monotonicMs() - startedAtMs) / 100) / 10,
+      clients: connections.size,
+      events_published: hub.stats.published,
+      events_delivered: hub.stats.delivered,
+      events_dropped: hub.stats.dropped,
+    };
+  };
+
+  const server = createServer(createRequestHandler({ guard: state.guard, hub, health, streamPath: options.path }));
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  server.on('upgrade', createUpgradeHandler(state));
+  await listen(server, options);
+  server.on('error', (error) => log.warn(`server error: ${error.message}`));
+
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const stopTimers = startTimers(state);
+
+  let closePromise: Promise<void> | undefined;
+  return {
+    url: formatStreamUrl(options.host, port, options.path),
+    host: options.host,
+    port,
+    hub,
+    connections: () => {
+      hub.settle();
+      return [...connections].map((c) => ({
+        id: c.id,
+        remote: c.remote,
+        matched: c.subscriber.matched,
+        delivered: c.subscriber.delivered,
+        dropped: c.subscriber.totalDropped,
+        queuedEvents: c.subscriber.queuedEvents,
+        queuedEventBytes: c.subscriber.queuedEventBytes,
+        bufferedAmount: c.bufferedAmount,
+      }));
+    },
+    health,
+    close: () => (closePromise ??= closeServer(state, server, stopTimers)),
+  };
+}
+
+/** A non-loopback bind without API keys would publish the stream to the network: refused unless asked for. */
+function refuseUnsafeBind(options: ServerOptions, loopbackBind: boolean): void {
   if (!loopbackBind && options.apiKeys.length === 0 && !options.insecureNoAuth) {
     throw new UsageError(
       `refusing to listen on ${options.host} without an API key: anyone who can reach this address could read your event stream and publish events into it. ` +
         'Set HANGAR_API_KEY or --api-key-file (or --api-key), or pass --insecure-no-auth if the network is trusted.',
     );
   }
-  const monotonicMs = () => io.monotonicMs();
-  const startedAtMs = monotonicMs();
-  const hub = new Hub({ historySize: options.historySize, historyBytes: options.historyBytes, now: () => io.now(), queueSize: options.queueSize });
-  const guard: GuardConfig = {
-    loopbackBind,
-    allowOrigins: options.allowOrigins.map((o) => (o === '*' ? o : normalizeOrigin(o))),
-    checkAuth: createKeyChecker(options.apiKeys),
-  };
-  const settings: ConnectionSettings = {
+}
+
+/** Keep-alive, stall and flood settings of every connection. */
+function connectionSettingsOf(options: ServerOptions): ConnectionSettings {
+  return {
     limits: {
       queueSize: options.queueSize,
       queueBytes: options.queueBytes,
@@ -136,56 +184,77 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
     chaosDrop: options.chaosDrop,
     random: options.random,
   };
-  const connections = new Set<Connection>();
-  const handshaking = new Set<Duplex>();
-  let nextId = 1;
-  let stopping = false;
+}
 
+/**
+ * The `upgrade` listener: path, upgrade header, host/origin/credentials
+ * (guardRequest), shutdown and the client limit are checked before
+ * `handleUpgrade`; an accepted socket becomes a Connection.
+ */
+function createUpgradeHandler(state: ServerState): (req: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  const { options, connections, handshaking } = state;
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false, clientTracking: false });
   wss.on('error', () => {});
-
-  const health = (): HealthReport => {
-    hub.settle();
-    return {
-      status: stopping ? 'stopping' : 'ok',
-      uptime_s: Math.round((monotonicMs() - startedAtMs) / 100) / 10,
-      clients: connections.size,
-      events_published: hub.stats.published,
-      events_delivered: hub.stats.delivered,
-      events_dropped: hub.stats.dropped,
-    };
-  };
-
-  const server = createServer(createRequestHandler({ guard, hub, health, streamPath: options.path }));
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
-
-  const refuseUpgrade = (socket: Duplex, refusal: Refusal, headers: Record<string, string> = {}) => {
-    socket.once('finish', () => socket.destroy());
-    socket.end(formatRefusalResponse(refusal, headers));
-  };
-
-  const accept = (ws: WebSocket, req: IncomingMessage) => {
-    const id = nextId++;
-    const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
-    const connection = new Connection(id, remote, ws, hub, hub.stats, settings, log, monotonicMs, (closed, code, reason) => {
-      connections.delete(closed);
-      const s = closed.subscriber;
-      log.info(
-        `client #${id} disconnected (${code}${reason ? ` ${reason}` : ''}) after ${formatDuration(monotonicMs() - closed.openedAtMs)}: ${s.delivered} events delivered, ${s.totalDropped} dropped (${connections.size} connected)`,
-        { event: 'disconnect', client: id, code, delivered: s.delivered, dropped: s.totalDropped, clients: connections.size },
-      );
+  const logRefusal = createRefusalLog(state.log, state.monotonicMs);
+  return (req, socket, head) => {
+    socket.on('error', () => {});
+    if (pathOf(req.url) !== options.path) {
+      return refuseUpgrade(socket, { status: 404, code: 'not_found', message: `no WebSocket endpoint here; the event stream is at ${options.path}` });
+    }
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      return refuseUpgrade(socket, { status: 400, code: 'bad_upgrade', message: 'only WebSocket upgrades are supported' });
+    }
+    const refusal = guardRequest(req, state.guard);
+    if (refusal) {
+      logRefusal(`refused a connection from ${req.socket.remoteAddress ?? '?'}: ${refusal.code} (${refusal.status})`, { event: 'refused', status: refusal.status, reason: refusal.code });
+      return refuseUpgrade(socket, refusal);
+    }
+    if (state.stopping) return refuseUpgrade(socket, { status: 503, code: 'stopping', message: 'the server is shutting down' });
+    if (options.maxClients !== undefined && connections.size + handshaking.size >= options.maxClients) {
+      logRefusal(`refused a connection: ${options.maxClients} clients already connected (--max-clients)`, { event: 'refused', status: 503, reason: 'max_clients' });
+      return refuseUpgrade(socket, { status: 503, code: 'too_many_clients', message: `this server accepts at most ${options.maxClients} clients; try again later` }, { 'Retry-After': '5' });
+    }
+    handshaking.add(socket);
+    socket.once('close', () => handshaking.delete(socket));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      handshaking.delete(socket);
+      if (state.stopping) {
+        ws.on('error', () => {});
+        ws.close(1001, 'server shutting down');
+        return;
+      }
+      accept(state, ws, req);
     });
-    connections.add(connection);
-    log.info(`client #${id} connected from ${remote} (${connections.size} connected)`, { event: 'connect', client: id, remote, clients: connections.size });
   };
+}
 
-  // Refusals are logged at most once a second, so a burst of bad handshakes cannot flood the log.
+function refuseUpgrade(socket: Duplex, refusal: Refusal, headers: Record<string, string> = {}): void {
+  socket.once('finish', () => socket.destroy());
+  socket.end(formatRefusalResponse(refusal, headers));
+}
+
+/** An open WebSocket becomes a Connection (subscribed to the hub), logged when it comes and goes. */
+function accept(state: ServerState, ws: WebSocket, req: IncomingMessage): void {
+  const { hub, connections, log, monotonicMs } = state;
+  const id = state.nextId++;
+  const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
+  const connection = new Connection(id, remote, ws, hub, hub.stats, state.settings, log, monotonicMs, (closed, code, reason) => {
+    connections.delete(closed);
+    const s = closed.subscriber;
+    log.info(
+      `client #${id} disconnected (${code}${reason ? ` ${reason}` : ''}) after ${formatDuration(monotonicMs() - closed.openedAtMs)}: ${s.delivered} events delivered, ${s.totalDropped} dropped (${connections.size} connected)`,
+      { event: 'disconnect', client: id, code, delivered: s.delivered, dropped: s.totalDropped, clients: connections.size },
+    );
+  });
+  connections.add(connection);
+  log.info(`client #${id} connected from ${remote} (${connections.size} connected)`, { event: 'connect', client: id, remote, clients: connections.size });
+}
+
+/** Refusals are logged at most once a second, so a burst of bad handshakes cannot flood the log. */
+function createRefusalLog(log: ServerLog, monotonicMs: () => number): (message: string, fields: Record<string, unknown>) => void {
   let lastRefusalLogMs = Number.NEGATIVE_INFINITY;
   let suppressedRefusals = 0;
-  const logRefusal = (message: string, fields: Record<string, unknown>) => {
+  return (message, fields) => {
     const now = monotonicMs();
     if (now - lastRefusalLogMs < 1000) {
       suppressedRefusals++;
@@ -196,39 +265,11 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
     lastRefusalLogMs = now;
     suppressedRefusals = 0;
   };
+}
 
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => {});
-    if (pathOf(req.url) !== options.path) {
-      return refuseUpgrade(socket, { status: 404, code: 'not_found', message: `no WebSocket endpoint here; the event stream is at ${options.path}` });
-    }
-    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-      return refuseUpgrade(socket, { status: 400, code: 'bad_upgrade', message: 'only WebSocket upgrades are supported' });
-    }
-    const refusal = guardRequest(req, guard);
-    if (refusal) {
-      logRefusal(`refused a connection from ${req.socket.remoteAddress ?? '?'}: ${refusal.code} (${refusal.status})`, { event: 'refused', status: refusal.status, reason: refusal.code });
-      return refuseUpgrade(socket, refusal);
-    }
-    if (stopping) return refuseUpgrade(socket, { status: 503, code: 'stopping', message: 'the server is shutting down' });
-    if (options.maxClients !== undefined && connections.size + handshaking.size >= options.maxClients) {
-      logRefusal(`refused a connection: ${options.maxClients} clients already connected (--max-clients)`, { event: 'refused', status: 503, reason: 'max_clients' });
-      return refuseUpgrade(socket, { status: 503, code: 'too_many_clients', message: `this server accepts at most ${options.maxClients} clients; try again later` }, { 'Retry-After': '5' });
-    }
-    handshaking.add(socket);
-    socket.once('close', () => handshaking.delete(socket));
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      handshaking.delete(socket);
-      if (stopping) {
-        ws.on('error', () => {});
-        ws.close(1001, 'server shutting down');
-        return;
-      }
-      accept(ws, req);
-    });
-  });
-
-  await new Promise<void>((resolve, reject) => {
+/** Binds the port; a failure says what to do about it. */
+function listen(server: Server, options: ServerOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
       const hint =
@@ -249,12 +290,15 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
     server.once('listening', onListening);
     server.listen(options.port, options.host);
   });
-  server.on('error', (error) => log.warn(`server error: ${error.message}`));
+}
 
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
-  const url = formatStreamUrl(options.host, port, options.path);
-
+/**
+ * The periodic work: a sweep that lets every connection check its ping,
+ * pong and stall deadlines, and the chaos disconnects when asked for.
+ * Returns the function that stops both.
+ */
+function startTimers(state: ServerState): () => void {
+  const { options, connections, log, monotonicMs } = state;
   const sweepMs = Math.max(20, Math.min(1000, Math.floor(Math.min(options.pingIntervalMs, options.pongTimeoutMs, options.stallTimeoutMs) / 4)));
   const sweep = setInterval(() => {
     const now = monotonicMs();
@@ -264,7 +308,7 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
   let chaosTimer: NodeJS.Timeout | undefined;
   const random = options.random ?? Math.random;
   const scheduleChaos = () => {
-    if (options.chaosDisconnectMs === undefined || stopping) return;
+    if (options.chaosDisconnectMs === undefined || state.stopping) return;
     const delay = Math.max(10, Math.round(options.chaosDisconnectMs * (0.5 + random())));
     chaosTimer = setTimeout(() => {
       const list = [...connections];
@@ -277,47 +321,25 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
     }, delay);
   };
   scheduleChaos();
-
-  let closePromise: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closePromise ??= (async () => {
-      stopping = true;
-      clearInterval(sweep);
-      if (chaosTimer) clearTimeout(chaosTimer);
-      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const open = [...connections];
-      const allClosed = Promise.all(open.map((connection) => connection.closed));
-      for (const connection of open) connection.close(1001, 'server shutting down');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([allClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1500)))]);
-      if (timer) clearTimeout(timer);
-      for (const connection of [...connections]) connection.terminate();
-      for (const socket of handshaking) socket.destroy();
-      server.closeAllConnections();
-      await serverClosed;
-    })();
-    return closePromise;
+  return () => {
+    clearInterval(sweep);
+    if (chaosTimer) clearTimeout(chaosTimer);
   };
+}
 
-  return {
-    url,
-    host: options.host,
-    port,
-    hub,
-    connections: () => {
-      hub.settle();
-      return [...connections].map((c) => ({
-        id: c.id,
-        remote: c.remote,
-        matched: c.subscriber.matched,
-        delivered: c.subscriber.delivered,
-        dropped: c.subscriber.totalDropped,
-        queuedEvents: c.subscriber.queuedEvents,
-        queuedEventBytes: c.subscriber.queuedEventBytes,
-        bufferedAmount: c.bufferedAmount,
-      }));
-    },
-    health,
-    close,
-  };
+/** Stops accepting, closes every client with 1001 (terminating those that do not finish within 1.5 s) and closes the HTTP server. */
+async function closeServer(state: ServerState, server: Server, stopTimers: () => void): Promise<void> {
+  state.stopping = true;
+  stopTimers();
+  const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const open = [...state.connections];
+  const allClosed = Promise.all(open.map((connection) => connection.closed));
+  for (const connection of open) connection.close(1001, 'server shutting down');
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([allClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1500)))]);
+  if (timer) clearTimeout(timer);
+  for (const connection of [...state.connections]) connection.terminate();
+  for (const socket of state.handshaking) socket.destroy();
+  server.closeAllConnections();
+  await serverClosed;
 }

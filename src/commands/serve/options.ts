@@ -1,8 +1,8 @@
 import { UsageError } from '../../errors.js';
 import { parseChoice, parseDurationMs, parseInteger, parsePositiveNumber } from '../parse.js';
 import { EVENTS_PATH } from '../../protocol/types.js';
-import { DEFAULT_SERVER_OPTIONS } from '../../server/defaults.js';
-import type { ServerOptions } from '../../server/server.js';
+import { DEFAULT_SERVER_OPTIONS } from '../../server/options.js';
+import type { ServerOptions } from '../../server/options.js';
 import type { LogFormat } from '../../server/log.js';
 
 /** The raw flag values commander hands over (strings, booleans, repeatable lists). */

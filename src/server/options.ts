@@ -1,0 +1,58 @@
+import { EVENTS_PATH, GATEWAY_PING_INTERVAL_MS, GATEWAY_PONG_TIMEOUT_MS, GATEWAY_QUEUE_SIZE } from '../protocol/types.js';
+
+/** Everything the embedded server needs to know; `DEFAULT_SERVER_OPTIONS` holds the documented defaults. */
+export interface ServerOptions {
+  readonly host: string;
+  /** 0 = any free port (read the real one from the result). */
+  readonly port: number;
+  /** WebSocket path. */
+  readonly path: string;
+  /** Accepted API keys; empty = no authentication. */
+  readonly apiKeys: readonly string[];
+  /** Allowed Origin values for browser clients; `*` allows any. */
+  readonly allowOrigins: readonly string[];
+  /** Allow a non-loopback bind without API keys. */
+  readonly insecureNoAuth: boolean;
+  /** Per-connection queue of events (drop-oldest beyond it). */
+  readonly queueSize: number;
+  /** Per-connection bound on queued event bytes. */
+  readonly queueBytes: number;
+  /** Events kept for replay (0 disables). */
+  readonly historySize: number;
+  /** Bytes kept for replay. */
+  readonly historyBytes: number;
+  readonly pingIntervalMs: number;
+  readonly pongTimeoutMs: number;
+  readonly stallTimeoutMs: number;
+  /** Concurrent WebSocket clients; beyond it the handshake gets 503. Undefined = no limit. */
+  readonly maxClients: number | undefined;
+  /** Frames are handed to a socket only while its buffered amount is below this. */
+  readonly highWaterMarkBytes: number;
+  /** Close a random client with 1012 at about this interval (`--chaos-disconnect`). */
+  readonly chaosDisconnectMs: number | undefined;
+  /** Fraction of each connection's events to drop and announce (`--chaos-drop`). */
+  readonly chaosDrop: number;
+  /** Random source for chaos (default Math.random). */
+  readonly random?: () => number;
+}
+
+/** The documented defaults of `serve` (see the README); kept free of heavy imports (ws, node:http). */
+export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
+  host: '127.0.0.1',
+  port: 8000,
+  path: EVENTS_PATH,
+  apiKeys: [],
+  allowOrigins: [],
+  insecureNoAuth: false,
+  queueSize: GATEWAY_QUEUE_SIZE,
+  queueBytes: 8 * 1024 * 1024,
+  historySize: 10_000,
+  historyBytes: 64 * 1024 * 1024,
+  pingIntervalMs: GATEWAY_PING_INTERVAL_MS,
+  pongTimeoutMs: GATEWAY_PONG_TIMEOUT_MS,
+  stallTimeoutMs: 60_000,
+  maxClients: undefined,
+  highWaterMarkBytes: 128 * 1024,
+  chaosDisconnectMs: undefined,
+  chaosDrop: 0,
+};
