@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { waitForDrain } from '../../src/tail/sinks/drain.js';
 import { OutputWriter } from '../../src/tail/sinks/output-writer.js';
 import type { OutputStream } from '../../src/io/io.js';
 
@@ -60,3 +61,18 @@ describe('OutputWriter', () => {
     expect(writer.canWrite()).toBe(true);
   });
 });
+
+describe('waitForDrain (every sink waits for stdout with it)', () => {
+  it('resolves on the drain of data already waiting, and when stdout is destroyed instead', async () => {
+    const { stream } = fastPipe();
+    stream.write('z'.repeat(20_000)); // over the high-water mark: a 'drain' is due
+    await expect(waitForDrain(stream)).resolves.toBeUndefined();
+    const dead = fastPipe().stream;
+    dead.write('z'.repeat(20_000));
+    const waiting = waitForDrain(dead);
+    (dead as unknown as Writable).destroy();
+    await expect(waiting).resolves.toBeUndefined();
+    expect((dead as unknown as Writable).listenerCount('drain')).toBe(0);
+  });
+});
+

@@ -4,7 +4,7 @@ import type { HangarEvent } from '../../protocol/types.js';
 import { formatEventLine, type LineContext } from '../../render/line.js';
 import type { compileTemplate } from '../../render/template.js';
 import type { TimeMode } from '../../render/time-format.js';
-import { WriterSink } from './output-writer.js';
+import { WriterSink } from './writer-sink.js';
 import type { StreamSource } from '../notices.js';
 import type { SinkStart } from './sink.js';
 import type { StatusReporter } from '../status.js';

@@ -1,5 +1,5 @@
 import type { HangarEvent } from '../../protocol/types.js';
-import { WriterSink } from './output-writer.js';
+import { WriterSink } from './writer-sink.js';
 import type { StreamSource } from '../notices.js';
 import type { SinkStart } from './sink.js';
 

@@ -1,8 +1,5 @@
 import type { OutputStream } from '../../io/io.js';
-import type { HangarEvent } from '../../protocol/types.js';
-import type { StreamSource, TailNotice } from '../notices.js';
-import type { SinkStart, TailSink } from './sink.js';
-import type { StatusReporter } from '../status.js';
+import { waitForDrain } from './drain.js';
 
 const NEWLINE = Buffer.from('\n');
 
@@ -92,18 +89,9 @@ export class OutputWriter {
    */
   private block(): void {
     this.blocked = true;
-    this.waiting = new Promise<void>((resolve) => {
-      const done = () => {
-        this.stream.off('drain', done);
-        this.stream.off('error', done);
-        this.stream.off('close', done);
-        this.blocked = false;
-        this.waiting = undefined;
-        resolve();
-      };
-      this.stream.once('drain', done);
-      this.stream.once('error', done);
-      this.stream.once('close', done);
+    this.waiting = waitForDrain(this.stream).then(() => {
+      this.blocked = false;
+      this.waiting = undefined;
     });
   }
 
@@ -122,40 +110,5 @@ export class OutputWriter {
   close(): void {
     this.flush();
     this.closed = true;
-  }
-}
-
-/**
- * What the line-per-event sinks (pretty and NDJSON) share: stdout through an
- * OutputWriter (batched, with backpressure), notices to the status reporter.
- */
-export abstract class WriterSink implements TailSink {
-  protected readonly writer: OutputWriter;
-
-  constructor(
-    stdout: OutputStream,
-    private readonly status: StatusReporter,
-  ) {
-    this.writer = new OutputWriter(stdout);
-  }
-
-  abstract start(context: SinkStart): void;
-  abstract event(event: HangarEvent, raw: string, source: StreamSource): void;
-
-  notice(notice: TailNotice): void {
-    this.status.notice(notice);
-  }
-
-  canWrite(): boolean {
-    return this.writer.canWrite();
-  }
-
-  whenWritable(): Promise<void> {
-    return this.writer.whenWritable();
-  }
-
-  async close(): Promise<void> {
-    this.writer.close();
-    this.status.close();
   }
 }

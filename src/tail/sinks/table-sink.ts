@@ -1,6 +1,7 @@
 import type { ColorScheme } from '../../io/color.js';
 import type { IO } from '../../io/io.js';
 import { createLiveRegion, type LiveRegion } from '../../io/live-region.js';
+import { waitForDrain } from './drain.js';
 import { terminalSize } from '../../io/terminal-size.js';
 import { emptyTableState, reduceTable, reduceTableNotice, type TableState } from '../../render/table/reduce-table.js';
 import { nextSort, renderTable, type TableHeaderInfo, type TableSort } from '../../render/table/render-table.js';
@@ -164,19 +165,8 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
       return io.stdout.writableLength <= HIGH_WATER_BYTES;
     },
     whenWritable() {
-      const out = io.stdout;
-      if (out.writableLength <= HIGH_WATER_BYTES) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        const done = () => {
-          out.off('drain', done);
-          out.off('close', done);
-          out.off('error', done);
-          resolve();
-        };
-        out.once('drain', done);
-        out.once('close', done);
-        out.once('error', done);
-      });
+      // Data is waiting in stdout's buffer, so its 'drain' is still to come.
+      return io.stdout.writableLength <= HIGH_WATER_BYTES ? Promise.resolve() : waitForDrain(io.stdout);
     },
     async close() {
       if (closed) return;
