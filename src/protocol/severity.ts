@@ -112,7 +112,7 @@ const STATE_SEVERITY: Readonly<Record<string, Severity>> = {
   degraded: 'warning',
   half_open: 'warning',
   partial: 'warning',
-  quarantined: 'security',
+  quarantined: 'warning',
   ready: 'success',
   closed: 'success',
   healthy: 'success',

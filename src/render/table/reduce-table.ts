@@ -1,4 +1,5 @@
 import { serverIdentityOf } from '../../protocol/filter.js';
+import { severityOf } from '../../protocol/severity.js';
 import type { HangarEvent } from '../../protocol/types.js';
 import { eventTimeMs } from '../time-format.js';
 import { cleanLabel } from './text.js';
@@ -117,7 +118,43 @@ export interface TableState {
   readonly drops: DropState | undefined;
   readonly gaps: GapState | undefined;
   readonly badFrames: number;
+  /** Tool approvals requested and not yet granted, denied or expired, by approval_id, oldest first. */
+  readonly approvals: ReadonlyMap<string, PendingApproval>;
+  /** Security and enforcement events seen (undefined before the first). */
+  readonly security: SecurityState | undefined;
 }
+
+/** A tool call waiting for a person's decision (ToolApprovalRequested). */
+export interface PendingApproval {
+  readonly id: string;
+  readonly server: string;
+  readonly tool: string;
+  /** slack, dashboard, ... ('' when not given). */
+  readonly channel: string;
+  /** When it was requested (event time), ms since the epoch. */
+  readonly requestedAtMs: number;
+}
+
+/** One security or enforcement event, as the alert line shows it. */
+export interface SecurityEvent {
+  readonly type: string;
+  /** Who or what it concerns: the server, else the source IP, principal, tenant or session ('' when none). */
+  readonly subject: string;
+  /** Its reason or action, when it gives one. */
+  readonly detail: string;
+  readonly atMs: number;
+}
+
+export interface SecurityState {
+  readonly count: number;
+  /** The most recent ones, newest last (at most RECENT_SECURITY_EVENTS). */
+  readonly recent: readonly SecurityEvent[];
+}
+
+/** Pending approvals tracked at most (the oldest are forgotten beyond it). */
+export const MAX_PENDING_APPROVALS = 200;
+/** Security events kept for the alert line. */
+export const RECENT_SECURITY_EVENTS = 5;
 
 /** The state before any event or notice. */
 export function emptyTableState(): TableState {
@@ -135,6 +172,8 @@ export function emptyTableState(): TableState {
     drops: undefined,
     gaps: undefined,
     badFrames: 0,
+    approvals: new Map(),
+    security: undefined,
   };
 }
 
@@ -258,6 +297,7 @@ export function reduceTable(state: TableState, event: HangarEvent, nowMs: number
   };
   const rawId = serverIdentityOf(event);
   const id = rawId === undefined ? undefined : cleanLabel(rawId, 120);
+  trackApprovalsAndSecurity(next, state, event, id, eventTimeMs(event, nowMs));
   if (id === undefined) {
     const name = cleanLabel(event.event_type, 60) ?? '?';
     if (state.serverlessByType.has(name) || state.serverlessByType.size < MAX_FOOTER_TYPES) {
@@ -292,6 +332,48 @@ export function reduceTable(state: TableState, event: HangarEvent, nowMs: number
     next.rows = rows;
   }
   return next;
+}
+
+function text(value: unknown, max = 80): string {
+  return typeof value === 'string' ? (cleanLabel(value, max) ?? '') : '';
+}
+
+/** Pending approvals come and go; security and enforcement events feed the alert line. */
+function trackApprovalsAndSecurity(
+  next: { approvals: TableState['approvals']; security: TableState['security'] },
+  state: TableState,
+  event: HangarEvent,
+  server: string | undefined,
+  atMs: number,
+): void {
+  const type = event.event_type;
+  if (type.startsWith('ToolApproval')) {
+    const id = text(event.approval_id, 80);
+    if (id.length === 0) return;
+    if (type === 'ToolApprovalRequested') {
+      const approvals = new Map(state.approvals);
+      approvals.delete(id);
+      approvals.set(id, { id, server: server ?? '-', tool: text(event.tool_name, 60) || '-', channel: text(event.channel, 24), requestedAtMs: atMs });
+      while (approvals.size > MAX_PENDING_APPROVALS) approvals.delete(approvals.keys().next().value!);
+      next.approvals = approvals;
+      return; // shown as a pending approval, not on the alert line
+    }
+    if ((type === 'ToolApprovalGranted' || type === 'ToolApprovalDenied' || type === 'ToolApprovalExpired') && state.approvals.has(id)) {
+      const approvals = new Map(state.approvals);
+      approvals.delete(id);
+      next.approvals = approvals;
+    }
+  }
+  if (severityOf(event) !== 'security') return;
+  const subject = server ?? (text(event.source_ip) || text(event.principal_id) || text(event.tenant_id) || text(event.session_id));
+  const detailValue = event.reason ?? event.would_be_action ?? event.enforcement ?? event.action ?? event.violation_type;
+  const detail = Array.isArray(event.reasons) && typeof event.reasons[0] === 'string' ? text(event.reasons[0]) : text(detailValue);
+  const entry: SecurityEvent = { type: text(type, 60) || '?', subject, detail, atMs };
+  const recent = state.security?.recent ?? [];
+  next.security = {
+    count: (state.security?.count ?? 0) + 1,
+    recent: [...recent.slice(Math.max(0, recent.length - RECENT_SECURITY_EVENTS + 1)), entry],
+  };
 }
 
 /** The row of server `id`, if it has one. */

@@ -1,5 +1,6 @@
 import { formatAgo, formatDurationCompact } from '../../format/duration.js';
 import type { ColorScheme } from '../../io/color.js';
+import { SECURITY_TAG } from '../severity.js';
 import { errorRate, eventRate, latencyPercentile, type ConnectionStatus, type ServerRow, type TableSource, type TableState } from './reduce-table.js';
 import { fit, stripControl, truncate, visibleWidth } from './text.js';
 
@@ -21,6 +22,10 @@ export function nextSort(sort: TableSort): TableSort {
 
 /** A drop or gap banner is highlighted this long, then dimmed (its counter stays). */
 export const BANNER_RECENT_MS = 30_000;
+/** The security alert line is highlighted this long after the last security event, then dimmed. */
+export const SECURITY_RECENT_MS = 300_000;
+/** Pending approvals listed one per line at most; the rest are counted. */
+export const APPROVAL_LINES = 3;
 
 export interface TableHeaderInfo {
   /** The endpoints tail follows. */
@@ -411,6 +416,56 @@ function bannerLines(state: TableState, ctx: TableRenderContext): string[] {
   return lines;
 }
 
+/** The alert line of security and enforcement events: count, and the latest with its subject and reason. */
+function securityLine(state: TableState, ctx: TableRenderContext): string | undefined {
+  const security = state.security;
+  const last = security?.recent[security.recent.length - 1];
+  if (security === undefined || last === undefined) return undefined;
+  const ago = Math.max(0, ctx.nowMs - last.atMs);
+  const what = `${last.type}${last.subject ? ` ${last.subject}` : ''}${last.detail ? ` (${last.detail})` : ''}`;
+  const text = `${SECURITY_TAG} ${formatCount(security.count)} security/enforcement ${security.count === 1 ? 'event' : 'events'}, last ${formatAgo(ago)} ago: ${what}`;
+  if (ago >= SECURITY_RECENT_MS) return composeLine([{ text, paint: ctx.colors.dim }], ctx.width);
+  const padded = Number.isFinite(ctx.width) && ctx.colors.enabled ? fit(text, ctx.width) : truncate(text, ctx.width);
+  return ctx.colors.security(padded);
+}
+
+/** Pending approvals: a summary line, then the oldest ones (server, tool, how long they wait, channel, id), at most `maxLines` lines in all. */
+function approvalLines(state: TableState, ctx: TableRenderContext, maxLines: number): string[] {
+  const pending = [...state.approvals.values()];
+  if (pending.length === 0 || maxLines < 1) return [];
+  const oldest = pending[0]!;
+  const lines = [
+    composeLine(
+      [
+        { text: `approvals pending: ${formatCount(pending.length)}`, paint: ctx.colors.warning },
+        { text: `  oldest waiting ${formatAgo(Math.max(0, ctx.nowMs - oldest.requestedAtMs))}`, paint: ctx.colors.dim },
+      ],
+      ctx.width,
+    ),
+  ];
+  const listed = Math.min(pending.length, APPROVAL_LINES, maxLines - 1);
+  for (let i = 0; i < listed; i++) {
+    const a = pending[i]!;
+    const last = i === listed - 1 && pending.length > listed;
+    if (last) {
+      lines.push(composeLine([{ text: `  +${pending.length - i} more`, paint: ctx.colors.dim }], ctx.width));
+      break;
+    }
+    lines.push(
+      composeLine(
+        [
+          { text: `  ${a.server} ${a.tool}` },
+          { text: `  waiting ${formatAgo(Math.max(0, ctx.nowMs - a.requestedAtMs))}`, paint: ctx.colors.warning },
+          { text: a.channel ? `  via ${a.channel}` : '', paint: ctx.colors.dim },
+          { text: `  ${a.id}`, paint: ctx.colors.dim },
+        ],
+        ctx.width,
+      ),
+    );
+  }
+  return lines;
+}
+
 function footerLine(state: TableState, ctx: TableRenderContext): string | undefined {
   const parts = [...state.serverlessByType.entries()]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
@@ -441,15 +496,17 @@ function keysLine(ctx: TableRenderContext): string {
 
 /**
  * Renders the table: title (endpoints, connection state, filters), stream
- * figures, drop/gap banners, column titles, one line per server (or
- * "+N more servers" when they do not fit), the footer of server-less events
- * and, when keys are on, the keys line.
+ * figures, drop/gap banners, the security alert line, column titles, one
+ * line per server (or "+N more servers" when they do not fit), pending tool
+ * approvals, the footer of server-less events and, when keys are on, the
+ * keys line.
  */
 export function renderTable(state: TableState, ctx: TableRenderContext): string[] {
   const { colors } = ctx;
   const width = Math.max(1, ctx.width);
   const c: TableRenderContext = { ...ctx, width };
-  const top = [titleLine(state, c), statsLine(state, c), ...bannerLines(state, c)];
+  const security = securityLine(state, c);
+  const top = [titleLine(state, c), statsLine(state, c), ...bannerLines(state, c), ...(security !== undefined ? [security] : [])];
   const footer = footerLine(state, c);
   const bottom: string[] = [];
   if (footer !== undefined) bottom.push(footer);
@@ -463,6 +520,12 @@ export function renderTable(state: TableState, ctx: TableRenderContext): string[
     bottom.pop();
     room++;
   }
+  // Pending approvals want a summary and a few lines; on a short terminal they give way to the rows, down to the summary.
+  const approvalsWanted = state.approvals.size === 0 ? 0 : 1 + Math.min(state.approvals.size, APPROVAL_LINES);
+  const spare = room - rows.length; // lines the server rows leave free
+  const approvalRoom = Math.min(approvalsWanted, Math.max(approvalsWanted > 0 ? 1 : 0, spare), Math.max(0, room - need));
+  const approvals = approvalLines(state, c, approvalRoom);
+  room -= approvals.length;
   const shown = rows.length <= room ? rows.length : Math.max(0, room - 1);
   const visible = rows.slice(0, shown);
 
@@ -480,6 +543,6 @@ export function renderTable(state: TableState, ctx: TableRenderContext): string[
     const more = rows.length - shown;
     if (more > 0) body.push(composeLine([{ text: `+${more} more ${more === 1 ? 'server' : 'servers'}`, paint: colors.dim }], width));
   }
-  const lines = [...top, titles, ...body, ...bottom];
+  const lines = [...top, titles, ...body, ...approvals, ...bottom];
   return Number.isFinite(ctx.height) ? lines.slice(0, Math.max(1, ctx.height)) : lines;
 }
