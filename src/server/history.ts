@@ -91,6 +91,11 @@ export class History {
     while (this.bytes > this.limits.maxBytes && this.size > 1) this.evictOldest();
   }
 
+  /** The events kept, oldest first (for the fleet snapshot; not on the hot path). */
+  *kept(): IterableIterator<HangarEvent> {
+    for (let i = 0; i < this.size; i++) yield this.events[this.slot(i)]!;
+  }
+
   /**
    * The frames a replay request asks for, among events matching `filter`.
    * `complete` is false when events that would have matched may have been evicted.

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MCP_SERVERS_PATH } from '../protocol/fleet-snapshot.js';
 import type { Hub } from './hub.js';
 import { batchRefusedBody, decodeEventBatch, MAX_INGEST_BODY_BYTES } from '../protocol/event-batch.js';
 import { checkCredentials, checkHost, checkOrigin, type GuardConfig, type Refusal } from './request-guard.js';
@@ -22,7 +23,9 @@ export function pathOf(url: string | undefined): string {
 
 /**
  * Plain HTTP (everything that is not a WebSocket upgrade): GET /health,
- * POST /api/events (ingest, all or nothing, 1 MiB), 426 on the stream path,
+ * GET /api/mcp_servers (the fleet as a gateway lists it, from the events
+ * kept; `?state=ready` filters), POST /api/events (ingest, all or nothing,
+ * 1 MiB), 426 on the stream path,
  * 404 JSON elsewhere. The Host check applies to every request; ingest also
  * checks Origin and credentials, like the WebSocket upgrade.
  */
@@ -85,6 +88,18 @@ export function createRequestHandler(context: RequestHandlerContext): (req: Inco
     }
     const path = pathOf(req.url);
     if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return sendJson(res, 200, health());
+    if (path === MCP_SERVERS_PATH) {
+      req.resume();
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        return sendJson(res, 405, { error: 'method_not_allowed', message: `GET ${MCP_SERVERS_PATH} lists the fleet` }, { Allow: 'GET' });
+      }
+      // The same credentials as the stream: a gateway asks for them here too.
+      const refusal = checkOrigin(req, guard) ?? checkCredentials(req, guard);
+      if (refusal) return refuseHttp(res, refusal);
+      const wanted = new URL(req.url ?? '/', 'http://localhost').searchParams.get('state');
+      const servers = hub.fleetSnapshot().filter((s) => wanted === null || s.state === wanted);
+      return sendJson(res, 200, { mcp_servers: servers });
+    }
     if (path === '/api/events') {
       if (req.method !== 'POST') {
         req.resume();
@@ -96,6 +111,6 @@ export function createRequestHandler(context: RequestHandlerContext): (req: Inco
     if (path === streamPath) {
       return sendJson(res, 426, { error: 'upgrade_required', message: `${streamPath} is a WebSocket endpoint; connect with a WebSocket client` }, { Upgrade: 'websocket', Connection: 'Upgrade' });
     }
-    sendJson(res, 404, { error: 'not_found', message: `no such endpoint; the event stream is at ${streamPath}, health at /health, ingest at POST /api/events` });
+    sendJson(res, 404, { error: 'not_found', message: `no such endpoint; the event stream is at ${streamPath}, health at /health, the fleet at GET ${MCP_SERVERS_PATH}, ingest at POST /api/events` });
   };
 }

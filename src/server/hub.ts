@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { compileSubscription } from '../protocol/filter.js';
+import { summarizeFleet, type FleetServer } from '../protocol/fleet-snapshot.js';
 import type { HangarEvent, ReplayRequest, SubscribeMessage } from '../protocol/types.js';
 import type { EventSink } from '../sources/event-source.js';
 import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../wire/text-frame.js';
@@ -270,6 +271,15 @@ export class Hub implements EventSink {
    * (Seeded runs and --stdin/--replay input repeat event ids across runs, so
    * finding the id proves nothing.)
    */
+  /**
+   * The fleet as `GET /api/mcp_servers` lists it, folded from the events the
+   * history keeps (so it covers every source: the simulated fleet, stdin,
+   * replays, ingest). Costs a pass over the history; nothing on publish.
+   */
+  fleetSnapshot(): FleetServer[] {
+    return summarizeFleet(this.history.kept());
+  }
+
   private historyFor(request: ReplayRequest, filter: Subscriber['filter']): ReplayResult {
     if ('after' in request && request.instance_id !== undefined && request.instance_id !== this.instanceId) {
       return { ...this.history.replay({ since: Number.NEGATIVE_INFINITY }, filter), complete: false };

@@ -7,6 +7,7 @@ import { StreamClient, type StreamClientOptions } from '../client/stream-client.
 import { formatDuration } from '../format/duration.js';
 import { sourceLabels } from '../client/url.js';
 import { displayUrl } from '../format/url.js';
+import { fetchFleetSnapshot } from '../client/fleet-snapshot.js';
 import type { EventFilter } from '../filter/event-filter.js';
 import { createColorScheme, resolveColorLevel, type ColorMode } from '../io/color.js';
 import type { IO } from '../io/io.js';
@@ -64,6 +65,8 @@ export interface TailDeps {
   >;
   /** Builds the stderr spinner; default: ora when stderr is a terminal. */
   readonly createSpinner?: (io: IO) => Promise<Spinner | undefined>;
+  /** The table's fleet snapshot fetch (default GET /api/mcp_servers); null turns it off. */
+  readonly fetchSnapshot?: typeof fetchFleetSnapshot | null;
 }
 
 /**
@@ -88,7 +91,13 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
   const recorder = options.record !== undefined ? await openRecorder(options.record, io) : undefined;
   const labels = sourceLabels(options.urls);
   const sources: StreamSource[] = options.urls.map((url, index) => ({ url: displayUrl(url), label: labels[index]!, index }));
-  const sink = createSink(options, io, { stdoutColors, stderrColors, status, template, onQuit: () => finish({ kind: 'done' }) });
+  // The table seeds its rows from the fleet snapshot of each endpoint, fetched with the stream's credentials.
+  const fetchSnapshot =
+    options.output === 'table' && deps.fetchSnapshot !== null
+      ? (source: StreamSource) =>
+          (deps.fetchSnapshot ?? fetchFleetSnapshot)(options.urls[source.index]!, { headers: options.requestHeaders, ca: options.ca, insecure: options.insecure })
+      : undefined;
+  const sink = createSink(options, io, { stdoutColors, stderrColors, status, template, onQuit: () => finish({ kind: 'done' }), fetchSnapshot });
   const stats = new TailStats(io.monotonicMs(), options.stats);
 
   let finish!: (end: PipelineEnd) => void;

@@ -39,6 +39,11 @@ export interface FakeGatewayOptions {
   sendBufferBytes?: number;
   /** Listen on this port (to restart on the same port); default 0. */
   port?: number;
+  /**
+   * The fleet GET /api/mcp_servers lists (same credentials as the stream, as a
+   * gateway checks them; `?state=` filters). Without it the endpoint is 404.
+   */
+  mcpServers?: readonly Record<string, unknown>[];
 }
 
 export interface GatewayConnection {
@@ -84,12 +89,29 @@ export class FakeGateway {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<Socket>();
+  /** Every GET /api/mcp_servers, with its headers and whether a client had sent its subscribe by then. */
+  readonly snapshotRequests: { headers: IncomingMessage['headers']; subscribedBefore: boolean }[] = [];
   private readonly waiters: (() => void)[] = [];
   port = 0;
 
   constructor(readonly options: FakeGatewayOptions = {}) {
     this.wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
-    this.http = createServer((_req, res) => {
+    this.http = createServer((req, res) => {
+      const [path, query] = (req.url ?? '').split('?');
+      const servers = this.options.mcpServers;
+      if (path === '/api/mcp_servers' && req.method === 'GET' && servers !== undefined) {
+        this.snapshotRequests.push({ headers: req.headers, subscribedBefore: this.connections.some((c) => c.received.length > 0) });
+        const key = this.options.apiKey;
+        const given = req.headers['x-api-key'] ?? bearerOf(req.headers.authorization);
+        if (key !== undefined && given !== key) {
+          res.writeHead(403, { 'content-type': 'application/json' }).end(pythonJson({ detail: 'Forbidden' }));
+          return;
+        }
+        const state = new URLSearchParams(query ?? '').get('state');
+        const listed = servers.filter((s) => state === null || s.state === state);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(pythonJson({ mcp_servers: listed }));
+        return;
+      }
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     });
     this.http.on('connection', (socket) => {

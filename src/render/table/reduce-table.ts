@@ -1,4 +1,5 @@
 import { serverIdentityOf } from '../../protocol/filter.js';
+import type { FleetServer } from '../../protocol/fleet-snapshot.js';
 import { severityOf } from '../../protocol/severity.js';
 import type { HangarEvent } from '../../protocol/types.js';
 import { eventTimeMs } from '../time-format.js';
@@ -122,6 +123,8 @@ export interface TableState {
   readonly approvals: ReadonlyMap<string, PendingApproval>;
   /** Security and enforcement events seen (undefined before the first). */
   readonly security: SecurityState | undefined;
+  /** Why the last fleet snapshot (GET /api/mcp_servers) could not be used, if it could not. */
+  readonly snapshotProblem: string | undefined;
 }
 
 /** A tool call waiting for a person's decision (ToolApprovalRequested). */
@@ -174,6 +177,7 @@ export function emptyTableState(): TableState {
     badFrames: 0,
     approvals: new Map(),
     security: undefined,
+    snapshotProblem: undefined,
   };
 }
 
@@ -297,7 +301,7 @@ export function reduceTable(state: TableState, event: HangarEvent, nowMs: number
   };
   const rawId = serverIdentityOf(event);
   const id = rawId === undefined ? undefined : cleanLabel(rawId, 120);
-  trackApprovalsAndSecurity(next, state, event, id, eventTimeMs(event, nowMs));
+  trackApprovalsAndSecurity(next, state, event, id, rowTimeMs(event, nowMs));
   if (id === undefined) {
     const name = cleanLabel(event.event_type, 60) ?? '?';
     if (state.serverlessByType.has(name) || state.serverlessByType.size < MAX_FOOTER_TYPES) {
@@ -374,6 +378,45 @@ function trackApprovalsAndSecurity(
     count: (state.security?.count ?? 0) + 1,
     recent: [...recent.slice(Math.max(0, recent.length - RECENT_SECURITY_EVENTS + 1)), entry],
   };
+}
+
+/**
+ * Seeds the table from a fleet snapshot taken at `requestedAtMs` (after the
+ * stream was subscribed): every server gets a row; a row's state, tools and
+ * health come from the snapshot unless an event about that server arrived
+ * since the snapshot was asked for (events are newer).
+ */
+export function reduceTableSnapshot(state: TableState, servers: readonly FleetServer[], requestedAtMs: number): TableState {
+  const rows = state.rows.slice();
+  const rowIndex = new Map(state.rowIndex);
+  for (const server of servers) {
+    const id = cleanLabel(server.mcp_server_id, 120);
+    if (id === undefined) continue;
+    const index = rowIndex.get(id);
+    if (index === undefined && rows.length >= MAX_SERVERS) break;
+    const row = index === undefined ? newRow(id) : rows[index]!;
+    if (index !== undefined && row.lastEventAtMs >= requestedAtMs) continue;
+    const health = server.health_status === 'healthy' ? 'passed' : server.health_status === 'unhealthy' || server.health_status === 'degraded' ? 'failed' : row.health;
+    const seeded: ServerRow = {
+      ...row,
+      state: cleanLabel(server.state, 24) ?? row.state,
+      toolsCount: server.tools_count > 0 || row.toolsCount === undefined ? server.tools_count : row.toolsCount,
+      health,
+      healthFailures: health === 'passed' ? 0 : Math.max(row.healthFailures, health === 'failed' ? 1 : 0),
+    };
+    if (index === undefined) {
+      rowIndex.set(id, rows.length);
+      rows.push(seeded);
+    } else {
+      rows[index] = seeded;
+    }
+  }
+  return { ...state, rows, rowIndex, snapshotProblem: undefined };
+}
+
+/** Notes that the fleet snapshot could not be used (shown in the footer; the table still fills from events). */
+export function reduceTableSnapshotProblem(state: TableState, problem: string): TableState {
+  return { ...state, snapshotProblem: cleanLabel(problem, 160) };
 }
 
 /** The row of server `id`, if it has one. */

@@ -475,6 +475,7 @@ function footerLine(state: TableState, ctx: TableRenderContext): string | undefi
   if (parts.length > 0) notes.push(`no server: ${parts.join(', ')}`);
   if (state.untrackedEvents > 0) notes.push(`${formatCount(state.untrackedEvents)} events for servers beyond the table's limit`);
   if (state.badFrames > 0) notes.push(`${formatCount(state.badFrames)} unreadable frames`);
+  if (state.snapshotProblem !== undefined) notes.push(`fleet snapshot unavailable: ${state.snapshotProblem}`);
   if (notes.length === 0) return undefined;
   return composeLine([{ text: notes.join('  '), paint: ctx.colors.dim }], ctx.width);
 }

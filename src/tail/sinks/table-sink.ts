@@ -3,9 +3,10 @@ import type { IO } from '../../io/io.js';
 import { createLiveRegion, type LiveRegion } from '../../io/live-region.js';
 import { waitForDrain } from './drain.js';
 import { terminalSize } from '../../io/terminal-size.js';
-import { emptyTableState, reduceTable, reduceTableNotice, type TableState } from '../../render/table/reduce-table.js';
+import type { FleetServer } from '../../protocol/fleet-snapshot.js';
+import { emptyTableState, reduceTable, reduceTableNotice, reduceTableSnapshot, reduceTableSnapshotProblem, type TableState } from '../../render/table/reduce-table.js';
 import { nextSort, renderTable, type TableHeaderInfo, type TableSort } from '../../render/table/render-table.js';
-import type { TailNotice } from '../notices.js';
+import type { StreamSource, TailNotice } from '../notices.js';
 import type { SinkStart, TailSink } from './sink.js';
 
 /**
@@ -34,6 +35,12 @@ export interface TableSinkOptions {
    * plain snapshots: on a terminal the table shows them and stderr lines would tear it.
    */
   readonly status?: { notice(notice: TailNotice): void; close(): void } | undefined;
+  /**
+   * Fetches the fleet snapshot of an endpoint (GET /api/mcp_servers with the
+   * stream's credentials). Called each time a connection to it opens (after
+   * the subscribe went out), so every server has a row before its first event.
+   */
+  readonly fetchSnapshot?: ((source: StreamSource) => Promise<readonly FleetServer[]>) | undefined;
 }
 
 /** Minimum time between two frames (about 10 per second). */
@@ -160,6 +167,21 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
       state = reduceTableNotice(state, notice, io.now());
       dirty = true;
       options.status?.notice(notice);
+      if (notice.kind === 'connected' && options.fetchSnapshot !== undefined) {
+        const requestedAtMs = io.now();
+        options.fetchSnapshot(notice.source).then(
+          (servers) => {
+            if (closed) return;
+            state = reduceTableSnapshot(state, servers, requestedAtMs);
+            dirty = true;
+          },
+          (error: Error) => {
+            if (closed) return;
+            state = reduceTableSnapshotProblem(state, error.message);
+            dirty = true;
+          },
+        );
+      }
     },
     canWrite() {
       return io.stdout.writableLength <= HIGH_WATER_BYTES;
