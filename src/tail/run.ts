@@ -84,7 +84,14 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
   // The live table owns the terminal: no spinner fighting it for the cursor.
   const liveTable = options.output === 'table' && canDrawLive(io);
   const spinner = options.quiet || liveTable ? undefined : await (deps.createSpinner ?? createOraSpinner)(io);
-  const status = new StatusReporter({ stderr: io.stderr, colors: stderrColors, quiet: options.quiet, multiSource: options.urls.length > 1, spinner });
+  const status = new StatusReporter({
+    stderr: io.stderr,
+    colors: stderrColors,
+    quiet: options.quiet,
+    multiSource: options.urls.length > 1,
+    spinner,
+    monotonicMs: () => io.monotonicMs(),
+  });
 
   for (const warning of options.warnings) status.warn(warning);
 

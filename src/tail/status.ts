@@ -25,6 +25,28 @@ export interface StatusOptions {
   readonly multiSource: boolean;
   /** A spinner on stderr (ora) when stderr is a terminal; undefined for plain lines. */
   readonly spinner?: Spinner | undefined;
+  /** Monotonic clock (ms), for coalescing drop warnings. */
+  readonly monotonicMs: () => number;
+}
+
+/** At most one DROPPED line per source this often; drops in between are added up into the next one. */
+export const DROP_LINE_INTERVAL_MS = 1000;
+
+/** Drop warnings of one source, coalesced. */
+interface DropTally {
+  /** Dropped events not printed yet. */
+  pending: number;
+  /** Warnings folded into `pending`. */
+  pendingWarnings: number;
+  /** The server's running total on the current connection, from its latest warning. */
+  connectionTotal: number;
+  /** The server's explanation in its latest warning. */
+  message: string | undefined;
+  /** All events the server said it dropped, over every connection, and in how many warnings. */
+  sum: number;
+  warnings: number;
+  lastLineMs: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /**
@@ -33,6 +55,8 @@ export interface StatusOptions {
  * lines otherwise. Every peer-supplied string is stripped of control characters.
  */
 export class StatusReporter {
+  private readonly drops = new Map<StreamSource, DropTally>();
+
   constructor(private readonly options: StatusOptions) {}
 
   notice(notice: TailNotice): void {
@@ -58,11 +82,7 @@ export class StatusReporter {
         this.stopSpinner();
         return;
       case 'dropped':
-        this.line(
-          `${colors.alert(' DROPPED ')} ${colors.warning(
-            `${where}: the server dropped ${notice.dropped} ${notice.dropped === 1 ? 'event' : 'events'} (${notice.totalDropped} in total on this connection)`,
-          )}${notice.message ? `: ${clean(notice.message)}` : ''}`,
-        );
+        this.dropped(notice);
         return;
       case 'gap': {
         const down = notice.downForMs === undefined ? '' : ` (the stream was down for ${formatDuration(notice.downForMs)})`;
@@ -87,9 +107,69 @@ export class StatusReporter {
     this.line(this.options.colors.warning(text));
   }
 
-  /** Stops the spinner (on exit). */
+  /** Prints drops not yet reported and, after a flood, a summary; stops the spinner (on exit). */
   close(): void {
+    for (const [source, tally] of this.drops) {
+      if (tally.timer) clearTimeout(tally.timer);
+      tally.timer = undefined;
+      if (tally.pending > 0) this.printDrops(source, tally);
+      if (tally.warnings > 1) {
+        this.line(
+          `${this.options.colors.alert(' DROPPED ')} ${this.options.colors.warning(
+            `${this.where(source)}: in total ${tally.sum} ${tally.sum === 1 ? 'event was' : 'events were'} dropped by the server (${tally.warnings} warnings)`,
+          )}`,
+        );
+      }
+    }
+    this.drops.clear();
     this.stopSpinner();
+  }
+
+  /**
+   * A drop warning: the first of a burst is printed at once (impossible to
+   * miss); the ones that follow within DROP_LINE_INTERVAL_MS are added up and
+   * printed as one line when the interval is over, with the running totals.
+   * A flood of 2000 warnings is then a dozen lines, not 2000.
+   */
+  private dropped(notice: Extract<TailNotice, { kind: 'dropped' }>): void {
+    let tally = this.drops.get(notice.source);
+    if (!tally) {
+      tally = { pending: 0, pendingWarnings: 0, connectionTotal: 0, message: undefined, sum: 0, warnings: 0, lastLineMs: Number.NEGATIVE_INFINITY, timer: undefined };
+      this.drops.set(notice.source, tally);
+    }
+    tally.pending += notice.dropped;
+    tally.pendingWarnings++;
+    tally.sum += notice.dropped;
+    tally.warnings++;
+    tally.connectionTotal = notice.totalDropped;
+    tally.message = notice.message;
+    if (tally.timer) return;
+    const waitMs = tally.lastLineMs + DROP_LINE_INTERVAL_MS - this.options.monotonicMs();
+    if (waitMs <= 0) {
+      this.printDrops(notice.source, tally);
+      return;
+    }
+    const source = notice.source;
+    const current = tally;
+    tally.timer = setTimeout(() => {
+      current.timer = undefined;
+      if (current.pending > 0) this.printDrops(source, current);
+    }, waitMs);
+    tally.timer.unref?.();
+  }
+
+  private printDrops(source: StreamSource, tally: DropTally): void {
+    const { colors } = this.options;
+    const n = tally.pending;
+    const folded = tally.pendingWarnings > 1 ? ` in ${tally.pendingWarnings} warnings` : '';
+    this.line(
+      `${colors.alert(' DROPPED ')} ${colors.warning(
+        `${this.where(source)}: the server dropped ${n} ${n === 1 ? 'event' : 'events'}${folded} (${tally.connectionTotal} in total on this connection)`,
+      )}${tally.message ? `: ${clean(tally.message)}` : ''}`,
+    );
+    tally.pending = 0;
+    tally.pendingWarnings = 0;
+    tally.lastLineMs = this.options.monotonicMs();
   }
 
   private where(source: StreamSource): string {

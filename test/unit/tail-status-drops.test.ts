@@ -1,0 +1,76 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createColorScheme } from '../../src/io/color.js';
+import type { StreamSource } from '../../src/tail/notices.js';
+import { DROP_LINE_INTERVAL_MS, StatusReporter } from '../../src/tail/status.js';
+import { CapturedStream } from '../helpers/test-io.js';
+
+/** Drop warnings: the first of a flood at once, then at most one line a second with running totals, and a summary at exit. */
+
+const SOURCE: StreamSource = { url: 'ws://127.0.0.1:9/api/ws/events', label: '127.0.0.1:9', index: 0 };
+let clockMs = 0;
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  clockMs = 0;
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function reporter(stderr: CapturedStream): StatusReporter {
+  return new StatusReporter({ stderr, colors: createColorScheme(0), quiet: false, multiSource: false, monotonicMs: () => clockMs });
+}
+
+function advance(ms: number): void {
+  clockMs += ms;
+  vi.advanceTimersByTime(ms);
+}
+
+function drop(status: StatusReporter, dropped: number, totalDropped: number): void {
+  status.notice({ kind: 'dropped', source: SOURCE, dropped, totalDropped, message: 'client is reading slower than events arrive', atMs: clockMs });
+}
+
+describe('StatusReporter: drop warnings', () => {
+  it('a flood of 2000 warnings in 5 s is a handful of lines whose counts add up, and a summary at exit', () => {
+    const stderr = new CapturedStream(false, undefined, undefined);
+    const status = reporter(stderr);
+    let total = 0;
+    for (let i = 0; i < 2000; i++) {
+      total += 3;
+      drop(status, 3, total);
+      advance(2.5);
+    }
+    status.close();
+    const lines = stderr.lines();
+    expect(lines[0]).toBe(
+      'hangar-events:  DROPPED  ws://127.0.0.1:9/api/ws/events: the server dropped 3 events (3 in total on this connection): client is reading slower than events arrive',
+    );
+    expect(lines.length).toBeLessThanOrEqual(5000 / DROP_LINE_INTERVAL_MS + 3);
+    const reported = lines.map((line) => /the server dropped (\d+) event/.exec(line)).filter((m) => m !== null);
+    expect(reported.reduce((n, m) => n + Number(m![1]), 0)).toBe(6000);
+    expect(lines[1]).toMatch(/the server dropped \d+ events in \d+ warnings \(\d+ in total on this connection\)/);
+    expect(lines.at(-1)).toBe('hangar-events:  DROPPED  ws://127.0.0.1:9/api/ws/events: in total 6000 events were dropped by the server (2000 warnings)');
+  });
+
+  it('a lone warning is printed at once and needs no summary', () => {
+    const stderr = new CapturedStream(false, undefined, undefined);
+    const status = reporter(stderr);
+    drop(status, 1, 1);
+    expect(stderr.lines()).toEqual(['hangar-events:  DROPPED  ws://127.0.0.1:9/api/ws/events: the server dropped 1 event (1 in total on this connection): client is reading slower than events arrive']);
+    status.close();
+    expect(stderr.lines()).toHaveLength(1);
+  });
+
+  it('drops held back for the next line are printed when the second is over, not only at exit', () => {
+    const stderr = new CapturedStream(false, undefined, undefined);
+    const status = reporter(stderr);
+    drop(status, 5, 5);
+    advance(100);
+    drop(status, 7, 12);
+    expect(stderr.lines()).toHaveLength(1);
+    advance(DROP_LINE_INTERVAL_MS);
+    expect(stderr.lines()[1]).toBe(
+      'hangar-events:  DROPPED  ws://127.0.0.1:9/api/ws/events: the server dropped 7 events (12 in total on this connection): client is reading slower than events arrive',
+    );
+  });
+});
