@@ -37,9 +37,9 @@ export async function main(argv: readonly string[], io: IO): Promise<number> {
   } catch (error) {
     if (error instanceof CommanderError) {
       // commander has already written its message (through io.stderr).
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
-        return ExitCode.ok;
-      }
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
+      // `hangar-events` with no command prints the usage on stderr (help({error: true})): a usage error.
+      if (error.code === 'commander.help') return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
       if (error.code === 'commander.executeSubCommandAsync') return ExitCode.failure;
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }

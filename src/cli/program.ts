@@ -72,6 +72,18 @@ shell completion. Exit codes: 0 done, 1 failure, 2 usage error, 3 never connecte
 `;
 
 /**
+ * Where commander writes: help to stdout, errors to stderr with the same
+ * `hangar-events: ` prefix as every other error (commander's own is `error: `).
+ */
+function outputTo(io: IO): { writeOut(text: string): void; writeErr(text: string): void; outputError(text: string, write: (text: string) => void): void } {
+  return {
+    writeOut: (text) => io.stdout.write(text),
+    writeErr: (text) => io.stderr.write(text),
+    outputError: (text, write) => write(text.replace(/^error: /, 'hangar-events: ')),
+  };
+}
+
+/**
  * Builds the commander program with the commands `argv` needs (all of them
  * without `argv`). Register functions only declare flags; each command loads
  * its option parsing and heavy modules when it runs, so `--version` and
@@ -89,17 +101,11 @@ export async function createProgram(io: IO, argv?: readonly string[]): Promise<C
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', PROGRAM_HELP_AFTER)
     .exitOverride()
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-    });
+    .configureOutput(outputTo(io));
   for (const register of registers) register(program, io);
   // Subcommands inherit exitOverride and output configuration.
   for (const command of program.commands) {
-    command.exitOverride().configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-    });
+    command.exitOverride().configureOutput(outputTo(io));
   }
   return program;
 }
