@@ -10,6 +10,7 @@ import { Connection, type ConnectionSettings } from './connection.js';
 import { Hub } from './hub.js';
 import { createRequestHandler, pathOf } from './http-routes.js';
 import { silentLog, type ServerLog } from './log.js';
+import { plural } from '../format/plural.js';
 import type { ServerOptions } from './options.js';
 import {
   formatRefusalResponse,
@@ -242,7 +243,7 @@ function accept(state: ServerState, ws: WebSocket, req: IncomingMessage): void {
     connections.delete(closed);
     const s = closed.subscriber;
     log.info(
-      `client #${id} disconnected (${code}${reason ? ` ${reason}` : ''}) after ${formatDuration(monotonicMs() - closed.openedAtMs)}: ${s.delivered} events delivered, ${s.totalDropped} dropped (${connections.size} connected)`,
+      `client #${id} disconnected (${code}${reason ? ` ${reason}` : ''}) after ${formatDuration(monotonicMs() - closed.openedAtMs)}: ${plural(s.delivered, 'event')} delivered, ${s.totalDropped} dropped (${connections.size} connected)`,
       { event: 'disconnect', client: id, code, delivered: s.delivered, dropped: s.totalDropped, clients: connections.size },
     );
   });

@@ -31,6 +31,8 @@ export interface StatusOptions {
 
 /** At most one DROPPED line per source this often; drops in between are added up into the next one. */
 export const DROP_LINE_INTERVAL_MS = 1000;
+/** How often a reconnect countdown on the spinner is updated. */
+const COUNTDOWN_TICK_MS = 100;
 
 /** Drop warnings of one source, coalesced. */
 interface DropTally {
@@ -56,6 +58,7 @@ interface DropTally {
  */
 export class StatusReporter {
   private readonly drops = new Map<StreamSource, DropTally>();
+  private countdown: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly options: StatusOptions) {}
 
@@ -71,9 +74,12 @@ export class StatusReporter {
         this.status(`connected to ${where}${kind}`, false, true);
         return;
       }
-      case 'reconnecting':
-        this.status(`${where}: ${clean(notice.reason)}; reconnecting in ${formatDuration(notice.delayMs)} (retry ${notice.attempt})`, true);
+      case 'reconnecting': {
+        const text = (leftMs: number) => `${where}: ${clean(notice.reason)}; reconnecting in ${formatDuration(leftMs)} (retry ${notice.attempt})`;
+        this.status(text(notice.delayMs), true);
+        this.countDown(notice.delayMs, text);
         return;
+      }
       case 'replayed':
         this.status(`${where}: ${notice.count} ${notice.count === 1 ? 'event' : 'events'} replayed from the server's history${notice.complete ? '' : ' (incomplete)'}`);
         return;
@@ -122,6 +128,7 @@ export class StatusReporter {
       }
     }
     this.drops.clear();
+    this.stopCountdown();
     this.stopSpinner();
   }
 
@@ -172,12 +179,31 @@ export class StatusReporter {
     tally.lastLineMs = this.options.monotonicMs();
   }
 
+  /** On a spinner, "reconnecting in 3.5s" counts down to the attempt (plain lines are written once). */
+  private countDown(delayMs: number, text: (leftMs: number) => string): void {
+    const spinner = this.options.spinner;
+    if (!spinner?.isSpinning || this.options.quiet) return;
+    const dueMs = this.options.monotonicMs() + delayMs;
+    this.countdown = setInterval(() => {
+      const leftMs = dueMs - this.options.monotonicMs();
+      if (leftMs <= 0 || !spinner.isSpinning) return this.stopCountdown();
+      spinner.text = text(leftMs);
+    }, COUNTDOWN_TICK_MS);
+    this.countdown.unref?.();
+  }
+
+  private stopCountdown(): void {
+    if (this.countdown) clearInterval(this.countdown);
+    this.countdown = undefined;
+  }
+
   private where(source: StreamSource): string {
     return this.options.multiSource ? `[${source.label}] ${source.url}` : source.url;
   }
 
   private status(text: string, spinning = false, settled = false): void {
     if (this.options.quiet) return;
+    this.stopCountdown();
     const spinner = this.options.spinner;
     if (spinner) {
       if (spinning) {

@@ -260,6 +260,16 @@ describe('reduceTable: stream counters', () => {
     expect(state.rateBuckets.length).toBeLessThanOrEqual(30);
   });
 
+  test('a replayed history counts in the totals, not in the rate', () => {
+    let state = emptyTableState();
+    // 400 events of history in one burst, then 5 live events a second for 2 seconds.
+    for (let i = 0; i < 400; i++) state = reduceTable(state, { event_type: 'X', mcp_server_id: 'a' }, T0);
+    state = reduceTableNotice(state, { kind: 'replayed', source }, T0);
+    for (let i = 1; i <= 10; i++) state = reduceTable(state, { event_type: 'X', mcp_server_id: 'a' }, T0 + i * 200);
+    expect(state.totalEvents).toBe(410);
+    expect(eventRate(state, T0 + 2000)).toBe(5);
+  });
+
   test('a young stream is averaged over its own age', () => {
     let state = emptyTableState();
     for (let i = 0; i < 4; i++) state = reduceTable(state, { event_type: 'X' }, T0 + i * 500);
@@ -297,11 +307,12 @@ describe('reduceTableNotice', () => {
     expect(state.gaps).toMatchObject({ count: 2, lastReason: 'replay incomplete', lastDownForMs: undefined, lastAtMs: T0 + 10 });
   });
 
-  test('bad frames are counted; replayed and server errors change nothing', () => {
+  test('bad frames are counted; replayed restarts only the rate; server errors change nothing', () => {
     let state = reduceTableNotice(emptyTableState(), { kind: 'bad-frame', source }, T0);
     expect(state.badFrames).toBe(1);
-    const same = reduceTableNotice(state, { kind: 'replayed', source }, T0);
-    expect(same).toBe(state);
+    const replayed = reduceTableNotice(state, { kind: 'replayed', source }, T0);
+    expect({ ...replayed, rateBuckets: state.rateBuckets, rateFromMs: state.rateFromMs }).toEqual(state);
+    expect(replayed.rateFromMs).toBe(T0);
     expect(reduceTableNotice(state, { kind: 'server-error', source }, T0)).toBe(state);
   });
 });

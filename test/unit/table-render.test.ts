@@ -193,6 +193,18 @@ describe('renderTable: header and banners', () => {
     );
   });
 
+  test('one endpoint that cannot connect: the header counts down and says why', () => {
+    let state = reduceTableNotice(emptyTableState(), { kind: 'reconnecting', source: SOURCE, attempt: 2, delayMs: 3500, reason: 'connection refused (is the server running?)' }, NOW);
+    expect(renderTable(state, ctx({ width: 160 }))[0]).toBe(
+      'hangar-events  ws://127.0.0.1:8000/api/ws/events reconnecting in 4s (connection refused (is the server running?))  all events',
+    );
+    expect(renderTable(state, ctx({ nowMs: NOW + 1000 }))[0]).toContain('reconnecting in 3s (connection refused');
+    expect(renderTable(state, ctx({ nowMs: NOW + 3000 }))[0]).toContain('reconnecting in 1s (connection refused');
+    expect(renderTable(state, ctx())[1]).toBe('0 events  0.0/s  no events yet  0 servers  sort: problems first');
+    state = reduceTable(state, { event_type: 'HealthCheckPassed', mcp_server_id: 'math' }, NOW);
+    expect(renderTable(state, ctx())[1]).toMatch(/^1 event {2}1\.0\/s {2}last 0s ago {2}1 server {2}/);
+  });
+
   test('the drop banner is highlighted while recent, then dim, and its counter stays', () => {
     const recent = renderTable(withDrop(fleetState(), NOW - 3000), ctx({ width: 110, colors: colored }));
     const text = '! 42 events dropped by 127.0.0.1:8000, last 17 of them 3s ago: client is reading slower than events arrive';
@@ -234,7 +246,7 @@ describe('renderTable: header and banners', () => {
     let state = reduceTableNotice(emptyTableState(), { kind: 'bad-frame', source: SOURCE }, T0);
     state = { ...state, untrackedEvents: 3 };
     expect(renderTable(state, ctx({ header: { sources: [SOURCE], filterDescription: '' } })).at(-1)).toBe(
-      '3 events for servers beyond the table\'s limit  1 unreadable frames',
+      '3 events for servers beyond the table\'s limit  1 unreadable frame',
     );
   });
 });

@@ -160,7 +160,7 @@ describe('table sink in a pipe', () => {
     expect(io.stdout.text()).toBe(
       [
         'hangar-events  2026-11-26T12:00:05.000Z  ws://127.0.0.1:8000/api/ws/events connected  all events',
-        '1 events  0.2/s  last 5s ago  1 server  sort: problems first',
+        '1 event  0.2/s  last 5s ago  1 server  sort: problems first',
         'SERVER  STATE  BREAKER  HEALTH  OK  FAIL  ERR%  P50  P95  TOOLS  LAST EVENT        AGO',
         'math    ready  -        -        0     0     -    -    -      3  McpServerStarted   5s',
         '',

@@ -6,6 +6,7 @@ import type { CountingSource } from '../../sources/stream-source.js';
 import { createServerLog } from '../../server/log.js';
 import { isLoopbackHost } from '../../server/request-guard.js';
 import type { ServeOptions } from './options.js';
+import { plural } from '../../format/plural.js';
 
 /**
  * Runs `serve` until SIGINT/SIGTERM: starts the server, prints the
@@ -39,7 +40,7 @@ export async function runServe(options: ServeOptions, io: IO): Promise<void> {
       }),
       ended: (source) => {
         const counts = source as Partial<CountingSource>;
-        const summary = typeof counts.published === 'number' ? `: ${counts.published} events published, ${counts.badLines ?? 0} bad lines` : '';
+        const summary = typeof counts.published === 'number' ? `: ${plural(counts.published, 'event')} published, ${plural(counts.badLines ?? 0, 'bad line')}` : '';
         log.info(`${source.name} ended${summary}; still serving (clients stay connected, history and HTTP ingest stay available)`, {
           event: 'source_ended',
           source: source.name,

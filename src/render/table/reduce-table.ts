@@ -115,6 +115,8 @@ export interface TableState {
   readonly firstEventAtMs: number | undefined;
   readonly lastEventAtMs: number | undefined;
   readonly rateBuckets: readonly RateBucket[];
+  /** Since when the rate counts: the first event, or the end of a replayed history (which is not live traffic). */
+  readonly rateFromMs: number | undefined;
   readonly connections: ReadonlyMap<number, ConnectionStatus>;
   readonly drops: DropState | undefined;
   readonly gaps: GapState | undefined;
@@ -171,6 +173,7 @@ export function emptyTableState(): TableState {
     firstEventAtMs: undefined,
     lastEventAtMs: undefined,
     rateBuckets: [],
+    rateFromMs: undefined,
     connections: new Map(),
     drops: undefined,
     gaps: undefined,
@@ -298,6 +301,7 @@ export function reduceTable(state: TableState, event: HangarEvent, nowMs: number
     firstEventAtMs: state.firstEventAtMs ?? nowMs,
     lastEventAtMs: nowMs,
     rateBuckets: countRate(state.rateBuckets, nowMs),
+    rateFromMs: state.rateFromMs ?? nowMs,
   };
   const rawId = serverIdentityOf(event);
   const id = rawId === undefined ? undefined : cleanLabel(rawId, 120);
@@ -481,8 +485,10 @@ export function reduceTableNotice(state: TableState, notice: TableNotice, nowMs:
       };
     case 'bad-frame':
       return { ...state, badFrames: state.badFrames + 1 };
-    case 'server-error':
     case 'replayed':
+      // History arrives in one burst: counted in the totals and rows, but not as events per second.
+      return { ...state, rateBuckets: [], rateFromMs: nowMs };
+    case 'server-error':
       return state;
     default: {
       const unreachable: never = notice;
@@ -493,12 +499,12 @@ export function reduceTableNotice(state: TableState, notice: TableNotice, nowMs:
 
 /** Events per second over the recent window, as of `nowMs`. */
 export function eventRate(state: TableState, nowMs: number): number {
-  if (state.firstEventAtMs === undefined) return 0;
+  if (state.rateFromMs === undefined) return 0;
   const from = nowMs - RATE_WINDOW_MS;
   let count = 0;
   for (const bucket of state.rateBuckets) if (bucket.startMs >= from && bucket.startMs <= nowMs) count += bucket.count;
   // A stream younger than the window is averaged over its own age (at least a second).
-  const spanMs = Math.min(RATE_WINDOW_MS, Math.max(1000, nowMs - state.firstEventAtMs));
+  const spanMs = Math.min(RATE_WINDOW_MS, Math.max(1000, nowMs - state.rateFromMs));
   return (count * 1000) / spanMs;
 }
 

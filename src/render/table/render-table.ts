@@ -3,6 +3,7 @@ import type { ColorScheme } from '../../io/color.js';
 import { SECURITY_TAG } from '../severity.js';
 import { errorRate, eventRate, latencyPercentile, type ConnectionStatus, type ServerRow, type TableSource, type TableState } from './reduce-table.js';
 import { fit, stripControl, truncate, visibleWidth } from './text.js';
+import { plural } from '../../format/plural.js';
 
 /**
  * The pure render of the live table: state + context -> lines. No line is
@@ -321,7 +322,8 @@ function formatRowLine(layout: readonly LaidOutColumn[], cellFor: (key: ColumnKe
 
 // ---- header, banners, footer -------------------------------------------------
 
-function connectionSegment(status: ConnectionStatus | undefined, nowMs: number, colors: ColorScheme): Segment {
+/** `withReason`: say why a reconnect is needed (one endpoint; with several the states must all stay visible). */
+function connectionSegment(status: ConnectionStatus | undefined, nowMs: number, colors: ColorScheme, withReason: boolean): Segment {
   if (status === undefined) return { text: 'connecting', paint: colors.warning };
   switch (status.state) {
     case 'connected':
@@ -330,7 +332,9 @@ function connectionSegment(status: ConnectionStatus | undefined, nowMs: number, 
       return { text: status.attempt > 1 ? `connecting (attempt ${status.attempt})` : 'connecting', paint: colors.warning };
     case 'reconnecting': {
       const inMs = Math.max(0, (status.retryAtMs ?? nowMs) - nowMs);
-      return { text: `reconnecting in ${Math.ceil(inMs / 1000)}s`, paint: colors.warning };
+      // Why it cannot connect, after the countdown (a narrow terminal cuts the reason, not the state).
+      const why = withReason && status.reason ? ` (${status.reason})` : '';
+      return { text: `reconnecting in ${Math.ceil(inMs / 1000)}s${why}`, paint: colors.warning };
     }
     case 'auth-failed':
       return { text: 'auth failed', paint: colors.failure };
@@ -355,7 +359,7 @@ function titleLine(state: TableState, ctx: TableRenderContext): string {
       const name = stripControl(useUrl ? source.url : source.label);
       segments.push({ text: name, paint: sources.length > 1 ? (t) => colors.source(source.index, t) : undefined });
       segments.push({ text: ' ', sep: true });
-      segments.push(connectionSegment(state.connections.get(source.index), ctx.nowMs, colors));
+      segments.push(connectionSegment(state.connections.get(source.index), ctx.nowMs, colors, sources.length === 1));
     });
     segments.push({ text: '  ', sep: true }, { text: filter.length > 0 && filter !== 'all events' ? `filter: ${filter}` : 'all events', paint: colors.dim });
     return segments;
@@ -369,7 +373,7 @@ function statsLine(state: TableState, ctx: TableRenderContext): string {
   const { colors } = ctx;
   const servers = state.rows.length;
   const segments: Segment[] = [
-    { text: `${formatCount(state.totalEvents)} events` },
+    { text: plural(state.totalEvents, 'event', 'events', formatCount(state.totalEvents)) },
     { text: '  ', sep: true },
     { text: formatRate(eventRate(state, ctx.nowMs)) },
     { text: '  ', sep: true },
@@ -400,7 +404,7 @@ function bannerLines(state: TableState, ctx: TableRenderContext): string[] {
     const why = drops.lastMessage.length > 0 ? `: ${drops.lastMessage}` : '';
     const by = drops.totalBySource.size > 1 ? '' : ` by ${drops.lastSource}`;
     const from = drops.totalBySource.size > 1 ? ` by ${drops.lastSource}` : '';
-    const text = `! ${formatCount(drops.totalDropped)} events dropped${by}, last ${formatCount(drops.lastDropped)} of them ${formatAgo(ago)} ago${from}${why}`;
+    const text = `! ${plural(drops.totalDropped, 'event', 'events', formatCount(drops.totalDropped))} dropped${by}, last ${formatCount(drops.lastDropped)} of them ${formatAgo(ago)} ago${from}${why}`;
     lines.push(bannerLine(text, ago < BANNER_RECENT_MS, ctx));
   }
   if (gaps) {
@@ -473,8 +477,8 @@ function footerLine(state: TableState, ctx: TableRenderContext): string | undefi
   if (state.otherServerless > 0) parts.push(`other types ${formatCount(state.otherServerless)}`);
   const notes: string[] = [];
   if (parts.length > 0) notes.push(`no server: ${parts.join(', ')}`);
-  if (state.untrackedEvents > 0) notes.push(`${formatCount(state.untrackedEvents)} events for servers beyond the table's limit`);
-  if (state.badFrames > 0) notes.push(`${formatCount(state.badFrames)} unreadable frames`);
+  if (state.untrackedEvents > 0) notes.push(`${plural(state.untrackedEvents, 'event', 'events', formatCount(state.untrackedEvents))} for servers beyond the table's limit`);
+  if (state.badFrames > 0) notes.push(`${plural(state.badFrames, 'unreadable frame', 'unreadable frames', formatCount(state.badFrames))}`);
   if (state.snapshotProblem !== undefined) notes.push(`fleet snapshot unavailable: ${state.snapshotProblem}`);
   if (notes.length === 0) return undefined;
   return composeLine([{ text: notes.join('  '), paint: ctx.colors.dim }], ctx.width);

@@ -74,3 +74,42 @@ describe('StatusReporter: drop warnings', () => {
     );
   });
 });
+
+describe('StatusReporter: reconnect countdown', () => {
+  function fakeSpinner() {
+    return {
+      text: '',
+      isSpinning: false,
+      start(text?: string) {
+        this.isSpinning = true;
+        if (text !== undefined) this.text = text;
+      },
+      stop() {
+        this.isSpinning = false;
+      },
+      clear() {},
+      render() {},
+      succeed(text?: string) {
+        this.isSpinning = false;
+        if (text !== undefined) this.text = text;
+      },
+    };
+  }
+
+  it('on a terminal the spinner counts down to the next attempt, and stops counting once connected', () => {
+    const spinner = fakeSpinner();
+    const stderr = new CapturedStream(true, 80, 24);
+    const status = new StatusReporter({ stderr, colors: createColorScheme(0), quiet: false, multiSource: false, spinner, monotonicMs: () => clockMs });
+    status.notice({ kind: 'reconnecting', source: SOURCE, attempt: 2, delayMs: 3500, reason: 'connection refused (is the server running?)' });
+    expect(spinner.text).toBe('ws://127.0.0.1:9/api/ws/events: connection refused (is the server running?); reconnecting in 3.5s (retry 2)');
+    advance(1000);
+    expect(spinner.text).toBe('ws://127.0.0.1:9/api/ws/events: connection refused (is the server running?); reconnecting in 2.5s (retry 2)');
+    advance(2000);
+    expect(spinner.text).toContain('reconnecting in 500ms');
+    status.notice({ kind: 'connected', source: SOURCE, server: 'serve' });
+    expect(spinner.text).toBe('connected to ws://127.0.0.1:9/api/ws/events (hangar-events serve)');
+    advance(2000);
+    expect(spinner.text).toBe('connected to ws://127.0.0.1:9/api/ws/events (hangar-events serve)');
+    status.close();
+  });
+});
