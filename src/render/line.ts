@@ -17,6 +17,12 @@ export interface LineContext {
   time: TimeMode;
   /** Reference time for `--time relative` (the injected clock). */
   nowMs: number;
+  /**
+   * The arrival time (the injected wall clock), asked only for an event that
+   * carries neither `occurred_at` nor `timestamp`: its time column shows when
+   * it arrived, marked with ARRIVAL_MARK. Without it such an event shows `-`.
+   */
+  arrivalMs?: () => number;
   /** `--fields`: show exactly these fields (dotted paths allowed) after the type and server. */
   fields?: readonly string[];
   /** `--format`: a custom line instead of the default layout. */
@@ -24,6 +30,9 @@ export interface LineContext {
   /** The stream the event came from, when several are merged: a label in its stable color leads the line. */
   source?: { label: string; index: number };
 }
+
+/** After a time that is the arrival time, not the event's own (it had no occurred_at or timestamp). */
+export const ARRIVAL_MARK = '~';
 
 /** Keys never repeated in the `key=value` tail of a line: identity and time (shown in the time column or not useful). */
 const identityKeys = new Set(['event_type', 'event_id', 'occurred_at', 'produced_by', 'timestamp']);
@@ -59,7 +68,14 @@ export function formatEventLine(event: HangarEvent, ctx: LineContext): string {
   if (ctx.source !== undefined) line = `${colors.source(ctx.source.index, stripControl(ctx.source.label))} `;
   if (ctx.template !== undefined) return line + renderTemplate(ctx.template, event, colors, { time: ctx.time, nowMs: ctx.nowMs });
 
-  if (ctx.time !== 'none') line += `${colors.dim(formatTime(eventTimeMs(event), ctx.time, ctx.nowMs))} `;
+  if (ctx.time !== 'none') {
+    const timeMs = eventTimeMs(event);
+    if (timeMs !== undefined || ctx.arrivalMs === undefined) line += `${colors.dim(formatTime(timeMs, ctx.time, ctx.nowMs))} `;
+    else {
+      const arrivedMs = ctx.arrivalMs();
+      line += `${colors.dim(formatTime(arrivedMs, ctx.time, ctx.time === 'relative' ? arrivedMs : ctx.nowMs) + ARRIVAL_MARK)} `;
+    }
+  }
   const severity = severityOf(event);
   if (severity === 'security') line += `${colors.security(SECURITY_TAG)} `;
   line += colorOfSeverity(colors, severity)(stripControl(String(event.event_type)));

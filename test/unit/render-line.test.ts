@@ -114,6 +114,15 @@ describe('formatEventLine with color', () => {
   it('leaves neutral types uncolored and dims a missing server and time', () => {
     expect(formatEventLine({ event_type: 'GatewayReloaded' }, colored())).toBe(`${dim('-            ')} GatewayReloaded ${dim('-')}`);
   });
+  it('an event without occurred_at or timestamp shows its arrival time, marked with ~', () => {
+    const arrived = Date.UTC(2026, 10, 26, 12, 0, 7, 250);
+    expect(formatEventLine({ event_type: 'GatewayReloaded' }, ctx({ arrivalMs: () => arrived }))).toBe('12:00:07.250Z~ GatewayReloaded -');
+    expect(formatEventLine({ event_type: 'GatewayReloaded' }, ctx({ time: 'iso', arrivalMs: () => arrived }))).toBe('2026-11-26T12:00:07.250Z~ GatewayReloaded -');
+    expect(formatEventLine({ event_type: 'GatewayReloaded' }, ctx({ time: 'relative', arrivalMs: () => arrived }))).toBe('0s ago ~ GatewayReloaded -');
+    // An event with its own time never asks for the arrival time.
+    const own = formatEventLine({ event_type: 'X', occurred_at: Date.UTC(2026, 10, 26, 12, 0, 0, 453) / 1000 }, ctx({ arrivalMs: () => { throw new Error('not asked'); } }));
+    expect(own).toBe('12:00:00.453Z X -');
+  });
   it('colors the source label with its stable color', () => {
     expect(formatEventLine({ event_type: 'X' }, colored({ source: { label: 'b', index: 1 }, time: 'none' }))).toBe(`${magenta('b')} X ${dim('-')}`);
     expect(formatEventLine({ event_type: 'X' }, colored({ source: { label: 'a', index: 0 }, time: 'none' }))).toBe(`${cyan('a')} X ${dim('-')}`);

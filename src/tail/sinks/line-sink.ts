@@ -51,6 +51,7 @@ export class LineSink extends WriterSink {
         colors,
         time,
         nowMs: 0,
+        arrivalMs: this.options.nowMs,
         ...(fields ? { fields } : {}),
         ...(template ? { template } : {}),
         ...(this.labelled ? { source: { label: source.label, index: source.index } } : {}),
