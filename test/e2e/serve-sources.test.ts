@@ -38,7 +38,7 @@ describe('serve sources (spawned binary)', () => {
     const cli = startCli(['serve', '--port', '0', '--stdin']);
     const url = (await cli.waitFor('stderr', listening))[1]!;
     cli.child.stdin!.end(['{"event_type":"McpServerStarted","mcp_server_id":"math"}', 'not json', '{"event_type":"HealthCheckPassed","mcp_server_id":"math","duration_ms":3}', ''].join('\n'));
-    await cli.waitFor('stderr', /stdin ended: 2 events published, 1 bad lines; still serving/);
+    await cli.waitFor('stderr', /stdin ended: 2 events published, 1 bad line; still serving/);
     expect(cli.stderr()).toMatch(/stdin line 2: /);
     const frames = await collect(url, (f) => f.some((x) => x.type === 'replayed'));
     expect(frames.filter((f) => 'event_type' in f).map((f) => f.event_type)).toEqual(['McpServerStarted', 'HealthCheckPassed']);
