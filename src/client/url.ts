@@ -54,6 +54,6 @@ export function sourceLabels(urls: readonly string[]): string[] {
     const clash = hostPorts.filter((h) => h === hostPort).length > 1;
     if (!clash) return hostPort;
     const parsed = new URL(u);
-    return `${hostPort}${parsed.pathname}${parsed.search}`;
+    return redactUrl(`${hostPort}${parsed.pathname}${parsed.search}`);
   });
 }

@@ -57,15 +57,27 @@ export function collect(value: string, previous: string[] | undefined): string[]
 
 const tokenPattern = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-/** Parses one `-H 'Name: value'` flag into a header pair. */
+/**
+ * Parses one `-H 'Name: value'` flag into a header pair. Header values are
+ * often credentials, so an error never echoes one: it names at most the
+ * leading header-name part of what was given.
+ */
 export function parseHeaderFlag(text: string): [string, string] {
   const colon = text.indexOf(':');
   if (colon <= 0) {
-    throw new UsageError(`invalid -H/--header '${text.length > 40 ? `${text.slice(0, 40)}...` : text}': expected 'Name: value'`);
+    throw new UsageError(`invalid -H/--header ${describeHeaderStart(text)}: expected 'Name: value' (with a colon; the value is not shown)`);
   }
   const name = text.slice(0, colon).trim();
   const value = text.slice(colon + 1).trim();
-  if (!tokenPattern.test(name)) throw new UsageError(`invalid -H/--header name '${name}': not a valid HTTP header name`);
+  if (!tokenPattern.test(name)) throw new UsageError(`invalid -H/--header name ${describeHeaderStart(name)}: not a valid HTTP header name (letters, digits and !#$%&'*+.^_\`|~-)`);
   if (/[\r\n\0]/.test(value)) throw new UsageError(`invalid -H/--header '${name}': the value contains a line break`);
   return [name, value];
+}
+
+/** `'X-API-Key' ...`: the leading header-name characters of `text` (at most 40), never what follows them, nor a lone word. */
+function describeHeaderStart(text: string): string {
+  const start = /^[!#$%&'*+.^_`|~0-9A-Za-z-]*/.exec(text.trimStart())![0].slice(0, 40);
+  // Only a name that something follows is shown: a lone word may be the secret itself (-H mcp_...).
+  if (start.length === 0 || start.length >= text.trim().length) return '(not shown)';
+  return `'${start}' ...`;
 }

@@ -2,7 +2,7 @@ import type { ColorScheme } from '../io/color.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { formatBytes } from '../format/bytes.js';
 import { formatDuration } from '../format/duration.js';
-import { compilePath, formatPairValue, formatValue, getPath, type FieldPath } from './fields.js';
+import { compilePath, formatPairValue, formatValue, getPath, truncate, type FieldPath } from './fields.js';
 import { stripControl } from './sanitize.js';
 import { serverIdentityFieldOf } from '../protocol/server-identity.js';
 import { colorOfSeverity, SECURITY_TAG, severityOf, severityOfState } from './severity.js';
@@ -78,10 +78,11 @@ export function formatEventLine(event: HangarEvent, ctx: LineContext): string {
   }
   const severity = severityOf(event);
   if (severity === 'security') line += `${colors.security(SECURITY_TAG)} `;
-  line += colorOfSeverity(colors, severity)(stripControl(String(event.event_type)));
+  // The type and the server id are peer strings like any value: cut like values, so one cannot fill the screen.
+  line += colorOfSeverity(colors, severity)(truncate(stripControl(String(event.event_type))));
 
   const serverKey = serverIdentityFieldOf(event);
-  line += serverKey === undefined ? ` ${colors.dim('-')}` : ` ${colors.bold(stripControl(event[serverKey] as string))}`;
+  line += serverKey === undefined ? ` ${colors.dim('-')}` : ` ${colors.bold(truncate(stripControl(event[serverKey] as string)))}`;
 
   if (ctx.fields !== undefined) return line + formatPickedFields(event, compiledFields(ctx.fields), colors);
 

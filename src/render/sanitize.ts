@@ -10,7 +10,27 @@
  * overrides/isolates that reorder text
  * ("Trojan Source"). One precompiled test keeps the common case fast.
  */
-const needsWork = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const needsWork = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b-\u200f\u2060-\u2064\ufeff\u061c\u180e\u115f\u1160\u3164\uffa0\udb40]/;
+
+/**
+ * Characters that print as nothing (zero-width spaces and joiners, word
+ * joiner, BOM, bidi marks, Hangul fillers) and the invisible tag characters
+ * U+E0000-E007F: they make `ma\u200bth` look like `math`, so they are shown
+ * as visible escapes instead of being passed or silently dropped.
+ */
+function isInvisible(code: number): boolean {
+  return (
+    (code >= 0x200b && code <= 0x200f) ||
+    (code >= 0x2060 && code <= 0x2064) ||
+    code === 0xfeff ||
+    code === 0x061c ||
+    code === 0x180e ||
+    code === 0x115f ||
+    code === 0x1160 ||
+    code === 0x3164 ||
+    code === 0xffa0
+  );
+}
 
 const ESC = 0x1b;
 const BEL = 0x07;
@@ -21,7 +41,8 @@ const BEL = 0x07;
  * terminator (BEL or `ESC \`, or the 8-bit forms), two-byte `ESC x`
  * sequences, other C0/C1 controls, DEL and bidi overrides. A newline becomes
  * the visible `\n`, a carriage return `\r`, a tab a space, so one value stays
- * on one line. Printable unicode is kept. Returns `text` itself when there is
+ * on one line; invisible characters become visible escapes (`\u200b`, see
+ * isInvisible). Printable unicode is kept. Returns `text` itself when there is
  * nothing to strip.
  */
 export function stripControl(text: string): string {
@@ -50,6 +71,19 @@ export function stripControl(text: string): string {
     } else if (code === 0x09) {
       out += ' ';
       i++;
+    } else if (isInvisible(code)) {
+      out += `\\u${code.toString(16).padStart(4, '0')}`;
+      i++;
+    } else if (code === 0xdb40) {
+      // A tag character (U+E0000-E007F) is the pair DB40 DC00-DC7F; any other DB40 pair is printable.
+      const low = i + 1 < length ? text.charCodeAt(i + 1) : 0;
+      if (low >= 0xdc00 && low <= 0xdc7f) {
+        out += `\\u{${(0xe0000 + (low - 0xdc00)).toString(16)}}`;
+        i += 2;
+      } else {
+        out += text.slice(i, i + 2);
+        i += 2;
+      }
     } else if (code === ESC) {
       i = skipEscape(text, i + 1);
     } else if (code === 0x9b) {
@@ -67,7 +101,7 @@ export function stripControl(text: string): string {
 }
 
 function isSpecial(code: number): boolean {
-  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || (code >= 0x2028 && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || (code >= 0x2028 && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069) || isInvisible(code) || code === 0xdb40;
 }
 
 /** `i` is just after ESC; returns the index after the whole sequence. */

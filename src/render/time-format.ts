@@ -55,6 +55,9 @@ export const TIME_WIDTH: Readonly<Record<TimeMode, number>> = {
 };
 
 /** The clock part of the last second formatted by `formatTime`. */
+/** The largest time a JavaScript Date represents, in ms from the epoch either way. */
+const MAX_DATE_MS = 8.64e15;
+
 const clockCache: { second: number; mode: TimeMode | undefined; prefix: string } = { second: Number.NaN, mode: undefined, prefix: '' };
 
 /**
@@ -66,6 +69,8 @@ const clockCache: { second: number; mode: TimeMode | undefined; prefix: string }
 export function formatTime(timeMs: number | undefined, mode: TimeMode, nowMs: number): string {
   if (mode === 'none') return '';
   if (timeMs === undefined || !Number.isFinite(timeMs)) return '-'.padEnd(TIME_WIDTH[mode]);
+  // Beyond what a Date can hold (about ±275 000 years), a clock would read NaN:NaN:NaN: show the number as sent (Unix seconds).
+  if (Math.abs(timeMs) > MAX_DATE_MS) return String(Number((timeMs / 1000).toPrecision(15))).padEnd(TIME_WIDTH[mode]);
   switch (mode) {
     case 'local':
     case 'utc': {

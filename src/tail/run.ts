@@ -19,6 +19,7 @@ import { createSink, type OutputSettings } from './sinks/create-sink.js';
 import { canDrawLive } from './sinks/table-sink.js';
 import { TailStats } from './stats.js';
 import { createOraSpinner, StatusReporter, type Spinner } from './status.js';
+import { toNdjsonLine } from './sinks/ndjson-sink.js';
 
 /** Everything one tail session needs, compiled and checked (commands/tail/options.ts builds it from flags). */
 export interface TailSessionOptions extends OutputSettings {
@@ -229,7 +230,8 @@ async function openRecorder(file: string, io: IO): Promise<Recorder> {
   });
   return {
     write: (raw) => {
-      if (!failed) stream.write(`${raw.trim().replace(/\r\n|[\r\n\u2028\u2029]/g, ' ')}\n`);
+      // The same line as -o ndjson writes: byte for byte but for line breaks between tokens.
+      if (!failed) stream.write(`${toNdjsonLine(raw)}\n`);
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

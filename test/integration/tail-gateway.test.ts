@@ -377,3 +377,21 @@ describe('tail against a gateway-like server', () => {
     });
   });
 });
+
+describe('NDJSON output and --record are the frames as received', () => {
+  it('keeps U+2028/U+2029 and every other byte of a frame, on stdout and in the recording', async () => {
+    const g = await gateway({ blindWindowMs: 60_000 });
+    const dir = mkdtempSync(join(tmpdir(), 'tail-exact-'));
+    const file = join(dir, 'rec.ndjson');
+    const t = tail([g.url, '-o', 'ndjson', '-q', '--record', file, '-n', '2']);
+    await g.waitForAttached(1);
+    // Compact JSON with raw U+2028/U+2029 and non-ASCII inside strings, as a server may send it.
+    const first = '{"event_type":"ToolInvocationFailed","event_id":"e1","error_message":"line\u2028sep\u2029para","tool":"café"}';
+    const second = '{"event_type": "HealthCheckPassed", "event_id": "e2", "mcp_server_id": "math"}';
+    g.publishRaw(first);
+    g.publishRaw(second);
+    await t.done;
+    expect(t.io.stdout.text()).toBe(`${first}\n${second}\n`);
+    expect(readFileSync(file, 'utf8')).toBe(`${first}\n${second}\n`);
+  });
+});

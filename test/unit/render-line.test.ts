@@ -202,3 +202,25 @@ describe('time modes', () => {
     expect(formatEventLine(event, ctx({ time: 'none' }))).toBe('HealthCheckPassed math 3.25ms');
   });
 });
+
+describe('peer strings that are too long, invisible or out of range', () => {
+  it('cuts event_type and the server id like any value', () => {
+    const line = formatEventLine({ event_type: `T${'y'.repeat(5000)}`, mcp_server_id: `s${'x'.repeat(5000)}` }, ctx({ time: 'none' }));
+    expect(line.length).toBeLessThan(450);
+    expect(line).toMatch(/^Ty+… sx+…$/);
+  });
+
+  it('marks invisible characters, so `ma\\u200bth` does not look like `math`', () => {
+    const line = formatEventLine({ event_type: 'McpServerStarted', mcp_server_id: 'ma\u200bth' }, ctx({ time: 'none' }));
+    expect(line).toMatch(/^McpServerStarted ma\\u200bth/);
+  });
+
+  it('renders an occurred_at beyond what a clock can show as the number sent, in every time mode', () => {
+    for (const time of ['local', 'utc', 'iso', 'relative'] as const) {
+      const line = formatEventLine({ event_type: 'X', occurred_at: 1e20 }, ctx({ time }));
+      expect(line, time).not.toMatch(/NaN|Invalid/);
+      expect(line.startsWith(`${String(1e20)} X`) || line.startsWith(`${String(1e20)}`), `${time}: ${line}`).toBe(true);
+    }
+    expect(formatEventLine({ event_type: 'X', occurred_at: -1e17 }, ctx())).toMatch(/^-100000000000000000 +X/);
+  });
+});

@@ -56,3 +56,18 @@ describe('stripControl', () => {
     }
   });
 });
+
+describe('stripControl: invisible and look-alike characters are marked, not passed', () => {
+  it('shows zero-width characters, joiners, BOM, bidi marks, Hangul fillers and tag characters as escapes', () => {
+    expect(stripControl('ma\u200bth')).toBe('ma\\u200bth');
+    expect(stripControl('ma\u200bth')).not.toBe(stripControl('math'));
+    for (const code of [0x200b, 0x200c, 0x200d, 0x200e, 0x200f, 0x2060, 0xfeff, 0x061c, 0x3164]) {
+      expect(stripControl(`a${String.fromCharCode(code)}b`)).toBe(`a\\u${code.toString(16).padStart(4, '0')}b`);
+    }
+    // Tag characters (U+E0000-E007F) hide text in plain sight ("ASCII smuggling").
+    expect(stripControl('ok\u{E0041}\u{E0042}')).toBe('ok\\u{e0041}\\u{e0042}');
+    // Other characters of that plane, and emoji, stay as they are.
+    expect(stripControl('\u{E0100}\u{1F680} café')).toBe('\u{E0100}\u{1F680} café');
+    expect(stripControl('plain')).toBe('plain');
+  });
+});

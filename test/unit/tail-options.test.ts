@@ -183,5 +183,8 @@ describe('client pieces', () => {
   it('ndjson keeps the frame text, folding only line breaks between tokens', () => {
     expect(toNdjsonLine('{"event_type": "X", "a": 1}')).toBe('{"event_type": "X", "a": 1}');
     expect(toNdjsonLine('{\n  "event_type": "X"\n}\n')).toBe('{   "event_type": "X" }');
+    // U+2028/U+2029 inside strings are plain characters: kept byte for byte (they used to become spaces).
+    expect(toNdjsonLine('{"event_type": "X", "note": "a\u2028b\u2029c"}')).toBe('{"event_type": "X", "note": "a\u2028b\u2029c"}');
+    expect(toNdjsonLine(' {"event_type": "X"}\r\n')).toBe('{"event_type": "X"}');
   });
 });

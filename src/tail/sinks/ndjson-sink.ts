@@ -21,10 +21,20 @@ export class NdjsonSink extends WriterSink {
   }
 }
 
-/** The raw frame as one line: CR/LF (whitespace between JSON tokens) become spaces. */
+/**
+ * The raw frame as one line, otherwise byte for byte: CR and LF can only be
+ * whitespace between JSON tokens (inside strings they are escaped), so they
+ * become spaces; surrounding JSON whitespace (space, tab, CR, LF) is trimmed.
+ * U+2028/U+2029 are kept: inside a JSON string they are plain characters and
+ * no NDJSON reader splits on them.
+ */
 export function toNdjsonLine(raw: string): string {
-  const trimmed = raw.trim();
+  const trimmed = isJsonSpace(raw.charCodeAt(0)) || isJsonSpace(raw.charCodeAt(raw.length - 1)) ? raw.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '') : raw;
   // includes() is a memchr per character, several times cheaper than a regex test on every event.
-  const multiline = trimmed.includes('\n') || trimmed.includes('\r') || trimmed.includes('\u2028') || trimmed.includes('\u2029');
-  return multiline ? trimmed.replace(/\r\n|[\r\n\u2028\u2029]/g, ' ') : trimmed;
+  const multiline = trimmed.includes('\n') || trimmed.includes('\r');
+  return multiline ? trimmed.replace(/\r\n|[\r\n]/g, ' ') : trimmed;
+}
+
+function isJsonSpace(code: number): boolean {
+  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
