@@ -173,7 +173,7 @@ function matches(b: Uint8Array, at: number, word: readonly number[]): boolean {
 /**
  * From just after an opening quote: the index of the closing quote, or -1
  * when the string is invalid (a raw control character, a bad escape, the
- * end of the frame) or holds U+2028/U+2029 (which an NDJSON line rewrites).
+ * end of the frame) or holds U+2028/U+2029 (left to the full path, which keeps them too).
  */
 function skipString(b: Uint8Array, i: number): number {
   const n = b.length;
