@@ -1,0 +1,40 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type pg from 'pg';
+import { StoreError } from './store-error.js';
+
+/**
+ * The database drivers, loaded only when a store is opened: `--version`,
+ * `--help` and a tail without `--store` never load them. better-sqlite3 is an
+ * optional dependency (it compiles on install); a missing driver is a
+ * StoreError that says how to install it, not a stack trace.
+ */
+
+export type SqliteConstructor = typeof BetterSqlite3;
+export type PgModule = typeof pg;
+
+export async function loadSqliteDriver(): Promise<SqliteConstructor> {
+  try {
+    const module = (await import('better-sqlite3')) as unknown as { default: SqliteConstructor };
+    return module.default;
+  } catch (error) {
+    throw new StoreError(
+      `cannot read an SQLite store: its driver (the optional dependency better-sqlite3) is not installed or did not build here (${describeLoadError(error)}); install it with 'npm install better-sqlite3@12' (it needs a C++ compiler, make and python3) or use a PostgreSQL store`,
+    );
+  }
+}
+
+export async function loadPgDriver(): Promise<PgModule> {
+  try {
+    const module = (await import('pg')) as unknown as { default: PgModule };
+    return module.default;
+  } catch (error) {
+    throw new StoreError(`cannot read a PostgreSQL store: its driver (the dependency pg) is not installed (${describeLoadError(error)}); reinstall hangar-events or run 'npm install pg@8'`);
+  }
+}
+
+function describeLoadError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return 'module not found';
+  const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+  return message.length > 160 ? `${message.slice(0, 160)}...` : message;
+}

@@ -1,0 +1,275 @@
+import { homedir } from 'node:os';
+import type pg from 'pg';
+import { loadPgDriver } from './drivers.js';
+import { lookupPgpass } from './pgpass.js';
+import { toStoredEvent, type StoredEvent } from './store-event.js';
+import { StoreError } from './store-error.js';
+import type { CompactedStream, StoreBatch, StoreCursor, StoreReader } from './store-reader.js';
+import { quoteIdent, REQUIRED_EVENT_COLUMNS, type StoreTables } from './table-names.js';
+
+export interface PostgresStoreOptions {
+  /** The libpq URL as given (may carry a password: never printed). */
+  readonly url: string;
+  /** The URL without its password. */
+  readonly display: string;
+  readonly hasPassword: boolean;
+  readonly tables: StoreTables;
+  /** PGPASSWORD, PGPASSFILE (the rest of libpq's PG* variables are read by the driver). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly connectTimeoutMs?: number;
+}
+
+interface Row {
+  xid: string;
+  global_position: string;
+  stream_id: unknown;
+  event_type: unknown;
+  data: unknown;
+}
+
+/** Rows without a transaction id predate the column: the oldest possible transaction. */
+const XID = `COALESCE(xact_id, '0'::xid8)`;
+
+/**
+ * Reads a gateway's PostgreSQL store in read-only transactions. Follows by
+ * the transaction watermark, as the gateway's own follower does: rows whose
+ * `(xact_id, global_position)` is after the cursor and whose `xact_id` is
+ * below `pg_snapshot_xmin(pg_current_snapshot())` (every transaction below it
+ * has committed or aborted), so a row that commits late behind a higher
+ * position is still read. Resuming by position would lose it.
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<StoreReader> {
+  const driver = await loadPgDriver();
+  const client: pg.Client = new driver.Client({
+    connectionString: options.url,
+    application_name: 'hangar-events',
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+  });
+  if (!options.hasPassword) {
+    // The driver's URL parser sets an empty password over a `password` option, so the
+    // lookup (the driver's documented password-function form) is set on the client itself.
+    Object.defineProperty(client, 'password', { value: () => passwordFor(client, options.env), writable: true, configurable: true, enumerable: false });
+  }
+  // A server that goes away between queries must not crash the process; the next query reports it.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw postgresError(error, options, 'connect to');
+  }
+  try {
+    await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
+    await checkSchema(client, options);
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw error instanceof StoreError ? error : postgresError(error, options, 'read the schema of');
+  }
+  return new PostgresStoreReader(client, options);
+}
+
+/** The password when the URL has none: PGPASSWORD, then the password file, as libpq. */
+async function passwordFor(client: pg.Client, env: Readonly<Record<string, string | undefined>>): Promise<string> {
+  if (env.PGPASSWORD !== undefined) return env.PGPASSWORD;
+  const params = (client as unknown as { connectionParameters: { host: string; port: number; database: string; user: string } }).connectionParameters;
+  const found = await lookupPgpass({ host: params.host, port: String(params.port), database: params.database, user: params.user }, env, env.HOME ?? homedir());
+  if (found === undefined) throw new StoreError(NO_PASSWORD);
+  return found;
+}
+
+const NO_PASSWORD = 'the server asks for a password and none was found: put it in the URL, PGPASSWORD or ~/.pgpass (mode 0600)';
+
+async function checkSchema(client: pg.Client, options: PostgresStoreOptions): Promise<void> {
+  const { tables, display } = options;
+  const result = await client.query<{ column_name: string }>(
+    `SELECT column_name FROM information_schema.columns WHERE table_name = $1 AND table_schema = ANY (current_schemas(false))`,
+    [tables.events],
+  );
+  if (result.rows.length === 0) {
+    const others = await client.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_name LIKE '%events' AND table_schema = ANY (current_schemas(false)) ORDER BY table_name LIMIT 10`,
+    );
+    const names = others.rows.map((r) => `'${r.table_name}'`);
+    const hint = names.length > 0
+      ? `; it has ${names.join(', ')}: pass the part before 'events' as --store-table-prefix`
+      : tables.prefix !== ''
+        ? '; check --store-table-prefix and the database in the URL'
+        : "; check the database in the URL (or PGDATABASE): is it the gateway's event store?";
+    throw new StoreError(`the PostgreSQL store ${display} has no table '${tables.events}' (or this user cannot see it)${hint}`);
+  }
+  const columns = new Set(result.rows.map((r) => r.column_name));
+  const missing = REQUIRED_EVENT_COLUMNS.filter((c) => !columns.has(c));
+  if (missing.length > 0) {
+    throw new StoreError(`the table '${tables.events}' in ${display} is not a gateway event store: it lacks ${missing.join(', ')}; check --store and --store-table-prefix`);
+  }
+  if (!columns.has('xact_id')) {
+    throw new StoreError(
+      `the table '${tables.events}' in ${display} has no xact_id column, so it cannot be followed without losing events that commit out of order; it is written by a gateway older than the transaction watermark: upgrade the gateway (it adds the column at start)`,
+    );
+  }
+}
+
+function postgresError(error: unknown, options: PostgresStoreOptions, doing: string): StoreError {
+  if (error instanceof StoreError) return error;
+  const { display } = options;
+  const code = String((error as { code?: unknown })?.code ?? '');
+  const message = error instanceof Error ? error.message : String(error);
+  const where = `the PostgreSQL store ${display}`;
+  if (code === 'ECONNREFUSED') return new StoreError(`cannot ${doing} ${where}: connection refused; check that the server runs and the host and port in --store (or PGHOST/PGPORT)`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new StoreError(`cannot ${doing} ${where}: host not found; check the host in --store (or PGHOST)`);
+  if (code === 'ENOENT') return new StoreError(`cannot ${doing} ${where}: no server socket at that path; check the host in --store (or PGHOST)`);
+  if (code === '28P01' || /password authentication failed/i.test(message)) {
+    return new StoreError(`cannot ${doing} ${where}: the server refused the password (${code || 'auth'}); check the password in the URL, PGPASSWORD or ~/.pgpass`);
+  }
+  if (code === '28000') return new StoreError(`cannot ${doing} ${where}: the server refused this user or host (28000: ${stripSecrets(message)}); check the user in --store and the server's pg_hba.conf`);
+  if (code === '3D000') return new StoreError(`cannot ${doing} ${where}: the database does not exist (3D000); check the database in --store (or PGDATABASE)`);
+  if (/password must be a string|no password/i.test(message)) return new StoreError(`cannot ${doing} ${where}: ${NO_PASSWORD}`);
+  if (/timeout/i.test(message)) return new StoreError(`cannot ${doing} ${where}: no answer in time (${stripSecrets(message)}); check the host, port and firewall`);
+  if (code === '42501') return new StoreError(`cannot ${doing} ${where}: permission denied (42501); grant this user SELECT on the store's tables`);
+  if (code === '57P01' || code === '57P02' || code === '57P03' || /Connection terminated|ECONNRESET/i.test(message)) {
+    return new StoreError(`lost the connection to ${where} (${code || 'connection closed'}); check that the server is up`);
+  }
+  return new StoreError(`cannot ${doing} ${where} (${code || 'error'}: ${stripSecrets(message)})`);
+}
+
+/** Driver messages name users and hosts, not passwords; this keeps it so if a URL ever appears in one. */
+function stripSecrets(message: string): string {
+  return message.replace(/(postgres(?:ql)?:\/\/[^/?#@:]*):[^/?#@]*@/gi, '$1:***@').slice(0, 300);
+}
+
+class PostgresStoreReader implements StoreReader {
+  readonly display: string;
+  private readonly events: string;
+  private closed = false;
+  /** One query at a time on the connection (the driver's queue is deprecated). */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly client: pg.Client,
+    private readonly options: PostgresStoreOptions,
+  ) {
+    this.display = options.display;
+    this.events = quoteIdent(options.tables.events);
+  }
+
+  start(): StoreCursor {
+    return { engine: 'postgres', xid: '0', position: 0 };
+  }
+
+  async head(): Promise<StoreCursor> {
+    return this.transaction('read', async () => ({ engine: 'postgres', xid: await this.horizon(), position: 0 }));
+  }
+
+  async readAfter(cursor: StoreCursor, limit: number): Promise<StoreBatch> {
+    const from = pgCursor(cursor);
+    return this.transaction('read', async () => {
+      const horizon = await this.horizon();
+      const { rows } = await this.client.query<Row>(
+        `SELECT ${XID}::text AS xid, global_position, stream_id, event_type, data::text AS data FROM ${this.events}
+          WHERE (${XID}, global_position) > ($1::xid8, $2) AND ${XID} < $3::xid8
+          ORDER BY ${XID}, global_position LIMIT $4`,
+        [from.xid, from.position, horizon, limit],
+      );
+      const full = rows.length === limit;
+      const last = rows[rows.length - 1];
+      // Cut short inside a transaction: resume there, or the rest of it would be skipped.
+      // Otherwise everything below the horizon is read: resume at it (unless the cursor is already past it).
+      const next: StoreCursor =
+        full && last
+          ? { engine: 'postgres', xid: last.xid, position: Number(last.global_position) }
+          : BigInt(horizon) > BigInt(from.xid)
+            ? { engine: 'postgres', xid: horizon, position: 0 }
+            : { engine: 'postgres', ...from };
+      return { ...decodeRows(rows), cursor: next, atHead: !full };
+    });
+  }
+
+  async readBefore(cursor: StoreCursor, limit: number): Promise<StoreBatch> {
+    const from = pgCursor(cursor);
+    return this.transaction('read', async () => {
+      const { rows } = await this.client.query<Row>(
+        `SELECT ${XID}::text AS xid, global_position, stream_id, event_type, data::text AS data FROM ${this.events}
+          WHERE (${XID}, global_position) <= ($1::xid8, $2)
+          ORDER BY ${XID} DESC, global_position DESC LIMIT $3`,
+        [from.xid, from.position, limit],
+      );
+      const oldest = rows[rows.length - 1];
+      const next: StoreCursor = oldest ? { engine: 'postgres', xid: oldest.xid, position: Number(oldest.global_position) - 1 } : { engine: 'postgres', ...from };
+      return { ...decodeRows(rows), cursor: next, atHead: rows.length < limit };
+    });
+  }
+
+  async cursorAtTime(seconds: number): Promise<StoreCursor> {
+    const row = await this.transaction('search', async () => {
+      const { rows } = await this.client.query<{ xid: string; global_position: string }>(
+        `SELECT ${XID}::text AS xid, global_position FROM ${this.events}
+          WHERE jsonb_typeof(data -> 'occurred_at') = 'number' AND (data ->> 'occurred_at')::float8 >= $1
+          ORDER BY ${XID}, global_position LIMIT 1`,
+        [seconds],
+      );
+      return rows[0];
+    });
+    if (row === undefined) return this.head();
+    return { engine: 'postgres', xid: row.xid, position: Number(row.global_position) - 1 };
+  }
+
+  async compactedStreams(): Promise<CompactedStream[]> {
+    return this.transaction('read', async () => {
+      const { rows } = await this.client.query<{ stream_id: string; version: number; occurred_at: number | null }>(
+        `SELECT e.stream_id, e.stream_version AS version,
+                CASE WHEN jsonb_typeof(e.data -> 'occurred_at') = 'number' THEN (e.data ->> 'occurred_at')::float8 END AS occurred_at
+           FROM ${this.events} e JOIN (SELECT stream_id, MIN(stream_version) AS v FROM ${this.events} GROUP BY stream_id HAVING MIN(stream_version) > 0) f
+             ON e.stream_id = f.stream_id AND e.stream_version = f.v
+          ORDER BY e.stream_id`,
+      );
+      return rows.map((r) => ({ streamId: r.stream_id, firstVersion: Number(r.version), firstOccurredAt: r.occurred_at ?? undefined }));
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.chain.catch(() => {});
+    await this.client.end().catch(() => {});
+  }
+
+  private async horizon(): Promise<string> {
+    const { rows } = await this.client.query<{ horizon: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon');
+    return rows[0]!.horizon;
+  }
+
+  /** Runs `work` inside one READ ONLY transaction, serialised with every other read. */
+  private transaction<T>(doing: string, work: () => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      if (this.closed) throw new StoreError(`the PostgreSQL store ${this.display} is closed`);
+      try {
+        await this.client.query('BEGIN TRANSACTION READ ONLY');
+        const result = await work();
+        await this.client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await this.client.query('ROLLBACK').catch(() => {});
+        throw postgresError(error, this.options, doing);
+      }
+    };
+    const next = this.chain.then(run, run);
+    this.chain = next.catch(() => {});
+    return next;
+  }
+}
+
+function pgCursor(cursor: StoreCursor): { xid: string; position: number } {
+  if (cursor.engine !== 'postgres') throw new Error('an SQLite cursor was given to the PostgreSQL reader');
+  return cursor;
+}
+
+function decodeRows(rows: readonly Row[]): { events: StoredEvent[]; bad: string[] } {
+  const events: StoredEvent[] = [];
+  const bad: string[] = [];
+  for (const row of rows) {
+    const decoded = toStoredEvent(row.event_type, row.data, row.stream_id, `${row.xid}:${row.global_position}`);
+    if (decoded.ok) events.push(decoded.value);
+    else bad.push(decoded.error);
+  }
+  return { events, bad };
+}

@@ -1,0 +1,190 @@
+import { stat } from 'node:fs/promises';
+import type { Database, Statement } from 'better-sqlite3';
+import { loadSqliteDriver } from './drivers.js';
+import { toStoredEvent, type StoredEvent } from './store-event.js';
+import { StoreError } from './store-error.js';
+import type { CompactedStream, StoreBatch, StoreCursor, StoreReader } from './store-reader.js';
+import { quoteIdent, REQUIRED_EVENT_COLUMNS, type StoreTables } from './table-names.js';
+
+export interface SqliteStoreOptions {
+  /** The file, resolved against the working directory. */
+  readonly path: string;
+  /** How it was given (`sqlite:data/events.db`), for messages. */
+  readonly display: string;
+  readonly tables: StoreTables;
+  /** How long a read waits for a writer's lock before the store counts as locked. */
+  readonly busyTimeoutMs?: number;
+}
+
+interface Row {
+  global_position: number;
+  stream_id: unknown;
+  event_type: unknown;
+  data: unknown;
+}
+
+/**
+ * Opens a gateway's SQLite store read-only (the file must exist; nothing is
+ * created, written, migrated or vacuumed) and checks its schema. One writer
+ * appends to SQLite, so `global_position` order is commit order and the
+ * cursor is the position.
+ */
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<StoreReader> {
+  const { path, display } = options;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new StoreError(`cannot read the SQLite store ${display}: ${path} is not a file; check --store (the gateway keeps its store at data/events.db by default)`);
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new StoreError(`no SQLite store at ${display}: ${path} does not exist; check --store (the gateway keeps its store at data/events.db by default, relative to where it runs)`);
+    }
+    throw new StoreError(`cannot read the SQLite store ${display} (${code ?? 'error'}): check the path and its permissions`);
+  }
+  const Driver = await loadSqliteDriver();
+  let db: Database;
+  try {
+    db = new Driver(path, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000 });
+  } catch (error) {
+    throw sqliteError(error, display, 'open');
+  }
+  try {
+    checkSchema(db, options);
+    return new SqliteStoreReader(db, options);
+  } catch (error) {
+    db.close();
+    throw error instanceof StoreError ? error : sqliteError(error, display, 'read the schema of');
+  }
+}
+
+function checkSchema(db: Database, { display, tables }: SqliteStoreOptions): void {
+  const found = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?").get(tables.events);
+  if (found === undefined) {
+    const candidates = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%events' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+    const hint = candidates.length > 0
+      ? `; it has ${candidates.map((n) => `'${n}'`).join(', ')}: pass the part before 'events' as --store-table-prefix`
+      : tables.prefix !== ''
+        ? '; check --store-table-prefix'
+        : '; is this the gateway\'s event store (event_store.path in its config)?';
+    throw new StoreError(`${display} is an SQLite database without a table '${tables.events}'${hint}`);
+  }
+  const columns = new Set((db.prepare(`PRAGMA table_info(${quoteIdent(tables.events)})`).all() as { name: string }[]).map((r) => r.name));
+  const missing = REQUIRED_EVENT_COLUMNS.filter((c) => !columns.has(c));
+  if (missing.length > 0) {
+    throw new StoreError(`the table '${tables.events}' in ${display} is not a gateway event store: it lacks ${missing.join(', ')}; check --store and --store-table-prefix`);
+  }
+}
+
+/** Maps a driver error to what happened and what to check. */
+function sqliteError(error: unknown, display: string, doing: string): StoreError {
+  const code = String((error as { code?: unknown })?.code ?? '');
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'SQLITE_NOTADB') return new StoreError(`${display} is not an SQLite database (${message}); check --store`);
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return new StoreError(`the SQLite store ${display} is locked by another process (${code}): a writer holds it exclusively; try again, or check that the gateway uses WAL mode (it does by default)`);
+  }
+  if (code.startsWith('SQLITE_CANTOPEN')) {
+    return new StoreError(`cannot open the SQLite store ${display} (${code}): check the path and that its directory and -wal/-shm files are readable`);
+  }
+  if (code.startsWith('SQLITE_CORRUPT')) return new StoreError(`the SQLite store ${display} is damaged (${code}: ${message}); check the file (sqlite3 ${display.replace(/^sqlite:/, '')} 'PRAGMA integrity_check')`);
+  return new StoreError(`cannot ${doing} the SQLite store ${display} (${code || 'error'}: ${message})`);
+}
+
+class SqliteStoreReader implements StoreReader {
+  readonly display: string;
+  private readonly after: Statement<[number, number], Row>;
+  private readonly before: Statement<[number, number], Row>;
+  private readonly max: Statement<[], { head: number | null }>;
+  private readonly firstAtTime: Statement<[number], { global_position: number }>;
+  private closed = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: SqliteStoreOptions,
+  ) {
+    this.display = options.display;
+    const events = quoteIdent(options.tables.events);
+    const columns = 'global_position, stream_id, event_type, data';
+    this.after = db.prepare(`SELECT ${columns} FROM ${events} WHERE global_position > ? ORDER BY global_position LIMIT ?`);
+    this.before = db.prepare(`SELECT ${columns} FROM ${events} WHERE global_position <= ? ORDER BY global_position DESC LIMIT ?`);
+    this.max = db.prepare(`SELECT MAX(global_position) AS head FROM ${events}`);
+    this.firstAtTime = db.prepare(
+      `SELECT global_position FROM ${events} WHERE json_type(data, '$.occurred_at') IN ('real', 'integer') AND json_extract(data, '$.occurred_at') >= ? ORDER BY global_position LIMIT 1`,
+    );
+  }
+
+  start(): StoreCursor {
+    return { engine: 'sqlite', position: 0 };
+  }
+
+  async head(): Promise<StoreCursor> {
+    const row = this.run('read', () => this.max.get());
+    return { engine: 'sqlite', position: row?.head ?? 0 };
+  }
+
+  async readAfter(cursor: StoreCursor, limit: number): Promise<StoreBatch> {
+    const from = positionOf(cursor);
+    const rows = this.run('read', () => this.after.all(from, limit));
+    const last = rows.length > 0 ? rows[rows.length - 1]!.global_position : from;
+    return { ...decodeRows(rows), cursor: { engine: 'sqlite', position: last }, atHead: rows.length < limit };
+  }
+
+  async readBefore(cursor: StoreCursor, limit: number): Promise<StoreBatch> {
+    const from = positionOf(cursor);
+    const rows = this.run('read', () => this.before.all(from, limit));
+    const oldest = rows.length > 0 ? rows[rows.length - 1]!.global_position - 1 : from;
+    return { ...decodeRows(rows), cursor: { engine: 'sqlite', position: oldest }, atHead: rows.length < limit };
+  }
+
+  async cursorAtTime(seconds: number): Promise<StoreCursor> {
+    const row = this.run('search', () => this.firstAtTime.get(seconds));
+    if (row === undefined) return this.head();
+    return { engine: 'sqlite', position: row.global_position - 1 };
+  }
+
+  async compactedStreams(): Promise<CompactedStream[]> {
+    const events = quoteIdent(this.options.tables.events);
+    const rows = this.run('read', () =>
+      this.db
+        .prepare(
+          `SELECT e.stream_id AS stream_id, e.stream_version AS version, json_extract(e.data, '$.occurred_at') AS occurred_at
+             FROM ${events} e JOIN (SELECT stream_id, MIN(stream_version) AS v FROM ${events} GROUP BY stream_id HAVING MIN(stream_version) > 0) f
+               ON e.stream_id = f.stream_id AND e.stream_version = f.v
+            ORDER BY e.stream_id`,
+        )
+        .all() as { stream_id: string; version: number; occurred_at: unknown }[],
+    );
+    return rows.map((r) => ({ streamId: String(r.stream_id), firstVersion: r.version, firstOccurredAt: typeof r.occurred_at === 'number' ? r.occurred_at : undefined }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private run<T>(doing: string, query: () => T): T {
+    try {
+      return query();
+    } catch (error) {
+      throw sqliteError(error, this.display, doing);
+    }
+  }
+}
+
+function positionOf(cursor: StoreCursor): number {
+  if (cursor.engine !== 'sqlite') throw new Error('a PostgreSQL cursor was given to the SQLite reader');
+  return cursor.position;
+}
+
+function decodeRows(rows: readonly Row[]): { events: StoredEvent[]; bad: string[] } {
+  const events: StoredEvent[] = [];
+  const bad: string[] = [];
+  for (const row of rows) {
+    const decoded = toStoredEvent(row.event_type, row.data, row.stream_id, row.global_position);
+    if (decoded.ok) events.push(decoded.value);
+    else bad.push(decoded.error);
+  }
+  return { events, bad };
+}

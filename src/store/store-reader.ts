@@ -1,0 +1,61 @@
+import type { StoredEvent } from './store-event.js';
+
+/**
+ * Where a reader stands in the log. SQLite has one writer, so the global
+ * position is commit order. PostgreSQL positions are not (two writers take 5
+ * and 6 and commit 6 first), so its cursor is the transaction watermark:
+ * `(xact_id, global_position)`, read only below the oldest transaction still
+ * in flight (PROTOCOL.md Part 4).
+ */
+export type StoreCursor = { readonly engine: 'sqlite'; readonly position: number } | { readonly engine: 'postgres'; readonly xid: string; readonly position: number };
+
+/** One read: the decoded events in commit order, rows that could not be decoded, and where to read on. */
+export interface StoreBatch {
+  readonly events: readonly StoredEvent[];
+  readonly bad: readonly string[];
+  /** Resume after this; also when `events` is empty (the head may have moved). */
+  readonly cursor: StoreCursor;
+  /** Fewer rows than asked for: the reader is at the head. */
+  readonly atHead: boolean;
+}
+
+/** A stream whose oldest events were deleted after a snapshot (compaction). */
+export interface CompactedStream {
+  readonly streamId: string;
+  /** The first version the store still holds (versions start at 0). */
+  readonly firstVersion: number;
+  /** occurred_at (Unix seconds) of that first kept event, when it has one. */
+  readonly firstOccurredAt: number | undefined;
+}
+
+/**
+ * Read-only access to a gateway's event store. Never creates, locks for
+ * writing, migrates or vacuums anything. Every method throws StoreError with
+ * what was tried and what to check.
+ */
+export interface StoreReader {
+  /** `sqlite:data/events.db` or the URL without its password. */
+  readonly display: string;
+  /** Everything committed so far is before this cursor. */
+  head(): Promise<StoreCursor>;
+  /** The cursor before the first event (the whole log). */
+  start(): StoreCursor;
+  /** Up to `limit` events after `cursor`, in commit order. */
+  readAfter(cursor: StoreCursor, limit: number): Promise<StoreBatch>;
+  /**
+   * Up to `limit` of the events `cursor` covers (at or before it), newest
+   * first, for --history; the returned cursor covers the rest, older ones.
+   * `atHead` then means the start of the log was reached.
+   */
+  readBefore(cursor: StoreCursor, limit: number): Promise<StoreBatch>;
+  /** The cursor just before the first event whose occurred_at is at or after `seconds`; the head when there is none. */
+  cursorAtTime(seconds: number): Promise<StoreCursor>;
+  /** Streams whose history was compacted, with their first kept event. */
+  compactedStreams(): Promise<CompactedStream[]>;
+  close(): Promise<void>;
+}
+
+/** Formats a cursor for messages and --stats: `42` or `751:42`. */
+export function formatCursor(cursor: StoreCursor): string {
+  return cursor.engine === 'sqlite' ? String(cursor.position) : `${cursor.xid}:${cursor.position}`;
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { parseStoreLocation, redactUrl } from '../../src/store/location.js';
+import { storeTables } from '../../src/store/table-names.js';
+import { toStoredEvent } from '../../src/store/store-event.js';
+
+describe('--store locations', () => {
+  it('reads a path or sqlite:PATH as an SQLite file', () => {
+    expect(parseStoreLocation('data/events.db')).toEqual({ engine: 'sqlite', path: 'data/events.db', display: 'sqlite:data/events.db' });
+    expect(parseStoreLocation('sqlite:/var/lib/hangar/events.db')).toEqual({ engine: 'sqlite', path: '/var/lib/hangar/events.db', display: 'sqlite:/var/lib/hangar/events.db' });
+    expect(parseStoreLocation('sqlite:///var/events.db')).toMatchObject({ path: '/var/events.db' });
+  });
+
+  it('reads postgres:// and postgresql:// URLs and never keeps the password in the display form', () => {
+    const location = parseStoreLocation('postgresql://hangar:s3cret@db.internal:5433/hangar?sslmode=require');
+    expect(location).toMatchObject({ engine: 'postgres', display: 'postgresql://hangar:***@db.internal:5433/hangar?sslmode=require', hasPassword: true });
+    expect(parseStoreLocation('postgres://db/hangar')).toMatchObject({ engine: 'postgres', display: 'postgres://db/hangar', hasPassword: false });
+    expect(parseStoreLocation('postgresql://')).toMatchObject({ engine: 'postgres', hasPassword: false });
+    expect(redactUrl('postgresql://u@h/db?password=hunter2&x=1')).toBe('postgresql://u@h/db?password=***&x=1');
+  });
+
+  it('refuses what is not a store, naming the flag and without echoing a password', () => {
+    expect(() => parseStoreLocation('')).toThrow(/empty --store/);
+    expect(() => parseStoreLocation('sqlite:')).toThrow(/sqlite:data\/events.db/);
+    expect(() => parseStoreLocation('mysql://root:pw@db/x')).toThrow(/unsupported --store 'mysql:\/\/root:\*\*\*@db\/x'/);
+  });
+
+  it('derives prefixed table names and refuses prefixes that are not identifiers', () => {
+    expect(storeTables('hangar_')).toEqual({ prefix: 'hangar_', events: 'hangar_events', snapshots: 'hangar_snapshots' });
+    expect(storeTables(undefined).events).toBe('events');
+    expect(() => storeTables('x; DROP TABLE events')).toThrow(/--store-table-prefix/);
+  });
+});
+
+describe('stored rows as socket events', () => {
+  it('puts event_type from the column first and drops _version, keeping field order', () => {
+    const result = toStoredEvent('ToolInvocationCompleted', '{"_version": 1, "mcp_server_id": "math", "tool_name": "add", "event_id": "e1", "occurred_at": 1795727378.5}', 'mcp_server:math', 7);
+    expect(result).toEqual({
+      ok: true,
+      value: {
+        event: { event_type: 'ToolInvocationCompleted', mcp_server_id: 'math', tool_name: 'add', event_id: 'e1', occurred_at: 1795727378.5 },
+        raw: '{"event_type":"ToolInvocationCompleted","mcp_server_id":"math","tool_name":"add","event_id":"e1","occurred_at":1795727378.5}',
+        streamId: 'mcp_server:math',
+      },
+    });
+  });
+
+  it('reports rows that are not events instead of throwing', () => {
+    expect(toStoredEvent('X', '{not json', 's', 3)).toMatchObject({ ok: false, error: expect.stringMatching(/^row 3 \(X\): data is not valid JSON/) });
+    expect(toStoredEvent('X', '[1]', 's', 3)).toEqual({ ok: false, error: 'row 3 (X): data is not a JSON object' });
+    expect(toStoredEvent(null, '{}', 's', 4)).toEqual({ ok: false, error: 'row 4: no event_type' });
+  });
+
+  it('keeps a stored __proto__ key as a plain field', () => {
+    const result = toStoredEvent('X', '{"__proto__": {"polluted": true}, "a": 1}', 's', 1);
+    expect(result.ok && Object.getPrototypeOf(result.value.event)).toBe(Object.prototype);
+    expect(result.ok && result.value.raw).toBe('{"event_type":"X","__proto__":{"polluted":true},"a":1}');
+  });
+});
