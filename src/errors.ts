@@ -47,6 +47,17 @@ export class RuntimeError extends Error {
   override readonly name = 'RuntimeError';
 }
 
+/**
+ * The event store (--store) could not be read: missing, not a store of the
+ * expected schema, locked, unreachable, refused the credentials, or its driver
+ * is not installed: exit 6, so a script tells "the store is wrong" from "the
+ * gateway is down". The message names what was tried (never a password) and
+ * what to check.
+ */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+}
+
 /** A one-line (plus causes) description of an error for stderr, without stack traces. */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);

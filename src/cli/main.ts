@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import type { IO } from '../io/io.js';
-import { AuthError, describeError, NotConnectedError, PermanentConnectionError, TimeoutError, UsageError } from '../errors.js';
+import { AuthError, describeError, NotConnectedError, PermanentConnectionError, StoreError, TimeoutError, UsageError } from '../errors.js';
 import { stripControlLines } from '../render/sanitize.js';
 import { createProgram } from './program.js';
 
@@ -12,6 +12,7 @@ export const ExitCode = {
   notConnected: 3,
   auth: 4,
   permanentConnection: 5,
+  store: 6,
   timeout: 124,
 } as const;
 
@@ -22,6 +23,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof TimeoutError) return ExitCode.timeout;
   if (error instanceof NotConnectedError) return ExitCode.notConnected;
   if (error instanceof PermanentConnectionError) return ExitCode.permanentConnection;
+  if (error instanceof StoreError) return ExitCode.store;
   return ExitCode.failure;
 }
 

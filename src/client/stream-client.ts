@@ -99,6 +99,8 @@ export interface EventMessage {
   /** The event's `event_id`, when it is a non-empty string. */
   readonly id: string | undefined;
   readonly bytes?: Buffer | undefined;
+  /** Read from the gateway's event store (--store), not from a socket. */
+  readonly fromStore?: boolean;
 }
 
 /** A plain event frame passed on as bytes (see StreamClientOptions.passPlainEvents). */
@@ -137,7 +139,11 @@ export type StreamMessage =
   | { kind: 'bad-frame'; reason: string }
   /** Events may have been missed while the stream was down. */
   | { kind: 'gap'; downForMs: number; reason: string }
-  | { kind: 'reconnecting'; attempt: number; delayMs: number; reason: string };
+  | { kind: 'reconnecting'; attempt: number; delayMs: number; reason: string }
+  /** What the event store source has to say (how much it read, what it cannot cover). */
+  | { kind: 'store'; level: 'info' | 'warning'; text: string }
+  /** A source that reads history (the store with --no-follow) has printed it all. */
+  | { kind: 'history-done' };
 
 export const DEFAULT_LIVENESS_MARGIN_MS = GATEWAY_PONG_TIMEOUT_MS + 5_000;
 /** Fallback only: serve and a gateway are told apart at the first ack; this is for a server that never acks. */

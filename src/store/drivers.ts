@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
-import { StoreError } from './store-error.js';
+import { StoreError } from '../errors.js';
 
 /**
  * The database drivers, loaded only when a store is opened: `--version`,

@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 /**
  * Where an event store lives, parsed from `--store`: an SQLite file (a path,

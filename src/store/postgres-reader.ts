@@ -3,9 +3,9 @@ import type pg from 'pg';
 import { loadPgDriver } from './drivers.js';
 import { lookupPgpass } from './pgpass.js';
 import { toStoredEvent, type StoredEvent } from './store-event.js';
-import { StoreError } from './store-error.js';
+import { StoreError } from '../errors.js';
 import type { CompactedStream, StoreBatch, StoreCursor, StoreReader } from './store-reader.js';
-import { quoteIdent, REQUIRED_EVENT_COLUMNS, type StoreTables } from './table-names.js';
+import { describeCandidates, quoteIdent, REQUIRED_EVENT_COLUMNS, type StoreTables } from './table-names.js';
 
 export interface PostgresStoreOptions {
   /** The libpq URL as given (may carry a password: never printed). */
@@ -91,7 +91,7 @@ async function checkSchema(client: pg.Client, options: PostgresStoreOptions): Pr
     );
     const names = others.rows.map((r) => `'${r.table_name}'`);
     const hint = names.length > 0
-      ? `; it has ${names.join(', ')}: pass the part before 'events' as --store-table-prefix`
+      ? `; it has ${describeCandidates(others.rows.map((r) => r.table_name))}`
       : tables.prefix !== ''
         ? '; check --store-table-prefix and the database in the URL'
         : "; check the database in the URL (or PGDATABASE): is it the gateway's event store?";
@@ -267,7 +267,7 @@ function decodeRows(rows: readonly Row[]): { events: StoredEvent[]; bad: string[
   const events: StoredEvent[] = [];
   const bad: string[] = [];
   for (const row of rows) {
-    const decoded = toStoredEvent(row.event_type, row.data, row.stream_id, `${row.xid}:${row.global_position}`);
+    const decoded = toStoredEvent(row.event_type, row.data, row.stream_id, { engine: 'postgres', xid: row.xid, position: Number(row.global_position) });
     if (decoded.ok) events.push(decoded.value);
     else bad.push(decoded.error);
   }

@@ -2,9 +2,9 @@ import { stat } from 'node:fs/promises';
 import type { Database, Statement } from 'better-sqlite3';
 import { loadSqliteDriver } from './drivers.js';
 import { toStoredEvent, type StoredEvent } from './store-event.js';
-import { StoreError } from './store-error.js';
+import { StoreError } from '../errors.js';
 import type { CompactedStream, StoreBatch, StoreCursor, StoreReader } from './store-reader.js';
-import { quoteIdent, REQUIRED_EVENT_COLUMNS, type StoreTables } from './table-names.js';
+import { describeCandidates, quoteIdent, REQUIRED_EVENT_COLUMNS, type StoreTables } from './table-names.js';
 
 export interface SqliteStoreOptions {
   /** The file, resolved against the working directory. */
@@ -63,7 +63,7 @@ function checkSchema(db: Database, { display, tables }: SqliteStoreOptions): voi
   if (found === undefined) {
     const candidates = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%events' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
     const hint = candidates.length > 0
-      ? `; it has ${candidates.map((n) => `'${n}'`).join(', ')}: pass the part before 'events' as --store-table-prefix`
+      ? `; it has ${describeCandidates(candidates)}`
       : tables.prefix !== ''
         ? '; check --store-table-prefix'
         : '; is this the gateway\'s event store (event_store.path in its config)?';
@@ -182,7 +182,7 @@ function decodeRows(rows: readonly Row[]): { events: StoredEvent[]; bad: string[
   const events: StoredEvent[] = [];
   const bad: string[] = [];
   for (const row of rows) {
-    const decoded = toStoredEvent(row.event_type, row.data, row.stream_id, row.global_position);
+    const decoded = toStoredEvent(row.event_type, row.data, row.stream_id, { engine: 'sqlite', position: row.global_position });
     if (decoded.ok) events.push(decoded.value);
     else bad.push(decoded.error);
   }

@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 /** The store's table names with the installation's prefix (`<prefix>events`). */
 export interface StoreTables {
@@ -25,4 +25,14 @@ export function storeTables(prefix: string | undefined): StoreTables {
 /** A double-quoted SQL identifier (the names are validated, this keeps them exact). */
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** `'hangar_events' (--store-table-prefix hangar_)`, `'events' (no prefix: drop --store-table-prefix)`, for "no such table" errors. */
+export function describeCandidates(tables: readonly string[]): string {
+  return tables
+    .map((name) => {
+      const prefix = name.slice(0, -'events'.length);
+      return prefix === '' ? `'${name}' (no prefix: drop --store-table-prefix)` : `'${name}' (--store-table-prefix ${prefix})`;
+    })
+    .join(', ');
 }

@@ -27,4 +27,6 @@ export type TailNotice =
   /** A frame that was not an event nor a known control message; counted and reported. */
   | { kind: 'bad-frame'; source: StreamSource; reason: string }
   | { kind: 'server-error'; source: StreamSource; code: string; message: string }
-  | { kind: 'replayed'; source: StreamSource; count: number; complete: boolean };
+  | { kind: 'replayed'; source: StreamSource; count: number; complete: boolean }
+  /** From the event store (--store): what it read (info) or cannot cover (warning). */
+  | { kind: 'store'; source: StreamSource; level: 'info' | 'warning'; text: string };

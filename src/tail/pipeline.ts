@@ -1,5 +1,5 @@
 import { RuntimeError } from '../errors.js';
-import type { EventMessage, StreamClient, StreamMessage } from '../client/stream-client.js';
+import type { EventMessage, StreamMessage } from '../client/stream-client.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { SeenIds } from './seen-ids.js';
 import type { StreamSource } from './notices.js';
@@ -52,6 +52,20 @@ interface Item {
 /** Bad frames reported per source before they are only counted. */
 const MAX_BAD_FRAME_REPORTS = 20;
 
+/** What the pipeline reads: a StreamClient, or the store (src/store/) speaking the same messages. */
+export interface MessageSource {
+  on(event: 'message', listener: (message: StreamMessage) => void): unknown;
+  pause(): void;
+  resume(): void;
+}
+
+/** A source that merges several endpoints itself (the store joined to the sockets) and says which each message is from. */
+export interface TaggedMessageSource {
+  on(event: 'message', listener: (source: StreamSource, message: StreamMessage) => void): unknown;
+  pause(): void;
+  resume(): void;
+}
+
 /**
  * One pipeline for every source: messages from all clients are queued in
  * arrival order, de-duplicated by event_id, filtered, and handed to the sink.
@@ -60,7 +74,7 @@ const MAX_BAD_FRAME_REPORTS = 20;
  */
 export class TailPipeline {
   private readonly queue: Item[] = [];
-  private readonly clients: StreamClient[] = [];
+  private readonly clients: (MessageSource | TaggedMessageSource)[] = [];
   private readonly seen: SeenIds;
   private readonly opens = new Map<number, number>();
   private readonly historyPending = new Set<number>();
@@ -79,10 +93,17 @@ export class TailPipeline {
   }
 
   /** Wires a client's messages into the pipeline. */
-  attach(client: StreamClient, source: StreamSource): void {
+  attach(client: MessageSource, source: StreamSource): void {
     this.clients.push(client);
     if (!this.options.follow) this.historyPending.add(source.index);
     client.on('message', (message) => this.offer({ source, message }));
+  }
+
+  /** Wires a source that de-duplicates its endpoints itself and tags each message with one of `sources`. */
+  attachTagged(merged: TaggedMessageSource, sources: readonly StreamSource[]): void {
+    this.clients.push(merged);
+    if (!this.options.follow) for (const source of sources) this.historyPending.add(source.index);
+    merged.on('message', (source, message) => this.offer({ source, message }));
   }
 
   /** Stops handling messages (the tail is ending). */
@@ -138,6 +159,12 @@ export class TailPipeline {
     switch (message.kind) {
       case 'event':
         this.handleEvent(source, message);
+        return;
+      case 'store':
+        sink.notice({ kind: 'store', source, level: message.level, text: message.text });
+        return;
+      case 'history-done':
+        this.historyDone(source);
         return;
       case 'connecting':
         if (message.attempt === 1) sink.notice({ kind: 'connecting', source, attempt: message.attempt });
@@ -243,6 +270,7 @@ export class TailPipeline {
     if (bytes !== undefined && sink.frame !== undefined) sink.frame(bytes, source);
     else sink.event(message.event, message.raw, source);
     stats.countShown(message);
+    if (message.fromStore === true) stats.fromStore++;
     if (this.options.count !== undefined && stats.shown >= this.options.count) {
       this.ended = true;
       this.options.end({ kind: 'done' });

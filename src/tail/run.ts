@@ -20,10 +20,13 @@ import { canDrawLive } from './sinks/table-sink.js';
 import { TailStats } from './stats.js';
 import { createOraSpinner, StatusReporter, type Spinner } from './status.js';
 import { toNdjsonLine } from './sinks/ndjson-sink.js';
+import type { StoreLocation } from '../store/location.js';
+import type { StoreReader } from '../store/store-reader.js';
+import type { StoreWindow } from '../store/store-window.js';
 
 /** Everything one tail session needs, compiled and checked (commands/tail/options.ts builds it from flags). */
 export interface TailSessionOptions extends OutputSettings {
-  /** Normalised ws:// or wss:// URLs, at least one. */
+  /** Normalised ws:// or wss:// URLs; at least one unless a store is the source. */
   readonly urls: readonly string[];
   /** Headers of the upgrade request: credentials and extra headers (never printed). */
   readonly requestHeaders: Readonly<Record<string, string>>;
@@ -57,6 +60,11 @@ export interface TailSessionOptions extends OutputSettings {
   readonly stats: boolean;
   /** How messages name the settings (commands/ passes its flag names). */
   readonly hints: { readonly client: ClientHints; readonly pipeline: PipelineHints };
+  /** The gateway's event store (--store): history and outages come from it; with no URL it is the only source. */
+  readonly store: StoreLocation | undefined;
+  readonly storeTablePrefix: string | undefined;
+  /** How often the store is read (following it alone, or keeping the resume point while live). */
+  readonly storeIntervalMs: number;
 }
 
 /** Knobs tests turn (short ping intervals, fast backoff); the CLI uses the defaults. */
@@ -133,8 +141,10 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
   // NDJSON needs no field when nothing filters, records or counts per type on our side:
   // plain event frames then go from the socket to stdout as bytes (StreamClientOptions.passPlainEvents).
   const passPlainEvents = options.output === 'ndjson' && filter.matches === undefined && recorder === undefined && !options.stats;
-  const initialReplay: ReplayRequest | undefined =
-    options.history !== undefined ? { last: options.history } : options.sinceMs !== undefined ? { since: (io.now() - options.sinceMs) / 1000 } : undefined;
+  // With --store the history comes from the store, not from the server's ring.
+  const initialReplay: ReplayRequest | undefined = options.store !== undefined
+    ? undefined
+    : options.history !== undefined ? { last: options.history } : options.sinceMs !== undefined ? { since: (io.now() - options.sinceMs) / 1000 } : undefined;
   const clients = options.urls.map(
     (url) =>
       new StreamClient({
@@ -186,28 +196,93 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
         }, options.timeoutMs)
       : undefined;
 
-  sink.start({ sources, filterDescription: options.filterDescription });
-  clients.forEach((client, index) => {
-    pipeline.attach(client, sources[index]!);
+  // The store is opened last, so nothing else is left open when it fails; its errors (exit 6) come before any output.
+  let reader: StoreReader | undefined;
+  try {
+    reader = options.store !== undefined ? await openTailStore(options, io) : undefined;
+  } catch (error) {
+    if (timer) clearTimeout(timer);
+    for (const remove of removeSignals) remove();
+    io.stdout.off('error', onStdoutError);
+    status.close();
+    if (recorder) await recorder.close();
+    throw error;
+  }
+  const storeSource: StreamSource | undefined = reader ? { url: reader.display, label: 'store', index: sources.length } : undefined;
+  let storeRunner: { stop(): Promise<void>; duplicates?: number } | undefined;
+
+  sink.start({ sources: clients.length === 0 && storeSource ? [storeSource] : sources, filterDescription: options.filterDescription });
+  const watchClient = (client: StreamClient, index: number) =>
     client.finished.catch((error: Error) => {
       if (error.name === 'AuthError') {
         sink.notice({ kind: 'auth-failed', source: sources[index]!, status: undefined, message: error.message });
       }
       finish({ kind: 'error', error });
     });
-    client.start();
-  });
+  if (reader && storeSource) {
+    stats.storeInUse = true;
+    const storeOptions = {
+      reader,
+      window: storeWindow(options, io),
+      intervalMs: options.storeIntervalMs,
+      matches: filter.matches,
+      serverIds: filter.replayServerIds,
+    };
+    if (clients.length === 0) {
+      const { StoreSource } = await import('../store/store-source.js');
+      const source = new StoreSource({ ...storeOptions, follow: options.follow });
+      storeRunner = source;
+      pipeline.attach(source, storeSource);
+      source.finished.catch((error: Error) => finish({ kind: 'error', error }));
+      source.start();
+    } else {
+      const { JoinedSource } = await import('../store/joined-source.js');
+      const joined = new JoinedSource({
+        ...storeOptions,
+        links: clients.map((client, index) => ({ client, source: sources[index]! })),
+        storeSource,
+        monotonicMs: () => io.monotonicMs(),
+      });
+      storeRunner = joined;
+      pipeline.attachTagged(joined, [...sources, storeSource]);
+      clients.forEach(watchClient);
+      joined.finished.catch((error: Error) => finish({ kind: 'error', error }));
+      joined.start();
+    }
+  } else {
+    clients.forEach((client, index) => {
+      pipeline.attach(client, sources[index]!);
+      watchClient(client, index);
+      client.start();
+    });
+  }
 
   const end = await ended;
   pipeline.stop();
   if (timer) clearTimeout(timer);
   for (const remove of removeSignals) remove();
+  await storeRunner?.stop();
   await Promise.all(clients.map((client) => client.stop()));
+  await reader?.close();
+  stats.duplicates += storeRunner?.duplicates ?? 0;
   await sink.close();
   io.stdout.off('error', onStdoutError);
   if (recorder) await recorder.close();
   if (options.stats) io.stderr.write(stats.format(io.monotonicMs(), stderrColors));
   if (end.kind === 'error') throw end.error;
+}
+
+/** Opens --store read-only, loading its driver only now (a tail without --store never loads one). */
+async function openTailStore(options: TailSessionOptions, io: IO): Promise<StoreReader> {
+  const { openStore } = await import('../store/open-store.js');
+  return openStore(options.store!, { cwd: io.cwd, tablePrefix: options.storeTablePrefix, env: io.env });
+}
+
+/** The store window --since/--history ask for. */
+function storeWindow(options: TailSessionOptions, io: IO): StoreWindow {
+  if (options.history !== undefined) return { kind: 'last', count: options.history };
+  if (options.sinceMs !== undefined) return { kind: 'since', seconds: (io.now() - options.sinceMs) / 1000 };
+  return { kind: 'none' };
 }
 
 interface Recorder {

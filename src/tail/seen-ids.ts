@@ -25,6 +25,11 @@ export class SeenIds {
     return true;
   }
 
+  /** Whether `id` is still remembered (without recording it). */
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
   get size(): number {
     return this.ids.size;
   }

@@ -8,6 +8,10 @@ import { stripControl } from '../render/sanitize.js';
 export class TailStats {
   shown = 0;
   received = 0;
+  /** Shown events that came from the event store (--store) rather than a socket. */
+  fromStore = 0;
+  /** Whether a store is read (the summary then says how many came from it). */
+  storeInUse = false;
   duplicates = 0;
   reconnects = 0;
   /** Connections opened (0: never connected). */
@@ -41,7 +45,9 @@ export class TailStats {
     const seconds = Math.max(0, (nowMs - this.startedMs) / 1000);
     const rate = seconds > 0 ? this.shown / seconds : 0;
     const lines = [
-      colors.bold(`stats: ${this.shown} ${this.shown === 1 ? 'event' : 'events'} shown in ${formatDuration(seconds * 1000)} (${rate.toFixed(1)}/s); ${this.received} received`),
+      colors.bold(
+        `stats: ${this.shown} ${this.shown === 1 ? 'event' : 'events'} shown in ${formatDuration(seconds * 1000)} (${rate.toFixed(1)}/s); ${this.received} received${this.storeInUse ? `; ${this.fromStore} from the store` : ''}`,
+      ),
     ];
     const table = (title: string, counts: Map<string, number>) => {
       if (counts.size === 0) return;

@@ -95,6 +95,10 @@ export class StatusReporter {
         this.line(colors.warning(`gap: events from ${where} may have been missed${down}: ${clean(notice.reason)}`));
         return;
       }
+      case 'store':
+        if (notice.level === 'info') this.status(`${where}: ${clean(notice.text)}`);
+        else this.line(colors.warning(`${where}: ${clean(notice.text)}`));
+        return;
       case 'bad-frame':
         this.line(colors.warning(`ignored a bad frame from ${where}: ${clean(notice.reason)}`));
         return;

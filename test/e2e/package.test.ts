@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +46,10 @@ beforeAll(async () => {
   packedFiles = report!.files.map((file) => file.path).sort();
   installDir = join(work, 'user');
   await exec('mkdir', ['-p', installDir]);
-  await exec('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
+  // --omit=optional: the SQLite driver (better-sqlite3) compiles for a minute or two on install, the
+  // same package `npm ci` builds for the suite; without it the install shows what a user gets whose
+  // build failed (a clear message for an SQLite --store, checked below).
+  await exec('npm', ['install', tarball, '--omit=optional', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
     cwd: installDir,
     env: npmEnv(),
     maxBuffer: 16 * 1024 * 1024,
@@ -97,6 +100,16 @@ describe('the npm package', () => {
     const installed = JSON.parse(readFileSync(join(installDir, 'node_modules/hangar-events/package.json'), 'utf8')) as { version: string };
     expect(installed.version).toBe(pkg.version);
   }, 120_000);
+
+  it('without the optional SQLite driver, an SQLite --store says how to install it (exit 6)', async () => {
+    writeFileSync(join(installDir, 'events.db'), '');
+    const result = await exec(join(installDir, 'node_modules/.bin/hangar-events'), ['tail', '--store', 'events.db', '--since', '1h', '--no-follow'], { cwd: installDir, env: npmEnv() }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.code).toBe(6);
+    expect(result.stderr).toMatch(/its driver \(the optional dependency better-sqlite3\) is not installed or did not build here.*install it with 'npm install better-sqlite3@12'/);
+  }, 60_000);
 
   it('prints its help from the installation', async () => {
     const { stdout } = await exec(join(installDir, 'node_modules/.bin/hangar-events'), ['--help'], { cwd: installDir, env: npmEnv() });

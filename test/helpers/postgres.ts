@@ -5,8 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { describe } from 'vitest';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import { storedData, streamIdOf } from './event-store.js';
+import { requireProgram } from './require-program.js';
 
 /**
  * A real PostgreSQL server for the store tests. Either the one `.ci/run`
@@ -33,8 +35,6 @@ export interface PostgresServer {
   stop(): Promise<void>;
 }
 
-export type Availability = { ok: true; how: string } | { ok: false; reason: string };
-
 const ENV_URL = 'HANGAR_TEST_PG_URL';
 
 function findBinDir(): string | undefined {
@@ -44,15 +44,13 @@ function findBinDir(): string | undefined {
   return versions.length > 0 ? join(root, versions.includes('15') ? '15' : versions[0]!, 'bin') : undefined;
 }
 
-/** Whether a server can be had, and why not. */
-export function postgresAvailability(): Availability {
-  if (process.env[ENV_URL]) return { ok: true, how: `the server in ${ENV_URL}` };
-  const bin = findBinDir();
-  if (bin === undefined) return { ok: false, reason: `PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb; apt-get install postgresql) and ${ENV_URL} is not set` };
-  if (process.getuid?.() === 0 && lookupUid('postgres') === undefined) {
-    return { ok: false, reason: 'running as root and there is no postgres user to run the server as (the postgresql package creates it)' };
-  }
-  return { ok: true, how: bin };
+/**
+ * `describe` for tests that need a server: real with HANGAR_TEST_PG_URL or
+ * the Debian binaries, else skipped with the reason (a failure under CI=true).
+ */
+export function needsPostgres(): { describe(name: string, body: () => void): void } {
+  if (process.env[ENV_URL]) return { describe: (name, body) => describe(name, body) };
+  return requireProgram('postgresql');
 }
 
 function lookupUid(name: string): { uid: number; gid: number } | undefined {

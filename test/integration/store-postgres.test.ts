@@ -2,24 +2,15 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres-reader.js';
 import { parseStoreLocation } from '../../src/store/location.js';
 import type { StoreCursor, StoreReader } from '../../src/store/store-reader.js';
 import { storeTables } from '../../src/store/table-names.js';
 import { gatewayEvent } from '../helpers/fake-gateway.js';
-import { createPostgresSchema, PgGatewayWriter, postgresAvailability, startPostgres, type PostgresServer } from '../helpers/postgres.js';
+import { createPostgresSchema, PgGatewayWriter, needsPostgres, startPostgres, type PostgresServer } from '../helpers/postgres.js';
 
-const availability = postgresAvailability();
-const ci = process.env.CI === 'true';
-
-if (!availability.ok && ci) {
-  it('has a PostgreSQL server to test against (CI=true)', () => {
-    throw new Error(`the PostgreSQL store tests cannot run under CI: ${availability.reason}`);
-  });
-}
-
-describe.skipIf(!availability.ok)(`the PostgreSQL store reader${availability.ok ? '' : ` (skipped: ${availability.reason})`}`, () => {
+needsPostgres().describe('the PostgreSQL store reader', () => {
   let server: PostgresServer;
   const readers: StoreReader[] = [];
   const writers: PgGatewayWriter[] = [];
@@ -193,7 +184,7 @@ describe.skipIf(!availability.ok)(`the PostgreSQL store reader${availability.ok 
 
   it('says what is wrong with a missing database, a missing table, an old schema and an unreachable server', async () => {
     await expect(reader({ url: server.url.replace(/\/[^/]+$/, '/nope') })).rejects.toThrow(/the database does not exist \(3D000\); check the database in --store \(or PGDATABASE\)/);
-    await expect(reader({ prefix: 'other_' })).rejects.toThrow(/has no table 'other_events' \(or this user cannot see it\); it has 'events', 'hangar_events': pass the part before 'events' as --store-table-prefix/);
+    await expect(reader({ prefix: 'other_' })).rejects.toThrow(/has no table 'other_events' \(or this user cannot see it\); it has 'events' \(no prefix: drop --store-table-prefix\), 'hangar_events' \(--store-table-prefix hangar_\)/);
     const admin = await server.admin();
     try {
       await admin.query('CREATE TABLE old_events (global_position BIGSERIAL PRIMARY KEY, stream_id TEXT, stream_version INTEGER, event_type TEXT, data JSONB)');

@@ -100,7 +100,7 @@ describe('the SQLite store reader', () => {
     const r = await reader('prefixed.db', 'hangar_');
     expect((await r.readAfter(r.start(), 10)).events).toHaveLength(1);
     await expect(reader('prefixed.db')).rejects.toThrow(
-      "sqlite:prefixed.db is an SQLite database without a table 'events'; it has 'hangar_events': pass the part before 'events' as --store-table-prefix",
+      "sqlite:prefixed.db is an SQLite database without a table 'events'; it has 'hangar_events' (--store-table-prefix hangar_)",
     );
   });
 

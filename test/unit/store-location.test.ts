@@ -33,25 +33,26 @@ describe('--store locations', () => {
 
 describe('stored rows as socket events', () => {
   it('puts event_type from the column first and drops _version, keeping field order', () => {
-    const result = toStoredEvent('ToolInvocationCompleted', '{"_version": 1, "mcp_server_id": "math", "tool_name": "add", "event_id": "e1", "occurred_at": 1795727378.5}', 'mcp_server:math', 7);
+    const result = toStoredEvent('ToolInvocationCompleted', '{"_version": 1, "mcp_server_id": "math", "tool_name": "add", "event_id": "e1", "occurred_at": 1795727378.5}', 'mcp_server:math', { engine: 'sqlite', position: 7 });
     expect(result).toEqual({
       ok: true,
       value: {
         event: { event_type: 'ToolInvocationCompleted', mcp_server_id: 'math', tool_name: 'add', event_id: 'e1', occurred_at: 1795727378.5 },
         raw: '{"event_type":"ToolInvocationCompleted","mcp_server_id":"math","tool_name":"add","event_id":"e1","occurred_at":1795727378.5}',
         streamId: 'mcp_server:math',
+        cursor: { engine: 'sqlite', position: 7 },
       },
     });
   });
 
   it('reports rows that are not events instead of throwing', () => {
-    expect(toStoredEvent('X', '{not json', 's', 3)).toMatchObject({ ok: false, error: expect.stringMatching(/^row 3 \(X\): data is not valid JSON/) });
-    expect(toStoredEvent('X', '[1]', 's', 3)).toEqual({ ok: false, error: 'row 3 (X): data is not a JSON object' });
-    expect(toStoredEvent(null, '{}', 's', 4)).toEqual({ ok: false, error: 'row 4: no event_type' });
+    expect(toStoredEvent('X', '{not json', 's', { engine: 'sqlite', position: 3 })).toMatchObject({ ok: false, error: expect.stringMatching(/^row 3 \(X\): data is not valid JSON/) });
+    expect(toStoredEvent('X', '[1]', 's', { engine: 'sqlite', position: 3 })).toEqual({ ok: false, error: 'row 3 (X): data is not a JSON object' });
+    expect(toStoredEvent(null, '{}', 's', { engine: 'postgres', xid: '9', position: 4 })).toEqual({ ok: false, error: 'row 9:4: no event_type' });
   });
 
   it('keeps a stored __proto__ key as a plain field', () => {
-    const result = toStoredEvent('X', '{"__proto__": {"polluted": true}, "a": 1}', 's', 1);
+    const result = toStoredEvent('X', '{"__proto__": {"polluted": true}, "a": 1}', 's', { engine: 'sqlite', position: 1 });
     expect(result.ok && Object.getPrototypeOf(result.value.event)).toBe(Object.prototype);
     expect(result.ok && result.value.raw).toBe('{"event_type":"X","__proto__":{"polluted":true},"a":1}');
   });

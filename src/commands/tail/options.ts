@@ -14,6 +14,8 @@ import type { TailSessionOptions } from '../../tail/run.js';
 import { TAIL_CLIENT_HINTS, TAIL_PIPELINE_HINTS } from './flag-hints.js';
 import { TABLE_SORTS } from '../../render/table/render-table.js';
 import { OUTPUT_MODES, type OutputMode } from '../../tail/sinks/create-sink.js';
+import { parseStoreLocation } from '../../store/location.js';
+import { storeTables } from '../../store/table-names.js';
 import { whyNotPemCertificates } from '../../client/ca-certificate.js';
 
 export { OUTPUT_MODES, type OutputMode };
@@ -51,6 +53,9 @@ export interface TailOptions extends TailSessionOptions {
   readonly time: TailTimeMode;
 }
 
+/** The store is read this often unless --store-interval says otherwise. */
+export const DEFAULT_STORE_INTERVAL_MS = 1000;
+
 /** -o table off a terminal prints a snapshot this often unless --interval says otherwise. */
 export const DEFAULT_TABLE_INTERVAL_MS = 5000;
 
@@ -85,6 +90,9 @@ export interface TailFlags {
   quiet?: boolean;
   sort?: string;
   interval?: string;
+  store?: string;
+  storeTablePrefix?: string;
+  storeInterval?: string;
 }
 
 /** What the options depend on besides the flags. */
@@ -99,7 +107,14 @@ export interface TailOptionContext {
  * names the flag for any bad value or combination.
  */
 export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, context: TailOptionContext): TailOptions {
-  const rawUrls = urlArgs.length > 0 ? urlArgs : [nonEmpty(context.env.HANGAR_URL) ?? DEFAULT_URL];
+  const store = flags.store === undefined ? undefined : parseStoreLocation(flags.store);
+  if (store === undefined && flags.storeTablePrefix !== undefined) throw new UsageError('--store-table-prefix names the tables of an event store: use it with --store');
+  if (store === undefined && flags.storeInterval !== undefined) throw new UsageError('--store-interval sets how often the event store is read: use it with --store');
+  if (flags.storeTablePrefix !== undefined) storeTables(flags.storeTablePrefix);
+  const storeIntervalMs = flags.storeInterval === undefined ? DEFAULT_STORE_INTERVAL_MS : parseDurationMs('--store-interval', flags.storeInterval);
+  if (storeIntervalMs < 100) throw new UsageError(`invalid --store-interval '${flags.storeInterval}': must be at least 100ms`);
+  // With --store and no URL the store is the only source: no default gateway is dialled.
+  const rawUrls = urlArgs.length > 0 ? urlArgs : store !== undefined ? [] : [nonEmpty(context.env.HANGAR_URL) ?? DEFAULT_URL];
   const urls = [...new Set(rawUrls.map(normaliseUrl))];
 
   if (flags.apiKey !== undefined && flags.apiKeyFile !== undefined) {
@@ -143,6 +158,9 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
   const follow = flags.follow !== false;
   if (!follow && history === undefined && sinceMs === undefined) {
     throw new UsageError('--no-follow prints history and exits: add --history <n> or --since <duration>');
+  }
+  if (!follow && store !== undefined && urls.length > 0) {
+    throw new UsageError('--no-follow with --store prints the window from the store and exits: drop the gateway URL (it is only needed to follow live)');
   }
 
   const count = flags.count === undefined ? undefined : parseInteger('-n/--count', flags.count, 1);
@@ -204,6 +222,9 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
     stats: flags.stats === true,
     sort,
     intervalMs,
+    store,
+    storeTablePrefix: flags.storeTablePrefix,
+    storeIntervalMs,
   };
 }
 

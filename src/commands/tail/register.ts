@@ -25,10 +25,14 @@ Examples:
   hangar-events tail -o table                           live table of the fleet (keys: q quit, s sort, p pause)
   hangar-events tail -o table --interval 1m > fleet.log   a plain snapshot of the table every minute
   hangar-events tail wss://hangar.internal --ca ca.pem  trust a private CA (PEM; a self-signed server exits 5 and says so)
+  hangar-events tail --store data/events.db --since 2h -s math --no-follow   what happened to math (the gateway's store)
+  hangar-events tail gateway:8000 --store postgresql://hangar@db/hangar --since 1h   backfill, then live, no gap
+  hangar-events tail --store data/events.db             follow the store itself (no gateway connection)
 
 Exit codes: 0 done (count reached, Ctrl-C, --no-follow finished, stdout closed), 1 connection failed or
 other runtime failure, 2 usage error, 3 --timeout without ever connecting (server down?), 4 authentication
 failed, 5 TLS or redirect failure (not retried; says whether --ca, --insecure or another URL is needed),
+6 the event store (--store) cannot be read (missing, wrong schema, locked, unreachable, no driver),
 124 connected, but --timeout before --count events.
 `;
 
@@ -57,9 +61,12 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .option('--insecure', 'do not verify the TLS certificate (wss://)')
     .option('--no-reconnect', 'exit when the connection fails or drops instead of reconnecting')
     .option('--max-retries <n>', 'give up after n consecutive failed reconnects (default: keep trying)')
-    .option('--history <n>', 'first print the last n events the server kept (serve only; a gateway keeps none)')
-    .option('--since <duration>', 'first print the events of the last duration, e.g. 10m (serve only)')
+    .option('--history <n>', 'first print the last n events the server kept (serve, or the gateway\'s store with --store)')
+    .option('--since <duration>', 'first print the events of the last duration, e.g. 10m (serve, or --store)')
     .option('--no-follow', 'print the history (--history/--since) and exit')
+    .option('--store <location>', "read the gateway's event store: an SQLite file (data/events.db, sqlite:PATH) or postgresql://user@host/db (PG* variables and ~/.pgpass apply); with a URL it backfills and fills outages, alone it is the source")
+    .option('--store-table-prefix <prefix>', "the gateway's table prefix (tables <prefix>events, ...)")
+    .option('--store-interval <duration>', 'how often the store is read for new events (default: 1s)')
     .option('-n, --count <n>', 'exit 0 after n matching events')
     .option('--timeout <duration>', 'stop after this long (with --count: exit 124 if fewer events arrived; exit 3 if never connected)')
     .option('--record <file>', 'append every shown event, as received, to an NDJSON file')

@@ -24,7 +24,7 @@ export type TableNotice =
   | { kind: 'auth-failed'; source: TableSource; message: string }
   | { kind: 'dropped'; source: TableSource; dropped: number; totalDropped: number; message: string }
   | { kind: 'gap'; source: TableSource; downForMs: number | undefined; reason: string }
-  | { kind: 'bad-frame' | 'server-error' | 'replayed'; source: TableSource };
+  | { kind: 'bad-frame' | 'server-error' | 'replayed' | 'store'; source: TableSource };
 
 /**
  * The live table's state and the pure reducers that build it from the stream:
@@ -489,6 +489,7 @@ export function reduceTableNotice(state: TableState, notice: TableNotice, nowMs:
       // History arrives in one burst: counted in the totals and rows, but not as events per second.
       return { ...state, rateBuckets: [], rateFromMs: nowMs };
     case 'server-error':
+    case 'store':
       return state;
     default: {
       const unreachable: never = notice;

@@ -1,0 +1,138 @@
+import { EventEmitter } from 'node:events';
+import type { StreamMessage } from '../client/stream-client.js';
+import type { HangarEvent } from '../protocol/types.js';
+import { eventIdOf, type StoredEvent } from './store-event.js';
+import type { StoreCursor, StoreReader } from './store-reader.js';
+import { DEFAULT_BATCH, describeCompaction, readWindow, type StoreWindow } from './store-window.js';
+
+export interface StoreSourceOptions {
+  readonly reader: StoreReader;
+  readonly window: StoreWindow;
+  /** Keep reading what the gateway appends (poll every `intervalMs`); false: print the window and end. */
+  readonly follow: boolean;
+  readonly intervalMs: number;
+  readonly matches?: ((event: HangarEvent) => boolean) | undefined;
+  /** -s ids, to narrow the compaction report to those servers' streams. */
+  readonly serverIds?: readonly string[] | undefined;
+  readonly untilSeconds?: number | undefined;
+  readonly batchSize?: number;
+}
+
+/**
+ * The store on its own as a tail source (no gateway URL): prints the window,
+ * then either ends (`history-done`) or follows the log from the engine's
+ * cursor (position on SQLite, transaction watermark on PostgreSQL), polling
+ * every `intervalMs`. Speaks the same messages as a StreamClient, so the one
+ * tail pipeline filters and renders it. `finished` rejects with the
+ * StoreError when the store fails.
+ */
+export class StoreSource extends EventEmitter<{ message: [StreamMessage] }> {
+  readonly finished: Promise<void>;
+  private resolveFinished!: () => void;
+  private rejectFinished!: (error: Error) => void;
+  private stopped = false;
+  private paused = false;
+  private resumeWaiters: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: StoreSourceOptions) {
+    super();
+    this.finished = new Promise<void>((resolve, reject) => {
+      this.resolveFinished = resolve;
+      this.rejectFinished = reject;
+    });
+    this.finished.catch(() => {});
+  }
+
+  start(): void {
+    void this.run().then(
+      () => this.resolveFinished(),
+      (error: Error) => {
+        if (this.stopped) this.resolveFinished();
+        else this.rejectFinished(error);
+      },
+    );
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    for (const waiter of this.resumeWaiters.splice(0)) waiter();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.wake?.();
+    this.resume();
+    await this.finished.catch(() => {});
+  }
+
+  private emitMessage(message: StreamMessage): void {
+    if (!this.stopped) this.emit('message', message);
+  }
+
+  private emitStored = (stored: StoredEvent): void => {
+    this.emitMessage({ kind: 'event', event: stored.event, raw: stored.raw, id: eventIdOf(stored.event), fromStore: true });
+  };
+
+  private ready = (): Promise<void> => (this.paused && !this.stopped ? new Promise<void>((resolve) => this.resumeWaiters.push(resolve)) : Promise.resolve());
+
+  private async run(): Promise<void> {
+    const { reader, window, follow } = this.options;
+    const result = await readWindow({
+      reader,
+      window,
+      matches: this.options.matches,
+      untilSeconds: this.options.untilSeconds,
+      batchSize: this.options.batchSize,
+      emit: this.emitStored,
+      bad: (reason) => this.emitMessage({ kind: 'bad-frame', reason: `stored row skipped: ${reason}` }),
+      ready: this.ready,
+      stopped: () => this.stopped,
+    });
+    // "Connected" once the starting point is read: what is appended from now on will be printed.
+    this.emitMessage({ kind: 'open', attempt: 1, server: 'unknown' });
+    if (window.kind !== 'none') {
+      this.emitMessage({ kind: 'store', level: 'info', text: `${result.count} ${result.count === 1 ? 'event' : 'events'} from the store` });
+      const compaction = describeCompaction(await reader.compactedStreams(), result.startSeconds, this.options.serverIds);
+      if (compaction !== undefined) this.emitMessage({ kind: 'store', level: 'warning', text: compaction });
+    }
+    if (!follow) {
+      this.emitMessage({ kind: 'history-done' });
+      return;
+    }
+    await this.followFrom(result.cursor);
+  }
+
+  private async followFrom(start: StoreCursor): Promise<void> {
+    const { reader } = this.options;
+    const batchSize = this.options.batchSize ?? DEFAULT_BATCH;
+    let cursor = start;
+    while (!this.stopped) {
+      await this.ready();
+      if (this.stopped) return;
+      const batch = await reader.readAfter(cursor, batchSize);
+      for (const reason of batch.bad) this.emitMessage({ kind: 'bad-frame', reason: `stored row skipped: ${reason}` });
+      const until = this.options.untilSeconds;
+      for (const stored of batch.events) {
+        if (until !== undefined && typeof stored.event.occurred_at === 'number' && stored.event.occurred_at > until) continue;
+        this.emitStored(stored);
+      }
+      cursor = batch.cursor;
+      if (batch.atHead) await this.sleep(this.options.intervalMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.wake = resolve;
+      this.timer = setTimeout(resolve, ms);
+    });
+  }
+}

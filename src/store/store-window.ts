@@ -1,0 +1,117 @@
+import type { HangarEvent } from '../protocol/types.js';
+import type { StoredEvent } from './store-event.js';
+import type { CompactedStream, StoreCursor, StoreReader } from './store-reader.js';
+
+/** Which stored events to print first: `--since`, `--history N`, or none (only what comes next). */
+export type StoreWindow = { readonly kind: 'since'; readonly seconds: number } | { readonly kind: 'last'; readonly count: number } | { readonly kind: 'none' };
+
+export interface WindowReadOptions {
+  readonly reader: StoreReader;
+  readonly window: StoreWindow;
+  /** The tail's filters: only matching events are emitted and counted. */
+  readonly matches?: ((event: HangarEvent) => boolean) | undefined;
+  /** Events with a numeric occurred_at after this are left out (--until). */
+  readonly untilSeconds?: number | undefined;
+  readonly batchSize?: number;
+  /** Called with each event of the window, in commit order. */
+  readonly emit: (stored: StoredEvent) => void;
+  /** Called with each row that could not be decoded. */
+  readonly bad: (reason: string) => void;
+  /** Resolves when the consumer can take more (stdout drained); called between batches. */
+  readonly ready?: () => Promise<void>;
+  /** True once the reading should stop early (the tail is ending). */
+  readonly stopped?: () => boolean;
+}
+
+export interface WindowResult {
+  /** Events handed to `emit`. */
+  readonly count: number;
+  /** Where following resumes: nothing at or before it is read again. */
+  readonly cursor: StoreCursor;
+  /** The window's start in Unix seconds (for the coverage report); undefined when it reaches the log's start. */
+  readonly startSeconds: number | undefined;
+}
+
+export const DEFAULT_BATCH = 1000;
+
+/**
+ * Reads the window of the store up to its head and hands every event to
+ * `emit` in commit order. The returned cursor is the head as of the last
+ * read, so a follower resumes exactly there.
+ */
+export async function readWindow(options: WindowReadOptions): Promise<WindowResult> {
+  const { reader, window } = options;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  const keep = (event: HangarEvent): boolean => {
+    const at = event.occurred_at;
+    if (typeof at !== 'number') return true;
+    if (window.kind === 'since' && at < window.seconds) return false;
+    return options.untilSeconds === undefined || at <= options.untilSeconds;
+  };
+  if (window.kind === 'none') return { count: 0, cursor: await reader.head(), startSeconds: undefined };
+  if (window.kind === 'since') {
+    let cursor = await reader.cursorAtTime(window.seconds);
+    let count = 0;
+    for (;;) {
+      if (options.stopped?.()) break;
+      const batch = await reader.readAfter(cursor, batchSize);
+      batch.bad.forEach(options.bad);
+      for (const stored of batch.events) {
+        if (!keep(stored.event) || (options.matches !== undefined && !options.matches(stored.event))) continue;
+        options.emit(stored);
+        count++;
+      }
+      cursor = batch.cursor;
+      if (batch.atHead) break;
+      await options.ready?.();
+    }
+    return { count, cursor, startSeconds: window.seconds };
+  }
+  // --history N: walk back from the head until N matching events are found.
+  const head = await reader.head();
+  const found: StoredEvent[] = [];
+  let cursor = head;
+  let reachedStart = false;
+  while (found.length < window.count && !options.stopped?.()) {
+    const batch = await reader.readBefore(cursor, batchSize);
+    batch.bad.forEach(options.bad);
+    for (const stored of batch.events) {
+      if (!keep(stored.event) || (options.matches !== undefined && !options.matches(stored.event))) continue;
+      found.push(stored);
+      if (found.length === window.count) break;
+    }
+    cursor = batch.cursor;
+    if (batch.atHead) {
+      reachedStart = true;
+      break;
+    }
+  }
+  found.reverse();
+  for (const stored of found) options.emit(stored);
+  const oldest = found[0]?.event.occurred_at;
+  return { count: found.length, cursor: head, startSeconds: reachedStart || typeof oldest !== 'number' ? undefined : oldest };
+}
+
+/**
+ * What the store cannot show of a window, in words for stderr: streams whose
+ * history was compacted after the window's start. Server filters narrow it to
+ * the streams of those servers. Empty when the store covers the window.
+ */
+export function describeCompaction(streams: readonly CompactedStream[], startSeconds: number | undefined, serverIds: readonly string[] | undefined): string | undefined {
+  const relevant = streams.filter((stream) => {
+    if (serverIds !== undefined && !serverIds.some((id) => stream.streamId === `mcp_server:${id}`)) return false;
+    if (startSeconds === undefined) return true;
+    return stream.firstOccurredAt === undefined || stream.firstOccurredAt > startSeconds;
+  });
+  if (relevant.length === 0) return undefined;
+  const shown = relevant.slice(0, 5).map((s) => `${s.streamId} from version ${s.firstVersion}${s.firstOccurredAt !== undefined ? ` (${isoSeconds(s.firstOccurredAt)})` : ''}`);
+  const more = relevant.length > 5 ? ` and ${relevant.length - 5} more` : '';
+  const streamsWord = relevant.length === 1 ? 'stream was' : 'streams were';
+  return `the store cannot cover the whole window: ${relevant.length} ${streamsWord} compacted (older events deleted after a snapshot), so their history starts later: ${shown.join(', ')}${more}`;
+}
+
+/** `2026-12-01T08:00:00.000Z` for Unix seconds. */
+export function isoSeconds(seconds: number): string {
+  const date = new Date(seconds * 1000);
+  return Number.isNaN(date.getTime()) ? String(seconds) : date.toISOString();
+}

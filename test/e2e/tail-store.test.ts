@@ -1,0 +1,223 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { HangarEvent } from '../../src/protocol/types.js';
+import { FakeGateway, gatewayEvent, startFakeGateway } from '../helpers/fake-gateway.js';
+import { SqliteGatewayStore } from '../helpers/event-store.js';
+import { createPostgresSchema, needsPostgres, PgGatewayWriter, startPostgres, type PostgresServer } from '../helpers/postgres.js';
+import { killAll, runCli, startCli, type RunningCli } from '../helpers/spawn.js';
+
+/**
+ * tail --store from the real binary, against real SQLite files and a real
+ * PostgreSQL written as the gateway writes them, joined to the suite's gateway
+ * double sending the same events. Every assertion is by event_id: each event
+ * once, in order, nothing lost at the join or across an outage.
+ */
+
+interface TestStore {
+  /** The --store value and any extra flags (a table prefix). */
+  readonly flags: string[];
+  append(events: readonly HangarEvent[]): Promise<HangarEvent[]>;
+  close(): Promise<void>;
+}
+
+interface Engine {
+  readonly name: string;
+  create(): Promise<TestStore>;
+}
+
+let dir: string;
+const gateways: FakeGateway[] = [];
+const stores: TestStore[] = [];
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hangar-tail-store-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(async () => {
+  await killAll();
+  for (const g of gateways.splice(0)) await g.close();
+  for (const s of stores.splice(0)) await s.close();
+});
+
+let fileCount = 0;
+const sqliteEngine: Engine = {
+  name: 'SQLite',
+  async create() {
+    const path = join(dir, `events-${++fileCount}.db`);
+    const store = new SqliteGatewayStore(path);
+    const test: TestStore = { flags: ['--store', path], append: async (events) => store.append(events), close: async () => store.close() };
+    stores.push(test);
+    return test;
+  },
+};
+
+async function gateway(port?: number): Promise<FakeGateway> {
+  const g = await startFakeGateway({ blindWindowMs: 60_000, ...(port ? { port } : {}) });
+  gateways.push(g);
+  return g;
+}
+
+const ids = (events: readonly HangarEvent[]) => events.map((e) => e.event_id);
+const lines = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as HangarEvent);
+const idsOut = (stdout: string) => lines(stdout).map((e) => e.event_id);
+const recent = (type: string, fields: Record<string, unknown>, agoSeconds = 0): HangarEvent => ({ ...gatewayEvent(type, fields), occurred_at: Date.now() / 1000 - agoSeconds });
+
+async function waitForLines(cli: RunningCli, count: number): Promise<void> {
+  await cli.waitFor('stdout', new RegExp(`^(?:.*\\n){${count}}`), 20_000);
+}
+
+function storeTests(engine: Engine): void {
+  it('store alone, --no-follow: prints the window with the filters, identical to socket events, and exits 0', async () => {
+    const store = await engine.create();
+    const old = recent('ToolInvocationCompleted', { mcp_server_id: 'math', tool_name: 'add' }, 3 * 3600);
+    const inWindow = [
+      recent('McpServerStarted', { mcp_server_id: 'math', mode: 'subprocess' }, 1800),
+      recent('ToolInvocationCompleted', { mcp_server_id: 'git', tool_name: 'log' }, 1700),
+      recent('ToolInvocationFailed', { mcp_server_id: 'math', tool_name: 'div', error_type: 'ZeroDivisionError' }, 1600),
+      recent('HealthCheckPassed', { mcp_server_id: 'math', duration_ms: 3 }, 1500),
+    ];
+    await store.append([old, ...inWindow]);
+    const result = await runCli(['tail', ...store.flags, '--since', '2h', '-s', 'math', '--no-follow', '-o', 'ndjson', '--stats']);
+    expect(result.code).toBe(0);
+    const math = inWindow.filter((e) => e.mcp_server_id === 'math');
+    expect(lines(result.stdout)).toEqual(math);
+    expect(result.stderr).toMatch(/3 events from the store/);
+    expect(result.stderr).toMatch(/stats: 3 events shown .*; 3 from the store/);
+
+    const last = await runCli(['tail', ...store.flags, '--history', '2', '--type', 'Tool*', '--no-follow', '-o', 'ndjson']);
+    expect(last.code).toBe(0);
+    expect(idsOut(last.stdout)).toEqual(ids([inWindow[1]!, inWindow[2]!]));
+  });
+
+  it('store alone, following: prints what the gateway appends, in order, each once', async () => {
+    const store = await engine.create();
+    await store.append([recent('McpServerStarted', { mcp_server_id: 'before' })]);
+    const cli = startCli(['tail', ...store.flags, '-o', 'ndjson', '--store-interval', '100ms']);
+    await cli.waitFor('stderr', /connected to/, 20_000);
+    const appended: HangarEvent[] = [];
+    for (let round = 0; round < 3; round++) {
+      appended.push(...(await store.append(Array.from({ length: 5 }, (_, i) => recent('HealthCheckPassed', { mcp_server_id: `s${round}-${i}` })))));
+    }
+    await waitForLines(cli, appended.length);
+    expect(idsOut(cli.stdout())).toEqual(ids(appended));
+  });
+
+  it('with a gateway: backfill from the store, then live, joined without a gap or a duplicate', async () => {
+    const store = await engine.create();
+    const history = Array.from({ length: 1500 }, (_, i) => recent('ToolInvocationCompleted', { mcp_server_id: `m${i % 7}`, tool_name: 'add', seq: i }, 600));
+    await store.append(history);
+    const g = await gateway();
+    const cli = startCli(['tail', g.url, ...store.flags, '--since', '1h', '-o', 'ndjson', '--store-interval', '100ms']);
+    await g.waitForAttached(1);
+    // While tail reads the store, the gateway goes on: each event is stored and sent on the socket.
+    const live: HangarEvent[] = [];
+    for (let i = 0; i < 30; i++) {
+      const event = recent('ToolInvocationCompleted', { mcp_server_id: 'math', tool_name: 'mul', live: i });
+      live.push(event);
+      await store.append([event]);
+      g.publish(event);
+    }
+    // An event the store does not keep (no server, group or session) still arrives live.
+    const unstored = recent('DiscoveryCycleCompleted', { discovered_count: 2 });
+    g.publish(unstored);
+    await waitForLines(cli, history.length + live.length + 1);
+    const out = idsOut(cli.stdout());
+    expect(out).toEqual(ids([...history, ...live, unstored]));
+    // stderr is its own pipe: wait for its lines rather than read it at once.
+    await cli.waitFor('stderr', /(15\d\d) events from the store, then live/);
+    await cli.waitFor('stderr', /the store keeps only events that name a server, a group or a session: events without one from before the live stream opened are not in this backfill/);
+  }, 60_000);
+
+  it('with a gateway: an outage is filled from the store before live resumes, and the gap report says what the store could not fill', async () => {
+    const store = await engine.create();
+    const g = await gateway();
+    const cli = startCli(['tail', g.url, ...store.flags, '-o', 'ndjson', '--store-interval', '100ms']);
+    await g.waitForAttached(1);
+    await cli.waitFor('stderr', /connected to/, 20_000);
+    const before = [recent('McpServerStarted', { mcp_server_id: 'math' }), recent('HealthCheckPassed', { mcp_server_id: 'math' })];
+    for (const event of before) {
+      await store.append([event]);
+      g.publish(event);
+    }
+    await waitForLines(cli, 2);
+    // The gateway goes away; while it is down its store goes on (another replica writes it).
+    const port = g.port;
+    await g.close();
+    gateways.splice(gateways.indexOf(g), 1);
+    const during = await store.append(Array.from({ length: 20 }, (_, i) => recent('ToolInvocationCompleted', { mcp_server_id: 'math', tool_name: 'add', outage: i })));
+    const back = await gateway(port);
+    await back.waitForAttached(1);
+    await cli.waitFor('stderr', /gap: .*20 events of the outage came from the store; the store keeps only events that name a server, a group or a session/, 20_000);
+    const after = [recent('ToolInvocationCompleted', { mcp_server_id: 'math', tool_name: 'sub' }), recent('McpServerStopped', { mcp_server_id: 'math' })];
+    for (const event of after) {
+      await store.append([event]);
+      back.publish(event);
+    }
+    await waitForLines(cli, before.length + during.length + after.length);
+    expect(idsOut(cli.stdout())).toEqual(ids([...before, ...during, ...after]));
+  }, 60_000);
+}
+
+describe('tail --store with SQLite (spawned binary)', () => {
+  storeTests(sqliteEngine);
+
+  it('a missing store, a file that is not a store and a bad table prefix exit 6 with what to check', async () => {
+    const missing = await runCli(['tail', '--store', join(dir, 'nope.db'), '--since', '1h', '--no-follow']);
+    expect(missing.code).toBe(6);
+    expect(missing.stderr).toMatch(/^hangar-events: no SQLite store at sqlite:.*nope.db: .* does not exist; check --store/m);
+    writeFileSync(join(dir, 'text.db'), 'not a database, just text. '.repeat(40));
+    const text = await runCli(['tail', '--store', join(dir, 'text.db'), '--since', '1h', '--no-follow']);
+    expect(text.code).toBe(6);
+    expect(text.stderr).toMatch(/is not an SQLite database/);
+    expect(text.stderr).not.toMatch(/\n\s+at /);
+    const store = await sqliteEngine.create();
+    const prefixed = await runCli(['tail', ...store.flags, '--store-table-prefix', 'hangar_', '--since', '1h', '--no-follow']);
+    expect(prefixed.code).toBe(6);
+    expect(prefixed.stderr).toMatch(/without a table 'hangar_events'; it has 'events' \(no prefix: drop --store-table-prefix\)/);
+    const usage = await runCli(['tail', '--store-interval', '1s']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/--store-interval sets how often the event store is read: use it with --store/);
+  });
+});
+
+needsPostgres().describe('tail --store with PostgreSQL (spawned binary)', () => {
+  let server: PostgresServer;
+  let tables = 0;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const pgEngine: Engine = {
+    name: 'PostgreSQL',
+    async create() {
+      const prefix = `t${++tables}_`;
+      await createPostgresSchema(server, prefix);
+      const writer = await PgGatewayWriter.connect(server, prefix);
+      const test: TestStore = { flags: ['--store', server.url, '--store-table-prefix', prefix], append: (events) => writer.append(events), close: () => writer.close() };
+      stores.push(test);
+      return test;
+    },
+  };
+  storeTests(pgEngine);
+
+  it('an unreachable server and a refused password exit 6 without echoing the password', async () => {
+    const refused = await runCli(['tail', '--store', 'postgresql://hangar:topsecret@127.0.0.1:1/hangar', '--since', '1h', '--no-follow']);
+    expect(refused.code).toBe(6);
+    expect(refused.stderr).toMatch(/cannot connect to the PostgreSQL store postgresql:\/\/hangar:\*\*\*@127.0.0.1:1\/hangar: connection refused/);
+    const wrong = server.url.replace(encodeURIComponent(server.password), 'topsecret');
+    const denied = await runCli(['tail', '--store', wrong, '--since', '1h', '--no-follow']);
+    expect(denied.code).toBe(6);
+    expect(denied.stderr).toMatch(/the server refused the password/);
+    expect(refused.stderr + denied.stderr).not.toContain('topsecret');
+    const viaEnv = await runCli(['tail', '--store', server.urlWithoutPassword, '--since', '1h', '--no-follow', '--store-table-prefix', 't1_'], { env: { PGPASSWORD: server.password } });
+    expect(viaEnv.code).toBe(0);
+  });
+});
