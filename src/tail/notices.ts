@@ -3,13 +3,14 @@
  * and what happens to their connections. Sinks (sinks/sink.ts) receive these.
  */
 
-/** One endpoint tail is connected to; `index` picks its stable label color. */
-export interface StreamSource {
-  readonly url: string;
-  /** Short label shown before lines when several URLs are merged (`host:port`). */
-  readonly label: string;
-  readonly index: number;
-}
+import type { TableSource } from '../render/table/reduce-table.js';
+
+/**
+ * One endpoint tail is connected to: its display URL, its short label
+ * (`host:port`, shown before lines when several URLs are merged) and the
+ * `index` that picks its stable label color. The renderers' own shape.
+ */
+export type StreamSource = TableSource;
 
 /** What happens to the connections, for status lines, banners and the table header. */
 export type TailNotice =
