@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, e2eEnv, killAll, runCli, startCli } from '../helpers/spawn.js';
 import { requireProgram } from '../helpers/require-program.js';
+import { pollFor } from '../helpers/eventually.js';
 
 const exec = promisify(execFile);
 
@@ -24,15 +25,9 @@ async function tmuxCmd(...args: string[]): Promise<string> {
   return stdout;
 }
 
-/** Polls the pane (bounded) until `predicate` holds. */
-async function waitForPane(predicate: (screen: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const screen = await tmuxCmd('capture-pane', '-p', '-t', 'demo');
-    if (predicate(screen)) return screen;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the pane shows:\n${screen}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Polls the pane until `predicate` holds. */
+function waitForPane(predicate: (screen: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
+  return pollFor(() => tmuxCmd('capture-pane', '-p', '-t', 'demo'), predicate, { what, timeoutMs, everyMs: 100, show: (screen) => screen });
 }
 
 afterEach(async () => {

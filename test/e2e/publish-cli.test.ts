@@ -4,26 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { BIN, e2eEnv, killAll, runCli, type CliResult } from '../helpers/spawn.js';
-
-/** runCli, but with HANGAR_URL / HANGAR_API_KEY set (e2eEnv removes them). */
-function runWithHangarEnv(args: string[], input: string, extra: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...e2eEnv(), ...extra }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
+import { killAll, runCli } from '../helpers/spawn.js';
 
 /** The real binary's `publish`: exit codes and stderr, against a small recording HTTP server. */
 
@@ -65,7 +46,7 @@ describe('hangar-events publish', () => {
 
   it('publishes NDJSON piped on stdin, using HANGAR_URL', async () => {
     const server = await recorder();
-    const result = await runWithHangarEnv(['publish'], lines.join('\r\n'), { HANGAR_URL: `ws://${server.url}/api/ws/events` });
+    const result = await runCli(['publish'], { input: lines.join('\r\n'), env: { HANGAR_URL: `ws://${server.url}/api/ws/events` } });
     expect(result).toMatchObject({ code: 0, stderr: `published 2 events to http://${server.url}/api/events\n` });
   });
 
@@ -76,7 +57,7 @@ describe('hangar-events publish', () => {
     expect(bad.stderr).toMatch(/^hangar-events: stdin line 2: not valid JSON .*; 1 event up to line 1 was published; nothing from line 2 on was\n$/);
 
     const forbidding = await recorder(403);
-    const auth = await runWithHangarEnv(['publish', '--url', forbidding.url], lines[0]!, { HANGAR_API_KEY: 'not-the-key' });
+    const auth = await runCli(['publish', '--url', forbidding.url], { input: lines[0]!, env: { HANGAR_API_KEY: 'not-the-key' } });
     expect(auth.code).toBe(4);
     expect(auth.stderr).toContain('refused the API key from HANGAR_API_KEY (HTTP 403)');
     expect(auth.stderr).not.toContain('not-the-key');

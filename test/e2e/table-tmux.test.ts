@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { BIN, e2eEnv, killAll, startCli } from '../helpers/spawn.js';
 import { requireProgram } from '../helpers/require-program.js';
+import { pollFor } from '../helpers/eventually.js';
 
 /**
  * `tail -o table` in a real terminal: tmux runs it against `serve`, and
@@ -64,15 +65,8 @@ async function paneInfo(format: string): Promise<string> {
 }
 
 /** Polls the pane until `predicate` holds; fails with the last screen after `timeoutMs`. */
-async function waitForPane(predicate: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let screen = '';
-  for (;;) {
-    screen = await capture();
-    if (predicate(screen)) return screen;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; the pane shows:\n${screen}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function waitForPane(predicate: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
+  return pollFor(capture, predicate, { what, timeoutMs, everyMs: 100, show: (screen) => screen });
 }
 
 async function startServe(extra: string[] = []): Promise<{ url: string; serve: ReturnType<typeof startCli> }> {

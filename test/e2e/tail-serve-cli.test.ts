@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, e2eEnv, killAll, runCli, startCli } from '../helpers/spawn.js';
 import { requireProgram } from '../helpers/require-program.js';
+import { pollFor } from '../helpers/eventually.js';
 
 const children: ChildProcess[] = [];
 
@@ -63,11 +64,11 @@ describe('tail against the real serve binary', () => {
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     child.stdout!.pause();
     // Wait (on the server's own counters) until it had to drop for us.
-    for (;;) {
-      const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { events_dropped: number; clients: number };
-      if (health.clients > 0 && health.events_dropped > 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await pollFor(
+      async () => (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { events_dropped: number; clients: number },
+      (health) => health.clients > 0 && health.events_dropped > 0,
+      { what: 'serve to drop events for the paused tail', everyMs: 50, show: (health) => JSON.stringify(health) },
+    );
     child.stdout!.on('data', () => {});
     child.stdout!.resume();
     const seen = new Promise<void>((resolve) => {

@@ -7,6 +7,7 @@ import { afterEach, expect, it } from 'vitest';
 import { FakeGateway, gatewayEvent, startFakeGateway } from '../helpers/fake-gateway.js';
 import { BIN, e2eEnv } from '../helpers/spawn.js';
 import { requireProgram } from '../helpers/require-program.js';
+import { pollFor } from '../helpers/eventually.js';
 
 /** `tail` in a real terminal (tmux): the ora spinner while connecting, pretty lines, Ctrl-C exits 0. */
 
@@ -23,15 +24,8 @@ async function tmux(...args: string[]): Promise<string> {
   return stdout;
 }
 
-async function waitForPane(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let pane = '';
-  while (Date.now() < deadline) {
-    pane = await tmux('capture-pane', '-p', '-t', 'tail');
-    if (pattern.test(pane)) return pane;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`pane never matched ${pattern}:\n${pane}`);
+function waitForPane(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+  return pollFor(() => tmux('capture-pane', '-p', '-t', 'tail'), (pane) => pattern.test(pane), { what: `the pane to match ${pattern}`, timeoutMs, everyMs: 50, show: (pane) => pane });
 }
 
 afterEach(async () => {

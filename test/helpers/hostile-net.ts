@@ -185,12 +185,4 @@ export async function health(port: number): Promise<Record<string, number | stri
   return JSON.parse(res.body) as Record<string, number | string>;
 }
 
-/** Resolves once `condition` holds, polling (a condition, not a sleep). */
-export async function eventually(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000, everyMs = 20): Promise<void> {
-  const started = performance.now();
-  for (;;) {
-    if (await condition()) return;
-    if (performance.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { eventually } from './eventually.js';

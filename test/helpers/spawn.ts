@@ -4,13 +4,17 @@ import { fileURLToPath } from 'node:url';
 /** Absolute path of the real launcher (runs the built dist/). */
 export const BIN = fileURLToPath(new URL('../../bin/hangar-events.js', import.meta.url));
 
-/** The environment end-to-end tests run the binary in: no color, dumb terminal, UTC. */
+/**
+ * The environment end-to-end tests run the binary in: no color, dumb
+ * terminal, UTC, and none of this machine's HANGAR_* or FORCE_COLOR, then
+ * the caller's `extra` (which may set HANGAR_API_KEY or HANGAR_URL itself).
+ */
 export function e2eEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', TERM: 'dumb', TZ: 'UTC', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', TERM: 'dumb', TZ: 'UTC' };
   delete env.FORCE_COLOR;
   delete env.HANGAR_API_KEY;
   delete env.HANGAR_URL;
-  return env;
+  return { ...env, ...extra };
 }
 
 export interface CliResult {

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -6,7 +5,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, afterEach, describe, expect, test } from 'vitest';
 import { httpRequest, type HttpResult } from '../helpers/hostile-net.js';
-import { BIN, e2eEnv, killAll, runCli, startCli, type RunningCli } from '../helpers/spawn.js';
+import { killAll, runCli, startCli, type RunningCli } from '../helpers/spawn.js';
 
 /**
  * Security promises, against the real binary on 127.0.0.1:
@@ -26,53 +25,9 @@ const dir = mkdtempSync(join(tmpdir(), 'hostile-security-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(killAll);
 
-const withKey: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of withKey.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-/** spawn.ts's environment drops HANGAR_API_KEY on purpose; these children get it explicitly. */
-function startWithKey(args: string[], key: string): { child: ChildProcess; stdout: () => string; stderr: () => string; waitFor: (re: RegExp) => Promise<RegExpMatchArray> } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...e2eEnv(), HANGAR_API_KEY: key }, stdio: ['ignore', 'pipe', 'pipe'] });
-  withKey.push(child);
-  let out = '';
-  let err = '';
-  const waiters = new Set<() => void>();
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-    err += d;
-    for (const w of [...waiters]) w();
-  });
-  return {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    waitFor: (re) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}; stderr:\n${err}`)), 20_000);
-        const check = () => {
-          const m = err.match(re);
-          if (m) {
-            clearTimeout(timer);
-            waiters.delete(check);
-            resolve(m);
-          }
-        };
-        waiters.add(check);
-        check();
-      }),
-  };
-}
-
 async function serve(args: string[], env: Record<string, string> = {}): Promise<{ cli: Pick<RunningCli, 'child' | 'stdout' | 'stderr'>; port: number; url: string }> {
   const fullArgs = ['serve', '--host', '127.0.0.1', '--port', '0', '--no-demo', ...args];
   const re = /listening on ws:\/\/127\.0\.0\.1:(\d+)\/api\/ws\/events/;
-  if (env.HANGAR_API_KEY !== undefined) {
-    const cli = startWithKey(fullArgs, env.HANGAR_API_KEY);
-    const match = await cli.waitFor(re);
-    const port = Number(match[1]);
-    return { cli, port, url: `ws://127.0.0.1:${port}/api/ws/events` };
-  }
   const cli = startCli(fullArgs, { env });
   const match = await cli.waitFor('stderr', re, 20_000);
   const port = Number(match[1]);

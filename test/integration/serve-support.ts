@@ -167,15 +167,4 @@ export function testEvent(n: number, extra: Record<string, unknown> = {}): Recor
   return { event_type: 'ToolInvocationCompleted', mcp_server_id: 'math', tool_name: 'add', seq: n, ...extra };
 }
 
-/** Resolves once `condition` holds, checking every few milliseconds (a condition, not a sleep). */
-export function eventually(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (condition()) return resolve();
-      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(check, 10);
-    };
-    check();
-  });
-}
+export { eventually } from '../helpers/eventually.js';
