@@ -1,9 +1,10 @@
 /**
  * Seeded hostile input for the hostile suite: a small PRNG (mulberry32) and
  * generators of the strings, frames and lines that break naive code. Every
- * test takes its seed from `HOSTILE_SEED` (or a fresh random one) and puts it
- * in its failure messages, so any failure reproduces with
- * `HOSTILE_SEED=<seed> npx vitest run test/hostile/...`.
+ * suite runs with a fixed default seed (the same input on every run and in
+ * CI), prints it, and puts it in its failure messages; `HOSTILE_SEED=<seed>`
+ * picks another, `HOSTILE_SEED=random` a fresh one, so any failure
+ * reproduces with `HOSTILE_SEED=<seed> npx vitest run test/hostile/...`.
  */
 
 export interface Rng {
@@ -34,11 +35,24 @@ export function createRng(seed: number): Rng {
   };
 }
 
-/** The seed for this run: `HOSTILE_SEED` when set, else a fresh one (printed by `seedNote`). */
+/** The hostile suites' seed when HOSTILE_SEED does not say otherwise. */
+export const DEFAULT_HOSTILE_SEED = 20261201;
+
+/**
+ * The seed for this run: `HOSTILE_SEED` when it is a number, a fresh one
+ * with `HOSTILE_SEED=random`, else DEFAULT_HOSTILE_SEED. Printed on stderr,
+ * so a run that found something says how to get it again.
+ */
 export function hostileSeed(): number {
   const fromEnv = process.env.HOSTILE_SEED;
-  if (fromEnv !== undefined && /^\d+$/.test(fromEnv)) return Number(fromEnv) >>> 0;
-  return Math.floor(Math.random() * 2 ** 32) >>> 0;
+  const seed =
+    fromEnv !== undefined && /^\d+$/.test(fromEnv)
+      ? Number(fromEnv) >>> 0
+      : fromEnv === 'random'
+        ? Math.floor(Math.random() * 2 ** 32) >>> 0
+        : DEFAULT_HOSTILE_SEED;
+  process.stderr.write(`hostile suite seed ${seed} (HOSTILE_SEED=${seed} to reproduce, HOSTILE_SEED=random for fresh input)\n`);
+  return seed;
 }
 
 /** A suffix for failure messages that tells how to reproduce. */
