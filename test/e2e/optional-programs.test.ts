@@ -24,7 +24,7 @@ function runVitestWithOnlyNode(ci: boolean): Promise<{ code: number; output: str
   symlinkSync(process.execPath, join(bin, 'node'));
   const env: NodeJS.ProcessEnv = { PATH: bin, HOME: bin, NO_COLOR: '1', ...(ci ? { CI: 'true' } : {}) };
   return new Promise((resolve) => {
-    execFile(process.execPath, [VITEST, 'run', 'test/unit/completion.test.ts'], { cwd: ROOT, env, timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [VITEST, 'run', 'test/unit/completion.test.ts', 'test/e2e/completion-shells.test.ts'], { cwd: ROOT, env, timeout: 120_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : -1) : 0;
       resolve({ code, output: stdout + stderr });
     });
