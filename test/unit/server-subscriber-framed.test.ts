@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { Subscriber, type Transport } from '../../src/server/subscriber.js';
+import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../../src/wire/text-frame.js';
+
+/**
+ * The production send path: the hub frames each event once and the
+ * subscriber hands those pre-framed bytes to `sendFramed` (wsTransport writes
+ * them to the socket). This transport records both paths and decodes what
+ * `sendFramed` got as the client would, frame by frame.
+ */
+class FramedTransport implements Transport {
+  /** In order: ['framed', payloads of one write] or ['text', payload]. */
+  writes: Array<{ path: 'framed' | 'text'; payloads: string[]; corked: boolean; callback: boolean }> = [];
+  corked = false;
+  corks = 0;
+  private pending: Array<{ bytes: number; done?: (error?: Error) => void }> = [];
+  get bufferedAmount(): number {
+    return this.pending.reduce((n, p) => n + p.bytes, 0);
+  }
+  send(frame: Buffer, done?: (error?: Error) => void): void {
+    this.writes.push({ path: 'text', payloads: [frame.toString()], corked: this.corked, callback: done !== undefined });
+    this.pending.push({ bytes: frame.length, done });
+  }
+  sendFramed(wire: Buffer, done?: (error?: Error) => void): void {
+    this.writes.push({ path: 'framed', payloads: decodeFrames(wire), corked: this.corked, callback: done !== undefined });
+    this.pending.push({ bytes: wire.length, done });
+  }
+  cork(): void {
+    this.corked = true;
+    this.corks++;
+  }
+  uncork(): void {
+    this.corked = false;
+  }
+  drain(): void {
+    const pending = this.pending;
+    this.pending = [];
+    for (const p of pending) p.done?.();
+  }
+}
+
+/** Splits a buffer of unmasked text frames into their payloads, checking each header. */
+function decodeFrames(wire: Buffer): string[] {
+  const payloads: string[] = [];
+  let at = 0;
+  while (at < wire.length) {
+    const frame = wire.subarray(at);
+    expect(frame[0]).toBe(0x81); // FIN + text, as RFC 6455 section 5.2 has it
+    const headerLength = textFrameHeaderLengthOf(frame);
+    const marker = frame[1]! & 0x7f;
+    const length = marker < 126 ? marker : marker === 126 ? frame.readUInt16BE(2) : Number(frame.readBigUInt64BE(2));
+    payloads.push(frame.subarray(headerLength, headerLength + length).toString());
+    at += headerLength + length;
+  }
+  return payloads;
+}
+
+function framed(json: string): { frame: Buffer; wire: Buffer } {
+  const length = Buffer.byteLength(json);
+  const wire = Buffer.allocUnsafe(textFrameHeaderLength(length) + length);
+  writeTextFrameHeader(wire, length);
+  wire.write(json, textFrameHeaderLength(length));
+  return { frame: wire.subarray(textFrameHeaderLength(length)), wire };
+}
+
+function setup(highWaterMarkBytes = 1 << 20) {
+  const transport = new FramedTransport();
+  const flushes: Array<() => void> = [];
+  const subscriber = new Subscriber({
+    transport,
+    limits: { queueSize: 1000, queueBytes: 1 << 20, highWaterMarkBytes, maxPendingControls: 8 },
+    stats: { delivered: 0, dropped: 0 },
+    monotonicMs: () => 0,
+    schedule: (flush) => flushes.push(flush),
+    hooks: { onDropEpisode: () => {}, onControlOverflow: () => {} },
+  });
+  const flush = () => {
+    while (flushes.length > 0) flushes.shift()!();
+  };
+  const offer = (n: number, pad = '') => {
+    const { frame, wire } = framed(JSON.stringify({ event_type: 'E', n, pad }));
+    subscriber.offer({ event_type: 'E' }, frame, wire);
+  };
+  return { transport, subscriber, flush, offer };
+}
+
+describe('Subscriber over a transport with sendFramed (the production path)', () => {
+  it('hands a burst of pre-framed events to sendFramed as whole frames, in order, under one cork, one callback for the burst', () => {
+    const { transport, subscriber, flush, offer } = setup();
+    for (let n = 1; n <= 5; n++) offer(n);
+    flush();
+    expect(transport.writes.every((w) => w.path === 'framed' && w.corked)).toBe(true);
+    expect(transport.corks).toBe(1);
+    expect(transport.writes.flatMap((w) => w.payloads).map((p) => (JSON.parse(p) as { n: number }).n)).toEqual([1, 2, 3, 4, 5]);
+    // Writes complete in order: only the last one needs to say when the burst has left.
+    expect(transport.writes.map((w) => w.callback)).toEqual([false, false, false, false, true]);
+    transport.drain();
+    expect(subscriber.delivered).toBe(5);
+  });
+
+  it('keeps controls in their place between pre-framed events, framed by the transport', () => {
+    const { transport, subscriber, flush, offer } = setup();
+    offer(1);
+    subscriber.sendControl({ type: 'error', code: 'bad_message', message: 'x' });
+    offer(2);
+    flush();
+    const order = transport.writes.flatMap((w) => w.payloads.map((p) => [w.path, (JSON.parse(p) as { n?: number; type?: string }).n ?? (JSON.parse(p) as { type: string }).type]));
+    expect(order).toEqual([
+      ['framed', 1],
+      ['text', 'error'],
+      ['framed', 2],
+    ]);
+  });
+
+  it('frames payloads of every header size correctly (7-bit, 16-bit and 64-bit lengths)', () => {
+    const { transport, flush, offer } = setup();
+    offer(1);
+    offer(2, 'x'.repeat(200));
+    offer(3, 'y'.repeat(70_000));
+    flush();
+    const payloads = transport.writes.flatMap((w) => w.payloads);
+    expect(payloads.map((p) => (JSON.parse(p) as { n: number; pad: string }).pad.length)).toEqual([0, 200, 70_000]);
+  });
+
+  it('stops handing frames over at the high-water mark and resumes once the socket drained', () => {
+    const { transport, subscriber, flush, offer } = setup(64);
+    for (let n = 1; n <= 6; n++) offer(n);
+    flush();
+    const first = transport.writes.flatMap((w) => w.payloads).length;
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThan(6);
+    while (subscriber.queuedEvents > 0) {
+      transport.drain();
+      flush();
+    }
+    transport.drain();
+    expect(transport.writes.flatMap((w) => w.payloads).map((p) => (JSON.parse(p) as { n: number }).n)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(subscriber.delivered).toBe(6);
+  });
+});
