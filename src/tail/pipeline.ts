@@ -5,6 +5,7 @@ import { SeenIds } from './seen-ids.js';
 import type { StreamSource } from './notices.js';
 import type { TailSink } from './sinks/sink.js';
 import type { TailStats } from './stats.js';
+import { eventTimeMs } from '../render/time-format.js';
 
 /** Why the pipeline asks the tail to end. */
 export type PipelineEnd = { kind: 'done' } | { kind: 'error'; error: Error };
@@ -30,6 +31,8 @@ export interface PipelineOptions {
   readonly matches?: ((event: HangarEvent) => boolean) | undefined;
   /** -n: end after this many shown events. */
   readonly count?: number | undefined;
+  /** --until: an event whose time (occurred_at, timestamp, else its arrival) is later ends the tail (done) unshown. */
+  readonly untilEpochMs?: number | undefined;
   /** --no-follow: end once every source finished its replay. */
   readonly follow: boolean;
   /** Called with the raw frame of every shown event (--record). */
@@ -263,6 +266,11 @@ export class TailPipeline {
         stats.duplicates++;
         return;
       }
+    }
+    if (this.options.untilEpochMs !== undefined && (eventTimeMs(message.event) ?? this.options.nowMs()) > this.options.untilEpochMs) {
+      this.ended = true;
+      this.options.end({ kind: 'done' });
+      return;
     }
     if (this.options.matches !== undefined && !this.options.matches(message.event)) return;
     this.options.record?.(message.raw);

@@ -48,8 +48,10 @@ export interface TailSessionOptions extends OutputSettings {
   readonly maxRetries: number | undefined;
   /** Ask the server for its last n events first. */
   readonly history: number | undefined;
-  /** Ask the server for the events of this many ms before now. */
-  readonly sinceMs: number | undefined;
+  /** Ask the server for the events since this time (ms since the epoch). */
+  readonly sinceEpochMs: number | undefined;
+  /** End (exit 0) at this time (ms since the epoch): an event later than it is not shown, and the stream stops then. */
+  readonly untilEpochMs: number | undefined;
   /** false: print the history and end. */
   readonly follow: boolean;
   readonly count: number | undefined;
@@ -131,6 +133,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
     stats,
     matches: filter.matches,
     count: options.count,
+    untilEpochMs: options.untilEpochMs,
     follow: options.follow,
     hints: options.hints.pipeline,
     record: recorder?.write,
@@ -140,11 +143,11 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
 
   // NDJSON needs no field when nothing filters, records or counts per type on our side:
   // plain event frames then go from the socket to stdout as bytes (StreamClientOptions.passPlainEvents).
-  const passPlainEvents = options.output === 'ndjson' && filter.matches === undefined && recorder === undefined && !options.stats;
+  const passPlainEvents = options.output === 'ndjson' && filter.matches === undefined && recorder === undefined && !options.stats && options.untilEpochMs === undefined;
   // With --store the history comes from the store, not from the server's ring.
   const initialReplay: ReplayRequest | undefined = options.store !== undefined
     ? undefined
-    : options.history !== undefined ? { last: options.history } : options.sinceMs !== undefined ? { since: (io.now() - options.sinceMs) / 1000 } : undefined;
+    : options.history !== undefined ? { last: options.history } : options.sinceEpochMs !== undefined ? { since: options.sinceEpochMs / 1000 } : undefined;
   const clients = options.urls.map(
     (url) =>
       new StreamClient({
@@ -194,6 +197,12 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
             finish({ kind: 'done' });
           }
         }, options.timeoutMs)
+      : undefined;
+
+  // --until in the future: the stream ends then, like a --timeout that is not an error.
+  const untilTimer =
+    options.untilEpochMs !== undefined && options.untilEpochMs > io.now()
+      ? setTimeout(() => finish({ kind: 'done' }), Math.min(options.untilEpochMs - io.now(), 2 ** 31 - 1))
       : undefined;
 
   // The store is opened last, so nothing else is left open when it fails; its errors (exit 6) come before any output.
@@ -260,6 +269,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
   const end = await ended;
   pipeline.stop();
   if (timer) clearTimeout(timer);
+  if (untilTimer) clearTimeout(untilTimer);
   for (const remove of removeSignals) remove();
   await storeRunner?.stop();
   await Promise.all(clients.map((client) => client.stop()));
@@ -281,7 +291,7 @@ async function openTailStore(options: TailSessionOptions, io: IO): Promise<Store
 /** The store window --since/--history ask for. */
 function storeWindow(options: TailSessionOptions, io: IO): StoreWindow {
   if (options.history !== undefined) return { kind: 'last', count: options.history };
-  if (options.sinceMs !== undefined) return { kind: 'since', seconds: (io.now() - options.sinceMs) / 1000 };
+  if (options.sinceEpochMs !== undefined) return { kind: 'since', seconds: options.sinceEpochMs / 1000 };
   return { kind: 'none' };
 }
 

@@ -49,6 +49,23 @@ describe('tail against the real serve binary', () => {
     expect(out).toBe('math add 600\nmath add 900\nmath add 1200\nmath add 1500\n');
   });
 
+  it('--since/--until with RFC 3339 times print a window of the history and exit 0; --until as a duration ends a live tail', async () => {
+    const { port, url } = await startServe(['--no-demo']);
+    const hourAgo = (hours: number) => Date.now() / 1000 - hours * 3600;
+    await ingest(port, [3, 2, 1].map((hours) => ({ event_type: 'HealthCheckPassed', mcp_server_id: 'math', occurred_at: hourAgo(hours), seq: hours })));
+    const iso = (hours: number) => new Date(hourAgo(hours) * 1000).toISOString();
+    const window = await runCli(['tail', url, '--since', iso(2.5), '--until', iso(1.5)], { timeoutMs: 30_000 });
+    expect(window.code).toBe(0);
+    expect(window.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual([2]);
+    // The same window with a zone offset instead of Z.
+    const offset = (hours: number) => iso(hours).replace('Z', '+00:00');
+    const again = await runCli(['tail', url, '--since', offset(3.5), '--until', offset(1.5)], { timeoutMs: 30_000 });
+    expect(again.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual([3, 2]);
+    const live = await runCli(['tail', url, '--tail', '1', '--until', '1s'], { timeoutMs: 30_000 });
+    expect(live.code).toBe(0);
+    expect((JSON.parse(live.stdout) as { seq: number }).seq).toBe(1);
+  });
+
   it('a wrong path is not retried: exit 1 with a hint', async () => {
     const { port } = await startServe(['--no-demo']);
     const result = await runCli(['tail', `ws://127.0.0.1:${port}/wrong/path`]);

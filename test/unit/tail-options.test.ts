@@ -15,6 +15,8 @@ import { SeenIds } from '../../src/tail/seen-ids.js';
 import { toNdjsonLine } from '../../src/tail/sinks/ndjson-sink.js';
 import { createTestIO } from '../helpers/test-io.js';
 
+const NOW_MS = Date.UTC(2026, 10, 26, 12, 0, 0);
+
 /** Parses `tail <args>` with an injected run; returns the options run received. */
 async function parse(args: string[], io = createTestIO()): Promise<TailOptions> {
   let received: TailOptions | undefined;
@@ -46,6 +48,33 @@ describe('tail flags -> TailOptions', () => {
     expect((await parse(['--time', 'none'])).output).toBe('pretty');
     expect((await parse(['-o', 'pretty', '--time', 'utc'])).time).toBe('utc');
     expect((await parse(['-q'])).output).toBe('ndjson');
+  });
+
+  it('kubectl and stern habits: -f/--follow, --tail N, -o json', async () => {
+    expect((await parse(['-f'])).follow).toBe(true);
+    expect((await parse(['--follow'])).follow).toBe(true);
+    expect((await parse(['--no-follow', '--tail', '5'])).follow).toBe(false);
+    expect(await parse(['--tail', '20', '-f'])).toMatchObject({ history: 20, follow: true });
+    expect((await parse(['-o', 'json'])).output).toBe('ndjson');
+    expect((await parse(['-o', 'jsonl'])).output).toBe('ndjson');
+    await expect(parse(['--tail', '5', '--history', '6'])).rejects.toThrow(/--tail N is another name for --history N/);
+  });
+
+  it('--since and --until: durations, RFC 3339 with or without a zone, windows of history', async () => {
+    expect((await parse(['--since', '1h30m'])).sinceEpochMs).toBe(NOW_MS - 5_400_000);
+    expect((await parse(['--since', '2026-11-26T11:00:00Z'])).sinceEpochMs).toBe(NOW_MS - 3_600_000);
+    expect((await parse(['--since', '2026-11-26T12:00:00+01:00'])).sinceEpochMs).toBe(NOW_MS - 3_600_000);
+    expect(await parse(['--until', '5m'])).toMatchObject({ untilEpochMs: NOW_MS + 300_000, follow: true });
+    // A window that ended already: print it from history and exit, no follow.
+    expect(await parse(['--since', '2026-11-26T10:00:00Z', '--until', '2026-11-26T11:00:00Z'])).toMatchObject({
+      sinceEpochMs: NOW_MS - 7_200_000,
+      untilEpochMs: NOW_MS - 3_600_000,
+      follow: false,
+    });
+    await expect(parse(['--until', '2026-11-26T11:00:00Z'])).rejects.toThrow(/--until '2026-11-26T11:00:00Z' is already past: add --since/);
+    await expect(parse(['--since', '2026-11-26T13:00:00Z'])).rejects.toThrow(/is in the future/);
+    await expect(parse(['--since', '10m', '--until', '2026-11-26T11:00:00Z'])).rejects.toThrow(/is not after --since/);
+    await expect(parse(['--since', 'yesterday'])).rejects.toThrow(/invalid --since 'yesterday': 'yesterday' is not a time; expected a duration/);
   });
 
   it('repeatable, comma-separated filters are flattened', async () => {
@@ -92,7 +121,7 @@ describe('tail flags -> TailOptions', () => {
   it('history, exit conditions and connection flags', async () => {
     const options = await parse(['--history', '50', '--no-follow', '-n', '3', '--timeout', '30s', '--max-retries', '5', '--record', 'out.ndjson', '--stats', '-q']);
     expect(options).toMatchObject({ history: 50, follow: false, count: 3, timeoutMs: 30_000, maxRetries: 5, record: 'out.ndjson', stats: true, quiet: true });
-    expect((await parse(['--since', '10m'])).sinceMs).toBe(600_000);
+    expect((await parse(['--since', '10m'])).sinceEpochMs).toBe(NOW_MS - 600_000);
     expect((await parse(['--no-reconnect'])).reconnect).toBe(false);
   });
 

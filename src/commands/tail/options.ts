@@ -17,6 +17,7 @@ import { OUTPUT_MODES, type OutputMode } from '../../tail/sinks/create-sink.js';
 import { parseStoreLocation } from '../../store/location.js';
 import { storeTables } from '../../store/table-names.js';
 import { whyNotPemCertificates } from '../../client/ca-certificate.js';
+import { parseTimeBound, resolveTimeBound } from '../../format/time-window.js';
 
 export { OUTPUT_MODES, type OutputMode };
 
@@ -81,7 +82,10 @@ export interface TailFlags {
   reconnect?: boolean;
   maxRetries?: string;
   history?: string;
+  /** --tail N: kubectl's name for --history N. */
+  tail?: string;
   since?: string;
+  until?: string;
   follow?: boolean;
   count?: string;
   timeout?: string;
@@ -100,6 +104,8 @@ export interface TailOptionContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Whether stdout is a terminal (default output mode). */
   readonly stdoutIsTTY: boolean;
+  /** The wall clock (ms since the epoch), to place --since/--until; needed only when they are given. */
+  readonly nowMs?: number;
 }
 
 /**
@@ -127,7 +133,11 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
   // (as stern's --template does). Only an explicit -o ndjson or -o table conflicts with them.
   const wantsLines = flags.format !== undefined || flags.fields !== undefined || flags.time !== undefined;
   const output =
-    flags.output === undefined ? (context.stdoutIsTTY || wantsLines ? 'pretty' : 'ndjson') : parseChoice('-o/--output', flags.output, OUTPUT_MODES);
+    flags.output === undefined
+      ? context.stdoutIsTTY || wantsLines
+        ? 'pretty'
+        : 'ndjson'
+      : parseChoice('-o/--output', JSON_ALIASES.has(flags.output.trim()) ? 'ndjson' : flags.output, OUTPUT_MODES);
   if (output !== 'table') {
     if (flags.sort !== undefined) throw new UsageError('--sort orders the rows of the live table: use it with -o table');
     if (flags.interval !== undefined) throw new UsageError('--interval sets how often -o table prints a snapshot: use it with -o table');
@@ -151,13 +161,29 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
     if (flags.time !== undefined) throw new UsageError('--time sets the time column of pretty lines; -o ndjson writes events exactly as received (drop -o ndjson for lines, or convert occurred_at with jq)');
   }
 
-  const history = flags.history === undefined ? undefined : parseInteger('--history', flags.history, 1, 1_000_000);
-  const sinceMs = flags.since === undefined ? undefined : parseDurationMs('--since', flags.since);
-  if (sinceMs !== undefined && sinceMs <= 0) throw new UsageError(`invalid --since '${flags.since}': must be longer than 0`);
-  if (history !== undefined && sinceMs !== undefined) throw new UsageError('use either --history or --since, not both (a server replays one or the other)');
-  const follow = flags.follow !== false;
-  if (!follow && history === undefined && sinceMs === undefined) {
-    throw new UsageError('--no-follow prints history and exits: add --history <n> or --since <duration>');
+  if (flags.history !== undefined && flags.tail !== undefined) throw new UsageError('--tail N is another name for --history N: give one of them');
+  const history =
+    flags.history !== undefined
+      ? parseInteger('--history', flags.history, 1, 1_000_000)
+      : flags.tail !== undefined
+        ? parseInteger('--tail', flags.tail, 1, 1_000_000)
+        : undefined;
+  const sinceEpochMs = flags.since === undefined ? undefined : resolveBound('--since', flags.since, context, 'past');
+  const untilEpochMs = flags.until === undefined ? undefined : resolveBound('--until', flags.until, context, 'future');
+  if (history !== undefined && sinceEpochMs !== undefined) throw new UsageError('use either --history or --since, not both (--tail is --history; a server replays one or the other)');
+  if (sinceEpochMs !== undefined && sinceEpochMs > context.nowMs!) throw new UsageError(`--since '${flags.since}' is in the future: nothing has happened since then yet`);
+  if (sinceEpochMs !== undefined && untilEpochMs !== undefined && untilEpochMs <= sinceEpochMs) {
+    throw new UsageError(`--until '${flags.until}' is not after --since '${flags.since}': the window would be empty`);
+  }
+  // An --until in the past bounds history only: print the window and end (as --no-follow does).
+  const untilPassed = untilEpochMs !== undefined && untilEpochMs <= context.nowMs!;
+  const follow = flags.follow !== false && !untilPassed;
+  if (!follow && history === undefined && sinceEpochMs === undefined) {
+    throw new UsageError(
+      untilPassed
+        ? `--until '${flags.until}' is already past: add --since <time> (or --history <n>) to print a window of the server's history`
+        : '--no-follow prints history and exits: add --history <n>, --tail <n> or --since <time>',
+    );
   }
   if (!follow && store !== undefined && urls.length > 0) {
     throw new UsageError('--no-follow with --store prints the window from the store and exits: drop the gateway URL (it is only needed to follow live)');
@@ -214,7 +240,8 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
     reconnect,
     maxRetries,
     history,
-    sinceMs,
+    sinceEpochMs,
+    untilEpochMs,
     follow,
     count,
     timeoutMs,
@@ -226,6 +253,17 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
     storeTablePrefix: flags.storeTablePrefix,
     storeIntervalMs,
   };
+}
+
+/** `-o json` and `-o jsonl` mean NDJSON (one JSON object per line), as people coming from kubectl or kcat type it. */
+const JSON_ALIASES = new Set(['json', 'jsonl', 'json-lines']);
+
+/** A --since/--until value as ms since the epoch (durations against the context's clock). */
+function resolveBound(flag: string, text: string, context: TailOptionContext, direction: 'past' | 'future'): number {
+  const parsed = parseTimeBound(text);
+  if (!parsed.ok) throw new UsageError(`invalid ${flag} '${text}': ${parsed.error}`);
+  if (context.nowMs === undefined) throw new Error(`${flag} needs the clock (TailOptionContext.nowMs)`);
+  return resolveTimeBound(parsed.bound, context.nowMs, direction);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

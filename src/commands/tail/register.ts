@@ -24,6 +24,10 @@ Examples:
   hangar-events tail ws://replica-a:8000 ws://replica-b:8000                    merge replicas, each event once
   hangar-events tail -o table                           live table of the fleet (keys: q quit, s sort, p pause)
   hangar-events tail -o table --interval 1m > fleet.log   a plain snapshot of the table every minute
+  hangar-events tail --tail 20 -f                       the last 20 events the server kept, then follow
+  hangar-events tail --since '2026-11-26 09:00' --until '2026-11-26 10:00'   a window of serve's history, then exit 0
+  hangar-events tail --until 17:30 -o ndjson > today.ndjson   follow until half past five (local time), then exit 0
+  hangar-events tail --since 10m --until 5m             the last 10 minutes, then 5 more minutes live, then exit 0
   hangar-events tail wss://hangar.internal --ca ca.pem  trust a private CA (PEM; a self-signed server exits 5 and says so)
   hangar-events tail --store data/events.db --since 2h -s math --no-follow   what happened to math (the gateway's store)
   hangar-events tail gateway:8000 --store postgresql://hangar@db/hangar --since 1h   backfill, then live, no gap
@@ -47,7 +51,7 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .option('-s, --server <id>', 'only events about these MCP servers (mcp_server_id, mcp_server_name, mcp_server or pre-rename provider_id/provider_name), repeatable, comma-separated', collect)
     .option('--group <id>', 'only events of these server groups (group_id), repeatable, comma-separated; with --server: events about either', collect)
     .option('--where <expr>', "field predicate such as 'duration_ms>500', 'error_type=TimeoutError', 'tool_name~^git' (repeatable, ANDed)", collect)
-    .option('-o, --output <mode>', 'pretty, ndjson or table (default: pretty on a terminal or with --format/--fields/--time, ndjson otherwise)')
+    .option('-o, --output <mode>', 'pretty, ndjson (alias json) or table (default: pretty on a terminal or with --format/--fields/--time, ndjson otherwise)')
     .option('--fields <list>', 'pretty lines with these fields (comma-separated, dotted paths allowed); implies -o pretty')
     .option('--time <mode>', 'time column of pretty lines: local, utc, iso, relative or none (default: local); implies -o pretty')
     .option('--format <template>', "custom line, e.g. '{event_type} {mcp_server_id} {duration_ms}'; implies -o pretty, also in a pipe")
@@ -62,8 +66,11 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .option('--no-reconnect', 'exit when the connection fails or drops instead of reconnecting')
     .option('--max-retries <n>', 'give up after n consecutive failed reconnects (default: keep trying)')
     .option('--history <n>', 'first print the last n events the server kept (serve, or the gateway\'s store with --store)')
-    .option('--since <duration>', 'first print the events of the last duration, e.g. 10m (serve, or --store)')
-    .option('--no-follow', 'print the history (--history/--since) and exit')
+    .option('--tail <n>', 'same as --history <n>: the last n events, then follow (as kubectl logs --tail)')
+    .option('--since <time>', "first print the events since then: 10m, 1h30m, 2d, 2026-11-26T09:00:00Z, or local '2026-11-26 09:00' (serve, or --store)")
+    .option('--until <time>', 'end (exit 0) at that time or after that duration: 17:30, 2026-11-26T10:00:00Z, 5m')
+    .option('-f, --follow', 'follow the stream (the default; accepted for kubectl/tail habits)')
+    .option('--no-follow', 'print the history (--history/--tail/--since) and exit')
     .option('--store <location>', "read the gateway's event store: an SQLite file (data/events.db, sqlite:PATH) or postgresql://user@host/db (PG* variables and ~/.pgpass apply); with a URL it backfills and fills outages, alone it is the source")
     .option('--store-table-prefix <prefix>', "the gateway's table prefix (tables <prefix>events, ...)")
     .option('--store-interval <duration>', 'how often the store is read for new events (default: 1s)')
@@ -78,7 +85,7 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .action(async (urls: string[], flags: TailFlags) => {
       // Loaded here, not at the top: `tail --help` needs none of the option parsing.
       const { loadTailFiles, toTailOptions } = await import('./options.js');
-      const options = await loadTailFiles(toTailOptions(urls, flags, { env: io.env, stdoutIsTTY: io.stdout.isTTY }), io);
+      const options = await loadTailFiles(toTailOptions(urls, flags, { env: io.env, stdoutIsTTY: io.stdout.isTTY, nowMs: io.now() }), io);
       await run(options, io);
     });
 }
