@@ -107,11 +107,25 @@ export interface EventMessage {
 class PlainEventFrame implements EventMessage {
   readonly kind = 'event' as const;
   private parsed: HangarEvent | undefined;
+  private idText: string | undefined;
 
+  /** `idStart`/`idEnd`: where scanPlainEvent found the event_id's content (idEnd <= idStart: none). */
   constructor(
     readonly bytes: Buffer,
-    readonly id: string | undefined,
+    private readonly idStart: number,
+    private readonly idEnd: number,
   ) {}
+
+  /** Whether the event has a (non-empty) event_id, without decoding it. */
+  get hasId(): boolean {
+    return this.idEnd > this.idStart;
+  }
+
+  /** Decoded on first read: most events are never asked (resume needs only the last one's). */
+  get id(): string | undefined {
+    if (this.idText === undefined && this.idEnd > this.idStart) this.idText = this.bytes.toString('utf8', this.idStart, this.idEnd);
+    return this.idText;
+  }
 
   get raw(): string {
     return this.bytes.toString('utf8');
@@ -214,7 +228,8 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   private retry = 0;
   private everOpened = false;
   private serverKind: ServerKind = 'unknown';
-  private lastEventId: string | undefined;
+  /** The last event shown that has an event_id (its id is what a reconnect resumes after). */
+  private lastIdEvent: EventMessage | undefined;
   /** The serve run the last acknowledged connection talked to. */
   private serverInstance: string | undefined;
   /**
@@ -408,7 +423,8 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       return { last: 0 };
     }
     // Naming the run the id was seen on lets a restarted serve tell that the id is from an earlier run.
-    if (this.lastEventId !== undefined) return this.serverInstance !== undefined ? { after: this.lastEventId, instance_id: this.serverInstance } : { after: this.lastEventId };
+    const lastEventId = this.lastIdEvent?.id;
+    if (lastEventId !== undefined) return this.serverInstance !== undefined ? { after: lastEventId, instance_id: this.serverInstance } : { after: lastEventId };
     return { since: (this.previousOpenWallMs ?? this.options.nowMs()) / 1000 };
   }
 
@@ -594,8 +610,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     }
     // The fast path: a plain event frame goes on as bytes, validated by a byte scan instead of JSON.parse.
     if (this.options.passPlainEvents === true && Buffer.isBuffer(data) && isUtf8(data) && scanPlainEvent(data, this.scan)) {
-      const { idStart, idEnd } = this.scan;
-      this.onEvent(conn, new PlainEventFrame(data, idEnd > idStart ? data.toString('utf8', idStart, idEnd) : undefined));
+      this.onEvent(conn, new PlainEventFrame(data, this.scan.idStart, this.scan.idEnd));
       return;
     }
     if (!isUtf8Raw(data)) {
@@ -680,7 +695,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   }
 
   private emitEvent(message: EventMessage): void {
-    if (message.id !== undefined) this.lastEventId = message.id;
+    if (message instanceof PlainEventFrame ? message.hasId : message.id !== undefined) this.lastIdEvent = message;
     this.emitMessage(message);
   }
 

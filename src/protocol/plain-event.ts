@@ -73,7 +73,7 @@ export function scanPlainEvent(b: Uint8Array, out: PlainEventScan): boolean {
           if (end === start) return false; // an empty event_type is not an event
         } else if (key === 2) {
           // An id with escapes would need decoding: not plain.
-          for (let k = start; k < end; k++) if (b[k] === BACKSLASH) return false;
+          if (stringHadEscape) return false;
           out.idStart = start;
           out.idEnd = end;
         }
@@ -143,7 +143,7 @@ export function scanPlainEvent(b: Uint8Array, out: PlainEventScan): boolean {
     if (end < 0) return false;
     if (depth === 1) {
       // Top-level keys are compared as bytes: one with an escape could spell event_type, so it is not plain.
-      for (let k = start; k < end; k++) if (b[k] === BACKSLASH) return false;
+      if (stringHadEscape) return false;
       const length = end - start;
       if (length === 10 && matches(b, start, EVENT_TYPE)) {
         if (typeSeen) return false;
@@ -170,6 +170,9 @@ function matches(b: Uint8Array, at: number, word: readonly number[]): boolean {
   return true;
 }
 
+/** Whether the string skipString last skipped held an escape (the scan is synchronous). */
+let stringHadEscape = false;
+
 /**
  * From just after an opening quote: the index of the closing quote, or -1
  * when the string is invalid (a raw control character, a bad escape, the
@@ -177,6 +180,7 @@ function matches(b: Uint8Array, at: number, word: readonly number[]): boolean {
  */
 function skipString(b: Uint8Array, i: number): number {
   const n = b.length;
+  stringHadEscape = false;
   while (i < n) {
     // Ordinary string bytes in one table lookup each (most of a frame is string content).
     while (STRING_BYTE[b[i]!] === 1) i++;
@@ -184,6 +188,7 @@ function skipString(b: Uint8Array, i: number): number {
     const c = b[i]!;
     if (c === QUOTE) return i;
     if (c === BACKSLASH) {
+      stringHadEscape = true;
       const e = b[i + 1];
       if (e === 0x75) {
         // \uXXXX

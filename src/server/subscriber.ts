@@ -187,6 +187,9 @@ export class Subscriber {
   private seq = 0;
   private pendingDropped = 0;
   private inFlight = 0;
+  /** The OS did not take the last burst at once: its completion is the peer reading (see onSent). */
+  private backedUp = false;
+  private flushing = false;
   private flushScheduled = false;
   private closed = false;
   private held = false;
@@ -506,6 +509,7 @@ export class Subscriber {
     const { transport, limits } = this.options;
     const unsentLimit = this.unsentLimitBytes;
     let budget = limits.highWaterMarkBytes;
+    this.flushing = true;
     try {
       while (budget > 0) {
         const room = Math.min(unsentLimit, budget) - transport.bufferedAmount;
@@ -514,8 +518,11 @@ export class Subscriber {
         if (written === 0) break;
         budget -= written;
       }
+      this.backedUp = transport.bufferedAmount > 0;
     } catch {
       // A transport that throws is closing; the connection's close handler releases us.
+    } finally {
+      this.flushing = false;
     }
   };
 
@@ -599,6 +606,15 @@ export class Subscriber {
     this.lastProgressMs = this.options.monotonicMs();
     if (error || this.closed) return;
     this.settle();
-    if (this.pendingDropped > 0 || this.controls.length > 0 || this.events.length > 0) this.requestFlush();
+    if (this.pendingDropped > 0 || this.controls.length > 0 || this.events.length > 0) {
+      // A backed-up socket just took its last burst because the peer read: refill it now, not a
+      // turn later, so a peer slightly slower than the stream still gets all it can read. (Only
+      // here: a burst the OS took at once completes on nextTick, and refilling from there
+      // would chain nextTicks and starve the event loop.)
+      if (this.backedUp && this.inFlight === 0 && !this.flushing) {
+        this.backedUp = false;
+        this.flush();
+      } else this.requestFlush();
+    }
   };
 }

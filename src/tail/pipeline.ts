@@ -99,7 +99,7 @@ export class TailPipeline {
   attach(client: MessageSource, source: StreamSource): void {
     this.clients.push(client);
     if (!this.options.follow) this.historyPending.add(source.index);
-    client.on('message', (message) => this.offer({ source, message }));
+    client.on('message', (message) => this.offer(source, message));
   }
 
   /** Wires a source that de-duplicates its endpoints itself and tags each message with one of `sources`. */
@@ -115,9 +115,15 @@ export class TailPipeline {
     this.queue.length = 0;
   }
 
-  private offer(item: Item): void {
+  private offer(source: StreamSource, message: StreamMessage): void {
     if (this.ended) return;
-    this.queue.push(item);
+    // Nothing waiting and stdout can take more: handled at once, nothing queued (the common case).
+    if (this.queue.length === 0 && !this.waiting && this.options.sink.canWrite()) {
+      this.handle(source, message);
+      if (this.paused && !this.ended) this.resumeAll();
+      return;
+    }
+    this.queue.push({ source, message });
     if (this.queue.length >= this.highWater) this.pauseAll();
     if (!this.waiting) this.drain();
   }
@@ -140,7 +146,8 @@ export class TailPipeline {
         });
         return;
       }
-      this.handle(queue.shift()!);
+      const { source, message } = queue.shift()!;
+      this.handle(source, message);
     }
     if (this.paused && !this.ended) this.resumeAll();
   }
@@ -157,7 +164,7 @@ export class TailPipeline {
     for (const client of this.clients) client.resume();
   }
 
-  private handle({ source, message }: Item): void {
+  private handle(source: StreamSource, message: StreamMessage): void {
     const { sink, stats } = this.options;
     switch (message.kind) {
       case 'event':
