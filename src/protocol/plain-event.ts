@@ -2,8 +2,7 @@
  * Recognises a "plain" event frame in its bytes, without building anything:
  * exactly one JSON object (RFC 8259 grammar, checked byte by byte) whose
  * top-level keys include one non-empty string `event_type`, with at most one
- * `event_id` (a string without escapes), no line breaks or U+2028/U+2029
- * anywhere, and nothing before or after the object. Such a frame is what
+ * `event_id` (a string without escapes), no line breaks anywhere, and nothing before or after the object. Such a frame is what
  * `decodeServerFrame` accepts as an event and what tail's NDJSON line is
  * byte for byte, so it can go from the socket to stdout as it is.
  *
@@ -36,8 +35,8 @@ const CLOSE_ARRAY = 0x5d;
 const EVENT_TYPE = [0x65, 0x76, 0x65, 0x6e, 0x74, 0x5f, 0x74, 0x79, 0x70, 0x65];
 const EVENT_ID = [0x65, 0x76, 0x65, 0x6e, 0x74, 0x5f, 0x69, 0x64];
 
-/** 1 for a byte that may stand for itself inside a string: not a quote, a backslash, a control character or 0xE2 (U+2028/U+2029 start with it). */
-const STRING_BYTE = new Uint8Array(256).map((_, c) => (c >= 0x20 && c !== QUOTE && c !== BACKSLASH && c !== 0xe2 ? 1 : 0));
+/** 1 for a byte that may stand for itself inside a string: not a quote, a backslash or a control character. */
+const STRING_BYTE = new Uint8Array(256).map((_, c) => (c >= 0x20 && c !== QUOTE && c !== BACKSLASH ? 1 : 0));
 
 /** Containers open at each depth: 1 object, 2 array (reused; the scan is synchronous). */
 const stack = new Uint8Array(MAX_DEPTH + 1);
@@ -176,7 +175,7 @@ let stringHadEscape = false;
 /**
  * From just after an opening quote: the index of the closing quote, or -1
  * when the string is invalid (a raw control character, a bad escape, the
- * end of the frame) or holds U+2028/U+2029 (left to the full path, which keeps them too).
+ * end of the frame). U+2028/U+2029 are ordinary characters: an NDJSON line keeps them.
  */
 function skipString(b: Uint8Array, i: number): number {
   const n = b.length;
@@ -202,7 +201,6 @@ function skipString(b: Uint8Array, i: number): number {
       continue;
     }
     if (c < 0x20) return -1;
-    if (c === 0xe2 && b[i + 1] === 0x80 && (b[i + 2] === 0xa8 || b[i + 2] === 0xa9)) return -1;
     i++;
   }
   return -1;
