@@ -106,7 +106,7 @@ export class TailPipeline {
   attachTagged(merged: TaggedMessageSource, sources: readonly StreamSource[]): void {
     this.clients.push(merged);
     if (!this.options.follow) for (const source of sources) this.historyPending.add(source.index);
-    merged.on('message', (source, message) => this.offer({ source, message }));
+    merged.on('message', (source, message) => this.offer(source, message));
   }
 
   /** Stops handling messages (the tail is ending). */
