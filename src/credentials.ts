@@ -6,7 +6,9 @@ import { UsageError } from './errors.js';
  * Credentials, one rule for every command: API key files (one key per line;
  * blank lines and lines starting with `#` are not keys; a file that cannot be
  * read or holds no key is a usage error, exit 2) and the headers that carry a
- * key (`X-API-Key`, or `Authorization: Bearer` with --bearer). Never echoes a key.
+ * credential: an API key in `X-API-Key` (or the header a gateway is
+ * configured to read, --api-key-header), or a JWT/OIDC token as
+ * `Authorization: Bearer` (--bearer). Never echoes a key.
  */
 
 /** The keys of a key file's text: its non-blank lines, trimmed, except `#` comment lines. */
@@ -35,12 +37,36 @@ export async function readKeyFile(path: string, cwd: string, flag: string): Prom
   return keys;
 }
 
+/** The header a gateway reads API keys from unless it is configured otherwise. */
+export const DEFAULT_API_KEY_HEADER = 'X-API-Key';
+
+/** RFC 9110 token characters: what a header name may consist of. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Checks the name given to `--api-key-header` (`flag` names it in the
+ * error): a valid header name, and not `Authorization`, which carries
+ * bearer tokens (`--bearer`). Throws a UsageError otherwise.
+ */
+export function parseApiKeyHeader(flag: string, value: string): string {
+  const name = value.trim();
+  if (!HEADER_NAME.test(name)) {
+    throw new UsageError(`invalid ${flag} '${value}': expected a header name such as X-API-Key or X-Hangar-Key (letters, digits and -, no colon or spaces)`);
+  }
+  if (name.toLowerCase() === 'authorization') {
+    throw new UsageError(`invalid ${flag} '${value}': Authorization carries bearer tokens (JWT/OIDC); use --bearer for that`);
+  }
+  return name;
+}
+
 /** Credentials and extra headers for a request (the WebSocket upgrade, an ingest POST). */
 export interface HeaderOptions {
   /** The API key or token, if any (never printed). */
   readonly apiKey?: string | undefined;
-  /** Send `Authorization: Bearer <key>` instead of `X-API-Key: <key>`. */
+  /** Send `Authorization: Bearer <key>` (a JWT/OIDC token) instead of the API-key header. */
   readonly bearer?: boolean;
+  /** The header an API key travels in (default X-API-Key; a gateway can be configured to read another). */
+  readonly apiKeyHeader?: string | undefined;
   /** Extra headers, in order; later ones win. */
   readonly extra?: readonly (readonly [string, string])[];
 }
@@ -50,7 +76,7 @@ export function buildHeaders(options: HeaderOptions): Record<string, string> {
   const headers: Record<string, string> = {};
   if (options.apiKey !== undefined && options.apiKey !== '') {
     if (options.bearer) headers.Authorization = `Bearer ${options.apiKey}`;
-    else headers['X-API-Key'] = options.apiKey;
+    else headers[options.apiKeyHeader ?? DEFAULT_API_KEY_HEADER] = options.apiKey;
   }
   for (const [name, value] of options.extra ?? []) {
     for (const existing of Object.keys(headers)) {
@@ -61,7 +87,8 @@ export function buildHeaders(options: HeaderOptions): Record<string, string> {
   return headers;
 }
 
-/** Whether any credential travels with the request (for the wording of auth errors). */
-export function hasCredentials(headers: Readonly<Record<string, string>>): boolean {
-  return Object.keys(headers).some((name) => /^(x-api-key|authorization)$/i.test(name));
+/** Whether any credential travels with the request (for the wording of auth errors); `apiKeyHeader` is the configured key header. */
+export function hasCredentials(headers: Readonly<Record<string, string>>, apiKeyHeader: string = DEFAULT_API_KEY_HEADER): boolean {
+  const key = apiKeyHeader.toLowerCase();
+  return Object.keys(headers).some((name) => /^(x-api-key|authorization)$/i.test(name) || name.toLowerCase() === key);
 }

@@ -18,14 +18,17 @@ export const MAX_SNAPSHOT_BYTES = 8 * 1024 * 1024;
 /**
  * The snapshot URL next to a stream URL: ws(s)://host/prefix/api/ws/events ->
  * http(s)://host/prefix/api/mcp_servers (a gateway behind a path prefix keeps
- * it); a stream at another path gets /api/mcp_servers at the root.
+ * it); a stream at another path gets /api/mcp_servers at the root. A
+ * `?token=` credential is kept, the rest of the query is not.
  */
 export function snapshotUrlFor(streamUrl: string): URL {
   const url = new URL(streamUrl);
   url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
   const prefix = url.pathname.endsWith(EVENTS_PATH) ? url.pathname.slice(0, -EVENTS_PATH.length) : '';
   url.pathname = `${prefix}${MCP_SERVERS_PATH}`;
-  url.search = '';
+  // A key given as ?token= (the stream accepts it) goes along; nothing else of the stream's query.
+  const token = url.searchParams.get('token');
+  url.search = token !== null ? `?${new URLSearchParams({ token }).toString()}` : '';
   url.hash = '';
   return url;
 }

@@ -10,6 +10,7 @@ import { decodeServerFrame } from '../protocol/decode.js';
 import { scanPlainEvent, type PlainEventScan } from '../protocol/plain-event.js';
 import { stripControl } from '../render/sanitize.js';
 import {
+  EVENTS_PATH,
   GATEWAY_PING_INTERVAL_MS,
   GATEWAY_PONG_TIMEOUT_MS,
   type HangarEvent,
@@ -49,6 +50,8 @@ export interface StreamClientOptions {
   /** A normalised ws:// or wss:// URL. */
   readonly url: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** The header the API key travels in, when not X-API-Key (for the wording of auth errors). */
+  readonly apiKeyHeader?: string | undefined;
   /** Extra CA certificate(s), PEM. */
   readonly ca?: string | Buffer | undefined;
   /** Accept any TLS certificate. */
@@ -779,7 +782,11 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     }
     if (conn.handshakeStatus !== undefined && isPermanentStatus(conn.handshakeStatus)) {
       this.stopped = true;
-      this.rejectFinished(new ConnectionError(`cannot connect to ${this.displayUrl}: ${why}; check the URL (the event stream is at /api/ws/events)`));
+      const advice =
+        conn.handshakeStatus === 404
+          ? `either the path is wrong (the event stream is at ${EVENTS_PATH}) or the gateway has no WebSocket support installed: a gateway without a WebSocket library answers the upgrade with 404 (its log then says "No supported WebSocket library detected"). Check the URL, that GET /health answers on the same host and port, and install a WebSocket library where the gateway runs (pip install websockets, or uvicorn[standard])`
+          : `check the URL (the event stream is at ${EVENTS_PATH})`;
+      this.rejectFinished(new ConnectionError(`cannot connect to ${this.displayUrl}: ${why}; ${advice}`));
       return;
     }
     if (this.options.reconnect === false) {
@@ -807,7 +814,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
 
   /** 401/403 on the upgrade, or a policy close (1008) before the server said anything. */
   private authFailure(conn: Connection, code: number, reason: string): AuthError | undefined {
-    const credentials = hasCredentials(this.options.headers ?? {});
+    const credentials = hasCredentials(this.options.headers ?? {}, this.options.apiKeyHeader);
     const advice = credentials
       ? `the credential was refused: ${this.hints.checkKey} (and ${this.hints.bearer} if the server expects Authorization: Bearer)`
       : `no credential was sent: ${this.hints.giveKey} (add ${this.hints.bearer} for Authorization: Bearer)`;

@@ -7,17 +7,19 @@ export type AuthResult = 'ok' | 'missing' | 'wrong';
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
 
 /**
- * Checks `X-API-Key` or `Authorization: Bearer` against the configured keys.
- * Both sides are hashed to equal-length digests and compared with
- * `timingSafeEqual` against every key (no early exit), so neither the length
- * nor the content of a key leaks through timing. With no keys configured
- * every request passes.
+ * Checks the API-key header (`X-API-Key` unless configured otherwise), an
+ * `Authorization: Bearer` token or a `?token=` query parameter (as a gateway
+ * accepts on its WebSocket) against the configured keys. Both sides are
+ * hashed to equal-length digests and compared with `timingSafeEqual` against
+ * every key (no early exit), so neither the length nor the content of a key
+ * leaks through timing. With no keys configured every request passes.
  */
-export function createKeyChecker(keys: readonly string[]): (headers: IncomingHttpHeaders) => AuthResult {
+export function createKeyChecker(keys: readonly string[], apiKeyHeader = 'x-api-key'): (headers: IncomingHttpHeaders, url?: string) => AuthResult {
   const digests = keys.map(digest);
-  return (headers) => {
+  const header = apiKeyHeader.toLowerCase();
+  return (headers, url) => {
     if (digests.length === 0) return 'ok';
-    const presented = presentedCredential(headers);
+    const presented = presentedCredential(headers, header, url);
     if (presented === undefined) return 'missing';
     const candidate = digest(presented);
     let matched = false;
@@ -28,9 +30,13 @@ export function createKeyChecker(keys: readonly string[]): (headers: IncomingHtt
   };
 }
 
-/** The credential a request carries: `X-API-Key`, else a Bearer token; undefined when neither is sent. */
-export function presentedCredential(headers: IncomingHttpHeaders): string | undefined {
-  const apiKey = headers['x-api-key'];
+/**
+ * The credential a request carries: the API-key header (lower-case name,
+ * default `x-api-key`), else a Bearer token, else `?token=` in the URL;
+ * undefined when none is sent.
+ */
+export function presentedCredential(headers: IncomingHttpHeaders, apiKeyHeader = 'x-api-key', url?: string): string | undefined {
+  const apiKey = headers[apiKeyHeader];
   const key = Array.isArray(apiKey) ? apiKey[0] : apiKey;
   if (key !== undefined && key.length > 0) return key;
   const authorization = headers.authorization;
@@ -39,6 +45,11 @@ export function presentedCredential(headers: IncomingHttpHeaders): string | unde
     if (match) return match[1];
     // Some other scheme (Basic ...): a credential was sent, just not one we accept.
     if (authorization.trim().length > 0) return authorization;
+  }
+  const q = url === undefined ? -1 : url.indexOf('?');
+  if (q >= 0) {
+    const token = new URLSearchParams(url!.slice(q + 1)).get('token');
+    if (token !== null && token.length > 0) return token;
   }
   return undefined;
 }

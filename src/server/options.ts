@@ -9,6 +9,8 @@ export interface ServerOptions {
   readonly path: string;
   /** Accepted API keys; empty = no authentication. */
   readonly apiKeys: readonly string[];
+  /** The header API keys are read from (besides `Authorization: Bearer` and `?token=`), as a gateway can be configured. */
+  readonly apiKeyHeader: string;
   /** Allowed Origin values for browser clients; `*` allows any. */
   readonly allowOrigins: readonly string[];
   /** Allow a non-loopback bind without API keys. */
@@ -42,6 +44,7 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   port: 8000,
   path: EVENTS_PATH,
   apiKeys: [],
+  apiKeyHeader: 'X-API-Key',
   allowOrigins: [],
   insecureNoAuth: false,
   queueSize: GATEWAY_QUEUE_SIZE,

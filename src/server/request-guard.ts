@@ -14,7 +14,9 @@ export interface GuardConfig {
   readonly loopbackBind: boolean;
   /** Allowed `Origin` values (normalized); `*` allows any. A request without Origin is always allowed. */
   readonly allowOrigins: readonly string[];
-  readonly checkAuth: (headers: IncomingMessage['headers']) => AuthResult;
+  readonly checkAuth: (headers: IncomingMessage['headers'], url?: string) => AuthResult;
+  /** The header API keys are read from, for the refusal message. */
+  readonly apiKeyHeader?: string;
 }
 
 /** Whether a bind address or host name is loopback: localhost, 127.0.0.0/8, ::1. */
@@ -77,10 +79,10 @@ export function checkOrigin(request: IncomingMessage, config: GuardConfig): Refu
 
 /** 401 when no credential was sent, 403 when it is wrong. The message never echoes the credential. */
 export function checkCredentials(request: IncomingMessage, config: GuardConfig): Refusal | undefined {
-  const result = config.checkAuth(request.headers);
+  const result = config.checkAuth(request.headers, request.url);
   if (result === 'ok') return undefined;
   if (result === 'missing') {
-    return { status: 401, code: 'unauthorized', message: 'an API key is required: send it as X-API-Key or Authorization: Bearer' };
+    return { status: 401, code: 'unauthorized', message: `an API key is required: send it as ${config.apiKeyHeader ?? 'X-API-Key'}, as Authorization: Bearer, or as ?token=` };
   }
   return { status: 403, code: 'forbidden', message: 'the API key is not valid for this server' };
 }

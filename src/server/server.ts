@@ -99,7 +99,8 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
     guard: {
       loopbackBind,
       allowOrigins: options.allowOrigins.map((o) => (o === '*' ? o : normalizeOrigin(o))),
-      checkAuth: createKeyChecker(options.apiKeys),
+      checkAuth: createKeyChecker(options.apiKeys, options.apiKeyHeader),
+      apiKeyHeader: options.apiKeyHeader,
     },
     settings: connectionSettingsOf(options),
     connections: new Set(),

@@ -30,6 +30,8 @@ export interface TailSessionOptions extends OutputSettings {
   readonly urls: readonly string[];
   /** Headers of the upgrade request: credentials and extra headers (never printed). */
   readonly requestHeaders: Readonly<Record<string, string>>;
+  /** --api-key-header, when given (auth errors then know a credential was sent). */
+  readonly apiKeyHeader?: string | undefined;
   /** Extra CA certificates (PEM) for wss://. */
   readonly ca: Buffer | undefined;
   readonly insecure: boolean;
@@ -153,6 +155,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
       new StreamClient({
         url,
         headers: options.requestHeaders,
+        apiKeyHeader: options.apiKeyHeader,
         ca: options.ca,
         insecure: options.insecure,
         hints: options.hints.client,

@@ -23,8 +23,10 @@ import type { HangarEvent } from '../../src/protocol/types.js';
  */
 
 export interface FakeGatewayOptions {
-  /** Require this key in X-API-Key (or as a Bearer token). */
+  /** Require this key in X-API-Key (or as a Bearer token, or ?token=). */
   apiKey?: string;
+  /** The header the key is read from instead of X-API-Key (a gateway's setting); lower case. */
+  apiKeyHeader?: string;
   /** How a refused credential is answered. */
   authFailure?: 'http-403' | 'http-401' | 'close-1008';
   /** Blind window before the first message (default 5000 ms, as the gateway). */
@@ -102,7 +104,7 @@ export class FakeGateway {
       if (path === '/api/mcp_servers' && req.method === 'GET' && servers !== undefined) {
         this.snapshotRequests.push({ headers: req.headers, subscribedBefore: this.connections.some((c) => c.received.length > 0) });
         const key = this.options.apiKey;
-        const given = req.headers['x-api-key'] ?? bearerOf(req.headers.authorization);
+        const given = req.headers[this.options.apiKeyHeader ?? 'x-api-key'] ?? bearerOf(req.headers.authorization);
         if (key !== undefined && given !== key) {
           res.writeHead(403, { 'content-type': 'application/json' }).end(pythonJson({ detail: 'Forbidden' }));
           return;
@@ -147,7 +149,8 @@ export class FakeGateway {
       return;
     }
     const key = this.options.apiKey;
-    const given = req.headers['x-api-key'] ?? bearerOf(req.headers.authorization);
+    const token = new URLSearchParams((req.url ?? '').split('?')[1] ?? '').get('token') ?? undefined;
+    const given = req.headers[this.options.apiKeyHeader ?? 'x-api-key'] ?? bearerOf(req.headers.authorization) ?? token;
     const refused = key !== undefined && given !== key;
     if (refused && this.options.authFailure !== 'close-1008') {
       this.authRefusals++;

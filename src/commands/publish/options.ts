@@ -1,3 +1,4 @@
+import { parseApiKeyHeader } from '../../credentials.js';
 import { UsageError } from '../../errors.js';
 import { parseDurationMs, parseInteger } from '../parse.js';
 
@@ -20,6 +21,8 @@ export interface PublishOptions {
   /** Where the key came from, for messages (never the key itself). */
   apiKeySource: '--api-key' | '--api-key-file' | 'HANGAR_API_KEY' | undefined;
   bearer: boolean;
+  /** --api-key-header: the header the key travels in (default X-API-Key). */
+  apiKeyHeader: string | undefined;
   batchSize: number;
   timeoutMs: number;
 }
@@ -30,6 +33,7 @@ export interface PublishFlags {
   apiKey?: string;
   apiKeyFile?: string;
   bearer?: boolean;
+  apiKeyHeader?: string;
   batchSize?: string;
   timeout?: string;
 }
@@ -91,6 +95,13 @@ export function parsePublishOptions(
     apiKey = env.HANGAR_API_KEY.trim();
     apiKeySource = 'HANGAR_API_KEY';
   }
+  const apiKeyHeader = flags.apiKeyHeader === undefined ? undefined : parseApiKeyHeader('--api-key-header', flags.apiKeyHeader);
+  if (apiKeyHeader !== undefined && flags.bearer) {
+    throw new UsageError('--api-key-header names the header an API key travels in; --bearer sends a JWT/OIDC token as Authorization: Bearer instead: use one');
+  }
+  if (apiKeyHeader !== undefined && apiKey === undefined) {
+    throw new UsageError('--api-key-header needs a credential: give --api-key, --api-key-file or HANGAR_API_KEY');
+  }
   if (flags.bearer && apiKey === undefined) {
     throw new UsageError('--bearer needs a credential: give --api-key, --api-key-file or HANGAR_API_KEY');
   }
@@ -100,6 +111,7 @@ export function parsePublishOptions(
     apiKey,
     apiKeySource,
     bearer: flags.bearer ?? false,
+    apiKeyHeader,
     batchSize: flags.batchSize === undefined ? DEFAULT_BATCH_SIZE : parseInteger('--batch-size', flags.batchSize, 1, 100_000),
     timeoutMs: flags.timeout === undefined ? DEFAULT_PUBLISH_TIMEOUT_MS : parseDurationMs('--timeout', flags.timeout),
   };

@@ -310,7 +310,7 @@ function createSender(options: PublishOptions): Sender {
     'Content-Type': 'application/x-ndjson',
     Accept: 'application/json',
     'User-Agent': 'hangar-events-publish',
-    ...buildHeaders({ apiKey: options.apiKey, bearer: options.bearer }),
+    ...buildHeaders({ apiKey: options.apiKey, bearer: options.bearer, apiKeyHeader: options.apiKeyHeader }),
   };
 
   function post(body: string): Promise<{ status: number; text: string }> {

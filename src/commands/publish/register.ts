@@ -22,7 +22,8 @@ export function registerPublish(program: Command, io: IO, run?: RunPublish): voi
     .option('--url <url>', 'serve to post to: http(s)://, ws(s):// or host:port (default: $HANGAR_URL, else http://127.0.0.1:8000)')
     .option('-k, --api-key <key>', 'API key (default: $HANGAR_API_KEY); sent as X-API-Key')
     .option('--api-key-file <file>', 'read the API key from a file (first non-empty line)')
-    .option('--bearer', 'send the key as Authorization: Bearer instead of X-API-Key')
+    .option('--api-key-header <name>', 'send the API key in this header instead of X-API-Key')
+    .option('--bearer', 'send the credential as Authorization: Bearer: a JWT/OIDC token, not an API key')
     .option('--batch-size <n>', `events per request (default ${DEFAULT_BATCH_SIZE}; requests also stay under 512 KiB)`)
     .option('--timeout <duration>', 'how long to wait for each answer: 500ms, 10s, 1m (default 30s)')
     .addHelpText(

@@ -1,3 +1,4 @@
+import { parseApiKeyHeader } from '../../credentials.js';
 import { UsageError } from '../../errors.js';
 import { parseChoice, parseDurationMs, parseInteger, parsePositiveNumber } from '../parse.js';
 import { EVENTS_PATH } from '../../protocol/types.js';
@@ -21,6 +22,7 @@ export interface ServeFlags {
   stallTimeout?: string;
   maxClients?: string;
   logFormat?: string;
+  apiKeyHeader?: string;
   demo?: boolean;
   servers?: string;
   rate?: string;
@@ -108,6 +110,7 @@ export function toServeOptions(flags: ServeFlags, env: Readonly<Record<string, s
     port: flags.port === undefined ? DEFAULT_SERVER_OPTIONS.port : parseInteger('--port', flags.port, 0, 65535),
     path,
     apiKeys,
+    apiKeyHeader: flags.apiKeyHeader === undefined ? DEFAULT_SERVER_OPTIONS.apiKeyHeader : parseApiKeyHeader('--api-key-header', flags.apiKeyHeader),
     allowOrigins: (flags.allowOrigin ?? []).map((o) => o.trim()).filter((o) => o.length > 0),
     insecureNoAuth: flags.insecureNoAuth === true,
     queueSize: flags.queueSize === undefined ? DEFAULT_SERVER_OPTIONS.queueSize : parseInteger('--queue-size', flags.queueSize, 1, 1_000_000),

@@ -20,6 +20,7 @@ export function registerServe(program: Command, io: IO, run: ServeRun = defaultR
     .option('--path <path>', 'WebSocket path', '/api/ws/events')
     .option('--api-key <key>', 'require this API key (repeatable; prefer HANGAR_API_KEY or --api-key-file)', collect)
     .option('--api-key-file <file>', 'read API keys from a file, one per line')
+    .option('--api-key-header <name>', 'read API keys from this header instead of X-API-Key, like a gateway configured so (Authorization: Bearer and ?token= still work)')
     .option('--allow-origin <origin>', 'allow browser clients from this Origin (repeatable)', collect)
     .option('--insecure-no-auth', 'allow a non-loopback --host without an API key')
     .option('--queue-size <n>', 'events queued per client before the oldest is dropped', '1024')

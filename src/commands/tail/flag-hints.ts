@@ -6,7 +6,7 @@ export const TAIL_CLIENT_HINTS: ClientHints = {
   noReconnect: 'not reconnecting: --no-reconnect',
   maxRetries: '--max-retries',
   giveKey: 'pass an API key with -k/--api-key, --api-key-file or HANGAR_API_KEY',
-  checkKey: 'check the key given with -k/--api-key, --api-key-file or HANGAR_API_KEY',
+  checkKey: 'check the key given with -k/--api-key, --api-key-file or HANGAR_API_KEY, and --api-key-header if the gateway reads keys from another header',
   bearer: '--bearer',
   ca: '--ca',
   insecure: '--insecure',

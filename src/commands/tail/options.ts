@@ -3,7 +3,7 @@ import { parseChoice, parseDurationMs, parseHeaderFlag, parseInteger, splitList 
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { DEFAULT_URL, normaliseUrl } from '../../client/url.js';
-import { buildHeaders, readKeyFile } from '../../credentials.js';
+import { buildHeaders, parseApiKeyHeader, readKeyFile } from '../../credentials.js';
 import { compileEventFilter, type EventFilter } from '../../filter/event-filter.js';
 import { suggestTypes } from '../../filter/type-filter.js';
 import type { ColorMode } from '../../io/color.js';
@@ -37,6 +37,8 @@ export interface TailOptions extends TailSessionOptions {
   /** A key file (one key per line, `#` comments; the first key is used); read by loadTailFiles. */
   readonly apiKeyFile: string | undefined;
   readonly bearer: boolean;
+  /** --api-key-header: the header the API key travels in (default X-API-Key). */
+  readonly apiKeyHeader: string | undefined;
   /** -H headers, in order. */
   readonly headers: readonly (readonly [string, string])[];
   readonly caFile: string | undefined;
@@ -76,6 +78,7 @@ export interface TailFlags {
   apiKey?: string;
   apiKeyFile?: string;
   bearer?: boolean;
+  apiKeyHeader?: string;
   header?: string[];
   ca?: string;
   insecure?: boolean;
@@ -205,6 +208,13 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
   if (bearer && apiKey === undefined && flags.apiKeyFile === undefined) {
     throw new UsageError('--bearer sends the API key as a bearer token, but there is no key: give one with -k/--api-key, --api-key-file or HANGAR_API_KEY');
   }
+  const apiKeyHeader = flags.apiKeyHeader === undefined ? undefined : parseApiKeyHeader('--api-key-header', flags.apiKeyHeader);
+  if (apiKeyHeader !== undefined && bearer) {
+    throw new UsageError('--api-key-header names the header an API key travels in; --bearer sends a JWT/OIDC token as Authorization: Bearer instead: use one');
+  }
+  if (apiKeyHeader !== undefined && apiKey === undefined && flags.apiKeyFile === undefined) {
+    throw new UsageError('--api-key-header names the header for the API key, but there is no key: give one with -k/--api-key, --api-key-file or HANGAR_API_KEY');
+  }
   const headers = (flags.header ?? []).map(parseHeaderFlag);
 
   const reconnect = flags.reconnect !== false;
@@ -217,7 +227,8 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
     apiKeyFile: flags.apiKeyFile,
     bearer,
     headers,
-    requestHeaders: buildHeaders({ apiKey, bearer, extra: headers }),
+    apiKeyHeader,
+    requestHeaders: buildHeaders({ apiKey, bearer, apiKeyHeader, extra: headers }),
     caFile: flags.ca,
     ca: undefined,
     insecure: flags.insecure === true,
@@ -280,7 +291,7 @@ export async function loadTailFiles(options: TailOptions, io: Pick<IO, 'cwd'>): 
   let loaded = options;
   if (options.apiKeyFile !== undefined) {
     const [apiKey] = await readKeyFile(options.apiKeyFile, io.cwd, '--api-key-file');
-    loaded = { ...loaded, apiKey, requestHeaders: buildHeaders({ apiKey, bearer: options.bearer, extra: options.headers }) };
+    loaded = { ...loaded, apiKey, requestHeaders: buildHeaders({ apiKey, bearer: options.bearer, apiKeyHeader: options.apiKeyHeader, extra: options.headers }) };
   }
   if (options.caFile !== undefined) {
     let ca: Buffer;

@@ -15,6 +15,8 @@ const examples = `
 Examples:
   hangar-events tail                                    follow ws://localhost:8000/api/ws/events ($HANGAR_URL)
   hangar-events tail gateway.internal:8000 -k "$KEY"    a bare host:port gets ws:// and /api/ws/events
+  hangar-events tail wss://hangar.example.com --api-key-header X-Hangar-Key -k "$KEY"   a gateway reading keys from another header
+  hangar-events tail wss://hangar.example.com --bearer -k "$(oidc-token)"              a JWT/OIDC token as Authorization: Bearer
   hangar-events tail --type '*Failed' --server math     failures of one server (globs are fine)
   hangar-events tail --server github --group pool-a     every event about github, and pool-a's group events
   hangar-events tail -x HealthCheckPassed --where 'duration_ms>500'
@@ -57,9 +59,10 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .option('--format <template>', "custom line, e.g. '{event_type} {mcp_server_id} {duration_ms}'; implies -o pretty, also in a pipe")
     .option('--color <mode>', 'auto, always or never (default: auto; honours NO_COLOR and FORCE_COLOR)')
     .option('--no-color', 'same as --color never')
-    .option('-k, --api-key <key>', 'API key sent as X-API-Key (default: $HANGAR_API_KEY)')
+    .option('-k, --api-key <key>', 'API key (mcp_...) sent as X-API-Key (default: $HANGAR_API_KEY)')
     .option('--api-key-file <file>', 'read the API key from a file')
-    .option('--bearer', 'send the key as Authorization: Bearer instead of X-API-Key')
+    .option('--api-key-header <name>', 'send the API key in this header instead of X-API-Key (a gateway can be configured to read another)')
+    .option('--bearer', 'send the credential as Authorization: Bearer: a JWT/OIDC token, not an API key')
     .option('-H, --header <header>', "extra upgrade header 'Name: value' (repeatable)", collect)
     .option('--ca <file>', 'trust this CA certificate (PEM) for wss://')
     .option('--insecure', 'do not verify the TLS certificate (wss://)')
