@@ -70,7 +70,7 @@ describe('tail against the real serve binary', () => {
     const { port } = await startServe(['--no-demo']);
     const result = await runCli(['tail', `ws://127.0.0.1:${port}/wrong/path`]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/HTTP 404 .*check the URL/);
+    expect(result.stderr).toMatch(/HTTP 404 .*either the path is wrong \(the event stream is at \/api\/ws\/events\) or the gateway has no WebSocket support installed.*Check the URL/);
   });
 
   it('behind a slow stdout, serve drops and tail shows the highlighted warnings and counts them', async () => {
