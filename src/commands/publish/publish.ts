@@ -12,6 +12,7 @@ import { sanitizeForLog } from '../../render/sanitize.js';
 import { DEFAULT_MAX_LINE_BYTES, splitNdjsonLines, type NdjsonLine } from '../../sources/ndjson-lines.js';
 import { checkLine } from '../../sources/stream-source.js';
 import { formatDuration } from '../../format/duration.js';
+import { plural } from '../../format/plural.js';
 import { displayUrl } from '../../format/url.js';
 import { MAX_BATCH_BYTES, type PublishOptions } from './options.js';
 
@@ -209,10 +210,6 @@ async function readJsonArray(input: AsyncIterable<Buffer>, inputName: string): P
     throw new RuntimeError(`${inputName} has ${bad === 1 ? 'a bad item' : `${bad} bad items`}; nothing was published (every item must be a JSON object with a string "event_type"):\n${problems.join('\n')}${more}`);
   }
   return items;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** What has been published so far, for messages after a failure. */
