@@ -37,6 +37,8 @@ export interface PipelineOptions {
   readonly follow: boolean;
   /** Called with the raw frame of every shown event (--record). */
   readonly record?: ((raw: string) => void) | undefined;
+  /** Called for every shown event after it was written (--exec, --bell); must not block. */
+  readonly onShown?: ((event: HangarEvent, raw: string) => void) | undefined;
   /** Wall clock, for notice timestamps. */
   readonly nowMs: () => number;
   /** Asks the tail to end (count reached, history printed, a fatal condition). */
@@ -284,6 +286,7 @@ export class TailPipeline {
     const bytes = message.bytes;
     if (bytes !== undefined && sink.frame !== undefined) sink.frame(bytes, source);
     else sink.event(message.event, message.raw, source);
+    this.options.onShown?.(message.event, message.raw);
     stats.countShown(message);
     if (message.fromStore === true) stats.fromStore++;
     if (this.options.count !== undefined && stats.shown >= this.options.count) {

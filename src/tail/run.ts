@@ -23,6 +23,8 @@ import { toNdjsonLine } from './sinks/ndjson-sink.js';
 import type { StoreLocation } from '../store/location.js';
 import type { StoreReader } from '../store/store-reader.js';
 import type { StoreWindow } from '../store/store-window.js';
+import type { HangarEvent } from '../protocol/types.js';
+import { createExecAction } from './exec-action.js';
 
 /** Everything one tail session needs, compiled and checked (commands/tail/options.ts builds it from flags). */
 export interface TailSessionOptions extends OutputSettings {
@@ -62,6 +64,10 @@ export interface TailSessionOptions extends OutputSettings {
   readonly record: string | undefined;
   /** Print a summary on stderr at the end. */
   readonly stats: boolean;
+  /** --exec: a shell command run for every shown event (JSON on stdin, HANGAR_EVENT* in the environment). */
+  readonly exec: { readonly command: string; readonly concurrency: number } | undefined;
+  /** --bell: ring the terminal (BEL on stderr, when it is one) on shown events, at most once a second. */
+  readonly bell: boolean;
   /** How messages name the settings (commands/ passes its flag names). */
   readonly hints: { readonly client: ClientHints; readonly pipeline: PipelineHints };
   /** The gateway's event store (--store): history and outages come from it; with no URL it is the only source. */
@@ -109,6 +115,25 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
   for (const warning of options.warnings) status.warn(warning);
 
   const recorder = options.record !== undefined ? await openRecorder(options.record, io) : undefined;
+  const exec =
+    options.exec === undefined
+      ? undefined
+      : createExecAction({
+          command: options.exec.command,
+          concurrency: options.exec.concurrency,
+          queueLimit: EXEC_QUEUE_LIMIT,
+          env: io.env,
+          report: (line) => status.warn(line),
+          writeOutput: (chunk) => io.stderr.write(chunk),
+        });
+  const bell = options.bell && io.stderr.isTTY ? createBell(io) : undefined;
+  const onShown =
+    exec || bell
+      ? (event: HangarEvent, raw: string) => {
+          bell?.();
+          exec?.run(event, raw);
+        }
+      : undefined;
   const labels = sourceLabels(options.urls);
   const sources: StreamSource[] = options.urls.map((url, index) => ({ url: displayUrl(url), label: labels[index]!, index }));
   // The table seeds its rows from the fleet snapshot of each endpoint, fetched with the stream's credentials.
@@ -139,13 +164,14 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
     follow: options.follow,
     hints: options.hints.pipeline,
     record: recorder?.write,
+    onShown,
     nowMs: () => io.now(),
     end: (end) => finish(end),
   });
 
   // NDJSON needs no field when nothing filters, records or counts per type on our side:
   // plain event frames then go from the socket to stdout as bytes (StreamClientOptions.passPlainEvents).
-  const passPlainEvents = options.output === 'ndjson' && filter.matches === undefined && recorder === undefined && !options.stats && options.untilEpochMs === undefined;
+  const passPlainEvents = options.output === 'ndjson' && filter.matches === undefined && recorder === undefined && !options.stats && options.untilEpochMs === undefined && onShown === undefined;
   // With --store the history comes from the store, not from the server's ring.
   const initialReplay: ReplayRequest | undefined = options.store !== undefined
     ? undefined
@@ -281,6 +307,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
   await sink.close();
   io.stdout.off('error', onStdoutError);
   if (recorder) await recorder.close();
+  await exec?.close();
   if (options.stats) io.stderr.write(stats.format(io.monotonicMs(), stderrColors));
   if (end.kind === 'error') throw end.error;
 }
@@ -296,6 +323,21 @@ function storeWindow(options: TailSessionOptions, io: IO): StoreWindow {
   if (options.history !== undefined) return { kind: 'last', count: options.history };
   if (options.sinceEpochMs !== undefined) return { kind: 'since', seconds: options.sinceEpochMs / 1000 };
   return { kind: 'none' };
+}
+
+/** --exec commands waiting beyond the running ones before events are skipped. */
+const EXEC_QUEUE_LIMIT = 1000;
+const BELL = '\x07';
+
+/** A terminal bell that rings at most once a second, however many events match. */
+function createBell(io: IO): () => void {
+  let lastMs = Number.NEGATIVE_INFINITY;
+  return () => {
+    const now = io.monotonicMs();
+    if (now - lastMs < 1000) return;
+    lastMs = now;
+    io.stderr.write(BELL);
+  };
 }
 
 interface Recorder {

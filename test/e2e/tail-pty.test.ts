@@ -70,6 +70,18 @@ pty.describe('a terminal that reports 0 columns', () => {
     expect(widest).toBeLessThanOrEqual(120);
   }, 30_000);
 
+  pty.it('--bell rings the terminal on shown events; without it there is no bell', async () => {
+    const url = await startServe();
+    const ringing = startInPty(['tail', url, '-n', '3', '--bell']);
+    expect(await ringing.exited).toBe(0);
+    const bells = ringing.output().split('\x07').length - 1;
+    expect(bells).toBeGreaterThanOrEqual(1);
+    expect(bells).toBeLessThanOrEqual(3);
+    const quiet = startInPty(['tail', url, '-n', '3']);
+    expect(await quiet.exited).toBe(0);
+    expect(quiet.output()).not.toContain('\x07');
+  }, 30_000);
+
   pty.it('demo draws its live table, and Ctrl-C ends it with exit 0', async () => {
     const run = startInPty(['demo', '--seed', '1', '--rate', '50']);
     const pid = await run.pid();

@@ -90,6 +90,9 @@ export interface TailFlags {
   since?: string;
   until?: string;
   follow?: boolean;
+  exec?: string;
+  execConcurrency?: string;
+  bell?: boolean;
   count?: string;
   timeout?: string;
   record?: string;
@@ -178,6 +181,13 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
   if (sinceEpochMs !== undefined && untilEpochMs !== undefined && untilEpochMs <= sinceEpochMs) {
     throw new UsageError(`--until '${flags.until}' is not after --since '${flags.since}': the window would be empty`);
   }
+  if (flags.exec !== undefined && flags.exec.trim() === '') throw new UsageError("empty --exec: give a shell command, e.g. --exec 'notify-send \"$HANGAR_EVENT_TYPE\"'");
+  if (flags.exec === undefined && flags.execConcurrency !== undefined) throw new UsageError('--exec-concurrency limits the commands of --exec: use it with --exec');
+  const exec =
+    flags.exec === undefined
+      ? undefined
+      : { command: flags.exec, concurrency: flags.execConcurrency === undefined ? DEFAULT_EXEC_CONCURRENCY : parseInteger('--exec-concurrency', flags.execConcurrency, 1, 256) };
+
   // An --until in the past bounds history only: print the window and end (as --no-follow does).
   const untilPassed = untilEpochMs !== undefined && untilEpochMs <= context.nowMs!;
   const follow = flags.follow !== false && !untilPassed;
@@ -253,6 +263,8 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
     history,
     sinceEpochMs,
     untilEpochMs,
+    exec,
+    bell: flags.bell === true,
     follow,
     count,
     timeoutMs,
@@ -265,6 +277,9 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
     storeIntervalMs,
   };
 }
+
+/** --exec commands running at once unless --exec-concurrency says otherwise. */
+export const DEFAULT_EXEC_CONCURRENCY = 4;
 
 /** `-o json` and `-o jsonl` mean NDJSON (one JSON object per line), as people coming from kubectl or kcat type it. */
 const JSON_ALIASES = new Set(['json', 'jsonl', 'json-lines']);

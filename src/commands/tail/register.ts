@@ -30,6 +30,8 @@ Examples:
   hangar-events tail --since '2026-11-26 09:00' --until '2026-11-26 10:00'   a window of serve's history, then exit 0
   hangar-events tail --until 17:30 -o ndjson > today.ndjson   follow until half past five (local time), then exit 0
   hangar-events tail --since 10m --until 5m             the last 10 minutes, then 5 more minutes live, then exit 0
+  hangar-events tail -t ToolInvocationFailed --exec 'notify-send "$HANGAR_EVENT_SERVER" "$HANGAR_EVENT_ERROR_MESSAGE"'
+  hangar-events tail -t McpServerStateChanged --where new_state=dead --bell -o pretty   ring when a server dies
   hangar-events tail wss://hangar.internal --ca ca.pem  trust a private CA (PEM; a self-signed server exits 5 and says so)
   hangar-events tail --store data/events.db --since 2h -s math --no-follow   what happened to math (the gateway's store)
   hangar-events tail gateway:8000 --store postgresql://hangar@db/hangar --since 1h   backfill, then live, no gap
@@ -80,6 +82,9 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .option('-n, --count <n>', 'exit 0 after n matching events')
     .option('--timeout <duration>', 'stop after this long (with --count: exit 124 if fewer events arrived; exit 3 if never connected)')
     .option('--record <file>', 'append every shown event, as received, to an NDJSON file')
+    .option('--exec <command>', 'run a shell command for every shown event: its JSON on stdin and in $HANGAR_EVENT, fields in $HANGAR_EVENT_TYPE, $HANGAR_EVENT_SERVER, $HANGAR_EVENT_<FIELD>; never blocks the stream')
+    .option('--exec-concurrency <n>', '--exec: commands running at once (default: 4); more wait, beyond 1000 waiting events are skipped and counted')
+    .option('--bell', 'ring the terminal bell on shown events (at most once a second; only when stderr is a terminal)')
     .option('--stats', 'print a summary on stderr at exit (by type, by server, rate, reconnects, gaps, drops)')
     .option('--sort <key>', 'table: order rows by server, state, errors, calls, latency or last (default: problems first, then by name)')
     .option('--interval <duration>', 'table, when stdout is not a terminal: print a snapshot this often (default: 5s)')
