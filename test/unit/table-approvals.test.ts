@@ -87,3 +87,22 @@ describe('the table: security and enforcement events', () => {
     expect(renderTable(state, ctx(T0 + 1000)).some((l) => l.includes('[SECURITY]'))).toBe(false);
   });
 });
+
+describe('the table: severity of the last event', () => {
+  it('colors the LAST EVENT column like the type of a pretty line', () => {
+    const s0 = T0 / 1000;
+    const state = feed([
+      { event_type: 'ToolInvocationFailed', mcp_server_id: 'a', tool_name: 't', duration_ms: 3, error_type: 'tool_error', error_message: 'x', occurred_at: s0 },
+      { event_type: 'EgressPolicyViolationObserved', mcp_server_id: 'b', tool_name: 'fetch', would_be_action: 'deny', reasons: [], occurred_at: s0 },
+      { event_type: 'ToolInvocationRequested', mcp_server_id: 'c', tool_name: 't', arguments: {}, occurred_at: s0 },
+      { event_type: 'BatchCallCompleted', mcp_server_id: 'd', success: false, occurred_at: s0 },
+    ]);
+    const lines = renderTable(state, ctx(T0 + 1000, { colors: createColorScheme(1) }));
+    const row = (id: string) => lines.find((l) => l.startsWith(`${id} `))!;
+    expect(row('a')).toContain('\x1b[31mToolInvocationFailed\x1b[39m');
+    expect(row('b')).toContain('\x1b[45m\x1b[97m\x1b[1mEgressPolicyViolationObserved');
+    expect(row('c')).toMatch(/ ToolInvocationRequested +/);
+    expect(row('c')).not.toMatch(/\x1b\[\d+mToolInvocationRequested/);
+    expect(row('d')).toContain('\x1b[31mBatchCallCompleted\x1b[39m');
+  });
+});

@@ -1,6 +1,6 @@
 import { serverIdentityOf } from '../../protocol/filter.js';
 import type { FleetServer } from '../../protocol/fleet-snapshot.js';
-import { severityOf } from '../../protocol/severity.js';
+import { severityOf, type Severity } from '../../protocol/severity.js';
 import type { HangarEvent } from '../../protocol/types.js';
 import { eventTimeMs } from '../time-format.js';
 import { cleanLabel } from './text.js';
@@ -60,6 +60,8 @@ export interface ServerRow {
   readonly latenciesMs: readonly number[];
   readonly toolsCount: number | undefined;
   readonly lastEventType: string;
+  /** The last event's severity (its type refined by its fields), for the LAST EVENT column's color. */
+  readonly lastSeverity: Severity;
   /** When the last event happened (its occurred_at, else its arrival), ms since the epoch. */
   readonly lastEventAtMs: number;
 }
@@ -196,6 +198,7 @@ function newRow(id: string): ServerRow {
     latenciesMs: [],
     toolsCount: undefined,
     lastEventType: '',
+    lastSeverity: 'info',
     lastEventAtMs: 0,
   };
 }
@@ -229,6 +232,7 @@ function applyToRow(row: ServerRow, event: HangarEvent, type: string, atMs: numb
   const next: { -readonly [K in keyof ServerRow]: ServerRow[K] } = {
     ...row,
     lastEventType: cleanLabel(event.event_type) ?? '?',
+    lastSeverity: severityOf(event),
     lastEventAtMs: atMs,
   };
   const tools = finiteNonNegative(event.tools_count);

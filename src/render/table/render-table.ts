@@ -1,6 +1,6 @@
 import { formatAgo, formatDurationCompact } from '../../format/duration.js';
 import type { ColorScheme } from '../../io/color.js';
-import { SECURITY_TAG } from '../severity.js';
+import { colorOfSeverity, SECURITY_TAG } from '../severity.js';
 import { errorRate, eventRate, latencyPercentile, type ConnectionStatus, type ServerRow, type TableSource, type TableState } from './reduce-table.js';
 import { fit, stripControl, truncate, visibleWidth } from './text.js';
 import { plural } from '../../format/plural.js';
@@ -251,7 +251,14 @@ const COLUMNS: readonly Column[] = [
     align: 'right',
     cell: (row, { colors }) => (row.toolsCount === undefined ? { text: DASH, paint: colors.dim } : { text: String(row.toolsCount) }),
   },
-  { key: 'last', title: 'LAST EVENT', align: 'left', minWidth: 10, cell: (row) => ({ text: row.lastEventType }) },
+  {
+    key: 'last',
+    title: 'LAST EVENT',
+    align: 'left',
+    minWidth: 10,
+    // Colored by the event's severity, like the type on a pretty line (info stays plain).
+    cell: (row, ctx) => ({ text: row.lastEventType, paint: row.lastSeverity === 'info' ? undefined : colorOfSeverity(ctx.colors, row.lastSeverity) }),
+  },
   {
     key: 'ago',
     title: 'AGO',
