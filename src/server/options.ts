@@ -1,5 +1,28 @@
 import { EVENTS_PATH, GATEWAY_PING_INTERVAL_MS, GATEWAY_PONG_TIMEOUT_MS, GATEWAY_QUEUE_SIZE } from '../protocol/types.js';
 
+/**
+ * How the server's messages name its settings. The server knows no flags:
+ * `serve` passes its flag names (commands/serve/flag-hints.ts); an embedder
+ * gets these neutral defaults.
+ */
+export interface ServerHints {
+  /** How to give API keys, e.g. `Set HANGAR_API_KEY or --api-key-file (or --api-key)`. */
+  readonly giveKeys: string;
+  /** How to allow a bind without keys, e.g. `pass --insecure-no-auth`. */
+  readonly allowNoAuth: string;
+  readonly maxClients: string;
+  readonly port: string;
+  readonly host: string;
+}
+
+export const DEFAULT_SERVER_HINTS: ServerHints = {
+  giveKeys: 'Give the server API keys',
+  allowNoAuth: 'set insecureNoAuth',
+  maxClients: 'the client limit',
+  port: 'port',
+  host: 'host',
+};
+
 /** Everything the embedded server needs to know; `DEFAULT_SERVER_OPTIONS` holds the documented defaults. */
 export interface ServerOptions {
   readonly host: string;
@@ -34,6 +57,8 @@ export interface ServerOptions {
   readonly chaosDisconnectMs: number | undefined;
   /** Fraction of each connection's events to drop and announce (`--chaos-drop`). */
   readonly chaosDrop: number;
+  /** How messages name the settings (default DEFAULT_SERVER_HINTS). */
+  readonly hints?: ServerHints;
   /** Random source for chaos (default Math.random). */
   readonly random?: () => number;
 }

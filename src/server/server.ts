@@ -11,7 +11,7 @@ import { Hub } from './hub.js';
 import { createRequestHandler, pathOf } from './http-routes.js';
 import { silentLog, type ServerLog } from './log.js';
 import { plural } from '../format/plural.js';
-import type { ServerOptions } from './options.js';
+import { DEFAULT_SERVER_HINTS, type ServerOptions } from './options.js';
 import {
   formatRefusalResponse,
   guardRequest,
@@ -162,9 +162,10 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
 /** A non-loopback bind without API keys would publish the stream to the network: refused unless asked for. */
 function refuseUnsafeBind(options: ServerOptions, loopbackBind: boolean): void {
   if (!loopbackBind && options.apiKeys.length === 0 && !options.insecureNoAuth) {
+    const hints = options.hints ?? DEFAULT_SERVER_HINTS;
     throw new UsageError(
       `refusing to listen on ${options.host} without an API key: anyone who can reach this address could read your event stream and publish events into it. ` +
-        'Set HANGAR_API_KEY or --api-key-file (or --api-key), or pass --insecure-no-auth if the network is trusted.',
+        `${hints.giveKeys}, or ${hints.allowNoAuth} if the network is trusted.`,
     );
   }
 }
@@ -213,7 +214,7 @@ function createUpgradeHandler(state: ServerState): (req: IncomingMessage, socket
     }
     if (state.stopping) return refuseUpgrade(socket, { status: 503, code: 'stopping', message: 'the server is shutting down' });
     if (options.maxClients !== undefined && connections.size + handshaking.size >= options.maxClients) {
-      logRefusal(`refused a connection: ${options.maxClients} clients already connected (--max-clients)`, { event: 'refused', status: 503, reason: 'max_clients' });
+      logRefusal(`refused a connection: ${options.maxClients} clients already connected (${(options.hints ?? DEFAULT_SERVER_HINTS).maxClients})`, { event: 'refused', status: 503, reason: 'max_clients' });
       return refuseUpgrade(socket, { status: 503, code: 'too_many_clients', message: `this server accepts at most ${options.maxClients} clients; try again later` }, { 'Retry-After': '5' });
     }
     handshaking.add(socket);
@@ -274,14 +275,15 @@ function listen(server: Server, options: ServerOptions): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
+      const { port, host } = options.hints ?? DEFAULT_SERVER_HINTS;
       const hint =
         error.code === 'EADDRINUSE'
-          ? 'the port is in use; stop the other server or pick another --port (0 = any free port)'
+          ? `the port is in use; stop the other server or pick another ${port} (0 = any free port)`
           : error.code === 'EACCES'
             ? 'permission denied; use a port above 1023'
             : error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND'
-              ? 'this machine has no such address; check --host'
-              : 'check --host and --port';
+              ? `this machine has no such address; check ${host}`
+              : `check ${host} and ${port}`;
       reject(new RuntimeError(`cannot listen on ${options.host}:${options.port}: ${hint}`, { cause: error }));
     };
     const onListening = () => {

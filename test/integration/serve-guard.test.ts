@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { DEFAULT_SERVER_OPTIONS, startServer } from '../../src/server/server.js';
 import { closeAll, connect, eventually, handshakeStatus, httpRequest, realClockIO, startTestServer, testEvent } from './serve-support.js';
+import { SERVE_SERVER_HINTS } from '../../src/commands/serve/flag-hints.js';
 
 afterEach(closeAll);
 
@@ -67,7 +68,11 @@ describe('serve: the upgrade guard', () => {
   it('refuses a non-loopback bind without an API key and says why', async () => {
     const promise = startServer({ ...DEFAULT_SERVER_OPTIONS, host: '0.0.0.0', port: 0 }, realClockIO());
     await expect(promise).rejects.toBeInstanceOf(UsageError);
-    await expect(promise).rejects.toThrow(/without an API key.*--insecure-no-auth/s);
+    // Embedded, the server names its settings; serve (the binary) names its flags.
+    await expect(promise).rejects.toThrow(/without an API key.*set insecureNoAuth if the network is trusted/s);
+    await expect(promise).rejects.not.toThrow(/--/);
+    const viaServe = startServer({ ...DEFAULT_SERVER_OPTIONS, hints: SERVE_SERVER_HINTS, host: '0.0.0.0', port: 0 }, realClockIO());
+    await expect(viaServe).rejects.toThrow(/without an API key.*--insecure-no-auth/s);
   });
 });
 

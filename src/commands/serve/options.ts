@@ -4,6 +4,7 @@ import { parseChoice, parseDurationMs, parseInteger, parsePositiveNumber } from 
 import { EVENTS_PATH } from '../../protocol/types.js';
 import { DEFAULT_SERVER_OPTIONS } from '../../server/options.js';
 import type { ServerOptions } from '../../server/options.js';
+import { SERVE_SERVER_HINTS } from './flag-hints.js';
 import type { LogFormat } from '../../server/log.js';
 
 /** The raw flag values commander hands over (strings, booleans, repeatable lists). */
@@ -106,6 +107,7 @@ export function toServeOptions(flags: ServeFlags, env: Readonly<Record<string, s
 
   const server: ServerOptions = {
     ...DEFAULT_SERVER_OPTIONS,
+    hints: SERVE_SERVER_HINTS,
     host,
     port: flags.port === undefined ? DEFAULT_SERVER_OPTIONS.port : parseInteger('--port', flags.port, 0, 65535),
     path,
