@@ -2,10 +2,47 @@
 // against the raw `ws` client on the same server; and serve to one raw client
 // against the raw `ws` server baseline (same payload size).
 import { openSync, closeSync } from 'node:fs';
-import { sleep, spawnCli, startServeCli, startWorker, stop } from '../lib/children.js';
+import { join } from 'node:path';
+import { benchDir, cliPath, sleep, spawnCli, spawnTracked, startServeCli, startWorker, stop } from '../lib/children.js';
 import { measureGroup, waitUntil } from '../lib/measure.js';
 import { readCpuSeconds, readWriteBytes } from '../lib/procfs.js';
 import { judge } from '../lib/report.js';
+import { median } from '../lib/stats.js';
+
+/** Events `tail -n` asks for in the exit row. */
+const EXIT_COUNT = 1000;
+
+/** Wall time of `<command> | cat > /dev/null` from spawn to exit, in seconds (and the line count, to check it did the job). */
+async function timePipeline(args) {
+  const t0 = performance.now();
+  const child = spawnTracked(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' } });
+  const cat = spawnTracked('cat', [], { stdio: ['pipe', 'ignore', 'ignore'] });
+  child.stdout.pipe(cat.stdin);
+  let lines = 0;
+  child.stdout.on('data', (chunk) => {
+    for (const byte of chunk) if (byte === 10) lines++;
+  });
+  await new Promise((resolve) => child.once('exit', resolve));
+  const seconds = (performance.now() - t0) / 1000;
+  await new Promise((resolve) => (cat.exitCode !== null ? resolve() : cat.once('exit', resolve)));
+  return { seconds, lines };
+}
+
+/**
+ * `tail -n 1000 -o ndjson URL | cat` against a bare ws client doing the same
+ * (bench/workers/raw-tail.js: print the first 1000 events, close with a
+ * handshake, exit), runs interleaved, medians: what a script pays per call.
+ */
+export async function measureExit(url, rounds) {
+  const tail = [];
+  const raw = [];
+  for (let round = 0; round < rounds; round++) {
+    raw.push(await timePipeline([join(benchDir, 'workers', 'raw-tail.js'), url, String(EXIT_COUNT)]));
+    tail.push(await timePipeline([cliPath, 'tail', '-q', '-n', String(EXIT_COUNT), '-o', 'ndjson', url]));
+  }
+  for (const run of [...tail, ...raw]) if (run.lines !== EXIT_COUNT) throw new Error(`a run printed ${run.lines} lines instead of ${EXIT_COUNT}`);
+  return { tailSeconds: median(tail.map((r) => r.seconds)), rawSeconds: median(raw.map((r) => r.seconds)), tail, raw };
+}
 
 /** Events/s of `tail -o ndjson URL > /dev/null`, from the bytes it writes (/proc/<pid>/io wchar). */
 export async function measureTailToDevNull(url, bytesPerLine, { warmMs, windowMs, extraArgs = [] }) {
@@ -44,7 +81,7 @@ function cpuMicros(cpu, eventsPerSec) {
 export default {
   id: 1,
   name: 'end to end, one client',
-  async run({ warmMs, windowMs, log }) {
+  async run({ quick, warmMs, windowMs, log }) {
     const clients = await startWorker('clients.js');
     const details = {};
     const rows = [];
@@ -60,6 +97,8 @@ export default {
         await clients.call({ cmd: 'close', group: 'serve' });
         log('  serve --rate max -> tail -o ndjson > /dev/null');
         tail = await measureTailToDevNull(serve.url, serveToClient.bytesPerEvent + 1, { warmMs, windowMs });
+        log(`  tail -n ${EXIT_COUNT} -o ndjson | cat, against a bare ws client doing the same`);
+        details.exit = await measureExit(serve.url, quick ? 3 : 7);
       } finally {
         await stop(serve.child);
       }
@@ -102,7 +141,18 @@ export default {
           `${Math.round(serveToClient.bytesPerEvent)} B/event`,
       };
       serveRow.pass = judge(serveRow, { on: 'ratio', op: '>=', limit: 0.8 });
-      rows.push(tailRow, serveRow);
+      const exitRow = {
+        figure: `tail -n ${EXIT_COUNT} -o ndjson | cat: wall time`,
+        value: details.exit.tailSeconds,
+        unit: 's',
+        baseline: details.exit.rawSeconds,
+        baselineLabel: 'bare ws client, same job',
+        ratio: details.exit.tailSeconds / details.exit.rawSeconds,
+        target: '<= 1.5x',
+        note: `median of ${details.exit.tail.length}, interleaved; from spawn to exit, node's start included in both`,
+      };
+      exitRow.pass = judge(exitRow, { on: 'ratio', op: '<=', limit: 1.5 });
+      rows.push(tailRow, serveRow, exitRow);
       return { rows, details };
     } finally {
       await clients.stop();

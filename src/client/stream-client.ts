@@ -597,10 +597,31 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     return seen;
   }
 
+  /**
+   * The monotonic clock for frames, read once per run of frames handled
+   * together (ws hands over every frame of a socket read in one go): the
+   * frames of one read arrived at the same moment, and reading the clock per
+   * frame cost 5% of the NDJSON path.
+   */
+  private frameClock(): number {
+    if (!this.frameClockFresh) {
+      this.frameClockMs = this.options.monotonicMs();
+      this.frameClockFresh = true;
+      queueMicrotask(this.expireFrameClock);
+    }
+    return this.frameClockMs;
+  }
+
+  private frameClockMs = 0;
+  private frameClockFresh = false;
+  private readonly expireFrameClock = (): void => {
+    this.frameClockFresh = false;
+  };
+
   private onFrame(conn: Connection, data: WebSocket.RawData, isBinary: boolean): void {
     if (this.stopped) return;
     conn.frames++;
-    conn.lastFrameMs = this.options.monotonicMs();
+    conn.lastFrameMs = this.frameClock();
     if (conn.frames === 1) this.retry = 0;
     const size = rawSize(data);
     if (isBinary) {
