@@ -16,7 +16,7 @@ import { scenarios } from './scenarios/index.js';
 const HELP = `usage: npm run bench [-- [--quick] [--only 1,2,...] [--out FILE] [--markdown]]
 
   --quick        smaller counts and shorter windows (smoke run, under a minute)
-  --only LIST    run only these scenarios (1-8)
+  --only LIST    run only these scenarios (1-9)
   --out FILE     where to write the JSON results (default bench/results/latest.json)
   --markdown     also print the table as Markdown (for bench/README.md)
 `;

@@ -7,5 +7,6 @@ import idle from './5-idle.js';
 import rendering from './6-rendering.js';
 import startup from './7-startup.js';
 import manyClients from './8-many-clients.js';
+import storeBackfill from './9-store-backfill.js';
 
-export const scenarios = [endToEnd, fanOut, latency, slowConsumers, idle, rendering, startup, manyClients];
+export const scenarios = [endToEnd, fanOut, latency, slowConsumers, idle, rendering, startup, manyClients, storeBackfill];

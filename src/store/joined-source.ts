@@ -3,7 +3,7 @@ import type { StreamClient, StreamMessage } from '../client/stream-client.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { SeenIds } from '../tail/seen-ids.js';
 import type { StreamSource } from '../tail/notices.js';
-import { eventIdOf, type StoredEvent } from './store-event.js';
+import { toEventMessage, type StoredEvent } from './store-event.js';
 import type { StoreCursor, StoreReader } from './store-reader.js';
 import { DEFAULT_BATCH, describeCompaction, readWindow, type StoreWindow } from './store-window.js';
 
@@ -213,9 +213,9 @@ export class JoinedSource extends EventEmitter<{ message: [StreamSource, StreamM
   }
 
   private emitStored = (stored: StoredEvent): void => {
-    const id = stored.event.event_id;
-    if (typeof id === 'string' && id !== '' && !this.seen.add(id)) return;
-    this.send(this.options.storeSource, { kind: 'event', event: stored.event, raw: stored.raw, id: eventIdOf(stored.event), fromStore: true });
+    const id = stored.id;
+    if (id !== undefined && !this.seen.add(id)) return;
+    this.send(this.options.storeSource, toEventMessage(stored));
   };
 
   private ready = (): Promise<void> => (this.paused && !this.stopped ? new Promise<void>((resolve) => this.resumeWaiters.push(resolve)) : Promise.resolve());
@@ -302,8 +302,8 @@ export class JoinedSource extends EventEmitter<{ message: [StreamSource, StreamM
       while (cursor !== undefined && !this.stopped) {
         const batch = await reader.readAfter(cursor, batchSize);
         for (const stored of batch.events) {
-          const id = stored.event.event_id;
-          if (typeof id === 'string' && this.seen.has(id)) continue;
+          const id = stored.id;
+          if (id !== undefined && this.seen.has(id)) continue;
           if (this.options.matches !== undefined && !this.options.matches(stored.event)) continue;
           this.emitStored(stored);
           filled++;
@@ -371,9 +371,9 @@ export class JoinedSource extends EventEmitter<{ message: [StreamSource, StreamM
         const batch = await reader.readAfter(this.cursor, batchSize);
         let stuck = false;
         for (const stored of batch.events) {
-          const id = stored.event.event_id;
+          const id = stored.id;
           const shown = this.options.matches === undefined || this.options.matches(stored.event);
-          if (!shown || typeof id !== 'string' || id === '' || this.seen.has(id)) {
+          if (!shown || id === undefined || this.seen.has(id)) {
             this.cursor = stored.cursor;
             continue;
           }

@@ -199,6 +199,20 @@ class PostgresStoreReader implements StoreReader {
     });
   }
 
+  async nthBefore(cursor: StoreCursor, n: number): Promise<StoreCursor | undefined> {
+    const from = pgCursor(cursor);
+    const row = await this.transaction('read', async () => {
+      const { rows } = await this.client.query<{ xid: string; global_position: string }>(
+        `SELECT ${XID}::text AS xid, global_position FROM ${this.events}
+          WHERE (${XID}, global_position) <= ($1::xid8, $2)
+          ORDER BY ${XID} DESC, global_position DESC LIMIT 1 OFFSET $3`,
+        [from.xid, from.position, n - 1],
+      );
+      return rows[0];
+    });
+    return row === undefined ? undefined : { engine: 'postgres', xid: row.xid, position: Number(row.global_position) };
+  }
+
   async cursorAtTime(seconds: number): Promise<StoreCursor> {
     const row = await this.transaction('search', async () => {
       const { rows } = await this.client.query<{ xid: string; global_position: string }>(

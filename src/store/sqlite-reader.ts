@@ -16,12 +16,8 @@ export interface SqliteStoreOptions {
   readonly busyTimeoutMs?: number;
 }
 
-interface Row {
-  global_position: number;
-  stream_id: unknown;
-  event_type: unknown;
-  data: unknown;
-}
+/** A row as an array (the driver's raw mode: no object per row): position, stream, type, data, json_valid(data). */
+type Row = [number, unknown, unknown, unknown, number];
 
 /**
  * Opens a gateway's SQLite store read-only (the file must exist; nothing is
@@ -105,9 +101,10 @@ class SqliteStoreReader implements StoreReader {
   ) {
     this.display = options.display;
     const events = quoteIdent(options.tables.events);
-    const columns = 'global_position, stream_id, event_type, data';
-    this.after = db.prepare(`SELECT ${columns} FROM ${events} WHERE global_position > ? ORDER BY global_position LIMIT ?`);
-    this.before = db.prepare(`SELECT ${columns} FROM ${events} WHERE global_position <= ? ORDER BY global_position DESC LIMIT ?`);
+    // json_valid in C: a valid row is then never parsed in JavaScript unless a field is read.
+    const columns = 'global_position, stream_id, event_type, data, json_valid(data) AS valid';
+    this.after = db.prepare<[number, number], Row>(`SELECT ${columns} FROM ${events} WHERE global_position > ? ORDER BY global_position LIMIT ?`).raw(true);
+    this.before = db.prepare<[number, number], Row>(`SELECT ${columns} FROM ${events} WHERE global_position <= ? ORDER BY global_position DESC LIMIT ?`).raw(true);
     this.max = db.prepare(`SELECT MAX(global_position) AS head FROM ${events}`);
     this.firstAtTime = db.prepare(
       `SELECT global_position FROM ${events} WHERE json_type(data, '$.occurred_at') IN ('real', 'integer') AND json_extract(data, '$.occurred_at') >= ? ORDER BY global_position LIMIT 1`,
@@ -126,15 +123,23 @@ class SqliteStoreReader implements StoreReader {
   async readAfter(cursor: StoreCursor, limit: number): Promise<StoreBatch> {
     const from = positionOf(cursor);
     const rows = this.run('read', () => this.after.all(from, limit));
-    const last = rows.length > 0 ? rows[rows.length - 1]!.global_position : from;
+    const last = rows.length > 0 ? rows[rows.length - 1]![0] : from;
     return { ...decodeRows(rows), cursor: { engine: 'sqlite', position: last }, atHead: rows.length < limit };
   }
 
   async readBefore(cursor: StoreCursor, limit: number): Promise<StoreBatch> {
     const from = positionOf(cursor);
     const rows = this.run('read', () => this.before.all(from, limit));
-    const oldest = rows.length > 0 ? rows[rows.length - 1]!.global_position - 1 : from;
+    const oldest = rows.length > 0 ? rows[rows.length - 1]![0] - 1 : from;
     return { ...decodeRows(rows), cursor: { engine: 'sqlite', position: oldest }, atHead: rows.length < limit };
+  }
+
+  async nthBefore(cursor: StoreCursor, n: number): Promise<StoreCursor | undefined> {
+    const events = quoteIdent(this.options.tables.events);
+    const row = this.run('read', () =>
+      this.db.prepare<[number, number], { global_position: number }>(`SELECT global_position FROM ${events} WHERE global_position <= ? ORDER BY global_position DESC LIMIT 1 OFFSET ?`).get(positionOf(cursor), n - 1),
+    );
+    return row === undefined ? undefined : { engine: 'sqlite', position: row.global_position };
   }
 
   async cursorAtTime(seconds: number): Promise<StoreCursor> {
@@ -182,7 +187,8 @@ function decodeRows(rows: readonly Row[]): { events: StoredEvent[]; bad: string[
   const events: StoredEvent[] = [];
   const bad: string[] = [];
   for (const row of rows) {
-    const decoded = toStoredEvent(row.event_type, row.data, row.stream_id, { engine: 'sqlite', position: row.global_position });
+    const [position, stream, type, data, valid] = row;
+    const decoded = toStoredEvent(type, data, stream, { engine: 'sqlite', position }, valid === 1);
     if (decoded.ok) events.push(decoded.value);
     else bad.push(decoded.error);
   }

@@ -48,6 +48,8 @@ export interface StoreReader {
    * `atHead` then means the start of the log was reached.
    */
   readBefore(cursor: StoreCursor, limit: number): Promise<StoreBatch>;
+  /** The cursor of the `n`-th newest row at or before `cursor` (n >= 1), without decoding any; undefined when there are fewer. */
+  nthBefore(cursor: StoreCursor, n: number): Promise<StoreCursor | undefined>;
   /** The cursor just before the first event whose occurred_at is at or after `seconds`; the head when there is none. */
   cursorAtTime(seconds: number): Promise<StoreCursor>;
   /** Streams whose history was compacted, with their first kept event. */

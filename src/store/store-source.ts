@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { StreamMessage } from '../client/stream-client.js';
 import type { HangarEvent } from '../protocol/types.js';
-import { eventIdOf, type StoredEvent } from './store-event.js';
+import { toEventMessage, type StoredEvent } from './store-event.js';
 import type { StoreCursor, StoreReader } from './store-reader.js';
 import { DEFAULT_BATCH, describeCompaction, readWindow, type StoreWindow } from './store-window.js';
 
@@ -78,7 +78,7 @@ export class StoreSource extends EventEmitter<{ message: [StreamMessage] }> {
   }
 
   private emitStored = (stored: StoredEvent): void => {
-    this.emitMessage({ kind: 'event', event: stored.event, raw: stored.raw, id: eventIdOf(stored.event), fromStore: true });
+    this.emitMessage(toEventMessage(stored));
   };
 
   private ready = (): Promise<void> => (this.paused && !this.stopped ? new Promise<void>((resolve) => this.resumeWaiters.push(resolve)) : Promise.resolve());
@@ -121,7 +121,7 @@ export class StoreSource extends EventEmitter<{ message: [StreamMessage] }> {
       for (const reason of batch.bad) this.emitMessage({ kind: 'bad-frame', reason: `stored row skipped: ${reason}` });
       const until = this.options.untilSeconds;
       for (const stored of batch.events) {
-        if (until !== undefined && typeof stored.event.occurred_at === 'number' && stored.event.occurred_at > until) continue;
+        if (until !== undefined && stored.occurredAt !== undefined && stored.occurredAt > until) continue;
         this.emitStored(stored);
       }
       cursor = batch.cursor;

@@ -42,9 +42,11 @@ export const DEFAULT_BATCH = 1000;
 export async function readWindow(options: WindowReadOptions): Promise<WindowResult> {
   const { reader, window } = options;
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
-  const keep = (event: HangarEvent): boolean => {
-    const at = event.occurred_at;
-    if (typeof at !== 'number') return true;
+  const timed = window.kind === 'since' || options.untilSeconds !== undefined;
+  const keep = (stored: StoredEvent): boolean => {
+    if (!timed) return true;
+    const at = stored.occurredAt;
+    if (at === undefined) return true;
     if (window.kind === 'since' && at < window.seconds) return false;
     return options.untilSeconds === undefined || at <= options.untilSeconds;
   };
@@ -57,28 +59,42 @@ export async function readWindow(options: WindowReadOptions): Promise<WindowResu
       const batch = await reader.readAfter(cursor, batchSize);
       batch.bad.forEach(options.bad);
       for (const stored of batch.events) {
-        if (!keep(stored.event) || (options.matches !== undefined && !options.matches(stored.event))) continue;
+        if (!keep(stored) || (options.matches !== undefined && !options.matches(stored.event))) continue;
         options.emit(stored);
         count++;
       }
       cursor = batch.cursor;
       if (batch.atHead) break;
+      await yieldToIo();
       await options.ready?.();
     }
     return { count, cursor, startSeconds: window.seconds };
   }
-  // --history N: walk back from the head until N matching events are found.
+  // --history N, in two passes so that memory stays flat however large N is: walk back from
+  // the head to the N-th newest matching event (keeping only where it is), then read forward
+  // from there to the head, emitting the matching events in commit order.
   const head = await reader.head();
-  const found: StoredEvent[] = [];
+  let found = 0;
+  let start: StoreCursor | undefined;
+  let oldestSeconds: number | undefined;
   let cursor = head;
   let reachedStart = false;
-  while (found.length < window.count && !options.stopped?.()) {
+  if (options.matches === undefined && options.untilSeconds === undefined) {
+    // Nothing to filter: the N-th newest row is where the window starts, no row decoded.
+    start = await reader.nthBefore(head, window.count);
+    if (start === undefined) {
+      start = reader.start().engine === 'sqlite' ? { engine: 'sqlite', position: 1 } : { engine: 'postgres', xid: '0', position: 1 };
+      reachedStart = true;
+    } else found = window.count;
+  }
+  while (start === undefined && found < window.count && !options.stopped?.()) {
     const batch = await reader.readBefore(cursor, batchSize);
-    batch.bad.forEach(options.bad);
     for (const stored of batch.events) {
-      if (!keep(stored.event) || (options.matches !== undefined && !options.matches(stored.event))) continue;
-      found.push(stored);
-      if (found.length === window.count) break;
+      if (!keep(stored) || (options.matches !== undefined && !options.matches(stored.event))) continue;
+      found++;
+      start = stored.cursor;
+      oldestSeconds = stored.occurredAt;
+      if (found === window.count) break;
     }
     cursor = batch.cursor;
     if (batch.atHead) {
@@ -86,10 +102,57 @@ export async function readWindow(options: WindowReadOptions): Promise<WindowResu
       break;
     }
   }
-  found.reverse();
-  for (const stored of found) options.emit(stored);
-  const oldest = found[0]?.event.occurred_at;
-  return { count: found.length, cursor: head, startSeconds: reachedStart || typeof oldest !== 'number' ? undefined : oldest };
+  let count = 0;
+  let firstSeconds: number | undefined;
+  if (start !== undefined) {
+    cursor = before(start);
+    for (;;) {
+      if (options.stopped?.()) break;
+      const batch = await reader.readAfter(cursor, batchSize);
+      batch.bad.forEach(options.bad);
+      let pastHead = false;
+      for (const stored of batch.events) {
+        if (compareCursors(stored.cursor, head) > 0) {
+          pastHead = true;
+          break;
+        }
+        if (!keep(stored) || (options.matches !== undefined && !options.matches(stored.event))) continue;
+        if (count === 0) firstSeconds = stored.occurredAt;
+        options.emit(stored);
+        count++;
+      }
+      cursor = batch.cursor;
+      if (batch.atHead || pastHead) break;
+      await yieldToIo();
+      await options.ready?.();
+    }
+  }
+  // The window's start in time, for the compaction report: the oldest event printed.
+  if (found === window.count && oldestSeconds === undefined) oldestSeconds = firstSeconds;
+  return { count, cursor: head, startSeconds: reachedStart || found < window.count ? undefined : oldestSeconds };
+}
+
+/**
+ * Lets the event loop run between two batches: the SQLite driver is
+ * synchronous, so without this a long backfill would never let stdout flush
+ * (every line would wait in memory until the end) nor a signal be handled.
+ */
+export function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The cursor that covers everything before `cursor`'s own row (so reading after it starts at that row). */
+function before(cursor: StoreCursor): StoreCursor {
+  return cursor.engine === 'sqlite' ? { engine: 'sqlite', position: cursor.position - 1 } : { engine: 'postgres', xid: cursor.xid, position: cursor.position - 1 };
+}
+
+/** Orders two cursors of the same engine: negative, zero or positive. */
+export function compareCursors(a: StoreCursor, b: StoreCursor): number {
+  if (a.engine === 'sqlite' || b.engine === 'sqlite') return (a as { position: number }).position - (b as { position: number }).position;
+  const ax = BigInt(a.xid);
+  const bx = BigInt(b.xid);
+  if (ax !== bx) return ax < bx ? -1 : 1;
+  return a.position - b.position;
 }
 
 /**

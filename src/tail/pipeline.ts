@@ -283,7 +283,8 @@ export class TailPipeline {
     }
     if (this.options.matches !== undefined && !this.options.matches(message.event)) return;
     this.options.record?.(message.raw);
-    const bytes = message.bytes;
+    // `frame` first: a stored event's bytes are made only for a sink that writes them.
+    const bytes = sink.frame !== undefined ? message.bytes : undefined;
     if (bytes !== undefined && sink.frame !== undefined) sink.frame(bytes, source);
     else sink.event(message.event, message.raw, source);
     this.options.onShown?.(message.event, message.raw);

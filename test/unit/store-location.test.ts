@@ -33,16 +33,25 @@ describe('--store locations', () => {
 
 describe('stored rows as socket events', () => {
   it('puts event_type from the column first and drops _version, keeping field order', () => {
-    const result = toStoredEvent('ToolInvocationCompleted', '{"_version": 1, "mcp_server_id": "math", "tool_name": "add", "event_id": "e1", "occurred_at": 1795727378.5}', 'mcp_server:math', { engine: 'sqlite', position: 7 });
-    expect(result).toEqual({
-      ok: true,
-      value: {
-        event: { event_type: 'ToolInvocationCompleted', mcp_server_id: 'math', tool_name: 'add', event_id: 'e1', occurred_at: 1795727378.5 },
-        raw: '{"event_type":"ToolInvocationCompleted","mcp_server_id":"math","tool_name":"add","event_id":"e1","occurred_at":1795727378.5}',
-        streamId: 'mcp_server:math',
-        cursor: { engine: 'sqlite', position: 7 },
-      },
-    });
+    const data = '{"_version": 1, "mcp_server_id": "math", "tool_name": "add", "event_id": "e1", "occurred_at": 1795727378.5}';
+    const expectedEvent = { event_type: 'ToolInvocationCompleted', mcp_server_id: 'math', tool_name: 'add', event_id: 'e1', occurred_at: 1795727378.5 };
+    // Parsed here, or checked by the database (json_valid) and parsed only when a field is read: the same event.
+    for (const checked of [false, true]) {
+      const result = toStoredEvent('ToolInvocationCompleted', data, 'mcp_server:math', { engine: 'sqlite', position: 7 }, checked);
+      if (!result.ok) throw new Error(result.error);
+      const stored = result.value;
+      // The line is the stored text (the gateway's formatting) with event_type in front.
+      expect(stored.raw).toBe('{"event_type": "ToolInvocationCompleted", "mcp_server_id": "math", "tool_name": "add", "event_id": "e1", "occurred_at": 1795727378.5}');
+      expect(JSON.parse(stored.raw)).toEqual(expectedEvent);
+      expect(stored.event).toEqual(expectedEvent);
+      expect(Object.keys(stored.event)).toEqual(['event_type', 'mcp_server_id', 'tool_name', 'event_id', 'occurred_at']);
+      expect([stored.id, stored.occurredAt, stored.streamId, stored.cursor]).toEqual(['e1', 1795727378.5, 'mcp_server:math', { engine: 'sqlite', position: 7 }]);
+    }
+  });
+
+  it('serialises data that is not in the gateway\'s shape (no leading _version) instead of splicing it', () => {
+    const result = toStoredEvent('X', '{"b": 2, "_version": 3, "a": [1, "x"]}', 's', { engine: 'postgres', xid: '9', position: 1 });
+    expect(result.ok && result.value.raw).toBe('{"event_type":"X","b":2,"a":[1,"x"]}');
   });
 
   it('reports rows that are not events instead of throwing', () => {
