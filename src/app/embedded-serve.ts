@@ -4,6 +4,7 @@ import type { IO } from '../io/io.js';
 import type { ServerLog } from '../server/log.js';
 import { startServer, type RunningServer, type ServerOptions } from '../server/server.js';
 import type { EventSource, SourceLog } from '../sources/event-source.js';
+import type { StoreLocation } from '../store/location.js';
 
 /** The sources a server is fed from: the simulated fleet, stdin, a replayed file. */
 export interface SourceSettings {
@@ -18,6 +19,15 @@ export interface SourceSettings {
    * piped stdin is not half over before anyone listens (--wait-for-client).
    */
   readonly waitForClient?: boolean;
+  /** Relay a gateway (serve --upstream): credentials and CA already read. */
+  readonly relay?: {
+    readonly urls: readonly string[];
+    readonly headers: Readonly<Record<string, string>>;
+    readonly ca: Buffer | undefined;
+    readonly insecure: boolean;
+  } | undefined;
+  /** The gateway's event store (serve --store): behind the upstream's history and outages, or the source itself. */
+  readonly store?: { readonly location: StoreLocation; readonly tablePrefix: string | undefined; readonly intervalMs: number } | undefined;
 }
 
 /** What the caller hears about its sources while they run. */
@@ -41,8 +51,26 @@ export interface EmbeddedServe {
 }
 
 /** Builds the event sources the settings ask for (demo, stdin, replay); fails before any socket opens when a file cannot be replayed. */
-export async function createSources(settings: SourceSettings, io: IO): Promise<EventSource[]> {
+export async function createSources(settings: SourceSettings, io: IO, historySize = 0): Promise<EventSource[]> {
   const sources: EventSource[] = [];
+  // The store is opened first (read-only): a store that cannot be read fails before anything listens (exit 6).
+  const reader = settings.store
+    ? await (await import('../store/open-store.js')).openStore(settings.store.location, { cwd: io.cwd, tablePrefix: settings.store.tablePrefix, env: io.env })
+    : undefined;
+  if (settings.relay) {
+    const { createUpstreamSource } = await import('../sources/upstream-source.js');
+    sources.push(
+      createUpstreamSource({
+        ...settings.relay,
+        store: reader && settings.store ? { reader, historyCount: historySize, intervalMs: settings.store.intervalMs } : undefined,
+        monotonicMs: () => io.monotonicMs(),
+        nowMs: () => io.now(),
+      }),
+    );
+  } else if (reader && settings.store) {
+    const { createStoreFeedSource } = await import('../sources/store-feed.js');
+    sources.push(createStoreFeedSource({ reader, historyCount: historySize, intervalMs: settings.store.intervalMs }));
+  }
   if (settings.demo) {
     const { createSimulatorSource } = await import('../sources/fleet/simulator.js');
     // A random id salt: the same --seed gives the same fleet, but never the same event ids as another run
@@ -79,7 +107,7 @@ export async function createSources(settings: SourceSettings, io: IO): Promise<E
  * before the server listens.
  */
 export async function startEmbeddedServe(options: { readonly server: ServerOptions } & SourceSettings, io: IO, log: ServerLog): Promise<EmbeddedServe> {
-  const sources = await createSources(options, io);
+  const sources = await createSources(options, io, options.server.historySize);
   const server = await startServer(options.server, io, log);
   let closing = false;
   return {

@@ -6,6 +6,10 @@ import { DEFAULT_SERVER_OPTIONS } from '../../server/options.js';
 import type { ServerOptions } from '../../server/options.js';
 import { SERVE_SERVER_HINTS } from './flag-hints.js';
 import type { LogFormat } from '../../server/log.js';
+import { normaliseUrl } from '../../client/url.js';
+import { parseHeaderFlag } from '../parse.js';
+import { parseStoreLocation, type StoreLocation } from '../../store/location.js';
+import { storeTables } from '../../store/table-names.js';
 
 /** The raw flag values commander hands over (strings, booleans, repeatable lists). */
 export interface ServeFlags {
@@ -36,6 +40,35 @@ export interface ServeFlags {
   waitForClient?: boolean;
   chaosDisconnect?: string;
   chaosDrop?: string;
+  upstream?: string[];
+  upstreamApiKey?: string;
+  upstreamApiKeyFile?: string;
+  upstreamBearer?: boolean;
+  upstreamHeader?: string[];
+  upstreamCa?: string;
+  upstreamInsecure?: boolean;
+  store?: string;
+  storeTablePrefix?: string;
+  storeInterval?: string;
+}
+
+/** `--upstream`: the gateway (replicas) serve relays, and how to reach it (tail's connection flags). */
+export interface UpstreamOptions {
+  readonly urls: readonly string[];
+  readonly apiKey: string | undefined;
+  /** Read at run time (first key of the file). */
+  readonly apiKeyFile: string | undefined;
+  readonly bearer: boolean;
+  readonly headers: readonly (readonly [string, string])[];
+  readonly caFile: string | undefined;
+  readonly insecure: boolean;
+}
+
+/** `--store`: the gateway's event store, behind serve's history (and its source without --upstream). */
+export interface ServeStoreOptions {
+  readonly location: StoreLocation;
+  readonly tablePrefix: string | undefined;
+  readonly intervalMs: number;
 }
 
 export interface DemoSourceOptions {
@@ -64,6 +97,8 @@ export interface ServeOptions {
   readonly replay: ReplaySourceOptions | undefined;
   /** Start the sources only once the first client is attached (--wait-for-client). */
   readonly waitForClient: boolean;
+  readonly upstream: UpstreamOptions | undefined;
+  readonly store: ServeStoreOptions | undefined;
 }
 
 /** The default demo pace: readable in a terminal. */
@@ -139,8 +174,16 @@ export function toServeOptions(flags: ServeFlags, env: Readonly<Record<string, s
     throw new UsageError(`${flags.speed !== undefined ? '--speed' : '--loop'} only applies with --replay <file>`);
   }
   const stdin = flags.stdin === true;
+  const upstream = toUpstreamOptions(flags);
+  const storeLocation = flags.store === undefined ? undefined : parseStoreLocation(flags.store);
+  if (storeLocation === undefined && flags.storeTablePrefix !== undefined) throw new UsageError('--store-table-prefix names the tables of an event store: use it with --store');
+  if (storeLocation === undefined && flags.storeInterval !== undefined) throw new UsageError('--store-interval sets how often the event store is read: use it with --store');
+  if (flags.storeTablePrefix !== undefined) storeTables(flags.storeTablePrefix);
+  const storeIntervalMs = flags.storeInterval === undefined ? 1000 : parseDurationMs('--store-interval', flags.storeInterval);
+  if (storeIntervalMs < 100) throw new UsageError(`invalid --store-interval '${flags.storeInterval}': must be at least 100ms`);
+  const store: ServeStoreOptions | undefined = storeLocation === undefined ? undefined : { location: storeLocation, tablePrefix: flags.storeTablePrefix, intervalMs: storeIntervalMs };
   // The demo is the default when no other source is given; --demo adds it to others, --no-demo removes it.
-  const demoWanted = flags.demo ?? (!stdin && replay === undefined);
+  const demoWanted = flags.demo ?? (!stdin && replay === undefined && upstream === undefined && store === undefined);
   const demo: DemoSourceOptions | undefined = demoWanted
     ? {
         servers: flags.servers === undefined ? DEFAULT_DEMO_SERVERS : parseInteger('--servers', flags.servers, 1, 1000),
@@ -151,8 +194,40 @@ export function toServeOptions(flags: ServeFlags, env: Readonly<Record<string, s
     : undefined;
   if (!demoWanted) {
     for (const [flag, value] of [['--servers', flags.servers], ['--rate', flags.rate], ['--seed', flags.seed], ['--profile', flags.profile]] as const) {
-      if (value !== undefined) throw new UsageError(`${flag} only applies to the demo source, which is off (--no-demo, --stdin or --replay without --demo)`);
+      if (value !== undefined) throw new UsageError(`${flag} only applies to the demo source, which is off (--no-demo, --stdin, --replay, --upstream or --store without --demo)`);
     }
   }
-  return { server, apiKeyFile: flags.apiKeyFile, logFormat, demo, stdin, replay, waitForClient: flags.waitForClient === true };
+  return { server, apiKeyFile: flags.apiKeyFile, logFormat, demo, stdin, replay, waitForClient: flags.waitForClient === true, upstream, store };
+}
+
+/** The --upstream flags; the connection flags without --upstream are a usage error. */
+function toUpstreamOptions(flags: ServeFlags): UpstreamOptions | undefined {
+  const urls = [...new Set((flags.upstream ?? []).map((url) => normaliseUrl(url)))];
+  if (urls.length === 0) {
+    for (const [flag, value] of [
+      ['--upstream-api-key', flags.upstreamApiKey],
+      ['--upstream-api-key-file', flags.upstreamApiKeyFile],
+      ['--upstream-bearer', flags.upstreamBearer],
+      ['--upstream-header', flags.upstreamHeader],
+      ['--upstream-ca', flags.upstreamCa],
+      ['--upstream-insecure', flags.upstreamInsecure],
+    ] as const) {
+      if (value !== undefined) throw new UsageError(`${flag} sets how serve connects to the gateway it relays: use it with --upstream <url>`);
+    }
+    return undefined;
+  }
+  if (flags.upstreamApiKey !== undefined && flags.upstreamApiKeyFile !== undefined) throw new UsageError('use either --upstream-api-key or --upstream-api-key-file, not both');
+  if (flags.upstreamApiKey !== undefined && flags.upstreamApiKey.trim() === '') throw new UsageError('empty --upstream-api-key');
+  if (flags.upstreamBearer === true && flags.upstreamApiKey === undefined && flags.upstreamApiKeyFile === undefined) {
+    throw new UsageError('--upstream-bearer sends the upstream key as a bearer token, but there is none: give --upstream-api-key or --upstream-api-key-file');
+  }
+  return {
+    urls,
+    apiKey: flags.upstreamApiKey?.trim(),
+    apiKeyFile: flags.upstreamApiKeyFile,
+    bearer: flags.upstreamBearer === true,
+    headers: (flags.upstreamHeader ?? []).map(parseHeaderFlag),
+    caFile: flags.upstreamCa,
+    insecure: flags.upstreamInsecure === true,
+  };
 }

@@ -42,6 +42,16 @@ export function registerServe(program: Command, io: IO, run: ServeRun = defaultR
     .option('--loop', 'replay the recording forever')
     .option('--wait-for-client', 'start the sources (replay, stdin, demo) only when the first client connects')
     .option('--chaos-disconnect <duration>', 'testing: close a random client with 1012 about this often')
+    .option('--upstream <url>', "relay a gateway: subscribe once to it and re-serve its stream with history, resume and drop warnings (repeatable: replicas, each event once)", collect)
+    .option('--upstream-api-key <key>', 'API key for the upstream gateway (X-API-Key)')
+    .option('--upstream-api-key-file <file>', 'read the upstream API key from a file')
+    .option('--upstream-bearer', 'send the upstream key as Authorization: Bearer')
+    .option('--upstream-header <header>', "extra upgrade header for the upstream 'Name: value' (repeatable)", collect)
+    .option('--upstream-ca <file>', 'trust this CA certificate (PEM) for a wss:// upstream')
+    .option('--upstream-insecure', 'do not verify the upstream TLS certificate')
+    .option('--store <location>', "the gateway's event store (SQLite file or postgresql:// URL): history starts with its newest events, an upstream outage is filled from it; without --upstream it is the source")
+    .option('--store-table-prefix <prefix>', "the gateway's table prefix (tables <prefix>events, ...)")
+    .option('--store-interval <duration>', 'how often the store is read (default: 1s)')
     .option('--chaos-drop <fraction>', 'testing: drop this fraction of each client\'s events, announced in warning frames')
     .addHelpText(
       'after',
@@ -54,7 +64,11 @@ Examples:
   hangar-events serve --replay recorded.ndjson --speed 10 --loop
   hangar-events serve --replay recorded.ndjson --wait-for-client   the replay starts when the first tail connects
   HANGAR_API_KEY=secret hangar-events serve --host 0.0.0.0
-  curl -X POST --data-binary @events.ndjson http://127.0.0.1:8000/api/events`,
+  curl -X POST --data-binary @events.ndjson http://127.0.0.1:8000/api/events
+  hangar-events serve --host 0.0.0.0 --api-key-file team.keys --upstream gateway:8000 --upstream-api-key "$KEY" --store postgresql://hangar@db/hangar
+                                               one gateway connection, any number of watchers, with history and resume
+  hangar-events serve --upstream ws://replica-a:8000 --upstream ws://replica-b:8000   replicas, each event once
+  hangar-events serve --store data/events.db   re-serve a gateway's SQLite store as a live stream`,
     )
     .action(async (flags: ServeFlags, command: Command) => {
       // Defaults shown in help are commander defaults; only flags the user gave count as "given".

@@ -1,11 +1,14 @@
 import { startEmbeddedServe, type EmbeddedServe } from '../../app/embedded-serve.js';
 import { readKeyFile } from '../../credentials.js';
-import { describeError, RuntimeError, UsageError } from '../../errors.js';
+import { describeError, RuntimeError, StoreError, UsageError } from '../../errors.js';
 import type { IO } from '../../io/io.js';
 import type { CountingSource } from '../../sources/stream-source.js';
 import { createServerLog } from '../../server/log.js';
 import { isLoopbackHost } from '../../server/request-guard.js';
-import type { ServeOptions } from './options.js';
+import type { ServeOptions, UpstreamOptions } from './options.js';
+import { readFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import { buildHeaders } from '../../credentials.js';
 import { plural } from '../../format/plural.js';
 
 /**
@@ -23,7 +26,8 @@ export async function runServe(options: ServeOptions, io: IO): Promise<void> {
   const removeHandlers = [io.onSignal('SIGINT', () => stopRequested()), io.onSignal('SIGTERM', () => stopRequested())];
   let embedded: EmbeddedServe | undefined;
   try {
-    const running = await startEmbeddedServe({ ...options, server: { ...options.server, apiKeys } }, io, log);
+    const upstream = options.upstream ? await resolveUpstream(options.upstream, io) : undefined;
+    const running = await startEmbeddedServe({ ...options, relay: upstream, server: { ...options.server, apiKeys } }, io, log);
     embedded = running;
     const { server } = running;
     log.info(`listening on ${server.url}`, { event: 'listening', url: server.url, port: server.port });
@@ -61,9 +65,23 @@ export async function runServe(options: ServeOptions, io: IO): Promise<void> {
     log.info('stopped', { event: 'stopped' });
   } catch (error) {
     await embedded?.server.close();
-    if (error instanceof UsageError || error instanceof RuntimeError) throw error;
+    if (error instanceof UsageError || error instanceof RuntimeError || error instanceof StoreError) throw error;
     throw new RuntimeError('serve failed', { cause: error });
   } finally {
     for (const remove of removeHandlers) remove();
   }
+}
+
+/** Reads the upstream's key file and CA, and builds its upgrade headers (tail's rules). */
+async function resolveUpstream(upstream: UpstreamOptions, io: IO): Promise<{ urls: readonly string[]; headers: Readonly<Record<string, string>>; ca: Buffer | undefined; insecure: boolean }> {
+  const apiKey = upstream.apiKeyFile !== undefined ? (await readKeyFile(upstream.apiKeyFile, io.cwd, '--upstream-api-key-file'))[0] : upstream.apiKey;
+  let ca: Buffer | undefined;
+  if (upstream.caFile !== undefined) {
+    try {
+      ca = await readFile(resolvePath(io.cwd, upstream.caFile));
+    } catch (error) {
+      throw new RuntimeError(`cannot read the CA certificate ${upstream.caFile} (--upstream-ca)`, { cause: error });
+    }
+  }
+  return { urls: upstream.urls, headers: buildHeaders({ apiKey, bearer: upstream.bearer, extra: upstream.headers }), ca, insecure: upstream.insecure };
 }

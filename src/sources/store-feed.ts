@@ -1,0 +1,47 @@
+import type { StoreReader } from '../store/store-reader.js';
+import type { EventSink, EventSource, SourceLog } from './event-source.js';
+
+export interface StoreFeedOptions {
+  readonly reader: StoreReader;
+  /** The ring starts with the store's newest events, this many (serve --history). */
+  readonly historyCount: number;
+  readonly intervalMs: number;
+}
+
+/**
+ * `serve --store` without `--upstream`: the gateway's store as serve's event
+ * source. Its newest events fill the ring (so `replay` reaches back into the
+ * store's past), then what the gateway appends is published as it commits
+ * (position on SQLite, transaction watermark on PostgreSQL).
+ */
+export function createStoreFeedSource(options: StoreFeedOptions): EventSource {
+  let stopSource: (() => Promise<void>) | undefined;
+  let stopped = false;
+  return {
+    name: `store ${options.reader.display}`,
+    async run(sink: EventSink, log: SourceLog): Promise<void> {
+      const { StoreSource } = await import('../store/store-source.js');
+      const source = new StoreSource({
+        reader: options.reader,
+        window: options.historyCount > 0 ? { kind: 'last', count: options.historyCount } : { kind: 'none' },
+        follow: true,
+        intervalMs: options.intervalMs,
+      });
+      stopSource = () => source.stop();
+      source.on('message', (message) => {
+        if (message.kind === 'event') sink.publish(message.event);
+        else if (message.kind === 'store') (message.level === 'info' ? log.info : log.warn)(message.text);
+        else if (message.kind === 'bad-frame') log.warn(message.reason);
+        else if (message.kind === 'open') log.info(`following the store ${options.reader.display}`);
+      });
+      if (!stopped) source.start();
+      await source.finished;
+    },
+    stop(): void {
+      if (stopped) return;
+      stopped = true;
+      void stopSource?.().then(() => options.reader.close());
+      if (stopSource === undefined) void options.reader.close();
+    },
+  };
+}
