@@ -265,6 +265,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
       intervalMs: options.storeIntervalMs,
       matches: filter.matches,
       serverIds: filter.replayServerIds,
+      untilSeconds: options.untilEpochMs !== undefined ? options.untilEpochMs / 1000 : undefined,
     };
     if (clients.length === 0) {
       const { StoreSource } = await import('../store/store-source.js');

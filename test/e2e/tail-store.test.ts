@@ -90,6 +90,12 @@ function storeTests(engine: Engine): void {
     expect(result.stderr).toMatch(/3 events from the store/);
     expect(result.stderr).toMatch(/stats: 3 events shown .*; 3 from the store/);
 
+    // A past --until closes the window (and implies --no-follow): the math event of 25 minutes ago is after it.
+    const untilTime = new Date(Date.now() - 26 * 60 * 1000).toISOString();
+    const until = await runCli(['tail', ...store.flags, '--since', '2h', '--until', untilTime, '-s', 'math', '-o', 'ndjson']);
+    expect(until.code).toBe(0);
+    expect(idsOut(until.stdout)).toEqual(ids(math.slice(0, 2)));
+
     const last = await runCli(['tail', ...store.flags, '--history', '2', '--type', 'Tool*', '--no-follow', '-o', 'ndjson']);
     expect(last.code).toBe(0);
     expect(idsOut(last.stdout)).toEqual(ids([inWindow[1]!, inWindow[2]!]));
