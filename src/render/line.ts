@@ -8,6 +8,8 @@ import { serverIdentityFieldOf } from '../protocol/server-identity.js';
 import { colorOfSeverity, SECURITY_TAG, severityOf, severityOfState } from './severity.js';
 import { renderTemplate, type CompiledTemplate } from './template.js';
 import { eventTimeMs, formatTime, type TimeMode } from './time-format.js';
+import { plural } from '../format/plural.js';
+import { fitLine } from './line-fit.js';
 
 export type { TimeMode } from './time-format.js';
 
@@ -23,6 +25,14 @@ export interface LineContext {
    * it arrived, marked with ARRIVAL_MARK. Without it such an event shows `-`.
    */
   arrivalMs?: () => number;
+  /** Cut the line to this many terminal columns (a terminal's width); undefined: never cut. */
+  width?: number;
+  /**
+   * `-v/--wide`: every field in full. Otherwise bulky values are shown short:
+   * `arguments` and `identity_context` beyond 40 characters as `{…3 keys}`,
+   * a `correlation_id` longer than 12 characters by its first 8.
+   */
+  wide?: boolean;
   /** `--fields`: show exactly these fields (dotted paths allowed) after the type and server. */
   fields?: readonly string[];
   /** `--format`: a custom line instead of the default layout. */
@@ -63,6 +73,12 @@ const highlightedKeys = new Set([
  * sanitized.
  */
 export function formatEventLine(event: HangarEvent, ctx: LineContext): string {
+  const line = formatFullLine(event, ctx);
+  // A --format template is the user's own layout: never cut.
+  return ctx.width === undefined || ctx.template !== undefined ? line : fitLine(line, ctx.width);
+}
+
+function formatFullLine(event: HangarEvent, ctx: LineContext): string {
   const colors = ctx.colors;
   let line = '';
   if (ctx.source !== undefined) line = `${colors.source(ctx.source.index, stripControl(ctx.source.label))} `;
@@ -93,9 +109,23 @@ export function formatEventLine(event: HangarEvent, ctx: LineContext): string {
     if (identityKeys.has(key) || key === serverKey || highlightedKeys.has(key)) continue;
     const value = event[key];
     if (value === null || value === undefined) continue;
-    line += ` ${colors.key(`${stripControl(key)}=`)}${formatPairValue(value)}`;
+    line += ` ${colors.key(`${stripControl(key)}=`)}${ctx.wide || !BULKY_KEYS.has(key) ? formatPairValue(value) : formatBulky(key, value)}`;
   }
   return line;
+}
+
+/** Fields that are long on most events and rarely what one scans for; shown short unless --wide. */
+const BULKY_KEYS = new Set(['arguments', 'identity_context', 'correlation_id']);
+const BULKY_MAX_CHARS = 40;
+
+function formatBulky(key: string, value: unknown): string {
+  if (key === 'correlation_id' && typeof value === 'string') {
+    const id = stripControl(value);
+    return id.length > 12 ? `${id.slice(0, 8)}…` : formatPairValue(value);
+  }
+  const full = formatPairValue(value);
+  if (full.length <= BULKY_MAX_CHARS || typeof value !== 'object' || value === null) return full;
+  return Array.isArray(value) ? `[…${plural(value.length, 'item')}]` : `{…${plural(Object.keys(value).length, 'key')}}`;
 }
 
 function formatHighlights(event: HangarEvent, colors: ColorScheme): string {

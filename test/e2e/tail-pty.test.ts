@@ -70,6 +70,28 @@ pty.describe('a terminal that reports 0 columns', () => {
     expect(widest).toBeLessThanOrEqual(120);
   }, 30_000);
 
+  pty.it('pretty lines are cut to the terminal (80 columns here); -v/--wide shows them in full', async () => {
+    const serve = startCli(['serve', '--port', '0', '--no-demo']);
+    const [, url, port] = await serve.waitFor('stderr', /listening on (ws:\/\/127\.0\.0\.1:(\d+)\/api\/ws\/events)/, 15_000);
+    const event = {
+      event_type: 'ToolInvocationRequested',
+      mcp_server_id: 'github',
+      tool_name: 'search_issues',
+      correlation_id: '5b0c6f0e-8d2a-4c4e-9d7e-2f1a3b4c5d6e',
+      arguments: { query: 'is:open label:bug repo:mcp-hangar/hangar sort:updated', per_page: 50 },
+    };
+    await fetch(`http://127.0.0.1:${port}/api/events`, { method: 'POST', body: JSON.stringify(event) });
+    const lineOf = (output: string) => drawnLines(output).find((line) => line.includes('ToolInvocationRequested'))!;
+    const cut = startInPty(['tail', url!, '--history', '1', '-n', '1']);
+    expect(await cut.exited).toBe(0);
+    expect(lineOf(cut.output()).length).toBe(80);
+    expect(lineOf(cut.output())).toMatch(/ToolInvocationRequested github search_issues correlation_id=5b0c6f0e… arguments=\{…2 keys\}|…$/);
+    const wide = startInPty(['tail', url!, '--history', '1', '-n', '1', '--wide']);
+    expect(await wide.exited).toBe(0);
+    const full = visibleText(wide.output()).replace(/\n/g, '');
+    expect(full).toContain('correlation_id=5b0c6f0e-8d2a-4c4e-9d7e-2f1a3b4c5d6e arguments={"query":"is:open label:bug repo:mcp-hangar/hangar sort:updated","per_page":50}');
+  }, 30_000);
+
   pty.it('--bell rings the terminal on shown events; without it there is no bell', async () => {
     const url = await startServe();
     const ringing = startInPty(['tail', url, '-n', '3', '--bell']);

@@ -92,6 +92,7 @@ export interface TailFlags {
   follow?: boolean;
   exec?: string;
   execConcurrency?: string;
+  wide?: boolean;
   bell?: boolean;
   count?: string;
   timeout?: string;
@@ -265,6 +266,7 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
     untilEpochMs,
     exec,
     bell: flags.bell === true,
+    wide: flags.wide === true,
     follow,
     count,
     timeoutMs,

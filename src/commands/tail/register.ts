@@ -59,6 +59,7 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .option('--fields <list>', 'pretty lines with these fields (comma-separated, dotted paths allowed); implies -o pretty')
     .option('--time <mode>', 'time column of pretty lines: local, utc, iso, relative or none (default: local); implies -o pretty')
     .option('--format <template>', "custom line, e.g. '{event_type} {mcp_server_id} {duration_ms}'; implies -o pretty, also in a pipe")
+    .option('-v, --wide', 'pretty lines in full: not cut to the terminal width, arguments/identity_context/correlation_id in full')
     .option('--color <mode>', 'auto, always or never (default: auto; honours NO_COLOR and FORCE_COLOR)')
     .option('--no-color', 'same as --color never')
     .option('-k, --api-key <key>', 'API key (mcp_...) sent as X-API-Key (default: $HANGAR_API_KEY)')

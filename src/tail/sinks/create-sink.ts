@@ -8,6 +8,7 @@ import { LineSink } from './line-sink.js';
 import { NdjsonSink } from './ndjson-sink.js';
 import type { TailSink } from './sink.js';
 import { canDrawLive, createTableSink, type TableSinkOptions } from './table-sink.js';
+import { terminalSize } from '../../io/terminal-size.js';
 
 /** How tail writes events. */
 export type OutputMode = 'pretty' | 'ndjson' | 'table';
@@ -20,6 +21,8 @@ export interface OutputSettings {
   readonly fields: readonly string[] | undefined;
   readonly sort: TableSort;
   readonly intervalMs: number;
+  /** -v/--wide: pretty lines in full, not cut to the terminal, bulky fields in full. */
+  readonly wide: boolean;
 }
 
 /** What a sink needs besides the options; built once in runTail. */
@@ -47,6 +50,8 @@ export function createSink(options: OutputSettings, io: IO, parts: SinkParts): T
         fields: options.fields,
         template: parts.template,
         nowMs: () => io.now(),
+        widthOf: () => (io.stdout.isTTY ? terminalSize(io.stdout, io.env).columns : undefined),
+        wide: options.wide,
         status: parts.status,
       });
     case 'table':

@@ -18,6 +18,10 @@ export interface LineSinkOptions {
   readonly template?: ReturnType<typeof compileTemplate> | undefined;
   /** Wall clock for relative times. */
   readonly nowMs: () => number;
+  /** The terminal's width when stdout is one (lines are cut to it), else undefined; read per line, so a resize applies. */
+  readonly widthOf: () => number | undefined;
+  /** -v/--wide: full lines with every field in full. */
+  readonly wide: boolean;
   readonly status: StatusReporter;
 }
 
@@ -38,6 +42,7 @@ export class LineSink extends WriterSink {
     const context = this.contextFor(source);
     // Only relative times need the clock: reading it per event costs.
     if (this.options.time === 'relative') context.nowMs = this.options.nowMs();
+    if (!this.options.wide) context.width = this.options.widthOf();
     this.writer.write(`${formatEventLine(event, context)}\n`);
   }
 
@@ -52,6 +57,7 @@ export class LineSink extends WriterSink {
         time,
         nowMs: 0,
         arrivalMs: this.options.nowMs,
+        wide: this.options.wide,
         ...(fields ? { fields } : {}),
         ...(template ? { template } : {}),
         ...(this.labelled ? { source: { label: source.label, index: source.index } } : {}),
