@@ -29,12 +29,14 @@ export interface EventFilterSpec {
   readonly servers: readonly string[];
   readonly groups: readonly string[];
   readonly where: readonly string[];
+  /** How errors name the predicates' origin (the flag, e.g. `--where`). */
+  readonly whereLabel?: string;
 }
 
 /** Compiles a filter; throws a UsageError for a predicate that does not parse. */
 export function compileEventFilter(spec: EventFilterSpec): EventFilter {
   const typeFilter = compileTypeFilter(spec.types, spec.excludeTypes);
-  const where = spec.where.length > 0 ? compileWhere(spec.where) : undefined;
+  const where = spec.where.length > 0 ? compileWhere(spec.where, spec.whereLabel) : undefined;
   const about = compileAboutFilter(spec.servers, spec.groups);
   const unfiltered = typeFilter.all && about === undefined && where === undefined;
   const matches = unfiltered

@@ -27,9 +27,13 @@ const operators: readonly (readonly [string, Operator])[] = [
   ['==', '='], ['!=', '!='], ['!~', '!~'], ['>=', '>='], ['<=', '<='], ['=', '='], ['>', '>'], ['<', '<'], ['~', '~'],
 ];
 
-/** Compiles every expression; the result is their AND. Throws a UsageError that points at the problem. */
-export function compileWhere(expressions: readonly string[]): (event: Record<string, unknown>) => boolean {
-  const predicates = expressions.map(compileExpression);
+/**
+ * Compiles every expression; the result is their AND. Throws a UsageError
+ * that names `label` (the flag, e.g. `--where`; commands/ passes it) and
+ * points at the problem.
+ */
+export function compileWhere(expressions: readonly string[], label = 'filter'): (event: Record<string, unknown>) => boolean {
+  const predicates = expressions.map((expression) => compileExpression(expression, label));
   if (predicates.length === 0) return () => true;
   if (predicates.length === 1) return predicates[0]!;
   return (event) => {
@@ -46,9 +50,9 @@ function isSpace(c: string | undefined): boolean {
   return c === ' ' || c === '\t';
 }
 
-function compileExpression(expression: string): Predicate {
+function compileExpression(expression: string, label: string): Predicate {
   const fail = (index: number, problem: string): never => {
-    throw new UsageError(`invalid --where '${expression}': ${problem}\n  ${expression}\n  ${' '.repeat(index)}^`);
+    throw new UsageError(`invalid ${label} '${expression}': ${problem}\n  ${expression}\n  ${' '.repeat(index)}^`);
   };
   let i = 0;
   while (isSpace(expression[i])) i++;

@@ -37,10 +37,11 @@ export interface TemplateOptions {
 }
 
 /**
- * Parses a template once. Throws a UsageError naming `--format` and the
- * 1-based position for an unclosed `{`, a stray `}` or an empty `{}`.
+ * Parses a template once. Throws a UsageError naming `label` (the flag the
+ * text came from, e.g. `--format`; commands/ passes it) and the 1-based
+ * position for an unclosed `{`, a stray `}` or an empty `{}`.
  */
-export function compileTemplate(text: string): CompiledTemplate {
+export function compileTemplate(text: string, label = 'template'): CompiledTemplate {
   const parts: Part[] = [];
   let literal = '';
   let i = 0;
@@ -55,12 +56,12 @@ export function compileTemplate(text: string): CompiledTemplate {
       const close = text.indexOf('}', i + 1);
       const nextOpen = text.indexOf('{', i + 1);
       if (close < 0 || (nextOpen >= 0 && nextOpen < close)) {
-        throw templateError(text, i, `unclosed '{' at position ${i + 1} (write '{{' for a literal brace)`);
+        throw templateError(label, text, i, `unclosed '{' at position ${i + 1} (write '{{' for a literal brace)`);
       }
       const name = text.slice(i + 1, close).trim();
-      if (name.length === 0) throw templateError(text, i, `empty placeholder '{}' at position ${i + 1}: write a field name such as {event_type}`);
+      if (name.length === 0) throw templateError(label, text, i, `empty placeholder '{}' at position ${i + 1}: write a field name such as {event_type}`);
       if (name.split('.').some((segment) => segment.length === 0)) {
-        throw templateError(text, i + 1, `invalid field path '${name}' at position ${i + 2}: empty segment`);
+        throw templateError(label, text, i + 1, `invalid field path '${name}' at position ${i + 2}: empty segment`);
       }
       if (literal) parts.push({ kind: 'text', text: literal });
       literal = '';
@@ -74,7 +75,7 @@ export function compileTemplate(text: string): CompiledTemplate {
         i += 2;
         continue;
       }
-      throw templateError(text, i, `unmatched '}' at position ${i + 1} (write '}}' for a literal brace)`);
+      throw templateError(label, text, i, `unmatched '}' at position ${i + 1} (write '}}' for a literal brace)`);
     }
     if (ch === '\\' && (text[i + 1] === 't' || text[i + 1] === '\\')) {
       literal += text[i + 1] === 't' ? '\t' : '\\';
@@ -92,8 +93,8 @@ function computedName(name: string): Computed | undefined {
   return name === 'time' || name === 'server' || name === 'severity' ? name : undefined;
 }
 
-function templateError(text: string, index: number, problem: string): UsageError {
-  return new UsageError(`invalid --format '${text}': ${problem}\n  ${text}\n  ${' '.repeat(index)}^`);
+function templateError(label: string, text: string, index: number, problem: string): UsageError {
+  return new UsageError(`invalid ${label} '${text}': ${problem}\n  ${text}\n  ${' '.repeat(index)}^`);
 }
 
 /**

@@ -87,7 +87,7 @@ function describeFsError(error: unknown): string {
 
 function replayFileError(path: string, error: unknown): RuntimeError {
   return new RuntimeError(
-    `cannot read replay file ${path} (${describeFsError(error)}); give --replay an NDJSON recording, e.g. one made with 'hangar-events tail -o ndjson > ${path}'`,
+    `cannot read replay file ${path} (${describeFsError(error)}); replay an NDJSON recording instead, e.g. one made with 'hangar-events tail -o ndjson > ${path}'`,
     { cause: error },
   );
 }

@@ -49,11 +49,12 @@ describe('compileTemplate / renderTemplate', () => {
   });
   it('throws a UsageError naming --format and the position of an unclosed {', () => {
     expect(() => compileTemplate('{tool_name} {duration_ms')).toThrow(UsageError);
-    expect(() => compileTemplate('{tool_name} {duration_ms')).toThrow("invalid --format '{tool_name} {duration_ms': unclosed '{' at position 13 (write '{{' for a literal brace)\n  {tool_name} {duration_ms\n              ^");
+    expect(() => compileTemplate('{tool_name} {duration_ms')).toThrow("invalid template '{tool_name} {duration_ms': unclosed '{' at position 13 (write '{{' for a literal brace)\n  {tool_name} {duration_ms\n              ^");
     expect(() => compileTemplate('{a {b}')).toThrow("unclosed '{' at position 1");
   });
   it('rejects a stray }, an empty {} and an empty path segment', () => {
-    expect(() => compileTemplate('a } b')).toThrow("invalid --format 'a } b': unmatched '}' at position 3");
+    expect(() => compileTemplate('a } b', '--format')).toThrow(/^invalid --format 'a } b'/);
+    expect(() => compileTemplate('a } b')).toThrow("invalid template 'a } b': unmatched '}' at position 3");
     expect(() => compileTemplate('x {}')).toThrow("empty placeholder '{}' at position 3");
     expect(() => compileTemplate('{a..b}')).toThrow("invalid field path 'a..b' at position 2");
   });

@@ -128,7 +128,7 @@ describe('createReplaySource', () => {
     const missing = join(dir, 'nope.ndjson');
     const checked = await checkReplayFile(missing).catch((e: unknown) => e);
     expect(checked).toBeInstanceOf(RuntimeError);
-    expect(describeError(checked)).toMatch(new RegExp(`^cannot read replay file ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(no such file\\); give --replay an NDJSON recording`));
+    expect(describeError(checked)).toMatch(new RegExp(`^cannot read replay file ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(no such file\\); replay an NDJSON recording instead`));
     expect((checked as Error).cause).toMatchObject({ code: 'ENOENT' });
 
     const ran = await createReplaySource(missing, { speed: 1, loop: false }).run(collector().sink, collector().log).catch((e: unknown) => e);

@@ -213,8 +213,8 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
   const servers = [...new Set(splitList(flags.server))];
   const groups = [...new Set(splitList(flags.group))];
   const where = flags.where ?? [];
-  const filter = compileEventFilter({ types, excludeTypes, servers, groups, where });
-  const template = flags.format !== undefined ? compileTemplate(flags.format) : undefined;
+  const filter = compileEventFilter({ types, excludeTypes, servers, groups, where, whereLabel: '--where' });
+  const template = flags.format !== undefined ? compileTemplate(flags.format, '--format') : undefined;
   const bearer = flags.bearer === true;
   if (bearer && apiKey === undefined && flags.apiKeyFile === undefined) {
     throw new UsageError('--bearer sends the API key as a bearer token, but there is no key: give one with -k/--api-key, --api-key-file or HANGAR_API_KEY');
