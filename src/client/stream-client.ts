@@ -576,10 +576,19 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     this.tickMs = this.options.monotonicMs();
     this.tickTimer = setInterval(() => {
       const now = this.options.monotonicMs();
-      if (now - this.tickMs > FREEZE_MS) this.freeze = { startMs: this.tickMs, endMs: now };
+      this.noteFreeze(now);
       this.tickMs = now;
     }, TICK_MS);
     this.tickTimer.unref();
+  }
+
+  /**
+   * Records a stand-still when the ticker is overdue. Also called for frames
+   * and closes: after SIGCONT the backlog of socket reads and the close are
+   * handled before the late tick fires, so the tick alone would notice too late.
+   */
+  private noteFreeze(now: number): void {
+    if (this.tickTimer !== undefined && now - this.tickMs > FREEZE_MS) this.freeze = { startMs: this.tickMs, endMs: now };
   }
 
   /**
@@ -591,6 +600,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
    */
   private lastSeenMs(conn: Connection): number {
     const now = this.options.monotonicMs();
+    this.noteFreeze(now);
     let seen = conn.frames > 0 ? conn.lastFrameMs : now;
     const freeze = this.freeze;
     if (freeze && now - freeze.endMs <= this.pingIntervalMs + this.livenessMarginMs) seen = Math.min(seen, freeze.startMs);
@@ -622,6 +632,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     if (this.stopped) return;
     conn.frames++;
     conn.lastFrameMs = this.frameClock();
+    this.noteFreeze(conn.lastFrameMs);
     if (conn.frames === 1) this.retry = 0;
     const size = rawSize(data);
     if (isBinary) {

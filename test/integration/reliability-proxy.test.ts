@@ -3,7 +3,8 @@ import type { TailDeps } from '../../src/commands/tail/tail.js';
 import { gatewayEvent, startFakeGateway, type FakeGateway } from '../helpers/fake-gateway.js';
 import { closeHostile, eventually, startHostileServer } from '../helpers/hostile-net.js';
 import { startNetProxy, type NetProxy } from '../helpers/net-proxy.js';
-import { startTranscriptTail, useTranscriptTails, type TranscriptTail } from '../helpers/tail-transcript.js';
+import { killAll, startCli } from '../helpers/spawn.js';
+import { parseDownFor, startTranscriptTail, useTranscriptTails, type TranscriptTail } from '../helpers/tail-transcript.js';
 
 /**
  * "Every event once, or an honest gap", through a real network-conditions
@@ -19,6 +20,7 @@ const proxies: NetProxy[] = [];
 const gateways: FakeGateway[] = [];
 const timers: NodeJS.Timeout[] = [];
 afterEach(async () => {
+  await killAll();
   for (const t of timers.splice(0)) clearInterval(t);
   for (const p of proxies.splice(0)) await p.close();
   for (const g of gateways.splice(0)) await g.close();
@@ -194,5 +196,29 @@ describe('through a network-conditions proxy', () => {
     expect(gaps[0]!.downForMs, gaps[0]!.line).toBeGreaterThanOrEqual(2_000);
     expectOnceInOrderGapsHonest(t);
   }, 60_000);
-});
 
+  test('#4 tail itself SIGSTOPped while the gateway gives up on it: the gap covers the whole stop, not just the reconnect', async () => {
+    // The gateway pings after 300 ms of silence and closes after 700 ms without a pong.
+    const gateway = await startFakeGateway({ blindWindowMs: 60_000, pingIntervalMs: 300, pongTimeoutMs: 700 });
+    gateways.push(gateway);
+    const publisher = publishEvery(20, (seq) => gateway.publish(gatewayEvent('ToolInvocationCompleted', { mcp_server_id: 'math', seq })));
+    const tail = startCli(['tail', gateway.url, '-o', 'ndjson']);
+    await eventually(() => tail.stdout().split('\n').length > 10, 'events flow', 30_000);
+    const stoppedAt = performance.now();
+    tail.child.kill('SIGSTOP');
+    // A quiet stream, so the gateway pings the stopped client (it pings only when idle), gets no pong and closes.
+    publisher.stop();
+    try {
+      // The scenario: a stop of at least 4.5 s, during which the gateway gives up on the connection.
+      // (ws completes the close only once the peer reads again; the ping is what starts the gateway's 700 ms.)
+      await eventually(() => gateway.connections[0]!.pings >= 1 && performance.now() - stoppedAt >= 4_500, 'the gateway pinged the stopped client', 30_000);
+    } finally {
+      tail.child.kill('SIGCONT');
+    }
+    const after = publishEvery(20, (seq) => gateway.publish(gatewayEvent('ToolInvocationCompleted', { mcp_server_id: 'math', seq: 100_000 + seq })));
+    const gap = await tail.waitFor('stderr', /gap: events from .* may have been missed \(the stream was down for ([^)]+)\)/, 30_000);
+    after.stop();
+    const downForMs = parseDownFor(gap[1]!);
+    expect(downForMs, gap[0]).toBeGreaterThanOrEqual(4_000);
+  }, 60_000);
+});
