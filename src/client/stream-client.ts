@@ -77,6 +77,12 @@ export interface StreamClientOptions {
   /** Time allowed for the opening handshake. */
   readonly handshakeTimeoutMs?: number;
   /**
+   * A tick of the stand-still detector this much overdue means this process
+   * stood still (default 3 s; see StreamClient.freeze). `false` turns it off:
+   * tests that move an injected clock by hand would look like a SIGSTOP.
+   */
+  readonly standStillMs?: number | false;
+  /**
    * Pass plain event frames on as bytes, unparsed (`EventMessage.bytes`; see
    * protocol/plain-event.ts): for a consumer that writes frames as they are
    * and needs no field (tail's NDJSON output without client-side filters).
@@ -573,6 +579,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
 
   /** Starts the ticking that notices when this process stood still (see `freeze`). */
   private startTicks(): void {
+    if (this.options.standStillMs === false) return;
     this.tickMs = this.options.monotonicMs();
     this.tickTimer = setInterval(() => {
       const now = this.options.monotonicMs();
@@ -588,7 +595,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
    * handled before the late tick fires, so the tick alone would notice too late.
    */
   private noteFreeze(now: number): void {
-    if (this.tickTimer !== undefined && now - this.tickMs > FREEZE_MS) this.freeze = { startMs: this.tickMs, endMs: now };
+    if (this.tickTimer !== undefined && now - this.tickMs > (this.options.standStillMs || FREEZE_MS)) this.freeze = { startMs: this.tickMs, endMs: now };
   }
 
   /**

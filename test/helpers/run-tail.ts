@@ -8,7 +8,8 @@ import { createTestIO, type TestIO, type TestIOOptions } from './test-io.js';
 
 /** Fast knobs for in-process tails: quick backoff and serve detection. */
 export const FAST: TailDeps = {
-  client: { backoff: { initialDelayMs: 50, maxDelayMs: 200, factor: 2, jitter: 0.5 }, serverDetectMs: 500 },
+  // standStillMs off: these tails run on an injected clock that tests move by hand, which would look like a SIGSTOP.
+  client: { backoff: { initialDelayMs: 50, maxDelayMs: 200, factor: 2, jitter: 0.5 }, serverDetectMs: 500, standStillMs: false },
 };
 
 export interface InProcessTail {
