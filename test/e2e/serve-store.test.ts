@@ -140,6 +140,18 @@ describe('serve --upstream and serve --store (spawned binary)', () => {
     expect(idsOut(watcher.stdout())).toEqual(ids(appended));
   }, 60_000);
 
+  it('an upstream that refuses the relay (no key, then the key) stops serve with exit 4, and the key given is used', async () => {
+    const g = await startFakeGateway({ blindWindowMs: 60_000, apiKey: 'gw-secret' });
+    gateways.push(g);
+    const refused = await runCli(['serve', '--port', '0', '--upstream', g.url], { timeoutMs: 20_000 });
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toMatch(/authentication failed: .* answered HTTP 403/);
+    const relay = await serve(['--upstream', g.url, '--upstream-api-key', 'gw-secret']);
+    await g.waitForAttached(1);
+    expect(g.connections.at(-1)!.headers['x-api-key']).toBe('gw-secret');
+    await relay.cli.waitFor('stderr', /connected to upstream/);
+  }, 60_000);
+
   it('a store that cannot be read stops serve before it listens (exit 6); upstream flags need --upstream (exit 2)', async () => {
     const missing = await runCli(['serve', '--port', '0', '--store', join(dir, 'nope.db')]);
     expect(missing.code).toBe(6);

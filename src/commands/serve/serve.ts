@@ -1,6 +1,6 @@
 import { startEmbeddedServe, type EmbeddedServe } from '../../app/embedded-serve.js';
 import { readKeyFile } from '../../credentials.js';
-import { describeError, RuntimeError, StoreError, UsageError } from '../../errors.js';
+import { AuthError, describeError, PermanentConnectionError, RuntimeError, StoreError, UsageError } from '../../errors.js';
 import type { IO } from '../../io/io.js';
 import type { CountingSource } from '../../sources/stream-source.js';
 import { createServerLog } from '../../server/log.js';
@@ -22,6 +22,7 @@ export async function runServe(options: ServeOptions, io: IO): Promise<void> {
   if (options.apiKeyFile !== undefined) apiKeys.push(...(await readKeyFile(options.apiKeyFile, io.cwd, '--api-key-file')));
 
   let stopRequested: () => void = () => {};
+  let fatal: Error | undefined;
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
   const removeHandlers = [io.onSignal('SIGINT', () => stopRequested()), io.onSignal('SIGTERM', () => stopRequested())];
   let embedded: EmbeddedServe | undefined;
@@ -57,15 +58,25 @@ export async function runServe(options: ServeOptions, io: IO): Promise<void> {
           event: 'waiting_for_client',
           sources: sources.map((source) => source.name),
         }),
-      failed: (source, error) => log.warn(`${source.name} failed: ${describeError(error)}; still serving`, { event: 'source_failed', source: source.name }),
+      failed: (source, error) => {
+        // A relay whose gateway refuses it (credentials, TLS) has nothing to relay: stop with that error.
+        if (options.upstream !== undefined && (error instanceof AuthError || error instanceof PermanentConnectionError)) {
+          log.warn(`${source.name} failed: ${describeError(error)}; stopping (serve --upstream has nothing to relay)`, { event: 'source_failed', source: source.name });
+          fatal = error;
+          stopRequested();
+          return;
+        }
+        log.warn(`${source.name} failed: ${describeError(error)}; still serving`, { event: 'source_failed', source: source.name });
+      },
     });
     await stopped;
     log.info('shutting down: closing clients', { event: 'stopping' });
     await running.close();
     log.info('stopped', { event: 'stopped' });
+    if (fatal !== undefined) throw fatal;
   } catch (error) {
     await embedded?.server.close();
-    if (error instanceof UsageError || error instanceof RuntimeError || error instanceof StoreError) throw error;
+    if (error instanceof UsageError || error instanceof RuntimeError || error instanceof StoreError || error instanceof AuthError || error instanceof PermanentConnectionError) throw error;
     throw new RuntimeError('serve failed', { cause: error });
   } finally {
     for (const remove of removeHandlers) remove();
