@@ -93,6 +93,7 @@ export interface TailFlags {
   exec?: string;
   execConcurrency?: string;
   wide?: boolean;
+  calls?: boolean;
   bell?: boolean;
   count?: string;
   timeout?: string;
@@ -208,7 +209,14 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
   if (timeoutMs !== undefined && timeoutMs <= 0) throw new UsageError(`invalid --timeout '${flags.timeout}': must be longer than 0`);
 
   // Everything that can be wrong with the filters and the template fails here, before any socket opens.
-  const types = splitList(flags.type);
+  // --calls joins the three tool-invocation types itself: it subscribes to them, and only them.
+  const calls = flags.calls === true;
+  if (calls && output === 'table') throw new UsageError('--calls shows one line per tool call; the live table already counts calls per server: use one or the other');
+  if (calls && (flags.type !== undefined || flags.excludeType !== undefined)) {
+    throw new UsageError('--calls picks the tool-call events itself (ToolInvocationRequested, Completed, Failed): drop -t/--type and -x/--exclude-type (use -s or --where to narrow)');
+  }
+  if (calls && (flags.format !== undefined || flags.fields !== undefined)) throw new UsageError('--calls has its own line layout: it cannot be combined with --format or --fields');
+  const types = calls ? [...CALL_TYPES] : splitList(flags.type);
   const excludeTypes = splitList(flags.excludeType);
   const servers = [...new Set(splitList(flags.server))];
   const groups = [...new Set(splitList(flags.group))];
@@ -267,6 +275,7 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
     exec,
     bell: flags.bell === true,
     wide: flags.wide === true,
+    calls,
     follow,
     count,
     timeoutMs,
@@ -279,6 +288,9 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
     storeIntervalMs,
   };
 }
+
+/** What --calls subscribes to. */
+const CALL_TYPES = ['ToolInvocationRequested', 'ToolInvocationCompleted', 'ToolInvocationFailed'] as const;
 
 /** --exec commands running at once unless --exec-concurrency says otherwise. */
 export const DEFAULT_EXEC_CONCURRENCY = 4;

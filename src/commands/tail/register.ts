@@ -24,6 +24,8 @@ Examples:
   hangar-events tail -t ToolInvocationCompleted --time none --format '{mcp_server_id}\t{tool_name}\t{duration_ms}' > calls.tsv
   hangar-events tail --type McpServerStarted --server math -n 1 --timeout 30s   wait for a server in a script
   hangar-events tail ws://replica-a:8000 ws://replica-b:8000                    merge replicas, each event once
+  hangar-events tail --calls -s github                  one line per tool call of github: outcome, duration, arguments
+  hangar-events tail --calls -o ndjson | jq 'select(.outcome=="failed")'   calls as JSON objects
   hangar-events tail -o table                           live table of the fleet (keys: q quit, s sort, p pause)
   hangar-events tail -o table --interval 1m > fleet.log   a plain snapshot of the table every minute
   hangar-events tail --tail 20 -f                       the last 20 events the server kept, then follow
@@ -59,6 +61,7 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .option('--fields <list>', 'pretty lines with these fields (comma-separated, dotted paths allowed); implies -o pretty')
     .option('--time <mode>', 'time column of pretty lines: local, utc, iso, relative or none (default: local); implies -o pretty')
     .option('--format <template>', "custom line, e.g. '{event_type} {mcp_server_id} {duration_ms}'; implies -o pretty, also in a pipe")
+    .option('--calls', 'one line per tool call: a ToolInvocationRequested joined with its Completed/Failed by correlation_id, with duration and outcome; open calls shown as open (-o ndjson: one JSON object per call)')
     .option('-v, --wide', 'pretty lines in full: not cut to the terminal width, arguments/identity_context/correlation_id in full')
     .option('--color <mode>', 'auto, always or never (default: auto; honours NO_COLOR and FORCE_COLOR)')
     .option('--no-color', 'same as --color never')

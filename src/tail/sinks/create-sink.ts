@@ -9,6 +9,7 @@ import { NdjsonSink } from './ndjson-sink.js';
 import type { TailSink } from './sink.js';
 import { canDrawLive, createTableSink, type TableSinkOptions } from './table-sink.js';
 import { terminalSize } from '../../io/terminal-size.js';
+import { CallsSink } from './calls-sink.js';
 
 /** How tail writes events. */
 export type OutputMode = 'pretty' | 'ndjson' | 'table';
@@ -23,6 +24,8 @@ export interface OutputSettings {
   readonly intervalMs: number;
   /** -v/--wide: pretty lines in full, not cut to the terminal, bulky fields in full. */
   readonly wide: boolean;
+  /** --calls: one line (or NDJSON object) per tool call instead of one per event. */
+  readonly calls: boolean;
 }
 
 /** What a sink needs besides the options; built once in runTail. */
@@ -39,6 +42,19 @@ export interface SinkParts {
 
 /** The one place an output mode becomes a sink. */
 export function createSink(options: OutputSettings, io: IO, parts: SinkParts): TailSink {
+  const widthOf = () => (io.stdout.isTTY ? terminalSize(io.stdout, io.env).columns : undefined);
+  if (options.calls && options.output !== 'table') {
+    return new CallsSink({
+      stdout: io.stdout,
+      colors: parts.stdoutColors,
+      time: options.time,
+      json: options.output === 'ndjson',
+      nowMs: () => io.now(),
+      widthOf,
+      wide: options.wide,
+      status: parts.status,
+    });
+  }
   switch (options.output) {
     case 'ndjson':
       return new NdjsonSink(io.stdout, parts.status);
@@ -50,7 +66,7 @@ export function createSink(options: OutputSettings, io: IO, parts: SinkParts): T
         fields: options.fields,
         template: parts.template,
         nowMs: () => io.now(),
-        widthOf: () => (io.stdout.isTTY ? terminalSize(io.stdout, io.env).columns : undefined),
+        widthOf,
         wide: options.wide,
         status: parts.status,
       });
