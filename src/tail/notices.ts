@@ -30,4 +30,6 @@ export type TailNotice =
   | { kind: 'server-error'; source: StreamSource; code: string; message: string }
   | { kind: 'replayed'; source: StreamSource; count: number; complete: boolean }
   /** From the event store (--store): what it read (info) or cannot cover (warning). */
-  | { kind: 'store'; source: StreamSource; level: 'info' | 'warning'; text: string };
+  | { kind: 'store'; source: StreamSource; level: 'info' | 'warning'; text: string }
+  /** The server acknowledged a subscribe: from here on the connection receives events. */
+  | { kind: 'subscribed'; source: StreamSource };

@@ -190,7 +190,9 @@ export class TailPipeline {
         return;
       }
       case 'server-kind':
+        return;
       case 'subscribed':
+        sink.notice({ kind: 'subscribed', source });
         return;
       case 'reconnecting':
         stats.lastConnectError = message.reason;

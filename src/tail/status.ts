@@ -105,6 +105,8 @@ export class StatusReporter {
       case 'server-error':
         this.line(colors.failure(`${where} reported an error (${clean(notice.code)}): ${clean(notice.message)}`));
         return;
+      case 'subscribed':
+        return;
       default: {
         const exhaustive: never = notice;
         return exhaustive;

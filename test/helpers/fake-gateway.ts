@@ -91,7 +91,7 @@ export class FakeGateway {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly sockets = new Set<Socket>();
-  /** Every GET /api/mcp_servers, with its headers and whether a client had sent its subscribe by then. */
+  /** Every GET /api/mcp_servers, with its headers and whether a client's subscribe had been acknowledged by then. */
   readonly snapshotRequests: { headers: IncomingMessage['headers']; subscribedBefore: boolean }[] = [];
   private readonly waiters: (() => void)[] = [];
   port = 0;
@@ -102,7 +102,7 @@ export class FakeGateway {
       const [path, query] = (req.url ?? '').split('?');
       const servers = this.options.mcpServers;
       if (path === '/api/mcp_servers' && req.method === 'GET' && servers !== undefined) {
-        this.snapshotRequests.push({ headers: req.headers, subscribedBefore: this.connections.some((c) => c.received.length > 0) });
+        this.snapshotRequests.push({ headers: req.headers, subscribedBefore: this.connections.some((c) => c.acked) });
         const key = this.options.apiKey;
         const given = req.headers[this.options.apiKeyHeader ?? 'x-api-key'] ?? bearerOf(req.headers.authorization);
         if (key !== undefined && given !== key) {

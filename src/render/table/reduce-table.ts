@@ -24,7 +24,7 @@ export type TableNotice =
   | { kind: 'auth-failed'; source: TableSource; message: string }
   | { kind: 'dropped'; source: TableSource; dropped: number; totalDropped: number; message: string }
   | { kind: 'gap'; source: TableSource; downForMs: number | undefined; reason: string }
-  | { kind: 'bad-frame' | 'server-error' | 'replayed' | 'store'; source: TableSource };
+  | { kind: 'bad-frame' | 'server-error' | 'replayed' | 'store' | 'subscribed'; source: TableSource };
 
 /**
  * The live table's state and the pure reducers that build it from the stream:
@@ -390,7 +390,7 @@ function trackApprovalsAndSecurity(
 
 /**
  * Seeds the table from a fleet snapshot taken at `requestedAtMs` (after the
- * stream was subscribed): every server gets a row; a row's state, tools and
+ * subscription was acknowledged): every server gets a row; a row's state, tools and
  * health come from the snapshot unless an event about that server arrived
  * since the snapshot was asked for (events are newer).
  */
@@ -494,6 +494,7 @@ export function reduceTableNotice(state: TableState, notice: TableNotice, nowMs:
       return { ...state, rateBuckets: [], rateFromMs: nowMs };
     case 'server-error':
     case 'store':
+    case 'subscribed':
       return state;
     default: {
       const unreachable: never = notice;

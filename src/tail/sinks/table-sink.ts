@@ -37,8 +37,8 @@ export interface TableSinkOptions {
   readonly status?: { notice(notice: TailNotice): void; close(): void } | undefined;
   /**
    * Fetches the fleet snapshot of an endpoint (GET /api/mcp_servers with the
-   * stream's credentials). Called each time a connection to it opens (after
-   * the subscribe went out), so every server has a row before its first event.
+   * stream's credentials). Called each time a connection to it is subscribed
+   * (its first ack), so every server has a row before its first event.
    */
   readonly fetchSnapshot?: ((source: StreamSource) => Promise<readonly FleetServer[]>) | undefined;
 }
@@ -60,6 +60,8 @@ export function canDrawLive(io: Pick<IO, 'stdout' | 'env'>): boolean {
 
 export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
   let state: TableState = emptyTableState();
+  /** Endpoints connected whose subscription has not been acknowledged yet. */
+  const awaitingAck = new Set<number>();
   let header: TableHeaderInfo = { sources: [], filterDescription: '' };
   let sort = options.sort;
   let paused = false;
@@ -167,7 +169,10 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
       state = reduceTableNotice(state, notice, io.now());
       dirty = true;
       options.status?.notice(notice);
-      if (notice.kind === 'connected' && options.fetchSnapshot !== undefined) {
+      // The snapshot is asked for once the subscription is acknowledged (the first ack after each
+      // connect), so nothing between the snapshot and the stream is missed.
+      if (notice.kind === 'connected') awaitingAck.add(notice.source.index);
+      if (notice.kind === 'subscribed' && awaitingAck.delete(notice.source.index) && options.fetchSnapshot !== undefined) {
         const requestedAtMs = io.now();
         options.fetchSnapshot(notice.source).then(
           (servers) => {
