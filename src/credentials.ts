@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { UsageError } from './errors.js';
+import { whyNotPemCertificates } from './ca-certificate.js';
+import { RuntimeError, UsageError } from './errors.js';
 
 /**
  * Credentials, one rule for every command: API key files (one key per line;
@@ -91,4 +92,22 @@ export function buildHeaders(options: HeaderOptions): Record<string, string> {
 export function hasCredentials(headers: Readonly<Record<string, string>>, apiKeyHeader: string = DEFAULT_API_KEY_HEADER): boolean {
   const key = apiKeyHeader.toLowerCase();
   return Object.keys(headers).some((name) => /^(x-api-key|authorization)$/i.test(name) || name.toLowerCase() === key);
+}
+
+/**
+ * Reads a CA certificate file for wss:// (resolved against `cwd`); `flag`
+ * names the option it came from. Unreadable: a RuntimeError (exit 1). Not
+ * PEM (Node would ignore it, and every handshake would then blame the
+ * server): a UsageError that says what the file is and how to convert it.
+ */
+export async function readCaFile(path: string, cwd: string, flag: string): Promise<Buffer> {
+  let ca: Buffer;
+  try {
+    ca = await readFile(resolvePath(cwd, path));
+  } catch (error) {
+    throw new RuntimeError(`cannot read the CA certificate ${path} (${flag})`, { cause: error });
+  }
+  const why = whyNotPemCertificates(ca);
+  if (why !== undefined) throw new UsageError(`${flag} ${path} is not a PEM CA certificate: ${why.replace('FILE', path)}`);
+  return ca;
 }

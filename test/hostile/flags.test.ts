@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -15,6 +15,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const missingFile = join(dir, 'no-such-key-file');
 /** Root can read any file, so "unreadable" is a directory (EISDIR) or a missing path. */
 const directory = dir;
+/** Not a PEM certificate (a DER file or anything else): Node would ignore it silently. */
+const notPem = join(dir, 'ca.der');
+writeFileSync(notPem, Buffer.from([0x30, 0x82, 0x01, 0x0a, 0x02, 0x82, 0x01, 0x01]));
 
 interface FlagCase {
   /** Arguments after the binary. */
@@ -102,6 +105,12 @@ addFlagCases([
   { args: [...T, '--api-key-file', missingFile], names: /--api-key-file/ },
   { args: [...T, '--api-key-file', directory], names: /--api-key-file/ },
   { args: [...T, '--no-follow'], names: /--no-follow/ },
+]);
+
+// ---- CA files: one rule for tail --ca and serve --upstream-ca -------------
+addFlagCases([
+  { args: [...T, '--ca', notPem], names: /--ca/ },
+  { args: ['serve', '--port', '0', '--upstream', 'wss://127.0.0.1:9', '--upstream-ca', notPem], names: /--upstream-ca/ },
 ]);
 
 // ---- publish: key files follow the same rule as serve and tail -----------

@@ -1,13 +1,11 @@
 import { startEmbeddedServe, type EmbeddedServe } from '../../app/embedded-serve.js';
-import { readKeyFile } from '../../credentials.js';
+import { readCaFile, readKeyFile } from '../../credentials.js';
 import { AuthError, describeError, PermanentConnectionError, RuntimeError, StoreError, UsageError } from '../../errors.js';
 import type { IO } from '../../io/io.js';
 import type { CountingSource } from '../../sources/stream-source.js';
 import { createServerLog } from '../../server/log.js';
 import { isLoopbackHost } from '../../server/request-guard.js';
 import type { ServeOptions, UpstreamOptions } from './options.js';
-import { readFile } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
 import { buildHeaders } from '../../credentials.js';
 import { plural } from '../../format/plural.js';
 
@@ -86,13 +84,7 @@ export async function runServe(options: ServeOptions, io: IO): Promise<void> {
 /** Reads the upstream's key file and CA, and builds its upgrade headers (tail's rules). */
 async function resolveUpstream(upstream: UpstreamOptions, io: IO): Promise<{ urls: readonly string[]; headers: Readonly<Record<string, string>>; ca: Buffer | undefined; insecure: boolean }> {
   const apiKey = upstream.apiKeyFile !== undefined ? (await readKeyFile(upstream.apiKeyFile, io.cwd, '--upstream-api-key-file'))[0] : upstream.apiKey;
-  let ca: Buffer | undefined;
-  if (upstream.caFile !== undefined) {
-    try {
-      ca = await readFile(resolvePath(io.cwd, upstream.caFile));
-    } catch (error) {
-      throw new RuntimeError(`cannot read the CA certificate ${upstream.caFile} (--upstream-ca)`, { cause: error });
-    }
-  }
+  // The same rule as tail's --ca (credentials.ts): a file that is not PEM is a usage error.
+  const ca = upstream.caFile !== undefined ? await readCaFile(upstream.caFile, io.cwd, '--upstream-ca') : undefined;
   return { urls: upstream.urls, headers: buildHeaders({ apiKey, bearer: upstream.bearer, extra: upstream.headers }), ca, insecure: upstream.insecure };
 }

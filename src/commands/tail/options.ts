@@ -1,9 +1,7 @@
-import { RuntimeError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { parseChoice, parseDurationMs, parseHeaderFlag, parseInteger, splitList } from '../parse.js';
-import { readFile } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
 import { DEFAULT_URL, normaliseUrl } from '../../client/url.js';
-import { buildHeaders, parseApiKeyHeader, readKeyFile } from '../../credentials.js';
+import { buildHeaders, parseApiKeyHeader, readCaFile, readKeyFile } from '../../credentials.js';
 import { compileEventFilter, type EventFilter } from '../../filter/event-filter.js';
 import { suggestTypes } from '../../filter/type-filter.js';
 import type { ColorMode } from '../../io/color.js';
@@ -16,7 +14,6 @@ import { TABLE_SORTS } from '../../render/table/render-table.js';
 import { OUTPUT_MODES, type OutputMode } from '../../tail/sinks/create-sink.js';
 import { parseStoreLocation } from '../../store/location.js';
 import { storeTables } from '../../store/table-names.js';
-import { whyNotPemCertificates } from '../../client/ca-certificate.js';
 import { parseTimeBound, resolveTimeBound } from '../../format/time-window.js';
 
 export { OUTPUT_MODES, type OutputMode };
@@ -323,16 +320,7 @@ export async function loadTailFiles(options: TailOptions, io: Pick<IO, 'cwd'>): 
     loaded = { ...loaded, apiKey, requestHeaders: buildHeaders({ apiKey, bearer: options.bearer, apiKeyHeader: options.apiKeyHeader, extra: options.headers }) };
   }
   if (options.caFile !== undefined) {
-    let ca: Buffer;
-    try {
-      ca = await readFile(resolvePath(io.cwd, options.caFile));
-    } catch (error) {
-      throw new RuntimeError(`cannot read the CA certificate ${options.caFile} (--ca)`, { cause: error });
-    }
-    // Node ignores a CA file without PEM certificates, and every handshake then blames the server.
-    const why = whyNotPemCertificates(ca);
-    if (why !== undefined) throw new UsageError(`--ca ${options.caFile} is not a PEM CA certificate: ${why.replace('FILE', options.caFile)}`);
-    loaded = { ...loaded, ca };
+    loaded = { ...loaded, ca: await readCaFile(options.caFile, io.cwd, '--ca') };
   }
   return loaded;
 }
