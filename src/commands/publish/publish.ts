@@ -359,7 +359,7 @@ function createSender(options: PublishOptions): Sender {
         const what =
           options.apiKey === undefined
             ? `${shown} requires an API key (HTTP ${status}); pass --api-key, --api-key-file or set HANGAR_API_KEY`
-            : `${shown} refused the API key from ${options.apiKeySource} (HTTP ${status}); check the key${options.bearer ? '' : ', or try --bearer if the server expects Authorization: Bearer'}`;
+            : `${shown} refused the API key from ${options.apiKeySource} (HTTP ${status}); check the key${options.bearer ? '' : ', --api-key-header if the server reads keys from another header, or --bearer if it expects a token as Authorization: Bearer'}`;
         throw new AuthError(`${what}; ${describeProgress(progress, unit, firstNumber)}`);
       }
       if (status === 400) {
