@@ -2,8 +2,8 @@ import { StreamClient, type StreamClientOptions, type StreamMessage } from '../c
 import { sourceLabels } from '../client/url.js';
 import { displayUrl } from '../format/url.js';
 import type { StoreReader } from '../store/store-reader.js';
-import { SeenIds } from '../tail/seen-ids.js';
-import type { StreamSource } from '../tail/notices.js';
+import { SeenIds } from '../protocol/seen-ids.js';
+import type { TableSource as StreamSource } from '../render/table/reduce-table.js';
 import type { EventSink, EventSource, SourceLog } from './event-source.js';
 
 export interface UpstreamSourceOptions {

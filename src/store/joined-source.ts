@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { StreamClient, StreamMessage } from '../client/stream-client.js';
 import type { HangarEvent } from '../protocol/types.js';
-import { SeenIds } from '../tail/seen-ids.js';
-import type { StreamSource } from '../tail/notices.js';
+import { SeenIds } from '../protocol/seen-ids.js';
+import type { TableSource as StreamSource } from '../render/table/reduce-table.js';
 import { toEventMessage, type StoredEvent } from './store-event.js';
 import type { StoreCursor, StoreReader } from './store-reader.js';
 import { DEFAULT_BATCH, describeCompaction, readWindow, type StoreWindow } from './store-window.js';

@@ -1,7 +1,7 @@
 import { RuntimeError } from '../errors.js';
 import type { EventMessage, StreamMessage } from '../client/stream-client.js';
 import type { HangarEvent } from '../protocol/types.js';
-import { SeenIds } from './seen-ids.js';
+import { SeenIds } from '../protocol/seen-ids.js';
 import type { StreamSource } from './notices.js';
 import type { TailSink } from './sinks/sink.js';
 import type { TailStats } from './stats.js';

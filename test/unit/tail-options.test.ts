@@ -11,7 +11,7 @@ import { normaliseUrl, sourceLabels } from '../../src/client/url.js';
 import { displayUrl } from '../../src/format/url.js';
 import type { TailOptions } from '../../src/commands/tail/options.js';
 import { registerTail } from '../../src/commands/tail/register.js';
-import { SeenIds } from '../../src/tail/seen-ids.js';
+import { SeenIds } from '../../src/protocol/seen-ids.js';
 import { toNdjsonLine } from '../../src/tail/sinks/ndjson-sink.js';
 import { createTestIO } from '../helpers/test-io.js';
 
