@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { killAll, runCli, startCli } from '../helpers/spawn.js';
+import { BIN, e2eEnv, killAll, runCli, startCli } from '../helpers/spawn.js';
 import { commandFor, requireProgram } from '../helpers/require-program.js';
 
 afterEach(killAll);
@@ -21,6 +21,30 @@ async function post(port: number, body: string, headers: Record<string, string> 
 }
 
 describe('serve (spawned binary)', () => {
+  it('an exported HANGAR_API_KEY (meant for a gateway) is named in the log, never shown', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--no-demo'], {
+      env: { ...e2eEnv(), HANGAR_API_KEY: 'gateway-key-123' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    const auth = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (d: string) => {
+        stderr += d;
+        const line = stderr.split('\n').find((l) => l.includes('clients must send an API key'));
+        if (line) resolve(line);
+      });
+      child.on('close', () => reject(new Error(`serve exited: ${stderr}`)));
+    });
+    const closed = new Promise((resolve) => child.on('close', resolve));
+    child.kill('SIGTERM');
+    await closed;
+    expect(auth).toBe(
+      'clients must send an API key (1 accepted, from HANGAR_API_KEY); HANGAR_API_KEY is set in this environment (unset it for a serve without a key, or pass --api-key to choose one)',
+    );
+    expect(stderr).not.toContain('gateway-key-123');
+  });
+
   it('prints the real port, logs connects, and on SIGTERM closes clients with 1001 and exits 0', async () => {
     const { cli, url } = await startServe();
     const ws = new WebSocket(url);

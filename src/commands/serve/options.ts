@@ -98,6 +98,8 @@ export interface ServeOptions {
   /** Start the sources only once the first client is attached (--wait-for-client). */
   readonly waitForClient: boolean;
   readonly upstream: UpstreamOptions | undefined;
+  /** Where the keys of `server.apiKeys` came from (`--api-key`, `HANGAR_API_KEY`), for the log; never the keys. */
+  readonly keySources: readonly string[];
   readonly store: ServeStoreOptions | undefined;
 }
 
@@ -116,8 +118,13 @@ function parseRateOrMax(flag: string, value: string): number | 'max' {
 export function toServeOptions(flags: ServeFlags, env: Readonly<Record<string, string | undefined>>): ServeOptions {
   const apiKeys = [...(flags.apiKey ?? [])];
   for (const key of apiKeys) if (key.trim().length === 0) throw new UsageError('invalid --api-key: the key is empty');
+  const keySources: string[] = apiKeys.length > 0 ? ['--api-key'] : [];
   const envKey = env.HANGAR_API_KEY;
-  if (envKey !== undefined && envKey.trim().length > 0) apiKeys.push(envKey.trim());
+  if (envKey !== undefined && envKey.trim().length > 0) {
+    apiKeys.push(envKey.trim());
+    keySources.push('HANGAR_API_KEY');
+  }
+  if (flags.apiKeyFile !== undefined) keySources.push(`--api-key-file ${flags.apiKeyFile}`);
 
   const path = flags.path ?? EVENTS_PATH;
   if (!path.startsWith('/') || /[\s?#]/.test(path)) throw new UsageError(`invalid --path '${path}': expected a URL path such as ${EVENTS_PATH}`);
@@ -197,7 +204,7 @@ export function toServeOptions(flags: ServeFlags, env: Readonly<Record<string, s
       if (value !== undefined) throw new UsageError(`${flag} only applies to the demo source, which is off (--no-demo, --stdin, --replay, --upstream or --store without --demo)`);
     }
   }
-  return { server, apiKeyFile: flags.apiKeyFile, logFormat, demo, stdin, replay, waitForClient: flags.waitForClient === true, upstream, store };
+  return { server, apiKeyFile: flags.apiKeyFile, logFormat, demo, stdin, replay, waitForClient: flags.waitForClient === true, upstream, store, keySources };
 }
 
 /** The --upstream flags; the connection flags without --upstream are a usage error. */

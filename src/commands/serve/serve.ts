@@ -31,7 +31,15 @@ export async function runServe(options: ServeOptions, io: IO): Promise<void> {
     const { server } = running;
     log.info(`listening on ${server.url}`, { event: 'listening', url: server.url, port: server.port });
     if (apiKeys.length > 0) {
-      log.info(`clients must send an API key (${apiKeys.length} accepted)`, { event: 'auth', keys: apiKeys.length });
+      // Say where the keys came from: an exported HANGAR_API_KEY meant for a gateway must not lock a local serve silently.
+      const fromEnv = options.keySources.includes('HANGAR_API_KEY')
+        ? '; HANGAR_API_KEY is set in this environment (unset it for a serve without a key, or pass --api-key to choose one)'
+        : '';
+      log.info(`clients must send an API key (${apiKeys.length} accepted, from ${options.keySources.join(', ')})${fromEnv}`, {
+        event: 'auth',
+        keys: apiKeys.length,
+        key_sources: options.keySources,
+      });
     } else if (!isLoopbackHost(options.server.host)) {
       log.warn(`no API key on a non-loopback address (--insecure-no-auth): anyone who can reach ${options.server.host} can read and publish events`, { event: 'auth', keys: 0 });
     }
