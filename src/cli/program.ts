@@ -15,6 +15,7 @@ const COMMANDS: readonly { readonly name: string; readonly load: () => Promise<R
   { name: 'demo', load: async () => (await import('../commands/demo/register.js')).registerDemo },
   { name: 'publish', load: async () => (await import('../commands/publish/register.js')).registerPublish },
   { name: 'types', load: async () => (await import('../commands/types/register.js')).registerTypes },
+  { name: 'context', load: async () => (await import('../commands/context/register.js')).registerContext },
   { name: 'completion', load: async () => (await import('../commands/completion/register.js')).registerCompletion },
 ];
 
@@ -63,6 +64,8 @@ Examples:
 Environment:
   HANGAR_URL       where tail connects and publish posts when no URL is given
   HANGAR_API_KEY   API key: sent by tail and publish; when set, serve requires it
+  HANGAR_CONTEXT   the saved context tail uses (hangar-events context --help)
+  HANGAR_CONFIG    the contexts file (default: $XDG_CONFIG_HOME/hangar-events/config.json)
   NO_COLOR         set to anything to turn color off
   FORCE_COLOR      0 turns color off, 1, 2 or 3 forces that color level
 

@@ -14,6 +14,9 @@ export function e2eEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   delete env.FORCE_COLOR;
   delete env.HANGAR_API_KEY;
   delete env.HANGAR_URL;
+  delete env.HANGAR_CONTEXT;
+  // No saved context of the person running the tests may steer the binary (tests that want one set HANGAR_CONFIG).
+  if (extra.HANGAR_CONFIG === undefined) env.HANGAR_CONFIG = '/nonexistent/hangar-events-tests/config.json';
   return { ...env, ...extra };
 }
 

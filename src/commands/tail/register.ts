@@ -65,6 +65,7 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .option('-v, --wide', 'pretty lines in full: not cut to the terminal width, arguments/identity_context/correlation_id in full')
     .option('--color <mode>', 'auto, always or never (default: auto; honours NO_COLOR and FORCE_COLOR)')
     .option('--no-color', 'same as --color never')
+    .option('--context <name>', 'use a saved context (hangar-events context add ...) for URL, key, headers and CA (default: $HANGAR_CONTEXT, else the current context)')
     .option('-k, --api-key <key>', 'API key (mcp_...) sent as X-API-Key (default: $HANGAR_API_KEY)')
     .option('--api-key-file <file>', 'read the API key from a file')
     .option('--api-key-header <name>', 'send the API key in this header instead of X-API-Key (a gateway can be configured to read another)')
@@ -94,9 +95,11 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .option('--interval <duration>', 'table, when stdout is not a terminal: print a snapshot this often (default: 5s)')
     .option('-q, --quiet', 'no connection status on stderr (warnings, gaps and errors still appear)')
     .addHelpText('after', examples)
-    .action(async (urls: string[], flags: TailFlags) => {
+    .action(async (urlArgs: string[], rawFlags: TailFlags & { context?: string }) => {
       // Loaded here, not at the top: `tail --help` needs none of the option parsing.
       const { loadTailFiles, toTailOptions } = await import('./options.js');
+      const { applyContext } = await import('./apply-context.js');
+      const { urls, flags } = await applyContext(urlArgs, rawFlags, io);
       const options = await loadTailFiles(toTailOptions(urls, flags, { env: io.env, stdoutIsTTY: io.stdout.isTTY, nowMs: io.now() }), io);
       await run(options, io);
     });
