@@ -142,7 +142,7 @@ export default {
       };
       serveRow.pass = judge(serveRow, { on: 'ratio', op: '>=', limit: 0.8 });
       const exitRow = {
-        figure: `tail -n ${EXIT_COUNT} -o ndjson | cat: wall time`,
+        figure: `tail -n ${EXIT_COUNT} -o ndjson, piped to cat: wall time`,
         value: details.exit.tailSeconds,
         unit: 's',
         baseline: details.exit.rawSeconds,
