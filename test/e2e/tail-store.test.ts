@@ -173,6 +173,26 @@ function storeTests(engine: Engine): void {
 describe('tail --store with SQLite (spawned binary)', () => {
   storeTests(sqliteEngine);
 
+  it('with a gateway that is down at the start: the backfill comes at once, and what was stored meanwhile before live', async () => {
+    const store = await sqliteEngine.create();
+    const history = await store.append(Array.from({ length: 3 }, (_, i) => recent('HealthCheckPassed', { mcp_server_id: 'math', seq: i }, 60)));
+    // A port nobody listens on yet.
+    const probe = await gateway();
+    const port = probe.port;
+    await probe.close();
+    gateways.splice(gateways.indexOf(probe), 1);
+    const cli = startCli(['tail', `ws://127.0.0.1:${port}/api/ws/events`, ...store.flags, '--since', '1h', '-o', 'ndjson', '--store-interval', '100ms']);
+    await waitForLines(cli, 3);
+    const meanwhile = await store.append([recent('McpServerStopped', { mcp_server_id: 'math' })]);
+    const g = await gateway(port);
+    await g.waitForAttached(1);
+    const live = recent('McpServerStarted', { mcp_server_id: 'math' });
+    await store.append([live]);
+    g.publish(live);
+    await waitForLines(cli, 5);
+    expect(idsOut(cli.stdout())).toEqual(ids([...history, ...meanwhile, live]));
+  }, 60_000);
+
   it('a missing store, a file that is not a store and a bad table prefix exit 6 with what to check', async () => {
     const missing = await runCli(['tail', '--store', join(dir, 'nope.db'), '--since', '1h', '--no-follow']);
     expect(missing.code).toBe(6);
