@@ -5,7 +5,7 @@ import { SeenIds } from '../protocol/seen-ids.js';
 import type { TableSource as StreamSource } from '../render/table/reduce-table.js';
 import { toEventMessage, type StoredEvent } from './store-event.js';
 import type { StoreCursor, StoreReader } from './store-reader.js';
-import { DEFAULT_BATCH, describeCompaction, readWindow, type StoreWindow } from './store-window.js';
+import { DEFAULT_BATCH, describeCompaction, readWindow, yieldToIo, type StoreWindow } from './store-window.js';
 
 export interface JoinedSourceOptions {
   readonly reader: StoreReader;
@@ -24,6 +24,12 @@ export interface JoinedSourceOptions {
   readonly seenCapacity?: number;
   /** A stored, matching event that no socket delivered for this long is printed from the store. */
   readonly undeliveredAfterMs?: number;
+  /**
+   * Live events held per socket while the store is read. Beyond it the held
+   * events are let go of (memory stays flat) and the store is read again up to
+   * its head afterwards, so only events it does not keep can be lost (said on stderr).
+   */
+  readonly maxHeld?: number;
   readonly monotonicMs: () => number;
 }
 
@@ -48,6 +54,8 @@ interface Link {
    */
   filledOutage: { filled: number; failure: string | undefined } | undefined;
   opens: number;
+  /** Live events let go of because more than maxHeld arrived while the store was read. */
+  overflowed: number;
 }
 
 const STORE_KEEPS = 'the store keeps only events that name a server, a group or a session';
@@ -72,6 +80,7 @@ export class JoinedSource extends EventEmitter<{ message: [StreamSource, StreamM
   private resolveFinished!: () => void;
   private rejectFinished!: (error: Error) => void;
   private readonly links: Link[];
+  private readonly maxHeld: number;
   private readonly seen: SeenIds;
   private cursor: StoreCursor | undefined;
   private backfillStarted = false;
@@ -89,6 +98,7 @@ export class JoinedSource extends EventEmitter<{ message: [StreamSource, StreamM
   constructor(private readonly options: JoinedSourceOptions) {
     super();
     this.seen = new SeenIds(options.seenCapacity ?? 100_000);
+    this.maxHeld = options.maxHeld ?? 50_000;
     this.links = options.links.map(({ client, source }) => ({
       client,
       source,
@@ -99,6 +109,7 @@ export class JoinedSource extends EventEmitter<{ message: [StreamSource, StreamM
       refill: false,
       filledOutage: undefined,
       opens: 0,
+      overflowed: 0,
     }));
     this.finished = new Promise<void>((resolve, reject) => {
       this.resolveFinished = resolve;
@@ -148,7 +159,11 @@ export class JoinedSource extends EventEmitter<{ message: [StreamSource, StreamM
     switch (message.kind) {
       case 'event':
         if (link.phase === 'live') this.emitLive(link, message);
-        else link.held.push(message);
+        else if (link.overflowed > 0 || link.held.length >= this.maxHeld) {
+          // Too many to hold: let them all go; the store is read again before this socket goes live.
+          link.overflowed += link.held.length + 1;
+          link.held = [];
+        } else link.held.push(message);
         return;
       case 'gap':
         if (link.phase === 'filling' || link.phase === 'joining') {
@@ -269,7 +284,7 @@ export class JoinedSource extends EventEmitter<{ message: [StreamSource, StreamM
       this.joined = true;
       for (const link of this.links) {
         if (link.phase !== 'joining') continue;
-        if (link.refill || link.heldGap !== undefined) {
+        if (link.refill || link.heldGap !== undefined || link.overflowed > 0) {
           // It reconnected while the join was reading: fill its outage like any other.
           link.phase = 'filling';
           link.refill = false;
@@ -298,8 +313,14 @@ export class JoinedSource extends EventEmitter<{ message: [StreamSource, StreamM
     let filled = 0;
     let failure: string | undefined;
     let cursor = this.cursor ?? (await reader.head().catch(() => undefined));
+    let overflowed = 0;
     try {
       while (cursor !== undefined && !this.stopped) {
+        if (link.overflowed > 0) {
+          // Live events were let go of while reading: read on to the (new) head before going live.
+          overflowed += link.overflowed;
+          link.overflowed = 0;
+        }
         const batch = await reader.readAfter(cursor, batchSize);
         for (const stored of batch.events) {
           const id = stored.id;
@@ -310,11 +331,20 @@ export class JoinedSource extends EventEmitter<{ message: [StreamSource, StreamM
         }
         cursor = batch.cursor;
         this.cursor = cursor;
-        if (batch.atHead) break;
+        if (batch.atHead && link.overflowed === 0) break;
+        await yieldToIo();
         await this.ready();
       }
     } catch (error) {
       failure = (error as Error).message;
+    }
+    overflowed += link.overflowed;
+    link.overflowed = 0;
+    if (overflowed > 0) {
+      this.storeNotice(
+        'warning',
+        `${overflowed} live ${overflowed === 1 ? 'event' : 'events'} from ${link.source.url} arrived while the store was read (more than ${this.maxHeld} to hold) and were let go of; the store was read again up to its head, so only events it does not keep (without a server, group or session) can be missing`,
+      );
     }
     const gap = link.heldGap;
     link.heldGap = undefined;

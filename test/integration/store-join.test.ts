@@ -17,7 +17,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(options: { undeliveredAfterMs?: number } = {}) {
+async function setup(options: { undeliveredAfterMs?: number; maxHeld?: number; batchSize?: number; window?: { kind: 'since'; seconds: number } } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-join-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const store = new SqliteGatewayStore(join(dir, 'events.db'));
@@ -64,6 +64,30 @@ async function setup(options: { undeliveredAfterMs?: number } = {}) {
 }
 
 describe('the store joined to a live socket', () => {
+  it('holds no more live events than its bound: beyond it they are let go of and the store is read again, each event still once', async () => {
+    const { store, g, joined, received, events, waitFor } = await setup({ maxHeld: 0, batchSize: 20, window: { kind: 'since', seconds: 0 } });
+    const history = store.append(Array.from({ length: 3000 }, (_, i) => gatewayEvent('HealthCheckPassed', { mcp_server_id: `h${i % 5}` })));
+    joined.start();
+    await g.waitForAttached(1);
+    // The backfill has begun (150 batches of 20 to go): what the gateway sends now arrives during it.
+    await waitFor(() => events().length >= 1, 'the first stored event');
+    const live = Array.from({ length: 5 }, (_, i) => gatewayEvent('ToolInvocationCompleted', { mcp_server_id: 'math', live: i }));
+    for (const event of live) {
+      store.append([event]);
+      g.publish(event);
+    }
+    await waitFor(() => events().length >= 3005, 'every event');
+    expect(events().map((e) => e.id)).toEqual([...history, ...live].map((e) => e.event_id));
+    const warnings = () => received.map((r) => r.message).filter((m) => m.kind === 'store' && m.level === 'warning').map((m) => (m as { text: string }).text);
+    const overflow = /live events? from .* arrived while the store was read \(more than 0 to hold\) and were let go of; the store was read again up to its head/;
+    await waitFor(() => warnings().some((w) => overflow.test(w)), 'the overflow warning');
+    // Nothing twice after the second read either.
+    const marker = gatewayEvent('McpServerStopped', { mcp_server_id: 'math' });
+    g.publish(marker);
+    await waitFor(() => events().some((e) => e.id === marker.event_id), 'the marker');
+    expect(events().map((e) => e.id)).toEqual([...history, ...live, marker].map((e) => e.event_id));
+  });
+
   it('holds live events during the backfill and drops the ones the store already printed', async () => {
     const { store, g, joined, events, waitFor } = await setup();
     const history = store.append(Array.from({ length: 5 }, (_, i) => gatewayEvent('HealthCheckPassed', { mcp_server_id: `h${i}` })));
