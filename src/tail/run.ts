@@ -159,7 +159,8 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
     sink,
     stats,
     matches: filter.matches,
-    count: options.count,
+    // With --calls, -n counts calls, not events: the calls sink ends the tail (onQuit).
+    count: options.calls ? undefined : options.count,
     untilEpochMs: options.untilEpochMs,
     follow: options.follow,
     hints: options.hints.pipeline,

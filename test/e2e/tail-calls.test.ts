@@ -47,6 +47,13 @@ describe('tail --calls', () => {
     expect(calls[0]).toMatchObject({ mcp_server_id: 'math', tool_name: 'add', duration_ms: 12.5, arguments: { a: 1, b: 2 }, request_seen: true, requested_at: new Date(T * 1000).toISOString() });
   });
 
+  it('-n counts calls, not events', async () => {
+    const url = await serveWith();
+    const result = await runCli(['tail', url, '--history', '10', '--calls', '-n', '2', '-o', 'ndjson'], { timeoutMs: 30_000 });
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { correlation_id: string }).correlation_id)).toEqual(['c-1', 'c-3']);
+  });
+
   it('refuses combinations that cannot mean anything', async () => {
     for (const [args, message] of [
       [['--calls', '-o', 'table'], /--calls shows one line per tool call/],

@@ -26,6 +26,9 @@ export interface CallsSinkOptions {
   readonly widthOf: () => number | undefined;
   readonly wide: boolean;
   readonly status: StatusReporter;
+  /** -n: after this many ended (completed or failed) calls, `onCount` ends the tail. */
+  readonly count?: number | undefined;
+  readonly onCount?: (() => void) | undefined;
 }
 
 /**
@@ -42,6 +45,7 @@ export interface CallsSinkOptions {
 export class CallsSink extends WriterSink {
   private readonly join = new CallJoin();
   private timer: ReturnType<typeof setInterval> | undefined;
+  private ended = 0;
 
   constructor(private readonly options: CallsSinkOptions) {
     super(options.stdout, options.status);
@@ -55,12 +59,19 @@ export class CallsSink extends WriterSink {
   }
 
   event(event: HangarEvent, _raw: string, _source: StreamSource): void {
-    for (const call of this.join.add(event, this.options.nowMs())) this.write(call);
+    const { count, onCount } = this.options;
+    for (const call of this.join.add(event, this.options.nowMs())) {
+      if (count !== undefined && this.ended >= count) return;
+      this.write(call);
+      if (call.outcome !== 'open' && ++this.ended === count) onCount?.();
+    }
   }
 
   override async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    for (const call of this.join.allOpen(this.options.nowMs())) this.write(call);
+    // The calls still open, unless -n calls were shown (a script asked for exactly that many).
+    const { count } = this.options;
+    if (count === undefined || this.ended < count) for (const call of this.join.allOpen(this.options.nowMs())) this.write(call);
     await super.close();
   }
 

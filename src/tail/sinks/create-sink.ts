@@ -26,6 +26,8 @@ export interface OutputSettings {
   readonly wide: boolean;
   /** --calls: one line (or NDJSON object) per tool call instead of one per event. */
   readonly calls: boolean;
+  /** -n: with --calls, the sink ends the tail after this many ended calls. */
+  readonly count: number | undefined;
 }
 
 /** What a sink needs besides the options; built once in runTail. */
@@ -53,6 +55,8 @@ export function createSink(options: OutputSettings, io: IO, parts: SinkParts): T
       widthOf,
       wide: options.wide,
       status: parts.status,
+      count: options.count,
+      onCount: parts.onQuit,
     });
   }
   switch (options.output) {
