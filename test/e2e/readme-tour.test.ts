@@ -69,6 +69,28 @@ requireProgram('bash').describe('README tour', () => {
   }, 90_000);
 });
 
+requireProgram('bash', 'jq').describe('README recipes for scripts', () => {
+  it('the exit-code case statement tells a gateway that is down (3) from an event that did not happen', async () => {
+    const port = await closedPort();
+    const { stdout } = await pipeline(`hangar-events tail localhost:${port} --type McpServerStarted --server math -n 1 --timeout 1s 2>/dev/null
+case $? in
+  0) echo "math started" ;;
+  124) echo "connected, but math did not start within 30s" ;;
+  3) echo "could not reach the gateway within 30s" ;;
+  *) echo "failed (see stderr)" ;;
+esac`);
+    expect(stdout).toBe('could not reach the gateway within 30s\n');
+  });
+
+  it('--calls -o ndjson into jq', async () => {
+    const url = await startDemo(['--rate', '200']);
+    const { stdout } = await pipeline(`hangar-events tail ${url} -q --history 10000 -n 30 --calls -o ndjson | jq -r 'select(.outcome=="completed") | [.mcp_server_id, .tool_name, .duration_ms] | @tsv'`);
+    const rows = stdout.trim().split('\n');
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row).toMatch(/^\w+\t\w+\t\d+(\.\d+)?$/);
+  }, 90_000);
+});
+
 describe('README troubleshooting', () => {
   it('cannot connect: retries, then gives up with exit 1 and says why', async () => {
     const port = await closedPort();
