@@ -220,7 +220,9 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
             finish({
               kind: 'error',
               error: new TimeoutError(
-                `timed out after ${formatDuration(options.timeoutMs!)}: ${stats.shown} of ${options.count} matching ${options.count === 1 ? 'event' : 'events'} arrived`,
+                options.calls
+                  ? `timed out after ${formatDuration(options.timeoutMs!)}: fewer than ${options.count} tool ${options.count === 1 ? 'call' : 'calls'} ended`
+                  : `timed out after ${formatDuration(options.timeoutMs!)}: ${stats.shown} of ${options.count} matching ${options.count === 1 ? 'event' : 'events'} arrived`,
               ),
             });
           } else {

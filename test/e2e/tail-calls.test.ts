@@ -52,6 +52,10 @@ describe('tail --calls', () => {
     const result = await runCli(['tail', url, '--history', '10', '--calls', '-n', '2', '-o', 'ndjson'], { timeoutMs: 30_000 });
     expect(result.code).toBe(0);
     expect(result.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { correlation_id: string }).correlation_id)).toEqual(['c-1', 'c-3']);
+    // Two calls ended; a third never does: --timeout counts calls too.
+    const short = await runCli(['tail', url, '--history', '10', '--calls', '-n', '3', '--timeout', '3s', '-o', 'ndjson'], { timeoutMs: 30_000 });
+    expect(short.code).toBe(124);
+    expect(short.stderr).toContain('timed out after 3s: fewer than 3 tool calls ended');
   });
 
   it('refuses combinations that cannot mean anything', async () => {
