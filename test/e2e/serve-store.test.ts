@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { requireProgram } from '../helpers/require-program.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import { FakeGateway, gatewayEvent, startFakeGateway } from '../helpers/fake-gateway.js';
 import { SqliteGatewayStore } from '../helpers/event-store.js';
@@ -14,6 +15,7 @@ import { killAll, runCli, startCli, type RunningCli } from '../helpers/spawn.js'
 
 let dir: string;
 const gateways: FakeGateway[] = [];
+const sqlite = requireProgram('better-sqlite3');
 const stores: SqliteGatewayStore[] = [];
 let files = 0;
 
@@ -96,7 +98,7 @@ describe('serve --upstream and serve --store (spawned binary)', () => {
     expect(idsOut(watcher.stdout())).toEqual(ids([...events, marker]));
   }, 60_000);
 
-  it('with --store: history starts with the stored events, and an upstream outage is filled from the store', async () => {
+  sqlite.it('with --store: history starts with the stored events, and an upstream outage is filled from the store', async () => {
     const { path, store: s } = store();
     const stored = s.append(Array.from({ length: 5 }, (_, i) => recent('HealthCheckPassed', { mcp_server_id: 'math', seq: i })));
     const g = await gateway();
@@ -126,7 +128,7 @@ describe('serve --upstream and serve --store (spawned binary)', () => {
     expect(idsOut(watcher.stdout())).toEqual(ids([live, ...during, after]));
   }, 60_000);
 
-  it('--store alone: the store is the source, its newest events are the history', async () => {
+  sqlite.it('--store alone: the store is the source, its newest events are the history', async () => {
     const { path, store: s } = store();
     const stored = s.append(Array.from({ length: 8 }, (_, i) => recent('HealthCheckPassed', { mcp_server_id: 'math', seq: i })));
     const relay = await serve(['--store', path, '--history', '5', '--store-interval', '100ms']);
@@ -152,7 +154,7 @@ describe('serve --upstream and serve --store (spawned binary)', () => {
     await relay.cli.waitFor('stderr', /connected to upstream/);
   }, 60_000);
 
-  it('a store that cannot be read stops serve before it listens (exit 6); upstream flags need --upstream (exit 2)', async () => {
+  sqlite.it('a store that cannot be read stops serve before it listens (exit 6); upstream flags need --upstream (exit 2)', async () => {
     const missing = await runCli(['serve', '--port', '0', '--store', join(dir, 'nope.db')]);
     expect(missing.code).toBe(6);
     expect(missing.stderr).toMatch(/no SQLite store at/);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { requireProgram } from '../helpers/require-program.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import { FakeGateway, gatewayEvent, startFakeGateway } from '../helpers/fake-gateway.js';
 import { SqliteGatewayStore } from '../helpers/event-store.js';
@@ -170,7 +171,7 @@ function storeTests(engine: Engine): void {
   }, 60_000);
 }
 
-describe('tail --store with SQLite (spawned binary)', () => {
+requireProgram('better-sqlite3').describe('tail --store with SQLite (spawned binary)', () => {
   storeTests(sqliteEngine);
 
   it('with a gateway that is down at the start: the backfill comes at once, and what was stored meanwhile before live', async () => {

@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import type { HangarEvent } from '../../src/protocol/types.js';
 
 /**
@@ -11,6 +12,13 @@ import type { HangarEvent } from '../../src/protocol/types.js';
  */
 
 /** The gateway's stream for an event, or undefined when it stores no such event. */
+
+/** The SQLite driver, loaded when a test writes a store (tests that use it declare requireProgram('better-sqlite3')). */
+const openDatabase = (path: string): Database.Database => {
+  const Driver = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+  return new Driver(path);
+};
+
 export function streamIdOf(event: HangarEvent): string | undefined {
   const server = event.mcp_server_id ?? event.mcp_server_name;
   if (typeof server === 'string' && server !== '') return `mcp_server:${server}`;
@@ -71,7 +79,7 @@ export class SqliteGatewayStore {
     readonly path: string,
     readonly prefix = '',
   ) {
-    this.db = new Database(path);
+    this.db = openDatabase(path);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('journal_mode = WAL');
     this.db.exec(SQLITE_SCHEMA(prefix));

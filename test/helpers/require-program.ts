@@ -38,6 +38,11 @@ export const PROGRAMS = {
   // The python3 on PATH may be a virtualenv's without the Debian package; the system one may have it.
   'python3-websockets': { probe: ['python3', '-c', 'import websockets'], alternatives: ['/usr/bin/python3'], install: 'apt-get install python3-websockets' },
   openssl: { probe: ['openssl', 'version'], install: 'apt-get install openssl' },
+  // The optional SQLite driver (an optional dependency that compiles on install; it needs g++, make and python3).
+  'better-sqlite3': {
+    probe: ['node', '-e', "new (require('better-sqlite3'))(':memory:').close()"],
+    install: 'apt-get install g++ make python3, then npm install (better-sqlite3 builds from source)',
+  },
   // A PostgreSQL server the store tests start themselves (test/helpers/postgres.ts), as the postgres user when root.
   postgresql: {
     probe: ['sh', '-c', 'ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && { [ "$(id -u)" != 0 ] || id postgres >/dev/null 2>&1; }'],

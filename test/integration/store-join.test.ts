@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { requireProgram } from '../helpers/require-program.js';
 import { StreamClient, type StreamMessage } from '../../src/client/stream-client.js';
 import { JoinedSource } from '../../src/store/joined-source.js';
 import { openSqliteStore } from '../../src/store/sqlite-reader.js';
@@ -63,7 +64,7 @@ async function setup(options: { undeliveredAfterMs?: number; maxHeld?: number; b
   return { store, g, joined, received, events, waitFor };
 }
 
-describe('the store joined to a live socket', () => {
+requireProgram('better-sqlite3').describe('the store joined to a live socket', () => {
   it('holds no more live events than its bound: beyond it they are let go of and the store is read again, each event still once', async () => {
     const { store, g, joined, received, events, waitFor } = await setup({ maxHeld: 0, batchSize: 20, window: { kind: 'since', seconds: 0 } });
     const history = store.append(Array.from({ length: 3000 }, (_, i) => gatewayEvent('HealthCheckPassed', { mcp_server_id: `h${i % 5}` })));

@@ -1,8 +1,10 @@
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { requireProgram } from '../helpers/require-program.js';
 import { openSqliteStore } from '../../src/store/sqlite-reader.js';
 import type { StoreReader } from '../../src/store/store-reader.js';
 import { storeTables } from '../../src/store/table-names.js';
@@ -32,7 +34,14 @@ async function reader(name = 'events.db', prefix?: string, busyTimeoutMs?: numbe
   return r;
 }
 
-describe('the SQLite store reader', () => {
+
+/** The SQLite driver, loaded when a test writes a store (tests that use it declare requireProgram('better-sqlite3')). */
+const openDatabase = (path: string): Database.Database => {
+  const Driver = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+  return new Driver(path);
+};
+
+requireProgram('better-sqlite3').describe('the SQLite store reader', () => {
   it('reads every stored event in commit order, as the socket sends it', async () => {
     const store = gatewayStore();
     const events = [
@@ -125,11 +134,11 @@ describe('the SQLite store reader', () => {
   it('tells a file that is not a database, and a database that is not a store, from a store', async () => {
     writeFileSync(join(dir, 'notes.txt'), 'just some text that is long enough to not be a database header at all\n'.repeat(20));
     await expect(reader('notes.txt')).rejects.toThrow(/^sqlite:notes.txt is not an SQLite database \(.*\); check --store$/);
-    const other = new Database(join(dir, 'other.db'));
+    const other = openDatabase(join(dir, 'other.db'));
     other.exec('CREATE TABLE users (id INTEGER)');
     other.close();
     await expect(reader('other.db')).rejects.toThrow("sqlite:other.db is an SQLite database without a table 'events'; is this the gateway's event store (event_store.path in its config)?");
-    const wrong = new Database(join(dir, 'wrong.db'));
+    const wrong = openDatabase(join(dir, 'wrong.db'));
     wrong.exec('CREATE TABLE events (id INTEGER, data TEXT)');
     wrong.close();
     await expect(reader('wrong.db')).rejects.toThrow("the table 'events' in sqlite:wrong.db is not a gateway event store: it lacks global_position, stream_id, stream_version, event_type; check --store and --store-table-prefix");
