@@ -13,6 +13,8 @@ export interface ServerHints {
   readonly maxClients: string;
   readonly port: string;
   readonly host: string;
+  /** How to allow a web origin, e.g. `start serve with --allow-origin <origin>`. */
+  readonly allowOrigin: string;
 }
 
 export const DEFAULT_SERVER_HINTS: ServerHints = {
@@ -21,6 +23,7 @@ export const DEFAULT_SERVER_HINTS: ServerHints = {
   maxClients: 'the client limit',
   port: 'port',
   host: 'host',
+  allowOrigin: 'add it to the allowed origins of the server (allowOrigins)',
 };
 
 /** Everything the embedded server needs to know; `DEFAULT_SERVER_OPTIONS` holds the documented defaults. */

@@ -17,6 +17,8 @@ export interface GuardConfig {
   readonly checkAuth: (headers: IncomingMessage['headers'], url?: string) => AuthResult;
   /** The header API keys are read from, for the refusal message. */
   readonly apiKeyHeader?: string;
+  /** How to allow an origin, for the refusal message (serve names its flag; default: neutral). */
+  readonly allowOriginHint?: string;
 }
 
 /** Whether a bind address or host name is loopback: localhost, 127.0.0.0/8, ::1. */
@@ -64,7 +66,7 @@ export function checkHost(request: IncomingMessage, config: GuardConfig): Refusa
   };
 }
 
-/** A browser sends Origin; a CLI does not. A present Origin must be on the allow-list (--allow-origin). */
+/** A browser sends Origin; a CLI does not. A present Origin must be on the allow-list. */
 export function checkOrigin(request: IncomingMessage, config: GuardConfig): Refusal | undefined {
   const origin = request.headers.origin;
   if (origin === undefined) return undefined;
@@ -73,7 +75,7 @@ export function checkOrigin(request: IncomingMessage, config: GuardConfig): Refu
   return {
     status: 403,
     code: 'origin_not_allowed',
-    message: 'requests from this web origin are not allowed; start serve with --allow-origin <origin> to allow it',
+    message: `requests from this web origin are not allowed; ${config.allowOriginHint ?? 'add it to the allowed origins of the server'} to allow it`,
   };
 }
 

@@ -99,6 +99,7 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
     guard: {
       loopbackBind,
       allowOrigins: options.allowOrigins.map((o) => (o === '*' ? o : normalizeOrigin(o))),
+      allowOriginHint: (options.hints ?? DEFAULT_SERVER_HINTS).allowOrigin,
       checkAuth: createKeyChecker(options.apiKeys, options.apiKeyHeader),
       apiKeyHeader: options.apiKeyHeader,
     },

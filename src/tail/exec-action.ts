@@ -28,6 +28,8 @@ export interface ExecActionOptions {
   /** Where reports and the commands' output go (stderr). */
   readonly report: (line: string) => void;
   readonly writeOutput: (chunk: Buffer) => void;
+  /** How reports name the action (tail passes its flag, `--exec`). */
+  readonly label?: string;
   /** How long `close` waits for running commands before it stops them. */
   readonly closeGraceMs?: number;
 }
@@ -46,6 +48,7 @@ const MAX_FIELD_VARS = 64;
 const MAX_VALUE_CHARS = 4096;
 
 export function createExecAction(options: ExecActionOptions): ExecAction {
+  const label = options.label ?? 'exec action';
   const queue: { event: HangarEvent; raw: string }[] = [];
   const running = new Set<ChildProcess>();
   let started = 0;
@@ -63,7 +66,7 @@ export function createExecAction(options: ExecActionOptions): ExecAction {
     failed++;
     if (failed <= MAX_FAILURE_REPORTS) {
       const more = failed === MAX_FAILURE_REPORTS ? ' (further failures are counted, not shown)' : '';
-      options.report(`--exec failed for ${describe(event)}: ${why}${more}`);
+      options.report(`${label} failed for ${describe(event)}: ${why}${more}`);
     }
   };
 
@@ -104,7 +107,7 @@ export function createExecAction(options: ExecActionOptions): ExecAction {
       if (queue.length >= options.queueLimit) {
         skipped++;
         if (skipped === 1 || skipped % 100 === 0) {
-          options.report(`--exec is behind (${options.concurrency} running, ${queue.length} waiting): ${plural(skipped, 'event')} skipped so far; the stream goes on`);
+          options.report(`${label} is behind (${options.concurrency} running, ${queue.length} waiting): ${plural(skipped, 'event')} skipped so far; the stream goes on`);
         }
         return;
       }
@@ -118,13 +121,13 @@ export function createExecAction(options: ExecActionOptions): ExecAction {
         const grace = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), options.closeGraceMs ?? 10_000).unref());
         if ((await Promise.race([done, grace])) === 'late') {
           queue.length = 0;
-          options.report(`--exec: stopping ${plural(running.size, 'command')} still running at exit`);
+          options.report(`${label}: stopping ${plural(running.size, 'command')} still running at exit`);
           for (const child of running) child.kill('SIGTERM');
           await done;
         }
       }
       if (failed > 0 || skipped > 0) {
-        options.report(`--exec: ${plural(started, 'command')} run, ${failed} failed, ${plural(skipped, 'event')} skipped`);
+        options.report(`${label}: ${plural(started, 'command')} run, ${failed} failed, ${plural(skipped, 'event')} skipped`);
       }
     },
   };

@@ -69,7 +69,7 @@ export interface TailSessionOptions extends OutputSettings {
   /** --bell: ring the terminal (BEL on stderr, when it is one) on shown events, at most once a second. */
   readonly bell: boolean;
   /** How messages name the settings (commands/ passes its flag names). */
-  readonly hints: { readonly client: ClientHints; readonly pipeline: PipelineHints };
+  readonly hints: { readonly client: ClientHints; readonly pipeline: PipelineHints; readonly exec?: string };
   /** The gateway's event store (--store): history and outages come from it; with no URL it is the only source. */
   readonly store: StoreLocation | undefined;
   readonly storeTablePrefix: string | undefined;
@@ -122,6 +122,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
           command: options.exec.command,
           concurrency: options.exec.concurrency,
           queueLimit: EXEC_QUEUE_LIMIT,
+          ...(options.hints.exec !== undefined ? { label: options.hints.exec } : {}),
           env: io.env,
           report: (line) => status.warn(line),
           writeOutput: (chunk) => io.stderr.write(chunk),

@@ -40,6 +40,15 @@ describe('request guard', () => {
     expect(guardRequest(request({ host: 'anything.example', 'x-api-key': 'key' }), { ...config, loopbackBind: false })).toBeUndefined();
   });
 
+  it('names no flag when embedded; serve passes how to allow an origin', () => {
+    const origin = request({ host: '127.0.0.1:8000', origin: 'https://evil.example', 'x-api-key': 'key' });
+    const embedded = guardRequest(origin, config);
+    expect(embedded?.message).toBe('requests from this web origin are not allowed; add it to the allowed origins of the server to allow it');
+    expect(guardRequest(origin, { ...config, allowOriginHint: 'start serve with --allow-origin <origin>' })?.message).toBe(
+      'requests from this web origin are not allowed; start serve with --allow-origin <origin> to allow it',
+    );
+  });
+
   it('formats a complete HTTP response', () => {
     const text = formatRefusalResponse({ status: 401, code: 'unauthorized', message: 'an API key is required' });
     expect(text).toBe(

@@ -7,4 +7,5 @@ export const SERVE_SERVER_HINTS: ServerHints = {
   maxClients: '--max-clients',
   port: '--port',
   host: '--host',
+  allowOrigin: 'start serve with --allow-origin <origin>',
 };

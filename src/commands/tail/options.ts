@@ -255,7 +255,7 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
     where,
     filter,
     warnings: filterWarnings(filter),
-    hints: { client: TAIL_CLIENT_HINTS, pipeline: TAIL_PIPELINE_HINTS },
+    hints: { client: TAIL_CLIENT_HINTS, pipeline: TAIL_PIPELINE_HINTS, exec: '--exec' },
     filterDescription: describeFilters({ types, excludeTypes, servers, groups, where }),
     template,
     output,
