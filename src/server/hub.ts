@@ -6,7 +6,7 @@ import type { EventSink } from '../sources/event-source.js';
 import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../wire/text-frame.js';
 import { History, type ReplayResult } from './history.js';
 import { RecentEvents } from './recent-events.js';
-import type { DeliveryStats, Subscriber } from './subscriber.js';
+import type { DeliveryStats, LiveEvent, Subscriber } from './subscriber.js';
 
 export interface HubOptions {
   /** Events kept for replay (0 disables history). */
@@ -188,16 +188,18 @@ export class Hub implements EventSink {
     const occurredAtS = typeof occurredAt === 'number' && Number.isFinite(occurredAt) ? occurredAt : this.options.now() / 1000;
     this.stats.published++;
     this.history.push(event, frame, occurredAtS);
+    // One record for every queue that takes the event (a queue slot is one reference to it).
+    const live: LiveEvent = { event, frame, wire };
     const recent = this.recent;
-    if (recent !== undefined) recent.push(event, frame, wire);
+    if (recent !== undefined) recent.push(live);
     this.delivering = true;
     for (const subscriber of this.subscribers) {
       // A subscriber without a filter (the common case) takes everything without looking at the event.
       const matches = subscriber.matches;
       if (matches === undefined) {
         // Only an unfiltered subscriber is parked: every event it misses is one it matches.
-        if (subscriber.offer(event, frame, wire) && recent !== undefined && subscriber.parkable) this.park(subscriber);
-      } else if (matches(event)) subscriber.offer(event, frame, wire);
+        if (subscriber.offerLive(live) && recent !== undefined && subscriber.parkable) this.park(subscriber);
+      } else if (matches(event)) subscriber.offerLive(live);
     }
     this.delivering = false;
     const rejoining = this.rejoining;

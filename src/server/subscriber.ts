@@ -49,7 +49,8 @@ export interface SubscriberHooks {
 }
 
 interface QueuedControl {
-  seq: number;
+  /** Events pushed to the queue before this control (it goes out before the event with this ordinal). */
+  eventsBefore: number;
   /** A single control frame, or a replay batch (history frames, let go of once history evicts them). */
   frames: (Buffer | undefined)[];
   index: number;
@@ -60,84 +61,87 @@ interface QueuedControl {
   floor?: () => number;
 }
 
+/** One live event as the hub offers it: built once per publish and shared by every queue that holds it. */
+export interface LiveEvent {
+  readonly event: HangarEvent;
+  /** The payload (JSON text). */
+  readonly frame: Buffer;
+  /** The whole pre-framed WebSocket text frame, when the hub built one. */
+  readonly wire: Buffer | undefined;
+}
+
+/** Slots of a new or emptied queue ring; it doubles as needed up to the queue size. */
+export const INITIAL_QUEUE_SLOTS = 16;
+
 /**
- * A FIFO of events with O(1) push and shift: a growable ring kept as parallel
- * arrays (sequence number, event, payload, pre-framed wire), so queueing an
- * event allocates nothing.
+ * A FIFO of live events with O(1) push and shift: a growable ring of shared
+ * LiveEvent records (one array slot per queued event, so a full queue of 1024
+ * costs 8 KiB; nothing allocated per push). Each event pushed gets the next
+ * ordinal (`pushed` counts them); a queued control records how many events
+ * were pushed before it, which orders it against the events (see writeBurst).
  */
 class EventDeque {
-  private seqs: number[] = new Array(16).fill(0);
-  private events: (HangarEvent | undefined)[] = new Array(16);
-  private frames: (Buffer | undefined)[] = new Array(16);
-  private wires: (Buffer | undefined)[] = new Array(16);
+  private slots: (LiveEvent | undefined)[] = new Array(INITIAL_QUEUE_SLOTS);
   private head = 0;
-  private mask = 15;
+  private mask = INITIAL_QUEUE_SLOTS - 1;
   length = 0;
+  /** Events ever pushed: the ordinal of the next push. */
+  pushed = 0;
 
-  push(seq: number, event: HangarEvent, frame: Buffer, wire: Buffer | undefined): void {
+  /** Slots allocated now (what the ring costs, not what it holds). */
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
+  push(entry: LiveEvent): void {
     if (this.length === this.mask + 1) this.grow();
-    const slot = (this.head + this.length) & this.mask;
-    this.seqs[slot] = seq;
-    this.events[slot] = event;
-    this.frames[slot] = frame;
-    this.wires[slot] = wire;
+    this.slots[(this.head + this.length) & this.mask] = entry;
     this.length++;
+    this.pushed++;
   }
 
-  /** Sequence number, event, payload and wire of the oldest entry (only while length > 0). */
-  get headSeq(): number {
-    return this.seqs[this.head]!;
+  /** The oldest entry (only while length > 0). */
+  get first(): LiveEvent {
+    return this.slots[this.head]!;
   }
 
-  get headEvent(): HangarEvent {
-    return this.events[this.head]!;
-  }
-
-  get headFrame(): Buffer {
-    return this.frames[this.head]!;
-  }
-
-  get headWire(): Buffer | undefined {
-    return this.wires[this.head];
+  /** Ordinal of the oldest entry (= `pushed` while empty). */
+  get firstOrdinal(): number {
+    return this.pushed - this.length;
   }
 
   /** Removes the oldest entry (only while length > 0). */
   shift(): void {
     const head = this.head;
-    this.events[head] = undefined;
-    this.frames[head] = undefined;
-    this.wires[head] = undefined;
+    this.slots[head] = undefined;
     this.head = (head + 1) & this.mask;
     this.length--;
   }
 
+  /** Removes every entry and lets go of a grown ring; ordinals go on from where they were. */
   clear(): void {
-    this.seqs = new Array(16).fill(0);
-    this.events = new Array(16);
-    this.frames = new Array(16);
-    this.wires = new Array(16);
+    this.slots = new Array(INITIAL_QUEUE_SLOTS);
     this.head = 0;
-    this.mask = 15;
+    this.mask = INITIAL_QUEUE_SLOTS - 1;
     this.length = 0;
+  }
+
+  /** Removes and returns every entry, oldest first; the next push takes the first one's ordinal. */
+  takeAll(): LiveEvent[] {
+    const all: LiveEvent[] = [];
+    while (this.length > 0) {
+      all.push(this.first);
+      this.shift();
+    }
+    this.pushed -= all.length;
+    return all;
   }
 
   private grow(): void {
     const size = (this.mask + 1) * 2;
-    const seqs: number[] = new Array(size).fill(0);
-    const events: (HangarEvent | undefined)[] = new Array(size);
-    const frames: (Buffer | undefined)[] = new Array(size);
-    const wires: (Buffer | undefined)[] = new Array(size);
-    for (let i = 0; i < this.length; i++) {
-      const from = (this.head + i) & this.mask;
-      seqs[i] = this.seqs[from]!;
-      events[i] = this.events[from];
-      frames[i] = this.frames[from];
-      wires[i] = this.wires[from];
-    }
-    this.seqs = seqs;
-    this.events = events;
-    this.frames = frames;
-    this.wires = wires;
+    const slots: (LiveEvent | undefined)[] = new Array(size);
+    for (let i = 0; i < this.length; i++) slots[i] = this.slots[(this.head + i) & this.mask];
+    this.slots = slots;
     this.head = 0;
     this.mask = size - 1;
   }
@@ -184,7 +188,6 @@ export class Subscriber {
   /** The replay batch still being sent, if any (one at a time per connection). */
   private replaying: QueuedControl | undefined;
   private queuedBytes = 0;
-  private seq = 0;
   private pendingDropped = 0;
   private inFlight = 0;
   /** The OS did not take the last burst at once: its completion is the peer reading (see onSent). */
@@ -237,6 +240,11 @@ export class Subscriber {
    * out an older event (the hub then asks whether it may park us).
    */
   offer(event: HangarEvent, frame: Buffer, wire?: Buffer): boolean {
+    return this.offerLive({ event, frame, wire });
+  }
+
+  /** `offer` of a record the hub built once for every subscriber (see LiveEvent). */
+  offerLive(live: LiveEvent): boolean {
     if (this.closed) return false;
     if (this.replaying !== undefined) this.pruneReplay();
     this.matchedCount++;
@@ -246,27 +254,27 @@ export class Subscriber {
       this.requestFlush();
       return false;
     }
-    const dropped = this.enqueue(event, frame, wire);
+    const dropped = this.enqueue(live);
     if (dropped > 0) this.recordDrop(dropped);
     this.requestFlush();
     return dropped > 0;
   }
 
   /** Queues one live event, dropping the oldest beyond the queue's bounds; returns how many were dropped. */
-  private enqueue(event: HangarEvent, frame: Buffer, wire: Buffer | undefined): number {
+  private enqueue(live: LiveEvent): number {
     const events = this.events;
     const { queueSize, queueBytes } = this.options.limits;
     let dropped = 0;
     // The oldest goes before the newest comes, so the ring never grows past the queue size.
     while (events.length >= queueSize && events.length > 0) {
-      this.queuedBytes -= events.headFrame.length;
+      this.queuedBytes -= events.first.frame.length;
       events.shift();
       dropped++;
     }
-    events.push(this.seq++, event, frame, wire);
-    this.queuedBytes += frame.length;
+    events.push(live);
+    this.queuedBytes += live.frame.length;
     while (this.queuedBytes > queueBytes && events.length > 1) {
-      this.queuedBytes -= events.headFrame.length;
+      this.queuedBytes -= events.first.frame.length;
       events.shift();
       dropped++;
     }
@@ -318,7 +326,7 @@ export class Subscriber {
     this.matchedCount += missed;
     const queued = Math.min(missed, this.options.limits.queueSize, recent.length);
     let dropped = missed - queued;
-    for (let back = queued - 1; back >= 0; back--) dropped += this.enqueue(recent.eventAt(back), recent.frameAt(back), recent.wireAt(back));
+    for (let back = queued - 1; back >= 0; back--) dropped += this.enqueue(recent.at(back));
     if (dropped > 0) this.recordDrop(dropped);
     this.requestFlush();
   }
@@ -372,17 +380,20 @@ export class Subscriber {
     this.held = false;
     if (keep) {
       const events = this.events;
-      const held: { seq: number; event: HangarEvent; frame: Buffer; wire: Buffer | undefined }[] = [];
-      while (events.length > 0) {
-        held.push({ seq: events.headSeq, event: events.headEvent, frame: events.headFrame, wire: events.headWire });
-        events.shift();
-      }
+      const first = events.firstOrdinal;
+      const held = events.takeAll();
+      // keptBefore[i]: how many of the first i held events stay (controls queued among them keep their place).
+      const keptBefore = [0];
       for (const item of held) {
-        if (keep(item.event, item.frame)) events.push(item.seq, item.event, item.frame, item.wire);
+        if (keep(item.event, item.frame)) events.push(item);
         else {
           this.queuedBytes -= item.frame.length;
           this.matchedCount--;
         }
+        keptBefore.push(events.length);
+      }
+      for (const control of this.controls) {
+        if (control.eventsBefore > first) control.eventsBefore = first + keptBefore[control.eventsBefore - first]!;
       }
     }
     this.requestFlush();
@@ -457,7 +468,7 @@ export class Subscriber {
     if (this.closed) return undefined;
     // Events missed while parked were published before this control: they keep their place.
     this.settle();
-    const control: QueuedControl = { seq: this.seq++, frames, index: 0, replay };
+    const control: QueuedControl = { eventsBefore: this.events.pushed, frames, index: 0, replay };
     this.controls.push(control);
     if (this.controls.length > this.options.limits.maxPendingControls) {
       this.options.hooks?.onControlOverflow?.(this);
@@ -553,7 +564,7 @@ export class Subscriber {
         } else {
           const control = this.controls[0];
           const hasEvent = !this.held && events.length > 0;
-          if (control && (!hasEvent || control.seq < events.headSeq)) {
+          if (control && (!hasEvent || control.eventsBefore <= events.firstOrdinal)) {
             frame = control.frames[control.index]!;
             if (control.replay) {
               control.frames[control.index] = undefined;
@@ -565,8 +576,9 @@ export class Subscriber {
               if (control === this.replaying) this.replaying = undefined;
             }
           } else if (hasEvent) {
-            frame = events.headFrame;
-            wire = framed ? events.headWire : undefined;
+            const live = events.first;
+            frame = live.frame;
+            wire = framed ? live.wire : undefined;
             events.shift();
             this.queuedBytes -= frame.length;
             this.delivered++;

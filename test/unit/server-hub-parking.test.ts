@@ -36,8 +36,9 @@ function setup(limits: { queueSize: number; queueBytes: number }) {
       schedule: (flush) => flushes.push(flush),
     });
     let offers = 0;
-    const offer = subscriber.offer.bind(subscriber);
-    subscriber.offer = (...args) => (offers++, offer(...args));
+    // The hub offers each event as one shared record (offerLive).
+    const offer = subscriber.offerLive.bind(subscriber);
+    subscriber.offerLive = (...args) => (offers++, offer(...args));
     hub.attach(subscriber);
     return { transport, subscriber, offers: () => offers };
   };
