@@ -223,6 +223,11 @@ export class Subscriber {
     return this.events.length;
   }
 
+  /** Slots the queue's ring has now: it starts small, grows by doubling as events wait, is let go of when emptied by drops or close. */
+  get queueSlots(): number {
+    return this.events.capacity;
+  }
+
   /** Bytes of events waiting in the queue. */
   get queuedEventBytes(): number {
     this.settle();

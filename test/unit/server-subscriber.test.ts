@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Subscriber, type Transport } from '../../src/server/subscriber.js';
+import { INITIAL_QUEUE_SLOTS, Subscriber, type Transport } from '../../src/server/subscriber.js';
 
 /** A transport that buffers until the test says the peer read it. */
 class FakeTransport implements Transport {
@@ -189,6 +189,60 @@ describe('Subscriber', () => {
     expect(stats.delivered).toBe(events.length);
     expect(subscriber.totalDropped).toBeGreaterThan(0);
     expect(frames.filter((f) => f.type === 'ping')).toHaveLength(3);
+  });
+
+  it('grows its queue from a small ring as events wait, in order across the wrap, with exact drops and controls in place', () => {
+    const { transport, subscriber, stats, flush } = setup({ queueSize: 40, highWaterMarkBytes: 1 });
+    const label = (f: Record<string, unknown>) => (f.type === 'warning' ? `warning:${String(f.dropped)}/${String(f.total_dropped)}` : (f.n ?? f.type));
+    const readOne = () => {
+      transport.drain();
+      flush();
+    };
+    expect(subscriber.queueSlots).toBe(INITIAL_QUEUE_SLOTS);
+    offer(subscriber, 1);
+    flush(); // 1 goes out; one frame at a time from now on, as the peer reads
+    for (let n = 2; n <= 11; n++) offer(subscriber, n);
+    for (let i = 0; i < 5; i++) readOne(); // 2..6 go out: the ring's head is now mid-ring
+    expect(subscriber.queuedEvents).toBe(5);
+    expect(subscriber.queueSlots).toBe(INITIAL_QUEUE_SLOTS);
+    for (let n = 12; n <= 30; n++) offer(subscriber, n); // 24 waiting: the wrapped ring grows
+    expect(subscriber.queueSlots).toBe(32);
+    subscriber.sendControl({ type: 'ping' });
+    for (let n = 31; n <= 50; n++) offer(subscriber, n); // 44 offered into 40: 7..10 dropped
+    expect(subscriber.queuedEvents).toBe(40);
+    expect(subscriber.queueSlots).toBe(64); // never past the queue size's power of two
+    expect(subscriber.totalDropped).toBe(4);
+    for (let i = 0; i < 100 && (subscriber.queuedEvents > 0 || transport.pending.length > 0); i++) readOne();
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    expect(parsed(transport).map(label)).toEqual([...range(1, 6), 'warning:4/4', ...range(11, 30), 'ping', ...range(31, 50)]);
+    expect(subscriber.delivered).toBe(46);
+    expect(stats.delivered).toBe(46);
+    expect(subscriber.matched).toBe(subscriber.delivered + subscriber.totalDropped);
+    // A queue emptied by drops lets go of its grown ring, and the accounting stays exact.
+    for (let n = 51; n <= 90; n++) offer(subscriber, n);
+    subscriber.dropQueued(0);
+    expect(subscriber.queueSlots).toBe(INITIAL_QUEUE_SLOTS);
+    expect(subscriber.totalDropped).toBe(4 + 40); // 51..90 were all waiting
+    expect(subscriber.matched).toBe(subscriber.delivered + subscriber.totalDropped);
+  });
+
+  it('keeps a control still waiting at the end of the hold in its place among the held events it keeps', () => {
+    const { transport, subscriber, flush } = setup({ queueSize: 100, highWaterMarkBytes: 1 });
+    subscriber.hold();
+    subscriber.sendControl({ type: 'ack' });
+    flush(); // the ack goes out; the peer has not read it yet, so the next frames wait
+    for (let n = 1; n <= 20; n++) offer(subscriber, n);
+    subscriber.sendControl({ type: 'ping' }); // after 20 held events
+    for (let n = 21; n <= 30; n++) offer(subscriber, n);
+    // Keep the odd ones: the ping goes out after 19 (the last kept event before it), before 21.
+    subscriber.release((_event, frame) => (JSON.parse(frame.toString()) as { n: number }).n % 2 === 1);
+    for (let i = 0; i < 50 && (subscriber.queuedEvents > 0 || transport.pending.length > 0); i++) {
+      transport.drain();
+      flush();
+    }
+    expect(parsed(transport).map((f) => f.n ?? f.type)).toEqual(['ack', 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 'ping', 21, 23, 25, 27, 29]);
+    expect(subscriber.matched).toBe(15);
+    expect(subscriber.delivered).toBe(15);
   });
 
   it('never sends after close', () => {
