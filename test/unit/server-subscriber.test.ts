@@ -229,8 +229,8 @@ describe('Subscriber', () => {
   it('keeps a control still waiting at the end of the hold in its place among the held events it keeps', () => {
     const { transport, subscriber, flush } = setup({ queueSize: 100, highWaterMarkBytes: 1 });
     subscriber.hold();
-    subscriber.sendControl({ type: 'ack' });
-    flush(); // the ack goes out; the peer has not read it yet, so the next frames wait
+    subscriber.sendControl({ type: 'ping' });
+    flush(); // the first ping goes out; the peer has not read it yet, so the next frames wait
     for (let n = 1; n <= 20; n++) offer(subscriber, n);
     subscriber.sendControl({ type: 'ping' }); // after 20 held events
     for (let n = 21; n <= 30; n++) offer(subscriber, n);
@@ -240,7 +240,7 @@ describe('Subscriber', () => {
       transport.drain();
       flush();
     }
-    expect(parsed(transport).map((f) => f.n ?? f.type)).toEqual(['ack', 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 'ping', 21, 23, 25, 27, 29]);
+    expect(parsed(transport).map((f) => f.n ?? f.type)).toEqual(['ping', 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 'ping', 21, 23, 25, 27, 29]);
     expect(subscriber.matched).toBe(15);
     expect(subscriber.delivered).toBe(15);
   });
