@@ -5,6 +5,7 @@ import type { ServerLog } from '../server/log.js';
 import { startServer, type RunningServer, type ServerOptions } from '../server/server.js';
 import type { EventSource, SourceLog } from '../sources/event-source.js';
 import type { StoreLocation } from '../store/location.js';
+import type { StoreReader } from '../store/store-reader.js';
 
 /** The sources a server is fed from: the simulated fleet, stdin, a replayed file. */
 export interface SourceSettings {
@@ -51,12 +52,13 @@ export interface EmbeddedServe {
 }
 
 /** Builds the event sources the settings ask for (demo, stdin, replay); fails before any socket opens when a file cannot be replayed. */
-export async function createSources(settings: SourceSettings, io: IO, historySize = 0): Promise<EventSource[]> {
+export async function createSources(settings: SourceSettings, io: IO, historySize = 0, onStore?: (reader: StoreReader) => void): Promise<EventSource[]> {
   const sources: EventSource[] = [];
   // The store is opened first (read-only): a store that cannot be read fails before anything listens (exit 6).
   const reader = settings.store
     ? await (await import('../store/open-store.js')).openStore(settings.store.location, { cwd: io.cwd, tablePrefix: settings.store.tablePrefix, env: io.env })
     : undefined;
+  if (reader) onStore?.(reader);
   if (settings.relay) {
     const { createUpstreamSource } = await import('../sources/upstream-source.js');
     sources.push(
@@ -107,8 +109,14 @@ export async function createSources(settings: SourceSettings, io: IO, historySiz
  * before the server listens.
  */
 export async function startEmbeddedServe(options: { readonly server: ServerOptions } & SourceSettings, io: IO, log: ServerLog): Promise<EmbeddedServe> {
-  const sources = await createSources(options, io, options.server.historySize);
+  let store: StoreReader | undefined;
+  const sources = await createSources(options, io, options.server.historySize, (reader) => (store = reader));
   const server = await startServer(options.server, io, log);
+  if (store !== undefined) {
+    // Replays that reach past the ring are completed from the store (read-only, the sources' own reader).
+    const { createStoreHistory } = await import('../store/store-history.js');
+    server.hub.useStoreHistory(createStoreHistory(store));
+  }
   let closing = false;
   return {
     server,

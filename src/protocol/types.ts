@@ -79,6 +79,10 @@ export interface ReplayedMessage {
   type: 'replayed';
   count: number;
   complete: boolean;
+  /** serve --store: how many of `count` came from the event store (present only when the store was read). */
+  from_store?: number;
+  /** serve --store: what the store could not supply (why `complete` is false, and events it never keeps). */
+  message?: string;
 }
 
 export interface ErrorMessage {

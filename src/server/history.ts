@@ -91,6 +91,11 @@ export class History {
     while (this.bytes > this.limits.maxBytes && this.size > 1) this.evictOldest();
   }
 
+  /** occurred_at (Unix seconds) of the oldest event kept; undefined when empty. */
+  get oldestOccurredAtS(): number | undefined {
+    return this.size === 0 ? undefined : this.occurred[this.head];
+  }
+
   /** The events kept, oldest first (for the fleet snapshot; not on the hot path). */
   *kept(): IterableIterator<HangarEvent> {
     for (let i = 0; i < this.size; i++) yield this.events[this.slot(i)]!;

@@ -6,6 +6,7 @@ import type { EventSink } from '../sources/event-source.js';
 import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../wire/text-frame.js';
 import { History, type ReplayResult } from './history.js';
 import { RecentEvents } from './recent-events.js';
+import { STORE_KEEPS_NOTE, type StoreHistory, type StoreHistoryResult } from './store-history.js';
 import type { DeliveryStats, LiveEvent, Subscriber } from './subscriber.js';
 
 export interface HubOptions {
@@ -59,6 +60,10 @@ export class Hub implements EventSink {
   private readonly historyFloor = (): number => this.history.oldestPosition;
   /** A random id of this run: clients compare it across reconnects to tell a restart from the same server. */
   readonly instanceId: string;
+  /** serve --store: replays reaching past the ring are completed from the store. */
+  private storeHistory: StoreHistory | undefined;
+  /** Subscribers whose replay is being read from the store (their live events are held meanwhile). */
+  private readonly storeReplays = new Set<Subscriber>();
 
   constructor(private readonly options: HubOptions) {
     this.history = new History({ capacity: options.historySize, maxBytes: options.historyBytes });
@@ -98,8 +103,18 @@ export class Hub implements EventSink {
 
   private subscriberWaiters: Array<() => void> = [];
 
+  /**
+   * Completes replays that reach past the ring from an event store (serve
+   * --store). Only those subscribers take the asynchronous path; every other
+   * replay and the fan-out stay as they are.
+   */
+  useStoreHistory(storeHistory: StoreHistory): void {
+    this.storeHistory = storeHistory;
+  }
+
   /** Stops offering events to `subscriber`. */
   detach(subscriber: Subscriber): void {
+    this.storeReplays.delete(subscriber);
     this.unpark(subscriber);
     this.subscribers.delete(subscriber);
     const rejoining = this.rejoining.indexOf(subscriber);
@@ -235,13 +250,13 @@ export class Hub implements EventSink {
    * of it happens synchronously, between two publishes, so no event is lost
    * or duplicated at the join between history and live.
    */
-  subscribe(subscriber: Subscriber, message: SubscribeMessage): { replayed?: { count: number; complete: boolean } } {
+  subscribe(subscriber: Subscriber, message: SubscribeMessage): { replayed?: { count: number; complete: boolean } | undefined } {
     // Events missed while parked matched the old filter.
     this.unpark(subscriber);
     subscriber.filter = { eventTypes: message.event_types, serverIds: message.mcp_server_ids };
     // Compiled once here, so what one client's patterns cost does not grow every publish (see compileSubscription).
     subscriber.matches = message.event_types === undefined && message.mcp_server_ids === undefined ? undefined : compileSubscription(subscriber.filter);
-    if (subscriber.holding) {
+    if (subscriber.holding && !this.storeReplays.has(subscriber)) {
       // Live events held since the connection opened: keep those the filter wants and the
       // replay does not cover (they are older than it), so history and live join in order, once each.
       const filter = subscriber.filter;
@@ -256,7 +271,7 @@ export class Hub implements EventSink {
       instance_id: this.instanceId,
     });
     if (!message.replay) return {};
-    if (subscriber.replayPending) {
+    if (subscriber.replayPending || this.storeReplays.has(subscriber)) {
       // One replay at a time per connection: a client that asks again and again without reading must not pin history.
       subscriber.sendControl({ type: 'error', code: 'replay_busy', message: 'a previous replay is still being sent; ask again once its "replayed" message has arrived' });
       return {};
@@ -289,11 +304,96 @@ export class Hub implements EventSink {
     return this.history.replay(request, filter);
   }
 
-  private replay(request: ReplayRequest, subscriber: Subscriber): { count: number; complete: boolean } {
-    const { frames, positions, complete } = this.historyFor(request, subscriber.filter);
+  /**
+   * With a store, the ring's own `complete` is not enough: the store may hold
+   * more than the ring ever saw (it is pre-filled with only --history events).
+   * A replay goes to the store when the ring does not hold its start.
+   */
+  private reachesPastRing(request: ReplayRequest, ring: ReplayResult): boolean {
+    if (!ring.complete) return true;
+    if ('last' in request) return ring.frames.length < request.last;
+    if ('since' in request) {
+      const oldest = this.history.oldestOccurredAtS;
+      return oldest === undefined || oldest >= request.since;
+    }
+    return false;
+  }
+
+  private replay(request: ReplayRequest, subscriber: Subscriber): { count: number; complete: boolean } | undefined {
+    const ring = this.historyFor(request, subscriber.filter);
+    if (this.storeHistory !== undefined && this.reachesPastRing(request, ring)) {
+      this.replayFromStore(request, subscriber, ring, this.storeHistory);
+      return undefined;
+    }
+    const { frames, positions, complete } = ring;
     // A client that does not read must not keep frames alive that history has let go of.
     subscriber.enqueueReplay(frames, positions, this.historyFloor);
     subscriber.sendControl({ type: 'replayed', count: frames.length, complete });
     return { count: frames.length, complete };
+  }
+
+  /**
+   * A replay the ring cannot cover, with a store behind it: the protocol rule
+   * (not a race) is that the subscriber's live events are held, in its own
+   * bounded queue with its exact drop accounting, while the missing range is
+   * read from the store; then the store's events go out, then the ring's (as
+   * found at the subscribe, none of them twice), then `replayed`, then the
+   * held live events without those the store already sent.
+   */
+  private replayFromStore(request: ReplayRequest, subscriber: Subscriber, ring: ReplayResult, storeHistory: StoreHistory): void {
+    this.storeReplays.add(subscriber);
+    subscriber.hold();
+    const ringIds = new Set<string>();
+    const ringOldestIds: string[] = [];
+    for (const event of this.history.kept()) {
+      const id = event.event_id;
+      if (typeof id !== 'string') continue;
+      ringIds.add(id);
+      if (ringOldestIds.length < 20) ringOldestIds.push(id);
+    }
+    const matches = subscriber.matches ?? (() => true);
+    const finish = (result: StoreHistoryResult): void => {
+      if (!this.storeReplays.delete(subscriber)) return; // detached meanwhile
+      const storeIds = new Set<string>();
+      const storeFrames: Buffer[] = [];
+      for (const event of result.events) {
+        const id = event.event_id;
+        if (typeof id === 'string') {
+          if (storeIds.has(id) || ringIds.has(id)) continue;
+          storeIds.add(id);
+        }
+        try {
+          storeFrames.push(Buffer.from(JSON.stringify(event)));
+        } catch {
+          // An event that cannot be serialized is left out (like publish does).
+        }
+      }
+      subscriber.enqueueReplay(storeFrames);
+      // The ring's frames as found at the subscribe, kept whole even if the ring turned over during the read
+      // (their memory is bounded by the ring's size; a client that stops reading pins no more than that).
+      subscriber.enqueueReplay(ring.frames);
+      const reason = result.reason !== undefined ? `${result.reason}; ` : '';
+      subscriber.sendControl({
+        type: 'replayed',
+        count: storeFrames.length + ring.frames.length,
+        complete: result.complete,
+        from_store: storeFrames.length,
+        message: `${storeFrames.length} from the store, ${ring.frames.length} from the ring; ${reason}${STORE_KEEPS_NOTE}`,
+      });
+      subscriber.release((event) => typeof event.event_id !== 'string' || !storeIds.has(event.event_id), true);
+    };
+    const serverIds = subscriber.filter.serverIds;
+    Promise.resolve()
+      .then(() =>
+        storeHistory.read({
+          request,
+          matches,
+          serverIds: serverIds === undefined ? undefined : [...serverIds],
+          need: 'last' in request ? request.last - ring.frames.length : undefined,
+          ringIds,
+          ringOldestIds,
+        }),
+      )
+      .then(finish, (error: unknown) => finish({ events: [], complete: false, reason: `the store could not be read (${error instanceof Error ? error.message : String(error)})` }));
   }
 }

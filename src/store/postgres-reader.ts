@@ -227,6 +227,19 @@ class PostgresStoreReader implements StoreReader {
     return { engine: 'postgres', xid: row.xid, position: Number(row.global_position) - 1 };
   }
 
+  async findEvent(eventId: string): Promise<StoreCursor | undefined> {
+    const row = await this.transaction('search', async () => {
+      const { rows } = await this.client.query<{ xid: string; global_position: string }>(
+        `SELECT ${XID}::text AS xid, global_position FROM ${this.events}
+          WHERE data ->> 'event_id' = $1 AND ${XID} < $2::xid8
+          ORDER BY ${XID} DESC, global_position DESC LIMIT 1`,
+        [eventId, await this.horizon()],
+      );
+      return rows[0];
+    });
+    return row === undefined ? undefined : { engine: 'postgres', xid: row.xid, position: Number(row.global_position) };
+  }
+
   async compactedStreams(): Promise<CompactedStream[]> {
     return this.transaction('read', async () => {
       const { rows } = await this.client.query<{ stream_id: string; version: number; occurred_at: number | null }>(

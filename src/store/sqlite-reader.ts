@@ -148,6 +148,16 @@ class SqliteStoreReader implements StoreReader {
     return { engine: 'sqlite', position: row.global_position - 1 };
   }
 
+  async findEvent(eventId: string): Promise<StoreCursor | undefined> {
+    const events = quoteIdent(this.options.tables.events);
+    const row = this.run('search', () =>
+      this.db
+        .prepare<[string], { global_position: number }>(`SELECT global_position FROM ${events} WHERE json_valid(data) AND json_extract(data, '$.event_id') = ? ORDER BY global_position DESC LIMIT 1`)
+        .get(eventId),
+    );
+    return row === undefined ? undefined : { engine: 'sqlite', position: row.global_position };
+  }
+
   async compactedStreams(): Promise<CompactedStream[]> {
     const events = quoteIdent(this.options.tables.events);
     const rows = this.run('read', () =>

@@ -52,6 +52,8 @@ export interface StoreReader {
   nthBefore(cursor: StoreCursor, n: number): Promise<StoreCursor | undefined>;
   /** The cursor just before the first event whose occurred_at is at or after `seconds`; the head when there is none. */
   cursorAtTime(seconds: number): Promise<StoreCursor>;
+  /** The cursor of the newest row whose event_id is `eventId` (reading after it gives what came next); undefined when the store has none. */
+  findEvent(eventId: string): Promise<StoreCursor | undefined>;
   /** Streams whose history was compacted, with their first kept event. */
   compactedStreams(): Promise<CompactedStream[]>;
   close(): Promise<void>;

@@ -142,7 +142,7 @@ export function yieldToIo(): Promise<void> {
 }
 
 /** The cursor that covers everything before `cursor`'s own row (so reading after it starts at that row). */
-function before(cursor: StoreCursor): StoreCursor {
+export function before(cursor: StoreCursor): StoreCursor {
   return cursor.engine === 'sqlite' ? { engine: 'sqlite', position: cursor.position - 1 } : { engine: 'postgres', xid: cursor.xid, position: cursor.position - 1 };
 }
 

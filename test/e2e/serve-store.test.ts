@@ -128,18 +128,39 @@ describe('serve --upstream and serve --store (spawned binary)', () => {
     expect(idsOut(watcher.stdout())).toEqual(ids([live, ...during, after]));
   }, 60_000);
 
-  sqlite.it('--store alone: the store is the source, its newest events are the history', async () => {
+  sqlite.it('--store alone: the store is the source, its newest events fill the ring, older ones come from the store', async () => {
     const { path, store: s } = store();
     const stored = s.append(Array.from({ length: 8 }, (_, i) => recent('HealthCheckPassed', { mcp_server_id: 'math', seq: i })));
     const relay = await serve(['--store', path, '--history', '5', '--store-interval', '100ms']);
     await relay.cli.waitFor('stderr', /following the store/);
     const history = await runCli(['tail', relay.url, '--history', '100', '--no-follow', '-o', 'ndjson']);
-    expect(idsOut(history.stdout)).toEqual(ids(stored.slice(3)));
+    // The ring holds the newest 5; the replay reaches back through the store for the other 3.
+    expect(idsOut(history.stdout)).toEqual(ids(stored));
     const watcher = startCli(['tail', relay.url, '-o', 'ndjson']);
     await watcher.waitFor('stderr', /connected to/);
     const appended = s.append([recent('McpServerStopped', { mcp_server_id: 'math' })]);
     await waitForLines(watcher, 1);
     expect(idsOut(watcher.stdout())).toEqual(ids(appended));
+  }, 60_000);
+
+  sqlite.it('--store: a replay older than the ring comes from the store (--history and --since), then the ring, then live', async () => {
+    const { path, store: s } = store();
+    const stored = s.append(Array.from({ length: 60 }, (_, i) => recent('HealthCheckPassed', { mcp_server_id: i % 3 === 0 ? 'math' : 'git', seq: i })));
+    const relay = await serve(['--store', path, '--history', '10', '--store-interval', '100ms']);
+    await relay.cli.waitFor('stderr', /following the store/);
+    const history = await runCli(['tail', relay.url, '--history', '500', '--no-follow', '-o', 'ndjson']);
+    expect(history.code).toBe(0);
+    expect(idsOut(history.stdout)).toEqual(ids(stored));
+    expect(history.stderr).not.toMatch(/gap|incomplete|no longer/i);
+    const since = await runCli(['tail', relay.url, '--since', '1h', '-s', 'math', '--no-follow', '-o', 'ndjson']);
+    expect(since.code).toBe(0);
+    expect(idsOut(since.stdout)).toEqual(ids(stored.filter((e) => e.mcp_server_id === 'math')));
+    // Following: the stored past, then what the gateway appends afterwards, each once.
+    const watcher = startCli(['tail', relay.url, '--history', '100', '-o', 'ndjson']);
+    await waitForLines(watcher, 60);
+    const appended = s.append([recent('McpServerStopped', { mcp_server_id: 'math' })]);
+    await waitForLines(watcher, 61);
+    expect(idsOut(watcher.stdout())).toEqual(ids([...stored, ...appended]));
   }, 60_000);
 
   it('an upstream that refuses the relay (no key, then the key) stops serve with exit 4, and the key given is used', async () => {
