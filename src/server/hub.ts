@@ -256,7 +256,7 @@ export class Hub implements EventSink {
     subscriber.filter = { eventTypes: message.event_types, serverIds: message.mcp_server_ids };
     // Compiled once here, so what one client's patterns cost does not grow every publish (see compileSubscription).
     subscriber.matches = message.event_types === undefined && message.mcp_server_ids === undefined ? undefined : compileSubscription(subscriber.filter);
-    if (subscriber.holding && !this.storeReplays.has(subscriber)) {
+    if (subscriber.holding) {
       // Live events held since the connection opened: keep those the filter wants and the
       // replay does not cover (they are older than it), so history and live join in order, once each.
       const filter = subscriber.filter;
@@ -342,7 +342,7 @@ export class Hub implements EventSink {
    */
   private replayFromStore(request: ReplayRequest, subscriber: Subscriber, ring: ReplayResult, storeHistory: StoreHistory): void {
     this.storeReplays.add(subscriber);
-    subscriber.hold();
+    subscriber.holdForReplay();
     const ringIds = new Set<string>();
     const ringOldestIds: string[] = [];
     for (const event of this.history.kept()) {
@@ -380,7 +380,7 @@ export class Hub implements EventSink {
         from_store: storeFrames.length,
         message: `${storeFrames.length} from the store, ${ring.frames.length} from the ring; ${reason}${STORE_KEEPS_NOTE}`,
       });
-      subscriber.release((event) => typeof event.event_id !== 'string' || !storeIds.has(event.event_id), true);
+      subscriber.releaseReplayHold((event) => typeof event.event_id !== 'string' || !storeIds.has(event.event_id));
     };
     const serverIds = subscriber.filter.serverIds;
     Promise.resolve()

@@ -196,6 +196,8 @@ export class Subscriber {
   private flushScheduled = false;
   private closed = false;
   private held = false;
+  /** Live events held behind a store replay (see holdForReplay). */
+  private replayHeld = false;
   private readonly schedule: (flush: () => void) => void;
 
   constructor(private readonly options: SubscriberOptions) {
@@ -297,6 +299,7 @@ export class Subscriber {
       this.wake === undefined &&
       !this.closed &&
       !this.held &&
+      !this.replayHeld &&
       (this.options.chaosDrop ?? 0) === 0 &&
       this.inFlight > 0 &&
       this.options.transport.bufferedAmount >= this.unsentLimitBytes
@@ -399,6 +402,39 @@ export class Subscriber {
       }
       for (const control of this.controls) {
         if (control.eventsBefore > first) control.eventsBefore = first + keptBefore[control.eventsBefore - first]!;
+      }
+    }
+    this.requestFlush();
+  }
+
+  /**
+   * Holds live events behind a replay that is being read from the store
+   * (serve --store): queued as usual (same bounds, same drop accounting), not
+   * sent until `releaseReplayHold`. Apart from the connection's own hold, so
+   * the client's next message does not end it.
+   */
+  holdForReplay(): void {
+    this.replayHeld = true;
+  }
+
+  /**
+   * Ends the replay hold: the held events go out after everything queued so
+   * far (the store's frames, the ring's and `replayed`), without those `keep`
+   * rejects (already sent from the store; they no longer count as matched).
+   */
+  releaseReplayHold(keep: (event: HangarEvent) => boolean): void {
+    if (!this.replayHeld) return;
+    this.replayHeld = false;
+    const events = this.events;
+    const held = events.takeAll();
+    // Every control still waiting (the store's frames, the ring's, `replayed`) goes before the held events.
+    const from = events.pushed;
+    for (const control of this.controls) if (control.eventsBefore > from) control.eventsBefore = from;
+    for (const item of held) {
+      if (keep(item.event)) events.push(item);
+      else {
+        this.queuedBytes -= item.frame.length;
+        this.matchedCount--;
       }
     }
     this.requestFlush();
@@ -568,7 +604,7 @@ export class Subscriber {
           frame = this.warningFrame();
         } else {
           const control = this.controls[0];
-          const hasEvent = !this.held && events.length > 0;
+          const hasEvent = !this.held && !this.replayHeld && events.length > 0;
           if (control && (!hasEvent || control.eventsBefore <= events.firstOrdinal)) {
             frame = control.frames[control.index]!;
             if (control.replay) {

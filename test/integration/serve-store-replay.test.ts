@@ -12,6 +12,7 @@ import { createStoreHistory } from '../../src/store/store-history.js';
 import type { StoreReader } from '../../src/store/store-reader.js';
 import { storeTables } from '../../src/store/table-names.js';
 import { gatewayEvent } from '../helpers/fake-gateway.js';
+import { closeAll, connect, startTestServer } from './serve-support.js';
 import { SqliteGatewayStore } from '../helpers/event-store.js';
 
 /**
@@ -29,6 +30,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'hangar-serve-replay-'));
 });
 afterEach(async () => {
+  await closeAll();
   for (const thing of open.splice(0)) await thing.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -231,5 +233,42 @@ describe('serve --store: replay beyond the ring reads the store', () => {
     const covered = await replay(hub, { last: 5 });
     expect(reads).toBe(0);
     expect(replayedOf(covered.frames)).toEqual({ type: 'replayed', count: 5, complete: true });
+  });
+
+  sqlite.it('over a real socket: live events wait behind the store read even when the client sends more meanwhile', async () => {
+    const store = new SqliteGatewayStore(join(dir, 'events.db'));
+    open.push(store);
+    const stored = store.append(Array.from({ length: 30 }, (_, i) => gatewayEvent('HealthCheckPassed', { mcp_server_id: 'math', seq: i })));
+    const reader = await openSqliteStore({ path: store.path, display: 'sqlite:events.db', tables: storeTables(undefined) });
+    open.push(reader);
+    const server = await startTestServer({ historySize: 10 });
+    for (const event of stored.slice(20)) server.hub.publish(event);
+    const real = createStoreHistory(reader);
+    let started!: () => void;
+    const reading = new Promise<void>((resolve) => (started = resolve));
+    let open_!: () => void;
+    const gate = new Promise<void>((resolve) => (open_ = resolve));
+    server.hub.useStoreHistory({
+      async read(request) {
+        started();
+        await gate;
+        return real.read(request);
+      },
+    });
+    const c = await connect(server.url);
+    c.send({ type: 'subscribe', replay: { since: stored[0]!.occurred_at } });
+    await reading;
+    await c.next((f) => f.type === 'subscribed', 'the ack');
+    const live = [gatewayEvent('ToolInvocationCompleted', { mcp_server_id: 'math', n: 1 }), gatewayEvent('ToolInvocationCompleted', { mcp_server_id: 'math', n: 2 })];
+    server.hub.publish(live[0]!);
+    c.send({ type: 'pong' });
+    c.send({ type: 'subscribe' });
+    await c.next((f) => f.type === 'subscribed', 'the second ack', 2);
+    server.hub.publish(live[1]!);
+    open_();
+    await c.next((f) => f.event_id === live[1]!.event_id, 'the last live event');
+    expect(idsOf(c.events())).toEqual(idsOf([...stored, ...live]));
+    expect(idsOf(events(afterReplayed(c.frames)))).toEqual(idsOf(live));
+    expect(replayedOf(c.frames)).toMatchObject({ count: 30, complete: true, from_store: 20 });
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres-reader.js';
 import { parseStoreLocation } from '../../src/store/location.js';
 import type { StoreCursor, StoreReader } from '../../src/store/store-reader.js';
+import { createStoreHistory } from '../../src/store/store-history.js';
 import { storeTables } from '../../src/store/table-names.js';
 import { gatewayEvent } from '../helpers/fake-gateway.js';
 import { createPostgresSchema, PgGatewayWriter, needsPostgres, startPostgres, type PostgresServer } from '../helpers/postgres.js';
@@ -158,6 +159,25 @@ needsPostgres().describe('the PostgreSQL store reader', () => {
     expect(older.events.map((e) => e.event.occurred_at)).toEqual([base + 2, base + 1]);
     const from = await r.cursorAtTime(base + 2.5);
     expect((await readAll(r, from)).ids).toEqual([events[3]!.event_id, events[4]!.event_id]);
+  });
+
+  it('completes a serve replay that reaches past the ring (serve --store): finds an event by id, ends where the ring begins', async () => {
+    const w = await writer();
+    const r = await reader();
+    const events = Array.from({ length: 8 }, (_, i) => gatewayEvent('HealthCheckPassed', { mcp_server_id: 'seam', i }));
+    await w.append(events);
+    expect(await r.findEvent('no-such-event')).toBeUndefined();
+    const ring = events.slice(5);
+    const ask = { matches: (e: { mcp_server_id?: unknown }) => e.mcp_server_id === 'seam', serverIds: ['seam'], ringIds: new Set(ring.map((e) => e.event_id as string)), ringOldestIds: ring.map((e) => e.event_id as string) };
+    const history = createStoreHistory(r, { batchSize: 2 });
+    const after = await history.read({ ...ask, request: { after: events[1]!.event_id as string }, need: undefined });
+    expect(after.events.map((e) => e.event_id)).toEqual(events.slice(2, 5).map((e) => e.event_id));
+    expect(after.complete).toBe(true);
+    const last = await history.read({ ...ask, request: { last: 6 }, need: 3 });
+    expect(last.events.map((e) => e.event_id)).toEqual(events.slice(2, 5).map((e) => e.event_id));
+    const since = await history.read({ ...ask, request: { since: events[3]!.occurred_at as number }, need: undefined });
+    expect(since.events.map((e) => e.event_id)).toEqual(events.slice(3, 5).map((e) => e.event_id));
+    expect((await history.read({ ...ask, request: { after: 'no-such-event' }, need: undefined })).complete).toBe(false);
   });
 
   it('takes the password from PGPASSWORD or ~/.pgpass when the URL has none, and never echoes it', async () => {
