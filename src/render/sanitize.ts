@@ -5,32 +5,29 @@
  */
 
 /**
- * Anything that needs work: C0 controls (incl. ESC, newline, tab), DEL, C1
- * controls, the Unicode line/paragraph separators, and the bidirectional
- * overrides/isolates that reorder text
- * ("Trojan Source"). One precompiled test keeps the common case fast.
+ * Characters that print as nothing, derived from Unicode's properties rather
+ * than listed by hand: every Default_Ignorable_Code_Point (zero-width spaces
+ * and joiners, word joiner, soft hyphen, combining grapheme joiner, Hangul
+ * fillers, the deprecated format characters U+206A-206F, unassigned
+ * ignorables) and every format character (Cf: bidi marks, BOM, interlinear
+ * annotation U+FFF9-FFFB, musical format U+1D173-1D17A, tag characters
+ * U+E0000-E007F). They make `ma\u200bth` look like `math`, so they are shown
+ * as visible escapes instead of being passed or silently dropped. Variation
+ * selectors are the one exception: they choose how the character before them
+ * looks (the emoji form of a heart, a CJK variant), so they are kept with it.
  */
-const needsWork = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b-\u200f\u2060-\u2064\ufeff\u061c\u180e\u115f\u1160\u3164\uffa0\udb40]/;
+const INVISIBLE = '[[\\p{Default_Ignorable_Code_Point}\\p{Cf}]--\\p{Variation_Selector}]';
 
 /**
- * Characters that print as nothing (zero-width spaces and joiners, word
- * joiner, BOM, bidi marks, Hangul fillers) and the invisible tag characters
- * U+E0000-E007F: they make `ma\u200bth` look like `math`, so they are shown
- * as visible escapes instead of being passed or silently dropped.
+ * Anything that needs work: C0 controls (incl. ESC, newline, tab), DEL, C1
+ * controls, the Unicode line/paragraph separators and the invisible set above
+ * (which holds the bidirectional overrides and isolates that reorder text,
+ * "Trojan Source"). One precompiled test keeps the common case fast; the
+ * global twin finds each one in turn.
  */
-function isInvisible(code: number): boolean {
-  return (
-    (code >= 0x200b && code <= 0x200f) ||
-    (code >= 0x2060 && code <= 0x2064) ||
-    code === 0xfeff ||
-    code === 0x061c ||
-    code === 0x180e ||
-    code === 0x115f ||
-    code === 0x1160 ||
-    code === 0x3164 ||
-    code === 0xffa0
-  );
-}
+const SPECIAL = `[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029${INVISIBLE}]`;
+const needsWork = new RegExp(SPECIAL, 'v');
+const nextSpecial = new RegExp(SPECIAL, 'gv');
 
 const ESC = 0x1b;
 const BEL = 0x07;
@@ -39,29 +36,23 @@ const BEL = 0x07;
  * Returns `text` without control characters and escape sequences: CSI
  * (`ESC [ ... final`, and 8-bit 0x9b), OSC/DCS/SOS/PM/APC strings up to their
  * terminator (BEL or `ESC \`, or the 8-bit forms), two-byte `ESC x`
- * sequences, other C0/C1 controls, DEL and bidi overrides. A newline becomes
- * the visible `\n`, a carriage return `\r`, a tab a space, so one value stays
- * on one line; invisible characters become visible escapes (`\u200b`, see
- * isInvisible). Printable unicode is kept. Returns `text` itself when there is
- * nothing to strip.
+ * sequences, other C0/C1 controls, DEL and bidi overrides and isolates. A
+ * newline becomes the visible `\n`, a carriage return `\r`, a tab a space, so
+ * one value stays on one line; invisible characters become visible escapes
+ * (`\u200b`, `\u{e0041}` beyond the BMP; see INVISIBLE). Printable unicode is
+ * kept. Returns `text` itself when there is nothing to strip.
  */
 export function stripControl(text: string): string {
   if (!needsWork.test(text)) return text;
   let out = '';
   let start = 0; // start of the pending run of plain characters
   const length = text.length;
-  let i = 0;
-  while (i < length) {
-    const code = text.charCodeAt(i);
-    if (!isSpecial(code)) {
-      i++;
-      continue;
-    }
+  nextSpecial.lastIndex = 0;
+  for (let match = nextSpecial.exec(text); match !== null; match = nextSpecial.exec(text)) {
+    let i = match.index;
+    const code = match[0].codePointAt(0)!;
     if (i > start) out += text.slice(start, i);
-    if (code === 0x0a) {
-      out += '\\n';
-      i++;
-    } else if (code === 0x2028 || code === 0x2029) {
+    if (code === 0x0a || code === 0x2028 || code === 0x2029) {
       // Unicode line and paragraph separators: a line break to some viewers and JSON tools.
       out += '\\n';
       i++;
@@ -71,37 +62,29 @@ export function stripControl(text: string): string {
     } else if (code === 0x09) {
       out += ' ';
       i++;
-    } else if (isInvisible(code)) {
-      out += `\\u${code.toString(16).padStart(4, '0')}`;
-      i++;
-    } else if (code === 0xdb40) {
-      // A tag character (U+E0000-E007F) is the pair DB40 DC00-DC7F; any other DB40 pair is printable.
-      const low = i + 1 < length ? text.charCodeAt(i + 1) : 0;
-      if (low >= 0xdc00 && low <= 0xdc7f) {
-        out += `\\u{${(0xe0000 + (low - 0xdc00)).toString(16)}}`;
-        i += 2;
-      } else {
-        out += text.slice(i, i + 2);
-        i += 2;
-      }
+    } else if ((code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069)) {
+      i++; // bidi overrides and isolates reorder what follows: dropped
     } else if (code === ESC) {
       i = skipEscape(text, i + 1);
     } else if (code === 0x9b) {
       i = skipCsi(text, i + 1);
     } else if (code === 0x9d || code === 0x90 || code === 0x98 || code === 0x9e || code === 0x9f) {
       i = skipString(text, i + 1);
+    } else if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) {
+      i++;
+    } else if (code > 0xffff) {
+      out += `\\u{${code.toString(16)}}`;
+      i += 2;
     } else {
+      out += `\\u${code.toString(16).padStart(4, '0')}`;
       i++;
     }
     start = i;
+    nextSpecial.lastIndex = i;
   }
   if (start === 0) return text;
   if (start < length) out += text.slice(start);
   return out;
-}
-
-function isSpecial(code: number): boolean {
-  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || (code >= 0x2028 && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069) || isInvisible(code) || code === 0xdb40;
 }
 
 /** `i` is just after ESC; returns the index after the whole sequence. */

@@ -215,6 +215,18 @@ describe('peer strings that are too long, invisible or out of range', () => {
     expect(line).toMatch(/^McpServerStarted ma\\u200bth/);
   });
 
+  it('marks every default-ignorable and format character in each field a line shows (issue 22)', () => {
+    const hidden = ['\u00ad', '\u034f', '\u206a', '\u206f', '\ufff9', '\ufffb', '\u17b4', '\u{1D173}', '\u{1D17A}'];
+    for (const char of hidden) {
+      const line = formatEventLine(
+        { event_type: `Tool${char}Failed`, mcp_server_id: `ma${char}th`, tool_name: `a${char}b`, arguments: { [`k${char}`]: `v${char}` } },
+        ctx({ time: 'none' }),
+      );
+      expect(line.includes(char), `U+${char.codePointAt(0)!.toString(16)}: ${line}`).toBe(false);
+      expect(line).toContain(`ma\\u${char.codePointAt(0)! > 0xffff ? `{${char.codePointAt(0)!.toString(16)}}` : char.codePointAt(0)!.toString(16).padStart(4, '0')}th`);
+    }
+  });
+
   it('renders an occurred_at beyond what a clock can show as the number sent, in every time mode', () => {
     for (const time of ['local', 'utc', 'iso', 'relative'] as const) {
       const line = formatEventLine({ event_type: 'X', occurred_at: 1e20 }, ctx({ time }));

@@ -70,4 +70,37 @@ describe('stripControl: invisible and look-alike characters are marked, not pass
     expect(stripControl('\u{E0100}\u{1F680} café')).toBe('\u{E0100}\u{1F680} café');
     expect(stripControl('plain')).toBe('plain');
   });
+
+  it('marks the default-ignorable and format characters beyond the zero-width ones (issue 22)', () => {
+    const cases: Array<[string, string]> = [
+      ['\u00ad', '\\u00ad'], // soft hyphen
+      ['\u034f', '\\u034f'], // combining grapheme joiner
+      ['\u17b4', '\\u17b4'], // Khmer inherent vowel
+      ['\u{1D173}', '\\u{1d173}'], // musical symbol begin beam
+      ['\u{1D17A}', '\\u{1d17a}'],
+    ];
+    for (let code = 0x206a; code <= 0x206f; code++) cases.push([String.fromCharCode(code), `\\u${code.toString(16)}`]);
+    for (let code = 0xfff9; code <= 0xfffb; code++) cases.push([String.fromCharCode(code), `\\u${code.toString(16)}`]);
+    for (let code = 0x1d173; code <= 0x1d17a; code++) cases.push([String.fromCodePoint(code), `\\u{${code.toString(16)}}`]);
+    for (const [raw, shown] of cases) expect(stripControl(`pay${raw}pal`)).toBe(`pay${shown}pal`);
+  });
+  it('lets no Default_Ignorable_Code_Point or format (Cf) character through, over all of Unicode, but variation selectors', () => {
+    const invisible = /[\p{Default_Ignorable_Code_Point}\p{Cf}]/u;
+    const selector = /\p{Variation_Selector}/u;
+    let checked = 0;
+    for (let code = 0; code <= 0x10ffff; code++) {
+      if (code >= 0xd800 && code <= 0xdfff) continue;
+      const char = String.fromCodePoint(code);
+      if (!invisible.test(char)) continue;
+      const out = stripControl(`a${char}b`);
+      if (selector.test(char)) expect(out).toBe(`a${char}b`);
+      else expect(out.includes(char), `U+${code.toString(16)}`).toBe(false);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(4000);
+  });
+  it('keeps variation selectors with the character they modify, and the text around an astral invisible', () => {
+    expect(stripControl('\u2764\ufe0f ok')).toBe('\u2764\ufe0f ok');
+    expect(stripControl('\u{1F680}\u{E0001}\u{1F680}')).toBe('\u{1F680}\\u{e0001}\u{1F680}');
+  });
 });

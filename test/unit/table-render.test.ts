@@ -315,3 +315,17 @@ describe('figures', () => {
     expect([0, 999_999, 1_250_000, 3_000_000_000].map(formatCount)).toEqual(['0', '999999', '1.3M', '3.0G']);
   });
 });
+
+describe('renderTable: invisible characters from the peer', () => {
+  test('default-ignorable and format characters in a server name, state or event type are marked, never passed (issue 22)', () => {
+    const hidden = ['\u00ad', '\u034f', '\u206a', '\u206f', '\ufff9', '\ufffb', '\u17b4', '\u{1D173}', '\u{1D17A}'];
+    for (const char of hidden) {
+      let state = reduceTableNotice(emptyTableState(), { kind: 'connected', source: SOURCE }, T0);
+      state = reduceTable(state, { event_type: 'McpServerStateChanged', mcp_server_id: `ma${char}th`, old_state: 'cold', new_state: `re${char}ady` }, T0 + 10);
+      state = reduceTable(state, { event_type: `Tool${char}Odd`, mcp_server_id: `ma${char}th` }, T0 + 20);
+      const text = renderTable(state, ctx({ width: 160 })).join('\n');
+      expect(text.includes(char), `U+${char.codePointAt(0)!.toString(16)}`).toBe(false);
+      expect(text).toContain('ma\\u');
+    }
+  });
+});
