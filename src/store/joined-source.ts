@@ -5,7 +5,7 @@ import { SeenIds } from '../protocol/seen-ids.js';
 import type { TableSource as StreamSource } from '../render/table/reduce-table.js';
 import { toEventMessage, type StoredEvent } from './store-event.js';
 import type { StoreCursor, StoreReader } from './store-reader.js';
-import { DEFAULT_BATCH, describeCompaction, readWindow, yieldToIo, type StoreWindow } from './store-window.js';
+import { DEFAULT_BATCH, describeCompaction, describeWindowCount, readWindow, yieldToIo, type StoreWindow } from './store-window.js';
 
 export interface JoinedSourceOptions {
   readonly reader: StoreReader;
@@ -270,7 +270,7 @@ export class JoinedSource extends EventEmitter<{ message: [StreamSource, StreamM
       }
       this.cursor = result.cursor;
       if (window.kind !== 'none') {
-        this.storeNotice('info', `${result.count} ${result.count === 1 ? 'event' : 'events'} from the store, then live`);
+        this.storeNotice('info', describeWindowCount(window, result.count, this.options.matches !== undefined || this.options.untilSeconds !== undefined, ', then live'));
         try {
           const compaction = describeCompaction(await reader.compactedStreams(), result.startSeconds, this.options.serverIds);
           if (compaction !== undefined) this.storeNotice('warning', compaction);

@@ -3,7 +3,7 @@ import type { StreamMessage } from '../client/stream-client.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { toEventMessage, type StoredEvent } from './store-event.js';
 import type { StoreCursor, StoreReader } from './store-reader.js';
-import { DEFAULT_BATCH, describeCompaction, readWindow, type StoreWindow } from './store-window.js';
+import { DEFAULT_BATCH, describeCompaction, describeWindowCount, readWindow, type StoreWindow } from './store-window.js';
 
 export interface StoreSourceOptions {
   readonly reader: StoreReader;
@@ -99,7 +99,7 @@ export class StoreSource extends EventEmitter<{ message: [StreamMessage] }> {
     // "Connected" once the starting point is read: what is appended from now on will be printed.
     this.emitMessage({ kind: 'open', attempt: 1, server: 'unknown' });
     if (window.kind !== 'none') {
-      this.emitMessage({ kind: 'store', level: 'info', text: `${result.count} ${result.count === 1 ? 'event' : 'events'} from the store` });
+      this.emitMessage({ kind: 'store', level: 'info', text: describeWindowCount(window, result.count, this.options.matches !== undefined || this.options.untilSeconds !== undefined) });
       const compaction = describeCompaction(await reader.compactedStreams(), result.startSeconds, this.options.serverIds);
       if (compaction !== undefined) this.emitMessage({ kind: 'store', level: 'warning', text: compaction });
     }

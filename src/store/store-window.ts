@@ -77,7 +77,6 @@ export async function readWindow(options: WindowReadOptions): Promise<WindowResu
   let found = 0;
   let start: StoreCursor | undefined;
   let oldestSeconds: number | undefined;
-  let cursor = head;
   let reachedStart = false;
   if (options.matches === undefined && options.untilSeconds === undefined) {
     // Nothing to filter: the N-th newest row is where the window starts, no row decoded.
@@ -86,26 +85,31 @@ export async function readWindow(options: WindowReadOptions): Promise<WindowResu
       start = reader.start().engine === 'sqlite' ? { engine: 'sqlite', position: 1 } : { engine: 'postgres', xid: '0', position: 1 };
       reachedStart = true;
     } else found = window.count;
-  }
-  while (start === undefined && found < window.count && !options.stopped?.()) {
-    const batch = await reader.readBefore(cursor, batchSize);
-    for (const stored of batch.events) {
-      if (!keep(stored) || (options.matches !== undefined && !options.matches(stored.event))) continue;
-      found++;
-      start = stored.cursor;
-      oldestSeconds = stored.occurredAt;
-      if (found === window.count) break;
-    }
-    cursor = batch.cursor;
-    if (batch.atHead) {
-      reachedStart = true;
-      break;
+  } else {
+    // Back through as many batches as it takes: the window is the last N matching events, not
+    // the matching events among the last few batches.
+    let cursor = head;
+    while (found < window.count && !options.stopped?.()) {
+      const batch = await reader.readBefore(cursor, batchSize);
+      for (const stored of batch.events) {
+        if (!keep(stored) || (options.matches !== undefined && !options.matches(stored.event))) continue;
+        found++;
+        start = stored.cursor;
+        oldestSeconds = stored.occurredAt;
+        if (found === window.count) break;
+      }
+      cursor = batch.cursor;
+      if (batch.atHead) {
+        reachedStart = found < window.count;
+        break;
+      }
+      await yieldToIo();
     }
   }
   let count = 0;
   let firstSeconds: number | undefined;
   if (start !== undefined) {
-    cursor = before(start);
+    let cursor = before(start);
     for (;;) {
       if (options.stopped?.()) break;
       const batch = await reader.readAfter(cursor, batchSize);
@@ -130,6 +134,16 @@ export async function readWindow(options: WindowReadOptions): Promise<WindowResu
   // The window's start in time, for the compaction report: the oldest event printed.
   if (found === window.count && oldestSeconds === undefined) oldestSeconds = firstSeconds;
   return { count, cursor: head, startSeconds: reachedStart || found < window.count ? undefined : oldestSeconds };
+}
+
+/**
+ * What the window printed, for stderr: `120 events from the store`, and for
+ * `--history N` that found fewer, that the store holds no more (matching) ones.
+ */
+export function describeWindowCount(window: StoreWindow, count: number, filtered: boolean, then = ''): string {
+  const printed = `${count} ${count === 1 ? 'event' : 'events'} from the store${then}`;
+  if (window.kind !== 'last' || count >= window.count) return printed;
+  return `${printed} (fewer than the ${window.count} asked for: the store holds no more${filtered ? ' that match' : ''})`;
 }
 
 /**

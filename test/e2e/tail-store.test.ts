@@ -20,6 +20,8 @@ interface TestStore {
   /** The --store value and any extra flags (a table prefix). */
   readonly flags: string[];
   append(events: readonly HangarEvent[]): Promise<HangarEvent[]>;
+  /** The same in one transaction (a large history). */
+  appendAll(events: readonly HangarEvent[]): Promise<HangarEvent[]>;
   close(): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ const sqliteEngine: Engine = {
   async create() {
     const path = join(dir, `events-${++fileCount}.db`);
     const store = new SqliteGatewayStore(path);
-    const test: TestStore = { flags: ['--store', path], append: async (events) => store.append(events), close: async () => store.close() };
+    const test: TestStore = { flags: ['--store', path], append: async (events) => store.append(events), appendAll: async (events) => store.appendAll(events), close: async () => store.close() };
     stores.push(test);
     return test;
   },
@@ -101,6 +103,53 @@ function storeTests(engine: Engine): void {
     expect(last.code).toBe(0);
     expect(idsOut(last.stdout)).toEqual(ids([inWindow[1]!, inWindow[2]!]));
   });
+
+  it('--history N is the last N matching events, however far back they are, with each filter kind', async () => {
+    const store = await engine.create();
+    // 2,600 rows (the window is read 1,000 at a time): failures every 50th row, a third about math,
+    // a slow call every 97th; the matches of each filter are spread over every batch.
+    const events = Array.from({ length: 2600 }, (_, i) =>
+      recent(i % 50 === 7 ? 'ToolInvocationFailed' : i % 13 === 5 ? 'HealthCheckPassed' : 'ToolInvocationCompleted', {
+        mcp_server_id: ['math', 'git', 'fs'][i % 3],
+        tool_name: 'add',
+        duration_ms: i % 97 === 3 ? 2000 : 10,
+        seq: i,
+      }, 600),
+    );
+    await store.appendAll(events);
+    const history = async (n: number, filters: string[]) => {
+      const result = await runCli(['tail', ...store.flags, '--history', String(n), ...filters, '--no-follow', '-o', 'ndjson']);
+      expect(result.code).toBe(0);
+      return result;
+    };
+    const last = (n: number, keep: (e: HangarEvent) => boolean) => ids(events.filter(keep).slice(-n));
+
+    const failed = await history(30, ['-t', '*Failed']);
+    expect(idsOut(failed.stdout)).toEqual(last(30, (e) => e.event_type === 'ToolInvocationFailed'));
+    expect(failed.stderr).toMatch(/30 events from the store\n/);
+
+    const git = await history(500, ['-s', 'git']);
+    expect(idsOut(git.stdout)).toEqual(last(500, (e) => e.mcp_server_id === 'git'));
+
+    const notCompleted = await history(120, ['-x', 'ToolInvocationCompleted']);
+    expect(idsOut(notCompleted.stdout)).toEqual(last(120, (e) => e.event_type !== 'ToolInvocationCompleted'));
+
+    const slow = await history(20, ['--where', 'duration_ms>1000']);
+    expect(idsOut(slow.stdout)).toEqual(last(20, (e) => (e.duration_ms as number) > 1000));
+
+    // All of them together; and fewer than asked: all there are, and stderr says so.
+    const combined = await history(1000, ['-t', 'Tool*', '-x', '*Completed', '-s', 'math,fs', '--where', 'seq>=100']);
+    const expected = last(1000, (e) => e.event_type === 'ToolInvocationFailed' && e.mcp_server_id !== 'git' && (e.seq as number) >= 100);
+    expect(expected.length).toBeGreaterThan(10);
+    expect(expected.length).toBeLessThan(1000);
+    expect(idsOut(combined.stdout)).toEqual(expected);
+    expect(combined.stderr).toContain(`${expected.length} events from the store (fewer than the 1000 asked for: the store holds no more that match)`);
+
+    // Without a filter the window is the last N rows; past the store's size, all of them.
+    const all = await history(5000, []);
+    expect(idsOut(all.stdout)).toEqual(ids(events));
+    expect(all.stderr).toContain('2600 events from the store (fewer than the 5000 asked for: the store holds no more)');
+  }, 120_000);
 
   it('store alone, following: prints what the gateway appends, in order, each once', async () => {
     const store = await engine.create();
@@ -228,7 +277,7 @@ needsPostgres().describe('tail --store with PostgreSQL (spawned binary)', () => 
       const prefix = `t${++tables}_`;
       await createPostgresSchema(server, prefix);
       const writer = await PgGatewayWriter.connect(server, prefix);
-      const test: TestStore = { flags: ['--store', server.url, '--store-table-prefix', prefix], append: (events) => writer.append(events), close: () => writer.close() };
+      const test: TestStore = { flags: ['--store', server.url, '--store-table-prefix', prefix], append: (events) => writer.append(events), appendAll: (events) => writer.appendAll(events), close: () => writer.close() };
       stores.push(test);
       return test;
     },

@@ -97,26 +97,45 @@ export class SqliteGatewayStore {
     return stored;
   }
 
+  /** Appends the events that name a stream in one write transaction (a large history, fast); returns those stored. */
+  appendAll(events: readonly HangarEvent[]): HangarEvent[] {
+    const stored: HangarEvent[] = [];
+    this.db.transaction(() => {
+      for (const event of events) {
+        const stream = streamIdOf(event);
+        if (stream === undefined) continue;
+        this.appendRows(stream, [event]);
+        stored.push(event);
+      }
+    })();
+    return stored;
+  }
+
   appendToStream(streamId: string, events: readonly HangarEvent[]): void {
-    const p = this.prefix;
-    const now = new Date().toISOString().replace('Z', '+00:00');
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      const row = this.db.prepare(`SELECT version FROM ${p}streams WHERE stream_id = ?`).get(streamId) as { version: number } | undefined;
-      let version = row?.version ?? -1;
-      for (const event of events) {
-        version++;
-        this.db
-          .prepare(`INSERT INTO ${p}events (stream_id, stream_version, event_type, data, created_at) VALUES (?, ?, ?, ?, ?)`)
-          .run(streamId, version, event.event_type, storedData(event), now);
-      }
-      if (row === undefined) this.db.prepare(`INSERT INTO ${p}streams (stream_id, version, created_at, updated_at) VALUES (?, ?, ?, ?)`).run(streamId, version, now, now);
-      else this.db.prepare(`UPDATE ${p}streams SET version = ?, updated_at = ? WHERE stream_id = ?`).run(version, now, streamId);
+      this.appendRows(streamId, events);
       this.db.exec('COMMIT');
     } catch (error) {
       this.db.exec('ROLLBACK');
       throw error;
     }
+  }
+
+  /** The rows of one append, inside the caller's transaction: the stream's version advanced with them. */
+  private appendRows(streamId: string, events: readonly HangarEvent[]): void {
+    const p = this.prefix;
+    const now = new Date().toISOString().replace('Z', '+00:00');
+    const row = this.db.prepare(`SELECT version FROM ${p}streams WHERE stream_id = ?`).get(streamId) as { version: number } | undefined;
+    let version = row?.version ?? -1;
+    for (const event of events) {
+      version++;
+      this.db
+        .prepare(`INSERT INTO ${p}events (stream_id, stream_version, event_type, data, created_at) VALUES (?, ?, ?, ?, ?)`)
+        .run(streamId, version, event.event_type, storedData(event), now);
+    }
+    if (row === undefined) this.db.prepare(`INSERT INTO ${p}streams (stream_id, version, created_at, updated_at) VALUES (?, ?, ?, ?)`).run(streamId, version, now, now);
+    else this.db.prepare(`UPDATE ${p}streams SET version = ?, updated_at = ? WHERE stream_id = ?`).run(version, now, streamId);
   }
 
   /** Compaction as the gateway does it: a snapshot at `version`, then the events up to it deleted. */

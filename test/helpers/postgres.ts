@@ -265,6 +265,15 @@ export class PgGatewayWriter {
     return stored;
   }
 
+  /** Appends the storable events in one committed transaction (a large history, fast); returns the stored ones. */
+  async appendAll(events: readonly HangarEvent[]): Promise<HangarEvent[]> {
+    const stored = events.filter((event) => streamIdOf(event) !== undefined);
+    const tx = await this.begin();
+    for (const event of stored) await tx.append(event);
+    await tx.commit();
+    return stored;
+  }
+
   /** Starts a transaction and keeps it open until commit or rollback. */
   async begin(): Promise<OpenAppend> {
     const { client, prefix } = this;
