@@ -14,6 +14,7 @@ import {
   GATEWAY_PING_INTERVAL_MS,
   GATEWAY_PONG_TIMEOUT_MS,
   type HangarEvent,
+  type ReplayFilter,
   type ReplayRequest,
   type SubscribeMessage,
   type WarningMessage,
@@ -44,6 +45,12 @@ export interface Subscription {
    * the live filter), so live events are not narrowed to `mcp_server_id`.
    */
   readonly replayServerIds?: readonly string[] | undefined;
+  /**
+   * The client's whole filter for a replay (serve's `replay_filter`), so a
+   * `last: N` replay counts the events the client will show; sent with a real
+   * replay, never to a known gateway (which replays nothing).
+   */
+  readonly replayFilter?: ReplayFilter | undefined;
 }
 
 export interface StreamClientOptions {
@@ -155,7 +162,7 @@ export type StreamMessage =
   | { kind: 'subscribed'; eventTypes: string[]; serverIds: string[] }
   | { kind: 'warning'; warning: WarningMessage }
   /** serve finished a replay; `resumed` when it answered a resume after a reconnect. */
-  | { kind: 'replayed'; count: number; complete: boolean; resumed: boolean; requested: boolean }
+  | { kind: 'replayed'; count: number; complete: boolean; resumed: boolean; requested: boolean; kept?: number | undefined }
   /** History was asked for but the server is a gateway, which keeps none. */
   | { kind: 'no-history' }
   | { kind: 'server-error'; code: string; message: string }
@@ -418,6 +425,8 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     if (serverIds === undefined && replayServerIds !== undefined && realReplay && this.serverKind !== 'gateway') {
       message.mcp_server_ids = [...replayServerIds];
     }
+    const replayFilter = this.options.subscription.replayFilter;
+    if (replayFilter !== undefined && realReplay && this.serverKind !== 'gateway') message.replay_filter = replayFilter;
     if (replay) message.replay = replay;
     return message;
   }
@@ -700,7 +709,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
         if (conn.replayed) return; // one replay per connection; a second marker is a confused server
         conn.replayed = true;
         const resumed = conn.gapPending !== undefined || conn.restarted;
-        this.emitMessage({ kind: 'replayed', count: message.count, complete: message.complete, resumed, requested: conn.askedHistory });
+        this.emitMessage({ kind: 'replayed', count: message.count, complete: message.complete, resumed, requested: conn.askedHistory, kept: message.kept });
         this.joinHeld(conn);
         if (!message.complete) this.settleGap(conn, "the server's history no longer reaches back to the last event seen (it may have restarted)");
         conn.gapPending = undefined;

@@ -1,4 +1,4 @@
-import type { HangarEvent } from '../protocol/types.js';
+import type { HangarEvent, ReplayFilter } from '../protocol/types.js';
 import { compileAboutFilter } from './about-filter.js';
 import { compileTypeFilter, type TypeFilter } from './type-filter.js';
 import { compileWhere } from './where.js';
@@ -14,6 +14,8 @@ export interface EventFilter {
    * group events, so the local filter does it. Undefined with `groups` too.
    */
   readonly replayServerIds: readonly string[] | undefined;
+  /** The whole filter for serve to apply to a replay (`replay_filter`); undefined when every event passes. */
+  readonly replayFilter: ReplayFilter | undefined;
   /** The exact filter; undefined when every event passes (the hot path skips it). */
   readonly matches: ((event: HangarEvent) => boolean) | undefined;
   /** Exact type names that are not in the catalog, for a warning with suggestions. */
@@ -46,8 +48,20 @@ export function compileEventFilter(spec: EventFilterSpec): EventFilter {
   return {
     eventTypes: typeFilter.serverPatterns,
     replayServerIds: spec.servers.length > 0 && spec.groups.length === 0 ? spec.servers : undefined,
+    replayFilter: unfiltered ? undefined : toReplayFilter(spec),
     matches,
     unknownTypes: typeFilter.unknown,
     neverEmitted: typeFilter.neverEmitted,
   };
+}
+
+/** The spec as serve's `replay_filter` (PROTOCOL.md Part 2), empty lists left out. */
+function toReplayFilter(spec: EventFilterSpec): ReplayFilter {
+  const filter: ReplayFilter = {};
+  if (spec.types.length > 0) filter.types = [...spec.types];
+  if (spec.excludeTypes.length > 0) filter.exclude_types = [...spec.excludeTypes];
+  if (spec.servers.length > 0) filter.servers = [...spec.servers];
+  if (spec.groups.length > 0) filter.groups = [...spec.groups];
+  if (spec.where.length > 0) filter.where = [...spec.where];
+  return filter;
 }

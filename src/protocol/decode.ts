@@ -2,6 +2,7 @@ import {
   MAX_SUBSCRIBE_ENTRIES,
   type ClientMessage,
   type HangarEvent,
+  type ReplayFilter,
   type ReplayRequest,
   type ServerControlMessage,
 } from './types.js';
@@ -74,6 +75,23 @@ function decodeReplay(value: unknown): Decoded<ReplayRequest | undefined> {
   return fail('"replay" takes exactly one of "last", "since" or "after"');
 }
 
+const REPLAY_FILTER_KEYS = ['types', 'exclude_types', 'servers', 'groups', 'where'] as const;
+
+function decodeReplayFilter(value: unknown): Decoded<ReplayFilter | undefined> {
+  if (value === undefined || value === null) return ok(undefined);
+  if (!isPlainObject(value)) return fail('"replay_filter" must be an object such as {"types": ["*Failed"]}');
+  const filter: ReplayFilter = {};
+  for (const key of Object.keys(value)) {
+    if (!(REPLAY_FILTER_KEYS as readonly string[]).includes(key)) return fail(`"replay_filter" takes ${REPLAY_FILTER_KEYS.map((k) => `"${k}"`).join(', ')}; not ${JSON.stringify(key).slice(0, 80)}`);
+  }
+  for (const key of REPLAY_FILTER_KEYS) {
+    const list = decodeStringList(value[key], `replay_filter.${key}`);
+    if (!list.ok) return list;
+    if (list.value) filter[key] = list.value;
+  }
+  return ok(filter);
+}
+
 /**
  * Decodes a client frame. A message without `type` but with `event_types` or
  * `mcp_server_ids` is a (legacy) subscribe.
@@ -96,10 +114,13 @@ export function decodeClientMessage(text: string): Decoded<ClientMessage> {
   if (!serverIds.ok) return serverIds;
   const replay = decodeReplay(value.replay);
   if (!replay.ok) return replay;
+  const replayFilter = decodeReplayFilter(value.replay_filter);
+  if (!replayFilter.ok) return replayFilter;
   const message: ClientMessage = { type: 'subscribe' };
   if (eventTypes.value) message.event_types = eventTypes.value;
   if (serverIds.value) message.mcp_server_ids = serverIds.value;
   if (replay.value) message.replay = replay.value;
+  if (replayFilter.value) message.replay_filter = replayFilter.value;
   return ok(message);
 }
 
@@ -159,7 +180,7 @@ export function decodeServerFrame(text: string): Decoded<ServerFrame> {
     case 'replayed':
       return ok({
         kind: 'control',
-        message: { type, count: countOf(value.count), complete: value.complete !== false },
+        message: { type, count: countOf(value.count), complete: value.complete !== false, ...(isCount(value.kept) ? { kept: value.kept } : {}) },
       });
     case 'error':
       return ok({

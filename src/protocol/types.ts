@@ -41,6 +41,21 @@ export interface SubscribeMessage {
   /** Exact server ids; omitted = all. An empty list matches nothing. */
   mcp_server_ids?: string[];
   replay?: ReplayRequest;
+  /**
+   * serve's extension: the client's whole filter, for the replay only (the
+   * live filter stays `event_types`/`mcp_server_ids`), so `last: N` means the
+   * last N events the client will show. A gateway and an older serve ignore it.
+   */
+  replay_filter?: ReplayFilter;
+}
+
+/** A tail's filter as serve evaluates it for a replay: the same globs, server/group ids and `--where` predicates. */
+export interface ReplayFilter {
+  types?: string[];
+  exclude_types?: string[];
+  servers?: string[];
+  groups?: string[];
+  where?: string[];
 }
 
 export interface PongMessage {
@@ -83,6 +98,8 @@ export interface ReplayedMessage {
   from_store?: number;
   /** serve --store: what the store could not supply (why `complete` is false, and events it never keeps). */
   message?: string;
+  /** serve, with `replay_filter`: how many events its history held when the replay was read. */
+  kept?: number;
 }
 
 export interface ErrorMessage {

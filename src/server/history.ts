@@ -105,9 +105,10 @@ export class History {
    * The frames a replay request asks for, among events matching `filter`.
    * `complete` is false when events that would have matched may have been evicted.
    */
-  replay(request: ReplayRequest, filter: SubscriptionFilter): ReplayResult {
+  replay(request: ReplayRequest, filter: SubscriptionFilter, also?: (event: HangarEvent) => boolean): ReplayResult {
     const base = this.oldestPosition;
-    const matches = compileSubscription(filter);
+    const subscribed = compileSubscription(filter);
+    const matches = also === undefined ? subscribed : (event: HangarEvent) => subscribed(event) && also(event);
     if ('last' in request) {
       if (request.last === 0) return { frames: [], positions: [], complete: true };
       const frames: Buffer[] = [];

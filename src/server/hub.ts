@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { compileEventFilter } from '../filter/event-filter.js';
 import { compileSubscription } from '../protocol/filter.js';
 import { summarizeFleet, type FleetServer } from '../protocol/fleet-snapshot.js';
-import type { HangarEvent, ReplayRequest, SubscribeMessage } from '../protocol/types.js';
+import type { HangarEvent, ReplayFilter, ReplayRequest, SubscribeMessage } from '../protocol/types.js';
 import type { EventSink } from '../sources/event-source.js';
 import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../wire/text-frame.js';
 import { History, type ReplayResult } from './history.js';
@@ -256,11 +257,14 @@ export class Hub implements EventSink {
     subscriber.filter = { eventTypes: message.event_types, serverIds: message.mcp_server_ids };
     // Compiled once here, so what one client's patterns cost does not grow every publish (see compileSubscription).
     subscriber.matches = message.event_types === undefined && message.mcp_server_ids === undefined ? undefined : compileSubscription(subscriber.filter);
+    const replayMatch = message.replay ? compileReplayFilter(message.replay_filter) : { matches: undefined };
+    if ('error' in replayMatch) subscriber.sendControl({ type: 'error', code: 'bad_message', message: replayMatch.error });
+    const also = 'matches' in replayMatch ? replayMatch.matches : undefined;
     if (subscriber.holding) {
       // Live events held since the connection opened: keep those the filter wants and the
       // replay does not cover (they are older than it), so history and live join in order, once each.
       const filter = subscriber.filter;
-      const covered = new Set(message.replay ? this.historyFor(message.replay, filter).frames : []);
+      const covered = new Set(message.replay ? this.historyFor(message.replay, filter, also).frames : []);
       const matches = subscriber.matches ?? (() => true);
       subscriber.release((event, frame) => matches(event) && !covered.has(frame));
     }
@@ -276,7 +280,7 @@ export class Hub implements EventSink {
       subscriber.sendControl({ type: 'error', code: 'replay_busy', message: 'a previous replay is still being sent; ask again once its "replayed" message has arrived' });
       return {};
     }
-    const result = this.replay(message.replay, subscriber);
+    const result = this.replay(message.replay, subscriber, also);
     return { replayed: result };
   }
 
@@ -297,11 +301,11 @@ export class Hub implements EventSink {
     return summarizeFleet(this.history.kept());
   }
 
-  private historyFor(request: ReplayRequest, filter: Subscriber['filter']): ReplayResult {
+  private historyFor(request: ReplayRequest, filter: Subscriber['filter'], also: ReplayMatcher | undefined): ReplayResult {
     if ('after' in request && request.instance_id !== undefined && request.instance_id !== this.instanceId) {
-      return { ...this.history.replay({ since: Number.NEGATIVE_INFINITY }, filter), complete: false };
+      return { ...this.history.replay({ since: Number.NEGATIVE_INFINITY }, filter, also), complete: false };
     }
-    return this.history.replay(request, filter);
+    return this.history.replay(request, filter, also);
   }
 
   /**
@@ -319,16 +323,17 @@ export class Hub implements EventSink {
     return false;
   }
 
-  private replay(request: ReplayRequest, subscriber: Subscriber): { count: number; complete: boolean } | undefined {
-    const ring = this.historyFor(request, subscriber.filter);
+  private replay(request: ReplayRequest, subscriber: Subscriber, also: ReplayMatcher | undefined): { count: number; complete: boolean } | undefined {
+    const ring = this.historyFor(request, subscriber.filter, also);
     if (this.storeHistory !== undefined && this.reachesPastRing(request, ring)) {
-      this.replayFromStore(request, subscriber, ring, this.storeHistory);
+      this.replayFromStore(request, subscriber, ring, this.storeHistory, also);
       return undefined;
     }
     const { frames, positions, complete } = ring;
     // A client that does not read must not keep frames alive that history has let go of.
     subscriber.enqueueReplay(frames, positions, this.historyFloor);
-    subscriber.sendControl({ type: 'replayed', count: frames.length, complete });
+    // With the client's own filter, `kept` lets it tell "fewer matched" from "fewer were kept".
+    subscriber.sendControl({ type: 'replayed', count: frames.length, complete, ...(also ? { kept: this.history.length } : {}) });
     return { count: frames.length, complete };
   }
 
@@ -340,7 +345,7 @@ export class Hub implements EventSink {
    * found at the subscribe, none of them twice), then `replayed`, then the
    * held live events without those the store already sent.
    */
-  private replayFromStore(request: ReplayRequest, subscriber: Subscriber, ring: ReplayResult, storeHistory: StoreHistory): void {
+  private replayFromStore(request: ReplayRequest, subscriber: Subscriber, ring: ReplayResult, storeHistory: StoreHistory, also: ReplayMatcher | undefined): void {
     this.storeReplays.add(subscriber);
     subscriber.holdForReplay();
     const ringIds = new Set<string>();
@@ -351,7 +356,8 @@ export class Hub implements EventSink {
       ringIds.add(id);
       if (ringOldestIds.length < 20) ringOldestIds.push(id);
     }
-    const matches = subscriber.matches ?? (() => true);
+    const subscribed = subscriber.matches ?? (() => true);
+    const matches = also === undefined ? subscribed : (event: HangarEvent) => subscribed(event) && also(event);
     const finish = (result: StoreHistoryResult): void => {
       if (!this.storeReplays.delete(subscriber)) return; // detached meanwhile
       const storeIds = new Set<string>();
@@ -395,5 +401,30 @@ export class Hub implements EventSink {
         }),
       )
       .then(finish, (error: unknown) => finish({ events: [], complete: false, reason: `the store could not be read (${error instanceof Error ? error.message : String(error)})` }));
+  }
+}
+
+type ReplayMatcher = (event: HangarEvent) => boolean;
+
+/**
+ * A client's `replay_filter` compiled with tail's own filter code, so serve
+ * picks exactly the events the client will show. A predicate that does not
+ * parse is answered with an error and the replay goes on without it (the
+ * client filters locally anyway).
+ */
+function compileReplayFilter(filter: ReplayFilter | undefined): { matches: ReplayMatcher | undefined } | { error: string } {
+  if (filter === undefined) return { matches: undefined };
+  try {
+    const compiled = compileEventFilter({
+      types: filter.types ?? [],
+      excludeTypes: filter.exclude_types ?? [],
+      servers: filter.servers ?? [],
+      groups: filter.groups ?? [],
+      where: filter.where ?? [],
+      whereLabel: 'replay_filter.where',
+    });
+    return { matches: compiled.matches };
+  } catch (error) {
+    return { error: `"replay_filter" was ignored: ${error instanceof Error ? error.message : String(error)}` };
   }
 }

@@ -28,7 +28,8 @@ export type TailNotice =
   /** A frame that was not an event nor a known control message; counted and reported. */
   | { kind: 'bad-frame'; source: StreamSource; reason: string }
   | { kind: 'server-error'; source: StreamSource; code: string; message: string }
-  | { kind: 'replayed'; source: StreamSource; count: number; complete: boolean }
+  /** `kept`: serve applied the whole filter to a history of that many events. */
+  | { kind: 'replayed'; source: StreamSource; count: number; complete: boolean; kept?: number | undefined }
   /** From the event store (--store): what it read (info) or cannot cover (warning). */
   | { kind: 'store'; source: StreamSource; level: 'info' | 'warning'; text: string }
   /** The server acknowledged a subscribe: from here on the connection receives events. */

@@ -211,7 +211,7 @@ export class TailPipeline {
       }
       case 'replayed':
         // Without --history/--since the first replay is only our probe ({last: 0}): nothing to say.
-        if (message.requested || message.resumed) sink.notice({ kind: 'replayed', source, count: message.count, complete: message.complete });
+        if (message.requested || message.resumed) sink.notice({ kind: 'replayed', source, count: message.count, complete: message.complete, kept: message.kept });
         if (!message.resumed) {
           if (message.requested && !message.complete) {
             stats.gaps++;

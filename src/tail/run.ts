@@ -188,7 +188,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
         insecure: options.insecure,
         hints: options.hints.client,
         // No mcp_server_ids on live events: see EventFilter.replayServerIds.
-        subscription: { eventTypes: filter.eventTypes, serverIds: undefined, replayServerIds: filter.replayServerIds },
+        subscription: { eventTypes: filter.eventTypes, serverIds: undefined, replayServerIds: filter.replayServerIds, replayFilter: filter.replayFilter },
         initialReplay,
         reconnect: options.reconnect,
         ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),

@@ -80,9 +80,12 @@ export class StatusReporter {
         this.countDown(notice.delayMs, text);
         return;
       }
-      case 'replayed':
-        this.status(`${where}: ${notice.count} ${notice.count === 1 ? 'event' : 'events'} replayed from the server's history${notice.complete ? '' : ' (incomplete)'}`);
+      case 'replayed': {
+        const events = notice.kept === undefined ? (notice.count === 1 ? 'event' : 'events') : notice.count === 1 ? 'matching event' : 'matching events';
+        const kept = notice.kept === undefined ? "the server's history" : `the ${notice.kept} ${notice.kept === 1 ? 'event' : 'events'} the server keeps`;
+        this.status(`${where}: ${notice.count} ${events} replayed from ${kept}${notice.complete ? '' : ' (incomplete)'}`);
         return;
+      }
       case 'auth-failed':
         // The error itself is printed once, at exit, by main.
         this.stopSpinner();

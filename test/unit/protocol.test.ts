@@ -91,6 +91,18 @@ describe('decoding what a hostile or restarted server sends', () => {
     expect(decodeClientMessage('{"type":"subscribe","replay":{"last":5,"instance_id":"run-1"}}')).toMatchObject({ ok: false });
     expect(decodeClientMessage('{"type":"subscribe","replay":{"after":"e-1","instance_id":7}}')).toMatchObject({ ok: false });
   });
+
+  it('reads a replay_filter (lists of strings under known keys) and the kept count of a replayed', () => {
+    expect(decodeClientMessage('{"type":"subscribe","replay":{"last":5},"replay_filter":{"types":["*Failed"],"where":["duration_ms>1"]}}')).toEqual({
+      ok: true,
+      value: { type: 'subscribe', replay: { last: 5 }, replay_filter: { types: ['*Failed'], where: ['duration_ms>1'] } },
+    });
+    expect(decodeClientMessage('{"type":"subscribe","replay_filter":{"types":"*Failed"}}')).toEqual({ ok: false, error: '"replay_filter.types" must be a list of strings' });
+    expect(decodeClientMessage('{"type":"subscribe","replay_filter":{"regex":[]}}')).toMatchObject({ ok: false, error: expect.stringContaining('not "regex"') });
+    expect(decodeClientMessage('{"type":"subscribe","replay_filter":[]}')).toMatchObject({ ok: false });
+    expect(decodeServerFrame('{"type":"replayed","count":3,"complete":true,"kept":200}')).toEqual({ ok: true, value: { kind: 'control', message: { type: 'replayed', count: 3, complete: true, kept: 200 } } });
+    expect(decodeServerFrame('{"type":"replayed","count":3,"complete":true,"kept":-2}')).toEqual({ ok: true, value: { kind: 'control', message: { type: 'replayed', count: 3, complete: true } } });
+  });
 });
 
 describe('catalog suggestions', () => {

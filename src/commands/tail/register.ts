@@ -75,7 +75,7 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .option('--insecure', 'do not verify the TLS certificate (wss://)')
     .option('--no-reconnect', 'exit when the connection fails or drops instead of reconnecting')
     .option('--max-retries <n>', 'give up after n consecutive failed reconnects (default: keep trying)')
-    .option('--history <n>', 'first print the last n events the server kept (serve, or the gateway\'s store with --store)')
+    .option('--history <n>', 'first print the last n matching events the server kept (serve, or the gateway\'s store with --store)')
     .option('--tail <n>', 'same as --history <n>: the last n events, then follow (as kubectl logs --tail)')
     .option('--since <time>', "first print the events since then: 10m, 1h30m, 2d, 2026-11-26T09:00:00Z, or local '2026-11-26 09:00' (serve, or --store)")
     .option('--until <time>', 'end (exit 0) at that time or after that duration: 17:30, 2026-11-26T10:00:00Z, 5m')
