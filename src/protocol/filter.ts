@@ -1,4 +1,5 @@
 import { serverIdentityOf } from './server-identity.js';
+import { compileTypePatterns } from './type-patterns.js';
 import type { HangarEvent } from './types.js';
 
 export { serverIdentityOf } from './server-identity.js';
@@ -72,58 +73,22 @@ export function matchesGatewaySubscription(filter: SubscriptionFilter, event: Ha
 /** A compiled subscription filter: whether an event passes it. */
 export type SubscriptionMatcher = (event: HangarEvent) => boolean;
 
-/** Distinct event types whose verdict a compiled filter remembers (a fleet has about a hundred). */
-const TYPE_MEMO_LIMIT = 1024;
-
 /**
  * Compiles `filter` once (per subscribe) into a matcher with the semantics of
- * `matchesSubscription`: exact type names in a set, segment patterns split
- * once and grouped by their number of segments, server ids in a set, and the
- * verdict per event type remembered. Matching an event then costs about the
- * same whatever the patterns' number and length, so a client with 256 long
- * patterns cannot make every publish expensive.
+ * `matchesSubscription`: type patterns as a segment automaton
+ * (compileTypePatterns: the cost of a type is one lookup per segment, whatever
+ * the patterns' number and length, even when every type is new), server ids
+ * in a set. So a client with 256 long patterns cannot make every publish
+ * expensive.
  */
 export function compileSubscription(filter: SubscriptionFilter): SubscriptionMatcher {
-  const types = compileTypePatterns(filter.eventTypes);
+  const types = filter.eventTypes === undefined || filter.eventTypes.includes('*') ? undefined : compileTypePatterns(filter.eventTypes);
   const servers = filter.serverIds !== undefined ? new Set(filter.serverIds) : undefined;
   if (servers === undefined) return types === undefined ? () => true : (event) => types(event.event_type);
   return (event) => {
     if (types !== undefined && !types(event.event_type)) return false;
     const id = serverIdentityOf(event);
     return id !== undefined && servers.has(id);
-  };
-}
-
-function compileTypePatterns(patterns: readonly string[] | undefined): ((eventType: string) => boolean) | undefined {
-  if (patterns === undefined || patterns.includes('*')) return undefined;
-  const exact = new Set<string>();
-  const bySegments = new Map<number, (string | null)[][]>();
-  for (const pattern of patterns) {
-    if (!pattern.includes('/')) {
-      if (!pattern.includes('*')) exact.add(pattern);
-      continue;
-    }
-    const segments = pattern.split('/');
-    // A `*` inside a segment makes the pattern invalid: the gateway ignores it.
-    if (segments.some((segment) => segment !== '*' && segment.includes('*'))) continue;
-    const compiled = segments.map((segment) => (segment === '*' ? null : segment));
-    const list = bySegments.get(compiled.length);
-    if (list) list.push(compiled);
-    else bySegments.set(compiled.length, [compiled]);
-  }
-  const memo = new Map<string, boolean>();
-  return (eventType) => {
-    const known = memo.get(eventType);
-    if (known !== undefined) return known;
-    let verdict = exact.has(eventType);
-    if (!verdict && bySegments.size > 0 && eventType.includes('/')) {
-      const segments = eventType.split('/');
-      const candidates = bySegments.get(segments.length);
-      if (candidates) verdict = candidates.some((pattern) => pattern.every((segment, i) => segment === null || segment === segments[i]));
-    }
-    if (memo.size >= TYPE_MEMO_LIMIT) memo.clear();
-    memo.set(eventType, verdict);
-    return verdict;
   };
 }
 
