@@ -202,5 +202,36 @@ export function decodeServerFrame(text: string): Decoded<ServerFrame> {
  */
 export function decodeEventLine(line: string): Decoded<HangarEvent> {
   const parsed = parseJson(line);
-  return parsed.ok ? decodeEvent(parsed.value) : parsed;
+  return parsed.ok ? decodeIngestedEvent(parsed.value) : parsed;
+}
+
+/**
+ * Deepest nesting an event taken in by serve (stdin, replay files, POST
+ * /api/events) may have. JSON.parse reads any depth, but serializing an event
+ * for subscribers overflows the stack a few thousand levels down; refusing it
+ * at the door names the line, where failing later would lose it silently.
+ */
+export const MAX_EVENT_DEPTH = 1000;
+
+/** decodeEvent, and the event nests at most MAX_EVENT_DEPTH levels (objects and arrays). */
+export function decodeIngestedEvent(value: unknown): Decoded<HangarEvent> {
+  const decoded = decodeEvent(value);
+  if (decoded.ok && nestsDeeperThan(value, MAX_EVENT_DEPTH)) {
+    return fail(`the event is nested deeper than ${MAX_EVENT_DEPTH} levels of objects and arrays; flatten it`);
+  }
+  return decoded;
+}
+
+/** Whether `value` nests objects and arrays deeper than `limit` levels (the value itself is level 1); iterative, never throws. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 1 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  return false;
 }

@@ -1,4 +1,4 @@
-import { decodeEvent, decodeEventLine, parseJson } from './decode.js';
+import { decodeEventLine, decodeIngestedEvent, parseJson } from './decode.js';
 import type { HangarEvent } from './types.js';
 
 /**
@@ -22,7 +22,8 @@ export interface BatchRefusal {
   readonly message: string;
 }
 
-export type BatchDecode = { ok: true; events: HangarEvent[] } | { ok: false; error: BatchRefusal };
+/** A decoded batch: its events, and for each the 1-based line (or array item) it came from. */
+export type BatchDecode = { ok: true; events: HangarEvent[]; lines: number[]; unit: 'line' | 'item' } | { ok: false; error: BatchRefusal };
 
 /** Text without a leading byte order mark. */
 export function stripBom(text: string): string {
@@ -38,7 +39,7 @@ export function decodeEventItems(values: readonly unknown[]): { events: HangarEv
   const events: HangarEvent[] = [];
   const problems: BatchRefusal[] = [];
   for (let i = 0; i < values.length; i++) {
-    const decoded = decodeEvent(values[i]);
+    const decoded = decodeIngestedEvent(values[i]);
     if (decoded.ok) events.push(decoded.value);
     else problems.push(refusal(i + 1, 'item', decoded.error));
   }
@@ -53,13 +54,14 @@ export function decodeEventBatch(body: string): BatchDecode {
   if (whole.ok) {
     if (Array.isArray(whole.value)) {
       const { events, problems } = decodeEventItems(whole.value);
-      return problems.length > 0 ? { ok: false, error: problems[0]! } : { ok: true, events };
+      return problems.length > 0 ? { ok: false, error: problems[0]! } : { ok: true, events, lines: events.map((_, i) => i + 1), unit: 'item' };
     }
-    const decoded = decodeEvent(whole.value);
+    const decoded = decodeIngestedEvent(whole.value);
     if (!decoded.ok) return { ok: false, error: refusal(1, 'line', decoded.error) };
-    return { ok: true, events: [decoded.value] };
+    return { ok: true, events: [decoded.value], lines: [1], unit: 'line' };
   }
   const events: HangarEvent[] = [];
+  const numbers: number[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.replace(/\r$/, '');
@@ -67,8 +69,9 @@ export function decodeEventBatch(body: string): BatchDecode {
     const decoded = decodeEventLine(line);
     if (!decoded.ok) return { ok: false, error: refusal(i + 1, 'line', decoded.error) };
     events.push(decoded.value);
+    numbers.push(i + 1);
   }
-  return { ok: true, events };
+  return { ok: true, events, lines: numbers, unit: 'line' };
 }
 
 /** serve's 400 answer to a refused batch: the line, the bare reason, and a sentence for people. */
@@ -78,6 +81,11 @@ export interface BatchRefusedBody {
   readonly unit: 'line' | 'item';
   readonly reason: string;
   readonly message: string;
+}
+
+/** The refusal of a batch whose event at `index` could not be published (see Hub.publishAll). */
+export function unpublishableRefusal(batch: Extract<BatchDecode, { ok: true }>, index: number): BatchRefusal {
+  return refusal(batch.lines[index] ?? index + 1, batch.unit, 'the event could not be serialized for subscribers (nested too deep?)');
 }
 
 export function batchRefusedBody(error: BatchRefusal): BatchRefusedBody {

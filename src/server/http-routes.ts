@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MCP_SERVERS_PATH } from '../protocol/fleet-snapshot.js';
 import type { Hub } from './hub.js';
-import { batchRefusedBody, decodeEventBatch, MAX_INGEST_BODY_BYTES } from '../protocol/event-batch.js';
+import { batchRefusedBody, decodeEventBatch, MAX_INGEST_BODY_BYTES, unpublishableRefusal } from '../protocol/event-batch.js';
 import { checkCredentials, checkHost, checkOrigin, type GuardConfig, type Refusal } from './request-guard.js';
 
 /** What the plain-HTTP side of the server needs. */
@@ -73,9 +73,10 @@ export function createRequestHandler(context: RequestHandlerContext): (req: Inco
       if (refused) return;
       const parsed = decodeEventBatch(Buffer.concat(chunks).toString('utf8'));
       if (!parsed.ok) return sendJson(res, 400, batchRefusedBody(parsed.error));
-      let accepted = 0;
-      for (const event of parsed.events) if (hub.publish(event)) accepted++;
-      sendJson(res, 202, { accepted });
+      // All or nothing: every event is serialized before the first is delivered.
+      const failed = hub.publishAll(parsed.events);
+      if (failed >= 0) return sendJson(res, 400, batchRefusedBody(unpublishableRefusal(parsed, failed)));
+      sendJson(res, 202, { accepted: parsed.events.length });
     });
   };
 

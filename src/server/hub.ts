@@ -156,6 +156,31 @@ export class Hub implements EventSink {
    * serialized (and was not published).
    */
   publish(input: HangarEvent): boolean {
+    const prepared = this.prepare(input);
+    if (prepared === undefined) return false;
+    this.publishJson(prepared.event, prepared.json);
+    return true;
+  }
+
+  /**
+   * Publishes a batch all or nothing: every event is completed and
+   * serialized before the first is delivered, so an event that cannot be
+   * serialized publishes none of the batch. Returns the index of the first
+   * such event, or -1 when all were published.
+   */
+  publishAll(inputs: readonly HangarEvent[]): number {
+    const prepared: Array<{ event: HangarEvent; json: string }> = [];
+    for (let i = 0; i < inputs.length; i++) {
+      const one = this.prepare(inputs[i]!);
+      if (one === undefined) return i;
+      prepared.push(one);
+    }
+    for (const { event, json } of prepared) this.publishJson(event, json);
+    return -1;
+  }
+
+  /** Assigns `event_id`/`occurred_at` when missing and serializes; undefined when the event cannot be serialized. */
+  private prepare(input: HangarEvent): { event: HangarEvent; json: string } | undefined {
     let event: HangarEvent = input;
     if (event.event_id === undefined || event.event_id === null || event.occurred_at === undefined || event.occurred_at === null) {
       event = { ...input };
@@ -166,11 +191,9 @@ export class Hub implements EventSink {
     try {
       json = JSON.stringify(event);
     } catch {
-      return false;
+      return undefined;
     }
-    if (typeof json !== 'string') return false;
-    this.publishJson(event, json);
-    return true;
+    return typeof json === 'string' ? { event, json } : undefined;
   }
 
   /**

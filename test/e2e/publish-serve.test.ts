@@ -102,4 +102,30 @@ describe('publish -> serve -> WebSocket client', () => {
     await client.waitForEvents(1);
     expect(client.events.map((e) => e.event_type)).toEqual(['A']);
   }, 60_000);
+  it('refuses a batch whole when one event is nested too deep to serialize: 400 naming the line, nothing published; publish exits 1 (issue 22 #3)', async () => {
+    const { wsUrl, hostPort } = await startServe();
+    const client = await subscribe(wsUrl);
+    const deep = (depth: number) => `{"event_type": "Deep", "data": ${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    const post = async (body: string) => {
+      const response = await fetch(`http://${hostPort}/api/events`, { method: 'POST', headers: { 'Content-Type': 'application/x-ndjson', 'X-API-Key': KEY }, body });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    // Was 202 {"accepted":2} with the deep one silently lost, and 202 {"accepted":0} for the single one.
+    const three = await post(['{"event_type": "First"}', deep(10_000), '{"event_type": "Third"}'].join('\n') + '\n');
+    expect(three).toMatchObject({ status: 400, body: { error: 'bad_event', line: 2, unit: 'line' } });
+    expect(three.body.message).toMatch(/^nothing was published: line 2: the event is nested deeper than 1000 levels/);
+    expect(await post(deep(5000))).toMatchObject({ status: 400, body: { error: 'bad_event', line: 1 } });
+
+    const file = join(dir, 'deep.ndjson');
+    writeFileSync(file, ['{"event_type": "First"}', deep(10_000), '{"event_type": "Third"}'].join('\n') + '\n');
+    const published = await runCli(['publish', file, '--url', hostPort, '--api-key', KEY]);
+    expect(published.code).toBe(1);
+    expect(published.stderr).toContain(`${file} line 2: the event is nested deeper than 1000 levels`);
+    expect(published.stderr).toContain('nothing was published');
+
+    // Nothing above reached the client: the next good event is the first it sees.
+    expect((await post('{"event_type": "After"}')).status).toBe(202);
+    await client.waitForEvents(1);
+    expect(client.events.map((e) => e.event_type)).toEqual(['After']);
+  }, 60_000);
 });

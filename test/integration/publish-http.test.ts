@@ -145,6 +145,19 @@ describe('publish (file) against an ingest endpoint', () => {
     expect(error!.message).toBe(`${path} line 1: refused by the server: line 1: events from this client are not accepted; nothing was published`);
   });
 
+  it('fails when the server published only part of a batch, instead of "published 2 of 3" and exit 0 (issue 22 #3)', async () => {
+    // An older serve answered 202 {"accepted": 2} for three lines when it could not serialize one of them.
+    const server = await startRecorder((req, index) => (index === 1 ? { status: 202, body: { accepted: 1 } } : accept(req, index)));
+    const path = writeInput('partial.ndjson', [event('A'), event('B'), event('C'), event('D'), event('E')].join('\n'));
+    const { error, stderr } = await publish(path, { url: server.url, batchSize: '2' });
+    expect(error).toBeInstanceOf(RuntimeError);
+    expect(error!.message).toBe(
+      `${server.url}/api/events published only 1 of the 2 events in ${path} lines 3-4 (HTTP 202): the others were not published, and publish cannot tell which; 2 events up to line 2 were published before them; nothing after line 4 was sent`,
+    );
+    expect(stderr).toBe('');
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('treats 401 and 403 as authentication failures without printing the key', async () => {
     const s401 = await startRecorder(() => ({ status: 401, body: { error: 'unauthorized', message: 'an API key is required' } }));
     const missing = await publish(writeInput('a.ndjson', event('A')), { url: s401.url });

@@ -3,10 +3,25 @@ import { batchRefusedBody, decodeBatchRefused, decodeEventBatch } from '../../sr
 
 describe('decodeEventBatch', () => {
   it('accepts one object, a pretty-printed object, an array and NDJSON with blank and CRLF lines', () => {
-    expect(decodeEventBatch('{"event_type":"A"}')).toEqual({ ok: true, events: [{ event_type: 'A' }] });
-    expect(decodeEventBatch('{\n  "event_type": "A"\n}\n')).toEqual({ ok: true, events: [{ event_type: 'A' }] });
+    expect(decodeEventBatch('{"event_type":"A"}')).toEqual({ ok: true, events: [{ event_type: 'A' }], lines: [1], unit: 'line' });
+    expect(decodeEventBatch('{\n  "event_type": "A"\n}\n')).toEqual({ ok: true, events: [{ event_type: 'A' }], lines: [1], unit: 'line' });
     expect(decodeEventBatch('[{"event_type":"A"},{"event_type":"B"}]')).toMatchObject({ ok: true, events: [{ event_type: 'A' }, { event_type: 'B' }] });
-    expect(decodeEventBatch('\ufeff{"event_type":"A"}\r\n\r\n{"event_type":"B"}\r\n')).toMatchObject({ ok: true, events: [{ event_type: 'A' }, { event_type: 'B' }] });
+    expect(decodeEventBatch('\ufeff{"event_type":"A"}\r\n\r\n{"event_type":"B"}\r\n')).toMatchObject({ ok: true, events: [{ event_type: 'A' }, { event_type: 'B' }], lines: [1, 3] });
+  });
+
+  it('refuses an event nested deeper than serve can serialize, naming its line (issue 22 #3: it was published as a silent 202)', () => {
+    const deep = (depth: number) => `{"event_type":"Deep","data":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    const reason = 'the event is nested deeper than 1000 levels of objects and arrays; flatten it';
+    expect(decodeEventBatch(['{"event_type":"A"}', deep(10_000), '{"event_type":"C"}'].join('\n'))).toEqual({
+      ok: false,
+      error: { line: 2, unit: 'line', reason, message: `line 2: ${reason}` },
+    });
+    expect(decodeEventBatch(deep(5000))).toMatchObject({ ok: false, error: { line: 1, reason } });
+    expect(decodeEventBatch(`[{"event_type":"A"},${deep(2000)}]`)).toMatchObject({ ok: false, error: { line: 2, unit: 'item', reason } });
+    // The event object is level 1: 998 brackets inside "data" make 999 levels, within the bound.
+    expect(decodeEventBatch(deep(998))).toMatchObject({ ok: true });
+    expect(decodeEventBatch(deep(999))).toMatchObject({ ok: true });
+    expect(decodeEventBatch(deep(1000))).toMatchObject({ ok: false });
   });
 
   it('names the first bad line or array item', () => {

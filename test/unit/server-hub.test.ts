@@ -121,3 +121,18 @@ describe('Hub: a client subscribing with 256 long segment patterns', () => {
     expect(types).toHaveLength(500);
   });
 });
+
+describe('Hub.publishAll', () => {
+  it('publishes a batch all or nothing: an event that cannot be serialized publishes none of it and is named by index', () => {
+    const hub = new Hub({ historySize: 10, historyBytes: 1 << 20, now: () => 0 });
+    const { frames } = recordingSubscriber(hub);
+    const cyclic: Record<string, unknown> = { event_type: 'Cyclic' };
+    cyclic.self = cyclic;
+    expect(hub.publishAll([{ event_type: 'A' }, cyclic as never, { event_type: 'C' }])).toBe(1);
+    expect(frames).toHaveLength(0);
+    expect(hub.stats.published).toBe(0);
+    expect(hub.historyLength).toBe(0);
+    expect(hub.publishAll([{ event_type: 'A' }, { event_type: 'B' }])).toBe(-1);
+    expect(frames.map((f) => JSON.parse(f.toString()).event_type)).toEqual(['A', 'B']);
+  });
+});
