@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /**
@@ -90,6 +90,92 @@ export async function writeConfig(path: string, config: ContextConfig): Promise<
   await writeFile(temporary, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   await chmod(temporary, 0o600);
   await rename(temporary, path);
+}
+
+/** Query parameter and header names that carry a credential (`?token=`, `X-API-Key`, `Authorization`, cookies, signatures). */
+const CREDENTIAL_NAME = /token|key|secret|passw|auth|cookie|session|signature|^sig$|credential/i;
+
+/**
+ * Where a context's settings would hold a credential in clear, as a phrase
+ * ("the URL's user:password", "the URL's query parameter 'token'", "the
+ * header 'X-API-Key'"), or undefined. Never includes the credential itself.
+ */
+export function credentialIn(context: Pick<Context, 'url' | 'headers'>): string | undefined {
+  const url = parseLoosely(context.url);
+  if (url !== undefined) {
+    if (url.username !== '' || url.password !== '') return "the URL's user:password";
+    for (const name of url.searchParams.keys()) if (CREDENTIAL_NAME.test(name)) return `the URL's query parameter '${safeName(name)}'`;
+  } else if (/\/\/[^/@\s]*@/.test(context.url)) {
+    return "the URL's user:password";
+  }
+  for (const header of context.headers ?? []) {
+    const name = header.slice(0, Math.max(0, header.indexOf(':'))).trim();
+    if (CREDENTIAL_NAME.test(name)) return `the header '${safeName(name)}'`;
+  }
+  return undefined;
+}
+
+/**
+ * A context as it may be printed: the URL without user:password or query,
+ * and the value of every header that carries a credential replaced by `***`.
+ */
+export function redactContext(context: Context): Context {
+  const url = parseLoosely(context.url);
+  let shown = context.url;
+  if (url !== undefined) {
+    url.username = '';
+    url.password = '';
+    for (const name of [...url.searchParams.keys()]) if (CREDENTIAL_NAME.test(name)) url.searchParams.set(name, '***');
+    shown = url.href;
+  } else {
+    shown = shown.replace(/(\/\/)[^/@\s]*@/, '$1').replace(/\?\S*/, '');
+  }
+  const headers = context.headers?.map((header) => {
+    const colon = header.indexOf(':');
+    const name = header.slice(0, Math.max(0, colon)).trim();
+    return colon > 0 && CREDENTIAL_NAME.test(name) ? `${name}: ***` : header;
+  });
+  return { ...context, url: shown, ...(headers !== undefined ? { headers } : {}) };
+}
+
+/**
+ * Warnings about who can change the config (empty when it is safe): a file or
+ * directory writable by group or others, or owned by another user, could point
+ * tail at another URL and have it send any environment variable as a key.
+ * Nothing to say on Windows or for a file that does not exist.
+ */
+export async function configWarnings(path: string, uid: number | undefined): Promise<string[]> {
+  if (uid === undefined) return [];
+  const warnings: string[] = [];
+  for (const [what, target] of [['file', path], ['directory', dirname(path)]] as const) {
+    let info;
+    try {
+      info = await stat(target);
+    } catch {
+      continue;
+    }
+    const mode = (info.mode & 0o777).toString(8).padStart(3, '0');
+    if ((info.mode & 0o022) !== 0) {
+      warnings.push(`the config ${what} ${target} is writable by ${(info.mode & 0o002) !== 0 ? 'anyone' : 'its group'} (mode ${mode}): whoever can change it can point tail at another URL and have it send any environment variable as a key; run chmod ${what === 'file' ? '600' : '700'} ${target}`);
+    }
+    if (info.uid !== uid && info.uid !== 0) {
+      warnings.push(`the config ${what} ${target} belongs to another user (uid ${info.uid}, you are ${uid}): its owner can point tail at another URL and have it send any environment variable as a key; use a config of your own (HANGAR_CONFIG=FILE)`);
+    }
+  }
+  return warnings;
+}
+
+function parseLoosely(text: string): URL | undefined {
+  try {
+    return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `ws://${text}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A parameter or header name for a message: printable ASCII, at most 40 characters. */
+function safeName(name: string): string {
+  return name.replace(/[^\x21-\x7e]/g, '?').slice(0, 40);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

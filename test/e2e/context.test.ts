@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -79,5 +79,48 @@ describe('hangar-events context', () => {
     const tail = await runCli(['tail', url!, '--history', '1', '--no-follow'], { env: {} });
     expect(tail.code).toBe(0);
     expect(serve.stderr()).not.toContain('clients must send an API key');
+  });
+
+  it('refuses a credential in the URL or a header, with advice, and writes nothing', async () => {
+    const { env, file } = configHome();
+    const cases: Array<[string[], string]> = [
+      [['--url', 'ws://gw.example:8000/api/ws/events?token=SECRET-QUERY'], "the URL's query parameter 'token' holds one"],
+      [['--url', 'wss://ada:SECRET-PASSWORD@gw.example/'], "the URL's user:password holds one"],
+      [['--url', 'gw.example:8000', '-H', 'X-API-Key: SECRET-HEADER'], "the header 'X-API-Key' holds one"],
+      [['--url', 'gw.example:8000', '-H', 'Authorization: Bearer SECRET-BEARER'], "the header 'Authorization' holds one"],
+    ];
+    for (const [flags, reason] of cases) {
+      const result = await runCli(['context', 'add', 'prod', ...flags], { env });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`a context never stores a credential in clear, and ${reason}: put the key in a file (--api-key-file FILE) or a variable (--api-key-env NAME)`);
+      expect(result.stderr).not.toContain('SECRET');
+      expect(existsSync(file)).toBe(false);
+    }
+    // A harmless header and query are kept.
+    const fine = await runCli(['context', 'add', 'prod', '--url', 'ws://gw.example:8000/api/ws/events?tenant=a', '-H', 'X-Tenant: a'], { env });
+    expect(fine.code).toBe(0);
+  });
+
+  it('never prints a credential a hand-written context holds, and warns when others can change the config', async () => {
+    const { env, file } = configHome();
+    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+    writeFileSync(file, JSON.stringify({
+      current: 'old',
+      contexts: { old: { url: 'ws://ada:SECRET-PASSWORD@127.0.0.1:9/api/ws/events?token=SECRET-QUERY', headers: ['X-API-Key: SECRET-HEADER', 'X-Tenant: a'] } },
+    }), { mode: 0o600 });
+
+    const list = await runCli(['context', 'list'], { env });
+    expect(list.stdout).toBe('* old\tws://127.0.0.1:9/api/ws/events?token=***\n');
+    expect(list.stderr).toBe('');
+    const show = await runCli(['context', 'show', 'old'], { env });
+    expect(show.stdout).not.toContain('SECRET');
+    expect(JSON.parse(show.stdout)).toMatchObject({ url: 'ws://127.0.0.1:9/api/ws/events?token=***', headers: ['X-API-Key: ***', 'X-Tenant: a'] });
+
+    chmodSync(file, 0o666);
+    const open = await runCli(['context', 'list'], { env });
+    expect(open.stderr).toContain(`hangar-events: warning: the config file ${file} is writable by anyone (mode 666): whoever can change it can point tail at another URL and have it send any environment variable as a key; run chmod 600 ${file}`);
+    const tail = await runCli(['tail', '--history', '1', '--no-follow', '--timeout', '1s'], { env });
+    expect(tail.stderr).toContain(`the config file ${file} is writable by anyone (mode 666)`);
+    expect(tail.stderr).not.toContain('SECRET');
   });
 });

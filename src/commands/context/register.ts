@@ -67,6 +67,12 @@ export function registerContext(program: Command, io: IO): void {
       }
       normaliseUrl(flags.url);
       for (const header of flags.header ?? []) parseHeaderFlag(header);
+      const { credentialIn } = await import('../../config/contexts.js');
+      const credential = credentialIn({ url: flags.url, headers: flags.header });
+      if (credential !== undefined) {
+        const bearer = /authorization/i.test(credential) ? ' (with --bearer it is sent as Authorization: Bearer)' : '';
+        throw new UsageError(`a context never stores a credential in clear, and ${credential} holds one: put the key in a file (--api-key-file FILE) or a variable (--api-key-env NAME)${bearer}, and give --url without it`);
+      }
       const absolute = (file: string | undefined) => (file === undefined ? undefined : isAbsolute(file) ? file : resolve(io.cwd, file));
       await update(io, (config) => ({
         current: flags.use ? name : config.current,
@@ -103,7 +109,8 @@ export function registerContext(program: Command, io: IO): void {
     .description('the contexts, one per line (* marks the current one)')
     .action(async () => {
       const { config } = await load(io);
-      for (const [name, value] of Object.entries(config.contexts)) io.stdout.write(`${name === config.current ? '*' : ' '} ${name}\t${value.url}\n`);
+      const { redactContext } = await import('../../config/contexts.js');
+      for (const [name, value] of Object.entries(config.contexts)) io.stdout.write(`${name === config.current ? '*' : ' '} ${name}\t${redactContext(value).url}\n`);
     });
 
   context
@@ -116,7 +123,8 @@ export function registerContext(program: Command, io: IO): void {
       if (chosen === undefined) throw new UsageError('no current context: name one (hangar-events context show NAME) or choose one (hangar-events context use NAME)');
       const value = config.contexts[chosen];
       if (!value) throw unknown(chosen, config.contexts);
-      io.stdout.write(`${JSON.stringify({ name: chosen, current: chosen === config.current, ...value }, null, 2)}\n`);
+      const { redactContext } = await import('../../config/contexts.js');
+      io.stdout.write(`${JSON.stringify({ name: chosen, current: chosen === config.current, ...redactContext(value) }, null, 2)}\n`);
     });
 
   context
@@ -145,8 +153,9 @@ function unknown(name: string, contexts: Readonly<Record<string, unknown>>): Usa
 }
 
 async function load(io: IO) {
-  const { configPath, readConfig, ConfigError } = await import('../../config/contexts.js');
+  const { configPath, readConfig, ConfigError, configWarnings } = await import('../../config/contexts.js');
   const path = configPath(io.env, process.platform);
+  for (const warning of await configWarnings(path, process.getuid?.())) io.stderr.write(`hangar-events: warning: ${warning}\n`);
   try {
     return { path, config: await readConfig(path) };
   } catch (error) {

@@ -12,11 +12,14 @@ import type { TailFlags } from './options.js';
  */
 export async function applyContext(urls: readonly string[], flags: TailFlags & { context?: string }, io: IO): Promise<{ urls: readonly string[]; flags: TailFlags }> {
   const explicit = flags.context ?? nonEmpty(io.env.HANGAR_CONTEXT);
-  const { configPath, readConfig, ConfigError } = await import('../../config/contexts.js');
+  const { configPath, readConfig, ConfigError, configWarnings } = await import('../../config/contexts.js');
   const path = configPath(io.env, process.platform);
   let config;
   try {
     config = await readConfig(path);
+    if (Object.keys(config.contexts).length > 0) {
+      for (const warning of await configWarnings(path, process.getuid?.())) io.stderr.write(`hangar-events: warning: ${warning}\n`);
+    }
   } catch (error) {
     // A broken config only matters when a context is asked for.
     if (explicit === undefined && error instanceof ConfigError) return { urls, flags };
