@@ -7,7 +7,7 @@ import { plural } from '../format/plural.js';
 /**
  * `--exec CMD`: runs a shell command for every matching event, for scripts
  * that react (page someone, restart a thing). The event's JSON is the
- * command's stdin and `HANGAR_EVENT`; its type, id, server and top-level
+ * command's stdin and, up to 64 KiB, `HANGAR_EVENT`; its type, id, server and top-level
  * scalar fields are `HANGAR_EVENT_TYPE`, `HANGAR_EVENT_ID`,
  * `HANGAR_EVENT_SERVER` and `HANGAR_EVENT_<FIELD>` (upper case).
  *
@@ -133,26 +133,37 @@ export function createExecAction(options: ExecActionOptions): ExecAction {
   };
 }
 
-/** The commands' environment: the tail's own plus HANGAR_EVENT* for this event (peer strings sanitized). */
+/**
+ * The commands' environment: the tail's own plus HANGAR_EVENT* for this event (peer strings sanitized).
+ * The documented variables (HANGAR_EVENT, _TYPE, _ID, _SERVER) always win over a field of the same
+ * upper-case name. HANGAR_EVENT is left out for an event over MAX_EVENT_ENV_BYTES (Linux refuses a
+ * single variable over 128 KiB with E2BIG): the command reads such an event from its stdin.
+ */
 export function eventEnv(base: Readonly<Record<string, string | undefined>>, event: HangarEvent, raw: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(base)) if (value !== undefined && !key.startsWith('HANGAR_EVENT')) env[key] = value;
-  env.HANGAR_EVENT = raw.trim().replace(/\0/g, '');
-  env.HANGAR_EVENT_TYPE = clean(event.event_type);
-  if (typeof event.event_id === 'string') env.HANGAR_EVENT_ID = clean(event.event_id);
-  const server = serverIdentityOf(event);
-  if (server !== undefined) env.HANGAR_EVENT_SERVER = clean(server);
   let count = 0;
   for (const [key, value] of Object.entries(event)) {
     if (count >= MAX_FIELD_VARS) break;
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
     const name = key.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
-    if (name === '' || name === 'EVENT_TYPE' || name === 'EVENT_ID') continue;
+    if (name === '' || DOCUMENTED_NAMES.has(name)) continue;
     env[`HANGAR_EVENT_${name}`] = clean(String(value));
     count++;
   }
+  const json = raw.trim().replace(/\0/g, '');
+  if (Buffer.byteLength(json) <= MAX_EVENT_ENV_BYTES) env.HANGAR_EVENT = json;
+  env.HANGAR_EVENT_TYPE = clean(event.event_type);
+  if (typeof event.event_id === 'string') env.HANGAR_EVENT_ID = clean(event.event_id);
+  const server = serverIdentityOf(event);
+  if (server !== undefined) env.HANGAR_EVENT_SERVER = clean(server);
   return env;
 }
+
+/** Field names whose variable is one of the documented ones (HANGAR_EVENT_TYPE, ..._ID, ..._SERVER), which fields never override. */
+const DOCUMENTED_NAMES = new Set(['EVENT_TYPE', 'EVENT_ID', 'TYPE', 'ID', 'SERVER']);
+/** The largest event also given in $HANGAR_EVENT (Linux's limit for one variable is 128 KiB). */
+export const MAX_EVENT_ENV_BYTES = 64 * 1024;
 
 function clean(value: string): string {
   return stripControl(value).slice(0, MAX_VALUE_CHARS);

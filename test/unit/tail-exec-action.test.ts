@@ -29,3 +29,34 @@ describe('the exec action', () => {
     expect(embedded.join('\n')).not.toContain('--');
   });
 });
+
+describe('the exec action environment', () => {
+  it('documented variables win over event fields of the same name', async () => {
+    const { eventEnv } = await import('../../src/tail/exec-action.js');
+    const event = { event_type: 'ToolInvocationFailed', event_id: 'e-1', mcp_server_id: 'math', Server: 'evil', Type: 'Fake', id: 'other', tool_name: 'add' };
+    const env = eventEnv({ HANGAR_EVENT_SERVER: 'inherited' }, event, JSON.stringify(event));
+    expect(env.HANGAR_EVENT_SERVER).toBe('math');
+    expect(env.HANGAR_EVENT_TYPE).toBe('ToolInvocationFailed');
+    expect(env.HANGAR_EVENT_ID).toBe('e-1');
+    expect(env.HANGAR_EVENT_TOOL_NAME).toBe('add');
+  });
+
+  requireProgram('bash').it('an event over 128 KiB runs the command (stdin has it; $HANGAR_EVENT is left out)', async () => {
+    const reports: string[] = [];
+    const output: Buffer[] = [];
+    const action = createExecAction({
+      command: 'printf "%s %s " "${HANGAR_EVENT:-unset}" "$HANGAR_EVENT_TYPE"; wc -c',
+      concurrency: 1,
+      queueLimit: 4,
+      env: { PATH: process.env.PATH },
+      report: (line) => reports.push(line),
+      writeOutput: (chunk) => output.push(chunk),
+    });
+    const event = { event_type: 'ToolInvocationCompleted', event_id: 'e-big', mcp_server_id: 'math', result: 'x'.repeat(200 * 1024) };
+    const raw = JSON.stringify(event);
+    action.run(event, raw);
+    await action.close();
+    expect(reports).toEqual([]);
+    expect(Buffer.concat(output).toString().trim()).toBe(`unset ToolInvocationCompleted ${raw.length + 1}`);
+  });
+});
