@@ -1,6 +1,3 @@
-import { open } from 'node:fs/promises';
-import { resolve as resolvePath } from 'node:path';
-import type { WriteStream } from 'node:fs';
 import { NotConnectedError, RuntimeError, TimeoutError } from '../errors.js';
 import type { ClientHints } from '../client/hints.js';
 import { StreamClient, type StreamClientOptions } from '../client/stream-client.js';
@@ -19,7 +16,7 @@ import { createSink, type OutputSettings } from './sinks/create-sink.js';
 import { canDrawLive } from './sinks/table-sink.js';
 import { TailStats } from './stats.js';
 import { createOraSpinner, StatusReporter, type Spinner } from './status.js';
-import { toNdjsonLine } from './sinks/ndjson-sink.js';
+import { openRecorder } from './recorder.js';
 import type { StoreLocation } from '../store/location.js';
 import type { StoreReader } from '../store/store-reader.js';
 import type { StoreWindow } from '../store/store-window.js';
@@ -114,7 +111,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
 
   for (const warning of options.warnings) status.warn(warning);
 
-  const recorder = options.record !== undefined ? await openRecorder(options.record, io) : undefined;
+  const recorder = options.record !== undefined ? await openRecorder(options.record, io.cwd, (message) => status.warn(message)) : undefined;
   const exec =
     options.exec === undefined
       ? undefined
@@ -311,10 +308,11 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
   stats.duplicates += storeRunner?.duplicates ?? 0;
   await sink.close();
   io.stdout.off('error', onStdoutError);
-  if (recorder) await recorder.close();
+  const recording = await recorder?.close();
   await exec?.close();
   if (options.stats) io.stderr.write(stats.format(io.monotonicMs(), stderrColors));
   if (end.kind === 'error') throw end.error;
+  if (recording?.error) throw recording.error;
 }
 
 /** Opens --store read-only, loading its driver only now (a tail without --store never loads one). */
@@ -342,35 +340,5 @@ function createBell(io: IO): () => void {
     if (now - lastMs < 1000) return;
     lastMs = now;
     io.stderr.write(BELL);
-  };
-}
-
-interface Recorder {
-  write: (raw: string) => void;
-  close: () => Promise<void>;
-}
-
-async function openRecorder(file: string, io: IO): Promise<Recorder> {
-  const path = resolvePath(io.cwd, file);
-  let stream: WriteStream;
-  try {
-    const handle = await open(path, 'a');
-    stream = handle.createWriteStream();
-  } catch (error) {
-    throw new RuntimeError(`cannot open the recording file ${file}`, { cause: error });
-  }
-  let failed: Error | undefined;
-  stream.on('error', (error) => {
-    failed = error;
-  });
-  return {
-    write: (raw) => {
-      // The same line as -o ndjson writes: byte for byte but for line breaks between tokens.
-      if (!failed) stream.write(`${toNdjsonLine(raw)}\n`);
-    },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        stream.end(() => (failed ? reject(new RuntimeError(`cannot write the recording file ${file}`, { cause: failed })) : resolve()));
-      }),
   };
 }
