@@ -10,7 +10,10 @@ import { createFleetSimulator } from '../../src/sources/fleet/simulator.js';
  * recorded when the fleet became a current gateway's (catalog types only,
  * Hangar's error types, scripted incidents, approvals and auth events); a
  * change to the fleet's behaviour shows up here and must be deliberate (then
- * record the new digests).
+ * record the new digests). Re-recorded when approvals became a gateway's:
+ * UUID approval ids, the SHA-256 arguments_hash, a 300 s expiry, and a gated
+ * call's ToolInvocationRequested only after its ToolApprovalGranted (none after
+ * a denial or an expiry).
  */
 const START_MS = Date.UTC(2026, 10, 26, 12, 0, 0);
 
@@ -34,11 +37,11 @@ function digestOfMaxRate(seed: number, count: number): string {
 
 describe('the seeded fleet', () => {
   it('yields the same events for the same seed as when recorded', () => {
-    expect(digestOfFleet(20261126, 10, 30_000)).toBe('0d06d28a9629cf1d3e2d1d58a56b7cf1a1594dc60829ff941e9f111247668b4f');
-    expect(digestOfFleet(7, 3, 5_000)).toBe('1a6c528572b553655f6a0842e3a1abe7f36b2e755ab667422b4fb4eed641b156');
+    expect(digestOfFleet(20261126, 10, 30_000)).toBe('691c18503889c6b826b33dc8bbf16c7b6159d52d7bf4308cc58d40acd0b11d5d');
+    expect(digestOfFleet(7, 3, 5_000)).toBe('fd55af32797f60eebb8c7ef216d2f7334832c76f572b13ea7cabeca87d2fa014');
   });
 
   it('yields the same max-rate frames for the same seed as when recorded', () => {
-    expect(digestOfMaxRate(9, 2_048 * 3 + 100)).toBe('739dad5710c36cabcef75c902aa0329ae47ca5476c79464ae747895e4fe859f0');
+    expect(digestOfMaxRate(9, 2_048 * 3 + 100)).toBe('12907c55589aa36d77bcb7eca246128af4f3d84728efc7f24a7689414ff21b22');
   });
 });

@@ -191,7 +191,7 @@ describe('createFleetSimulator', () => {
     expect(problems.slice(0, 5)).toEqual([]);
     expect(open.size).toBeLessThan(50); // only calls still in flight at the end
     expect(completed).toBeGreaterThan(1000);
-    for (const type of ['ToolTimeoutError', 'tool_error', '-32603', 'McpServerDegradedError', 'ClientError', 'EgressPolicyApprovalRequiredError']) expect(errorTypes).toContain(type);
+    for (const type of ['ToolTimeoutError', 'tool_error', '-32603', 'McpServerDegradedError', 'ClientError']) expect(errorTypes).toContain(type);
   });
 
   it('counts consecutive health check failures per server and resets them on a pass', () => {

@@ -45,6 +45,44 @@ export interface FleetSimulator {
   readonly serverIds: readonly string[];
   /** The scripted incidents so far (simulated time). */
   readonly incidents: readonly Incident[];
+  /**
+   * A call held for approval (`approvals: 'held'`) by the id of its
+   * ToolApprovalRequested: what the gate keeps of it. Undefined once decided.
+   */
+  heldApproval(approvalId: string): HeldApproval | undefined;
+  /**
+   * Ends a held call's wait: the Granted, Denied or Expired event and what
+   * follows at once (a granted call's ToolInvocationRequested; its result is
+   * scheduled as any call's). Returns those events, for the caller to publish
+   * now; an id not held returns none.
+   */
+  decideApproval(approvalId: string, decision: ApprovalOutcome): HangarEvent[];
+}
+
+/**
+ * Who decides the calls of tools that need approval: `simulated` approvers
+ * (most granted within a minute, some denied, a few expire: the default, and
+ * reproducible), a real gate (`held`: the call waits for decideApproval), or
+ * nobody (`off`: a gateway without an approval gate runs such calls at once).
+ */
+export type ApprovalMode = 'simulated' | 'held' | 'off';
+
+/** How a held approval ended (times are wall-clock ms of the gate). */
+export type ApprovalOutcome =
+  | { readonly state: 'approved'; readonly decidedBy: string; readonly decidedAtMs: number }
+  | { readonly state: 'denied'; readonly decidedBy: string; readonly decidedAtMs: number; readonly reason: string | null }
+  | { readonly state: 'expired'; readonly expiredAtMs: number };
+
+/** What the gate keeps of a held call. */
+export interface HeldApproval {
+  readonly serverId: string;
+  readonly toolName: string;
+  /** As the agent sent them (not redacted). */
+  readonly arguments: Readonly<Record<string, unknown>>;
+  readonly channel: string;
+  readonly correlationId: string;
+  /** The caller's principal, when the call carries an identity. */
+  readonly requestedBy: string | null;
 }
 
 /** Timing of the fleet, simulated milliseconds. */
@@ -133,6 +171,12 @@ export class FleetWorld {
   outHead = 0;
   /** Multiplies every server's call rate (`--rate` changes the volume, not the pace of lifecycle events). */
   callRate = 1;
+  /** Who decides gated calls (see ApprovalMode). */
+  approvals: ApprovalMode = 'simulated';
+  /** Calls waiting for a real decision (`held` mode), by approval id. */
+  readonly held = new Map<string, { readonly s: SimServer; readonly call: Call; readonly channel: string }>();
+  /** While set, emitted events go here instead of the outbox (capture). */
+  private captured: HangarEvent[] | undefined;
   readonly incidents: Incident[] = [];
 
   constructor(
@@ -173,7 +217,20 @@ export class FleetWorld {
       const name = legacy ? (key === 'mcp_server_id' ? 'provider_id' : key === 'mcp_server_name' ? 'provider_name' : key) : key;
       event[name] = fields[key];
     }
-    this.outbox.push(event);
+    (this.captured ?? this.outbox).push(event);
+  }
+
+  /** Runs `run` outside the schedule and returns the events it emitted (not queued in the outbox). */
+  capture(run: () => void): HangarEvent[] {
+    const events: HangarEvent[] = [];
+    this.captured = events;
+    this.emittedInAction = 0;
+    try {
+      run();
+    } finally {
+      this.captured = undefined;
+    }
+    return events;
   }
 }
 

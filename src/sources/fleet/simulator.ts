@@ -5,13 +5,27 @@ import { startBurst } from './agents.js';
 import { discoveryCycle } from './discovery.js';
 import { healthTick, scheduleIncident, startServer } from './lifecycle.js';
 import { createMaxRateGenerator } from './max-rate.js';
-import { FIRST_DISCOVERY_MS, FIRST_INCIDENT_MS, FleetWorld, HEALTH_INTERVAL_MS, type FleetSimulator, type SimServer, type SimulatorProfile } from './model.js';
+import {
+  FIRST_DISCOVERY_MS,
+  FIRST_INCIDENT_MS,
+  FleetWorld,
+  HEALTH_INTERVAL_MS,
+  type ApprovalMode,
+  type ApprovalOutcome,
+  type FleetSimulator,
+  type SimServer,
+  type SimulatorProfile,
+} from './model.js';
+import { settleApproval } from './agents.js';
+import { redactArguments } from '../../protocol/approval-arguments.js';
+import { formatIsoUtc } from '../../format/iso-utc.js';
+import type { HangarEvent } from '../../protocol/types.js';
 import { fleetProfiles } from './profiles.js';
 import { createPrng, deriveSeed, randomHex, uniform } from './prng.js';
 import { Scheduler } from './scheduler.js';
 import { scheduleSecurityEvent } from './security.js';
 
-export type { FleetSimulator, Incident, SimulatorProfile } from './model.js';
+export type { ApprovalMode, ApprovalOutcome, FleetSimulator, HeldApproval, Incident, SimulatorProfile } from './model.js';
 export { SIMULATOR_PROFILES } from './model.js';
 
 /**
@@ -40,6 +54,8 @@ export interface FleetSimulatorOptions {
   profile?: SimulatorProfile;
   /** Multiplies every server's tool-call rate (default 1); lifecycle, health and discovery keep their pace. */
   callRate?: number;
+  /** Who decides gated calls (default `simulated`: reproducible approvers; see ApprovalMode). */
+  approvals?: ApprovalMode;
 }
 
 /** Creates a deterministic simulated fleet. */
@@ -76,6 +92,7 @@ export function createFleetSimulator(options: FleetSimulatorOptions): FleetSimul
   const callRate = options.callRate ?? 1;
   if (!(callRate > 0 && Number.isFinite(callRate))) throw new RangeError(`callRate must be a positive number, got ${callRate}`);
   w.callRate = callRate;
+  w.approvals = options.approvals ?? 'simulated';
 
   // The fleet boots: config servers register, the first two are preloaded,
   // discovery runs shortly after and finds the rest.
@@ -131,7 +148,47 @@ export function createFleetSimulator(options: FleetSimulatorOptions): FleetSimul
     producedBy,
     serverIds: servers.map((s) => s.id),
     incidents: w.incidents,
+    heldApproval(approvalId) {
+      const held = w.held.get(approvalId);
+      if (held === undefined) return undefined;
+      const principal = held.call.identity?.principal_id;
+      return {
+        serverId: held.s.id,
+        toolName: held.call.tool.name,
+        arguments: held.call.args,
+        channel: held.channel,
+        correlationId: held.call.correlationId,
+        requestedBy: typeof principal === 'string' ? principal : null,
+      };
+    },
+    decideApproval(approvalId, decision) {
+      const held = w.held.get(approvalId);
+      if (held === undefined) return [];
+      w.held.delete(approvalId);
+      return w.capture(() => settleApproval(w, held.s, held.call, approvalId, decision));
+    },
   };
+}
+
+/**
+ * Where serve's gate takes the fleet's gated calls (server/approvals/approval-gate.ts
+ * implements it): `hold` keeps the call until a decision or its expiry and
+ * says when that is; `onDecided` is called once with the outcome.
+ */
+export interface ApprovalHolder {
+  hold(
+    request: {
+      readonly approvalId: string;
+      readonly providerId: string;
+      readonly toolName: string;
+      readonly arguments: Readonly<Record<string, unknown>>;
+      readonly channel: string;
+      readonly correlationId: string;
+      readonly requestedBy: string | null;
+      readonly tenantId: string | null;
+    },
+    onDecided: (decision: ApprovalOutcome) => void,
+  ): { readonly expiresAtMs: number };
 }
 
 export interface SimulatorSourceOptions {
@@ -146,6 +203,12 @@ export interface SimulatorSourceOptions {
   idSalt?: number;
   /** Wall clock, ms since the epoch (serve passes io.now). */
   now: () => number;
+  /**
+   * Who decides gated calls: serve's gate (the calls wait for it), `off` (no
+   * gate: they run at once) or, when omitted, the simulated approvers. At
+   * `max` rate the simulated approvers always decide (benchmarks replay cycles).
+   */
+  approvals?: ApprovalHolder | 'off';
 }
 
 /** Events published back to back in `max` mode before yielding to the event loop. */
@@ -244,7 +307,39 @@ export function createSimulatorSource(options: SimulatorSourceOptions): EventSou
     }
   }
 
+  /**
+   * A held call's ToolApprovalRequested: the gate takes the call as the event
+   * goes out, and its expiry (the gate's, in wall-clock time) goes in the event.
+   */
+  function holdApproval(sim: FleetSimulator, sink: EventSink, gate: ApprovalHolder, event: HangarEvent): void {
+    const approvalId = event.approval_id as string;
+    const held = sim.heldApproval(approvalId);
+    if (held === undefined) return;
+    const publishNow = (events: HangarEvent[]) => {
+      if (stopped) return;
+      for (const e of events) {
+        e.occurred_at = now() / 1000;
+        sink.publish(e);
+      }
+    };
+    const { expiresAtMs } = gate.hold(
+      {
+        approvalId,
+        providerId: held.serverId,
+        toolName: held.toolName,
+        arguments: redactArguments(held.arguments),
+        channel: held.channel,
+        correlationId: held.correlationId,
+        requestedBy: held.requestedBy,
+        tenantId: null,
+      },
+      (decision) => publishNow(sim.decideApproval(approvalId, decision)),
+    );
+    event.expires_at = formatIsoUtc(expiresAtMs);
+  }
+
   async function runPaced(sim: FleetSimulator, sink: EventSink): Promise<void> {
+    const gate = typeof options.approvals === 'object' ? options.approvals : undefined;
     // Simulated time runs at the wall clock's pace; only a quiet spell is shortened, so the demo never looks stalled.
     let targetMs = now();
     let simPrevMs = sim.peekNextAtMs();
@@ -268,6 +363,7 @@ export function createSimulatorSource(options: SimulatorSourceOptions): EventSou
       }
       const event = sim.next();
       event.occurred_at = now() / 1000;
+      if (gate !== undefined && event.event_type === 'ToolApprovalRequested') holdApproval(sim, sink, gate, event);
       sink.publish(event);
     }
   }
@@ -284,6 +380,7 @@ export function createSimulatorSource(options: SimulatorSourceOptions): EventSou
         seed,
         profile,
         callRate,
+        approvals: options.ratePerSec === 'max' || options.approvals === undefined ? 'simulated' : options.approvals === 'off' ? 'off' : 'held',
         ...(options.producedBy !== undefined ? { producedBy: options.producedBy } : {}),
         ...(options.idSalt !== undefined ? { idSalt: options.idSalt } : {}),
         startMs: now(),
