@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { IO } from '../io/io.js';
 import type { ServerLog } from '../server/log.js';
-import { startServer, type RunningServer, type ServerOptions } from '../server/server.js';
+import { createApprovalGate, startServer, type RunningServer, type ServerOptions } from '../server/server.js';
+import type { ApprovalHolder } from '../sources/fleet/simulator.js';
 import type { EventSource, SourceLog } from '../sources/event-source.js';
 import type { StoreLocation } from '../store/location.js';
 import type { StoreReader } from '../store/store-reader.js';
@@ -52,7 +53,14 @@ export interface EmbeddedServe {
 }
 
 /** Builds the event sources the settings ask for (demo, stdin, replay); fails before any socket opens when a file cannot be replayed. */
-export async function createSources(settings: SourceSettings, io: IO, historySize = 0, onStore?: (reader: StoreReader) => void): Promise<EventSource[]> {
+export async function createSources(
+  settings: SourceSettings,
+  io: IO,
+  historySize = 0,
+  onStore?: (reader: StoreReader) => void,
+  /** Who decides the simulated fleet's gated calls: the server's gate, nobody (`off`), or its simulated approvers (undefined). */
+  approvals?: ApprovalHolder | 'off',
+): Promise<EventSource[]> {
   const sources: EventSource[] = [];
   // The store is opened first (read-only): a store that cannot be read fails before anything listens (exit 6).
   const reader = settings.store
@@ -86,6 +94,7 @@ export async function createSources(settings: SourceSettings, io: IO, historySiz
         ...(profile !== undefined ? { profile } : {}),
         idSalt: randomBytes(4).readUInt32LE(0),
         now: () => io.now(),
+        ...(approvals !== undefined ? { approvals } : {}),
       }),
     );
   }
@@ -110,8 +119,10 @@ export async function createSources(settings: SourceSettings, io: IO, historySiz
  */
 export async function startEmbeddedServe(options: { readonly server: ServerOptions } & SourceSettings, io: IO, log: ServerLog): Promise<EmbeddedServe> {
   let store: StoreReader | undefined;
-  const sources = await createSources(options, io, options.server.historySize, (reader) => (store = reader));
-  const server = await startServer(options.server, io, log);
+  // One gate: the REST decides through it, the simulated fleet's gated calls wait in it.
+  const gate = options.server.approvals ? createApprovalGate(options.server, io, log) : undefined;
+  const sources = await createSources(options, io, options.server.historySize, (reader) => (store = reader), gate ?? 'off');
+  const server = await startServer(options.server, io, log, gate);
   if (store !== undefined) {
     // Replays that reach past the ring are completed from the store (read-only, the sources' own reader).
     const { createStoreHistory } = await import('../store/store-history.js');

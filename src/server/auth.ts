@@ -15,18 +15,31 @@ const digest = (value: string): Buffer => createHash('sha256').update(value, 'ut
  * leaks through timing. With no keys configured every request passes.
  */
 export function createKeyChecker(keys: readonly string[], apiKeyHeader = 'x-api-key'): (headers: IncomingHttpHeaders, url?: string) => AuthResult {
+  const identify = createKeyIdentifier(keys, apiKeyHeader);
+  return (headers, url) => {
+    const found = identify(headers, url);
+    return found === 'missing' || found === 'wrong' ? found : 'ok';
+  };
+}
+
+/**
+ * Like createKeyChecker, but says which key matched: its position (0-based)
+ * among `keys`, or `none` when no keys are configured. Every key is compared
+ * (no early exit), as in the checker.
+ */
+export function createKeyIdentifier(keys: readonly string[], apiKeyHeader = 'x-api-key'): (headers: IncomingHttpHeaders, url?: string) => number | 'none' | 'missing' | 'wrong' {
   const digests = keys.map(digest);
   const header = apiKeyHeader.toLowerCase();
   return (headers, url) => {
-    if (digests.length === 0) return 'ok';
+    if (digests.length === 0) return 'none';
     const presented = presentedCredential(headers, header, url);
     if (presented === undefined) return 'missing';
     const candidate = digest(presented);
-    let matched = false;
-    for (const key of digests) {
-      if (timingSafeEqual(candidate, key)) matched = true;
-    }
-    return matched ? 'ok' : 'wrong';
+    let matched = -1;
+    digests.forEach((key, index) => {
+      if (timingSafeEqual(candidate, key) && matched < 0) matched = index;
+    });
+    return matched >= 0 ? matched : 'wrong';
   };
 }
 

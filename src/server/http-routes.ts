@@ -3,6 +3,7 @@ import { MCP_SERVERS_PATH } from '../protocol/fleet-snapshot.js';
 import type { Hub } from './hub.js';
 import { batchRefusedBody, decodeEventBatch, MAX_INGEST_BODY_BYTES, unpublishableRefusal } from '../protocol/event-batch.js';
 import { checkCredentials, checkHost, checkOrigin, type GuardConfig, type Refusal } from './request-guard.js';
+import { handleApprovalsRequest, isApprovalsPath, type ApprovalRoutesContext } from './approvals/approval-routes.js';
 
 /** What the plain-HTTP side of the server needs. */
 export interface RequestHandlerContext {
@@ -12,6 +13,8 @@ export interface RequestHandlerContext {
   readonly health: () => unknown;
   /** The WebSocket path (a plain GET on it gets 426). */
   readonly streamPath: string;
+  /** The approvals REST (its gate undefined with --no-approvals: 503). */
+  readonly approvals: Omit<ApprovalRoutesContext, 'guard' | 'sendJson'>;
 }
 
 /** The request path without its query string. */
@@ -25,7 +28,7 @@ export function pathOf(url: string | undefined): string {
  * Plain HTTP (everything that is not a WebSocket upgrade): GET /health,
  * GET /api/mcp_servers (the fleet as a gateway lists it, from the events
  * kept; `?state=ready` filters), POST /api/events (ingest, all or nothing,
- * 1 MiB), 426 on the stream path,
+ * 1 MiB), the approvals REST (approvals/approval-routes.ts), 426 on the stream path,
  * 404 JSON elsewhere. The Host check applies to every request; ingest also
  * checks Origin and credentials, like the WebSocket upgrade.
  */
@@ -101,6 +104,7 @@ export function createRequestHandler(context: RequestHandlerContext): (req: Inco
       const servers = hub.fleetSnapshot().filter((s) => wanted === null || s.state === wanted);
       return sendJson(res, 200, { mcp_servers: servers });
     }
+    if (isApprovalsPath(path)) return handleApprovalsRequest(req, res, path, { ...context.approvals, guard, sendJson });
     if (path === '/api/events') {
       if (req.method !== 'POST') {
         req.resume();
@@ -112,6 +116,6 @@ export function createRequestHandler(context: RequestHandlerContext): (req: Inco
     if (path === streamPath) {
       return sendJson(res, 426, { error: 'upgrade_required', message: `${streamPath} is a WebSocket endpoint; connect with a WebSocket client` }, { Upgrade: 'websocket', Connection: 'Upgrade' });
     }
-    sendJson(res, 404, { error: 'not_found', message: `no such endpoint; the event stream is at ${streamPath}, health at /health, the fleet at GET ${MCP_SERVERS_PATH}, ingest at POST /api/events` });
+    sendJson(res, 404, { error: 'not_found', message: `no such endpoint; the event stream is at ${streamPath}, health at /health, the fleet at GET ${MCP_SERVERS_PATH}, ingest at POST /api/events, approvals at GET /api/approvals` });
   };
 }

@@ -62,6 +62,10 @@ export interface ServerOptions {
   readonly chaosDrop: number;
   /** How messages name the settings (default DEFAULT_SERVER_HINTS). */
   readonly hints?: ServerHints;
+  /** Answer the approvals REST from a gate that holds the simulated fleet's gated calls (false: 503, and gated calls run at once). */
+  readonly approvals: boolean;
+  /** How long a held call waits for a decision before it expires, ms. */
+  readonly approvalTimeoutMs: number;
   /** Random source for chaos (default Math.random). */
   readonly random?: () => number;
 }
@@ -86,4 +90,6 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   highWaterMarkBytes: 128 * 1024,
   chaosDisconnectMs: undefined,
   chaosDrop: 0,
+  approvals: true,
+  approvalTimeoutMs: 300_000,
 };

@@ -5,7 +5,8 @@ import { RuntimeError, UsageError } from '../errors.js';
 import { formatDuration } from '../format/duration.js';
 import type { IO } from '../io/io.js';
 import { MAX_CLIENT_FRAME_BYTES } from '../protocol/types.js';
-import { createKeyChecker } from './auth.js';
+import { createKeyChecker, createKeyIdentifier } from './auth.js';
+import { ApprovalGate } from './approvals/approval-gate.js';
 import { Connection, type ConnectionSettings } from './connection.js';
 import { Hub } from './hub.js';
 import { createRequestHandler, pathOf } from './http-routes.js';
@@ -54,6 +55,8 @@ export interface RunningServer {
   readonly port: number;
   /** Publish here (it is the EventSink for sources). */
   readonly hub: Hub;
+  /** The approval gate the REST answers from; undefined with `approvals: false`. */
+  readonly approvals: ApprovalGate | undefined;
   connections(): ConnectionInfo[];
   health(): HealthReport;
   /** Stops accepting, closes every client with 1001 and resolves when the server is closed. */
@@ -86,7 +89,12 @@ interface ServerState {
  * Starts the HTTP + WebSocket server and resolves once it listens. Refuses
  * (UsageError) a non-loopback bind without API keys unless `insecureNoAuth`.
  */
-export async function startServer(options: ServerOptions, io: IO, log: ServerLog = silentLog): Promise<RunningServer> {
+export async function startServer(
+  options: ServerOptions,
+  io: IO,
+  log: ServerLog = silentLog,
+  approvals: ApprovalGate | undefined = options.approvals ? createApprovalGate(options, io, log) : undefined,
+): Promise<RunningServer> {
   const loopbackBind = isLoopbackHost(options.host);
   refuseUnsafeBind(options, loopbackBind);
   const monotonicMs = () => io.monotonicMs();
@@ -123,7 +131,13 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
     };
   };
 
-  const server = createServer(createRequestHandler({ guard: state.guard, hub, health, streamPath: options.path }));
+  const identifyKey = createKeyIdentifier(options.apiKeys, options.apiKeyHeader);
+  const principalOf = (req: IncomingMessage): string => {
+    const key = identifyKey(req.headers, req.url);
+    // Named by its place among the keys, never by anything derived from the key itself.
+    return typeof key === 'number' ? `api-key-${key + 1}` : SYSTEM_PRINCIPAL;
+  };
+  const server = createServer(createRequestHandler({ guard: state.guard, hub, health, streamPath: options.path, approvals: { gate: approvals, principalOf } }));
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
@@ -142,6 +156,7 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
     host: options.host,
     port,
     hub,
+    approvals,
     connections: () => {
       hub.settle();
       return [...connections].map((c) => ({
@@ -156,8 +171,35 @@ export async function startServer(options: ServerOptions, io: IO, log: ServerLog
       }));
     },
     health,
-    close: () => (closePromise ??= closeServer(state, server, stopTimers)),
+    close: () => {
+      approvals?.close();
+      return (closePromise ??= closeServer(state, server, stopTimers));
+    },
   };
+}
+
+/** Who decides an approval on a serve without keys: a gateway with authentication off records its system principal. */
+export const SYSTEM_PRINCIPAL = 'system';
+
+/** The gate of a server: wall-clock time from the IO, real timers; says so in the log when it is full. */
+export function createApprovalGate(options: Pick<ServerOptions, 'approvalTimeoutMs'>, io: IO, log: ServerLog): ApprovalGate {
+  let warned = false;
+  return new ApprovalGate({
+    timeoutMs: options.approvalTimeoutMs,
+    clock: {
+      now: () => io.now(),
+      setTimer: (delayMs, run) => {
+        const timer = setTimeout(run, delayMs);
+        timer.unref();
+        return () => clearTimeout(timer);
+      },
+    },
+    onFull: (pending) => {
+      if (warned) return;
+      warned = true;
+      log.warn(`approval gate full: ${pending} approvals pending; the oldest expire early to make room (decide them with POST /api/approvals/{id}/resolve)`, { event: 'approvals_full', pending });
+    },
+  });
 }
 
 /** A non-loopback bind without API keys would publish the stream to the network: refused unless asked for. */

@@ -81,7 +81,7 @@ describe('serve sources (spawned binary)', () => {
       return frames
         .filter((f) => 'event_type' in f)
         .slice(0, 40)
-        .map(({ event_id: _id, occurred_at: _at, timestamp: _ts, expires_at: _ex, decided_at: _de, expired_at: _ed, last_used_at: _lu, ...rest }) => rest);
+        .map(({ event_id: _id, approval_id: _ap, occurred_at: _at, timestamp: _ts, expires_at: _ex, decided_at: _de, expired_at: _ed, last_used_at: _lu, ...rest }) => rest);
     };
     const a = await firstEvents();
     const b = await firstEvents();

@@ -50,6 +50,8 @@ export interface ServeFlags {
   store?: string;
   storeTablePrefix?: string;
   storeInterval?: string;
+  approvals?: boolean;
+  approvalTimeout?: string;
 }
 
 /** `--upstream`: the gateway (replicas) serve relays, and how to reach it (tail's connection flags). */
@@ -147,6 +149,12 @@ export function toServeOptions(flags: ServeFlags, env: Readonly<Record<string, s
     if (ms < 10) throw new UsageError(`invalid ${flag}: must be at least 10ms`);
   }
 
+  if (flags.approvals === false && flags.approvalTimeout !== undefined) {
+    throw new UsageError('--approval-timeout sets how long the approval gate holds a call, but --no-approvals turns the gate off: give one or the other');
+  }
+  const approvalTimeoutMs = flags.approvalTimeout === undefined ? DEFAULT_SERVER_OPTIONS.approvalTimeoutMs : parseDurationMs('--approval-timeout', flags.approvalTimeout);
+  if (approvalTimeoutMs < 100) throw new UsageError(`invalid --approval-timeout '${flags.approvalTimeout}': must be at least 100ms`);
+
   const server: ServerOptions = {
     ...DEFAULT_SERVER_OPTIONS,
     hints: SERVE_SERVER_HINTS,
@@ -165,6 +173,8 @@ export function toServeOptions(flags: ServeFlags, env: Readonly<Record<string, s
     maxClients: flags.maxClients === undefined ? undefined : parseInteger('--max-clients', flags.maxClients, 1),
     chaosDisconnectMs,
     chaosDrop,
+    approvals: flags.approvals !== false,
+    approvalTimeoutMs,
   };
 
   const logFormat = parseChoice('--log-format', flags.logFormat ?? 'pretty', ['pretty', 'json'] as const);

@@ -52,6 +52,8 @@ export function registerServe(program: Command, io: IO, run: ServeRun = defaultR
     .option('--store <location>', "the gateway's event store (SQLite file or postgresql:// URL): history starts with its newest events, an upstream outage is filled from it; without --upstream it is the source")
     .option('--store-table-prefix <prefix>', "the gateway's table prefix (tables <prefix>events, ...)")
     .option('--store-interval <duration>', 'how often the store is read (default: 1s)')
+    .option('--approval-timeout <duration>', "how long a gated call of the simulated fleet waits for a decision (POST /api/approvals/{id}/resolve) before it expires", '300s')
+    .option('--no-approvals', 'no approval gate: GET/POST /api/approvals answer 503 and the fleet\'s gated calls run at once, as on a gateway without one')
     .option('--chaos-drop <fraction>', 'testing: drop this fraction of each client\'s events, announced in warning frames')
     .addHelpText(
       'after',
@@ -68,7 +70,8 @@ Examples:
   hangar-events serve --host 0.0.0.0 --api-key-file team.keys --upstream gateway:8000 --upstream-api-key "$KEY" --store postgresql://hangar@db/hangar
                                                one gateway connection, any number of watchers, with history and resume
   hangar-events serve --upstream ws://replica-a:8000 --upstream ws://replica-b:8000   replicas, each event once
-  hangar-events serve --store data/events.db   re-serve a gateway's SQLite store as a live stream`,
+  hangar-events serve --store data/events.db   re-serve a gateway's SQLite store as a live stream
+  hangar-events serve --approval-timeout 30s   gated calls wait 30s for: curl -X POST -d '{"decision":"approve"}' http://127.0.0.1:8000/api/approvals/ID/resolve`,
     )
     .action(async (flags: ServeFlags, command: Command) => {
       // Defaults shown in help are commander defaults; only flags the user gave count as "given".
