@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import type { IO } from '../io/io.js';
 import { AuthError, describeError, NotConnectedError, PermanentConnectionError, StoreError, TimeoutError, UsageError } from '../errors.js';
-import { stripControlLines } from '../render/sanitize.js';
+import { stripControlLines } from '../protocol/sanitize.js';
 import { createProgram } from './program.js';
 
 /** The process exit codes (README "Exit codes"). */

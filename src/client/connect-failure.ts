@@ -1,4 +1,4 @@
-import { stripControl } from '../render/sanitize.js';
+import { stripControl } from '../protocol/sanitize.js';
 import type { ClientHints } from './hints.js';
 
 /**

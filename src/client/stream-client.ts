@@ -8,7 +8,7 @@ import { describePermanentFailure } from './connect-failure.js';
 import { DEFAULT_CLIENT_HINTS, type ClientHints } from './hints.js';
 import { decodeServerFrame } from '../protocol/decode.js';
 import { scanPlainEvent, type PlainEventScan } from '../protocol/plain-event.js';
-import { stripControl } from '../render/sanitize.js';
+import { stripControl } from '../protocol/sanitize.js';
 import {
   EVENTS_PATH,
   GATEWAY_PING_INTERVAL_MS,

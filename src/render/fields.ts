@@ -1,4 +1,4 @@
-import { stripControl } from './sanitize.js';
+import { stripControl } from '../protocol/sanitize.js';
 
 /**
  * Field access and value formatting shared by the line renderer, templates

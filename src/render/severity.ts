@@ -1,7 +1,5 @@
 import type { ColorScheme } from '../io/color.js';
-import type { Severity } from '../protocol/severity.js';
-
-export { severityOf, severityOfState, severityOfType, isSecurityType, splitWords, SEVERITIES, type Severity } from '../protocol/severity.js';
+import type { Severity } from './event-severity.js';
 
 /** The color function of a severity in a scheme: error red, warning yellow, success green, info plain, security the alert style. */
 export function colorOfSeverity(colors: ColorScheme, severity: Severity): (text: string) => string {

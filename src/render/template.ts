@@ -3,7 +3,8 @@ import type { ColorScheme } from '../io/color.js';
 import { serverIdentityOf } from '../protocol/filter.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { compilePath, formatValue, getPath, type FieldPath } from './fields.js';
-import { colorOfSeverity, severityOf } from './severity.js';
+import { severityOf } from './event-severity.js';
+import { colorOfSeverity } from './severity.js';
 import { eventTimeMs, formatTime, type TimeMode } from './time-format.js';
 
 /**

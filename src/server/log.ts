@@ -1,5 +1,5 @@
 import type { IO } from '../io/io.js';
-import { stripControl } from '../render/sanitize.js';
+import { stripControl } from '../protocol/sanitize.js';
 
 export type LogFormat = 'pretty' | 'json';
 

@@ -4,7 +4,7 @@ import { decodeEventLine } from '../protocol/decode.js';
 import type { HangarEvent } from '../protocol/types.js';
 import type { EventSink, EventSource, SourceLog } from './event-source.js';
 import { formatBytes } from '../format/bytes.js';
-import { sanitizeForLog } from '../render/sanitize.js';
+import { sanitizeForLog } from '../protocol/sanitize.js';
 import { DEFAULT_MAX_LINE_BYTES, splitNdjsonLines, type NdjsonLine } from './ndjson-lines.js';
 
 /** Lines handled back to back before yielding to the event loop, so the server keeps writing. */

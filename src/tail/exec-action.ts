@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { HangarEvent } from '../protocol/types.js';
 import { serverIdentityOf } from '../protocol/server-identity.js';
-import { stripControl } from '../render/sanitize.js';
+import { stripControl } from '../protocol/sanitize.js';
 import { plural } from '../format/plural.js';
 
 /**

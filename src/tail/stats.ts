@@ -2,7 +2,7 @@ import { formatDuration } from '../format/duration.js';
 import type { ColorScheme } from '../io/color.js';
 import { serverIdentityOf } from '../protocol/filter.js';
 import type { HangarEvent } from '../protocol/types.js';
-import { stripControl } from '../render/sanitize.js';
+import { stripControl } from '../protocol/sanitize.js';
 
 /** Counters for `--stats`; the totals are kept whether or not the summary is printed. */
 export class TailStats {

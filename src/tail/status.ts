@@ -1,7 +1,7 @@
 import { formatDuration } from '../format/duration.js';
 import type { ColorScheme } from '../io/color.js';
 import type { IO, OutputStream } from '../io/io.js';
-import { stripControl } from '../render/sanitize.js';
+import { stripControl } from '../protocol/sanitize.js';
 import type { StreamSource, TailNotice } from './notices.js';
 
 /** The bits of an ora spinner the status reporter uses. */

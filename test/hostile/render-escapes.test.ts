@@ -3,7 +3,7 @@ import type { StreamSource, TailNotice } from '../../src/tail/notices.js';
 import { createColorScheme } from '../../src/io/color.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import { formatEventLine, type LineContext } from '../../src/render/line.js';
-import { stripControl } from '../../src/render/sanitize.js';
+import { stripControl } from '../../src/protocol/sanitize.js';
 import { emptyTableState, reduceTable, reduceTableNotice, type TableState } from '../../src/render/table/reduce-table.js';
 import { renderTable } from '../../src/render/table/render-table.js';
 import { compileTemplate } from '../../src/render/template.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_CATALOG, EVENT_CATEGORIES } from '../../src/protocol/catalog.js';
-import { isSecurityType, SEVERITIES, severityOf, severityOfType, splitWords } from '../../src/render/severity.js';
+import { isSecurityType, SEVERITIES, severityOf, severityOfType, splitWords } from '../../src/render/event-severity.js';
 
 describe('severityOf', () => {
   it('gives each category its levels: success, warning, error for what went right or wrong, security for what an operator must see', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RuntimeError } from '../../src/errors.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import type { EventSink, SourceLog } from '../../src/sources/event-source.js';
-import { sanitizeForLog } from '../../src/render/sanitize.js';
+import { sanitizeForLog } from '../../src/protocol/sanitize.js';
 import { splitNdjsonLines, type NdjsonLine } from '../../src/sources/ndjson-lines.js';
 import { createStreamSource } from '../../src/sources/stream-source.js';
 

@@ -8,7 +8,7 @@ import { buildHeaders } from '../../credentials.js';
 import type { IO } from '../../io/io.js';
 import { isPlainObject, parseJson } from '../../protocol/decode.js';
 import { decodeBatchRefused, decodeEventItems, stripBom } from '../../protocol/event-batch.js';
-import { sanitizeForLog } from '../../render/sanitize.js';
+import { sanitizeForLog } from '../../protocol/sanitize.js';
 import { DEFAULT_MAX_LINE_BYTES, splitNdjsonLines, type NdjsonLine } from '../../sources/ndjson-lines.js';
 import { checkLine } from '../../sources/stream-source.js';
 import { formatDuration } from '../../format/duration.js';

@@ -6,7 +6,7 @@ import { compileEventFilter, type EventFilter } from '../../filter/event-filter.
 import { suggestTypes } from '../../filter/type-filter.js';
 import type { ColorMode } from '../../io/color.js';
 import type { IO } from '../../io/io.js';
-import { stripControl } from '../../render/sanitize.js';
+import { stripControl } from '../../protocol/sanitize.js';
 import { compileTemplate } from '../../render/template.js';
 import type { TailSessionOptions } from '../../tail/run.js';
 import { TAIL_CLIENT_HINTS, TAIL_PIPELINE_HINTS } from './flag-hints.js';

@@ -3,7 +3,8 @@ import { compileTypeFilter, suggestTypes } from '../../filter/type-filter.js';
 import { createColorScheme, resolveColorLevel, type ColorScheme } from '../../io/color.js';
 import type { IO } from '../../io/io.js';
 import { CATALOG_SOURCE, EVENT_CATALOG, EVENT_CATEGORIES, IDENTITY_FIELDS, lookupEventType, type EventTypeInfo } from '../../protocol/catalog.js';
-import { colorOfSeverity, severityOfType } from '../../render/severity.js';
+import { severityOfType } from '../../render/event-severity.js';
+import { colorOfSeverity } from '../../render/severity.js';
 import type { TypesOptions } from './options.js';
 
 /** Prints the catalog of known event types to stdout. Throws a RuntimeError when patterns match no known type. */

@@ -1,6 +1,6 @@
 import { serverIdentityOf } from '../../protocol/filter.js';
 import type { FleetServer } from '../../protocol/fleet-snapshot.js';
-import { severityOf, type Severity } from '../../protocol/severity.js';
+import { severityOf, type Severity } from '../event-severity.js';
 import type { HangarEvent } from '../../protocol/types.js';
 import { eventTimeMs } from '../time-format.js';
 import { cleanLabel } from './text.js';

@@ -3,7 +3,7 @@
  * sanitizer), truncation and padding by visible width (ANSI-free input).
  */
 
-import { stripControl } from '../sanitize.js';
+import { stripControl } from '../../protocol/sanitize.js';
 
 export { stripControl };
 

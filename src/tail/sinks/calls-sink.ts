@@ -5,7 +5,7 @@ import { formatDuration } from '../../format/duration.js';
 import { formatBytes } from '../../format/bytes.js';
 import { formatPairValue, formatValue } from '../../render/fields.js';
 import { fitLine } from '../../render/line-fit.js';
-import { stripControl } from '../../render/sanitize.js';
+import { stripControl } from '../../protocol/sanitize.js';
 import { formatTime, type TimeMode } from '../../render/time-format.js';
 import { CallJoin, type ToolCall } from '../call-join.js';
 import type { StreamSource } from '../notices.js';

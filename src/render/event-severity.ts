@@ -7,8 +7,8 @@
  * level too. Security covers security and enforcement events: an operator
  * must never miss them.
  */
-import { lookupEventType, type EventCategory } from './catalog.js';
-import type { HangarEvent } from './types.js';
+import { lookupEventType, type EventCategory } from '../protocol/catalog.js';
+import type { HangarEvent } from '../protocol/types.js';
 
 export type Severity = 'info' | 'success' | 'warning' | 'error' | 'security';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stripControl } from '../../src/render/sanitize.js';
+import { stripControl } from '../../src/protocol/sanitize.js';
 
 describe('stripControl', () => {
   it('returns the same string when there is nothing to strip', () => {
