@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { compilePath, getPath, type FieldPath } from '../render/fields.js';
+import { compilePath, getPath, type FieldPath } from '../protocol/field-path.js';
 
 /**
  * `--where` predicates on event fields, compiled once:

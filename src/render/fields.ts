@@ -1,43 +1,12 @@
 import { stripControl } from '../protocol/sanitize.js';
 
 /**
- * Field access and value formatting shared by the line renderer, templates
- * and `--where`: dotted paths, units for durations and sizes, compact and
- * sanitized values.
+ * Value formatting shared by the line renderer, templates and the calls sink:
+ * compact and sanitized values (field paths are in protocol/field-path.ts).
  */
 
 /** Longest rendered value (strings and compact JSON) before it is cut with `…`. */
 export const MAX_VALUE_CHARS = 200;
-
-/** A compiled dotted path: `identity_context.user.id` -> ['identity_context', 'user', 'id']. */
-export interface FieldPath {
-  readonly text: string;
-  readonly segments: readonly string[];
-}
-
-/** Splits a dotted path once, so per-event lookups do no string work. */
-export function compilePath(text: string): FieldPath {
-  return { text, segments: text.split('.') };
-}
-
-/**
- * The value at a path: a key that literally contains the dots wins
- * (`{"a.b": 1}`), else the path walks nested objects (and array indexes:
- * `arguments.items.0`). Undefined when any step is missing.
- */
-export function getPath(event: Readonly<Record<string, unknown>>, path: FieldPath): unknown {
-  const segments = path.segments;
-  if (segments.length === 1) return Object.hasOwn(event, path.text) ? event[path.text] : undefined;
-  if (Object.hasOwn(event, path.text)) return event[path.text];
-  let current: unknown = event;
-  for (let i = 0; i < segments.length; i++) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    const key = segments[i]!;
-    if (!Object.hasOwn(current, key)) return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
-}
 
 /** Cuts text longer than `max` characters, marking the cut with `…`. */
 export function truncate(text: string, max = MAX_VALUE_CHARS): string {

@@ -3,12 +3,13 @@ import { compileEventFilter } from '../filter/event-filter.js';
 import { compileSubscription } from '../protocol/filter.js';
 import { summarizeFleet, type FleetServer } from '../protocol/fleet-snapshot.js';
 import type { HangarEvent, ReplayFilter, ReplayRequest, SubscribeMessage } from '../protocol/types.js';
-import type { EventSink } from '../sources/event-source.js';
+import type { EventSink } from './event-sink.js';
 import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../wire/text-frame.js';
 import { History, type ReplayResult } from './history.js';
 import { RecentEvents } from './recent-events.js';
 import { STORE_KEEPS_NOTE, type StoreHistory, type StoreHistoryResult } from './store-history.js';
-import type { DeliveryStats, LiveEvent, Subscriber } from './subscriber.js';
+import type { LiveEvent } from './live-event.js';
+import type { DeliveryStats, Subscriber } from './subscriber.js';
 
 export interface HubOptions {
   /** Events kept for replay (0 disables history). */

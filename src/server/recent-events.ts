@@ -1,4 +1,4 @@
-import type { LiveEvent } from './subscriber.js';
+import type { LiveEvent } from './live-event.js';
 
 /**
  * The newest live events as the hub offered them (the shared LiveEvent

@@ -1,6 +1,7 @@
 import type { SubscriptionFilter, SubscriptionMatcher } from '../protocol/filter.js';
 import type { HangarEvent, ServerControlMessage, WarningMessage } from '../protocol/types.js';
 import type { Transport } from '../wire/ws-transport.js';
+import type { LiveEvent } from './live-event.js';
 import type { RecentEvents } from './recent-events.js';
 
 export type { Transport } from '../wire/ws-transport.js';
@@ -59,15 +60,6 @@ interface QueuedControl {
   /** Replay only: each frame's position in history, and history's oldest kept position now. */
   positions?: readonly number[];
   floor?: () => number;
-}
-
-/** One live event as the hub offers it: built once per publish and shared by every queue that holds it. */
-export interface LiveEvent {
-  readonly event: HangarEvent;
-  /** The payload (JSON text). */
-  readonly frame: Buffer;
-  /** The whole pre-framed WebSocket text frame, when the hub built one. */
-  readonly wire: Buffer | undefined;
 }
 
 /** Slots of a new or emptied queue ring; it doubles as needed up to the queue size. */

@@ -1,24 +1,4 @@
-import type { HangarEvent } from '../protocol/types.js';
-
-/**
- * Where `serve` gets events: the simulated fleet, NDJSON on stdin, a replayed
- * recording. HTTP ingest publishes into the same sink. Every source feeds one
- * pipeline (the hub), so there is one place that assigns ids, keeps history
- * and fans out.
- */
-export interface EventSink {
-  /** Publishes one event. Never throws; the hub assigns `event_id`/`occurred_at` when missing. */
-  publish(event: HangarEvent): void;
-  /**
-   * Optional fast path for a source that serializes its own events (the
-   * simulator's max rate): `wire` is the whole event as JSON (UTF-8) in one
-   * unmasked WebSocket text frame, header included (see text-frame.ts), which
-   * the sink may keep (the source must not reuse it); `event` carries at least
-   * its `event_type`, `event_id`, `occurred_at` and `mcp_server_id` with the
-   * same values (what the hub filters and indexes on).
-   */
-  publishSerialized?(event: HangarEvent, wire: Buffer): void;
-}
+import type { EventSink } from '../server/event-sink.js';
 
 /** Something the source wants the operator to know (goes to serve's stderr log). */
 export interface SourceLog {

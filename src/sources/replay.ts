@@ -4,7 +4,8 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { RuntimeError } from '../errors.js';
 import type { HangarEvent } from '../protocol/types.js';
-import type { EventSink, SourceLog } from './event-source.js';
+import type { EventSink } from '../server/event-sink.js';
+import type { SourceLog } from './event-source.js';
 import { DEFAULT_MAX_LINE_BYTES, splitNdjsonLines } from './ndjson-lines.js';
 import { checkLine, LINES_PER_TURN, type CountingSource } from './stream-source.js';
 

@@ -1,5 +1,6 @@
 import type { StoreReader } from '../store/store-reader.js';
-import type { EventSink, EventSource, SourceLog } from './event-source.js';
+import type { EventSink } from '../server/event-sink.js';
+import type { EventSource, SourceLog } from './event-source.js';
 
 export interface StoreFeedOptions {
   readonly reader: StoreReader;

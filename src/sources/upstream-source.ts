@@ -4,7 +4,8 @@ import { displayUrl } from '../format/url.js';
 import type { StoreReader } from '../store/store-reader.js';
 import { SeenIds } from '../protocol/seen-ids.js';
 import type { TableSource as StreamSource } from '../render/table/reduce-table.js';
-import type { EventSink, EventSource, SourceLog } from './event-source.js';
+import type { EventSink } from '../server/event-sink.js';
+import type { EventSource, SourceLog } from './event-source.js';
 
 export interface UpstreamSourceOptions {
   /** Normalised ws:// or wss:// URLs of the gateway (several replicas: each event once). */

@@ -4,7 +4,8 @@ import type { HangarEvent } from '../protocol/types.js';
 import { SeenIds } from '../protocol/seen-ids.js';
 import type { TableSource as StreamSource } from '../render/table/reduce-table.js';
 import { toEventMessage, type StoredEvent } from './store-event.js';
-import type { StoreCursor, StoreReader } from './store-reader.js';
+import type { StoreCursor } from './store-cursor.js';
+import type { StoreReader } from './store-reader.js';
 import { DEFAULT_BATCH, describeCompaction, describeWindowCount, readWindow, yieldToIo, type StoreWindow } from './store-window.js';
 
 export interface JoinedSourceOptions {

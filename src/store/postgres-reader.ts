@@ -4,7 +4,8 @@ import { loadPgDriver } from './drivers.js';
 import { lookupPgpass } from './pgpass.js';
 import { toStoredEvent, type StoredEvent } from './store-event.js';
 import { StoreError } from '../errors.js';
-import type { CompactedStream, StoreBatch, StoreCursor, StoreReader } from './store-reader.js';
+import type { StoreCursor } from './store-cursor.js';
+import type { CompactedStream, StoreBatch, StoreReader } from './store-reader.js';
 import { describeCandidates, quoteIdent, REQUIRED_EVENT_COLUMNS, type StoreTables } from './table-names.js';
 
 export interface PostgresStoreOptions {

@@ -1,7 +1,7 @@
 import { isPlainObject } from '../protocol/decode.js';
 import type { EventMessage } from '../client/stream-client.js';
 import type { HangarEvent } from '../protocol/types.js';
-import type { StoreCursor } from './store-reader.js';
+import type { StoreCursor } from './store-cursor.js';
 
 /**
  * One event read from the store, ready for the tail pipeline. `event` is

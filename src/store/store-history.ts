@@ -1,7 +1,8 @@
 import type { HangarEvent } from '../protocol/types.js';
 import type { StoreHistory, StoreHistoryRequest, StoreHistoryResult } from '../server/store-history.js';
 import type { StoredEvent } from './store-event.js';
-import type { StoreCursor, StoreReader } from './store-reader.js';
+import type { StoreCursor } from './store-cursor.js';
+import type { StoreReader } from './store-reader.js';
 import { before, compareCursors, DEFAULT_BATCH, describeCompaction, yieldToIo } from './store-window.js';
 
 /** Most store events one replay holds in memory; beyond it the oldest are left out and the replay is incomplete. */

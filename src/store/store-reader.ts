@@ -1,13 +1,5 @@
+import type { StoreCursor } from './store-cursor.js';
 import type { StoredEvent } from './store-event.js';
-
-/**
- * Where a reader stands in the log. SQLite has one writer, so the global
- * position is commit order. PostgreSQL positions are not (two writers take 5
- * and 6 and commit 6 first), so its cursor is the transaction watermark:
- * `(xact_id, global_position)`, read only below the oldest transaction still
- * in flight (PROTOCOL.md Part 4).
- */
-export type StoreCursor = { readonly engine: 'sqlite'; readonly position: number } | { readonly engine: 'postgres'; readonly xid: string; readonly position: number };
 
 /** One read: the decoded events in commit order, rows that could not be decoded, and where to read on. */
 export interface StoreBatch {
@@ -57,9 +49,4 @@ export interface StoreReader {
   /** Streams whose history was compacted, with their first kept event. */
   compactedStreams(): Promise<CompactedStream[]>;
   close(): Promise<void>;
-}
-
-/** Formats a cursor for messages and --stats: `42` or `751:42`. */
-export function formatCursor(cursor: StoreCursor): string {
-  return cursor.engine === 'sqlite' ? String(cursor.position) : `${cursor.xid}:${cursor.position}`;
 }

@@ -1,6 +1,7 @@
 import type { HangarEvent } from '../protocol/types.js';
 import type { StoredEvent } from './store-event.js';
-import type { CompactedStream, StoreCursor, StoreReader } from './store-reader.js';
+import type { StoreCursor } from './store-cursor.js';
+import type { CompactedStream, StoreReader } from './store-reader.js';
 
 /** Which stored events to print first: `--since`, `--history N`, or none (only what comes next). */
 export type StoreWindow = { readonly kind: 'since'; readonly seconds: number } | { readonly kind: 'last'; readonly count: number } | { readonly kind: 'none' };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compilePath, formatPairValue, formatValue, getPath } from '../../src/render/fields.js';
+import { compilePath, getPath } from '../../src/protocol/field-path.js';
+import { formatPairValue, formatValue } from '../../src/render/fields.js';
 import { eventTimeMs, formatAge, formatTime, parseIsoMs } from '../../src/render/time-format.js';
 
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { EventSink } from '../../src/sources/event-source.js';
+import type { EventSink } from '../../src/server/event-sink.js';
 import { createMaxRateGenerator } from '../../src/sources/fleet/max-rate.js';
 import { createFleetSimulator } from '../../src/sources/fleet/simulator.js';
 

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeError, RuntimeError } from '../../src/errors.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
-import type { EventSink, SourceLog } from '../../src/sources/event-source.js';
+import type { EventSink } from '../../src/server/event-sink.js';
+import type { SourceLog } from '../../src/sources/event-source.js';
 import { checkReplayFile, createReplaySource, MAX_RECORDED_GAP_MS, recordedTimeMs, replayGapMs } from '../../src/sources/replay.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/recorded.ndjson', import.meta.url));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HangarEvent } from '../../src/protocol/types.js';
-import type { EventSink, SourceLog } from '../../src/sources/event-source.js';
+import type { EventSink } from '../../src/server/event-sink.js';
+import type { SourceLog } from '../../src/sources/event-source.js';
 import { createMaxRateGenerator, MAX_RATE_POOL_SIZE } from '../../src/sources/fleet/max-rate.js';
 import { BREAKER_TRANSITIONS, SERVER_TRANSITIONS, type BreakerState, type ServerState } from '../../src/sources/fleet/model.js';
 import { lookupEventType } from '../../src/protocol/catalog.js';

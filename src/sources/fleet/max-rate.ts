@@ -1,5 +1,5 @@
 import type { HangarEvent } from '../../protocol/types.js';
-import type { EventSink } from '../event-source.js';
+import type { EventSink } from '../../server/event-sink.js';
 import { frameWithHoles } from '../../wire/frame-template.js';
 import type { FleetSimulator } from './model.js';
 import { createPrng, deriveSeed, randomUuid, UUID_LENGTH, writeRandomUuid } from './prng.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { EventSink, EventSource, SourceLog } from '../event-source.js';
+import type { EventSink } from '../../server/event-sink.js';
+import type { EventSource, SourceLog } from '../event-source.js';
 import { startBurst } from './agents.js';
 import { discoveryCycle } from './discovery.js';
 import { healthTick, scheduleIncident, startServer } from './lifecycle.js';
