@@ -1,7 +1,6 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { decodeFleetSnapshot, MCP_SERVERS_PATH, type FleetServer } from '../protocol/fleet-snapshot.js';
 import { EVENTS_PATH } from '../protocol/types.js';
+import { createHttpClient, type HttpResponse } from './http.js';
 
 /** How the snapshot is fetched: the stream's own credentials and TLS settings. */
 export interface SnapshotRequestOptions {
@@ -38,53 +37,30 @@ export function snapshotUrlFor(streamUrl: string): URL {
  * servers, or rejects with an Error that says what went wrong (HTTP status,
  * not JSON, too large, timeout, network); never with a credential in it.
  */
-export function fetchFleetSnapshot(streamUrl: string, options: SnapshotRequestOptions = {}): Promise<FleetServer[]> {
+export async function fetchFleetSnapshot(streamUrl: string, options: SnapshotRequestOptions = {}): Promise<FleetServer[]> {
   const url = snapshotUrlFor(streamUrl);
-  const secure = url.protocol === 'https:';
-  return new Promise((resolve, reject) => {
-    const req = (secure ? httpsRequest : httpRequest)(
-      url,
-      {
-        method: 'GET',
-        headers: { Accept: 'application/json', ...options.headers },
-        ...(secure ? { ca: options.ca, rejectUnauthorized: options.insecure !== true } : {}),
-        timeout: options.timeoutMs ?? 10_000,
-      },
-      (res: IncomingMessage) => {
-        const status = res.statusCode ?? 0;
-        if (status !== 200) {
-          res.resume();
-          const why = status === 401 || status === 403 ? ' (the credential lacks mcp_servers:read?)' : status === 404 ? ' (no such endpoint on this server)' : '';
-          reject(new Error(`GET ${url.pathname} answered HTTP ${status}${why}`));
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_SNAPSHOT_BYTES) {
-            req.destroy(new Error(`GET ${url.pathname}: the answer is larger than ${MAX_SNAPSHOT_BYTES} bytes`));
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('error', reject);
-        res.on('end', () => {
-          let body: unknown;
-          try {
-            body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          } catch {
-            reject(new Error(`GET ${url.pathname}: the answer is not JSON`));
-            return;
-          }
-          const decoded = decodeFleetSnapshot(body);
-          if (decoded.ok) resolve(decoded.servers);
-          else reject(new Error(`GET ${url.pathname}: ${decoded.error}`));
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`GET ${url.pathname}: no answer within ${Math.round((options.timeoutMs ?? 10_000) / 1000)}s`)));
-    req.on('error', reject);
-    req.end();
+  const client = createHttpClient({
+    headers: options.headers ?? {},
+    ca: options.ca,
+    insecure: options.insecure === true,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    maxResponseBytes: MAX_SNAPSHOT_BYTES,
   });
+  let answer: HttpResponse;
+  try {
+    answer = await client.request({ method: 'GET', url });
+  } catch (error) {
+    throw new Error(`GET ${url.pathname}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    client.close();
+  }
+  const { status } = answer;
+  if (status !== 200) {
+    const why = status === 401 || status === 403 ? ' (the credential lacks mcp_servers:read?)' : status === 404 ? ' (no such endpoint on this server)' : '';
+    throw new Error(`GET ${url.pathname} answered HTTP ${status}${why}`);
+  }
+  if (answer.json === undefined) throw new Error(`GET ${url.pathname}: the answer is not JSON`);
+  const decoded = decodeFleetSnapshot(answer.json);
+  if (!decoded.ok) throw new Error(`GET ${url.pathname}: ${decoded.error}`);
+  return decoded.servers;
 }

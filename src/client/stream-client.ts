@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { AuthError, ConnectionError, PermanentConnectionError } from '../errors.js';
 import { formatDuration } from '../format/duration.js';
 import { displayUrl } from '../format/url.js';
+import { describeSocketError } from './close-reasons.js';
 import { describePermanentFailure } from './connect-failure.js';
 import { DEFAULT_CLIENT_HINTS, type ClientHints } from './hints.js';
 import { decodeServerFrame } from '../protocol/decode.js';
@@ -890,14 +891,6 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
 
 function isPermanentStatus(status: number): boolean {
   return status >= 400 && status < 500 && status !== 408 && status !== 429;
-}
-
-function describeSocketError(error: Error): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ECONNREFUSED') return 'connection refused (is the server running?)';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
-  if (code === 'ECONNRESET') return 'connection reset';
-  return error.message;
 }
 
 function rawSize(data: WebSocket.RawData): number {

@@ -177,7 +177,7 @@ describe('publish (file) against an ingest endpoint', () => {
     await new Promise<void>((resolve) => servers.pop()!.close(() => resolve()));
     const refused = await publish(writeInput('c.ndjson', event('A')), { url });
     expect(refused.error).toBeInstanceOf(ConnectionError);
-    expect(refused.error!.message).toBe(`cannot publish to ${url}/api/events: connection refused; is 'hangar-events serve' running there? Start it, or point --url (or HANGAR_URL) at it; nothing was published`);
+    expect(refused.error!.message).toBe(`cannot publish to ${url}/api/events: connection refused (is 'hangar-events serve' running?); start it, or point --url (or HANGAR_URL) at it; nothing was published`);
 
     const notServe = await startRecorder(() => ({ status: 404, body: { error: 'not_found' } }));
     const wrongPlace = await publish(writeInput('d.ndjson', event('A')), { url: notServe.url });

@@ -1,17 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { open, stat as fsStat } from 'node:fs/promises';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { resolve as resolvePath } from 'node:path';
 import { AuthError, ConnectionError, RuntimeError, UsageError } from '../../errors.js';
-import { buildHeaders } from '../../credentials.js';
+import { createHttpClient, type HttpError, type HttpResponse } from '../../client/http.js';
 import type { IO } from '../../io/io.js';
 import { isPlainObject, parseJson } from '../../protocol/decode.js';
 import { decodeBatchRefused, decodeEventItems, stripBom } from '../../protocol/event-batch.js';
 import { sanitizeForLog } from '../../protocol/sanitize.js';
 import { DEFAULT_MAX_LINE_BYTES, splitNdjsonLines, type NdjsonLine } from '../../sources/ndjson-lines.js';
 import { checkLine } from '../../sources/stream-source.js';
-import { formatDuration } from '../../format/duration.js';
 import { plural } from '../../format/plural.js';
 import { displayUrl } from '../../format/url.js';
 import { MAX_BATCH_BYTES, type PublishOptions } from './options.js';
@@ -33,6 +30,8 @@ export const MAX_ARRAY_INPUT_BYTES = 64 * 1024 * 1024;
 export const STDIN_LINGER_MS = 200;
 /** Bad lines listed before "and N more". */
 const MAX_LISTED_PROBLEMS = 10;
+/** Largest answer read from the server (serve's answers are a few hundred bytes). */
+const MAX_ANSWER_BYTES = 1024 * 1024;
 
 /** One line (or array item) ready to send: its JSON text and where it came from. */
 interface Item {
@@ -299,36 +298,16 @@ interface Sender {
 function createSender(options: PublishOptions): Sender {
   const { url } = options;
   const shown = displayUrl(url);
-  const secure = url.protocol === 'https:';
-  const agent = secure ? new HttpsAgent({ keepAlive: true, maxSockets: 1 }) : new HttpAgent({ keepAlive: true, maxSockets: 1 });
-  const headers: Record<string, string> = {
-    'Content-Type': 'application/x-ndjson',
-    Accept: 'application/json',
-    'User-Agent': 'hangar-events-publish',
-    ...buildHeaders({ apiKey: options.apiKey, bearer: options.bearer, apiKeyHeader: options.apiKeyHeader }),
-  };
+  const client = createHttpClient({
+    credentials: { apiKey: options.apiKey, bearer: options.bearer, apiKeyHeader: options.apiKeyHeader },
+    userAgent: 'hangar-events-publish',
+    timeoutMs: options.timeoutMs,
+    maxResponseBytes: MAX_ANSWER_BYTES,
+    serverName: "'hangar-events serve'",
+  });
 
-  function post(body: string): Promise<{ status: number; text: string }> {
-    return new Promise((resolve, reject) => {
-      const payload = Buffer.from(body, 'utf8');
-      const req = (secure ? httpsRequest : httpRequest)(
-        url,
-        { method: 'POST', agent, headers: { ...headers, 'Content-Length': String(payload.length) }, timeout: options.timeoutMs },
-        (res: IncomingMessage) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length;
-            if (size <= 64 * 1024) chunks.push(chunk);
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${formatDuration(options.timeoutMs)}`), { code: 'ETIMEDOUT' })));
-      req.on('error', reject);
-      req.end(payload);
-    });
+  function post(body: string): Promise<HttpResponse> {
+    return client.request({ method: 'POST', url, body: { text: body, contentType: 'application/x-ndjson' } });
   }
 
   return {
@@ -336,14 +315,13 @@ function createSender(options: PublishOptions): Sender {
     batchSize: options.batchSize,
     async send(batch, unit, inputName, progress) {
       const firstNumber = batch[0]!.number;
-      let answer: { status: number; text: string };
+      let answer: HttpResponse;
       try {
         answer = await post(batch.map((item) => item.text).join('\n') + '\n');
       } catch (error) {
         throw connectionError(shown, error, describeProgress(progress, unit, firstNumber));
       }
-      const body = parseJson(answer.text);
-      const json = body.ok && isPlainObject(body.value) ? body.value : {};
+      const json = isPlainObject(answer.json) ? answer.json : {};
       const serverMessage = typeof json.message === 'string' ? sanitizeForLog(json.message, 300) : sanitizeForLog(answer.text.trim(), 300);
       const { status } = answer;
       if (status >= 200 && status < 300) {
@@ -388,24 +366,21 @@ function createSender(options: PublishOptions): Sender {
       throw new RuntimeError(`${shown} answered HTTP ${status}${serverMessage ? `: ${serverMessage}` : ''}; ${describeProgress(progress, unit, firstNumber)}`);
     },
     close() {
-      agent.destroy();
+      client.close();
     },
   };
 }
 
 function connectionError(shown: string, error: unknown, progress: string): ConnectionError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const why =
+  const code = (error as HttpError | undefined)?.code;
+  const advice =
     code === 'ECONNREFUSED'
-      ? `connection refused; is 'hangar-events serve' running there? Start it, or point --url (or HANGAR_URL) at it`
+      ? '; start it, or point --url (or HANGAR_URL) at it'
       : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-        ? 'host not found; check --url'
+        ? '; check --url'
         : code === 'ETIMEDOUT'
-          ? `${(error as Error).message}; the server may be overloaded, or raise --timeout`
-          : code === 'ECONNRESET'
-            ? 'the connection was reset'
-            : (error as Error | undefined)?.message ?? String(error);
-  const known = code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ETIMEDOUT' || code === 'ECONNRESET';
-  // A known cause is already said in words; an unknown one is kept for describeError to show.
-  return new ConnectionError(`cannot publish to ${shown}: ${why}; ${progress}`, known ? undefined : { cause: error });
+          ? '; the server may be overloaded, or raise --timeout'
+          : '';
+  // The HTTP client words the failure (client/close-reasons.ts) and keeps an unknown cause for describeError.
+  return new ConnectionError(`cannot publish to ${shown}: ${(error as Error).message}${advice}; ${progress}`, error instanceof Error && error.cause !== undefined ? { cause: error.cause } : undefined);
 }
