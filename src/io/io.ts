@@ -1,3 +1,5 @@
+import type { Clock } from './clock.js';
+
 /**
  * The one injected value through which every byte reaches the terminal, and
  * through which commands read the clock, the environment and signals. Only
@@ -39,10 +41,12 @@ export interface IO {
   readonly stdin: InputStream;
   /** Environment variables (HANGAR_URL, HANGAR_API_KEY, NO_COLOR, FORCE_COLOR, ...). */
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Wall clock in milliseconds since the Unix epoch. */
+  /** Wall clock in milliseconds since the Unix epoch (the same as clock.now()). */
   now(): number;
-  /** Monotonic clock in milliseconds, for durations and rates. */
+  /** Monotonic clock in milliseconds, for durations and rates (the same as clock.monotonicMs()). */
   monotonicMs(): number;
+  /** The clocks and timers (src/io/clock.ts): code that waits takes this, so tests can step time. */
+  readonly clock: Clock;
   /** Registers a signal handler; returns a function that removes it. */
   onSignal(signal: SignalName, handler: () => void): () => void;
   /** Working directory, for resolving relative file paths. */

@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { systemClock } from './clock.js';
 import type { IO, InputStream, OutputStream, SignalName } from './io.js';
 import { terminalSize } from './terminal-size.js';
 
@@ -7,13 +7,15 @@ export function systemIO(): IO {
   // A closed pipe on stdout (`| head`) is a normal end, not a crash: the
   // error is surfaced to listeners (tail stops quietly) instead of being thrown.
   process.stdout.on('error', () => {});
+  const clock = systemClock();
   return {
     stdout: sized(process.stdout),
     stderr: sized(process.stderr),
     stdin: process.stdin as unknown as InputStream,
     env: process.env,
-    now: () => Date.now(),
-    monotonicMs: () => performance.now(),
+    now: () => clock.now(),
+    monotonicMs: () => clock.monotonicMs(),
+    clock,
     onSignal(signal: SignalName, handler: () => void) {
       process.on(signal, handler);
       return () => {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import type { IO, InputStream, OutputStream, SignalName } from '../../src/io/io.js';
+import { FakeClock } from './fake-clock.js';
 
 /** A captured output stream that can pretend to be a terminal. */
 export class CapturedStream extends EventEmitter implements OutputStream {
@@ -48,7 +49,9 @@ export interface TestIO extends IO {
   readonly stdout: CapturedStream;
   readonly stderr: CapturedStream;
   readonly stdin: PassThrough & InputStream;
-  /** Moves the injected clocks forward. */
+  /** The injected clock: it moves only when the test steps it. */
+  readonly clock: FakeClock;
+  /** Moves the injected clock forward, firing the timers that fall due (clock.advance). */
   advance(ms: number): void;
   /** Delivers a signal to the registered handlers. */
   emitSignal(signal: SignalName): void;
@@ -58,8 +61,7 @@ export interface TestIO extends IO {
 
 /** An IO for tests: captured stdout/stderr, a controllable clock and signals. */
 export function createTestIO(options: TestIOOptions = {}): TestIO {
-  let wall = options.nowMs ?? Date.UTC(2026, 10, 26, 12, 0, 0);
-  let mono = 1000;
+  const clock = new FakeClock(options.nowMs !== undefined ? { nowMs: options.nowMs } : {});
   const handlers = new Map<SignalName, Set<() => void>>();
   const stdin = new PassThrough() as PassThrough & InputStream & { isTTY: boolean };
   (stdin as { isTTY: boolean }).isTTY = options.stdinTTY ?? false;
@@ -69,8 +71,9 @@ export function createTestIO(options: TestIOOptions = {}): TestIO {
     stderr: new CapturedStream(options.stderrTTY ?? false, options.stderrTTY ? (options.columns ?? 100) : undefined, options.stderrTTY ? (options.rows ?? 30) : undefined),
     stdin,
     env: { ...(options.env ?? {}) },
-    now: () => wall,
-    monotonicMs: () => mono,
+    now: () => clock.now(),
+    monotonicMs: () => clock.monotonicMs(),
+    clock,
     onSignal(signal, handler) {
       let set = handlers.get(signal);
       if (!set) handlers.set(signal, (set = new Set()));
@@ -79,8 +82,7 @@ export function createTestIO(options: TestIOOptions = {}): TestIO {
     },
     cwd: options.cwd ?? process.cwd(),
     advance(ms) {
-      wall += ms;
-      mono += ms;
+      clock.advance(ms);
     },
     emitSignal(signal) {
       for (const handler of [...(handlers.get(signal) ?? [])]) handler();
