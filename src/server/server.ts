@@ -137,7 +137,7 @@ export async function startServer(
     // Named by its place among the keys, never by anything derived from the key itself.
     return typeof key === 'number' ? `api-key-${key + 1}` : SYSTEM_PRINCIPAL;
   };
-  const server = createServer(createRequestHandler({ guard: state.guard, hub, health, streamPath: options.path, approvals: { gate: approvals, principalOf } }));
+  const server = createServer(createRequestHandler({ guard: state.guard, hub, health, streamPath: options.path, approvals: { gate: approvals, principalOf, log } }));
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();

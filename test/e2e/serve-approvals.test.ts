@@ -140,7 +140,7 @@ describe('serve: the simulated fleet waits for real decisions (spawned binary)',
     const requested = await watcher.next((e) => e.event_type === 'ToolApprovalRequested', 'a ToolApprovalRequested');
     expect((await api(port, '/api/approvals')).status).toBe(401);
     expect((await api(port, '/api/approvals', { headers: { 'X-API-Key': 'mcp_wrong' } })).status).toBe(403);
-    expect((await api(port, `/api/approvals/${requested.approval_id}/resolve`, { method: 'POST', headers: { Authorization: `Bearer ${key}` }, body: { decision: 'deny', reason: 'no' } })).status).toBe(200);
+    expect((await api(port, `/api/approvals/${requested.approval_id}/resolve`, { method: 'POST', headers: { Authorization: `Bearer ${key}` }, body: { decision: 'deny', reason: 'reason-only-for-the-record' } })).status).toBe(200);
     const denied = await watcher.next((e) => e.event_type === 'ToolApprovalDenied' && e.approval_id === requested.approval_id, 'its ToolApprovalDenied');
     expect(denied.decided_by).toBe('api-key-1');
     const record = await api(port, `/api/approvals/${requested.approval_id}`, { headers: { 'X-API-Key': key } });
@@ -148,8 +148,15 @@ describe('serve: the simulated fleet waits for real decisions (spawned binary)',
     expect(JSON.stringify(record.json)).not.toContain(key);
     expect(JSON.stringify(watcher.events)).not.toContain(key);
     watcher.close();
+    // The operator's log says who decided which call, and nothing of the key, the arguments or the reason.
+    const logged = cli.stderr().split('\n').filter((line) => line.includes('approval_decided')).map((line) => JSON.parse(line) as Frame);
+    expect(logged).toEqual([
+      expect.objectContaining({ level: 'info', msg: `approval ${requested.approval_id} denied by api-key-1 (${requested.mcp_server_id} ${requested.tool_name})`, approval_id: requested.approval_id, state: 'denied', decided_by: 'api-key-1' }),
+    ]);
     expect(cli.stderr()).not.toContain(key);
     expect(cli.stderr()).not.toContain('s3cret');
+    expect(cli.stderr()).not.toContain('reason-only-for-the-record');
+    expect(cli.stderr()).not.toContain('"arguments"');
   });
 
   it('--no-approvals: the approvals REST answers 503 and gated tools run at once, with no approval events', async () => {

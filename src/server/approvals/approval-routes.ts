@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerLog } from '../log.js';
 import { checkCredentials, checkOrigin, type GuardConfig, type Refusal } from '../request-guard.js';
 import { APPROVAL_STATES, type ApprovalGate, type ApprovalState } from './approval-gate.js';
 
@@ -27,6 +28,8 @@ export interface ApprovalRoutesContext {
   /** Who decides, for `decided_by`: the system principal without keys, else a name for the key (never the key). */
   readonly principalOf: (req: IncomingMessage) => string;
   readonly sendJson: (res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>) => void;
+  /** serve's operator log: one line per decision (who, which call; never arguments or reason). */
+  readonly log: ServerLog;
 }
 
 /** Whether `path` is one of the approvals routes' (so the caller hands the request over). */
@@ -95,8 +98,12 @@ export function handleApprovalsRequest(req: IncomingMessage, res: ServerResponse
         return sendJson(res, 409, { error: 'Approval already resolved', state: result.state });
       case 'expired':
         return sendJson(res, 409, { error: 'Approval expired', state: result.state });
-      case 'resolved':
+      case 'resolved': {
+        const approval = gate.get(id!);
+        const call = approval === undefined ? '' : ` (${approval.provider_id} ${approval.tool_name})`;
+        context.log.info(`approval ${id} ${result.state} by ${context.principalOf(req)}${call}`, { event: 'approval_decided', approval_id: id, state: result.state, decided_by: approval?.decided_by });
         return sendJson(res, 200, { approval_id: id, state: result.state });
+      }
     }
   });
 }
