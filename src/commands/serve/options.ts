@@ -214,7 +214,14 @@ export function toServeOptions(flags: ServeFlags, env: Readonly<Record<string, s
       if (value !== undefined) throw new UsageError(`${flag} only applies to the demo source, which is off (--no-demo, --stdin, --replay, --upstream or --store without --demo)`);
     }
   }
-  return { server, apiKeyFile: flags.apiKeyFile, logFormat, demo, stdin, replay, waitForClient: flags.waitForClient === true, upstream, store, keySources };
+  // A relay's approvals are the gateway's: an empty gate of its own would answer "nothing pending" and 404 for
+  // approvals that are waiting upstream. Without a simulated fleet to hold, a relay has no gate (503), as a gateway without one.
+  const relayOnly = upstream !== undefined && !demoWanted;
+  if (relayOnly && flags.approvalTimeout !== undefined) {
+    throw new UsageError("--approval-timeout sets how long serve's gate holds the simulated fleet's calls; serve --upstream without --demo has no gate (decide the gateway's approvals at the gateway)");
+  }
+  const served = relayOnly ? { ...server, approvals: false } : server;
+  return { server: served, apiKeyFile: flags.apiKeyFile, logFormat, demo, stdin, replay, waitForClient: flags.waitForClient === true, upstream, store, keySources };
 }
 
 /** The --upstream flags; the connection flags without --upstream are a usage error. */
