@@ -6,7 +6,7 @@ import { createMaxRateGenerator, MAX_RATE_POOL_SIZE } from '../../src/sources/fl
 import { BREAKER_TRANSITIONS, SERVER_TRANSITIONS, type BreakerState, type ServerState } from '../../src/sources/fleet/model.js';
 import { lookupEventType } from '../../src/protocol/catalog.js';
 import { HANGAR_ERROR_TYPES } from '../../src/sources/fleet/profiles.js';
-import { callRateFor, createFleetSimulator, createSimulatorSource, MAX_RATE_BATCH, measureNaturalRate, measureRates } from '../../src/sources/fleet/simulator.js';
+import { callRateFor, createFleetSimulator, createSimulatorSource, MAX_RATE_BATCH, MAX_RATE_MIX_PER_SEC, measureNaturalRate, measureRates } from '../../src/sources/fleet/simulator.js';
 import { createPrng, randomUuid, writeRandomUuid } from '../../src/sources/fleet/prng.js';
 import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../../src/wire/text-frame.js';
 
@@ -270,9 +270,29 @@ describe('createSimulatorSource', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(sink.events.length).toBe(count); // nothing after stop
     expect(log.lines[0]).toMatch(/^info demo: simulating 5 MCP servers \(math, fetch, github, filesystem, postgres\) on a current gateway, seed 5/);
-    // The seeded sequence is the simulator's, re-stamped with the wall clock.
-    const reference = take(1_000, { servers: 5, seed: 5 });
+    // The seeded sequence is the simulator's at the volume of MAX_RATE_MIX_PER_SEC, re-stamped with the wall clock.
+    const reference = take(1_000, { servers: 5, seed: 5, callRate: callRateFor(MAX_RATE_MIX_PER_SEC, measureRates({ servers: 5, seed: 5 })) });
     expect(sink.events.slice(0, 1_000).map((e) => [e.event_id, e.event_type])).toEqual(reference.map((e) => [e.event_id, e.event_type]));
+  });
+
+  it('at max rate keeps the mix of a paced --rate 1000 with the same seed: failed calls, types, identity fields (issue 24)', async () => {
+    const share = (events: HangarEvent[], test: (e: HangarEvent) => boolean) => events.filter(test).length / events.length;
+    const failed = (e: HangarEvent) => e.event_type === 'ToolInvocationFailed';
+    const call = (e: HangarEvent) => e.event_type.startsWith('ToolInvocation');
+    const withIdentity = (e: HangarEvent) => e.identity_context !== undefined;
+    for (const seed of [1, 2, 4, 8]) {
+      const source = createSimulatorSource({ servers: 5, ratePerSec: 'max', seed, now: () => Date.now() });
+      const events: HangarEvent[] = [];
+      const done = source.run({ publish: (e) => void (events.length < 20_000 ? events.push(e) : source.stop()) }, collectingLog());
+      await done;
+      const paced = take(20_000, { servers: 5, seed, callRate: callRateFor(1000, measureRates({ servers: 5, seed })) });
+      // The first simulated events are the paced run's own, then copies of them.
+      expect(events.slice(0, 2_000).map((e) => e.event_type), `seed ${seed}`).toEqual(paced.slice(0, 2_000).map((e) => e.event_type));
+      // Before: 5.4%, 3.0%, 3.5% and 8.2% failed (paced 0.6-0.8%), 83% calls against 98-99%.
+      expect(share(events, failed), `seed ${seed}: failed`).toBeLessThan(2 * share(paced, failed) + 0.002);
+      expect(Math.abs(share(events, call) - share(paced, call)), `seed ${seed}: calls`).toBeLessThan(0.02);
+      expect(Math.abs(share(events, withIdentity) - share(paced, withIdentity)), `seed ${seed}: identity`).toBeLessThan(0.03);
+    }
   });
 
   it('at a steady rate publishes the seeded fleet stamped with the wall clock, until stopped', async () => {

@@ -212,6 +212,16 @@ export interface SimulatorSourceOptions {
   approvals?: ApprovalHolder | 'off';
 }
 
+/**
+ * The volume whose mix `max` mode plays: the fleet as the paced driver plays
+ * it at this many events per second (tool calls scaled up, lifecycle at its
+ * real pace), only without waiting. At the fleet's natural call rate the
+ * pool of max mode (its first MAX_RATE_POOL_SIZE events, cycled) spans
+ * minutes of boot and incidents, and a load test saw several times the
+ * failure share of a paced run with the same seed.
+ */
+export const MAX_RATE_MIX_PER_SEC = 1_000;
+
 /** Events published back to back in `max` mode before yielding to the event loop. */
 export const MAX_RATE_BATCH = 256;
 /** Events the paced driver publishes late (behind schedule) before it yields anyway. */
@@ -375,7 +385,8 @@ export function createSimulatorSource(options: SimulatorSourceOptions): EventSou
     async run(sink: EventSink, log: SourceLog): Promise<void> {
       if (stopped) return;
       const profile = options.profile ?? 'current';
-      const callRate = options.ratePerSec === 'max' ? 1 : callRateFor(options.ratePerSec, measureRates({ servers: options.servers, seed, profile }));
+      const volume = options.ratePerSec === 'max' ? MAX_RATE_MIX_PER_SEC : options.ratePerSec;
+      const callRate = callRateFor(volume, measureRates({ servers: options.servers, seed, profile }));
       const sim = createFleetSimulator({
         servers: options.servers,
         seed,
