@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command } from './commander.js';
 import type { IO } from '../io/io.js';
 
 type Register = (program: Command, io: IO) => void;
