@@ -181,18 +181,15 @@ export async function startServer(
 /** Who decides an approval on a serve without keys: a gateway with authentication off records its system principal. */
 export const SYSTEM_PRINCIPAL = 'system';
 
-/** The gate of a server: wall-clock time from the IO, real timers; says so in the log when it is full. */
+/** The gate of a server: time and timers from the IO's clock; says so in the log when it is full. */
 export function createApprovalGate(options: Pick<ServerOptions, 'approvalTimeoutMs'>, io: IO, log: ServerLog): ApprovalGate {
   let warned = false;
   return new ApprovalGate({
     timeoutMs: options.approvalTimeoutMs,
     clock: {
-      now: () => io.now(),
-      setTimer: (delayMs, run) => {
-        const timer = setTimeout(run, delayMs);
-        timer.unref();
-        return () => clearTimeout(timer);
-      },
+      now: () => io.clock.now(),
+      // A held call must not keep a stopping process alive.
+      setTimeout: (callback, ms) => io.clock.setTimeout(callback, ms).unref(),
     },
     onFull: (pending) => {
       if (warned) return;

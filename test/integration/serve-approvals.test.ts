@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ApprovalGate, type ApprovalDecision, type HoldRequest } from '../../src/server/approvals/approval-gate.js';
 import { silentLog } from '../../src/server/log.js';
 import { DEFAULT_SERVER_OPTIONS, startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
+import { createTestIO } from '../helpers/test-io.js';
 import { httpRequest, realClockIO } from './serve-support.js';
 
 /**
@@ -18,7 +19,8 @@ afterEach(async () => {
 
 /** A server whose gate runs on `nowMs` (timers never fire: expiry is exercised through a late decision). */
 async function serverWithGate(overrides: Partial<ServerOptions> = {}): Promise<{ server: RunningServer; gate: ApprovalGate; decisions: [string, ApprovalDecision][]; hold: (id: string, provider?: string) => void }> {
-  const gate = new ApprovalGate({ timeoutMs: 300_000, clock: { now: () => nowMs, setTimer: () => () => {} } });
+  const never = { cancel() {}, unref: () => never };
+  const gate = new ApprovalGate({ timeoutMs: 300_000, clock: { now: () => nowMs, setTimeout: () => never } });
   const server = await startServer({ ...DEFAULT_SERVER_OPTIONS, port: 0, ...overrides }, realClockIO(), silentLog, gate);
   servers.push(server);
   const decisions: [string, ApprovalDecision][] = [];
@@ -94,6 +96,20 @@ describe('serve: GET/POST /api/approvals (real HTTP)', () => {
     expect(decisions).toEqual([['late', { state: 'expired', expiredAtMs: nowMs }]]);
     expect(await resolve(server, 'late', { decision: 'approve' })).toMatchObject({ status: 409, json: { error: 'Approval already resolved', state: 'expired' } });
     expect((await httpRequest(server, '/api/approvals?state=expired')).json).toMatchObject([{ approval_id: 'late', expires_in_seconds: 0, decided_by: null }]);
+  });
+
+  it("serve's own gate runs on the injected clock: stepped past --approval-timeout, the held call expires and says when", async () => {
+    const io = createTestIO({ nowMs: Date.UTC(2026, 11, 7, 2, 0, 0) });
+    const server = await startServer({ ...DEFAULT_SERVER_OPTIONS, port: 0, approvalTimeoutMs: 30_000 }, io);
+    servers.push(server);
+    const decisions: ApprovalDecision[] = [];
+    server.approvals!.hold({ approvalId: 'held', providerId: 'github', toolName: 'create_issue', arguments: {}, channel: 'slack', correlationId: 'c', requestedBy: null, tenantId: null }, (d) => decisions.push(d));
+    expect((await httpRequest(server, '/api/approvals/held')).json).toMatchObject({ state: 'pending', expires_at: '2026-12-07T02:00:30+00:00', expires_in_seconds: 30 });
+    io.clock.advance(29_999);
+    expect(decisions).toEqual([]);
+    io.clock.advance(1);
+    expect(decisions).toEqual([{ state: 'expired', expiredAtMs: Date.UTC(2026, 11, 7, 2, 0, 30) }]);
+    expect((await httpRequest(server, '/api/approvals?state=expired')).json).toMatchObject([{ approval_id: 'held', decided_at: '2026-12-07T02:00:30+00:00', expires_in_seconds: 0 }]);
   });
 
   it('with keys: 401 authentication_failed without one, 403 access_denied with a wrong one, and decided_by names the key that decided, never the key', async () => {

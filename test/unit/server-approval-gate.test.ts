@@ -2,35 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { formatIsoUtc } from '../../src/format/iso-utc.js';
 import { hashArguments, pythonJsonDumps, redactArguments } from '../../src/protocol/approval-arguments.js';
 import { ApprovalGate, type ApprovalClock, type ApprovalDecision, type HoldRequest } from '../../src/server/approvals/approval-gate.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 
-/** A clock moved by hand: timers run when `advance` passes their time. */
-function manualClock(startMs = Date.UTC(2026, 11, 7, 1, 0, 0)): ApprovalClock & { advance(ms: number): void; readonly timers: number } {
-  let nowMs = startMs;
-  let timers: { at: number; run: () => void; live: boolean }[] = [];
-  return {
-    now: () => nowMs,
-    setTimer(delayMs, run) {
-      const timer = { at: nowMs + delayMs, run, live: true };
-      timers.push(timer);
-      return () => (timer.live = false);
-    },
-    advance(ms) {
-      const until = nowMs + ms;
-      for (;;) {
-        const due = timers.filter((t) => t.live && t.at <= until).sort((a, b) => a.at - b.at)[0];
-        if (due === undefined) break;
-        nowMs = due.at;
-        due.live = false;
-        due.run();
-      }
-      timers = timers.filter((t) => t.live);
-      nowMs = until;
-    },
-    get timers() {
-      return timers.filter((t) => t.live).length;
-    },
-  };
-}
+const START_MS = Date.UTC(2026, 11, 7, 1, 0, 0);
+
+/** A clock that never fires its timers, for a decision that comes after expires_at but before the expiry ran. */
+const stoppedClock = (read: () => number): ApprovalClock => ({
+  now: read,
+  setTimeout: () => {
+    const timer = { cancel() {}, unref: () => timer };
+    return timer;
+  },
+});
 
 const request = (approvalId: string, providerId = 'github', toolName = 'create_issue'): HoldRequest => ({
   approvalId,
@@ -43,7 +26,7 @@ const request = (approvalId: string, providerId = 'github', toolName = 'create_i
   tenantId: null,
 });
 
-function gateWith(clock = manualClock(), settings: { maxDecided?: number; maxPending?: number } = {}) {
+function gateWith(clock = new FakeClock({ nowMs: START_MS }), settings: { maxDecided?: number; maxPending?: number } = {}) {
   const decisions: [string, ApprovalDecision][] = [];
   const gate = new ApprovalGate({ timeoutMs: 300_000, clock, ...settings });
   const hold = (id: string, providerId?: string) => gate.hold(request(id, providerId), (d) => decisions.push([id, d]));
@@ -109,7 +92,7 @@ describe('ApprovalGate', () => {
     expect(gate.get('a1')).toMatchObject({ state: 'approved', decided_by: 'api-key-2', decided_at: formatIsoUtc(at), reason: null });
     expect(gate.get('a2')).toMatchObject({ state: 'denied', decided_by: 'system', reason: 'not during the freeze' });
     expect(decisions).toHaveLength(2);
-    expect(clock.timers).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 
   it('expires a hold when its time runs out: the holder hears it once, the approval records when', () => {
@@ -126,7 +109,7 @@ describe('ApprovalGate', () => {
 
   it('answers "expired" to a decision that comes after expires_at but before its timer ran, and expires it then', () => {
     let nowMs = 1_000_000;
-    const gate = new ApprovalGate({ timeoutMs: 5_000, clock: { now: () => nowMs, setTimer: () => () => {} } });
+    const gate = new ApprovalGate({ timeoutMs: 5_000, clock: stoppedClock(() => nowMs) });
     const decisions: ApprovalDecision[] = [];
     gate.hold(request('late'), (d) => decisions.push(d));
     nowMs += 5_000;
@@ -136,7 +119,7 @@ describe('ApprovalGate', () => {
   });
 
   it('keeps decided approvals up to its cap, forgetting the oldest decided first, never a pending one', () => {
-    const { gate, hold } = gateWith(manualClock(), { maxDecided: 2 });
+    const { gate, hold } = gateWith(new FakeClock({ nowMs: START_MS }), { maxDecided: 2 });
     for (const id of ['p', 'd1', 'd2', 'd3']) hold(id);
     for (const id of ['d1', 'd2', 'd3']) gate.resolve(id, true, 'system', null);
     expect(gate.get('d1')).toBeUndefined();
@@ -147,7 +130,7 @@ describe('ApprovalGate', () => {
   });
 
   it('when full, expires the oldest pending hold early to make room, and says so', () => {
-    const clock = manualClock();
+    const clock = new FakeClock({ nowMs: START_MS });
     const full: number[] = [];
     const decisions: [string, ApprovalDecision][] = [];
     const gate = new ApprovalGate({ timeoutMs: 300_000, clock, maxPending: 2, onFull: (n) => full.push(n) });
@@ -163,7 +146,7 @@ describe('ApprovalGate', () => {
     gate.close();
     clock.advance(600_000);
     expect(decisions).toEqual([]);
-    expect(clock.timers).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 
   it('refuses to hold the same id twice', () => {

@@ -1,4 +1,5 @@
 import { formatIsoUtc } from '../../format/iso-utc.js';
+import type { Clock } from '../../io/clock.js';
 
 /**
  * serve's approval gate: the held tool calls of the simulated fleet, as a
@@ -56,13 +57,8 @@ export type ResolveResult =
   | { readonly outcome: 'already_resolved'; readonly state: ApprovalState }
   | { readonly outcome: 'expired'; readonly state: 'expired' };
 
-/** Wall time and one-shot timers (tests pass a clock they move by hand). */
-export interface ApprovalClock {
-  /** Wall clock, ms since the epoch. */
-  now(): number;
-  /** Calls `run` after `delayMs`; returns the function that cancels it. */
-  setTimer(delayMs: number, run: () => void): () => void;
-}
+/** What the gate needs of the injected clock: wall time, and one-shot timers (tests step a fake one). */
+export type ApprovalClock = Pick<Clock, 'now' | 'setTimeout'>;
 
 export interface ApprovalGateSettings {
   /** How long a hold waits for a decision, ms (serve's --approval-timeout). */
@@ -84,7 +80,7 @@ interface Entry {
   decidedBy: string | null;
   decidedAtMs: number | null;
   reason: string | null;
-  cancelTimer: (() => void) | undefined;
+  timer: { cancel(): void } | undefined;
   onDecided: ((decision: ApprovalDecision) => void) | undefined;
 }
 
@@ -146,12 +142,12 @@ export class ApprovalGate {
       decidedBy: null,
       decidedAtMs: null,
       reason: null,
-      cancelTimer: undefined,
+      timer: undefined,
       onDecided,
     };
     this.entries.set(request.approvalId, entry);
     this.pending.add(request.approvalId);
-    if (!this.closed) entry.cancelTimer = this.clock.setTimer(this.timeoutMs, () => this.expire(entry, this.clock.now()));
+    if (!this.closed) entry.timer = this.clock.setTimeout(() => this.expire(entry, this.clock.now()), this.timeoutMs);
     return { expiresAtMs: entry.expiresAtMs };
   }
 
@@ -201,8 +197,8 @@ export class ApprovalGate {
     this.closed = true;
     for (const id of this.pending) {
       const entry = this.entries.get(id)!;
-      entry.cancelTimer?.();
-      entry.cancelTimer = undefined;
+      entry.timer?.cancel();
+      entry.timer = undefined;
       entry.onDecided = undefined;
     }
   }
@@ -215,8 +211,8 @@ export class ApprovalGate {
   private finish(entry: Entry, decision: ApprovalDecision, now: number): void {
     entry.state = decision.state;
     entry.decidedAtMs = now;
-    entry.cancelTimer?.();
-    entry.cancelTimer = undefined;
+    entry.timer?.cancel();
+    entry.timer = undefined;
     const id = entry.request.approvalId;
     this.pending.delete(id);
     this.decided.add(id);
