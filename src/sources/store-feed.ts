@@ -21,7 +21,7 @@ export function createStoreFeedSource(options: StoreFeedOptions): EventSource {
   return {
     name: `store ${options.reader.display}`,
     async run(sink: EventSink, log: SourceLog): Promise<void> {
-      const { StoreSource } = await import('../store/store-source.js');
+      const { StoreSource } = await import('../feed/store-feed.js');
       const source = new StoreSource({
         reader: options.reader,
         window: options.historyCount > 0 ? { kind: 'last', count: options.historyCount } : { kind: 'none' },

@@ -28,7 +28,7 @@ const MAX_BAD_FRAME_REPORTS = 20;
  * `serve --upstream`: one subscription to each gateway replica (answering its
  * pings, reconnecting, resuming), every event published once into serve's hub,
  * which re-serves it with all that Part 2 adds. With a store, the join of
- * src/store/joined-source.ts does the rest: the ring starts with the store's
+ * src/feed/joined.ts does the rest: the ring starts with the store's
  * newest events, and an outage is filled from the store before live resumes.
  * Connection status and gaps go to serve's log.
  */
@@ -92,7 +92,7 @@ export function createUpstreamSource(options: UpstreamSourceOptions): EventSourc
       };
       const failures = clients.map((client) => client.finished);
       if (options.store !== undefined) {
-        const { JoinedSource } = await import('../store/joined-source.js');
+        const { JoinedSource } = await import('../feed/joined.js');
         const storeSource: StreamSource = { url: options.store.reader.display, label: 'store', index: sources.length };
         const joined = new JoinedSource({
           reader: options.store.reader,

@@ -269,14 +269,14 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
       untilSeconds: options.untilEpochMs !== undefined ? options.untilEpochMs / 1000 : undefined,
     };
     if (clients.length === 0) {
-      const { StoreSource } = await import('../store/store-source.js');
+      const { StoreSource } = await import('../feed/store-feed.js');
       const source = new StoreSource({ ...storeOptions, follow: options.follow });
       storeRunner = source;
       pipeline.attach(source, storeSource);
       source.finished.catch((error: Error) => finish({ kind: 'error', error }));
       source.start();
     } else {
-      const { JoinedSource } = await import('../store/joined-source.js');
+      const { JoinedSource } = await import('../feed/joined.js');
       const joined = new JoinedSource({
         ...storeOptions,
         links: clients.map((client, index) => ({ client, source: sources[index]! })),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requireProgram } from '../helpers/require-program.js';
 import { StreamClient, type StreamMessage } from '../../src/client/stream-client.js';
-import { JoinedSource } from '../../src/store/joined-source.js';
+import { JoinedSource } from '../../src/feed/joined.js';
 import { openSqliteStore } from '../../src/store/sqlite-reader.js';
 import { storeTables } from '../../src/store/table-names.js';
 import type { StreamSource } from '../../src/tail/notices.js';

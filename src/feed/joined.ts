@@ -3,10 +3,10 @@ import type { StreamClient, StreamMessage } from '../client/stream-client.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { SeenIds } from '../protocol/seen-ids.js';
 import type { TableSource as StreamSource } from '../render/table/reduce-table.js';
-import { toEventMessage, type StoredEvent } from './store-event.js';
-import type { StoreCursor } from './store-cursor.js';
-import type { StoreReader } from './store-reader.js';
-import { DEFAULT_BATCH, describeCompaction, describeWindowCount, readWindow, yieldToIo, type StoreWindow } from './store-window.js';
+import { toEventMessage, type StoredEvent } from '../store/store-event.js';
+import type { StoreCursor } from '../store/store-cursor.js';
+import type { StoreReader } from '../store/store-reader.js';
+import { DEFAULT_BATCH, describeCompaction, describeWindowCount, readWindow, yieldToIo, type StoreWindow } from '../store/store-window.js';
 
 export interface JoinedSourceOptions {
   readonly reader: StoreReader;
