@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { AuthError, ConnectionError, PermanentConnectionError } from '../errors.js';
 import { formatDuration } from '../format/duration.js';
 import { displayUrl } from '../format/url.js';
+import { PlainEventFrame, type EventMessage, type ServerKind, type StreamMessage } from '../feed/messages.js';
 import { describeSocketError } from './close-reasons.js';
 import { describePermanentFailure } from './connect-failure.js';
 import { DEFAULT_CLIENT_HINTS, type ClientHints } from './hints.js';
@@ -30,9 +31,6 @@ import { hasCredentials } from '../credentials.js';
  * event on `serve`, and reports gaps instead of hiding them. What the server
  * sends comes out as `message` events (`StreamMessage`).
  */
-
-/** What is on the other end: `serve` (acks every subscribe, answers replay) or a gateway (neither). */
-export type ServerKind = 'serve' | 'gateway' | 'unknown';
 
 export interface Subscription {
   /** Patterns for `event_types`; undefined = omit the key (everything). */
@@ -103,78 +101,6 @@ export interface StreamClientOptions {
   readonly nowMs: () => number;
   readonly random?: () => number;
 }
-
-/**
- * An event. `raw` is the frame as text, exactly as the server sent it. When
- * the client passed it on unparsed (`passPlainEvents`), `bytes` holds the
- * frame and `event`/`raw` are only worked out if someone reads them.
- */
-export interface EventMessage {
-  readonly kind: 'event';
-  readonly event: HangarEvent;
-  readonly raw: string;
-  /** The event's `event_id`, when it is a non-empty string. */
-  readonly id: string | undefined;
-  readonly bytes?: Buffer | undefined;
-  /** Read from the gateway's event store (--store), not from a socket. */
-  readonly fromStore?: boolean;
-}
-
-/** A plain event frame passed on as bytes (see StreamClientOptions.passPlainEvents). */
-class PlainEventFrame implements EventMessage {
-  readonly kind = 'event' as const;
-  private parsed: HangarEvent | undefined;
-  private idText: string | undefined;
-
-  /** `idStart`/`idEnd`: where scanPlainEvent found the event_id's content (idEnd <= idStart: none). */
-  constructor(
-    readonly bytes: Buffer,
-    private readonly idStart: number,
-    private readonly idEnd: number,
-  ) {}
-
-  /** Whether the event has a (non-empty) event_id, without decoding it. */
-  get hasId(): boolean {
-    return this.idEnd > this.idStart;
-  }
-
-  /** Decoded on first read: most events are never asked (resume needs only the last one's). */
-  get id(): string | undefined {
-    if (this.idText === undefined && this.idEnd > this.idStart) this.idText = this.bytes.toString('utf8', this.idStart, this.idEnd);
-    return this.idText;
-  }
-
-  get raw(): string {
-    return this.bytes.toString('utf8');
-  }
-
-  /** Parsed on first read: the frame is valid JSON with a string event_type (scanPlainEvent said so). */
-  get event(): HangarEvent {
-    return (this.parsed ??= JSON.parse(this.raw) as HangarEvent);
-  }
-}
-
-/** Everything the client reports, in the order it happens. */
-export type StreamMessage =
-  | { kind: 'connecting'; attempt: number }
-  | { kind: 'open'; attempt: number; server: ServerKind }
-  | { kind: 'server-kind'; server: 'serve' | 'gateway' }
-  | EventMessage
-  | { kind: 'subscribed'; eventTypes: string[]; serverIds: string[] }
-  | { kind: 'warning'; warning: WarningMessage }
-  /** serve finished a replay; `resumed` when it answered a resume after a reconnect. */
-  | { kind: 'replayed'; count: number; complete: boolean; resumed: boolean; requested: boolean; kept?: number | undefined }
-  /** History was asked for but the server is a gateway, which keeps none. */
-  | { kind: 'no-history' }
-  | { kind: 'server-error'; code: string; message: string }
-  | { kind: 'bad-frame'; reason: string }
-  /** Events may have been missed while the stream was down. */
-  | { kind: 'gap'; downForMs: number; reason: string }
-  | { kind: 'reconnecting'; attempt: number; delayMs: number; reason: string }
-  /** What the event store source has to say (how much it read, what it cannot cover). */
-  | { kind: 'store'; level: 'info' | 'warning'; text: string }
-  /** A source that reads history (the store with --no-follow) has printed it all. */
-  | { kind: 'history-done' };
 
 export const DEFAULT_LIVENESS_MARGIN_MS = GATEWAY_PONG_TIMEOUT_MS + 5_000;
 /** Fallback only: serve and a gateway are told apart at the first ack; this is for a server that never acks. */

@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events';
-import type { StreamClient, StreamMessage } from '../client/stream-client.js';
+import type { StreamMessage } from './messages.js';
+import type { StreamClient } from '../client/stream-client.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { SeenIds } from '../protocol/seen-ids.js';
-import type { TableSource as StreamSource } from '../render/table/reduce-table.js';
-import { toEventMessage, type StoredEvent } from '../store/store-event.js';
+import type { SourceRef } from './messages.js';
+import { toEventMessage } from './stored-event-message.js';
+import { type StoredEvent } from '../store/store-event.js';
 import type { StoreCursor } from '../store/store-cursor.js';
 import type { StoreReader } from '../store/store-reader.js';
 import { DEFAULT_BATCH, describeCompaction, describeWindowCount, readWindow, yieldToIo, type StoreWindow } from '../store/store-window.js';
@@ -11,9 +13,9 @@ import { DEFAULT_BATCH, describeCompaction, describeWindowCount, readWindow, yie
 export interface JoinedSourceOptions {
   readonly reader: StoreReader;
   /** The live sockets (not started yet), each with its source for labels. */
-  readonly links: readonly { readonly client: StreamClient; readonly source: StreamSource }[];
+  readonly links: readonly { readonly client: StreamClient; readonly source: SourceRef }[];
   /** Labels the events and notices that come from the store. */
-  readonly storeSource: StreamSource;
+  readonly storeSource: SourceRef;
   readonly window: StoreWindow;
   /** How often the store is looked at while live, to keep the resume point close. */
   readonly intervalMs: number;
@@ -38,7 +40,7 @@ type Phase = 'joining' | 'live' | 'filling';
 
 interface Link {
   readonly client: StreamClient;
-  readonly source: StreamSource;
+  readonly source: SourceRef;
   phase: Phase;
   /** Live events held while the store is read (the join, or an outage being filled). */
   held: Extract<StreamMessage, { kind: 'event' }>[];
@@ -74,7 +76,7 @@ const STORE_KEEPS = 'the store keeps only events that name a server, a group or 
  * Emits `(source, message)` pairs for the tail pipeline; store events carry
  * `fromStore`. `finished` rejects with a StoreError when the first read fails.
  */
-export class JoinedSource extends EventEmitter<{ message: [StreamSource, StreamMessage] }> {
+export class JoinedSource extends EventEmitter<{ message: [SourceRef, StreamMessage] }> {
   readonly finished: Promise<void>;
   /** Live events dropped because the store (or another socket) delivered them first. */
   duplicates = 0;
@@ -147,7 +149,7 @@ export class JoinedSource extends EventEmitter<{ message: [StreamSource, StreamM
     this.resolveFinished();
   }
 
-  private send(source: StreamSource, message: StreamMessage): void {
+  private send(source: SourceRef, message: StreamMessage): void {
     if (!this.stopped) this.emit('message', source, message);
   }
 

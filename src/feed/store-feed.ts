@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
-import type { StreamMessage } from '../client/stream-client.js';
+import type { StreamMessage } from './messages.js';
 import type { HangarEvent } from '../protocol/types.js';
-import { toEventMessage, type StoredEvent } from '../store/store-event.js';
+import { toEventMessage } from './stored-event-message.js';
+import { type StoredEvent } from '../store/store-event.js';
 import type { StoreCursor } from '../store/store-cursor.js';
 import type { StoreReader } from '../store/store-reader.js';
 import { DEFAULT_BATCH, describeCompaction, describeWindowCount, readWindow, type StoreWindow } from '../store/store-window.js';

@@ -1,9 +1,10 @@
-import { StreamClient, type StreamClientOptions, type StreamMessage } from '../client/stream-client.js';
+import { type StreamMessage } from '../feed/messages.js';
+import { StreamClient, type StreamClientOptions } from '../client/stream-client.js';
 import { sourceLabels } from '../client/url.js';
 import { displayUrl } from '../format/url.js';
 import type { StoreReader } from '../store/store-reader.js';
 import { SeenIds } from '../protocol/seen-ids.js';
-import type { TableSource as StreamSource } from '../render/table/reduce-table.js';
+import type { SourceRef } from '../feed/messages.js';
 import type { EventSink } from '../server/event-sink.js';
 import type { EventSource, SourceLog } from './event-source.js';
 
@@ -34,7 +35,7 @@ const MAX_BAD_FRAME_REPORTS = 20;
  */
 export function createUpstreamSource(options: UpstreamSourceOptions): EventSource {
   const labels = sourceLabels(options.urls);
-  const sources: StreamSource[] = options.urls.map((url, index) => ({ url: displayUrl(url), label: labels[index]!, index }));
+  const sources: SourceRef[] = options.urls.map((url, index) => ({ url: displayUrl(url), label: labels[index]!, index }));
   const clients = options.urls.map(
     (url) =>
       new StreamClient({
@@ -55,7 +56,7 @@ export function createUpstreamSource(options: UpstreamSourceOptions): EventSourc
     name: `upstream ${sources.map((s) => s.url).join(', ')}`,
     async run(sink: EventSink, log: SourceLog): Promise<void> {
       const badFrames = new Map<number, number>();
-      const handle = (source: StreamSource, message: StreamMessage): void => {
+      const handle = (source: SourceRef, message: StreamMessage): void => {
         const where = sources.length > 1 || source.index >= sources.length ? `${source.url}: ` : '';
         switch (message.kind) {
           case 'event':
@@ -93,7 +94,7 @@ export function createUpstreamSource(options: UpstreamSourceOptions): EventSourc
       const failures = clients.map((client) => client.finished);
       if (options.store !== undefined) {
         const { JoinedSource } = await import('../feed/joined.js');
-        const storeSource: StreamSource = { url: options.store.reader.display, label: 'store', index: sources.length };
+        const storeSource: SourceRef = { url: options.store.reader.display, label: 'store', index: sources.length };
         const joined = new JoinedSource({
           reader: options.store.reader,
           links: clients.map((client, index) => ({ client, source: sources[index]! })),

@@ -1,8 +1,8 @@
 import { RuntimeError } from '../errors.js';
-import type { EventMessage, StreamMessage } from '../client/stream-client.js';
+import type { EventMessage, StreamMessage } from '../feed/messages.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { SeenIds } from '../protocol/seen-ids.js';
-import type { StreamSource } from './notices.js';
+import type { SourceRef } from '../feed/messages.js';
 import type { TailSink } from './sinks/sink.js';
 import type { TailStats } from './stats.js';
 import { eventTimeMs } from '../render/time-format.js';
@@ -50,7 +50,7 @@ export interface PipelineOptions {
 }
 
 interface Item {
-  readonly source: StreamSource;
+  readonly source: SourceRef;
   readonly message: StreamMessage;
 }
 
@@ -66,7 +66,7 @@ export interface MessageSource {
 
 /** A source that merges several endpoints itself (the store joined to the sockets) and says which each message is from. */
 export interface TaggedMessageSource {
-  on(event: 'message', listener: (source: StreamSource, message: StreamMessage) => void): unknown;
+  on(event: 'message', listener: (source: SourceRef, message: StreamMessage) => void): unknown;
   pause(): void;
   resume(): void;
 }
@@ -98,14 +98,14 @@ export class TailPipeline {
   }
 
   /** Wires a client's messages into the pipeline. */
-  attach(client: MessageSource, source: StreamSource): void {
+  attach(client: MessageSource, source: SourceRef): void {
     this.clients.push(client);
     if (!this.options.follow) this.historyPending.add(source.index);
     client.on('message', (message) => this.offer(source, message));
   }
 
   /** Wires a source that de-duplicates its endpoints itself and tags each message with one of `sources`. */
-  attachTagged(merged: TaggedMessageSource, sources: readonly StreamSource[]): void {
+  attachTagged(merged: TaggedMessageSource, sources: readonly SourceRef[]): void {
     this.clients.push(merged);
     if (!this.options.follow) for (const source of sources) this.historyPending.add(source.index);
     merged.on('message', (source, message) => this.offer(source, message));
@@ -117,7 +117,7 @@ export class TailPipeline {
     this.queue.length = 0;
   }
 
-  private offer(source: StreamSource, message: StreamMessage): void {
+  private offer(source: SourceRef, message: StreamMessage): void {
     if (this.ended) return;
     // Nothing waiting and stdout can take more: handled at once, nothing queued (the common case).
     if (this.queue.length === 0 && !this.waiting && this.options.sink.canWrite()) {
@@ -166,7 +166,7 @@ export class TailPipeline {
     for (const client of this.clients) client.resume();
   }
 
-  private handle(source: StreamSource, message: StreamMessage): void {
+  private handle(source: SourceRef, message: StreamMessage): void {
     const { sink, stats } = this.options;
     switch (message.kind) {
       case 'event':
@@ -267,7 +267,7 @@ export class TailPipeline {
   }
 
   /** An event's fields (`message.event`) are read only by what needs them: filters, --record, --stats, a rendering sink. */
-  private handleEvent(source: StreamSource, message: EventMessage): void {
+  private handleEvent(source: SourceRef, message: EventMessage): void {
     const { stats, sink } = this.options;
     stats.received++;
     // Duplicates come from replicas: with a single source there is nothing to merge.
@@ -298,7 +298,7 @@ export class TailPipeline {
     }
   }
 
-  private historyDone(source: StreamSource): void {
+  private historyDone(source: SourceRef): void {
     if (this.options.follow) return;
     this.historyPending.delete(source.index);
     if (this.historyPending.size === 0) {

@@ -10,7 +10,7 @@ import { createColorScheme, resolveColorLevel, type ColorMode } from '../io/colo
 import type { IO } from '../io/io.js';
 import type { ReplayRequest } from '../protocol/types.js';
 import type { CompiledTemplate } from '../render/template.js';
-import type { StreamSource } from './notices.js';
+import type { SourceRef } from '../feed/messages.js';
 import { TailPipeline, type PipelineEnd, type PipelineHints } from './pipeline.js';
 import { createSink, type OutputSettings } from './sinks/create-sink.js';
 import { canDrawLive } from './sinks/table-sink.js';
@@ -133,11 +133,11 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
         }
       : undefined;
   const labels = sourceLabels(options.urls);
-  const sources: StreamSource[] = options.urls.map((url, index) => ({ url: displayUrl(url), label: labels[index]!, index }));
+  const sources: SourceRef[] = options.urls.map((url, index) => ({ url: displayUrl(url), label: labels[index]!, index }));
   // The table seeds its rows from the fleet snapshot of each endpoint, fetched with the stream's credentials.
   const fetchSnapshot =
     options.output === 'table' && deps.fetchSnapshot !== null
-      ? (source: StreamSource) =>
+      ? (source: SourceRef) =>
           (deps.fetchSnapshot ?? fetchFleetSnapshot)(options.urls[source.index]!, { headers: options.requestHeaders, ca: options.ca, insecure: options.insecure })
       : undefined;
   const sink = createSink(options, io, { stdoutColors, stderrColors, status, template, onQuit: () => finish({ kind: 'done' }), fetchSnapshot });
@@ -247,7 +247,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
     if (recorder) await recorder.close();
     throw error;
   }
-  const storeSource: StreamSource | undefined = reader ? { url: reader.display, label: 'store', index: sources.length } : undefined;
+  const storeSource: SourceRef | undefined = reader ? { url: reader.display, label: 'store', index: sources.length } : undefined;
   let storeRunner: { stop(): Promise<void>; duplicates?: number } | undefined;
 
   sink.start({ sources: clients.length === 0 && storeSource ? [storeSource] : sources, filterDescription: options.filterDescription });

@@ -2,7 +2,7 @@ import { formatDuration } from '../format/duration.js';
 import type { ColorScheme } from '../io/color.js';
 import type { IO, OutputStream } from '../io/io.js';
 import { stripControl } from '../protocol/sanitize.js';
-import type { StreamSource, TailNotice } from './notices.js';
+import type { SourceRef, FeedNotice } from '../feed/messages.js';
 
 /** The bits of an ora spinner the status reporter uses. */
 export interface Spinner {
@@ -57,12 +57,12 @@ interface DropTally {
  * lines otherwise. Every peer-supplied string is stripped of control characters.
  */
 export class StatusReporter {
-  private readonly drops = new Map<StreamSource, DropTally>();
+  private readonly drops = new Map<SourceRef, DropTally>();
   private countdown: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly options: StatusOptions) {}
 
-  notice(notice: TailNotice): void {
+  notice(notice: FeedNotice): void {
     const { colors } = this.options;
     const where = this.where(notice.source);
     switch (notice.kind) {
@@ -147,7 +147,7 @@ export class StatusReporter {
    * printed as one line when the interval is over, with the running totals.
    * A flood of 2000 warnings is then a dozen lines, not 2000.
    */
-  private dropped(notice: Extract<TailNotice, { kind: 'dropped' }>): void {
+  private dropped(notice: Extract<FeedNotice, { kind: 'dropped' }>): void {
     let tally = this.drops.get(notice.source);
     if (!tally) {
       tally = { pending: 0, pendingWarnings: 0, connectionTotal: 0, message: undefined, sum: 0, warnings: 0, lastLineMs: Number.NEGATIVE_INFINITY, timer: undefined };
@@ -174,7 +174,7 @@ export class StatusReporter {
     tally.timer.unref?.();
   }
 
-  private printDrops(source: StreamSource, tally: DropTally): void {
+  private printDrops(source: SourceRef, tally: DropTally): void {
     const { colors } = this.options;
     const n = tally.pending;
     const folded = tally.pendingWarnings > 1 ? ` in ${tally.pendingWarnings} warnings` : '';
@@ -206,7 +206,7 @@ export class StatusReporter {
     this.countdown = undefined;
   }
 
-  private where(source: StreamSource): string {
+  private where(source: SourceRef): string {
     return this.options.multiSource ? `[${source.label}] ${source.url}` : source.url;
   }
 

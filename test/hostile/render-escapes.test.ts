@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { StreamSource, TailNotice } from '../../src/tail/notices.js';
+import type { SourceRef, FeedNotice } from '../../src/feed/messages.js';
 import { createColorScheme } from '../../src/io/color.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import { formatEventLine, type LineContext } from '../../src/render/line.js';
@@ -116,7 +116,7 @@ describe('escape sequences in payloads never reach the terminal raw', () => {
   test(`the live table with hostile server ids, states, tools, errors and notices ${NOTE}`, () => {
     const rng = createRng(SEED ^ 0x7ab1e);
     // The URL is the user's own (normalised by tail); the label is treated as untrusted anyway.
-    const source: StreamSource = { url: 'ws://127.0.0.1:1/api/ws/events', label: `x${hostileString(rng)}`, index: 0 };
+    const source: SourceRef = { url: 'ws://127.0.0.1:1/api/ws/events', label: `x${hostileString(rng)}`, index: 0 };
     let state: TableState = emptyTableState();
     for (let n = 0; n < 1500; n++) {
       const event = hostileEvent(rng, n);
@@ -125,7 +125,7 @@ describe('escape sequences in payloads never reach the terminal raw', () => {
       state = reduceTable(state, event, NOW);
       if (n % 50 === 0) {
         const h = hostileString(rng);
-        const notices: TailNotice[] = [
+        const notices: FeedNotice[] = [
           { kind: 'dropped', source, dropped: 3, totalDropped: n, message: h, atMs: NOW },
           { kind: 'gap', source, downForMs: 1200, reason: hostileString(rng), atMs: NOW },
           { kind: 'reconnecting', source, attempt: 2, delayMs: 500, reason: hostileString(rng) },

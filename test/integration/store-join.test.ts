@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requireProgram } from '../helpers/require-program.js';
-import { StreamClient, type StreamMessage } from '../../src/client/stream-client.js';
+import { type StreamMessage } from '../../src/feed/messages.js';
+import { StreamClient } from '../../src/client/stream-client.js';
 import { JoinedSource } from '../../src/feed/joined.js';
 import { openSqliteStore } from '../../src/store/sqlite-reader.js';
 import { storeTables } from '../../src/store/table-names.js';
-import type { StreamSource } from '../../src/tail/notices.js';
+import type { SourceRef } from '../../src/feed/messages.js';
 import { FakeGateway, gatewayEvent, startFakeGateway } from '../helpers/fake-gateway.js';
 import { SqliteGatewayStore } from '../helpers/event-store.js';
 
@@ -31,8 +32,8 @@ async function setup(options: { undeliveredAfterMs?: number; maxHeld?: number; b
   cleanups.push(async () => {
     await client.stop();
   });
-  const live: StreamSource = { url: g.url, label: 'gw', index: 0 };
-  const storeSource: StreamSource = { url: 'sqlite:events.db', label: 'store', index: 1 };
+  const live: SourceRef = { url: g.url, label: 'gw', index: 0 };
+  const storeSource: SourceRef = { url: 'sqlite:events.db', label: 'store', index: 1 };
   const joined = new JoinedSource({
     reader,
     links: [{ client, source: live }],

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StreamClient, type StreamMessage } from '../../src/client/stream-client.js';
+import { type StreamMessage } from '../../src/feed/messages.js';
+import { StreamClient } from '../../src/client/stream-client.js';
 import { closeAll, startTestServer } from './serve-support.js';
 
 afterEach(closeAll);

@@ -1,10 +1,10 @@
-import type { TableSource } from '../../src/render/table/reduce-table.js';
+import type { SourceRef } from '../../src/feed/messages.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import { emptyTableState, reduceTable, reduceTableNotice, type TableState } from '../../src/render/table/reduce-table.js';
 
 /** Shared fixture of the table tests: a small fleet in known states. */
 export const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
-export const SOURCE: TableSource = { url: 'ws://127.0.0.1:8000/api/ws/events', label: '127.0.0.1:8000', index: 0 };
+export const SOURCE: SourceRef = { url: 'ws://127.0.0.1:8000/api/ws/events', label: '127.0.0.1:8000', index: 0 };
 
 /** Five servers, ten seconds of events ending at T0 + 10s. */
 export function fleetState(): TableState {

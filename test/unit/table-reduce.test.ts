@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { TableSource } from '../../src/render/table/reduce-table.js';
+import type { SourceRef } from '../../src/feed/messages.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import {
   emptyTableState,
@@ -16,8 +16,8 @@ import {
 } from '../../src/render/table/reduce-table.js';
 
 const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
-const source: TableSource = { url: 'ws://127.0.0.1:8000/api/ws/events', label: '127.0.0.1:8000', index: 0 };
-const other: TableSource = { url: 'ws://127.0.0.1:9000/api/ws/events', label: '127.0.0.1:9000', index: 1 };
+const source: SourceRef = { url: 'ws://127.0.0.1:8000/api/ws/events', label: '127.0.0.1:8000', index: 0 };
+const other: SourceRef = { url: 'ws://127.0.0.1:9000/api/ws/events', label: '127.0.0.1:9000', index: 1 };
 
 function fold(events: HangarEvent[], start: TableState = emptyTableState(), atMs = T0): TableState {
   return events.reduce((state, event) => reduceTable(state, event, atMs), start);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import type { TableSource } from '../../src/render/table/reduce-table.js';
+import type { SourceRef } from '../../src/feed/messages.js';
 import { createColorScheme } from '../../src/io/color.js';
 import { emptyTableState, reduceTable, reduceTableNotice, type TableState } from '../../src/render/table/reduce-table.js';
 import {
@@ -179,8 +179,8 @@ describe('renderTable: rows that do not fit', () => {
 
 describe('renderTable: header and banners', () => {
   test('connection states of several endpoints, by label', () => {
-    const second: TableSource = { url: 'wss://gw.example:443/api/ws/events', label: 'gw.example:443', index: 1 };
-    const third: TableSource = { url: 'ws://10.0.0.3:8000/api/ws/events', label: '10.0.0.3:8000', index: 2 };
+    const second: SourceRef = { url: 'wss://gw.example:443/api/ws/events', label: 'gw.example:443', index: 1 };
+    const third: SourceRef = { url: 'ws://10.0.0.3:8000/api/ws/events', label: '10.0.0.3:8000', index: 2 };
     let state = reduceTableNotice(emptyTableState(), { kind: 'connected', source: SOURCE }, T0);
     state = reduceTableNotice(state, { kind: 'reconnecting', source: second, attempt: 3, delayMs: 2500, reason: 'closed' }, NOW);
     state = reduceTableNotice(state, { kind: 'auth-failed', source: third, message: 'forbidden' }, NOW);
@@ -216,7 +216,7 @@ describe('renderTable: header and banners', () => {
   });
 
   test('drops from several endpoints are summed and name the latest one', () => {
-    const second: TableSource = { url: 'ws://b:1/api/ws/events', label: 'b:1', index: 1 };
+    const second: SourceRef = { url: 'ws://b:1/api/ws/events', label: 'b:1', index: 1 };
     let state = withDrop(fleetState(), NOW - 5000);
     state = reduceTableNotice(state, { kind: 'dropped', source: second, dropped: 8, totalDropped: 8, message: 'slow' }, NOW);
     expect(renderTable(state, ctx())[2]).toBe('! 50 events dropped, last 8 of them 0s ago by b:1: slow');

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createColorScheme } from '../../src/io/color.js';
-import type { StreamSource } from '../../src/tail/notices.js';
+import type { SourceRef } from '../../src/feed/messages.js';
 import { DROP_LINE_INTERVAL_MS, StatusReporter } from '../../src/tail/status.js';
 import { CapturedStream } from '../helpers/test-io.js';
 
 /** Drop warnings: the first of a flood at once, then at most one line a second with running totals, and a summary at exit. */
 
-const SOURCE: StreamSource = { url: 'ws://127.0.0.1:9/api/ws/events', label: '127.0.0.1:9', index: 0 };
+const SOURCE: SourceRef = { url: 'ws://127.0.0.1:9/api/ws/events', label: '127.0.0.1:9', index: 0 };
 let clockMs = 0;
 
 beforeEach(() => {

@@ -4,27 +4,20 @@ import { severityOf, type Severity } from '../event-severity.js';
 import type { HangarEvent } from '../../protocol/types.js';
 import { eventTimeMs } from '../time-format.js';
 import { cleanLabel } from './text.js';
-
-/** An endpoint as the table shows it; `index` keys its connection state and picks its color. */
-export interface TableSource {
-  readonly url: string;
-  /** Short label (`host:port`). */
-  readonly label: string;
-  readonly index: number;
-}
+import type { SourceRef } from '../../feed/messages.js';
 
 /**
  * What the table is told about its connections (tail's notices have this
  * shape). Kinds the table only counts or ignores carry just their source.
  */
 export type TableNotice =
-  | { kind: 'connecting'; source: TableSource; attempt: number }
-  | { kind: 'connected'; source: TableSource }
-  | { kind: 'reconnecting'; source: TableSource; attempt: number; delayMs: number; reason: string }
-  | { kind: 'auth-failed'; source: TableSource; message: string }
-  | { kind: 'dropped'; source: TableSource; dropped: number; totalDropped: number; message: string }
-  | { kind: 'gap'; source: TableSource; downForMs: number | undefined; reason: string }
-  | { kind: 'bad-frame' | 'server-error' | 'replayed' | 'store' | 'subscribed'; source: TableSource };
+  | { kind: 'connecting'; source: SourceRef; attempt: number }
+  | { kind: 'connected'; source: SourceRef }
+  | { kind: 'reconnecting'; source: SourceRef; attempt: number; delayMs: number; reason: string }
+  | { kind: 'auth-failed'; source: SourceRef; message: string }
+  | { kind: 'dropped'; source: SourceRef; dropped: number; totalDropped: number; message: string }
+  | { kind: 'gap'; source: SourceRef; downForMs: number | undefined; reason: string }
+  | { kind: 'bad-frame' | 'server-error' | 'replayed' | 'store' | 'subscribed'; source: SourceRef };
 
 /**
  * The live table's state and the pure reducers that build it from the stream:

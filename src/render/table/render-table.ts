@@ -1,7 +1,8 @@
 import { formatAgo, formatDurationCompact } from '../../format/duration.js';
 import type { ColorScheme } from '../../io/color.js';
 import { colorOfSeverity, SECURITY_TAG } from '../severity.js';
-import { errorRate, eventRate, latencyPercentile, type ConnectionStatus, type ServerRow, type TableSource, type TableState } from './reduce-table.js';
+import { errorRate, eventRate, latencyPercentile, type ConnectionStatus, type ServerRow, type TableState } from './reduce-table.js';
+import type { SourceRef } from '../../feed/messages.js';
 import { fit, stripControl, truncate, visibleWidth } from './text.js';
 import { plural } from '../../format/plural.js';
 
@@ -30,7 +31,7 @@ export const APPROVAL_LINES = 3;
 
 export interface TableHeaderInfo {
   /** The endpoints tail follows. */
-  readonly sources: readonly TableSource[];
+  readonly sources: readonly SourceRef[];
   /** The filters in effect, e.g. `type=HealthCheck* server=math`; empty for none. */
   readonly filterDescription: string;
   /** The display is frozen (`p`); the stream is still counted. */

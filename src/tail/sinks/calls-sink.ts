@@ -8,7 +8,7 @@ import { fitLine } from '../../render/line-fit.js';
 import { stripControl } from '../../protocol/sanitize.js';
 import { formatTime, type TimeMode } from '../../render/time-format.js';
 import { CallJoin, type ToolCall } from '../call-join.js';
-import type { StreamSource } from '../notices.js';
+import type { SourceRef } from '../../feed/messages.js';
 import type { StatusReporter } from '../status.js';
 import type { SinkStart } from './sink.js';
 import { WriterSink } from './writer-sink.js';
@@ -58,7 +58,7 @@ export class CallsSink extends WriterSink {
     this.timer.unref?.();
   }
 
-  event(event: HangarEvent, _raw: string, _source: StreamSource): void {
+  event(event: HangarEvent, _raw: string, _source: SourceRef): void {
     const { count, onCount } = this.options;
     for (const call of this.join.add(event, this.options.nowMs())) {
       if (count !== undefined && this.ended >= count) return;

@@ -5,7 +5,7 @@ import { formatEventLine, type LineContext } from '../../render/line.js';
 import type { compileTemplate } from '../../render/template.js';
 import type { TimeMode } from '../../render/time-format.js';
 import { WriterSink } from './writer-sink.js';
-import type { StreamSource } from '../notices.js';
+import type { SourceRef } from '../../feed/messages.js';
 import type { SinkStart } from './sink.js';
 import type { StatusReporter } from '../status.js';
 
@@ -38,7 +38,7 @@ export class LineSink extends WriterSink {
     this.labelled = context.sources.length > 1;
   }
 
-  event(event: HangarEvent, _raw: string, source: StreamSource): void {
+  event(event: HangarEvent, _raw: string, source: SourceRef): void {
     const context = this.contextFor(source);
     // Only relative times need the clock: reading it per event costs.
     if (this.options.time === 'relative') context.nowMs = this.options.nowMs();
@@ -47,7 +47,7 @@ export class LineSink extends WriterSink {
   }
 
   /** The line context of a source, built once (not per event). */
-  private contextFor(source: StreamSource): LineContext {
+  private contextFor(source: SourceRef): LineContext {
     const key = this.labelled ? source.index : -1;
     let context = this.contexts.get(key);
     if (context === undefined) {

@@ -1,6 +1,6 @@
 import type { HangarEvent } from '../../protocol/types.js';
 import { WriterSink } from './writer-sink.js';
-import type { StreamSource } from '../notices.js';
+import type { SourceRef } from '../../feed/messages.js';
 import type { SinkStart } from './sink.js';
 
 /**
@@ -11,12 +11,12 @@ import type { SinkStart } from './sink.js';
 export class NdjsonSink extends WriterSink {
   start(_context: SinkStart): void {}
 
-  event(_event: HangarEvent, raw: string, _source: StreamSource): void {
+  event(_event: HangarEvent, raw: string, _source: SourceRef): void {
     this.writer.write(`${toNdjsonLine(raw)}\n`);
   }
 
   /** A plain event frame is its own line: its bytes go to stdout as they are. */
-  frame(bytes: Buffer, _source: StreamSource): void {
+  frame(bytes: Buffer, _source: SourceRef): void {
     this.writer.writeLine(bytes);
   }
 }

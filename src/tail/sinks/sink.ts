@@ -1,5 +1,5 @@
 import type { HangarEvent } from '../../protocol/types.js';
-import type { StreamSource, TailNotice } from '../notices.js';
+import type { SourceRef, FeedNotice } from '../../feed/messages.js';
 
 /**
  * The seam between tail's connection pipeline and its output modes (pretty
@@ -9,7 +9,7 @@ import type { StreamSource, TailNotice } from '../notices.js';
 
 /** Context a sink gets once before the first event. */
 export interface SinkStart {
-  readonly sources: readonly StreamSource[];
+  readonly sources: readonly SourceRef[];
   /** Human description of the filters in effect, e.g. `type=HealthCheck* server=math`. */
   readonly filterDescription: string;
 }
@@ -20,15 +20,15 @@ export interface TailSink {
    * One event that passed every filter. `raw` is the frame exactly as the
    * server sent it (the NDJSON sink writes it unchanged).
    */
-  event(event: HangarEvent, raw: string, source: StreamSource): void;
+  event(event: HangarEvent, raw: string, source: SourceRef): void;
   /**
    * Optional: one event that passed every filter, as the bytes of its frame,
    * never parsed: a plain event frame (see protocol/plain-event.ts), which is
    * its own NDJSON line. A sink that has this gets such events here instead
    * of `event`.
    */
-  frame?(bytes: Buffer, source: StreamSource): void;
-  notice(notice: TailNotice): void;
+  frame?(bytes: Buffer, source: SourceRef): void;
+  notice(notice: FeedNotice): void;
   /** Whether the output can take more now (false while stdout is full). */
   canWrite(): boolean;
   /**

@@ -6,7 +6,7 @@ import { terminalSize } from '../../io/terminal-size.js';
 import type { FleetServer } from '../../protocol/fleet-snapshot.js';
 import { emptyTableState, reduceTable, reduceTableNotice, reduceTableSnapshot, reduceTableSnapshotProblem, type TableState } from '../../render/table/reduce-table.js';
 import { nextSort, renderTable, type TableHeaderInfo, type TableSort } from '../../render/table/render-table.js';
-import type { StreamSource, TailNotice } from '../notices.js';
+import type { SourceRef, FeedNotice } from '../../feed/messages.js';
 import type { SinkStart, TailSink } from './sink.js';
 
 /**
@@ -34,13 +34,13 @@ export interface TableSinkOptions {
    * Also reports notices on stderr (drops, gaps, connection status). Only for
    * plain snapshots: on a terminal the table shows them and stderr lines would tear it.
    */
-  readonly status?: { notice(notice: TailNotice): void; close(): void } | undefined;
+  readonly status?: { notice(notice: FeedNotice): void; close(): void } | undefined;
   /**
    * Fetches the fleet snapshot of an endpoint (GET /api/mcp_servers with the
    * stream's credentials). Called each time a connection to it is subscribed
    * (its first ack), so every server has a row before its first event.
    */
-  readonly fetchSnapshot?: ((source: StreamSource) => Promise<readonly FleetServer[]>) | undefined;
+  readonly fetchSnapshot?: ((source: SourceRef) => Promise<readonly FleetServer[]>) | undefined;
 }
 
 /** Minimum time between two frames (about 10 per second). */

@@ -1,6 +1,6 @@
 import type { OutputStream } from '../../io/io.js';
 import type { HangarEvent } from '../../protocol/types.js';
-import type { StreamSource, TailNotice } from '../notices.js';
+import type { SourceRef, FeedNotice } from '../../feed/messages.js';
 import type { StatusReporter } from '../status.js';
 import { OutputWriter } from './output-writer.js';
 import type { SinkStart, TailSink } from './sink.js';
@@ -20,9 +20,9 @@ export abstract class WriterSink implements TailSink {
   }
 
   abstract start(context: SinkStart): void;
-  abstract event(event: HangarEvent, raw: string, source: StreamSource): void;
+  abstract event(event: HangarEvent, raw: string, source: SourceRef): void;
 
-  notice(notice: TailNotice): void {
+  notice(notice: FeedNotice): void {
     this.status.notice(notice);
   }
 
