@@ -1,3 +1,4 @@
+import type { FleetServer } from '../protocol/fleet-snapshot.js';
 import type { HangarEvent, WarningMessage } from '../protocol/types.js';
 
 /**
@@ -111,4 +112,8 @@ export type FeedNotice =
   /** From the event store (--store): what it read (info) or cannot cover (warning). */
   | { kind: 'store'; source: SourceRef; level: 'info' | 'warning'; text: string }
   /** The server acknowledged a subscribe: from here on the connection receives events. */
-  | { kind: 'subscribed'; source: SourceRef };
+  | { kind: 'subscribed'; source: SourceRef }
+  /** The endpoint's fleet snapshot (GET /api/mcp_servers), asked for at `requestedAtMs`. */
+  | { kind: 'fleet'; source: SourceRef; servers: readonly FleetServer[]; requestedAtMs: number }
+  /** Why the fleet snapshot could not be had. */
+  | { kind: 'fleet-failed'; source: SourceRef; message: string };

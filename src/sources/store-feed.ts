@@ -1,3 +1,4 @@
+import { openFeed } from '../feed/open-feed.js';
 import type { StoreReader } from '../store/store-reader.js';
 import type { EventSink } from '../server/event-sink.js';
 import type { EventSource, SourceLog } from './event-source.js';
@@ -16,33 +17,35 @@ export interface StoreFeedOptions {
  * (position on SQLite, transaction watermark on PostgreSQL).
  */
 export function createStoreFeedSource(options: StoreFeedOptions): EventSource {
-  let stopSource: (() => Promise<void>) | undefined;
+  const feed = openFeed({
+    urls: [],
+    client: { subscription: {}, monotonicMs: () => 0, nowMs: () => 0 },
+    store: {
+      reader: options.reader,
+      window: options.historyCount > 0 ? { kind: 'last', count: options.historyCount } : { kind: 'none' },
+      follow: true,
+      intervalMs: options.intervalMs,
+    },
+    monotonicMs: () => 0,
+    nowMs: () => 0,
+  });
   let stopped = false;
   return {
     name: `store ${options.reader.display}`,
     async run(sink: EventSink, log: SourceLog): Promise<void> {
-      const { StoreSource } = await import('../feed/store-feed.js');
-      const source = new StoreSource({
-        reader: options.reader,
-        window: options.historyCount > 0 ? { kind: 'last', count: options.historyCount } : { kind: 'none' },
-        follow: true,
-        intervalMs: options.intervalMs,
-      });
-      stopSource = () => source.stop();
-      source.on('message', (message) => {
+      feed.on('message', (_source, message) => {
         if (message.kind === 'event') sink.publish(message.event);
         else if (message.kind === 'store') (message.level === 'info' ? log.info : log.warn)(message.text);
-        else if (message.kind === 'bad-frame') log.warn(message.reason);
+        else if (message.kind === 'bad-frame' && message.report !== 'none') log.warn(message.reason);
         else if (message.kind === 'open') log.info(`following the store ${options.reader.display}`);
       });
-      if (!stopped) source.start();
-      await source.finished;
+      if (!stopped) await feed.start();
+      await feed.finished;
     },
     stop(): void {
       if (stopped) return;
       stopped = true;
-      void stopSource?.().then(() => options.reader.close());
-      if (stopSource === undefined) void options.reader.close();
+      void feed.stop().then(() => options.reader.close());
     },
   };
 }

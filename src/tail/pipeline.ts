@@ -1,8 +1,7 @@
 import { RuntimeError } from '../errors.js';
-import type { EventMessage, StreamMessage } from '../feed/messages.js';
+import type { EventMessage, SourceRef } from '../feed/messages.js';
+import type { Feed, FeedMessage } from '../feed/open-feed.js';
 import type { HangarEvent } from '../protocol/types.js';
-import { SeenIds } from '../protocol/seen-ids.js';
-import type { SourceRef } from '../feed/messages.js';
 import type { TailSink } from './sinks/sink.js';
 import type { TailStats } from './stats.js';
 import { eventTimeMs } from '../render/time-format.js';
@@ -45,45 +44,27 @@ export interface PipelineOptions {
   readonly end: (reason: PipelineEnd) => void;
   /** Messages queued behind a full stdout before the sockets are paused. */
   readonly highWater?: number;
-  /** Ids remembered for de-duplication across sources. */
-  readonly dedupeCapacity?: number;
 }
 
 interface Item {
   readonly source: SourceRef;
-  readonly message: StreamMessage;
+  readonly message: FeedMessage;
 }
 
-/** Bad frames reported per source before they are only counted. */
-const MAX_BAD_FRAME_REPORTS = 20;
-
-/** What the pipeline reads: a StreamClient, or the store (src/store/) speaking the same messages. */
-export interface MessageSource {
-  on(event: 'message', listener: (message: StreamMessage) => void): unknown;
-  pause(): void;
-  resume(): void;
-}
-
-/** A source that merges several endpoints itself (the store joined to the sockets) and says which each message is from. */
-export interface TaggedMessageSource {
-  on(event: 'message', listener: (source: SourceRef, message: StreamMessage) => void): unknown;
-  pause(): void;
-  resume(): void;
-}
+/** What the pipeline reads: a feed (feed/open-feed.ts), or anything that speaks like one. */
+export type PipelineInput = Pick<Feed, 'on' | 'pause' | 'resume' | 'sources'>;
 
 /**
- * One pipeline for every source: messages from all clients are queued in
- * arrival order, de-duplicated by event_id, filtered, and handed to the sink.
+ * One pipeline for every source: the feed's messages (each event once) are
+ * queued in arrival order, filtered, and handed to the sink.
  * While the sink cannot take more (slow stdout) or the queue is full, every
  * socket is paused, so memory stays flat and the server sees the backpressure.
  */
 export class TailPipeline {
   private readonly queue: Item[] = [];
-  private readonly clients: (MessageSource | TaggedMessageSource)[] = [];
-  private readonly seen: SeenIds;
+  private readonly inputs: PipelineInput[] = [];
   private readonly opens = new Map<number, number>();
   private readonly historyPending = new Set<number>();
-  private readonly badFramesReported = new Map<number, number>();
   /** Waiting for stdout to drain; messages queue meanwhile. */
   private waiting = false;
   private paused = false;
@@ -93,22 +74,14 @@ export class TailPipeline {
 
   constructor(private readonly options: PipelineOptions) {
     this.hints = options.hints ?? DEFAULT_PIPELINE_HINTS;
-    this.seen = new SeenIds(options.dedupeCapacity ?? 10_000);
     this.highWater = options.highWater ?? 1000;
   }
 
-  /** Wires a client's messages into the pipeline. */
-  attach(client: MessageSource, source: SourceRef): void {
-    this.clients.push(client);
-    if (!this.options.follow) this.historyPending.add(source.index);
-    client.on('message', (message) => this.offer(source, message));
-  }
-
-  /** Wires a source that de-duplicates its endpoints itself and tags each message with one of `sources`. */
-  attachTagged(merged: TaggedMessageSource, sources: readonly SourceRef[]): void {
-    this.clients.push(merged);
-    if (!this.options.follow) for (const source of sources) this.historyPending.add(source.index);
-    merged.on('message', (source, message) => this.offer(source, message));
+  /** Wires a feed's messages into the pipeline. */
+  attach(feed: PipelineInput): void {
+    this.inputs.push(feed);
+    if (!this.options.follow) for (const source of feed.sources) this.historyPending.add(source.index);
+    feed.on('message', (source, message) => this.offer(source, message));
   }
 
   /** Stops handling messages (the tail is ending). */
@@ -117,7 +90,7 @@ export class TailPipeline {
     this.queue.length = 0;
   }
 
-  private offer(source: SourceRef, message: StreamMessage): void {
+  private offer(source: SourceRef, message: FeedMessage): void {
     if (this.ended) return;
     // Nothing waiting and stdout can take more: handled at once, nothing queued (the common case).
     if (this.queue.length === 0 && !this.waiting && this.options.sink.canWrite()) {
@@ -157,16 +130,16 @@ export class TailPipeline {
   private pauseAll(): void {
     if (this.paused) return;
     this.paused = true;
-    for (const client of this.clients) client.pause();
+    for (const input of this.inputs) input.pause();
   }
 
   private resumeAll(): void {
     if (!this.paused) return;
     this.paused = false;
-    for (const client of this.clients) client.resume();
+    for (const input of this.inputs) input.resume();
   }
 
-  private handle(source: SourceRef, message: StreamMessage): void {
+  private handle(source: SourceRef, message: FeedMessage): void {
     const { sink, stats } = this.options;
     switch (message.kind) {
       case 'event':
@@ -245,17 +218,23 @@ export class TailPipeline {
         stats.gaps++;
         sink.notice({ kind: 'gap', source, downForMs: message.downForMs, reason: message.reason, atMs: this.options.nowMs() });
         return;
-      case 'bad-frame': {
+      case 'bad-frame':
         stats.badFrames++;
-        // A server spewing garbage must not bury the terminal: report the first few, count all.
-        const reported = (this.badFramesReported.get(source.index) ?? 0) + 1;
-        this.badFramesReported.set(source.index, reported);
-        if (reported < MAX_BAD_FRAME_REPORTS) sink.notice({ kind: 'bad-frame', source, reason: message.reason });
-        else if (reported === MAX_BAD_FRAME_REPORTS) {
+        // The feed marks the first few for reporting; the rest are only counted.
+        if (message.report === 'each') sink.notice({ kind: 'bad-frame', source, reason: message.reason });
+        else if (message.report === 'last') {
           sink.notice({ kind: 'bad-frame', source, reason: `${message.reason} (further bad frames from this source are counted, not shown; see ${this.hints.stats})` });
         }
         return;
-      }
+      case 'fleet':
+        sink.notice({ kind: 'fleet', source, servers: message.servers, requestedAtMs: message.requestedAtMs });
+        return;
+      case 'fleet-failed':
+        sink.notice({ kind: 'fleet-failed', source, message: message.message });
+        return;
+      case 'auth-failed':
+        sink.notice({ kind: 'auth-failed', source, status: undefined, message: message.message });
+        return;
       case 'server-error':
         sink.notice({ kind: 'server-error', source, code: message.code, message: message.message });
         return;
@@ -270,14 +249,6 @@ export class TailPipeline {
   private handleEvent(source: SourceRef, message: EventMessage): void {
     const { stats, sink } = this.options;
     stats.received++;
-    // Duplicates come from replicas: with a single source there is nothing to merge.
-    if (this.clients.length > 1) {
-      const id = message.id;
-      if (id !== undefined && !this.seen.add(id)) {
-        stats.duplicates++;
-        return;
-      }
-    }
     if (this.options.untilEpochMs !== undefined && (eventTimeMs(message.event) ?? this.options.nowMs()) > this.options.untilEpochMs) {
       this.ended = true;
       this.options.end({ kind: 'done' });

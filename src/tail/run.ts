@@ -1,8 +1,8 @@
 import { NotConnectedError, RuntimeError, TimeoutError } from '../errors.js';
 import type { ClientHints } from '../client/hints.js';
-import { StreamClient, type StreamClientOptions } from '../client/stream-client.js';
+import type { StreamClientOptions } from '../client/stream-client.js';
+import { openFeed } from '../feed/open-feed.js';
 import { formatDuration } from '../format/duration.js';
-import { sourceLabels } from '../client/url.js';
 import { displayUrl } from '../format/url.js';
 import { fetchFleetSnapshot } from '../client/fleet-snapshot.js';
 import type { EventFilter } from '../filter/event-filter.js';
@@ -10,7 +10,6 @@ import { createColorScheme, resolveColorLevel, type ColorMode } from '../io/colo
 import type { IO } from '../io/io.js';
 import type { ReplayRequest } from '../protocol/types.js';
 import type { CompiledTemplate } from '../render/template.js';
-import type { SourceRef } from '../feed/messages.js';
 import { TailPipeline, type PipelineEnd, type PipelineHints } from './pipeline.js';
 import { createSink, type OutputSettings } from './sinks/create-sink.js';
 import { canDrawLive } from './sinks/table-sink.js';
@@ -132,15 +131,12 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
           exec?.run(event, raw);
         }
       : undefined;
-  const labels = sourceLabels(options.urls);
-  const sources: SourceRef[] = options.urls.map((url, index) => ({ url: displayUrl(url), label: labels[index]!, index }));
   // The table seeds its rows from the fleet snapshot of each endpoint, fetched with the stream's credentials.
-  const fetchSnapshot =
+  const fleetSnapshot =
     options.output === 'table' && deps.fetchSnapshot !== null
-      ? (source: SourceRef) =>
-          (deps.fetchSnapshot ?? fetchFleetSnapshot)(options.urls[source.index]!, { headers: options.requestHeaders, ca: options.ca, insecure: options.insecure })
+      ? (url: string) => (deps.fetchSnapshot ?? fetchFleetSnapshot)(url, { headers: options.requestHeaders, ca: options.ca, insecure: options.insecure })
       : undefined;
-  const sink = createSink(options, io, { stdoutColors, stderrColors, status, template, onQuit: () => finish({ kind: 'done' }), fetchSnapshot });
+  const sink = createSink(options, io, { stdoutColors, stderrColors, status, template, onQuit: () => finish({ kind: 'done' }) });
   const stats = new TailStats(io.monotonicMs(), options.stats);
 
   let finish!: (end: PipelineEnd) => void;
@@ -175,26 +171,22 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
   const initialReplay: ReplayRequest | undefined = options.store !== undefined
     ? undefined
     : options.history !== undefined ? { last: options.history } : options.sinceEpochMs !== undefined ? { since: options.sinceEpochMs / 1000 } : undefined;
-  const clients = options.urls.map(
-    (url) =>
-      new StreamClient({
-        url,
-        headers: options.requestHeaders,
-        apiKeyHeader: options.apiKeyHeader,
-        ca: options.ca,
-        insecure: options.insecure,
-        hints: options.hints.client,
-        // No mcp_server_ids on live events: see EventFilter.replayServerIds.
-        subscription: { eventTypes: filter.eventTypes, serverIds: undefined, replayServerIds: filter.replayServerIds, replayFilter: filter.replayFilter },
-        initialReplay,
-        reconnect: options.reconnect,
-        ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
-        monotonicMs: () => io.monotonicMs(),
-        nowMs: () => io.now(),
-        passPlainEvents,
-        ...deps.client,
-      }),
-  );
+  const clientOptions: Omit<StreamClientOptions, 'url'> = {
+    headers: options.requestHeaders,
+    apiKeyHeader: options.apiKeyHeader,
+    ca: options.ca,
+    insecure: options.insecure,
+    hints: options.hints.client,
+    // No mcp_server_ids on live events: see EventFilter.replayServerIds.
+    subscription: { eventTypes: filter.eventTypes, serverIds: undefined, replayServerIds: filter.replayServerIds, replayFilter: filter.replayFilter },
+    initialReplay,
+    reconnect: options.reconnect,
+    ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
+    monotonicMs: () => io.monotonicMs(),
+    nowMs: () => io.now(),
+    passPlainEvents,
+    ...deps.client,
+  };
 
   const onStdoutError = (error: NodeJS.ErrnoException) => {
     // The reader went away (`| head`): a normal end, quietly.
@@ -211,7 +203,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
             finish({
               kind: 'error',
               error: new NotConnectedError(
-                `timed out after ${formatDuration(options.timeoutMs!)} without connecting to ${sources.map((source) => source.url).join(', ')} (${why}): is the server running and the URL right?`,
+                `timed out after ${formatDuration(options.timeoutMs!)} without connecting to ${options.urls.map((url) => displayUrl(url)).join(', ')} (${why}): is the server running and the URL right?`,
               ),
             });
           } else if (options.count !== undefined) {
@@ -247,65 +239,38 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
     if (recorder) await recorder.close();
     throw error;
   }
-  const storeSource: SourceRef | undefined = reader ? { url: reader.display, label: 'store', index: sources.length } : undefined;
-  let storeRunner: { stop(): Promise<void>; duplicates?: number } | undefined;
-
-  sink.start({ sources: clients.length === 0 && storeSource ? [storeSource] : sources, filterDescription: options.filterDescription });
-  const watchClient = (client: StreamClient, index: number) =>
-    client.finished.catch((error: Error) => {
-      if (error.name === 'AuthError') {
-        sink.notice({ kind: 'auth-failed', source: sources[index]!, status: undefined, message: error.message });
-      }
-      finish({ kind: 'error', error });
-    });
-  if (reader && storeSource) {
-    stats.storeInUse = true;
-    const storeOptions = {
-      reader,
-      window: storeWindow(options, io),
-      intervalMs: options.storeIntervalMs,
-      matches: filter.matches,
-      serverIds: filter.replayServerIds,
-      untilSeconds: options.untilEpochMs !== undefined ? options.untilEpochMs / 1000 : undefined,
-    };
-    if (clients.length === 0) {
-      const { StoreSource } = await import('../feed/store-feed.js');
-      const source = new StoreSource({ ...storeOptions, follow: options.follow });
-      storeRunner = source;
-      pipeline.attach(source, storeSource);
-      source.finished.catch((error: Error) => finish({ kind: 'error', error }));
-      source.start();
-    } else {
-      const { JoinedSource } = await import('../feed/joined.js');
-      const joined = new JoinedSource({
-        ...storeOptions,
-        links: clients.map((client, index) => ({ client, source: sources[index]! })),
-        storeSource,
-        monotonicMs: () => io.monotonicMs(),
-      });
-      storeRunner = joined;
-      pipeline.attachTagged(joined, [...sources, storeSource]);
-      clients.forEach(watchClient);
-      joined.finished.catch((error: Error) => finish({ kind: 'error', error }));
-      joined.start();
-    }
-  } else {
-    clients.forEach((client, index) => {
-      pipeline.attach(client, sources[index]!);
-      watchClient(client, index);
-      client.start();
-    });
-  }
+  const feed = openFeed({
+    urls: options.urls,
+    client: clientOptions,
+    store: reader
+      ? {
+          reader,
+          window: storeWindow(options, io),
+          intervalMs: options.storeIntervalMs,
+          follow: options.follow,
+          matches: filter.matches,
+          serverIds: filter.replayServerIds,
+          untilSeconds: options.untilEpochMs !== undefined ? options.untilEpochMs / 1000 : undefined,
+        }
+      : undefined,
+    fleetSnapshot,
+    monotonicMs: () => io.monotonicMs(),
+    nowMs: () => io.now(),
+  });
+  stats.storeInUse = reader !== undefined;
+  sink.start({ sources: feed.shownSources, filterDescription: options.filterDescription });
+  pipeline.attach(feed);
+  feed.finished.catch((error: Error) => finish({ kind: 'error', error }));
+  await feed.start();
 
   const end = await ended;
   pipeline.stop();
   if (timer) clearTimeout(timer);
   if (untilTimer) clearTimeout(untilTimer);
   for (const remove of removeSignals) remove();
-  await storeRunner?.stop();
-  await Promise.all(clients.map((client) => client.stop()));
+  await feed.stop();
   await reader?.close();
-  stats.duplicates += storeRunner?.duplicates ?? 0;
+  stats.duplicates += feed.duplicates;
   await sink.close();
   io.stdout.off('error', onStdoutError);
   const recording = await recorder?.close();

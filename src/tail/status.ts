@@ -109,6 +109,8 @@ export class StatusReporter {
         this.line(colors.failure(`${where} reported an error (${clean(notice.code)}): ${clean(notice.message)}`));
         return;
       case 'subscribed':
+      case 'fleet':
+      case 'fleet-failed':
         return;
       default: {
         const exhaustive: never = notice;

@@ -17,7 +17,10 @@ export type TableNotice =
   | { kind: 'auth-failed'; source: SourceRef; message: string }
   | { kind: 'dropped'; source: SourceRef; dropped: number; totalDropped: number; message: string }
   | { kind: 'gap'; source: SourceRef; downForMs: number | undefined; reason: string }
-  | { kind: 'bad-frame' | 'server-error' | 'replayed' | 'store' | 'subscribed'; source: SourceRef };
+  | { kind: 'bad-frame' | 'server-error' | 'replayed' | 'store' | 'subscribed'; source: SourceRef }
+  /** The fleet snapshot seeds the rows (reduceTableSnapshot); its failure is noted in the footer. */
+  | { kind: 'fleet'; source: SourceRef; servers: readonly FleetServer[]; requestedAtMs: number }
+  | { kind: 'fleet-failed'; source: SourceRef; message: string };
 
 /**
  * The live table's state and the pure reducers that build it from the stream:
@@ -436,6 +439,10 @@ export function reduceTableNotice(state: TableState, notice: TableNotice, nowMs:
     return { ...state, connections };
   };
   switch (notice.kind) {
+    case 'fleet':
+      return reduceTableSnapshot(state, notice.servers, notice.requestedAtMs);
+    case 'fleet-failed':
+      return reduceTableSnapshotProblem(state, notice.message);
     case 'connecting':
       return setConnection({ state: 'connecting', attempt: notice.attempt, retryAtMs: undefined, reason: undefined });
     case 'connected':

@@ -3,8 +3,7 @@ import type { IO } from '../../io/io.js';
 import { createLiveRegion, type LiveRegion } from '../../io/live-region.js';
 import { waitForDrain } from './drain.js';
 import { terminalSize } from '../../io/terminal-size.js';
-import type { FleetServer } from '../../protocol/fleet-snapshot.js';
-import { emptyTableState, reduceTable, reduceTableNotice, reduceTableSnapshot, reduceTableSnapshotProblem, type TableState } from '../../render/table/reduce-table.js';
+import { emptyTableState, reduceTable, reduceTableNotice, type TableState } from '../../render/table/reduce-table.js';
 import { nextSort, renderTable, type TableHeaderInfo, type TableSort } from '../../render/table/render-table.js';
 import type { SourceRef, FeedNotice } from '../../feed/messages.js';
 import type { SinkStart, TailSink } from './sink.js';
@@ -35,12 +34,6 @@ export interface TableSinkOptions {
    * plain snapshots: on a terminal the table shows them and stderr lines would tear it.
    */
   readonly status?: { notice(notice: FeedNotice): void; close(): void } | undefined;
-  /**
-   * Fetches the fleet snapshot of an endpoint (GET /api/mcp_servers with the
-   * stream's credentials). Called each time a connection to it is subscribed
-   * (its first ack), so every server has a row before its first event.
-   */
-  readonly fetchSnapshot?: ((source: SourceRef) => Promise<readonly FleetServer[]>) | undefined;
 }
 
 /** Minimum time between two frames (about 10 per second). */
@@ -61,7 +54,6 @@ export function canDrawLive(io: Pick<IO, 'stdout' | 'env'>): boolean {
 export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
   let state: TableState = emptyTableState();
   /** Endpoints connected whose subscription has not been acknowledged yet. */
-  const awaitingAck = new Set<number>();
   let header: TableHeaderInfo = { sources: [], filterDescription: '' };
   let sort = options.sort;
   let paused = false;
@@ -169,24 +161,6 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
       state = reduceTableNotice(state, notice, io.now());
       dirty = true;
       options.status?.notice(notice);
-      // The snapshot is asked for once the subscription is acknowledged (the first ack after each
-      // connect), so nothing between the snapshot and the stream is missed.
-      if (notice.kind === 'connected') awaitingAck.add(notice.source.index);
-      if (notice.kind === 'subscribed' && awaitingAck.delete(notice.source.index) && options.fetchSnapshot !== undefined) {
-        const requestedAtMs = io.now();
-        options.fetchSnapshot(notice.source).then(
-          (servers) => {
-            if (closed) return;
-            state = reduceTableSnapshot(state, servers, requestedAtMs);
-            dirty = true;
-          },
-          (error: Error) => {
-            if (closed) return;
-            state = reduceTableSnapshotProblem(state, error.message);
-            dirty = true;
-          },
-        );
-      }
     },
     canWrite() {
       return io.stdout.writableLength <= HIGH_WATER_BYTES;
