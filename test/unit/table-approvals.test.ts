@@ -58,7 +58,13 @@ describe('the table: pending tool approvals', () => {
     const state = feed(Array.from({ length: 6 }, (_, i) => requested(`apr_${i}`, 'github', 'create_issue', s0 + i)));
     const lines = renderTable(state, ctx(T0 + 10_000));
     const at = lines.findIndex((l) => l.startsWith('approvals pending: 6'));
-    expect(lines.slice(at + 1, at + 4)).toEqual(['  github create_issue  waiting 10s  via slack  apr_0', '  github create_issue  waiting 9s  via slack  apr_1', '  +4 more']);
+    // Three listed, as the README says, and the rest counted on a line of its own.
+    expect(lines.slice(at + 1, at + 5)).toEqual([
+      '  github create_issue  waiting 10s  via slack  apr_0',
+      '  github create_issue  waiting 9s  via slack  apr_1',
+      '  github create_issue  waiting 8s  via slack  apr_2',
+      '  +3 more',
+    ]);
     const short = renderTable(state, ctx(T0 + 10_000, { height: 5 }));
     expect(short).toHaveLength(5);
     expect(short.some((l) => l.startsWith('github'))).toBe(true);

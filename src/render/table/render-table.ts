@@ -455,14 +455,12 @@ function approvalLines(state: TableState, ctx: TableRenderContext, maxLines: num
       ctx.width,
     ),
   ];
-  const listed = Math.min(pending.length, APPROVAL_LINES, maxLines - 1);
+  // Up to APPROVAL_LINES approvals are listed; `+N more` takes a line of its own when some are left out.
+  const room = maxLines - 1;
+  const all = pending.length <= Math.min(room, APPROVAL_LINES);
+  const listed = all ? pending.length : Math.max(0, Math.min(APPROVAL_LINES, room - 1));
   for (let i = 0; i < listed; i++) {
     const a = pending[i]!;
-    const last = i === listed - 1 && pending.length > listed;
-    if (last) {
-      lines.push(composeLine([{ text: `  +${pending.length - i} more`, paint: ctx.colors.dim }], ctx.width));
-      break;
-    }
     lines.push(
       composeLine(
         [
@@ -475,6 +473,7 @@ function approvalLines(state: TableState, ctx: TableRenderContext, maxLines: num
       ),
     );
   }
+  if (!all && room > 0) lines.push(composeLine([{ text: `  +${pending.length - listed} more`, paint: ctx.colors.dim }], ctx.width));
   return lines;
 }
 
@@ -534,7 +533,7 @@ export function renderTable(state: TableState, ctx: TableRenderContext): string[
     room++;
   }
   // Pending approvals want a summary and a few lines; on a short terminal they give way to the rows, down to the summary.
-  const approvalsWanted = state.approvals.size === 0 ? 0 : 1 + Math.min(state.approvals.size, APPROVAL_LINES);
+  const approvalsWanted = state.approvals.size === 0 ? 0 : 1 + Math.min(state.approvals.size, APPROVAL_LINES) + (state.approvals.size > APPROVAL_LINES ? 1 : 0);
   const spare = room - rows.length; // lines the server rows leave free
   const approvalRoom = Math.min(approvalsWanted, Math.max(approvalsWanted > 0 ? 1 : 0, spare), Math.max(0, room - need));
   const approvals = approvalLines(state, c, approvalRoom);
