@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { SourceRef } from '../../src/feed/messages.js';
 import { createColorScheme } from '../../src/io/color.js';
-import { emptyTableState, reduceTable, reduceTableNotice, type TableState } from '../../src/render/table/reduce-table.js';
+import { emptyTableState, reduceTable, reduceTableNotice, reduceTableSnapshot, type TableState } from '../../src/render/table/reduce-table.js';
 import {
   BANNER_RECENT_MS,
   formatCount,
@@ -136,6 +136,21 @@ describe('renderTable: exact output without color', () => {
         }
       }
     }
+  });
+});
+
+describe('renderTable: rows seeded from the fleet snapshot', () => {
+  test('show - in AGO until their first event, then how long ago it was', () => {
+    const seeded = reduceTableSnapshot(
+      reduceTableNotice(emptyTableState(), { kind: 'connected', source: SOURCE }, T0),
+      [{ mcp_server_id: 'math', state: 'ready', mode: 'subprocess', alive: true, tools_count: 6, health_status: 'healthy', tools_predefined: false }],
+      T0,
+    );
+    const row = (state: TableState) => renderTable(state, ctx({ width: 120 })).find((l) => l.startsWith('math'))!;
+    expect(row(seeded)).toMatch(/ -$/);
+    expect(row(seeded)).not.toMatch(/\d+d$/);
+    const after = reduceTable(seeded, { event_type: 'HealthCheckPassed', mcp_server_id: 'math', duration_ms: 3 }, NOW - 4000);
+    expect(row(after)).toMatch(/HealthCheckPassed +4s$/);
   });
 });
 

@@ -58,8 +58,8 @@ export interface ServerRow {
   readonly lastEventType: string;
   /** The last event's severity (its type refined by its fields), for the LAST EVENT column's color. */
   readonly lastSeverity: Severity;
-  /** When the last event happened (its occurred_at, else its arrival), ms since the epoch. */
-  readonly lastEventAtMs: number;
+  /** When the last event happened (its occurred_at, else its arrival), ms since the epoch; undefined for a row seeded from the fleet snapshot before its first event. */
+  readonly lastEventAtMs: number | undefined;
 }
 
 /** How one endpoint's connection stands, for the header. */
@@ -195,7 +195,7 @@ function newRow(id: string): ServerRow {
     toolsCount: undefined,
     lastEventType: '',
     lastSeverity: 'info',
-    lastEventAtMs: 0,
+    lastEventAtMs: undefined,
   };
 }
 
@@ -399,7 +399,7 @@ export function reduceTableSnapshot(state: TableState, servers: readonly FleetSe
     const index = rowIndex.get(id);
     if (index === undefined && rows.length >= MAX_SERVERS) break;
     const row = index === undefined ? newRow(id) : rows[index]!;
-    if (index !== undefined && row.lastEventAtMs >= requestedAtMs) continue;
+    if (index !== undefined && (row.lastEventAtMs ?? 0) >= requestedAtMs) continue;
     const health = server.health_status === 'healthy' ? 'passed' : server.health_status === 'unhealthy' || server.health_status === 'degraded' ? 'failed' : row.health;
     const seeded: ServerRow = {
       ...row,

@@ -132,7 +132,7 @@ function compareRows(sort: TableSort): (a: ServerRow, b: ServerRow) => number {
     case 'latency':
       return (a, b) => (latencyPercentile(b, 0.95) ?? -1) - (latencyPercentile(a, 0.95) ?? -1) || byName(a, b);
     case 'last':
-      return (a, b) => b.lastEventAtMs - a.lastEventAtMs || byName(a, b);
+      return (a, b) => (b.lastEventAtMs ?? 0) - (a.lastEventAtMs ?? 0) || byName(a, b);
     default: {
       const unreachable: never = sort;
       return unreachable;
@@ -264,7 +264,8 @@ const COLUMNS: readonly Column[] = [
     key: 'ago',
     title: 'AGO',
     align: 'right',
-    cell: (row, { nowMs, colors }) => ({ text: formatAgo(nowMs - row.lastEventAtMs), paint: colors.dim }),
+    // `-`: a row seeded from the fleet snapshot has had no event yet.
+    cell: (row, { nowMs, colors }) => ({ text: row.lastEventAtMs === undefined ? '-' : formatAgo(nowMs - row.lastEventAtMs), paint: colors.dim }),
   },
 ];
 
