@@ -50,6 +50,20 @@ export function splitList(values: readonly string[] | undefined): string[] {
   return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v.length > 0);
 }
 
+/**
+ * splitList for a filter flag: a value with no entry in it (`-t ''`, `-s ','`,
+ * usually an unset variable in a script) is a usage error, as `--where ''`
+ * is, rather than quietly meaning "no filter".
+ */
+export function splitFilterList(flag: string, values: readonly string[] | undefined): string[] {
+  for (const value of values ?? []) {
+    if (value.split(',').every((part) => part.trim() === '')) {
+      throw new UsageError(`${flag} ${JSON.stringify(value)} names nothing: give a value (is a variable in your script unset?), or leave ${flag} out to not filter on it`);
+    }
+  }
+  return splitList(values);
+}
+
 /** Commander collector for repeatable options. */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];

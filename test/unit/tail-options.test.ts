@@ -50,6 +50,15 @@ describe('tail flags -> TailOptions', () => {
     expect((await parse(['-q'])).output).toBe('ndjson');
   });
 
+  it('an empty filter value (an unset variable in a script) is a usage error, as --where \'\' is', async () => {
+    await expect(parse(['-t', ''])).rejects.toThrow(/^--type "" names nothing: give a value/);
+    await expect(parse(['-s', ''])).rejects.toThrow(/^--server "" names nothing/);
+    await expect(parse(['-x', ' , '])).rejects.toThrow(/^--exclude-type " , " names nothing/);
+    await expect(parse(['--group', ''])).rejects.toThrow(UsageError);
+    await expect(parse(['--where', ''])).rejects.toThrow(UsageError);
+    expect((await parse(['-t', 'HealthCheckFailed,', '-s', 'math'])).types).toEqual(['HealthCheckFailed']);
+  });
+
   it('kubectl and stern habits: -f/--follow, --tail N, -o json', async () => {
     expect((await parse(['-f'])).follow).toBe(true);
     expect((await parse(['--follow'])).follow).toBe(true);

@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.js';
-import { parseChoice, parseDurationMs, parseHeaderFlag, parseInteger, splitList } from '../parse.js';
+import { parseChoice, parseDurationMs, parseHeaderFlag, parseInteger, splitFilterList, splitList } from '../parse.js';
 import { DEFAULT_URL, normaliseUrl } from '../../client/url.js';
 import { buildHeaders, parseApiKeyHeader, readCaFile, readKeyFile } from '../../credentials.js';
 import { compileEventFilter, type EventFilter } from '../../filter/event-filter.js';
@@ -213,10 +213,10 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
     throw new UsageError('--calls picks the tool-call events itself (ToolInvocationRequested, Completed, Failed): drop -t/--type and -x/--exclude-type (use -s or --where to narrow)');
   }
   if (calls && (flags.format !== undefined || flags.fields !== undefined)) throw new UsageError('--calls has its own line layout: it cannot be combined with --format or --fields');
-  const types = calls ? [...CALL_TYPES] : splitList(flags.type);
-  const excludeTypes = splitList(flags.excludeType);
-  const servers = [...new Set(splitList(flags.server))];
-  const groups = [...new Set(splitList(flags.group))];
+  const types = calls ? [...CALL_TYPES] : splitFilterList('--type', flags.type);
+  const excludeTypes = splitFilterList('--exclude-type', flags.excludeType);
+  const servers = [...new Set(splitFilterList('--server', flags.server))];
+  const groups = [...new Set(splitFilterList('--group', flags.group))];
   const where = flags.where ?? [];
   const filter = compileEventFilter({ types, excludeTypes, servers, groups, where, whereLabel: '--where' });
   const template = flags.format !== undefined ? compileTemplate(flags.format, '--format') : undefined;
