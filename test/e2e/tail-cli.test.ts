@@ -72,6 +72,14 @@ describe('hangar-events tail (spawned binary)', () => {
     expect(timedOut.stderr).toContain('timed out after 2s: 0 of 1 matching event arrived');
   });
 
+  it('a bare word no host answers to (the stern habit: tail github) fails at once with exit 2 and the -s hint', async () => {
+    const result = await runCli(['tail', 'hangar-no-such-server-z7', '-n', '1']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^hangar-events: 'hangar-no-such-server-z7' is not a URL, not host:port, and no host of that name resolves: did you mean -s hangar-no-such-server-z7\?/);
+    expect(result.stderr).not.toMatch(/reconnecting/);
+  });
+
   it('the wait-for pattern against a server that is down: exit 3, not 124', async () => {
     const g = await gateway();
     const url = g.url;

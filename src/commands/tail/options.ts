@@ -1,6 +1,7 @@
 import { UsageError } from '../../errors.js';
 import { parseChoice, parseDurationMs, parseHeaderFlag, parseInteger, splitFilterList, splitList } from '../parse.js';
 import { DEFAULT_URL, normaliseUrl } from '../../client/url.js';
+import { isBareWord } from './bare-words.js';
 import { buildHeaders, parseApiKeyHeader, readCaFile, readKeyFile } from '../../credentials.js';
 import { compileEventFilter, type EventFilter } from '../../filter/event-filter.js';
 import { suggestTypes } from '../../filter/type-filter.js';
@@ -29,6 +30,8 @@ export const TIME_MODES: readonly TailTimeMode[] = ['local', 'utc', 'iso', 'rela
  * flag values stay for tests and messages.
  */
 export interface TailOptions extends TailSessionOptions {
+  /** Positionals that are a single word (`github`): checked with the resolver before connecting (see bare-words.ts). */
+  readonly bareWords: readonly string[];
   /** The key from -k/--api-key, HANGAR_API_KEY or the key file (never printed). */
   readonly apiKey: string | undefined;
   /** A key file (one key per line, `#` comments; the first key is used); read by loadTailFiles. */
@@ -239,6 +242,7 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
 
   return {
     urls,
+    bareWords: urlArgs.filter(isBareWord),
     apiKey,
     apiKeyFile: flags.apiKeyFile,
     bearer,

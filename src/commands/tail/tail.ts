@@ -1,5 +1,6 @@
 import type { IO } from '../../io/io.js';
 import { runTailSession, type TailDeps } from '../../tail/run.js';
+import { rejectUnresolvedBareWords, type HostLookup } from './bare-words.js';
 import type { TailOptions } from './options.js';
 
 export type { TailDeps } from '../../tail/run.js';
@@ -10,6 +11,7 @@ export type { TailDeps } from '../../tail/run.js';
  * error never gets here). Throws AuthError, ConnectionError, TimeoutError or
  * RuntimeError; a normal end (count, Ctrl-C, --no-follow, closed stdout) returns.
  */
-export async function runTail(options: TailOptions, io: IO, deps: TailDeps = {}): Promise<void> {
+export async function runTail(options: TailOptions, io: IO, deps: TailDeps & { readonly lookup?: HostLookup } = {}): Promise<void> {
+  await rejectUnresolvedBareWords(options.bareWords, deps.lookup);
   await runTailSession(options, io, deps);
 }
