@@ -71,7 +71,7 @@ Environment:
 
 Run 'hangar-events <command> --help' for a command's options, 'hangar-events completion --help' for
 shell completion. Exit codes: 0 done, 1 failure, 2 usage error, 3 never connected within --timeout,
-4 authentication failed, 5 TLS or redirect failure, 124 timeout.
+4 authentication failed, 5 TLS or redirect failure, 6 event store unreadable, 124 timeout.
 `;
 
 /**

@@ -24,3 +24,12 @@ describe('lazy command declaration', () => {
     expect((await createProgram(io)).commands.map((c) => c.name())).toEqual(ALL);
   });
 });
+
+describe('hangar-events --help', () => {
+  it('names every exit code main can return', async () => {
+    const { ExitCode } = await import('../../src/cli/main.js');
+    const { PROGRAM_HELP_AFTER } = await import('../../src/cli/program.js');
+    const line = PROGRAM_HELP_AFTER.slice(PROGRAM_HELP_AFTER.indexOf('Exit codes:')).replace(/\s+/g, ' ');
+    for (const code of Object.values(ExitCode)) expect(line).toMatch(new RegExp(`[ :]${code} `));
+  });
+});
