@@ -45,7 +45,7 @@ export function parseTimeBound(text: string): TimeBoundResult {
   const clock = CLOCK.exec(value);
   if (clock) {
     const [hours, minutes, seconds] = [Number(clock[1]), Number(clock[2]), Number(clock[3] ?? 0)];
-    if (hours > 23 || minutes > 59 || seconds > 59) return { ok: false, error: `'${value}' is not a clock time` };
+    if (hours > 23 || minutes > 59 || seconds > 59) return { ok: false, error: `'${value}' is not a clock time (hours 0-23, minutes and seconds 0-59); expected ${TIME_BOUND_EXAMPLES}` };
     return { ok: true, bound: { kind: 'clock', hours, minutes, seconds, ms: fractionMs(clock[4]) } };
   }
   return { ok: false, error: `'${value}' is not a time; expected ${TIME_BOUND_EXAMPLES}` };
@@ -71,7 +71,7 @@ export function resolveTimeBound(bound: TimeBound, nowMs: number, direction: 'pa
 }
 
 function duration(ms: number): TimeBoundResult {
-  if (!Number.isFinite(ms) || ms <= 0) return { ok: false, error: 'a duration must be longer than 0' };
+  if (!Number.isFinite(ms) || ms <= 0) return { ok: false, error: `a duration must be longer than 0; expected ${TIME_BOUND_EXAMPLES}` };
   return { ok: true, bound: { kind: 'duration', ms: Math.round(ms) } };
 }
 
@@ -81,16 +81,16 @@ function instant(match: RegExpExecArray, text: string): TimeBoundResult {
   const ms = fractionMs(match[7]);
   const zone = match[8];
   if (month < 1 || month > 12 || day < 1 || day > 31 || hours > 23 || minutes > 59 || seconds > 60) {
-    return { ok: false, error: `'${text}' is not a valid date and time` };
+    return { ok: false, error: `'${text}' is not a valid date and time; expected ${TIME_BOUND_EXAMPLES}` };
   }
   let epochMs: number;
   if (zone === undefined) {
     const local = new Date(year, month - 1, day, hours, minutes, Math.min(seconds, 59), ms);
-    if (local.getDate() !== day || local.getMonth() !== month - 1) return { ok: false, error: `'${text}' is not a valid date` };
+    if (local.getDate() !== day || local.getMonth() !== month - 1) return { ok: false, error: `'${text}' is not a valid date; expected ${TIME_BOUND_EXAMPLES}` };
     epochMs = local.getTime();
   } else {
     const utc = Date.UTC(year, month - 1, day, hours, minutes, Math.min(seconds, 59), ms);
-    if (new Date(utc).getUTCDate() !== day) return { ok: false, error: `'${text}' is not a valid date` };
+    if (new Date(utc).getUTCDate() !== day) return { ok: false, error: `'${text}' is not a valid date; expected ${TIME_BOUND_EXAMPLES}` };
     epochMs = utc - zoneOffsetMs(zone);
   }
   return { ok: true, bound: { kind: 'instant', epochMs } };

@@ -54,7 +54,9 @@ describe('hangar-events completion (the real binary)', () => {
   it('refuses an unknown shell with a usage error', async () => {
     const result = await runCli(['completion', 'powershell']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('bash, zsh, fish');
+    expect(result.stderr).toBe(
+      'hangar-events: no completion for the shell "powershell": hangar-events completes bash, zsh and fish (hangar-events completion bash|zsh|fish; see hangar-events completion --help for where each script goes)\n',
+    );
     expect(result.stdout).toBe('');
   });
 });

@@ -39,7 +39,10 @@ describe('parseTimeBound / resolveTimeBound', () => {
     for (const text of ['', 'soon', '10 minutes', '2026-13-01', '2026-02-30T10:00:00Z', '25:00', '0s', '-5m', '10mins']) {
       const result = parseTimeBound(text);
       expect(result.ok, text).toBe(false);
+      // Every refusal lists the forms that are accepted.
+      expect(result.ok ? '' : result.error, text).toContain('expected a duration (90s, 10m, 1h30m, 2d), an RFC 3339 time');
     }
+    expect(parseTimeBound('25:00')).toEqual({ ok: false, error: expect.stringMatching(/^'25:00' is not a clock time \(hours 0-23, minutes and seconds 0-59\); expected /) });
     const result = parseTimeBound('yesterday');
     expect(result).toEqual({ ok: false, error: expect.stringContaining("'yesterday' is not a time; expected a duration (90s, 10m, 1h30m, 2d), an RFC 3339 time") });
   });

@@ -8,7 +8,11 @@ const SHELL_NAMES = ['bash', 'zsh', 'fish'] as const;
 /** `hangar-events completion bash|zsh|fish`: pure flags -> options; the script is built when it runs. */
 export function toCompletionOptions(shell: string): CompletionOptions {
   const found = SHELL_NAMES.find((name) => name === shell);
-  if (!found) throw new UsageError(`unknown shell "${shell}": choose bash, zsh or fish`);
+  if (!found) {
+    throw new UsageError(
+      `no completion for the shell ${JSON.stringify(shell).slice(0, 80)}: hangar-events completes bash, zsh and fish (hangar-events completion bash|zsh|fish; see hangar-events completion --help for where each script goes)`,
+    );
+  }
   return { shell: found };
 }
 
@@ -25,7 +29,8 @@ export function registerCompletion(program: Command, io: IO, run: RunCompletion 
     .command('completion')
     .summary('print a shell completion script (bash, zsh, fish)')
     .description('Print a completion script for bash, zsh or fish on stdout. It completes commands, options, output formats and event type names.')
-    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELL_NAMES))
+    // The choices are for completion and help; the name is checked by toCompletionOptions (commander's own message says less).
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELL_NAMES).argParser((value: string) => value))
     .addHelpText(
       'after',
       `
