@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
-import WebSocket from 'ws';
+import { WebSocket, type RawData } from '../wire/ws.js';
 import { AuthError, ConnectionError, PermanentConnectionError } from '../errors.js';
 import { formatDuration } from '../format/duration.js';
 import { displayUrl } from '../format/url.js';
@@ -11,6 +11,7 @@ import { DEFAULT_CLIENT_HINTS, type ClientHints } from './hints.js';
 import { decodeServerFrame } from '../protocol/decode.js';
 import { scanPlainEvent, type PlainEventScan } from '../protocol/plain-event.js';
 import { stripControl } from '../protocol/sanitize.js';
+import { readTextFramesInPlace } from '../wire/frame-reader.js';
 import {
   EVENTS_PATH,
   GATEWAY_PING_INTERVAL_MS,
@@ -379,6 +380,8 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       return;
     }
     conn.opened = true;
+    // Text frames are read from the socket's chunks in place (wire/frame-reader.ts); ws still handles everything else.
+    readTextFramesInPlace(conn.ws, (payload) => this.onFrame(conn, payload, false));
     conn.openedWallMs = this.options.nowMs();
     const reconnected = this.everOpened;
     const replay = this.replayForThisConnection(conn);
@@ -571,7 +574,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     this.frameClockFresh = false;
   };
 
-  private onFrame(conn: Connection, data: WebSocket.RawData, isBinary: boolean): void {
+  private onFrame(conn: Connection, data: RawData, isBinary: boolean): void {
     if (this.stopped) return;
     conn.frames++;
     conn.lastFrameMs = this.frameClock();
@@ -819,17 +822,17 @@ function isPermanentStatus(status: number): boolean {
   return status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
-function rawSize(data: WebSocket.RawData): number {
+function rawSize(data: RawData): number {
   if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
   return data instanceof ArrayBuffer ? data.byteLength : data.length;
 }
 
-function isUtf8Raw(data: WebSocket.RawData): boolean {
+function isUtf8Raw(data: RawData): boolean {
   if (Array.isArray(data)) return isUtf8(Buffer.concat(data));
   return isUtf8(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
 }
 
-function rawText(data: WebSocket.RawData): string {
+function rawText(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   return data instanceof ArrayBuffer ? Buffer.from(data).toString('utf8') : data.toString('utf8');
 }

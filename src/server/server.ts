@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type WebSocket } from '../wire/ws.js';
 import { RuntimeError, UsageError } from '../errors.js';
 import { formatDuration } from '../format/duration.js';
 import type { IO } from '../io/io.js';
