@@ -134,10 +134,11 @@ export default {
         baseline: serveToClient.eventsPerSec,
         baselineLabel: 'ws client, same serve',
         ratio: tail.eventsPerSec / serveToClient.eventsPerSec,
-        target: '>= 0.8x',
+        target: '>= 0.9x',
         note: `median of ${details.rounds.tail.length}, interleaved with the client; tail cpu ${tail.tailCpu.toFixed(2)}, ${tail.cpuMicrosPerEvent.toFixed(1)} us cpu/event (client ${cpuMicros(serveToClient.clientCpu, serveToClient.eventsPerSec)})`,
       };
-      tailRow.pass = judge(tailRow, { on: 'ratio', op: '>=', limit: 0.8 });
+      // Issue 24: tail's NDJSON path within 10% of a bare ws client counting frames.
+      tailRow.pass = judge(tailRow, { on: 'ratio', op: '>=', limit: 0.9 });
       const serveRow = {
         figure: 'serve --rate max -> one ws client',
         value: serveToClient.eventsPerSec,
