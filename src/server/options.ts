@@ -11,6 +11,8 @@ export interface ServerHints {
   /** How to allow a bind without keys, e.g. `pass --insecure-no-auth`. */
   readonly allowNoAuth: string;
   readonly maxClients: string;
+  /** How to allow more HTTP connections, e.g. `--max-http-connections`. */
+  readonly maxHttpConnections: string;
   readonly port: string;
   readonly host: string;
   /** How to allow a web origin, e.g. `start serve with --allow-origin <origin>`. */
@@ -21,6 +23,7 @@ export const DEFAULT_SERVER_HINTS: ServerHints = {
   giveKeys: 'Give the server API keys',
   allowNoAuth: 'set insecureNoAuth',
   maxClients: 'the client limit',
+  maxHttpConnections: 'the HTTP connection limit',
   port: 'port',
   host: 'host',
   allowOrigin: 'add it to the allowed origins of the server (allowOrigins)',
@@ -54,6 +57,14 @@ export interface ServerOptions {
   readonly stallTimeoutMs: number;
   /** Concurrent WebSocket clients; beyond it the handshake gets 503. Undefined = no limit. */
   readonly maxClients: number | undefined;
+  /**
+   * A plain HTTP request (an ingest POST) must have arrived whole within this
+   * (headers within the smaller of this and 10 s); beyond it the connection
+   * gets 408 and is closed. WebSocket connections are not affected once open.
+   */
+  readonly httpTimeoutMs: number;
+  /** Concurrent connections carrying plain HTTP requests; beyond it a request gets 503 and its connection is closed. */
+  readonly maxHttpConnections: number;
   /** Frames are handed to a socket only while its buffered amount is below this. */
   readonly highWaterMarkBytes: number;
   /** Close a random client with 1012 at about this interval (`--chaos-disconnect`). */
@@ -87,6 +98,8 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   pongTimeoutMs: GATEWAY_PONG_TIMEOUT_MS,
   stallTimeoutMs: 60_000,
   maxClients: undefined,
+  httpTimeoutMs: 60_000,
+  maxHttpConnections: 64,
   highWaterMarkBytes: 128 * 1024,
   chaosDisconnectMs: undefined,
   chaosDrop: 0,

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from '../wire/ws.js';
 import { RuntimeError, UsageError } from '../errors.js';
@@ -137,10 +138,24 @@ export async function startServer(
     // Named by its place among the keys, never by anything derived from the key itself.
     return typeof key === 'number' ? `api-key-${key + 1}` : SYSTEM_PRINCIPAL;
   };
-  const server = createServer(createRequestHandler({ guard: state.guard, hub, health, streamPath: options.path, approvals: { gate: approvals, principalOf, log } }));
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  const handleRequest = limitHttpConnections(createRequestHandler({ guard: state.guard, hub, health, streamPath: options.path, approvals: { gate: approvals, principalOf, log } }), state);
+  const server = createServer(
+    {
+      // A body still trickling in after httpTimeoutMs is cut (408). Node reads these only when given here,
+      // and checks them only every connectionsCheckingInterval (30 s by default): a second at most here.
+      requestTimeout: options.httpTimeoutMs,
+      headersTimeout: Math.min(options.httpTimeoutMs, 10_000),
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(options.httpTimeoutMs / 4))),
+    },
+    handleRequest,
+  );
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      const body = JSON.stringify({ error: 'request_timeout', message: `the request did not arrive whole within ${formatDuration(options.httpTimeoutMs)}; send the body at once` });
+      socket.end(`HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    } else socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    socket.once('finish', () => socket.destroy());
   });
   server.on('upgrade', createUpgradeHandler(state));
   await listen(server, options);
@@ -197,6 +212,42 @@ export function createApprovalGate(options: Pick<ServerOptions, 'approvalTimeout
       log.warn(`approval gate full: ${pending} approvals pending; the oldest expire early to make room (decide them with POST /api/approvals/{id}/resolve)`, { event: 'approvals_full', pending });
     },
   });
+}
+
+/**
+ * Caps the connections that carry plain HTTP requests (ingest, /health) at
+ * `maxHttpConnections`, as `maxClients` caps WebSocket clients: a request on
+ * a connection beyond the cap gets 503 and the connection is closed, so slow
+ * bodies (each cut after httpTimeoutMs) cannot pile up without bound. A
+ * connection counts from its first plain request until it closes; WebSocket
+ * upgrades never count.
+ */
+function limitHttpConnections(handle: (req: IncomingMessage, res: ServerResponse) => void, state: ServerState): (req: IncomingMessage, res: ServerResponse) => void {
+  const { options } = state;
+  const open = new Set<Socket>();
+  const logRefusal = createRefusalLog(state.log, state.monotonicMs);
+  return (req, res) => {
+    const socket = req.socket;
+    if (!open.has(socket)) {
+      if (open.size >= options.maxHttpConnections) {
+        const hint = (options.hints ?? DEFAULT_SERVER_HINTS).maxHttpConnections;
+        logRefusal(`refused an HTTP request from ${socket.remoteAddress ?? '?'}: ${options.maxHttpConnections} HTTP connections already open (${hint})`, {
+          event: 'refused',
+          status: 503,
+          reason: 'max_http_connections',
+        });
+        res.on('error', () => {});
+        res.on('finish', () => socket.destroy());
+        const body = JSON.stringify({ error: 'too_many_connections', message: `this server serves at most ${options.maxHttpConnections} HTTP connections at once; try again later` });
+        res.writeHead(503, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Retry-After': '5', Connection: 'close' });
+        res.end(body);
+        return;
+      }
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+    }
+    handle(req, res);
+  };
 }
 
 /** A non-loopback bind without API keys would publish the stream to the network: refused unless asked for. */

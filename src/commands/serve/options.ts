@@ -26,6 +26,8 @@ export interface ServeFlags {
   pongTimeout?: string;
   stallTimeout?: string;
   maxClients?: string;
+  httpTimeout?: string;
+  maxHttpConnections?: string;
   logFormat?: string;
   apiKeyHeader?: string;
   demo?: boolean;
@@ -148,6 +150,8 @@ export function toServeOptions(flags: ServeFlags, env: Readonly<Record<string, s
   for (const [flag, ms] of [['--ping-interval', pingIntervalMs], ['--pong-timeout', pongTimeoutMs], ['--stall-timeout', stallTimeoutMs]] as const) {
     if (ms < 10) throw new UsageError(`invalid ${flag}: must be at least 10ms`);
   }
+  const httpTimeoutMs = flags.httpTimeout === undefined ? DEFAULT_SERVER_OPTIONS.httpTimeoutMs : parseDurationMs('--http-timeout', flags.httpTimeout);
+  if (httpTimeoutMs < 100) throw new UsageError(`invalid --http-timeout '${flags.httpTimeout}': must be at least 100ms`);
 
   if (flags.approvals === false && flags.approvalTimeout !== undefined) {
     throw new UsageError('--approval-timeout sets how long the approval gate holds a call, but --no-approvals turns the gate off: give one or the other');
@@ -171,6 +175,9 @@ export function toServeOptions(flags: ServeFlags, env: Readonly<Record<string, s
     pongTimeoutMs,
     stallTimeoutMs,
     maxClients: flags.maxClients === undefined ? undefined : parseInteger('--max-clients', flags.maxClients, 1),
+    httpTimeoutMs,
+    maxHttpConnections:
+      flags.maxHttpConnections === undefined ? DEFAULT_SERVER_OPTIONS.maxHttpConnections : parseInteger('--max-http-connections', flags.maxHttpConnections, 1, 100_000),
     chaosDisconnectMs,
     chaosDrop,
     approvals: flags.approvals !== false,

@@ -29,6 +29,8 @@ export function registerServe(program: Command, io: IO, run: ServeRun = defaultR
     .option('--pong-timeout <duration>', 'time to answer a ping before the connection is closed', '10s')
     .option('--stall-timeout <duration>', 'close a client whose socket makes no progress for this long', '60s')
     .option('--max-clients <n>', 'refuse WebSocket clients beyond this many (503)')
+    .option('--http-timeout <duration>', 'a plain HTTP request (an ingest POST) must arrive whole within this, or it gets 408 and its connection is closed', '60s')
+    .option('--max-http-connections <n>', 'connections carrying plain HTTP requests at once; beyond it a request gets 503', '64')
     .option('--log-format <format>', 'stderr log format: pretty or json', 'pretty')
     .option('--demo', 'simulate a fleet of MCP servers (the default when no other source is given)')
     .option('--no-demo', 'no simulated fleet: only stdin, --replay and HTTP ingest')
