@@ -174,6 +174,7 @@ export function decodeServerFrame(text: string): Decoded<ServerFrame> {
           dropped: countOf(value.dropped),
           total_dropped: countOf(value.total_dropped),
           ...(isCount(value.queue_limit) ? { queue_limit: value.queue_limit } : {}),
+          ...(isCount(value.down_ms) ? { down_ms: value.down_ms } : {}),
           message: typeof value.message === 'string' ? value.message : '',
         },
       });

@@ -81,14 +81,29 @@ export interface PingMessage {
   type: 'ping';
 }
 
+/**
+ * A warning frame (serve only, PROTOCOL.md Part 2). Codes:
+ * - `events_dropped`: serve dropped `dropped` events for this connection.
+ * - `upstream_dropped` (a relay, serve --upstream): the relay's upstream
+ *   dropped `dropped` events before they reached the relay, so no client of
+ *   the relay got them; `total_dropped` is the running total announced so.
+ * - `upstream_gap` (a relay): the relay's connection upstream was down and
+ *   events published meanwhile may be missing (`down_ms` long, when known).
+ */
 export interface WarningMessage {
   type: 'warning';
-  code: 'events_dropped' | (string & {});
+  code: 'events_dropped' | 'upstream_dropped' | 'upstream_gap' | (string & {});
   dropped: number;
   total_dropped: number;
   queue_limit?: number;
+  /** upstream_gap: how long the relay's upstream was down, in milliseconds. */
+  down_ms?: number;
   message: string;
 }
+
+/** The warning codes a relay sends about its upstream. */
+export const UPSTREAM_DROPPED = 'upstream_dropped';
+export const UPSTREAM_GAP = 'upstream_gap';
 
 export interface ReplayedMessage {
   type: 'replayed';

@@ -18,4 +18,18 @@ export interface EventSink {
    * same values (what the hub filters and indexes on).
    */
   publishSerialized?(event: HangarEvent, wire: Buffer): void;
+  /**
+   * A relay's source (serve --upstream) tells the sink's clients what its
+   * upstream lost through the returned notices; a sink without clients to
+   * tell has none. Asking marks the sink as relaying (its /health counts them).
+   */
+  upstreamNotices?(): UpstreamNotices;
+}
+
+/** What a relay learned its upstream lost, to be announced to every client where it happened in the stream. */
+export interface UpstreamNotices {
+  /** The connection upstream was down: events published meanwhile may be missing. */
+  gap(downForMs: number | undefined, reason: string): void;
+  /** The upstream announced it dropped `count` events for the relay. */
+  dropped(count: number, reason: string): void;
 }

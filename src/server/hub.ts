@@ -3,13 +3,14 @@ import { compileEventFilter } from '../filter/event-filter.js';
 import { compileSubscription } from '../protocol/filter.js';
 import { summarizeFleet, type FleetServer } from '../protocol/fleet-snapshot.js';
 import type { HangarEvent, ReplayFilter, ReplayRequest, SubscribeMessage } from '../protocol/types.js';
-import type { EventSink } from './event-sink.js';
+import type { EventSink, UpstreamNotices } from './event-sink.js';
 import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../wire/text-frame.js';
 import { History, type ReplayResult } from './history.js';
 import { RecentEvents } from './recent-events.js';
 import { STORE_KEEPS_NOTE, type StoreHistory, type StoreHistoryResult } from './store-history.js';
 import type { LiveEvent } from './live-event.js';
 import type { DeliveryStats, Subscriber } from './subscriber.js';
+import { UpstreamAnnouncer, type UpstreamStats } from './upstream-notices.js';
 
 export interface HubOptions {
   /** Events kept for replay (0 disables history). */
@@ -66,6 +67,8 @@ export class Hub implements EventSink {
   private storeHistory: StoreHistory | undefined;
   /** Subscribers whose replay is being read from the store (their live events are held meanwhile). */
   private readonly storeReplays = new Set<Subscriber>();
+  /** serve --upstream: what the relay announced about its upstream (see upstreamNotices). */
+  private upstream: UpstreamAnnouncer | undefined;
 
   constructor(private readonly options: HubOptions) {
     this.history = new History({ capacity: options.historySize, maxBytes: options.historyBytes });
@@ -112,6 +115,25 @@ export class Hub implements EventSink {
    */
   useStoreHistory(storeHistory: StoreHistory): void {
     this.storeHistory = storeHistory;
+  }
+
+  /**
+   * A relay's source announces here what its upstream lost: every client
+   * gets a warning frame at this place in its stream (UpstreamAnnouncer), and
+   * `upstreamStats` counts them for /health.
+   */
+  upstreamNotices(): UpstreamNotices {
+    const announcer = (this.upstream ??= new UpstreamAnnouncer());
+    const everyone = (): Subscriber[] => [...this.subscribers, ...this.parked.keys(), ...this.rejoining];
+    return {
+      gap: (downForMs, reason) => announcer.gap(everyone(), downForMs, reason),
+      dropped: (count, reason) => announcer.dropped(everyone(), count, reason),
+    };
+  }
+
+  /** The relay's upstream gaps and drops announced so far; undefined when this hub relays nothing. */
+  get upstreamStats(): Readonly<UpstreamStats> | undefined {
+    return this.upstream?.stats;
   }
 
   /** Stops offering events to `subscriber`. */

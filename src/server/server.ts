@@ -47,6 +47,10 @@ export interface HealthReport {
   events_published: number;
   events_delivered: number;
   events_dropped: number;
+  /** serve --upstream: outages of the upstream connection, each announced to every client. */
+  upstream_gaps?: number;
+  /** serve --upstream: events the upstream said it dropped for the relay, announced to every client. */
+  upstream_dropped?: number;
 }
 
 export interface RunningServer {
@@ -129,6 +133,7 @@ export async function startServer(
       events_published: hub.stats.published,
       events_delivered: hub.stats.delivered,
       events_dropped: hub.stats.dropped,
+      ...(hub.upstreamStats !== undefined ? { upstream_gaps: hub.upstreamStats.gaps, upstream_dropped: hub.upstreamStats.dropped } : {}),
     };
   };
 

@@ -25,6 +25,9 @@ export type { Transport } from '../wire/ws-transport.js';
  */
 export const BURST_BYTES = 16 * 1024;
 
+/** Placeholder of a control whose frame is built when it is sent. */
+const EMPTY_FRAME = Buffer.alloc(0);
+
 export interface SubscriberLimits {
   /** Most events queued (not yet handed to the transport); the oldest is dropped beyond it. */
   readonly queueSize: number;
@@ -57,6 +60,8 @@ interface QueuedControl {
   index: number;
   /** Whether these frames are replayed events (counted apart from live deliveries). */
   replay: boolean;
+  /** Builds the frame when it is sent (see sendControlLater). */
+  build?: () => Buffer;
   /** Replay only: each frame's position in history, and history's oldest kept position now. */
   positions?: readonly number[];
   floor?: () => number;
@@ -437,6 +442,11 @@ export class Subscriber {
     this.enqueueControl([Buffer.from(JSON.stringify(message))], false);
   }
 
+  /** Queues a control whose frame is built when it is sent, so it can add up what happens until then; it keeps its place like any control. */
+  sendControlLater(build: () => Buffer): void {
+    this.enqueueControl([EMPTY_FRAME], false, build);
+  }
+
   /**
    * Queues replayed history frames; they go out before any later event.
    * A replay holds on to frames that history also keeps, nothing more: with
@@ -497,11 +507,11 @@ export class Subscriber {
     return this.inFlight > 0 && nowMs - this.lastProgressMs > stallMs;
   }
 
-  private enqueueControl(frames: Buffer[], replay: boolean): QueuedControl | undefined {
+  private enqueueControl(frames: Buffer[], replay: boolean, build?: () => Buffer): QueuedControl | undefined {
     if (this.closed) return undefined;
     // Events missed while parked were published before this control: they keep their place.
     this.settle();
-    const control: QueuedControl = { eventsBefore: this.events.pushed, frames, index: 0, replay };
+    const control: QueuedControl = { eventsBefore: this.events.pushed, frames, index: 0, replay, ...(build !== undefined ? { build } : {}) };
     this.controls.push(control);
     if (this.controls.length > this.options.limits.maxPendingControls) {
       this.options.hooks?.onControlOverflow?.(this);
@@ -598,7 +608,7 @@ export class Subscriber {
           const control = this.controls[0];
           const hasEvent = !this.held && !this.replayHeld && events.length > 0;
           if (control && (!hasEvent || control.eventsBefore <= events.firstOrdinal)) {
-            frame = control.frames[control.index]!;
+            frame = control.build !== undefined ? control.build() : control.frames[control.index]!;
             if (control.replay) {
               control.frames[control.index] = undefined;
               this.replayedDelivered++;

@@ -2,7 +2,9 @@ import type { StreamClientOptions } from '../client/stream-client.js';
 import type { SourceRef } from '../feed/messages.js';
 import { openFeed, type FeedMessage } from '../feed/open-feed.js';
 import type { StoreReader } from '../store/store-reader.js';
-import type { EventSink } from '../server/event-sink.js';
+import { UPSTREAM_GAP, type WarningMessage } from '../protocol/types.js';
+import type { EventSink, UpstreamNotices } from '../server/event-sink.js';
+import { UpstreamDropLog } from './upstream-drop-log.js';
 import type { EventSource, SourceLog } from './event-source.js';
 
 export interface UpstreamSourceOptions {
@@ -25,7 +27,11 @@ export interface UpstreamSourceOptions {
  * which re-serves it with all that Part 2 adds. The sources are opened through
  * the feed (src/feed/open-feed.ts), as tail opens them: with a store, the
  * ring starts with the store's newest events and an outage is filled from the
- * store before live resumes. Connection status and gaps go to serve's log.
+ * store before live resumes. Connection status and gaps go to serve's log,
+ * and every gap and drop the relay learns upstream is announced to its
+ * clients (sink.upstreamNotices: warning frames `upstream_gap` and
+ * `upstream_dropped` where it happened in the stream), so a relay's client
+ * knows what it missed as a direct one does.
  */
 export function createUpstreamSource(options: UpstreamSourceOptions): EventSource {
   const feed = openFeed({
@@ -53,9 +59,13 @@ export function createUpstreamSource(options: UpstreamSourceOptions): EventSourc
   });
   const sockets = options.urls.length;
   let stopped = false;
+  let closeDropLog: (() => void) | undefined;
   return {
     name: `upstream ${feed.sources.slice(0, sockets).map((s) => s.url).join(', ')}`,
     async run(sink: EventSink, log: SourceLog): Promise<void> {
+      const notices = sink.upstreamNotices?.();
+      const drops = new UpstreamDropLog(log, options.monotonicMs);
+      closeDropLog = () => drops.close();
       feed.on('message', (source: SourceRef, message: FeedMessage) => {
         const where = sockets > 1 || source.index >= sockets ? `${source.url}: ` : '';
         switch (message.kind) {
@@ -70,9 +80,10 @@ export function createUpstreamSource(options: UpstreamSourceOptions): EventSourc
             return;
           case 'gap':
             log.warn(`gap: events from upstream ${source.url} may have been missed: ${message.reason}`);
+            notices?.gap(message.downForMs, `the relay's upstream ${source.url} was down: ${message.reason}`);
             return;
           case 'warning':
-            log.warn(`upstream ${source.url} dropped ${message.warning.dropped} events for this relay: ${message.warning.message}`);
+            announceWarning(source, message.warning, log, drops, notices);
             return;
           case 'store':
             if (message.level === 'info') log.info(`${where}${message.text}`);
@@ -96,7 +107,25 @@ export function createUpstreamSource(options: UpstreamSourceOptions): EventSourc
     stop(): void {
       if (stopped) return;
       stopped = true;
+      closeDropLog?.();
       void feed.stop().then(() => options.store?.reader.close());
     },
   };
+}
+
+/**
+ * A warning from upstream: a drop (serve's `events_dropped`, a relay's
+ * `upstream_dropped`) is logged coalesced and announced to every client; an
+ * upstream relay's `upstream_gap` is a gap of ours too.
+ */
+function announceWarning(source: SourceRef, warning: WarningMessage, log: SourceLog, drops: UpstreamDropLog, notices: UpstreamNotices | undefined): void {
+  if (warning.code === UPSTREAM_GAP) {
+    log.warn(`gap: events from upstream ${source.url} may have been missed: ${warning.message}`);
+    notices?.gap(warning.down_ms, `${source.url}, itself a relay, says: ${warning.message}`);
+  } else if (warning.dropped > 0) {
+    drops.add(source.url, warning.dropped, warning.message);
+    notices?.dropped(warning.dropped, `the relay's upstream ${source.url} dropped events before they reached the relay: ${warning.message}`);
+  } else {
+    log.warn(`upstream ${source.url} warned (${warning.code}): ${warning.message}`);
+  }
 }

@@ -1,7 +1,7 @@
 import { RuntimeError } from '../errors.js';
 import type { EventMessage, SourceRef } from '../feed/messages.js';
 import type { Feed, FeedMessage } from '../feed/open-feed.js';
-import type { HangarEvent } from '../protocol/types.js';
+import { UPSTREAM_GAP, type HangarEvent } from '../protocol/types.js';
 import type { TailSink } from './sinks/sink.js';
 import type { TailStats } from './stats.js';
 import { eventTimeMs } from '../render/time-format.js';
@@ -173,6 +173,12 @@ export class TailPipeline {
         return;
       case 'warning': {
         const { warning } = message;
+        if (warning.code === UPSTREAM_GAP) {
+          // A relay's upstream was down: a gap like our own, where the relay learned it.
+          stats.gaps++;
+          sink.notice({ kind: 'gap', source, downForMs: warning.down_ms, reason: warning.message, atMs: this.options.nowMs() });
+          return;
+        }
         stats.dropWarnings++;
         stats.droppedByServer += warning.dropped;
         if (warning.code === 'events_dropped' || warning.dropped > 0) {

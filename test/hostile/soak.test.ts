@@ -5,6 +5,8 @@ import { closeHostile, recordFigures, STRESS, startHostileServer } from '../help
 import { hostileSeed } from '../helpers/hostile-fuzz.js';
 import { startNetProxy, type NetProxy } from '../helpers/net-proxy.js';
 import { startTranscriptTail, useTranscriptTails, type TranscriptTail } from '../helpers/tail-transcript.js';
+import { createUpstreamSource } from '../../src/sources/upstream-source.js';
+import type { EventSource } from '../../src/sources/event-source.js';
 
 /**
  * The soak run of "every event once, or an honest gap" (npm run stress only:
@@ -21,7 +23,9 @@ import { startTranscriptTail, useTranscriptTails, type TranscriptTail } from '..
 useTranscriptTails();
 const proxies: NetProxy[] = [];
 const gateways: FakeGateway[] = [];
+const relays: EventSource[] = [];
 afterEach(async () => {
+  for (const r of relays.splice(0)) r.stop();
   for (const p of proxies.splice(0)) await p.close();
   for (const g of gateways.splice(0)) await g.close();
   await closeHostile();
@@ -203,5 +207,51 @@ describe.skipIf(!STRESS)('soak (npm run stress only: minutes long)', () => {
     expect(c.duplicates).toBe(0);
     expect(c.outOfOrder).toBe(0);
     expect(c.lost, 'events lost without a gap line').toBe(0);
+  }, SOAK_MS + 180_000);
+  test(`a relay (serve --upstream) in front of the gateway double, the weather between them, for ${SOAK_MS / 1000} s: its client sees every upstream gap and drop, shown + dropped + in gaps = published`, async () => {
+    const seed = hostileSeed() + 2;
+    const gateway = await startFakeGateway({ blindWindowMs: 60_000, pingIntervalMs: 1_000, pongTimeoutMs: 2_000 });
+    gateways.push(gateway);
+    const proxy = await startNetProxy(gateway.port);
+    proxies.push(proxy);
+    // The relay: serve with a small queue, fed by an upstream source through the proxy (as serve --upstream builds it).
+    const relay = await startHostileServer({ queueSize: 256, pingIntervalMs: 1_000, pongTimeoutMs: 2_000 });
+    const relayLog: string[] = [];
+    const source = createUpstreamSource({
+      urls: [proxy.url()],
+      headers: {},
+      ca: undefined,
+      insecure: false,
+      monotonicMs: () => performance.now(),
+      nowMs: () => Date.now(),
+      client: DEPS.client,
+    });
+    relays.push(source);
+    void source.run(relay.hub, { info: (m) => relayLog.push(m), warn: (m) => relayLog.push(m) }).catch(() => {});
+    const t = startTranscriptTail([relay.url, '-o', 'ndjson', '--stats'], DEPS);
+    await t.waitFor('stderr', /connected to/, 20_000);
+    const until = performance.now() + SOAK_MS;
+    const [changes, last] = await Promise.all([
+      weather(proxy, seed, until),
+      publishUntil(until, (seq) => gateway.publish(gatewayEvent('ToolInvocationCompleted', { mcp_server_id: 'math', seq }))),
+    ]);
+    let marker = last;
+    const timer = setInterval(() => gateway.publish(gatewayEvent('Marker', { mcp_server_id: 'math', seq: ++marker })), 50);
+    try {
+      await t.waitFor('stdout', /"Marker"/, 60_000);
+    } finally {
+      clearInterval(timer);
+    }
+    const relayHealth = relay.health();
+    await t.interrupt();
+    const c = classify(t, t.seqs()[0] ?? 1, last);
+    report('soak: a relay client, the relay behind random weather', c, changes);
+    recordFigures('soak: relay upstream counts', { upstream_gaps: relayHealth.upstream_gaps ?? -1, upstream_dropped: relayHealth.upstream_dropped ?? -1, relay_gap_log_lines: relayLog.filter((l) => l.startsWith('gap: ')).length });
+    process.stderr.write(`soak: relay /health upstream_gaps ${relayHealth.upstream_gaps}, upstream_dropped ${relayHealth.upstream_dropped}\n`);
+    expect(c.duplicates).toBe(0);
+    expect(c.outOfOrder).toBe(0);
+    expect(c.lost, 'events lost behind the relay without a drop or gap line').toBe(0);
+    expect(c.shown + c.announcedDropped + c.inReportedGaps).toBe(c.published);
+    expect(c.gapLines, 'every upstream gap the relay logged reached its client').toBe(relayHealth.upstream_gaps);
   }, SOAK_MS + 180_000);
 });

@@ -136,3 +136,46 @@ describe('Hub.publishAll', () => {
     expect(frames.map((f) => JSON.parse(f.toString()).event_type)).toEqual(['A', 'B']);
   });
 });
+
+describe('Hub.upstreamNotices (serve --upstream)', () => {
+  it('announces an upstream gap to every client where it happened, and adds up a flood of upstream drops into one waiting warning', () => {
+    const hub = new Hub({ historySize: 10, historyBytes: 1 << 20, now: () => 0 });
+    const frames: Buffer[] = [];
+    let flush: (() => void) | undefined;
+    const transport: Transport = { send: (frame, done) => (frames.push(frame), done?.()), bufferedAmount: 0, cork() {}, uncork() {} };
+    const subscriber = new Subscriber({
+      transport,
+      limits: { queueSize: 100, queueBytes: 1 << 20, highWaterMarkBytes: 1 << 20, maxPendingControls: 100 },
+      stats: hub.stats,
+      monotonicMs: () => 0,
+      // Flushed only when the test says: the client is not reading meanwhile.
+      schedule: (f) => (flush = f),
+    });
+    hub.attach(subscriber);
+    const filtered = recordingSubscriber(hub);
+    hub.subscribe(filtered.subscriber, { type: 'subscribe', event_types: ['Other'] });
+    expect(hub.upstreamStats).toBeUndefined();
+    const notices = hub.upstreamNotices();
+    hub.publish({ event_type: 'A', event_id: 'a', occurred_at: 1 });
+    notices.gap(1234.4, "the relay's upstream ws://gw was down: the server keeps no history");
+    hub.publish({ event_type: 'B', event_id: 'b', occurred_at: 1 });
+    // 50 000 upstream warnings while the client is not reading: one frame waits, never 50 000 (maxPendingControls is 100).
+    for (let i = 0; i < 50_000; i++) notices.dropped(1, 'upstream dropped events');
+    hub.publish({ event_type: 'C', event_id: 'c', occurred_at: 1 });
+    notices.dropped(5, 'upstream dropped more');
+    flush!();
+    const sent = frames.map((f) => JSON.parse(f.toString()) as Record<string, unknown>);
+    expect(sent.map((f) => f.event_type ?? `${f.type}:${f.code}`)).toEqual(['A', 'warning:upstream_gap', 'B', 'warning:upstream_dropped', 'C']);
+    expect(sent[1]).toEqual({ type: 'warning', code: 'upstream_gap', dropped: 0, total_dropped: 0, down_ms: 1234, message: "the relay's upstream ws://gw was down: the server keeps no history" });
+    expect(sent[3]).toEqual({ type: 'warning', code: 'upstream_dropped', dropped: 50_005, total_dropped: 50_005, message: 'upstream dropped more' });
+    // A filtered client is told too: what the upstream lost may have matched its filter.
+    const told = filtered.frames.map((f) => JSON.parse(f.toString()) as { code?: string; dropped?: number }).filter((f) => f.code !== undefined);
+    expect(told[0]!.code).toBe('upstream_gap');
+    expect(told.slice(1).reduce((sum, f) => sum + f.dropped!, 0)).toBe(50_005);
+    expect(hub.upstreamStats).toEqual({ gaps: 1, dropped: 50_005 });
+    // The next drop after the warning went out is a new warning with the running total.
+    notices.dropped(2, 'again');
+    flush!();
+    expect(JSON.parse(frames.at(-1)!.toString())).toMatchObject({ code: 'upstream_dropped', dropped: 2, total_dropped: 50_007 });
+  });
+});
