@@ -67,6 +67,11 @@ export class History {
     return this.pushed - this.size;
   }
 
+  /** Position the next event pushed gets (one past the newest kept). */
+  get nextPosition(): number {
+    return this.pushed;
+  }
+
   /**
    * Appends an event with its serialized frame and `occurred_at` in Unix seconds
    * (the ingest time when the event's own value is not a number), evicting the
@@ -148,6 +153,12 @@ export class History {
       }
     }
     return { frames, positions, complete: found };
+  }
+
+  /** Position of the newest kept event with this id; undefined when none is kept. */
+  positionOf(eventId: string): number | undefined {
+    const offset = this.newestOffsetOf(eventId);
+    return offset < 0 ? undefined : this.oldestPosition + offset;
   }
 
   /** Offset (0 = oldest kept) of the newest kept event with this id, or -1. */

@@ -31,6 +31,9 @@ export interface HubOptions {
   readonly queueSize?: number;
 }
 
+/** Upstream gaps remembered for replays (each one line of a relay's history). */
+const MAX_GAP_MARKS = 1024;
+
 /** Beyond this queue size the hub does not park subscribers (the recent ring would be large). */
 const MAX_PARKING_QUEUE_SIZE = 65_536;
 
@@ -69,6 +72,8 @@ export class Hub implements EventSink {
   private readonly storeReplays = new Set<Subscriber>();
   /** serve --upstream: what the relay announced about its upstream (see upstreamNotices). */
   private upstream: UpstreamAnnouncer | undefined;
+  /** serve --upstream: each upstream gap with the history position of the first event after it (see withGapMarks). */
+  private readonly gapMarks: { position: number; frame: Buffer }[] = [];
 
   constructor(private readonly options: HubOptions) {
     this.history = new History({ capacity: options.historySize, maxBytes: options.historyBytes });
@@ -126,7 +131,13 @@ export class Hub implements EventSink {
     const announcer = (this.upstream ??= new UpstreamAnnouncer());
     const everyone = (): Subscriber[] => [...this.subscribers, ...this.parked.keys(), ...this.rejoining];
     return {
-      gap: (downForMs, reason) => announcer.gap(everyone(), downForMs, reason),
+      gap: (downForMs, reason) => {
+        announcer.gap(everyone(), downForMs, reason);
+        // Kept with its place in history, so a replay across it tells a resuming client too.
+        const frame = Buffer.from(JSON.stringify(announcer.gapMessage(downForMs, reason)));
+        this.gapMarks.push({ position: this.history.nextPosition, frame });
+        while (this.gapMarks.length > 0 && (this.gapMarks.length > MAX_GAP_MARKS || this.gapMarks[0]!.position < this.history.oldestPosition)) this.gapMarks.shift();
+      },
       dropped: (count, reason) => announcer.dropped(everyone(), count, reason),
     };
   }
@@ -375,12 +386,50 @@ export class Hub implements EventSink {
       this.replayFromStore(request, subscriber, ring, this.storeHistory, also);
       return undefined;
     }
-    const { frames, positions, complete } = ring;
+    const { complete } = ring;
+    const { frames, positions } = this.withGapMarks(request, ring);
     // A client that does not read must not keep frames alive that history has let go of.
     subscriber.enqueueReplay(frames, positions, this.historyFloor);
     // With the client's own filter, `kept` lets it tell "fewer matched" from "fewer were kept".
-    subscriber.sendControl({ type: 'replayed', count: frames.length, complete, ...(also ? { kept: this.history.length } : {}) });
-    return { count: frames.length, complete };
+    subscriber.sendControl({ type: 'replayed', count: ring.frames.length, complete, ...(also ? { kept: this.history.length } : {}) });
+    return { count: ring.frames.length, complete };
+  }
+
+  /**
+   * A relay's replay carries the upstream gaps that lie inside it, each where
+   * it happened: a client resuming across an upstream outage learns of it as
+   * a client connected throughout did. Inside means after the event the
+   * client names (`after`), or after the first replayed event (`last`, `since`).
+   */
+  private withGapMarks(request: ReplayRequest, ring: ReplayResult): { frames: Buffer[]; positions: number[] } {
+    if (this.gapMarks.length === 0) return ring;
+    let start: number;
+    if ('after' in request) {
+      const at = ring.complete ? this.history.positionOf(request.after) : undefined;
+      if (at === undefined) return ring;
+      start = at + 1;
+    } else {
+      if (ring.positions.length === 0) return ring;
+      start = ring.positions[0]! + 1;
+    }
+    const marks = this.gapMarks.filter((mark) => mark.position >= start);
+    if (marks.length === 0) return ring;
+    const frames: Buffer[] = [];
+    const positions: number[] = [];
+    let m = 0;
+    for (let i = 0; i < ring.frames.length; i++) {
+      while (m < marks.length && marks[m]!.position <= ring.positions[i]!) {
+        frames.push(marks[m]!.frame);
+        positions.push(marks[m++]!.position);
+      }
+      frames.push(ring.frames[i]!);
+      positions.push(ring.positions[i]!);
+    }
+    for (; m < marks.length; m++) {
+      frames.push(marks[m]!.frame);
+      positions.push(marks[m]!.position);
+    }
+    return { frames, positions };
   }
 
   /**

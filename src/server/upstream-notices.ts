@@ -32,17 +32,19 @@ export class UpstreamAnnouncer {
   /** Announces an outage of the upstream connection to `subscribers`. */
   gap(subscribers: readonly Subscriber[], downForMs: number | undefined, reason: string): void {
     this.stats.gaps++;
-    for (const subscriber of subscribers) {
-      const message: WarningMessage = {
-        type: 'warning',
-        code: UPSTREAM_GAP,
-        dropped: 0,
-        total_dropped: this.tallyOf(subscriber).total,
-        ...(downForMs !== undefined ? { down_ms: Math.max(0, Math.round(downForMs)) } : {}),
-        message: reason,
-      };
-      subscriber.sendControl(message);
-    }
+    for (const subscriber of subscribers) subscriber.sendControl(this.gapMessage(downForMs, reason, this.tallyOf(subscriber).total));
+  }
+
+  /** The `upstream_gap` warning (`totalDropped`: upstream drops told to the connection so far). */
+  gapMessage(downForMs: number | undefined, reason: string, totalDropped = 0): WarningMessage {
+    return {
+      type: 'warning',
+      code: UPSTREAM_GAP,
+      dropped: 0,
+      total_dropped: totalDropped,
+      ...(downForMs !== undefined ? { down_ms: Math.max(0, Math.round(downForMs)) } : {}),
+      message: reason,
+    };
   }
 
   /** Announces `count` events the upstream dropped to `subscribers`. */

@@ -179,3 +179,28 @@ describe('Hub.upstreamNotices (serve --upstream)', () => {
     expect(JSON.parse(frames.at(-1)!.toString())).toMatchObject({ code: 'upstream_dropped', dropped: 2, total_dropped: 50_007 });
   });
 });
+
+describe('Hub: a relay\'s replay across an upstream gap', () => {
+  it('carries the gap where it happened, so a client resuming across it is told as one connected throughout was', () => {
+    const hub = new Hub({ historySize: 10, historyBytes: 1 << 20, now: () => 0 });
+    const notices = hub.upstreamNotices();
+    for (const id of ['e1', 'e2']) hub.publish({ event_type: 'A', event_id: id, occurred_at: 1 });
+    notices.gap(500, 'upstream down');
+    hub.publish({ event_type: 'A', event_id: 'e3', occurred_at: 1 });
+    notices.gap(undefined, 'upstream down again');
+    const replayOf = (replay: Record<string, unknown>, filter: string[] | undefined = undefined) => {
+      const { subscriber, frames } = recordingSubscriber(hub);
+      hub.subscribe(subscriber, { type: 'subscribe', replay: replay as never, ...(filter ? { event_types: filter } : {}) });
+      hub.detach(subscriber);
+      return frames.map((f) => JSON.parse(f.toString()) as Record<string, unknown>).map((f) => (f.event_id as string) ?? (f.code === 'upstream_gap' ? `gap:${f.message}` : `${f.type}:${f.count ?? ''}`));
+    };
+    expect(replayOf({ after: 'e1' })).toEqual(['subscribed:', 'e2', 'gap:upstream down', 'e3', 'gap:upstream down again', 'replayed:2']);
+    expect(replayOf({ after: 'e2' })).toEqual(['subscribed:', 'gap:upstream down', 'e3', 'gap:upstream down again', 'replayed:1']);
+    expect(replayOf({ after: 'e3' })).toEqual(['subscribed:', 'gap:upstream down again', 'replayed:0']);
+    expect(replayOf({ last: 3 })).toEqual(['subscribed:', 'e1', 'e2', 'gap:upstream down', 'e3', 'gap:upstream down again', 'replayed:3']);
+    // A gap before the first replayed event is outside what was asked for.
+    expect(replayOf({ last: 1 })).toEqual(['subscribed:', 'e3', 'gap:upstream down again', 'replayed:1']);
+    // Whatever the filter: what the upstream lost may have matched it.
+    expect(replayOf({ after: 'e2' }, ['B'])).toEqual(['subscribed:', 'gap:upstream down', 'gap:upstream down again', 'replayed:0']);
+  });
+});
