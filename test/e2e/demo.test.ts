@@ -40,6 +40,15 @@ afterEach(async () => {
 });
 
 describe('hangar-events demo (piped, not a terminal)', () => {
+  it('prints its seed (chosen when not given) and, run through npx, a second-terminal command that works there', async () => {
+    const seeded = startCli(['demo', '--seed', '7', '--rate', '40'], { stdin: 'ignore' });
+    await seeded.waitFor('stderr', /^demo: a simulated fleet of 5 MCP servers on ws:\S+, seed 7 \(--seed 7 plays it again\)$/m, 20_000);
+    const viaNpx = startCli(['demo', '--rate', '40'], { stdin: 'ignore', env: { npm_command: 'exec' } });
+    const [, seed] = await viaNpx.waitFor('stderr', /, seed (\d+) \(--seed \1 plays it again\)$/m, 20_000);
+    expect(Number(seed)).toBeGreaterThanOrEqual(0);
+    await viaNpx.waitFor('stderr', /^demo: from a second terminal: npx hangar-events tail ws:\/\/127\.0\.0\.1:\d+\/api\/ws\/events$/m, 20_000);
+  }, 60_000);
+
   it('serves a simulated fleet, shows pretty lines, tells how to tail it from elsewhere, and ends 0 on Ctrl-C', async () => {
     const demo = startCli(['demo', '--seed', '7', '--rate', '40'], { stdin: 'ignore' });
     const [, url] = await demo.waitFor('stderr', /from a second terminal: hangar-events tail (ws:\/\/127\.0\.0\.1:\d+\/api\/ws\/events)/, 20_000);

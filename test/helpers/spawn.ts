@@ -15,6 +15,8 @@ export function e2eEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   delete env.HANGAR_API_KEY;
   delete env.HANGAR_URL;
   delete env.HANGAR_CONTEXT;
+  // Set by npm to the command that runs the tests (exec under npx vitest): the demo's hint depends on it.
+  delete env.npm_command;
   // No saved context of the person running the tests may steer the binary (tests that want one set HANGAR_CONFIG).
   if (extra.HANGAR_CONFIG === undefined) env.HANGAR_CONFIG = '/nonexistent/hangar-events-tests/config.json';
   return { ...env, ...extra };

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { startEmbeddedServe } from '../../app/embedded-serve.js';
 import { describeError } from '../../errors.js';
 import type { IO } from '../../io/io.js';
@@ -12,8 +13,10 @@ import type { DemoOptions } from './options.js';
  * stops and the server closes its clients, so the command exits 0.
  */
 export async function runDemo(options: DemoOptions, io: IO): Promise<void> {
+  // A seed is always chosen here and printed, so any run can be played again with --seed (as serve does).
+  const fleet = options.serve.demo === undefined ? undefined : { ...options.serve.demo, seed: options.serve.demo.seed ?? randomInt(2 ** 32) };
   // The server stays quiet: its connect/disconnect lines would tear the live table.
-  const embedded = await startEmbeddedServe(options.serve, io, silentLog);
+  const embedded = await startEmbeddedServe({ ...options.serve, demo: fleet }, io, silentLog);
   const { server } = embedded;
   try {
     embedded.feed({
@@ -21,11 +24,10 @@ export async function runDemo(options: DemoOptions, io: IO): Promise<void> {
       ended: () => {},
       failed: (_source, error) => io.stderr.write(`demo: the simulated fleet stopped: ${describeError(error)}\n`),
     });
-    const fleet = options.serve.demo;
     io.stderr.write(
       [
-        `demo: a simulated fleet of ${fleet?.servers ?? 0} MCP servers on ${server.url}`,
-        `demo: from a second terminal: hangar-events tail ${server.url}`,
+        `demo: a simulated fleet of ${fleet?.servers ?? 0} MCP servers on ${server.url}, seed ${fleet?.seed ?? '-'} (--seed ${fleet?.seed ?? '-'} plays it again)`,
+        `demo: from a second terminal: ${commandName(io.env)} tail ${server.url}`,
         `demo: Ctrl-C stops both`,
         '',
       ].join('\n'),
@@ -34,4 +36,13 @@ export async function runDemo(options: DemoOptions, io: IO): Promise<void> {
   } finally {
     await embedded.close();
   }
+}
+
+/**
+ * How the user reaches this program from a second terminal: through npx when
+ * this run came through npx or npm exec (npm sets npm_command=exec), since the
+ * command may then not be on PATH at all.
+ */
+export function commandName(env: Readonly<Record<string, string | undefined>>): string {
+  return env.npm_command === 'exec' ? 'npx hangar-events' : 'hangar-events';
 }
