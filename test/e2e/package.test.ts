@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +45,7 @@ beforeAll(async () => {
   tarball = join(work, report!.filename);
   packedFiles = report!.files.map((file) => file.path).sort();
   installDir = join(work, 'user');
-  await exec('mkdir', ['-p', installDir]);
+  mkdirSync(installDir, { recursive: true });
   // --omit=optional: the SQLite driver (better-sqlite3) compiles for a minute or two on install, the
   // same package `npm ci` builds for the suite; without it the install shows what a user gets whose
   // build failed (a clear message for an SQLite --store, checked below).

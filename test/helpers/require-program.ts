@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it, type TestFunction } from 'vitest';
 
 /**
@@ -19,7 +21,9 @@ import { describe, it, type TestFunction } from 'vitest';
 /** How to tell that a program is there and usable, and how to get it. */
 export interface ProgramSpec {
   /** Command and arguments that exit 0 only when the program works as the tests need it. */
-  readonly probe: readonly [string, ...string[]];
+  readonly probe?: readonly [string, ...string[]];
+  /** Or a check in this process (Node's own APIs, so nothing else needs to be on PATH): why it is missing, or undefined. */
+  readonly check?: () => string | undefined;
   /** Other commands to try in turn with the same arguments (a system python3 that has the Debian package). */
   readonly alternatives?: readonly string[];
   /** What to install (Debian package names, as `.ci/run` installs them). */
@@ -43,9 +47,11 @@ export const PROGRAMS = {
     probe: ['node', '-e', "new (require('better-sqlite3'))(':memory:').close()"],
     install: 'apt-get install g++ make python3, then npm install (better-sqlite3 builds from source)',
   },
+  // A named pipe for publish's stdin-like input (Node has no mkfifo of its own).
+  mkfifo: { probe: ['mkfifo', '--version'], install: 'apt-get install coreutils' },
   // A PostgreSQL server the store tests start themselves (test/helpers/postgres.ts), as the postgres user when root.
   postgresql: {
-    probe: ['sh', '-c', 'ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && { [ "$(id -u)" != 0 ] || id postgres >/dev/null 2>&1; }'],
+    check: postgresMissing,
     install: 'apt-get install postgresql (or set HANGAR_TEST_PG_URL to a superuser URL of a running server)',
   },
 } satisfies Record<string, ProgramSpec>;
@@ -60,11 +66,31 @@ export function isCI(env: NodeJS.ProcessEnv = process.env): boolean {
 
 const probed = new Map<Program, { command: string } | { missing: string }>();
 
+/** Why the PostgreSQL server binaries cannot be used here (read with Node: no shell, no ls, no id). */
+function postgresMissing(): string | undefined {
+  const base = '/usr/lib/postgresql';
+  let versions: string[];
+  try {
+    versions = readdirSync(base);
+  } catch {
+    return `${base} not found`;
+  }
+  if (!versions.some((version) => existsSync(join(base, version, 'bin', 'initdb')))) return `no ${base}/*/bin/initdb`;
+  if (process.getuid?.() === 0 && !/^postgres:/m.test(readFileSync('/etc/passwd', 'utf8'))) return 'running as root and there is no postgres user to run the server as';
+  return undefined;
+}
+
 function probe(program: Program): { command: string } | { missing: string } {
   let found = probed.get(program);
   if (!found) {
     const spec: ProgramSpec = PROGRAMS[program];
-    const [first, ...args] = spec.probe;
+    if (spec.check) {
+      const missing = spec.check();
+      found = missing === undefined ? { command: program } : { missing };
+      probed.set(program, found);
+      return found;
+    }
+    const [first, ...args] = spec.probe!;
     const failures: string[] = [];
     for (const command of [first, ...(spec.alternatives ?? [])]) {
       const result = spawnSync(command, args, { stdio: 'ignore', timeout: 15_000 });
@@ -114,6 +140,9 @@ function announce(reason: string): void {
   if (announced.has(reason)) return;
   announced.add(reason);
   console.warn(`skipping tests (${reason})`);
+  // Also for the summary at the end of the run (test/helpers/skip-summary.ts), across worker processes.
+  const dir = process.env.HANGAR_TEST_SKIP_DIR;
+  if (dir) appendFileSync(join(dir, `${process.pid}.txt`), `${reason}\n`);
 }
 
 /** `describe` and `it` for tests that need `programs`: run, skipped with the reason, or failing under CI. */

@@ -4,6 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { requireProgram } from '../helpers/require-program.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AuthError, ConnectionError, RuntimeError } from '../../src/errors.js';
 import { parsePublishOptions, type PublishFlags } from '../../src/commands/publish/options.js';
@@ -199,7 +200,7 @@ describe('publish (file) against an ingest endpoint', () => {
 });
 
 describe('publish (stdin)', () => {
-  it('streams from a named pipe, which can be read only once, like stdin', async () => {
+  requireProgram('mkfifo').it('streams from a named pipe, which can be read only once, like stdin', async () => {
     const server = await startRecorder();
     const fifo = join(dir, 'events.fifo');
     execFileSync('mkfifo', [fifo]);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -43,6 +43,8 @@ if ('missing' in shared) {
     });
   } else {
     console.warn(`skipping tests (${shared.missing})`);
+    // The summary at the end of the run (test/helpers/skip-summary.ts).
+    if (process.env.HANGAR_TEST_SKIP_DIR) appendFileSync(join(process.env.HANGAR_TEST_SKIP_DIR, `${process.pid}.txt`), `${shared.missing}\n`);
     describe.skip(`the project's catalog and the shared facts file [skipped: ${shared.missing}]`, () => {});
   }
 } else describeAgreement(shared.path);
