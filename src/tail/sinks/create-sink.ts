@@ -43,6 +43,8 @@ export interface SinkParts {
 /** The one place an output mode becomes a sink. */
 export function createSink(options: OutputSettings, io: IO, parts: SinkParts): TailSink {
   const widthOf = () => (io.stdout.isTTY ? terminalSize(io.stdout, io.env).columns : undefined);
+  // Shortening is for a person at a terminal: into a file or a pipe every field goes in full.
+  const wide = options.wide || !io.stdout.isTTY;
   if (options.calls && options.output !== 'table') {
     return new CallsSink({
       stdout: io.stdout,
@@ -51,7 +53,7 @@ export function createSink(options: OutputSettings, io: IO, parts: SinkParts): T
       json: options.output === 'ndjson',
       nowMs: () => io.now(),
       widthOf,
-      wide: options.wide,
+      wide,
       status: parts.status,
       count: options.count,
       onCount: parts.onQuit,
@@ -69,7 +71,7 @@ export function createSink(options: OutputSettings, io: IO, parts: SinkParts): T
         template: parts.template,
         nowMs: () => io.now(),
         widthOf,
-        wide: options.wide,
+        wide,
         status: parts.status,
       });
     case 'table':
