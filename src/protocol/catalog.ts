@@ -103,9 +103,23 @@ export const DEPRECATED_ALIASES: ReadonlyMap<string, string> = new Map(aliases.m
 
 const byName = new Map(EVENT_CATALOG.map((info) => [info.name, info]));
 
-/** The catalog entry of a type, if known. */
+/** The catalog entry of a type, if known; a pre-rename `Provider*` name of any `McpServer*` type is a deprecated alias. */
 export function lookupEventType(name: string): EventTypeInfo | undefined {
-  return byName.get(name);
+  return byName.get(name) ?? preRenameAlias(name);
+}
+
+/**
+ * Gateways from before the 2026-04 rename wrote `Provider*` for every
+ * `McpServer*` class (`ProviderStarted`, `ProviderStateChanged`, ... as
+ * `serve --profile legacy` does); the shared facts list only some of them.
+ * The others are known here as deprecated aliases too, outside EVENT_CATALOG
+ * (which mirrors the facts).
+ */
+function preRenameAlias(name: string): EventTypeInfo | undefined {
+  if (!name.startsWith('Provider')) return undefined;
+  const target = currentByName.get(`McpServer${name.slice('Provider'.length)}`);
+  if (target === undefined) return undefined;
+  return { name, category: target.category, fields: target.fields.map(legacyField), emitted: false, aliasOf: target.name, acceptsLegacyProviderId: true };
 }
 
 /** Levenshtein distance, for did-you-mean suggestions. */

@@ -60,6 +60,13 @@ describe('hangar-events types (the real binary)', () => {
     expect(alias.stdout).toContain('[deprecated] pre-rename name of McpServerDiscovered');
     expect(alias.stdout).toMatch(/\n {2}provider_name +str\n/);
   });
+  it('knows the pre-rename names of --profile legacy (types ProviderStarted) as deprecated aliases', async () => {
+    const io = createTestIO();
+    expect(await main(['types', 'ProviderStarted'], io)).toBe(0);
+    expect(io.stdout.text()).toMatch(/^ProviderStarted {2}category lifecycle, severity success\n {2}\[deprecated\] pre-rename name of McpServerStarted/);
+    expect(io.stdout.text()).toContain('provider_id');
+  });
+
   it('prints the catalog as JSON for machines with --json', async () => {
     const result = await runCli(['types', '--json']);
     expect(result.code).toBe(0);
@@ -97,9 +104,9 @@ describe('hangar-events types (the real binary)', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain("no known event type matches 'HealthCheckFaild'. Did you mean HealthCheckFailed");
-    const renamed = await runCli(['types', 'ProviderStarted']);
+    const renamed = await runCli(['types', 'ProviderStartd']);
     expect(renamed.code).toBe(1);
-    expect(renamed.stderr).toContain("no known event type matches 'ProviderStarted'. Did you mean McpServerStarted");
+    expect(renamed.stderr).toContain("no known event type matches 'ProviderStartd'.");
   });
   it('refuses --json with --names and a bad --color as usage errors (exit 2)', async () => {
     const both = await runCli(['types', '--json', '--names']);

@@ -14,6 +14,14 @@ const sample = [...known, 'tools/call', 'tools/request', 'resources/read', 'tool
 const matching = (include: string[], exclude: string[] = []) => sample.filter(compileTypeFilter(include, exclude).matches);
 
 describe('compileTypeFilter', () => {
+  it('knows the pre-rename names serve --profile legacy writes (ProviderStarted, ...) as deprecated aliases, not unknown types', () => {
+    const filter = compileTypeFilter(['ProviderStarted', 'ProviderStateChanged', 'ProviderNonsense'], []);
+    expect(filter.unknown).toEqual(['ProviderNonsense']);
+    expect(filter.neverEmitted.map((n) => [n.name, n.current])).toEqual([
+      ['ProviderStarted', 'McpServerStarted'],
+      ['ProviderStateChanged', 'McpServerStateChanged'],
+    ]);
+  });
   it('matches everything and omits the server key when nothing is included', () => {
     const filter = compileTypeFilter([], []);
     expect(filter.serverPatterns).toBeUndefined();

@@ -34,7 +34,13 @@ export async function runTypes(options: TypesOptions, io: IO): Promise<void> {
 export function selectTypes(patterns: readonly string[]): EventTypeInfo[] {
   if (patterns.length === 0) return [...EVENT_CATALOG];
   const filter = compileTypeFilter(patterns, []);
-  return EVENT_CATALOG.filter((info) => filter.matches(info.name));
+  const found = EVENT_CATALOG.filter((info) => filter.matches(info.name));
+  // Exact pre-rename names outside the catalog (ProviderStarted, from --profile legacy) are known aliases too.
+  for (const pattern of patterns) {
+    const info = lookupEventType(pattern);
+    if (info !== undefined && !found.includes(info) && !found.some((f) => f.name === info.name)) found.push(info);
+  }
+  return found;
 }
 
 function noMatchMessage(patterns: readonly string[]): string {
