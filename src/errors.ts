@@ -56,6 +56,14 @@ export class RuntimeError extends Error {
  */
 export class StoreError extends Error {
   override readonly name = 'StoreError';
+
+  /** `locked`: another process holds the store for now (SQLite's lock); reading again later may work. */
+  constructor(
+    message: string,
+    readonly condition: 'locked' | undefined = undefined,
+  ) {
+    super(message);
+  }
 }
 
 /** A one-line (plus causes) description of an error for stderr, without stack traces. */

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Clock } from '../io/clock.js';
 import { StreamClient, type StreamClientOptions } from '../client/stream-client.js';
 import { sourceLabels } from '../client/url.js';
 import { displayUrl } from '../format/url.js';
@@ -45,6 +46,8 @@ export interface FeedStoreOptions {
   readonly matches?: ((event: HangarEvent) => boolean) | undefined;
   readonly serverIds?: readonly string[] | undefined;
   readonly untilSeconds?: number | undefined;
+  /** Timers for following the store alone (its poll, a locked store's backoff); Node's own when not given. */
+  readonly clock?: Clock | undefined;
 }
 
 export interface FeedOptions {

@@ -1,6 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { StreamMessage } from './messages.js';
 import type { HangarEvent } from '../protocol/types.js';
+import { StoreError } from '../errors.js';
+import { formatDuration } from '../format/duration.js';
+import type { Clock } from '../io/clock.js';
 import { toEventMessage } from './stored-event-message.js';
 import { type StoredEvent } from '../store/store-event.js';
 import type { StoreCursor } from '../store/store-cursor.js';
@@ -18,6 +21,10 @@ export interface StoreSourceOptions {
   readonly serverIds?: readonly string[] | undefined;
   readonly untilSeconds?: number | undefined;
   readonly batchSize?: number;
+  /** The timers of following (the poll, a locked store's backoff) and how long a lock lasted; Node's timers when not given. */
+  readonly clock?: Clock | undefined;
+  /** Waits between reads of a locked store while following: the first, doubling up to the last. */
+  readonly lockedRetry?: { readonly firstMs: number; readonly maxMs: number };
 }
 
 /**
@@ -35,11 +42,13 @@ export class StoreSource extends EventEmitter<{ message: [StreamMessage] }> {
   private stopped = false;
   private paused = false;
   private resumeWaiters: (() => void)[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: { cancel(): void } | undefined;
   private wake: (() => void) | undefined;
+  private readonly retry: { readonly firstMs: number; readonly maxMs: number };
 
   constructor(private readonly options: StoreSourceOptions) {
     super();
+    this.retry = options.lockedRetry ?? { firstMs: 1000, maxMs: 30_000 };
     this.finished = new Promise<void>((resolve, reject) => {
       this.resolveFinished = resolve;
       this.rejectFinished = reject;
@@ -69,7 +78,7 @@ export class StoreSource extends EventEmitter<{ message: [StreamMessage] }> {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.wake?.();
     this.resume();
     await this.finished.catch(() => {});
@@ -116,10 +125,35 @@ export class StoreSource extends EventEmitter<{ message: [StreamMessage] }> {
     const { reader } = this.options;
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH;
     let cursor = start;
+    /** While the store is locked: how long the next wait is, and since when (for the message once it is readable). */
+    let locked: { retryMs: number; since: number | undefined } | undefined;
     while (!this.stopped) {
       await this.ready();
       if (this.stopped) return;
-      const batch = await reader.readAfter(cursor, batchSize);
+      let batch;
+      try {
+        batch = await reader.readAfter(cursor, batchSize);
+      } catch (error) {
+        // A writer holding SQLite's lock (a checkpoint, a rollback-journal writer) lets go sooner or later: wait, do not end.
+        if (!(error instanceof StoreError) || error.condition !== 'locked') throw error;
+        const retryMs = locked === undefined ? this.retry.firstMs : Math.min(locked.retryMs * 2, this.retry.maxMs);
+        if (locked === undefined) {
+          this.emitMessage({
+            kind: 'store',
+            level: 'warning',
+            text: `${error.message.replace(/; try again, or /, '; ')}; still following: reading again in ${formatDuration(retryMs)}, then less often (every ${formatDuration(this.retry.maxMs)} at most) until it is readable`,
+          });
+        }
+        locked = { retryMs, since: locked !== undefined ? locked.since : this.options.clock?.monotonicMs() };
+        await this.sleep(retryMs);
+        continue;
+      }
+      if (locked !== undefined) {
+        const now = this.options.clock?.monotonicMs();
+        const lasted = now !== undefined && locked.since !== undefined ? ` (it was locked for about ${formatDuration(now - locked.since)})` : '';
+        this.emitMessage({ kind: 'store', level: 'warning', text: `the store can be read again${lasted}; following on from where it stopped, nothing skipped` });
+        locked = undefined;
+      }
       for (const reason of batch.bad) this.emitMessage({ kind: 'bad-frame', reason: `stored row skipped: ${reason}` });
       const until = this.options.untilSeconds;
       for (const stored of batch.events) {
@@ -134,7 +168,12 @@ export class StoreSource extends EventEmitter<{ message: [StreamMessage] }> {
   private sleep(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       this.wake = resolve;
-      this.timer = setTimeout(resolve, ms);
+      const clock = this.options.clock;
+      if (clock !== undefined) this.timer = clock.setTimeout(resolve, ms);
+      else {
+        const handle = setTimeout(resolve, ms);
+        this.timer = { cancel: () => clearTimeout(handle) };
+      }
     });
   }
 }

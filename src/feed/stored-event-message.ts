@@ -2,7 +2,7 @@ import type { HangarEvent } from '../protocol/types.js';
 import type { StoredEvent } from '../store/store-event.js';
 import type { EventMessage } from './messages.js';
 
-/** A stored event as the pipeline's message: `event` stays lazy, `bytes` (the line as it is, for -o ndjson) only when it is one line. */
+/** A stored event as the pipeline's message: `event` stays lazy, `bytes` are its line (one line always) for -o ndjson. */
 class StoredEventMessage implements EventMessage {
   readonly kind = 'event' as const;
   readonly fromStore = true;
@@ -21,16 +21,12 @@ class StoredEventMessage implements EventMessage {
     return this.stored.id;
   }
 
-  get bytes(): Buffer | undefined {
-    const raw = this.stored.raw;
-    return raw.includes('\n') || raw.includes('\r') ? undefined : Buffer.from(raw);
+  get bytes(): Buffer {
+    return this.stored.bytes;
   }
 }
 
-/**
- * The pipeline's message for a stored event. `event` stays lazy; `bytes` (the
- * line as it is, for -o ndjson) only when the text is one line already.
- */
+/** The pipeline's message for a stored event: `event` stays lazy, `bytes` are its line for -o ndjson. */
 export function toEventMessage(stored: StoredEvent): EventMessage {
   return new StoredEventMessage(stored);
 }

@@ -17,6 +17,13 @@
 export interface PlainEventScan {
   idStart: number;
   idEnd: number;
+  /**
+   * Where a top-level `occurred_at` number lies (the last one, as JSON.parse
+   * keeps it); -1 when there is none or it is not a number. Set when asked for
+   * (present in `out`): the store reads the time without parsing the event.
+   */
+  atStart?: number;
+  atEnd?: number;
 }
 
 /** Deeper nesting is not plain (the full path decides). */
@@ -34,6 +41,7 @@ const CLOSE_ARRAY = 0x5d;
 /** `"event_type"` and `"event_id"` as bytes (without quotes). */
 const EVENT_TYPE = [0x65, 0x76, 0x65, 0x6e, 0x74, 0x5f, 0x74, 0x79, 0x70, 0x65];
 const EVENT_ID = [0x65, 0x76, 0x65, 0x6e, 0x74, 0x5f, 0x69, 0x64];
+const OCCURRED_AT = [0x6f, 0x63, 0x63, 0x75, 0x72, 0x72, 0x65, 0x64, 0x5f, 0x61, 0x74];
 
 /** 1 for a byte that may stand for itself inside a string: not a quote, a backslash or a control character. */
 const STRING_BYTE = new Uint8Array(256).map((_, c) => (c >= 0x20 && c !== QUOTE && c !== BACKSLASH ? 1 : 0));
@@ -55,9 +63,14 @@ export function scanPlainEvent(b: Uint8Array, out: PlainEventScan): boolean {
   let idSeen = false;
   out.idStart = -1;
   out.idEnd = -1;
+  const wantsTime = out.atStart !== undefined;
+  if (wantsTime) {
+    out.atStart = -1;
+    out.atEnd = -1;
+  }
   // 0: a value, 1: a key or `}` (just after `{`), 2: `,` or the container's close, 3: a key (after `,`)
   let expect = 1;
-  // Which top-level key the next value belongs to: 0 other, 1 event_type, 2 event_id.
+  // Which top-level key the next value belongs to: 0 other, 1 event_type, 2 event_id, 3 occurred_at (when asked).
   let key = 0;
   for (;;) {
     let c = b[i];
@@ -82,7 +95,9 @@ export function scanPlainEvent(b: Uint8Array, out: PlainEventScan): boolean {
         continue;
       }
       // event_type must be a string; a non-string event_id would mean "no id": both unusual.
-      if (key !== 0) return false;
+      if (key === 1 || key === 2) return false;
+      const timeKey = key === 3;
+      key = 0;
       if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
         if (depth === MAX_DEPTH) return false;
         stack[++depth] = c === OPEN_OBJECT ? 1 : 2;
@@ -100,8 +115,13 @@ export function scanPlainEvent(b: Uint8Array, out: PlainEventScan): boolean {
         if (b[i + 1] !== 0x75 || b[i + 2] !== 0x6c || b[i + 3] !== 0x6c) return false; // null
         i += 4;
       } else {
+        const start = i;
         i = skipNumber(b, i);
         if (i < 0) return false;
+        if (timeKey) {
+          out.atStart = start;
+          out.atEnd = i;
+        }
       }
       expect = 2;
       continue;
@@ -152,6 +172,11 @@ export function scanPlainEvent(b: Uint8Array, out: PlainEventScan): boolean {
         if (idSeen) return false;
         idSeen = true;
         key = 2;
+      } else if (wantsTime && length === 11 && matches(b, start, OCCURRED_AT)) {
+        // A later occurred_at replaces an earlier one (JSON.parse keeps the last).
+        out.atStart = -1;
+        out.atEnd = -1;
+        key = 3;
       }
     }
     i = end + 1;

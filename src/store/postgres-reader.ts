@@ -2,7 +2,8 @@ import { homedir } from 'node:os';
 import type pg from 'pg';
 import { loadPgDriver } from './drivers.js';
 import { lookupPgpass } from './pgpass.js';
-import { toStoredEvent, type StoredEvent } from './store-event.js';
+import { describePosition, LineArena, toStoredEvent, type StoredEvent } from './store-event.js';
+import { DEFAULT_ROW_LIMITS, inlineBytes, oversizedRow, type RowLimits } from './row-limits.js';
 import { StoreError } from '../errors.js';
 import type { StoreCursor } from './store-cursor.js';
 import type { CompactedStream, StoreBatch, StoreReader } from './store-reader.js';
@@ -18,15 +19,25 @@ export interface PostgresStoreOptions {
   /** PGPASSWORD, PGPASSFILE (the rest of libpq's PG* variables are read by the driver). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly connectTimeoutMs?: number;
+  readonly limits?: RowLimits;
 }
 
 interface Row {
   xid: string;
   global_position: string;
-  stream_id: unknown;
   event_type: unknown;
+  /** NULL when the row is larger than a batch takes inline (read on its own) or than the limit. */
   data: unknown;
+  size: number;
 }
+
+/**
+ * The row's data as text in the gateway's shape, `{"_version": N, ...}`, so that
+ * the line is JSONB's own text with `event_type` put in front (no parse, no
+ * re-serialisation in JavaScript): JSONB keeps its keys in its own order, and
+ * this text is what the byte scanner then checks. Not an object: as it is.
+ */
+const DATA_TEXT = `CASE WHEN jsonb_typeof(e.data) <> 'object' THEN e.data::text WHEN e.data - '_version' = '{}'::jsonb THEN '{}' ELSE '{"_version": 0, ' || substr((e.data - '_version')::text, 2) END`;
 
 /** Rows without a transaction id predate the column: the oldest possible transaction. */
 const XID = `COALESCE(xact_id, '0'::xid8)`;
@@ -141,6 +152,8 @@ function stripSecrets(message: string): string {
 class PostgresStoreReader implements StoreReader {
   readonly display: string;
   private readonly events: string;
+  private readonly limits: RowLimits;
+  private readonly lines = new LineArena();
   private closed = false;
   /** One query at a time on the connection (the driver's queue is deprecated). */
   private chain: Promise<unknown> = Promise.resolve();
@@ -151,6 +164,7 @@ class PostgresStoreReader implements StoreReader {
   ) {
     this.display = options.display;
     this.events = quoteIdent(options.tables.events);
+    this.limits = options.limits ?? DEFAULT_ROW_LIMITS;
   }
 
   start(): StoreCursor {
@@ -165,12 +179,13 @@ class PostgresStoreReader implements StoreReader {
     const from = pgCursor(cursor);
     return this.transaction('read', async () => {
       const horizon = await this.horizon();
-      const { rows } = await this.client.query<Row>(
-        `SELECT ${XID}::text AS xid, global_position, stream_id, event_type, data::text AS data FROM ${this.events}
-          WHERE (${XID}, global_position) > ($1::xid8, $2) AND ${XID} < $3::xid8
-          ORDER BY ${XID}, global_position LIMIT $4`,
+      const rows = await this.rows(
+        `(${XID}, global_position) > ($1::xid8, $2) AND ${XID} < $3::xid8 ORDER BY ${XID}, global_position LIMIT $4`,
         [from.xid, from.position, horizon, limit],
+        limit,
       );
+      const decoded = await this.decodeRows(rows, limit);
+      if (decoded.cut !== undefined) return { events: decoded.events, bad: decoded.bad, cursor: decoded.cut, atHead: false };
       const full = rows.length === limit;
       const last = rows[rows.length - 1];
       // Cut short inside a transaction: resume there, or the rest of it would be skipped.
@@ -181,23 +196,75 @@ class PostgresStoreReader implements StoreReader {
           : BigInt(horizon) > BigInt(from.xid)
             ? { engine: 'postgres', xid: horizon, position: 0 }
             : { engine: 'postgres', ...from };
-      return { ...decodeRows(rows), cursor: next, atHead: !full };
+      return { events: decoded.events, bad: decoded.bad, cursor: next, atHead: !full };
     });
   }
 
   async readBefore(cursor: StoreCursor, limit: number): Promise<StoreBatch> {
     const from = pgCursor(cursor);
     return this.transaction('read', async () => {
-      const { rows } = await this.client.query<Row>(
-        `SELECT ${XID}::text AS xid, global_position, stream_id, event_type, data::text AS data FROM ${this.events}
-          WHERE (${XID}, global_position) <= ($1::xid8, $2)
-          ORDER BY ${XID} DESC, global_position DESC LIMIT $3`,
-        [from.xid, from.position, limit],
-      );
+      const rows = await this.rows(`(${XID}, global_position) <= ($1::xid8, $2) ORDER BY ${XID} DESC, global_position DESC LIMIT $3`, [from.xid, from.position, limit], limit);
+      const decoded = await this.decodeRows(rows, limit);
+      if (decoded.cut !== undefined) return { events: decoded.events, bad: decoded.bad, cursor: decoded.cut, atHead: false };
       const oldest = rows[rows.length - 1];
       const next: StoreCursor = oldest ? { engine: 'postgres', xid: oldest.xid, position: Number(oldest.global_position) - 1 } : { engine: 'postgres', ...from };
-      return { ...decodeRows(rows), cursor: next, atHead: rows.length < limit };
+      return { events: decoded.events, bad: decoded.bad, cursor: next, atHead: rows.length < limit };
     });
+  }
+
+  /**
+   * A batch of rows: each one's size (its text, computed once), its data only when it is
+   * small enough to come with the batch.
+   */
+  private async rows(where: string, values: unknown[], limit: number): Promise<Row[]> {
+    const { maxRowBytes } = this.limits;
+    const inline = inlineBytes(this.limits, limit);
+    // The data's text is made once per row (the fence, OFFSET 0, keeps it from being inlined twice).
+    const { rows } = await this.client.query<Row>(
+      `SELECT ${XID}::text AS xid, global_position,
+              CASE WHEN t.size <= ${maxRowBytes} THEN event_type ELSE left(event_type, 60) END AS event_type,
+              CASE WHEN t.size <= ${inline} THEN t.text END AS data, t.size
+         FROM ${this.events} e CROSS JOIN LATERAL (
+                SELECT x.text, COALESCE(octet_length(x.text), 0) + COALESCE(octet_length(e.event_type), 0) AS size
+                  FROM (SELECT ${DATA_TEXT} AS text OFFSET 0) x) t
+        WHERE ${where}`,
+      values,
+    );
+    return rows;
+  }
+
+  /** As the SQLite reader's: rows over the limit reported, large ones read one at a time within the batch's bytes. */
+  private async decodeRows(rows: readonly Row[], limit: number): Promise<{ events: StoredEvent[]; bad: string[]; cut: StoreCursor | undefined }> {
+    const events: StoredEvent[] = [];
+    const bad: string[] = [];
+    const inline = inlineBytes(this.limits, limit);
+    let bytes = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const cursor: StoreCursor = { engine: 'postgres', xid: row.xid, position: Number(row.global_position) };
+      const size = Number(row.size);
+      if (size > this.limits.maxRowBytes) {
+        bad.push(oversizedRow(describePosition(cursor), row.event_type, size, this.limits));
+        continue;
+      }
+      let data = row.data;
+      if (data === null && size > inline) {
+        if (i > 0 && bytes + size > this.limits.batchBytes) {
+          const previous = rows[i - 1]!;
+          const previousCursor: StoreCursor = { engine: 'postgres', xid: previous.xid, position: Number(previous.global_position) };
+          // Resume at this row: after the one before it (reading back: just above this one).
+          const backwards = BigInt(previous.xid) > BigInt(row.xid) || (previous.xid === row.xid && Number(previous.global_position) > cursor.position);
+          return { events, bad, cut: backwards ? cursor : previousCursor };
+        }
+        const single = await this.client.query<{ data: unknown }>(`SELECT ${DATA_TEXT} AS data FROM ${this.events} e WHERE global_position = $1`, [row.global_position]);
+        data = single.rows[0]?.data ?? null;
+      }
+      bytes += size;
+      const decoded = toStoredEvent(row.event_type, data, cursor, this.lines);
+      if (decoded.ok) events.push(decoded.value);
+      else bad.push(decoded.error);
+    }
+    return { events, bad, cut: undefined };
   }
 
   async nthBefore(cursor: StoreCursor, n: number): Promise<StoreCursor | undefined> {
@@ -289,15 +356,4 @@ class PostgresStoreReader implements StoreReader {
 function pgCursor(cursor: StoreCursor): { xid: string; position: number } {
   if (cursor.engine !== 'postgres') throw new Error('an SQLite cursor was given to the PostgreSQL reader');
   return cursor;
-}
-
-function decodeRows(rows: readonly Row[]): { events: StoredEvent[]; bad: string[] } {
-  const events: StoredEvent[] = [];
-  const bad: string[] = [];
-  for (const row of rows) {
-    const decoded = toStoredEvent(row.event_type, row.data, row.stream_id, { engine: 'postgres', xid: row.xid, position: Number(row.global_position) });
-    if (decoded.ok) events.push(decoded.value);
-    else bad.push(decoded.error);
-  }
-  return { events, bad };
 }

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import type { Database, Statement } from 'better-sqlite3';
 import { loadSqliteDriver } from './drivers.js';
-import { toStoredEvent, type StoredEvent } from './store-event.js';
+import { LineArena, toStoredEvent, type StoredEvent } from './store-event.js';
+import { DEFAULT_ROW_LIMITS, inlineBytes, oversizedRow, type RowLimits } from './row-limits.js';
 import { StoreError } from '../errors.js';
 import type { StoreCursor } from './store-cursor.js';
 import type { CompactedStream, StoreBatch, StoreReader } from './store-reader.js';
@@ -15,10 +16,15 @@ export interface SqliteStoreOptions {
   readonly tables: StoreTables;
   /** How long a read waits for a writer's lock before the store counts as locked. */
   readonly busyTimeoutMs?: number;
+  readonly limits?: RowLimits;
 }
 
-/** A row as an array (the driver's raw mode: no object per row): position, stream, type, data, json_valid(data). */
-type Row = [number, unknown, unknown, unknown, number];
+/**
+ * A row as an array (the driver's raw mode: no object per row): position,
+ * type, data (NULL when larger than a batch takes inline: read on its own),
+ * and the row's size in bytes.
+ */
+type Row = [number, unknown, unknown, number];
 
 /**
  * Opens a gateway's SQLite store read-only (the file must exist; nothing is
@@ -79,7 +85,10 @@ function sqliteError(error: unknown, display: string, doing: string): StoreError
   const message = error instanceof Error ? error.message : String(error);
   if (code === 'SQLITE_NOTADB') return new StoreError(`${display} is not an SQLite database (${message}); check --store`);
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new StoreError(`the SQLite store ${display} is locked by another process (${code}): a writer holds it exclusively; try again, or check that the gateway uses WAL mode (it does by default)`);
+    return new StoreError(
+      `the SQLite store ${display} is locked by another process (${code}): a writer holds it exclusively; try again, or check that the gateway uses WAL mode (it does by default)`,
+      'locked',
+    );
   }
   if (code.startsWith('SQLITE_CANTOPEN')) {
     return new StoreError(`cannot open the SQLite store ${display} (${code}): check the path and that its directory and -wal/-shm files are readable`);
@@ -90,10 +99,12 @@ function sqliteError(error: unknown, display: string, doing: string): StoreError
 
 class SqliteStoreReader implements StoreReader {
   readonly display: string;
-  private readonly after: Statement<[number, number], Row>;
-  private readonly before: Statement<[number, number], Row>;
+  private readonly statements = new Map<string, Statement<[number, number], Row>>();
+  private readonly one: Statement<[number], [unknown]>;
   private readonly max: Statement<[], { head: number | null }>;
   private readonly firstAtTime: Statement<[number], { global_position: number }>;
+  private readonly limits: RowLimits;
+  private readonly lines = new LineArena();
   private closed = false;
 
   constructor(
@@ -101,15 +112,32 @@ class SqliteStoreReader implements StoreReader {
     private readonly options: SqliteStoreOptions,
   ) {
     this.display = options.display;
+    this.limits = options.limits ?? DEFAULT_ROW_LIMITS;
     const events = quoteIdent(options.tables.events);
-    // json_valid in C: a valid row is then never parsed in JavaScript unless a field is read.
-    const columns = 'global_position, stream_id, event_type, data, json_valid(data) AS valid';
-    this.after = db.prepare<[number, number], Row>(`SELECT ${columns} FROM ${events} WHERE global_position > ? ORDER BY global_position LIMIT ?`).raw(true);
-    this.before = db.prepare<[number, number], Row>(`SELECT ${columns} FROM ${events} WHERE global_position <= ? ORDER BY global_position DESC LIMIT ?`).raw(true);
     this.max = db.prepare(`SELECT MAX(global_position) AS head FROM ${events}`);
+    // json_extract fails on malformed JSON: it is asked only of rows json_valid accepts (SQLite parses the text once for both).
     this.firstAtTime = db.prepare(
-      `SELECT global_position FROM ${events} WHERE json_type(data, '$.occurred_at') IN ('real', 'integer') AND json_extract(data, '$.occurred_at') >= ? ORDER BY global_position LIMIT 1`,
+      `SELECT global_position FROM ${events} WHERE CASE WHEN json_valid(data) THEN json_type(data, '$.occurred_at') IN ('real', 'integer') AND json_extract(data, '$.occurred_at') >= ? END ORDER BY global_position LIMIT 1`,
     );
+    this.one = db.prepare<[number], [unknown]>(`SELECT data FROM ${events} WHERE global_position = ?`).raw(true);
+  }
+
+  /**
+   * The batch query: the row's size from the record headers (octet_length reads no data), the
+   * type and data only when the row is small enough (the type cut short otherwise, for the report).
+   */
+  private statement(direction: 'after' | 'before', limit: number): Statement<[number, number], Row> {
+    const key = `${direction} ${limit}`;
+    let statement = this.statements.get(key);
+    if (statement === undefined) {
+      const events = quoteIdent(this.options.tables.events);
+      const size = 'COALESCE(octet_length(data), 0) + COALESCE(octet_length(event_type), 0)';
+      const columns = `global_position, CASE WHEN ${size} <= ${this.limits.maxRowBytes} THEN event_type ELSE substr(event_type, 1, 60) END, CASE WHEN ${size} <= ${inlineBytes(this.limits, limit)} THEN data END, ${size}`;
+      const where = direction === 'after' ? 'global_position > ? ORDER BY global_position' : 'global_position <= ? ORDER BY global_position DESC';
+      statement = this.db.prepare<[number, number], Row>(`SELECT ${columns} FROM ${events} WHERE ${where} LIMIT ?`).raw(true);
+      this.statements.set(key, statement);
+    }
+    return statement;
   }
 
   start(): StoreCursor {
@@ -123,16 +151,52 @@ class SqliteStoreReader implements StoreReader {
 
   async readAfter(cursor: StoreCursor, limit: number): Promise<StoreBatch> {
     const from = positionOf(cursor);
-    const rows = this.run('read', () => this.after.all(from, limit));
-    const last = rows.length > 0 ? rows[rows.length - 1]![0] : from;
-    return { ...decodeRows(rows), cursor: { engine: 'sqlite', position: last }, atHead: rows.length < limit };
+    const rows = this.run('read', () => this.statement('after', limit).all(from, limit));
+    const decoded = this.decodeRows(rows, limit);
+    const last = decoded.cut ?? (rows.length > 0 ? rows[rows.length - 1]![0] : from);
+    return { events: decoded.events, bad: decoded.bad, cursor: { engine: 'sqlite', position: last }, atHead: decoded.cut === undefined && rows.length < limit };
   }
 
   async readBefore(cursor: StoreCursor, limit: number): Promise<StoreBatch> {
     const from = positionOf(cursor);
-    const rows = this.run('read', () => this.before.all(from, limit));
-    const oldest = rows.length > 0 ? rows[rows.length - 1]![0] - 1 : from;
-    return { ...decodeRows(rows), cursor: { engine: 'sqlite', position: oldest }, atHead: rows.length < limit };
+    const rows = this.run('read', () => this.statement('before', limit).all(from, limit));
+    const decoded = this.decodeRows(rows, limit);
+    const oldest = decoded.cut ?? (rows.length > 0 ? rows[rows.length - 1]![0] - 1 : from);
+    return { events: decoded.events, bad: decoded.bad, cursor: { engine: 'sqlite', position: oldest }, atHead: decoded.cut === undefined && rows.length < limit };
+  }
+
+  /**
+   * Decodes a batch, in its order. A row over the limit is reported; a large one is read on
+   * its own, unless the batch already holds its bytes' worth: then the batch ends before it
+   * (`cut` is the cursor that resumes at it).
+   */
+  private decodeRows(rows: readonly Row[], limit: number): { events: StoredEvent[]; bad: string[]; cut: number | undefined } {
+    const events: StoredEvent[] = [];
+    const bad: string[] = [];
+    const { lines, limits } = this;
+    const inline = inlineBytes(limits, limit);
+    let bytes = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const [position, type, inlined, size] = rows[i]!;
+      if (size > limits.maxRowBytes) {
+        bad.push(oversizedRow(String(position), type, size, limits));
+        continue;
+      }
+      let data = inlined;
+      if (data === null && size > inline) {
+        if (i > 0 && bytes + size > limits.batchBytes) {
+          // Resume at this row: after the one before it (reading back: at it, which covers the older ones).
+          const previous = rows[i - 1]![0];
+          return { events, bad, cut: previous > position ? position : previous };
+        }
+        data = this.run('read', () => this.one.get(position))?.[0] ?? null;
+      }
+      bytes += size;
+      const decoded = toStoredEvent(type, data, { engine: 'sqlite', position }, lines);
+      if (decoded.ok) events.push(decoded.value);
+      else bad.push(decoded.error);
+    }
+    return { events, bad, cut: undefined };
   }
 
   async nthBefore(cursor: StoreCursor, n: number): Promise<StoreCursor | undefined> {
@@ -153,7 +217,7 @@ class SqliteStoreReader implements StoreReader {
     const events = quoteIdent(this.options.tables.events);
     const row = this.run('search', () =>
       this.db
-        .prepare<[string], { global_position: number }>(`SELECT global_position FROM ${events} WHERE json_valid(data) AND json_extract(data, '$.event_id') = ? ORDER BY global_position DESC LIMIT 1`)
+        .prepare<[string], { global_position: number }>(`SELECT global_position FROM ${events} WHERE CASE WHEN json_valid(data) THEN json_extract(data, '$.event_id') = ? END ORDER BY global_position DESC LIMIT 1`)
         .get(eventId),
     );
     return row === undefined ? undefined : { engine: 'sqlite', position: row.global_position };
@@ -164,7 +228,7 @@ class SqliteStoreReader implements StoreReader {
     const rows = this.run('read', () =>
       this.db
         .prepare(
-          `SELECT e.stream_id AS stream_id, e.stream_version AS version, json_extract(e.data, '$.occurred_at') AS occurred_at
+          `SELECT e.stream_id AS stream_id, e.stream_version AS version, CASE WHEN json_valid(e.data) THEN json_extract(e.data, '$.occurred_at') END AS occurred_at
              FROM ${events} e JOIN (SELECT stream_id, MIN(stream_version) AS v FROM ${events} GROUP BY stream_id HAVING MIN(stream_version) > 0) f
                ON e.stream_id = f.stream_id AND e.stream_version = f.v
             ORDER BY e.stream_id`,
@@ -192,16 +256,4 @@ class SqliteStoreReader implements StoreReader {
 function positionOf(cursor: StoreCursor): number {
   if (cursor.engine !== 'sqlite') throw new Error('a PostgreSQL cursor was given to the SQLite reader');
   return cursor.position;
-}
-
-function decodeRows(rows: readonly Row[]): { events: StoredEvent[]; bad: string[] } {
-  const events: StoredEvent[] = [];
-  const bad: string[] = [];
-  for (const row of rows) {
-    const [position, stream, type, data, valid] = row;
-    const decoded = toStoredEvent(type, data, stream, { engine: 'sqlite', position }, valid === 1);
-    if (decoded.ok) events.push(decoded.value);
-    else bad.push(decoded.error);
-  }
-  return { events, bad };
 }

@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer';
 import { isPlainObject } from '../protocol/decode.js';
+import { scanPlainEvent, type PlainEventScan } from '../protocol/plain-event.js';
 import type { HangarEvent } from '../protocol/types.js';
 import type { StoreCursor } from './store-cursor.js';
 
@@ -12,11 +14,12 @@ export interface StoredEvent {
   readonly event: HangarEvent;
   /** The event as JSON text (what -o ndjson and --record write). */
   readonly raw: string;
+  /** `raw` as UTF-8 bytes: one line (no line break in it), what -o ndjson writes. */
+  readonly bytes: Buffer;
   /** `event_id` when it is a non-empty string. */
   readonly id: string | undefined;
   /** `occurred_at` when it is a number (Unix seconds). */
   readonly occurredAt: number | undefined;
-  readonly streamId: string;
   /** Covers this row and everything before it: resuming there reads what comes after. */
   readonly cursor: StoreCursor;
 }
@@ -25,93 +28,91 @@ export type StoredRowResult = { ok: true; value: StoredEvent } | { ok: false; er
 
 /**
  * Total decoding of one stored row into the event the gateway put on its
- * socket: `event_type` comes from the column (the data has none), `_version`
- * (the store's schema version) is dropped, every other field is kept in
- * order. A row whose data is not a JSON object is reported, never thrown.
+ * socket: `event_type` comes from the column (the data's own, if any, is
+ * dropped: the column is the truth, one key), `_version` (the store's schema
+ * version) is dropped, every other field is kept in order. `data` is JSON
+ * text, or a BLOB holding UTF-8 JSON text. A row whose data is not a JSON
+ * object is reported, never thrown.
+ *
+ * The line is the same whichever way it is made. When the data is in the
+ * gateway's shape (`{"_version": N, ...}`) it is the stored text with
+ * `event_type` put in front, written straight into `lines` and accepted only
+ * when the byte scanner (scanPlainEvent) finds it one valid JSON object with
+ * a single literal `event_type` and no escaped top-level key; nothing is
+ * parsed. Anything else is parsed and serialised again.
  */
-export function toStoredEvent(eventType: unknown, data: unknown, streamId: unknown, cursor: StoreCursor, checkedObject = false): StoredRowResult {
-  const position = describePosition(cursor);
-  if (typeof eventType !== 'string' || eventType === '') return { ok: false, error: `row ${position}: no event_type` };
-  if (checkedObject && typeof data === 'string' && data.startsWith('{')) {
-    const spliced = spliceRaw(eventType, data);
-    if (spliced !== undefined) return { ok: true, value: new LazyStoredEvent(eventType, data, spliced, streamId, cursor) };
+export function toStoredEvent(eventType: unknown, data: unknown, cursor: StoreCursor, lines: LineArena = sharedLines()): StoredRowResult {
+  if (typeof eventType !== 'string' || eventType === '') return { ok: false, error: `row ${describePosition(cursor)}: no event_type` };
+  let text: string;
+  if (typeof data === 'string') text = data;
+  else if (data instanceof Uint8Array) {
+    // A BLOB: its bytes are the JSON text, when they are UTF-8 (never the Buffer object itself).
+    if (!isUtf8(data)) return { ok: false, error: `row ${describePosition(cursor)} (${eventType.slice(0, 60)}): data is a BLOB of ${data.length} bytes that is not UTF-8 text` };
+    text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+  } else return { ok: false, error: `row ${describePosition(cursor)} (${eventType.slice(0, 60)}): data is not JSON text (${data === null ? 'NULL' : typeof data})` };
+  const spliced = spliceLine(eventType, text, lines);
+  if (spliced !== undefined) return { ok: true, value: new StoredLine(spliced, scan.idStart, scan.idEnd, scan.atStart!, scan.atEnd!, cursor) };
+  let fields: unknown;
+  try {
+    fields = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, error: `row ${describePosition(cursor)} (${eventType.slice(0, 60)}): data is not valid JSON (${(error as Error).message})` };
   }
-  let fields: unknown = data;
-  if (typeof data === 'string') {
-    try {
-      fields = JSON.parse(data);
-    } catch (error) {
-      return { ok: false, error: `row ${position} (${eventType.slice(0, 60)}): data is not valid JSON (${(error as Error).message})` };
-    }
-  }
-  if (!isPlainObject(fields)) return { ok: false, error: `row ${position} (${eventType.slice(0, 60)}): data is not a JSON object` };
-  const parsed = fields;
-  let built: HangarEvent | undefined;
-  const event = (): HangarEvent => (built ??= eventFrom(eventType, parsed).event);
-  // The event object is built only when read (filters, pretty lines); the line is the stored text.
-  const raw = (typeof data === 'string' && '_version' in parsed && spliceRaw(eventType, data)) || JSON.stringify(event());
-  const id = parsed.event_id;
-  const occurred = parsed.occurred_at;
+  if (!isPlainObject(fields)) return { ok: false, error: `row ${describePosition(cursor)} (${eventType.slice(0, 60)}): data is not a JSON object` };
+  const event = eventFrom(eventType, fields);
+  const raw = JSON.stringify(event);
+  const id = event.event_id;
+  const occurred = event.occurred_at;
   return {
     ok: true,
     value: {
-      get event() {
-        return event();
-      },
+      event,
       raw,
+      get bytes() {
+        return Buffer.from(raw);
+      },
       id: typeof id === 'string' && id !== '' ? id : undefined,
       occurredAt: typeof occurred === 'number' ? occurred : undefined,
-      streamId: typeof streamId === 'string' ? streamId : '',
       cursor,
     },
   };
 }
 
 /**
- * A row the database has checked is a JSON object (SQLite's json_valid): not
- * parsed at all unless a field is read, so an NDJSON backfill without filters
- * writes the stored text as it is. Should JavaScript disagree with the check,
- * the event keeps only its type rather than throw.
+ * A row whose line the scanner accepted: nothing parsed unless a field is
+ * read (a filter, a pretty line), so an NDJSON backfill writes the stored
+ * bytes as they are. The id and the time come from where the scanner found
+ * them (a JSON number's text is a JavaScript number's: Number reads it as
+ * JSON.parse does).
  */
-class LazyStoredEvent implements StoredEvent {
-  private fields: Record<string, unknown> | undefined;
-  private built: HangarEvent | undefined;
-  readonly streamId: string;
+class StoredLine implements StoredEvent {
+  private parsed: HangarEvent | undefined;
+  private idText: string | undefined;
 
   constructor(
-    private readonly eventType: string,
-    private readonly data: string,
-    readonly raw: string,
-    streamId: unknown,
+    readonly bytes: Buffer,
+    private readonly idStart: number,
+    private readonly idEnd: number,
+    private readonly atStart: number,
+    private readonly atEnd: number,
     readonly cursor: StoreCursor,
-  ) {
-    this.streamId = typeof streamId === 'string' ? streamId : '';
-  }
+  ) {}
 
   get event(): HangarEvent {
-    return (this.built ??= eventFrom(this.eventType, this.parse()).event);
+    return (this.parsed ??= JSON.parse(this.raw) as HangarEvent);
+  }
+
+  get raw(): string {
+    return this.bytes.toString('utf8');
   }
 
   get id(): string | undefined {
-    const id = this.parse().event_id;
-    return typeof id === 'string' && id !== '' ? id : undefined;
+    if (this.idText === undefined && this.idEnd > this.idStart) this.idText = this.bytes.toString('utf8', this.idStart, this.idEnd);
+    return this.idText;
   }
 
   get occurredAt(): number | undefined {
-    const at = this.parse().occurred_at;
-    return typeof at === 'number' ? at : undefined;
-  }
-
-  private parse(): Record<string, unknown> {
-    if (this.fields === undefined) {
-      try {
-        const value = JSON.parse(this.data) as unknown;
-        this.fields = isPlainObject(value) ? value : {};
-      } catch {
-        this.fields = {};
-      }
-    }
-    return this.fields;
+    return this.atEnd > this.atStart ? Number(this.bytes.toString('latin1', this.atStart, this.atEnd)) : undefined;
   }
 }
 
@@ -120,38 +121,88 @@ export function describePosition(cursor: StoreCursor): string {
   return cursor.engine === 'sqlite' ? String(cursor.position) : `${cursor.xid}:${cursor.position}`;
 }
 
-function eventFrom(eventType: string, fields: Record<string, unknown>): { event: HangarEvent; versioned: boolean } {
+function eventFrom(eventType: string, fields: Record<string, unknown>): HangarEvent {
   const event: HangarEvent = { event_type: eventType };
-  let versioned = false;
   for (const key in fields) {
-    if (key === '_version') {
-      versioned = true;
-      continue;
-    }
-    if (key === 'event_type') continue;
+    if (key === '_version' || key === 'event_type') continue;
     // A stored `__proto__` key stays a plain field (as JSON.parse keeps it), never the prototype.
     if (key === '__proto__') Object.defineProperty(event, key, { value: fields[key], enumerable: true, writable: true, configurable: true });
     else event[key] = fields[key];
   }
-  return { event, versioned };
+  return event;
 }
 
 /** `{"_version": 1, ` as the gateway's serializer writes it (Python's separators, `_version` first). */
 const VERSION_PREFIX = /^\{"_version": *-?\d+, */;
 
+/** Where the scanner found the last spliced line's event_id and occurred_at (the decoding is synchronous). */
+const scan: PlainEventScan = { idStart: -1, idEnd: -1, atStart: -1, atEnd: -1 };
+
+/** `{"event_type": "T", ` as UTF-8, per event type (a store has a few dozen). */
+const heads = new Map<string, Buffer>();
+const MAX_HEADS = 1024;
+
+function headOf(eventType: string): Buffer {
+  let head = heads.get(eventType);
+  if (head === undefined) {
+    head = Buffer.from(`{"event_type": ${JSON.stringify(eventType)}, `);
+    if (heads.size >= MAX_HEADS) heads.clear();
+    heads.set(eventType, head);
+  }
+  return head;
+}
+
 /**
- * The socket's line for a stored row without re-serialising it: the gateway
- * writes `data` as `{"_version": N, ...fields}`, so the event is `event_type`
- * followed by the rest of that text, formatted as the gateway formats it.
- * Undefined when the data is not in that shape (then the caller serialises).
+ * The socket's line for a row in the gateway's shape, without parsing it:
+ * `{"event_type": "T", ` followed by the stored text after `{"_version": N, `,
+ * written into `lines`. Undefined (the caller parses) when the data is not in
+ * that shape, or when the line is not one plain event: invalid JSON, a second
+ * or escaped `event_type` (`"event\u005ftype"`), any escaped top-level key, a
+ * line break, deep nesting, or another `_version`.
  */
-function spliceRaw(eventType: string, data: string): string | undefined {
+function spliceLine(eventType: string, data: string, lines: LineArena): Buffer | undefined {
   const match = VERSION_PREFIX.exec(data);
   if (match === null) return undefined;
-  const rest = data.slice(match[0].length);
-  // `{"_version": 1}` alone, or an event_type inside the data: not this shape.
-  if (rest.startsWith('}') || rest.includes('"event_type"') || rest.includes('"_version"')) return undefined;
-  return `{"event_type": ${JSON.stringify(eventType)}, ${rest}`;
+  const skip = match[0].length;
+  // `{"_version": 1}` alone, or a second `_version` (the parsed event drops every one): not this shape.
+  if (data.charCodeAt(skip) === 0x7d || data.includes('"_version"', skip)) return undefined;
+  const head = headOf(eventType);
+  const line = lines.place(head, data, skip);
+  return scanPlainEvent(line, scan) ? line : undefined;
+}
+
+/**
+ * Where stored lines are written: one buffer after another, each line a view
+ * of it, so a batch of rows costs a few allocations instead of one per row.
+ * A buffer is let go of once no line of it is held any more.
+ */
+export class LineArena {
+  private chunk: Buffer = Buffer.alloc(0);
+  private used = 0;
+
+  constructor(private readonly chunkBytes = 256 * 1024) {}
+
+  /** `head` and then `text` from its `skip`-th character (ASCII before it), as one line. */
+  place(head: Buffer, text: string, skip: number): Buffer {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8.
+    const most = head.length + (text.length - skip) * 3;
+    if (this.used + most > this.chunk.length) {
+      this.chunk = Buffer.allocUnsafe(Math.max(this.chunkBytes, most));
+      this.used = 0;
+    }
+    const start = this.used;
+    // The text is written whole, its ASCII prefix where the head then goes over it: no slice of the text.
+    const textAt = start + head.length - skip;
+    const written = this.chunk.write(text, textAt, 'utf8');
+    this.chunk.set(head, start);
+    this.used = textAt + written;
+    return this.chunk.subarray(start, this.used);
+  }
+}
+
+let shared: LineArena | undefined;
+function sharedLines(): LineArena {
+  return (shared ??= new LineArena());
 }
 
 /** The event's `event_id` when it is a non-empty string (what de-duplication goes by). */

@@ -32,7 +32,10 @@ export interface StoreReader {
   head(): Promise<StoreCursor>;
   /** The cursor before the first event (the whole log). */
   start(): StoreCursor;
-  /** Up to `limit` events after `cursor`, in commit order. */
+  /**
+   * Up to `limit` events after `cursor`, in commit order (fewer when their bytes reach the
+   * batch's bound: then `atHead` is false and the cursor resumes where it stopped).
+   */
   readAfter(cursor: StoreCursor, limit: number): Promise<StoreBatch>;
   /**
    * Up to `limit` of the events `cursor` covers (at or before it), newest

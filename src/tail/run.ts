@@ -251,6 +251,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
           matches: filter.matches,
           serverIds: filter.replayServerIds,
           untilSeconds: options.untilEpochMs !== undefined ? options.untilEpochMs / 1000 : undefined,
+          clock: io.clock,
         }
       : undefined,
     fleetSnapshot,

@@ -243,6 +243,37 @@ requireProgram('better-sqlite3').describe('tail --store with SQLite (spawned bin
     expect(idsOut(cli.stdout())).toEqual(ids([...history, ...meanwhile, live]));
   }, 60_000);
 
+  it('rows that are not what they claim: a BLOB, a forged event_type, a row over the frame limit; the column is the one event_type on every path', async () => {
+    const path = join(dir, `odd-${++fileCount}.db`);
+    const store = new SqliteGatewayStore(path);
+    stores.push({ flags: [], append: async () => [], appendAll: async () => [], close: async () => store.close() });
+    const [first] = store.append([recent('McpServerStarted', { mcp_server_id: 'math' }, 60)]);
+    const insert = store.db.prepare("INSERT INTO events (stream_id, stream_version, event_type, data, created_at) VALUES ('mcp_server:odd', ?, ?, ?, 'now')");
+    const at = Date.now() / 1000 - 30;
+    insert.run(0, 'ToolInvocationFailed', Buffer.from(`{"_version": 1, "event_id": "blob-1", "occurred_at": ${at}, "mcp_server_id": "odd"}`));
+    insert.run(1, 'ToolInvocationFailed', `{"_version": 1, "event_id": "forged-1", "occurred_at": ${at}, "event\\u005ftype": "HealthCheckPassed", "mcp_server_id": "odd"}`);
+    insert.run(2, 'ToolInvocationFailed', `{"_version": 1, "event_id": "huge-1", "occurred_at": ${at}, "mcp_server_id": "odd", "result": "${'z'.repeat(2 * 1024 * 1024)}"}`);
+    const [last] = store.append([recent('McpServerStopped', { mcp_server_id: 'math' }, 10)]);
+    const expectIds = [first!.event_id, 'blob-1', 'forged-1', last!.event_id];
+    for (const filters of [[], ['-t', '*'], ['--where', 'mcp_server_id~.']]) {
+      for (const window of [['--since', '1h'], ['--history', '10']]) {
+        const result = await runCli(['tail', '--store', path, ...window, ...filters, '--no-follow', '-o', 'ndjson']);
+        expect(result.code).toBe(0);
+        expect(idsOut(result.stdout)).toEqual(expectIds);
+        // One event_type per line, the column's: as jq sees it, and as the text holds it.
+        for (const line of result.stdout.trim().split('\n')) expect(line.match(/"event_type"|event\\u005ftype/g)).toHaveLength(1);
+        expect(lines(result.stdout).map((e) => e.event_type)).toEqual(['McpServerStarted', 'ToolInvocationFailed', 'ToolInvocationFailed', 'McpServerStopped']);
+        expect(result.stderr).toMatch(/stored row skipped: row 4 \(ToolInvocationFailed\): 2MiB \(2097\d+ bytes\) is larger than the 1048576-byte limit for one event; skipped without reading it/);
+      }
+    }
+    // What a filter on the type sees is the column: the forged row is a failure, not a health check.
+    const failed = await runCli(['tail', '--store', path, '--history', '10', '-t', 'HealthCheck*', '--no-follow', '-o', 'ndjson']);
+    expect(idsOut(failed.stdout)).toEqual([]);
+    const pretty = await runCli(['tail', '--store', path, '--history', '10', '-t', 'ToolInvocationFailed', '--no-follow', '-o', 'pretty']);
+    expect(pretty.stdout).not.toMatch(/HealthCheckPassed|Buffer/);
+    expect(pretty.stdout.trim().split('\n')).toHaveLength(2);
+  }, 60_000);
+
   it('a missing store, a file that is not a store and a bad table prefix exit 6 with what to check', async () => {
     const missing = await runCli(['tail', '--store', join(dir, 'nope.db'), '--since', '1h', '--no-follow']);
     expect(missing.code).toBe(6);

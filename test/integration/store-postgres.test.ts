@@ -9,6 +9,7 @@ import type { StoreCursor } from '../../src/store/store-cursor.js';
 import type { StoreReader } from '../../src/store/store-reader.js';
 import { createStoreHistory } from '../../src/store/store-history.js';
 import { storeTables } from '../../src/store/table-names.js';
+import type { RowLimits } from '../../src/store/row-limits.js';
 import { gatewayEvent } from '../helpers/fake-gateway.js';
 import { createPostgresSchema, PgGatewayWriter, needsPostgres, startPostgres, type PostgresServer } from '../helpers/postgres.js';
 
@@ -29,10 +30,10 @@ needsPostgres().describe('the PostgreSQL store reader', () => {
     await server?.stop();
   });
 
-  async function reader(options: { url?: string; prefix?: string; env?: Record<string, string> } = {}): Promise<StoreReader> {
+  async function reader(options: { url?: string; prefix?: string; env?: Record<string, string>; limits?: RowLimits } = {}): Promise<StoreReader> {
     const location = parseStoreLocation(options.url ?? server.url);
     if (location.engine !== 'postgres') throw new Error('not postgres');
-    const r = await openPostgresStore({ url: location.url, display: location.display, hasPassword: location.hasPassword, tables: storeTables(options.prefix), env: options.env ?? {} });
+    const r = await openPostgresStore({ url: location.url, display: location.display, hasPassword: location.hasPassword, tables: storeTables(options.prefix), env: options.env ?? {}, ...(options.limits ? { limits: options.limits } : {}) });
     readers.push(r);
     return r;
   }
@@ -147,6 +148,55 @@ needsPostgres().describe('the PostgreSQL store reader', () => {
     expect(new Set(seen).size).toBe(seen.length);
     expect([...seen].sort()).toEqual([...committed].sort());
   }, 60_000);
+
+  it('gives the event_type column as the one key, skips a row over the limit without reading it, and bounds a batch by bytes', async () => {
+    await createPostgresSchema(server, 'odd_');
+    const w = await writer('odd_');
+    const small = (i: number) => gatewayEvent('HealthCheckPassed', { mcp_server_id: 'math', seq: i });
+    const first = await w.append([small(0)]);
+    // A row whose data holds its own event_type (and a _version elsewhere than first): the column is the truth.
+    const forged = [{ event_id: 'forged-1' }];
+    const admin = await server.admin();
+    try {
+      await admin.query(
+        `INSERT INTO odd_events (stream_id, stream_version, event_type, data, created_at) VALUES ('mcp_server:forged', 0, 'ToolInvocationFailed', $1::jsonb, 'now')`,
+        ['{"mcp_server_id": "math", "event_id": "forged-1", "event\\u005ftype": "HealthCheckPassed", "_version": 7}'],
+      );
+    } finally {
+      await admin.end();
+    }
+    await w.append([gatewayEvent('ToolInvocationCompleted', { mcp_server_id: 'math', result: 'x'.repeat(300 * 1024) })]);
+    const large = await w.append([0, 1, 2].map((i) => gatewayEvent('ToolInvocationCompleted', { mcp_server_id: 'math', seq: 10 + i, result: 'y'.repeat(40 * 1024) })));
+    const last = await w.append([small(1)]);
+    const r = await reader({ prefix: 'odd_', limits: { maxRowBytes: 256 * 1024, batchBytes: 64 * 1024 } });
+    const batches: { ids: unknown[]; bad: readonly string[] }[] = [];
+    let cursor = r.start();
+    for (;;) {
+      const batch = await r.readAfter(cursor, 100);
+      batches.push({ ids: batch.events.map((e) => e.id), bad: batch.bad });
+      if (batch.events.some((e) => e.id === forged[0]!.event_id)) {
+        const line = batch.events.find((e) => e.id === forged[0]!.event_id)!.raw;
+        expect(line.match(/"event_type"/g)).toHaveLength(1);
+        expect(JSON.parse(line)).toMatchObject({ event_type: 'ToolInvocationFailed', mcp_server_id: 'math' });
+        expect(line).not.toContain('_version');
+      }
+      cursor = batch.cursor;
+      if (batch.atHead) break;
+    }
+    const ids = (events: readonly { event_id?: unknown }[]) => events.map((e) => e.event_id);
+    expect(batches.flatMap((b) => b.ids)).toEqual(ids([...first, ...forged, ...large, ...last]));
+    expect(batches.flatMap((b) => b.bad)).toEqual([expect.stringMatching(/^row \d+:\d+ \(ToolInvocationCompleted\): 300KiB \(307\d+ bytes\) is larger than the 262144-byte limit for one event; skipped without reading it$/)]);
+    expect(batches.every((b) => b.ids.filter((id) => ids(large).includes(id)).length <= 2)).toBe(true);
+    const back: unknown[] = [];
+    cursor = await r.head();
+    for (;;) {
+      const batch = await r.readBefore(cursor, 100);
+      back.push(...batch.events.map((e) => e.id));
+      cursor = batch.cursor;
+      if (batch.atHead) break;
+    }
+    expect(back.reverse()).toEqual(ids([...first, ...forged, ...large, ...last]));
+  });
 
   it('reads backwards for --history and finds a time window', async () => {
     const w = await writer();

@@ -9,6 +9,11 @@ import { openSqliteStore } from '../../src/store/sqlite-reader.js';
 import type { StoreReader } from '../../src/store/store-reader.js';
 import { storeTables } from '../../src/store/table-names.js';
 import { gatewayEvent } from '../helpers/fake-gateway.js';
+import { eventually } from '../helpers/eventually.js';
+import { StoreSource } from '../../src/feed/store-feed.js';
+import { systemClock } from '../../src/io/clock.js';
+import type { StreamMessage } from '../../src/feed/messages.js';
+import type { RowLimits } from '../../src/store/row-limits.js';
 import { SqliteGatewayStore } from '../helpers/event-store.js';
 
 let dir: string;
@@ -28,8 +33,8 @@ function gatewayStore(name = 'events.db', prefix = ''): SqliteGatewayStore {
   return store;
 }
 
-async function reader(name = 'events.db', prefix?: string, busyTimeoutMs?: number): Promise<StoreReader> {
-  const r = await openSqliteStore({ path: join(dir, name), display: `sqlite:${name}`, tables: storeTables(prefix), ...(busyTimeoutMs ? { busyTimeoutMs } : {}) });
+async function reader(name = 'events.db', prefix?: string, busyTimeoutMs?: number, limits?: RowLimits): Promise<StoreReader> {
+  const r = await openSqliteStore({ path: join(dir, name), display: `sqlite:${name}`, tables: storeTables(prefix), ...(busyTimeoutMs ? { busyTimeoutMs } : {}), ...(limits ? { limits } : {}) });
   open.push(r);
   return r;
 }
@@ -156,6 +161,97 @@ requireProgram('better-sqlite3').describe('the SQLite store reader', () => {
       store.db.exec('ROLLBACK');
     }
     expect((await r.readAfter(r.start(), 10)).events).toHaveLength(1);
+  });
+
+  it('following: a writer that holds the lock past the busy timeout is waited out with backoff, said on stderr, and nothing is lost', async () => {
+    const store = gatewayStore('rollback.db');
+    store.db.pragma('journal_mode = DELETE');
+    const before = store.append([gatewayEvent('McpServerStarted', { mcp_server_id: 'a' })]);
+    const r = await reader('rollback.db', undefined, 30);
+    const source = new StoreSource({ reader: r, window: { kind: 'last', count: 10 }, follow: true, intervalMs: 20, lockedRetry: { firstMs: 20, maxMs: 80 }, clock: systemClock() });
+    const messages: StreamMessage[] = [];
+    source.on('message', (m) => messages.push(m));
+    let ended: unknown = 'running';
+    source.finished.then(
+      () => (ended = 'ended'),
+      (error: unknown) => (ended = error),
+    );
+    const eventIds = () => messages.flatMap((m) => (m.kind === 'event' ? [m.event.event_id] : []));
+    const notices = () => messages.flatMap((m) => (m.kind === 'store' ? [m.text] : []));
+    source.start();
+    try {
+      await eventually(() => messages.some((m) => m.kind === 'open'), 'the window read');
+      // The writer takes the lock for longer than the reader waits on it (30 ms), several times over.
+      store.db.exec('BEGIN EXCLUSIVE');
+      try {
+        await eventually(() => notices().some((t) => /locked by another process \(SQLITE_BUSY\).*still following: reading again in 20ms, then less often \(every 80ms at most\)/.test(t)), 'the locked notice');
+        const waited = performance.now();
+        await eventually(() => performance.now() - waited > 300, 'several retries');
+      } finally {
+        store.db.exec('ROLLBACK');
+      }
+      const after = store.append([gatewayEvent('McpServerStopped', { mcp_server_id: 'a' })]);
+      await eventually(() => eventIds().length === 2, 'the event appended after the lock');
+      expect(eventIds()).toEqual([before[0]!.event_id, after[0]!.event_id]);
+      expect(notices().filter((t) => /locked by another process/.test(t))).toHaveLength(1);
+      expect(notices().some((t) => /^the store can be read again \(it was locked for about [\d.]+m?s\); following on from where it stopped, nothing skipped$/.test(t))).toBe(true);
+      expect(ended).toBe('running');
+    } finally {
+      await source.stop();
+    }
+  });
+
+  it('reports and skips a row over the size limit without reading it, and bounds a batch by bytes', async () => {
+    const store = gatewayStore();
+    const small = (i: number) => gatewayEvent('HealthCheckPassed', { mcp_server_id: 'math', seq: i });
+    const first = store.append([small(0), small(1)]);
+    // 300 KiB of data: over a 256 KiB limit (the socket's is 1 MiB; the test sets its own).
+    store.append([gatewayEvent('ToolInvocationCompleted', { mcp_server_id: 'math', result: 'x'.repeat(300 * 1024) })]);
+    // Three of 40 KiB: under the limit, over what a batch takes inline, and more than a 64 KiB batch holds together.
+    const large = store.append([0, 1, 2].map((i) => gatewayEvent('ToolInvocationCompleted', { mcp_server_id: 'math', seq: 10 + i, result: 'y'.repeat(40 * 1024) })));
+    const last = store.append([small(2)]);
+    const r = await reader(undefined, undefined, undefined, { maxRowBytes: 256 * 1024, batchBytes: 64 * 1024 });
+    const batches = [];
+    let cursor = r.start();
+    for (;;) {
+      const batch = await r.readAfter(cursor, 100);
+      batches.push({ ids: batch.events.map((e) => e.id), bad: batch.bad });
+      cursor = batch.cursor;
+      if (batch.atHead) break;
+    }
+    const ids = (events: readonly { event_id?: unknown }[]) => events.map((e) => e.event_id);
+    expect(batches.flatMap((b) => b.ids)).toEqual(ids([...first, ...large, ...last]));
+    expect(batches.flatMap((b) => b.bad)).toEqual([
+      expect.stringMatching(/^row 3 \(ToolInvocationCompleted\): 300KiB \(307\d\d\d bytes\) is larger than the 262144-byte limit for one event; skipped without reading it$/),
+    ]);
+    // No batch holds more than 64 KiB of rows beyond its first: the large rows come in several.
+    expect(batches.length).toBeGreaterThanOrEqual(2);
+    expect(batches.every((b) => b.ids.filter((id) => ids(large).includes(id)).length <= 2)).toBe(true);
+    // Reading back (--history) cuts the same way and finds the same rows.
+    const back = [];
+    cursor = await r.head();
+    for (;;) {
+      const batch = await r.readBefore(cursor, 100);
+      back.push(...batch.events.map((e) => e.id));
+      cursor = batch.cursor;
+      if (batch.atHead) break;
+    }
+    expect(back.reverse()).toEqual(ids([...first, ...large, ...last]));
+  });
+
+  it('reads a BLOB data column as its text, and gives the event_type column as the one event_type key', async () => {
+    const store = gatewayStore();
+    const insert = store.db.prepare("INSERT INTO events (stream_id, stream_version, event_type, data, created_at) VALUES ('mcp_server:x', ?, ?, ?, 'now')");
+    insert.run(0, 'McpServerStarted', Buffer.from('{"_version": 1, "event_id": "blob-1", "mcp_server_id": "x", "note": "ünï"}'));
+    insert.run(1, 'McpServerStopped', '{"_version": 1, "event_id": "esc-1", "event\\u005ftype": "Forged", "mcp_server_id": "x"}');
+    insert.run(2, 'McpServerStopped', Buffer.from([0x7b, 0xfe, 0x7d]));
+    const r = await reader();
+    const batch = await r.readAfter(r.start(), 10);
+    expect(batch.events.map((e) => e.raw)).toEqual([
+      '{"event_type": "McpServerStarted", "event_id": "blob-1", "mcp_server_id": "x", "note": "ünï"}',
+      '{"event_type":"McpServerStopped","event_id":"esc-1","mcp_server_id":"x"}',
+    ]);
+    expect(batch.bad).toEqual(['row 3 (McpServerStopped): data is a BLOB of 3 bytes that is not UTF-8 text']);
   });
 
   it('reports undecodable rows without stopping', async () => {
