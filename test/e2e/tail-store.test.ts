@@ -326,5 +326,5 @@ needsPostgres().describe('tail --store with PostgreSQL (spawned binary)', () => 
     expect(refused.stderr + denied.stderr).not.toContain('topsecret');
     const viaEnv = await runCli(['tail', '--store', server.urlWithoutPassword, '--since', '1h', '--no-follow', '--store-table-prefix', 't1_'], { env: { PGPASSWORD: server.password } });
     expect(viaEnv.code).toBe(0);
-  });
+  }, 60_000);
 });
