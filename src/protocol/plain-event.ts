@@ -24,6 +24,8 @@ export interface PlainEventScan {
    */
   atStart?: number;
   atEnd?: number;
+  /** Whether a top-level `_version` key is there (the store's schema version); set when asked for. */
+  versioned?: boolean;
 }
 
 /** Deeper nesting is not plain (the full path decides). */
@@ -42,6 +44,7 @@ const CLOSE_ARRAY = 0x5d;
 const EVENT_TYPE = [0x65, 0x76, 0x65, 0x6e, 0x74, 0x5f, 0x74, 0x79, 0x70, 0x65];
 const EVENT_ID = [0x65, 0x76, 0x65, 0x6e, 0x74, 0x5f, 0x69, 0x64];
 const OCCURRED_AT = [0x6f, 0x63, 0x63, 0x75, 0x72, 0x72, 0x65, 0x64, 0x5f, 0x61, 0x74];
+const VERSION = [0x5f, 0x76, 0x65, 0x72, 0x73, 0x69, 0x6f, 0x6e];
 
 /** 1 for a byte that may stand for itself inside a string: not a quote, a backslash or a control character. */
 const STRING_BYTE = new Uint8Array(256).map((_, c) => (c >= 0x20 && c !== QUOTE && c !== BACKSLASH ? 1 : 0));
@@ -64,6 +67,8 @@ export function scanPlainEvent(b: Uint8Array, out: PlainEventScan): boolean {
   out.idStart = -1;
   out.idEnd = -1;
   const wantsTime = out.atStart !== undefined;
+  const wantsVersion = out.versioned !== undefined;
+  if (wantsVersion) out.versioned = false;
   if (wantsTime) {
     out.atStart = -1;
     out.atEnd = -1;
@@ -172,6 +177,8 @@ export function scanPlainEvent(b: Uint8Array, out: PlainEventScan): boolean {
         if (idSeen) return false;
         idSeen = true;
         key = 2;
+      } else if (wantsVersion && length === 8 && matches(b, start, VERSION)) {
+        out.versioned = true;
       } else if (wantsTime && length === 11 && matches(b, start, OCCURRED_AT)) {
         // A later occurred_at replaces an earlier one (JSON.parse keeps the last).
         out.atStart = -1;

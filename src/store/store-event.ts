@@ -132,24 +132,46 @@ function eventFrom(eventType: string, fields: Record<string, unknown>): HangarEv
   return event;
 }
 
-/** `{"_version": 1, ` as the gateway's serializer writes it (Python's separators, `_version` first). */
-const VERSION_PREFIX = /^\{"_version": *-?\d+, */;
-
-/** Where the scanner found the last spliced line's event_id and occurred_at (the decoding is synchronous). */
-const scan: PlainEventScan = { idStart: -1, idEnd: -1, atStart: -1, atEnd: -1 };
+/** Where the scanner found the last spliced line's event_id and occurred_at, and whether it still has a `_version` (the decoding is synchronous). */
+const scan: PlainEventScan = { idStart: -1, idEnd: -1, atStart: -1, atEnd: -1, versioned: false };
 
 /** `{"event_type": "T", ` as UTF-8, per event type (a store has a few dozen). */
 const heads = new Map<string, Buffer>();
 const MAX_HEADS = 1024;
+let lastType = '';
+let lastHead: Buffer | undefined;
 
 function headOf(eventType: string): Buffer {
+  if (eventType === lastType && lastHead !== undefined) return lastHead;
   let head = heads.get(eventType);
   if (head === undefined) {
     head = Buffer.from(`{"event_type": ${JSON.stringify(eventType)}, `);
     if (heads.size >= MAX_HEADS) heads.clear();
     heads.set(eventType, head);
   }
+  lastType = eventType;
+  lastHead = head;
   return head;
+}
+
+const VERSION_KEY = '{"_version":';
+
+/**
+ * The length of `{"_version": N, ` at the start of `data`, as the gateway's
+ * serializer writes it (Python's separators, `_version` first); -1 when the
+ * data does not start so, or has nothing after it (`{"_version": 1}`).
+ */
+function versionPrefixLength(data: string): number {
+  if (!data.startsWith(VERSION_KEY)) return -1;
+  let i = VERSION_KEY.length;
+  while (data.charCodeAt(i) === 0x20) i++;
+  if (data.charCodeAt(i) === 0x2d) i++;
+  const digits = i;
+  for (let c = data.charCodeAt(i); c >= 0x30 && c <= 0x39; c = data.charCodeAt(++i));
+  if (i === digits || data.charCodeAt(i) !== 0x2c) return -1;
+  i++;
+  while (data.charCodeAt(i) === 0x20) i++;
+  return data.charCodeAt(i) === 0x7d ? -1 : i;
 }
 
 /**
@@ -158,17 +180,14 @@ function headOf(eventType: string): Buffer {
  * written into `lines`. Undefined (the caller parses) when the data is not in
  * that shape, or when the line is not one plain event: invalid JSON, a second
  * or escaped `event_type` (`"event\u005ftype"`), any escaped top-level key, a
- * line break, deep nesting, or another `_version`.
+ * line break, deep nesting, or another top-level `_version` (the parsed event
+ * drops every one).
  */
 function spliceLine(eventType: string, data: string, lines: LineArena): Buffer | undefined {
-  const match = VERSION_PREFIX.exec(data);
-  if (match === null) return undefined;
-  const skip = match[0].length;
-  // `{"_version": 1}` alone, or a second `_version` (the parsed event drops every one): not this shape.
-  if (data.charCodeAt(skip) === 0x7d || data.includes('"_version"', skip)) return undefined;
-  const head = headOf(eventType);
-  const line = lines.place(head, data, skip);
-  return scanPlainEvent(line, scan) ? line : undefined;
+  const skip = versionPrefixLength(data);
+  if (skip < 0) return undefined;
+  const line = lines.place(headOf(eventType), data, skip);
+  return scanPlainEvent(line, scan) && !scan.versioned ? line : undefined;
 }
 
 /**

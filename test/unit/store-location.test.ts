@@ -97,11 +97,15 @@ describe('stored rows as socket events', () => {
     // Valid in the gateway's shape: the stored text as it is.
     const plain = toStoredEvent('X', '{"_version": 1, "a": {"b": [true, null, -1.5e3]}, "s": "\\n\\"q\\""}', at);
     expect(plain.ok && plain.value.raw).toBe('{"event_type": "X", "a": {"b": [true, null, -1.5e3]}, "s": "\\n\\"q\\""}');
-    // A line break between tokens, or "_version" once more (only the top-level one is dropped): parsed, serialised in one line.
+    // A line break between tokens, or a second top-level _version (every one is dropped): parsed, serialised in one line.
     const broken = toStoredEvent('X', '{"_version": 1, "a": 1,\n "b": 2}', at);
     expect(broken.ok && broken.value.raw).toBe('{"event_type":"X","a":1,"b":2}');
-    const twice = toStoredEvent('X', '{"_version": 1, "a": {"_version": 2}}', at);
-    expect(twice.ok && twice.value.raw).toBe('{"event_type":"X","a":{"_version":2}}');
+    const twice = toStoredEvent('X', '{"_version": 1, "a": 1, "_version": 2}', at);
+    expect(twice.ok && twice.value.raw).toBe('{"event_type":"X","a":1}');
+    // A nested _version is an ordinary field (the stored text, as it is).
+    const nested = toStoredEvent('X', '{"_version": 1, "a": {"_version": 2}}', at);
+    expect(nested.ok && nested.value.raw).toBe('{"event_type": "X", "a": {"_version": 2}}');
+    expect(nested.ok && nested.value.event).toEqual({ event_type: 'X', a: { _version: 2 } });
     // Starts like the gateway's text and is not JSON: reported.
     for (const data of ['{"_version": 1, "a": }', '{"_version": 1, "a": "\u0001"}', '{"_version": 1, "a": 1} trailing', '{"_version": 1, "a": 1']) {
       expect(toStoredEvent('X', data, at)).toMatchObject({ ok: false, error: expect.stringMatching(/^row 2 \(X\): data is not valid JSON/) });
