@@ -1,15 +1,19 @@
-// 9. Backfill from the gateway's event store: `tail --store events.db --history 100000
-// --no-follow -o ndjson > /dev/null` (a real SQLite file written as the gateway writes it,
-// WAL mode, `_version` in each row) against `serve --rate max` into `tail -o ndjson`
-// in the same run. Issue 16: the backfill prints at no less than half the live rate.
-import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+// 9. Backfill from the gateway's event store (a real SQLite file written as the gateway writes
+// it, WAL mode, `_version` in each row), two rows:
+//  - `tail --store events.db --history N --no-follow -o ndjson > /dev/null` against `serve --rate
+//    max` into `tail -o ndjson` in the same run. Issue 16: no less than half the live rate.
+//  - `tail --store events.db --since T --no-follow -o ndjson > file` against the store's physical
+//    limit: a plain better-sqlite3 script (bench/workers/store-script.cjs) printing the same rows,
+//    byte for byte (checked), run alternately with tail, medians. Issue 24: at most 1.5x its time.
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnCli, startServeCli, stop, whenExited } from '../lib/children.js';
+import { benchDir, spawnCli, spawnTracked, startServeCli, stop, whenExited } from '../lib/children.js';
 import { createRandom, makeEvent } from '../lib/events.js';
 import { readCpuSeconds } from '../lib/procfs.js';
 import { judge } from '../lib/report.js';
+import { median } from '../lib/stats.js';
 import { repoRoot } from '../lib/children.js';
 import { measureTailToDevNull } from './1-end-to-end.js';
 
@@ -44,11 +48,35 @@ function writeStore(path, count) {
   db.close();
 }
 
+/** `--since` for the whole store: before the first event's occurred_at (2026-11-26T12:29Z, see makeEvent). */
+const SINCE = '2026-11-26T00:00:00Z';
+const SINCE_SECONDS = Date.parse(SINCE) / 1000;
+
+/** Runs a child with stdout into `outPath`; resolves with its seconds from spawn to exit and its CPU seconds. */
+async function timed(start, outPath, label) {
+  const out = openSync(outPath, 'w');
+  const started = performance.now();
+  const child = start(out);
+  closeSync(out);
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+  let cpu = 0;
+  const sampler = setInterval(() => {
+    const c = readCpuSeconds(child.pid);
+    if (Number.isFinite(c)) cpu = c;
+  }, 20);
+  await whenExited(child);
+  clearInterval(sampler);
+  const seconds = (performance.now() - started) / 1000;
+  if (child.exitCode !== 0) throw new Error(`${label} exited ${child.exitCode}: ${stderr.slice(0, 300)}`);
+  return { seconds, cpuSeconds: cpu };
+}
+
 export default {
   id: 9,
   name: 'store backfill',
   async run({ quick, warmMs, windowMs, log }) {
-    const count = quick ? 20_000 : 100_000;
+    const count = quick ? 20_000 : 200_000;
     const dir = mkdtempSync(join(tmpdir(), 'hangar-bench-store-'));
     const details = { events: count };
     try {
@@ -65,38 +93,62 @@ export default {
       }
 
       log(`  tail --store events.db --history ${count} --no-follow -o ndjson > /dev/null`);
-      const devNull = openSync('/dev/null', 'w');
-      const started = performance.now();
-      const tail = spawnCli(['tail', '--store', path, '--history', String(count), '--no-follow', '-o', 'ndjson', '-q'], { stdio: ['ignore', devNull, 'pipe'] });
-      closeSync(devNull);
-      let stderr = '';
-      tail.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-      let cpu = 0;
-      const sampler = setInterval(() => {
-        const c = readCpuSeconds(tail.pid);
-        if (Number.isFinite(c)) cpu = c;
-      }, 50);
-      await whenExited(tail);
-      const code = tail.exitCode;
-      clearInterval(sampler);
-      const seconds = (performance.now() - started) / 1000;
-      if (code !== 0) throw new Error(`tail --store exited ${code}: ${stderr.slice(0, 300)}`);
-      details.backfill = { seconds, eventsPerSec: count / seconds, cpuSeconds: cpu, cpuMicrosPerEvent: (cpu / count) * 1e6 };
+      const history = await timed(
+        (out) => spawnCli(['tail', '--store', path, '--history', String(count), '--no-follow', '-o', 'ndjson', '-q'], { stdio: ['ignore', out, 'pipe'] }),
+        '/dev/null',
+        'tail --store --history',
+      );
+      details.backfill = { seconds: history.seconds, eventsPerSec: count / history.seconds, cpuSeconds: history.cpuSeconds, cpuMicrosPerEvent: (history.cpuSeconds / count) * 1e6 };
 
       // Paced by the slower of the two runs' output rates would not be fair: the live run is measured
       // in its steady state, the backfill from spawn to exit (startup and the store's open included).
       const row = {
-        figure: `tail --store (${count} stored events) --no-follow -o ndjson >/dev/null`,
+        figure: `tail --store (${count} stored events) --history --no-follow -o ndjson >/dev/null`,
         value: details.backfill.eventsPerSec,
         unit: 'ev/s',
         baseline: details.live.eventsPerSec,
         baselineLabel: 'tail -o ndjson from serve --rate max',
         ratio: details.backfill.eventsPerSec / details.live.eventsPerSec,
         target: '>= 0.5x',
-        note: `${seconds.toFixed(2)} s from spawn to exit, ${details.backfill.cpuMicrosPerEvent.toFixed(1)} us cpu/event (live ${details.live.cpuMicrosPerEvent.toFixed(1)})`,
+        note: `${history.seconds.toFixed(2)} s from spawn to exit, ${details.backfill.cpuMicrosPerEvent.toFixed(1)} us cpu/event (live ${details.live.cpuMicrosPerEvent.toFixed(1)})`,
       };
       row.pass = judge(row, { on: 'ratio', op: '>=', limit: 0.5 });
-      return { rows: [row], details };
+
+      // The physical limit: the same rows from a plain script, alternating with tail, 3 runs each.
+      log(`  tail --store events.db --since ${SINCE} --no-follow -o ndjson > file, alternating with a plain better-sqlite3 script`);
+      const script = join(benchDir, 'workers', 'store-script.cjs');
+      const tailOut = join(dir, 'tail.ndjson');
+      const scriptOut = join(dir, 'script.ndjson');
+      const runs = { tail: [], script: [] };
+      for (let round = 0; round < 3; round++) {
+        runs.script.push(await timed((out) => spawnTracked(process.execPath, [script, path, String(SINCE_SECONDS)], { cwd: repoRoot, stdio: ['ignore', out, 'pipe'] }), scriptOut, 'the store script'));
+        runs.tail.push(
+          await timed(
+            (out) => spawnCli(['tail', '--store', path, '--since', SINCE, '--no-follow', '-o', 'ndjson', '-q'], { stdio: ['ignore', out, 'pipe'] }),
+            tailOut,
+            'tail --store --since',
+          ),
+        );
+      }
+      const [tailBytes, scriptBytes] = [readFileSync(tailOut), readFileSync(scriptOut)];
+      if (!tailBytes.equals(scriptBytes)) throw new Error(`tail --store --since printed ${tailBytes.length} bytes, the plain script ${scriptBytes.length}: not the same rows`);
+      const tailSeconds = median(runs.tail.map((r) => r.seconds));
+      const scriptSeconds = median(runs.script.map((r) => r.seconds));
+      const tailCpu = median(runs.tail.map((r) => r.cpuSeconds));
+      const scriptCpu = median(runs.script.map((r) => r.cpuSeconds));
+      details.since = { tail: runs.tail, script: runs.script, tailSeconds, scriptSeconds, bytes: tailBytes.length };
+      const limitRow = {
+        figure: `tail --store (${count} stored events) --since --no-follow -o ndjson >file`,
+        value: tailSeconds,
+        unit: 's',
+        baseline: scriptSeconds,
+        baselineLabel: 'a plain better-sqlite3 script printing the same rows (bench/workers/store-script.cjs)',
+        ratio: tailSeconds / scriptSeconds,
+        target: '<= 1.5x',
+        note: `medians of 3 alternating runs, spawn to exit; cpu ${tailCpu.toFixed(2)} s vs ${scriptCpu.toFixed(2)} s; outputs identical (${tailBytes.length} bytes)`,
+      };
+      limitRow.pass = judge(limitRow, { on: 'ratio', op: '<=', limit: 1.5 });
+      return { rows: [row, limitRow], details };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
