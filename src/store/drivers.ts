@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
+import { fileURLToPath } from 'node:url';
 import { StoreError } from '../errors.js';
 
 /**
@@ -18,7 +19,7 @@ export async function loadSqliteDriver(): Promise<SqliteConstructor> {
     return module.default;
   } catch (error) {
     throw new StoreError(
-      `cannot read an SQLite store: its driver (the optional dependency better-sqlite3) is not installed or did not build here (${describeLoadError(error)}); install it with 'npm install better-sqlite3@12' (it needs a C++ compiler, make and python3) or use a PostgreSQL store`,
+      `cannot read an SQLite store: its driver (the optional dependency better-sqlite3) is not installed or did not build here (${describeLoadError(error)}); install it with 'npm install better-sqlite3@12' where hangar-events is installed, which works for a global install too: cd '${packageRoot()}' && npm install --no-save better-sqlite3@12 (it needs a C++ compiler, make and python3); or use a PostgreSQL store`,
     );
   }
 }
@@ -37,4 +38,9 @@ function describeLoadError(error: unknown): string {
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return 'module not found';
   const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
   return message.length > 160 ? `${message.slice(0, 160)}...` : message;
+}
+
+/** The folder hangar-events is installed in (a clone, node_modules/hangar-events, or npm's global root): the driver is found there. */
+function packageRoot(): string {
+  return fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 }

@@ -109,6 +109,8 @@ describe('the npm package', () => {
     );
     expect(result.code).toBe(6);
     expect(result.stderr).toMatch(/its driver \(the optional dependency better-sqlite3\) is not installed or did not build here.*install it with 'npm install better-sqlite3@12'/);
+    // Advice that works where the package is installed (a global install too), not in the current folder.
+    expect(result.stderr).toContain(`cd '${join(installDir, 'node_modules/hangar-events')}' && npm install --no-save better-sqlite3@12`);
   }, 60_000);
 
   it('prints its help from the installation', async () => {
