@@ -80,10 +80,18 @@ describe('the npm package', () => {
     expect(packedFiles).toContain('dist/cli/main.js');
     for (const file of ['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']) expect(packedFiles).toContain(file);
     const unexpected = packedFiles.filter(
-      (file) => !['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json'].includes(file) && !/^bin\/[^/]+\.js$/.test(file) && !/^dist\/.+\.js$/.test(file),
+      (file) => !['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json'].includes(file) && !/^bin\/[^/]+\.js$/.test(file) && !/^dist\/.+\.(js|d\.ts)$/.test(file),
     );
     expect(unexpected).toEqual([]);
-    expect(packedFiles.filter((file) => /^(src|test|bench)\/|\.ts$|\.map$/.test(file))).toEqual([]);
+    // Type declarations for the embedding API (README "Embedding"), and no TypeScript sources or maps.
+    expect(packedFiles).toContain('dist/server/server.d.ts');
+    expect(packedFiles.filter((file) => /^(src|test|bench)\/|(?<!\.d)\.ts$|\.map$/.test(file))).toEqual([]);
+  });
+
+  it('links from its README only to files the package holds (or to the web)', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const local = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!).filter((target) => !/^[a-z]+:/i.test(target));
+    expect(local.filter((target) => !packedFiles.includes(target))).toEqual([]);
   });
 
   it('declares Node >= 20 and a bin with a node shebang', () => {
