@@ -37,6 +37,16 @@ export class PermanentConnectionError extends Error {
   override readonly name = 'PermanentConnectionError';
 }
 
+/**
+ * An approval is no longer pending: it was already approved or denied, or it
+ * expired (HTTP 409 to a resolve): exit 7, so a script tells "someone else
+ * (or the clock) decided" from a refusal (4) or a missing approval (1). The
+ * message says the state it has and, when the gateway says, by whom.
+ */
+export class AlreadyDecidedError extends Error {
+  override readonly name = 'AlreadyDecidedError';
+}
+
 /** Could not connect (after retries) or lost the connection for good: exit 1. */
 export class ConnectionError extends Error {
   override readonly name = 'ConnectionError';

@@ -1,6 +1,6 @@
 import { CommanderError } from './commander.js';
 import type { IO } from '../io/io.js';
-import { AuthError, describeError, NotConnectedError, PermanentConnectionError, StoreError, TimeoutError, UsageError } from '../errors.js';
+import { AlreadyDecidedError, AuthError, describeError, NotConnectedError, PermanentConnectionError, StoreError, TimeoutError, UsageError } from '../errors.js';
 import { stripControlLines } from '../protocol/sanitize.js';
 import { createProgram } from './program.js';
 
@@ -13,6 +13,7 @@ export const ExitCode = {
   auth: 4,
   permanentConnection: 5,
   store: 6,
+  alreadyDecided: 7,
   timeout: 124,
 } as const;
 
@@ -24,6 +25,7 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof NotConnectedError) return ExitCode.notConnected;
   if (error instanceof PermanentConnectionError) return ExitCode.permanentConnection;
   if (error instanceof StoreError) return ExitCode.store;
+  if (error instanceof AlreadyDecidedError) return ExitCode.alreadyDecided;
   return ExitCode.failure;
 }
 

@@ -1,8 +1,8 @@
 import { UsageError } from '../../errors.js';
-import { parseChoice, parseDurationMs, parseHeaderFlag, parseInteger, splitFilterList, splitList } from '../parse.js';
+import { parseChoice, parseDurationMs, parseInteger, splitFilterList, splitList } from '../parse.js';
 import { DEFAULT_URL, normaliseUrl } from '../../client/url.js';
 import { isBareWord } from './bare-words.js';
-import { buildHeaders, parseApiKeyHeader, readCaFile, readKeyFile } from '../../credentials.js';
+import { loadConnectionFiles, toConnectionOptions, type ConnectionFlags, type ConnectionOptions } from '../connection-flags.js';
 import { compileEventFilter, type EventFilter } from '../../filter/event-filter.js';
 import { suggestTypes } from '../../filter/type-filter.js';
 import type { ColorMode } from '../../io/color.js';
@@ -29,19 +29,9 @@ export const TIME_MODES: readonly TailTimeMode[] = ['local', 'utc', 'iso', 'rela
  * session fields are compiled (filter, template, request headers); the raw
  * flag values stay for tests and messages.
  */
-export interface TailOptions extends TailSessionOptions {
+export interface TailOptions extends TailSessionOptions, ConnectionOptions {
   /** Positionals that are a single word (`github`): checked with the resolver before connecting (see bare-words.ts). */
   readonly bareWords: readonly string[];
-  /** The key from -k/--api-key, HANGAR_API_KEY or the key file (never printed). */
-  readonly apiKey: string | undefined;
-  /** A key file (one key per line, `#` comments; the first key is used); read by loadTailFiles. */
-  readonly apiKeyFile: string | undefined;
-  readonly bearer: boolean;
-  /** --api-key-header: the header the API key travels in (default X-API-Key). */
-  readonly apiKeyHeader: string | undefined;
-  /** -H headers, in order. */
-  readonly headers: readonly (readonly [string, string])[];
-  readonly caFile: string | undefined;
   /** -t/--type patterns (flattened). */
   readonly types: readonly string[];
   readonly excludeTypes: readonly string[];
@@ -63,7 +53,7 @@ export const DEFAULT_STORE_INTERVAL_MS = 1000;
 export const DEFAULT_TABLE_INTERVAL_MS = 5000;
 
 /** The raw flag values commander hands over (`tail [url...]`). */
-export interface TailFlags {
+export interface TailFlags extends ConnectionFlags {
   type?: string[];
   excludeType?: string[];
   server?: string[];
@@ -75,13 +65,6 @@ export interface TailFlags {
   format?: string;
   /** `--color <mode>` gives a string, `--no-color` gives false. */
   color?: string | boolean;
-  apiKey?: string;
-  apiKeyFile?: string;
-  bearer?: boolean;
-  apiKeyHeader?: string;
-  header?: string[];
-  ca?: string;
-  insecure?: boolean;
   reconnect?: boolean;
   maxRetries?: string;
   history?: string;
@@ -131,11 +114,7 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
   const rawUrls = urlArgs.length > 0 ? urlArgs : store !== undefined ? [] : [nonEmpty(context.env.HANGAR_URL) ?? DEFAULT_URL];
   const urls = [...new Set(rawUrls.map(normaliseUrl))];
 
-  if (flags.apiKey !== undefined && flags.apiKeyFile !== undefined) {
-    throw new UsageError('use either -k/--api-key or --api-key-file, not both');
-  }
-  if (flags.apiKey !== undefined && flags.apiKey.trim() === '') throw new UsageError('empty -k/--api-key');
-  const apiKey = flags.apiKey ?? (flags.apiKeyFile === undefined ? nonEmpty(context.env.HANGAR_API_KEY) : undefined);
+  const connection = toConnectionOptions(flags, context.env);
 
   // --format, --fields and --time shape lines: asking for them asks for lines, in a pipe too
   // (as stern's --template does). Only an explicit -o ndjson or -o table conflicts with them.
@@ -223,18 +202,6 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
   const where = flags.where ?? [];
   const filter = compileEventFilter({ types, excludeTypes, servers, groups, where, whereLabel: '--where' });
   const template = flags.format !== undefined ? compileTemplate(flags.format, '--format') : undefined;
-  const bearer = flags.bearer === true;
-  if (bearer && apiKey === undefined && flags.apiKeyFile === undefined) {
-    throw new UsageError('--bearer sends the API key as a bearer token, but there is no key: give one with -k/--api-key, --api-key-file or HANGAR_API_KEY');
-  }
-  const apiKeyHeader = flags.apiKeyHeader === undefined ? undefined : parseApiKeyHeader('--api-key-header', flags.apiKeyHeader);
-  if (apiKeyHeader !== undefined && bearer) {
-    throw new UsageError('--api-key-header names the header an API key travels in; --bearer sends a JWT/OIDC token as Authorization: Bearer instead: use one');
-  }
-  if (apiKeyHeader !== undefined && apiKey === undefined && flags.apiKeyFile === undefined) {
-    throw new UsageError('--api-key-header names the header for the API key, but there is no key: give one with -k/--api-key, --api-key-file or HANGAR_API_KEY');
-  }
-  const headers = (flags.header ?? []).map(parseHeaderFlag);
 
   const reconnect = flags.reconnect !== false;
   const maxRetries = flags.maxRetries === undefined ? undefined : parseInteger('--max-retries', flags.maxRetries, 0);
@@ -243,15 +210,7 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
   return {
     urls,
     bareWords: urlArgs.filter(isBareWord),
-    apiKey,
-    apiKeyFile: flags.apiKeyFile,
-    bearer,
-    headers,
-    apiKeyHeader,
-    requestHeaders: buildHeaders({ apiKey, bearer, apiKeyHeader, extra: headers }),
-    caFile: flags.ca,
-    ca: undefined,
-    insecure: flags.insecure === true,
+    ...connection,
     types,
     excludeTypes,
     servers,
@@ -311,22 +270,9 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value !== undefined && value.trim() !== '' ? value.trim() : undefined;
 }
 
-/**
- * Reads the files the flags name (--api-key-file, --ca) into the options, so
- * their errors come before the run: an unreadable or empty key file is a
- * usage error (exit 2, as in every command), an unreadable CA file a runtime
- * error (exit 1), a CA file that holds no PEM certificate a usage error.
- */
-export async function loadTailFiles(options: TailOptions, io: Pick<IO, 'cwd'>): Promise<TailOptions> {
-  let loaded = options;
-  if (options.apiKeyFile !== undefined) {
-    const [apiKey] = await readKeyFile(options.apiKeyFile, io.cwd, '--api-key-file');
-    loaded = { ...loaded, apiKey, requestHeaders: buildHeaders({ apiKey, bearer: options.bearer, apiKeyHeader: options.apiKeyHeader, extra: options.headers }) };
-  }
-  if (options.caFile !== undefined) {
-    loaded = { ...loaded, ca: await readCaFile(options.caFile, io.cwd, '--ca') };
-  }
-  return loaded;
+/** Reads the key and CA files the flags name into the options (see loadConnectionFiles). */
+export function loadTailFiles(options: TailOptions, io: Pick<IO, 'cwd'>): Promise<TailOptions> {
+  return loadConnectionFiles(options, io);
 }
 
 /** `type=A,B* server=math where=...` for banners and the table header. */
