@@ -110,13 +110,6 @@ export function decodeErrorBody(value: unknown): { message: string | undefined; 
   return { message, state: str(value.state) };
 }
 
-/** An ISO 8601 time as ms since the epoch (a time without a zone is UTC, as the gateway writes them); undefined when unreadable. */
-export function parseApprovalTime(text: string | undefined): number | undefined {
-  if (text === undefined || text === '') return undefined;
-  const zoned = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(text) ? text : `${text}Z`;
-  const ms = Date.parse(zoned);
-  return Number.isFinite(ms) ? ms : undefined;
-}
 
 /**
  * The permissions approvals involve and the gateway's built-in roles that

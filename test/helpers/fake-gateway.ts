@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { matchesGatewaySubscription, type SubscriptionFilter } from '../../src/protocol/filter.js';
@@ -46,6 +46,33 @@ export interface FakeGatewayOptions {
    * gateway checks them; `?state=` filters). Without it the endpoint is 404.
    */
   mcpServers?: readonly Record<string, unknown>[];
+  /** The approvals REST API (PROTOCOL.md Part 5); without it the routes are 404. */
+  approvals?: FakeApprovals;
+}
+
+/** A principal of the approvals API: who a key is, what it may do, its tenant. */
+export interface FakePrincipal {
+  readonly id: string;
+  /** `approval:read`, `approval:resolve` (what the key's roles grant). */
+  readonly permissions: readonly string[];
+  readonly tenant?: string;
+}
+
+export interface FakeApprovals {
+  /** The records, in the gateway's shape; resolves change them in place. */
+  readonly records: Record<string, unknown>[];
+  /** false: no approval gate configured: every approvals route answers 503. */
+  readonly gate?: boolean;
+  /**
+   * Keys of the approvals API. Without any, the API is open (auth off) and
+   * decisions are recorded as the system principal; `apiKey` (when set)
+   * is a key with every permission.
+   */
+  readonly principals?: Readonly<Record<string, FakePrincipal>>;
+  /** IDs whose resolve fails with 409 "Failed to resolve approval" (the gateway's race). */
+  readonly failResolve?: readonly string[];
+  /** Publish ToolApprovalGranted/Denied on the stream when one is resolved (default true). */
+  readonly publishDecisions?: boolean;
 }
 
 export interface GatewayConnection {
@@ -114,6 +141,10 @@ export class FakeGateway {
         res.writeHead(200, { 'content-type': 'application/json' }).end(pythonJson({ mcp_servers: listed }));
         return;
       }
+      if (path?.startsWith('/api/approvals') && this.options.approvals !== undefined) {
+        this.onApprovals(req, path, query ?? '', res);
+        return;
+      }
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     });
     this.http.on('connection', (socket) => {
@@ -121,6 +152,78 @@ export class FakeGateway {
       socket.on('close', () => this.sockets.delete(socket));
     });
     this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket as Socket, head));
+  }
+
+  /** Every request to the approvals API: method, path with query, JSON body, headers. */
+  readonly approvalRequests: { method: string; url: string; body: unknown; headers: IncomingMessage['headers'] }[] = [];
+
+  /** The approvals API as a gateway answers it: auth, permissions, tenants, states, errors (PROTOCOL.md Part 5). */
+  private onApprovals(req: IncomingMessage, path: string, query: string, res: ServerResponse): void {
+    const approvals = this.options.approvals!;
+    const answer = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(pythonJson(body));
+      this.notify();
+    };
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      let body: unknown;
+      try {
+        body = chunks.length > 0 ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
+      } catch {
+        body = undefined;
+      }
+      this.approvalRequests.push({ method: req.method ?? '', url: `${path}${query ? `?${query}` : ''}`, body, headers: req.headers });
+      // Authentication, then authorization, as the gateway's middleware does before the route.
+      const principals: Record<string, FakePrincipal> = { ...(approvals.principals ?? {}) };
+      if (this.options.apiKey !== undefined) principals[this.options.apiKey] = { id: 'key:admin', permissions: ['approval:read', 'approval:resolve'] };
+      let principal: FakePrincipal | undefined = { id: 'system', permissions: ['approval:read', 'approval:resolve'] };
+      if (Object.keys(principals).length > 0) {
+        const given = req.headers[this.options.apiKeyHeader ?? 'x-api-key'] ?? bearerOf(req.headers.authorization);
+        principal = typeof given === 'string' ? principals[given] : undefined;
+        if (principal === undefined) return answer(401, { error: 'authentication_failed', message: 'Invalid or missing credentials' });
+      }
+      const segments = path.slice('/api/approvals'.length).split('/').filter((s) => s.length > 0).map(decodeURIComponent);
+      const resolving = req.method === 'POST' && segments.length === 2 && segments[1] === 'resolve';
+      const reading = req.method === 'GET' && segments.length <= 1;
+      if (!resolving && !reading) return answer(405, { detail: 'Method Not Allowed' });
+      const action = resolving ? 'resolve' : 'read';
+      if (!principal.permissions.includes(`approval:${action}`)) {
+        return answer(403, { error: { code: 'AccessDeniedError', message: `Access denied: ${principal.id} cannot ${action} on approval:* (no_matching_permission)`, details: {} } });
+      }
+      if (approvals.gate === false) return answer(503, { error: 'approval gate is not configured on this gateway' });
+      const visible = (r: Record<string, unknown>) => r.tenant_id === undefined || r.tenant_id === null || r.tenant_id === principal!.tenant;
+      if (reading && segments.length === 0) {
+        const params = new URLSearchParams(query);
+        const state = params.get('state') ?? 'pending';
+        if (!['pending', 'approved', 'denied', 'expired'].includes(state)) return answer(400, { error: `Invalid state: ${state}` });
+        const server = params.get('provider_id');
+        const listed = approvals.records.filter((r) => visible(r) && r.state === state && (server === null || r.provider_id === server));
+        // Newest first, as the gateway lists them.
+        return answer(200, [...listed].sort((a, b) => String(b.requested_at).localeCompare(String(a.requested_at))));
+      }
+      const record = approvals.records.find((r) => r.approval_id === segments[0] && visible(r));
+      if (record === undefined) return answer(404, { error: 'Approval not found' });
+      if (reading) return answer(200, record);
+      const decision = (body as { decision?: unknown } | undefined)?.decision;
+      if (decision !== 'approve' && decision !== 'deny') return answer(400, { error: "decision must be 'approve' or 'deny'" });
+      if (approvals.failResolve?.includes(segments[0]!)) return answer(409, { error: 'Failed to resolve approval' });
+      if (record.state === 'expired' || (record.state === 'pending' && Date.parse(String(record.expires_at)) <= Date.now())) {
+        record.state = 'expired';
+        return answer(409, { error: 'Approval expired', state: 'expired' });
+      }
+      if (record.state !== 'pending') return answer(409, { error: 'Approval already resolved', state: record.state });
+      const reason = (body as { reason?: unknown }).reason;
+      record.state = decision === 'approve' ? 'approved' : 'denied';
+      record.decided_by = principal.id;
+      record.decided_at = new Date().toISOString();
+      if (typeof reason === 'string') record.reason = reason;
+      if (approvals.publishDecisions !== false) {
+        const decided = { approval_id: record.approval_id, decided_by: principal.id, decided_at: record.decided_at };
+        this.publish(gatewayEvent(decision === 'approve' ? 'ToolApprovalGranted' : 'ToolApprovalDenied', decision === 'approve' ? decided : { ...decided, reason: reason ?? null }));
+      }
+      return answer(200, { approval_id: record.approval_id, state: record.state });
+    });
   }
 
   /** Starts listening on 127.0.0.1. */
@@ -368,4 +471,25 @@ export function gatewayEvent(
 /** Starts a fake gateway on 127.0.0.1 and port 0. */
 export function startFakeGateway(options: FakeGatewayOptions = {}): Promise<FakeGateway> {
   return new FakeGateway(options).listen();
+}
+
+/** A pending approval record as the gateway stores it (requested now, expiring in `expiresInS`). */
+export function gatewayApproval(fields: Record<string, unknown> = {}, expiresInS = 300, nowMs = Date.now()): Record<string, unknown> {
+  return {
+    approval_id: randomUUID(),
+    provider_id: 'github',
+    tool_name: 'create_issue',
+    arguments: { repo: 'acme/site', title: 'Fix the login page' },
+    state: 'pending',
+    channel: 'event_stream',
+    requested_at: new Date(nowMs).toISOString().replace('Z', '+00:00'),
+    expires_at: new Date(nowMs + expiresInS * 1000).toISOString().replace('Z', '+00:00'),
+    expires_in_seconds: expiresInS,
+    decided_by: null,
+    decided_at: null,
+    reason: null,
+    requested_by: 'agent:ci',
+    tenant_id: null,
+    ...fields,
+  };
 }

@@ -98,7 +98,7 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .action(async (urlArgs: string[], rawFlags: TailFlags & { context?: string }) => {
       // Loaded here, not at the top: `tail --help` needs none of the option parsing.
       const { loadTailFiles, toTailOptions } = await import('./options.js');
-      const { applyContext } = await import('./apply-context.js');
+      const { applyContext } = await import('../apply-context.js');
       const { urls, flags } = await applyContext(urlArgs, rawFlags, io);
       const options = await loadTailFiles(toTailOptions(urls, flags, { env: io.env, stdoutIsTTY: io.stdout.isTTY, nowMs: io.now() }), io);
       await run(options, io);

@@ -1,18 +1,18 @@
-import { UsageError } from '../../errors.js';
-import type { IO } from '../../io/io.js';
-import type { TailFlags } from './options.js';
+import { UsageError } from '../errors.js';
+import type { IO } from '../io/io.js';
+import type { ConnectionFlags } from './connection-flags.js';
 
 /**
- * Fills what tail's own flags leave open from a context (`context add`):
+ * Fills what a command's own flags (tail's, approvals') leave open from a context (`context add`):
  * `--context NAME` or `HANGAR_CONTEXT` select one explicitly; otherwise the
  * current context (`context use`) applies unless HANGAR_URL is set. Flags
  * always win; an explicitly selected context's key also wins over
  * HANGAR_API_KEY, the current context's only when HANGAR_API_KEY is unset.
  * Returns the URLs and flags to parse.
  */
-export async function applyContext(urls: readonly string[], flags: TailFlags & { context?: string }, io: IO): Promise<{ urls: readonly string[]; flags: TailFlags }> {
+export async function applyContext<F extends ConnectionFlags>(urls: readonly string[], flags: F & { context?: string }, io: IO): Promise<{ urls: readonly string[]; flags: F }> {
   const explicit = flags.context ?? nonEmpty(io.env.HANGAR_CONTEXT);
-  const { configPath, readConfig, ConfigError, configWarnings } = await import('../../config/contexts.js');
+  const { configPath, readConfig, ConfigError, configWarnings } = await import('../config/contexts.js');
   const path = configPath(io.env, process.platform);
   let config;
   try {
@@ -33,7 +33,7 @@ export async function applyContext(urls: readonly string[], flags: TailFlags & {
     const names = Object.keys(config.contexts);
     throw new UsageError(`no context '${name}' (from ${where})${names.length > 0 ? `; there are: ${names.join(', ')}` : '; add one: hangar-events context add NAME --url URL'}`);
   }
-  const merged: TailFlags = { ...flags };
+  const merged: F = { ...flags };
   const keyGiven = flags.apiKey !== undefined || flags.apiKeyFile !== undefined || (explicit === undefined && nonEmpty(io.env.HANGAR_API_KEY) !== undefined);
   if (!keyGiven) {
     if (context.apiKeyFile !== undefined) merged.apiKeyFile = context.apiKeyFile;
