@@ -61,6 +61,10 @@ Examples:
   hangar-events tail --record fleet.ndjson
   hangar-events serve --replay fleet.ndjson --speed 10 --wait-for-client
 
+  Decide tool calls held for approval:
+  hangar-events approvals                             # pending ones, oldest first
+  hangar-events approve ID --reason 'ticket OPS-12'   # or: hangar-events deny ID --reason -
+
   Authenticate against a gateway (the key is never printed):
   HANGAR_API_KEY=... hangar-events tail wss://hangar.example.com
 
@@ -74,7 +78,8 @@ Environment:
 
 Run 'hangar-events <command> --help' for a command's options, 'hangar-events completion --help' for
 shell completion. Exit codes: 0 done, 1 failure, 2 usage error, 3 never connected within --timeout,
-4 authentication failed, 5 TLS or redirect failure, 6 event store unreadable, 124 timeout.
+4 authentication failed or permission missing, 5 TLS or redirect failure, 6 event store unreadable,
+7 approval already decided or expired, 124 timeout.
 `;
 
 /**

@@ -23,7 +23,8 @@ describe('hangar-events completion (the real binary)', () => {
     expect(await check('bash', ['-n', path])).toEqual({ code: 0, stderr: '' });
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'ta'])).toEqual(['tail']);
     expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);
-    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'de'])).toEqual(['demo']);
+    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'dem'])).toEqual(['demo']);
+    expect(await completeInBash(path, '_hangar_events', ['hangar-events', 'appro'])).toEqual(['approvals', 'approve']);
   });
   requireProgram('bash').it('completes tail\'s real flags and their values in bash', async () => {
     const path = await generated('bash', 'hangar-events.bash');
