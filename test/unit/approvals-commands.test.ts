@@ -5,7 +5,7 @@ import { exitCodeFor } from '../../src/cli/main.js';
 import { approvalsBaseUrl, approvalsUrl } from '../../src/client/approvals-client.js';
 import { registerApprovals, registerApprove, registerDeny, type ApprovalsRunners } from '../../src/commands/approvals/register.js';
 import type { ListOptions, ResolveOptions, ShowOptions } from '../../src/commands/approvals/options.js';
-import { describePermission, refusalError, type RefusalContext } from '../../src/commands/approvals/refusal.js';
+import { describePermission, refusalError, type RefusalContext } from '../../src/client/approval-refusal.js';
 import { createColorScheme } from '../../src/io/color.js';
 import { decodeApproval, decodeErrorBody, type Approval } from '../../src/protocol/approval.js';
 import { formatApprovalDetails, formatApprovalTable, formatCountdown, formatDecided } from '../../src/render/approvals/format-approvals.js';

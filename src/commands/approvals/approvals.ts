@@ -8,7 +8,7 @@ import { formatApprovalDetails, formatApprovalTable, formatDecided, oldestFirst 
 import { stripControl } from '../../render/sanitize.js';
 import type { ApprovalsEndpoint, ListOptions, ResolveOptions, ShowOptions } from './options.js';
 import { parseStdinReason } from './options.js';
-import { refusalError, type ApprovalAction } from './refusal.js';
+import { refusalError, type ApprovalAction } from '../../client/approval-refusal.js';
 
 /**
  * The runs of `approvals`, `approvals show`, `approve` and `deny`: one

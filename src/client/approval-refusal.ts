@@ -1,7 +1,7 @@
-import { AlreadyDecidedError, AuthError, RuntimeError } from '../../errors.js';
-import type { Refusal } from '../../client/approvals-client.js';
-import { APPROVAL_PERMISSIONS, APPROVALS_PATH, type Approval, type ApprovalPermission } from '../../protocol/approval.js';
-import { sanitizeForLog, stripControl } from '../../render/sanitize.js';
+import { AlreadyDecidedError, AuthError, RuntimeError } from '../errors.js';
+import type { Refusal } from './approvals-client.js';
+import { APPROVAL_PERMISSIONS, APPROVALS_PATH, type Approval, type ApprovalPermission } from '../protocol/approval.js';
+import { sanitizeForLog, stripControl } from '../render/sanitize.js';
 
 /**
  * Words every refusal the approvals API can give as one line, with its exit
@@ -64,46 +64,56 @@ function decidedBy(current: Approval | undefined): string {
   return `${by}${at}`;
 }
 
-/** The error (typed for its exit code) for a refusal of the approvals API. */
-export function refusalError(refusal: Refusal, ctx: RefusalContext): Error {
-  const what = attempt(ctx);
+/** How serious a refusal is: its exit code's kind. */
+export type RefusalKind = 'auth' | 'decided' | 'failure';
+
+/**
+ * A refusal of the approvals API in words, after "cannot approve ID: ", and
+ * its kind: what `refusalError` says, for a view that names the approval itself.
+ */
+export function describeRefusal(refusal: Refusal, ctx: RefusalContext): { readonly kind: RefusalKind; readonly reason: string } {
   const where = ctx.displayUrl;
   switch (refusal.status) {
     case 401:
-      return new AuthError(
-        `${what}: ${where} answered ${answered(refusal)}: ${ctx.credentialSent ? 'the credential was refused' : 'no credential was sent'}; pass the key with -k/--api-key, --api-key-file or HANGAR_API_KEY (--bearer for a JWT/OIDC token)`,
-      );
+      return auth(`${where} answered ${answered(refusal)}: ${ctx.credentialSent ? 'the credential was refused' : 'no credential was sent'}; pass the key with -k/--api-key, --api-key-file or HANGAR_API_KEY (--bearer for a JWT/OIDC token)`);
     case 403: {
       if (!ctx.credentialSent) {
-        return new AuthError(`${what}: ${where} answered ${answered(refusal)}: no credential was sent; pass the key with -k/--api-key, --api-key-file or HANGAR_API_KEY (--bearer for a JWT/OIDC token)`);
+        return auth(`${where} answered ${answered(refusal)}: no credential was sent; pass the key with -k/--api-key, --api-key-file or HANGAR_API_KEY (--bearer for a JWT/OIDC token)`);
       }
-      return new AuthError(`${what}: ${where} answered ${answered(refusal)}: the key lacks ${describePermission(permissionFor(ctx.action))} (or a custom role that grants it)`);
+      return auth(`${where} answered ${answered(refusal)}: the key lacks ${describePermission(permissionFor(ctx.action))} (or a custom role that grants it)`);
     }
     case 404:
       if (ctx.id === undefined || refusal.message === undefined) {
-        return new RuntimeError(`${what}: ${where} has no ${APPROVALS_PATH} (${answered(refusal)}): not a Hangar gateway with approvals (2.13 or later), or a wrong --url`);
+        return failure(`${where} has no ${APPROVALS_PATH} (${answered(refusal)}): not a Hangar gateway with approvals (2.13 or later), or a wrong --url`);
       }
-      return new RuntimeError(
-        `${what}: no such approval on ${where} (${answered(refusal)}): it does not exist, or it belongs to another tenant (a gateway answers both the same way); hangar-events approvals lists the pending ones`,
-      );
+      return failure(`no such approval on ${where} (${answered(refusal)}): it does not exist, or it belongs to another tenant (a gateway answers both the same way); hangar-events approvals lists the pending ones`);
     case 409: {
       const state = ctx.current?.state ?? refusal.state;
       if (state === 'approved' || state === 'denied') {
-        return new AlreadyDecidedError(`${what}: it was already ${state}${decidedBy(ctx.current)} (${answered(refusal)}); nothing changed`);
+        return decided(`it was already ${state}${decidedBy(ctx.current)} (${answered(refusal)}); nothing changed`);
       }
       if (state === 'expired') {
         const at = ctx.current?.decided_at ?? ctx.current?.expires_at;
-        return new AlreadyDecidedError(`${what}: it expired${at ? ` at ${sanitizeForLog(at, 40)}` : ''} before anyone decided, so the call was denied (${answered(refusal)}); nothing changed`);
+        return decided(`it expired${at ? ` at ${sanitizeForLog(at, 40)}` : ''} before anyone decided, so the call was denied (${answered(refusal)}); nothing changed`);
       }
-      return new AlreadyDecidedError(
-        `${what}: the gateway could not resolve it (${answered(refusal)})${state !== undefined ? `; its state is ${sanitizeForLog(state, 40)}` : ''}: it was probably decided at the same moment; see hangar-events approvals show ${stripControl(ctx.id ?? 'ID')}`,
-      );
+      return decided(`the gateway could not resolve it (${answered(refusal)})${state !== undefined ? `; its state is ${sanitizeForLog(state, 40)}` : ''}: it was probably decided at the same moment; see hangar-events approvals show ${stripControl(ctx.id ?? 'ID')}`);
     }
     case 503:
-      return new RuntimeError(`${what}: ${where} has no approval gate (${answered(refusal)}): nothing is held for approval there; the gateway's approval gate must be configured first`);
+      return failure(`${where} has no approval gate (${answered(refusal)}): nothing is held for approval there; the gateway's approval gate must be configured first`);
     case 400:
-      return new RuntimeError(`${what}: ${where} refused the request (${answered(refusal)})`);
+      return failure(`${where} refused the request (${answered(refusal)})`);
     default:
-      return new RuntimeError(`${what}: ${where} answered ${answered(refusal)}`);
+      return failure(`${where} answered ${answered(refusal)}`);
   }
+}
+
+const auth = (reason: string) => ({ kind: 'auth' as const, reason });
+const decided = (reason: string) => ({ kind: 'decided' as const, reason });
+const failure = (reason: string) => ({ kind: 'failure' as const, reason });
+
+/** The error (typed for its exit code: AuthError 4, AlreadyDecidedError 7, RuntimeError 1) for a refusal of the approvals API. */
+export function refusalError(refusal: Refusal, ctx: RefusalContext): Error {
+  const { kind, reason } = describeRefusal(refusal, ctx);
+  const message = `${attempt(ctx)}: ${reason}`;
+  return kind === 'auth' ? new AuthError(message) : kind === 'decided' ? new AlreadyDecidedError(message) : new RuntimeError(message);
 }
