@@ -21,6 +21,7 @@ import type { StoreReader } from '../store/store-reader.js';
 import type { StoreWindow } from '../store/store-window.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { createExecAction } from './exec-action.js';
+import { openTableApprovals } from './table-approvals.js';
 
 /** Everything one tail session needs, compiled and checked (commands/tail/options.ts builds it from flags). */
 export interface TailSessionOptions extends OutputSettings {
@@ -124,10 +125,12 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
           writeOutput: (chunk) => io.stderr.write(chunk),
         });
   const bell = options.bell && io.stderr.isTTY ? createBell(io) : undefined;
+  // The table rings for a new approval only (every event would ring it once a second).
+  const eventBell = options.output === 'table' ? undefined : bell;
   const onShown =
-    exec || bell
+    exec || eventBell
       ? (event: HangarEvent, raw: string) => {
-          bell?.();
+          eventBell?.();
           exec?.run(event, raw);
         }
       : undefined;
@@ -136,7 +139,17 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
     options.output === 'table' && deps.fetchSnapshot !== null
       ? (url: string) => (deps.fetchSnapshot ?? fetchFleetSnapshot)(url, { headers: options.requestHeaders, ca: options.ca, insecure: options.insecure })
       : undefined;
-  const sink = createSink(options, io, { stdoutColors, stderrColors, status, template, onQuit: () => finish({ kind: 'done' }) });
+  // The table's approvals view asks the approvals API next to the first stream, with its credentials.
+  const tableApprovals = options.output === 'table' && options.urls.length > 0 ? openTableApprovals(options.urls[0]!, options) : undefined;
+  const sink = createSink(options, io, {
+    stdoutColors,
+    stderrColors,
+    status,
+    template,
+    onQuit: () => finish({ kind: 'done' }),
+    approvals: tableApprovals?.approvals,
+    bell: options.output === 'table' ? bell : undefined,
+  });
   const stats = new TailStats(io.monotonicMs(), options.stats);
 
   let finish!: (end: PipelineEnd) => void;
@@ -273,6 +286,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
   await reader?.close();
   stats.duplicates += feed.duplicates;
   await sink.close();
+  tableApprovals?.close();
   io.stdout.off('error', onStdoutError);
   const recording = await recorder?.close();
   await exec?.close();

@@ -34,7 +34,7 @@ describe('the table: pending tool approvals', () => {
     let lines = renderTable(state, ctx(T0 + 65_000));
     const at = lines.findIndex((l) => l.startsWith('approvals pending'));
     expect(lines.slice(at, at + 4)).toEqual([
-      'approvals pending: 3  oldest waiting 1m',
+      'approvals pending: 3  oldest waiting 1m  (hangar-events approve|deny ID)',
       '  github create_issue  waiting 1m  via slack  apr_1',
       '  filesystem write_file  waiting 55s  via slack  apr_2',
       '  github create_issue  waiting 45s  via slack  apr_3',
@@ -48,7 +48,7 @@ describe('the table: pending tool approvals', () => {
     );
     lines = renderTable(state, ctx(T0 + 65_000));
     expect(lines.filter((l) => l.includes('apr_'))).toEqual(['  github create_issue  waiting 45s  via slack  apr_3']);
-    expect(lines).toContain('approvals pending: 1  oldest waiting 45s');
+    expect(lines).toContain('approvals pending: 1  oldest waiting 45s  (hangar-events approve|deny ID)');
     state = feed([{ event_type: 'ToolApprovalExpired', approval_id: 'apr_3', mcp_server_id: 'github', tool_name: 'create_issue', expired_at: 'x', occurred_at: s0 + 140 }], state);
     lines = renderTable(state, ctx(T0 + 150_000));
     expect(lines.some((l) => l.includes('approvals pending') || l.includes('apr_'))).toBe(false);

@@ -2,7 +2,7 @@ import { serverIdentityOf } from '../../protocol/filter.js';
 import type { FleetServer } from '../../protocol/fleet-snapshot.js';
 import { severityOf, type Severity } from '../event-severity.js';
 import type { HangarEvent } from '../../protocol/types.js';
-import { eventTimeMs } from '../time-format.js';
+import { eventTimeMs, parseIsoMs } from '../time-format.js';
 import { cleanLabel } from './text.js';
 import type { SourceRef } from '../../feed/messages.js';
 
@@ -136,6 +136,10 @@ export interface PendingApproval {
   readonly channel: string;
   /** When it was requested (event time), ms since the epoch. */
   readonly requestedAtMs: number;
+  /** When the gate denies it unless someone decides (expires_at), ms since the epoch; undefined when not given. */
+  readonly expiresAtMs?: number | undefined;
+  /** Who asked (from GET /api/approvals; the event does not say). */
+  readonly requestedBy?: string | undefined;
 }
 
 /** One security or enforcement event, as the alert line shows it. */
@@ -361,7 +365,8 @@ function trackApprovalsAndSecurity(
     if (type === 'ToolApprovalRequested') {
       const approvals = new Map(state.approvals);
       approvals.delete(id);
-      approvals.set(id, { id, server: server ?? '-', tool: text(event.tool_name, 60) || '-', channel: text(event.channel, 24), requestedAtMs: atMs });
+      const expiresAtMs = typeof event.expires_at === 'string' ? parseIsoMs(event.expires_at) : undefined;
+      approvals.set(id, { id, server: server ?? '-', tool: text(event.tool_name, 60) || '-', channel: text(event.channel, 24), requestedAtMs: atMs, expiresAtMs });
       while (approvals.size > MAX_PENDING_APPROVALS) approvals.delete(approvals.keys().next().value!);
       next.approvals = approvals;
       return; // shown as a pending approval, not on the alert line

@@ -452,6 +452,10 @@ function approvalLines(state: TableState, ctx: TableRenderContext, maxLines: num
       [
         { text: `approvals pending: ${formatCount(pending.length)}`, paint: ctx.colors.warning },
         { text: `  oldest waiting ${formatAgo(Math.max(0, ctx.nowMs - oldest.requestedAtMs))}`, paint: ctx.colors.dim },
+        // How to act: the key when there are keys, the command otherwise.
+        ...(ctx.header.keys
+          ? [{ text: '  A', paint: ctx.colors.bold, sep: true }, { text: ' to approve or deny', paint: ctx.colors.dim }]
+          : [{ text: '  (hangar-events approve|deny ID)', paint: ctx.colors.dim, sep: true }]),
       ],
       ctx.width,
     ),

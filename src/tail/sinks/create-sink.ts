@@ -7,7 +7,7 @@ import type { StatusReporter } from '../status.js';
 import { LineSink } from './line-sink.js';
 import { NdjsonSink } from './ndjson-sink.js';
 import type { TailSink } from './sink.js';
-import { canDrawLive, createTableSink } from './table-sink.js';
+import { canDrawLive, createTableSink, type TableSinkOptions } from './table-sink.js';
 import { terminalSize } from '../../io/terminal-size.js';
 import { CallsSink } from './calls-sink.js';
 
@@ -38,6 +38,10 @@ export interface SinkParts {
   readonly template: ReturnType<typeof compileTemplate> | undefined;
   /** The user asked to stop from inside the output (q in the live table). */
   readonly onQuit?: () => void;
+  /** The table's approvals view: the approvals API (see TableSinkOptions.approvals). */
+  readonly approvals?: TableSinkOptions['approvals'];
+  /** --bell in the table: rings for a new approval. */
+  readonly bell?: TableSinkOptions['bell'];
 }
 
 /** The one place an output mode becomes a sink. */
@@ -84,6 +88,8 @@ export function createSink(options: OutputSettings, io: IO, parts: SinkParts): T
         // lines would tear it. Off a terminal stderr reports them as in the other modes.
         status: canDrawLive(io) ? undefined : parts.status,
         onQuit: parts.onQuit,
+        approvals: parts.approvals,
+        bell: parts.bell,
       });
   }
 }

@@ -7,6 +7,8 @@ import { emptyTableState, reduceTable, reduceTableNotice, type TableState } from
 import { nextSort, renderTable, type TableHeaderInfo, type TableSort } from '../../render/table/render-table.js';
 import type { SourceRef, FeedNotice } from '../../feed/messages.js';
 import type { SinkStart, TailSink } from './sink.js';
+import { decodeKeys, isChar } from '../../io/keys.js';
+import { ApprovalsController, type TableApprovals } from './approvals-controller.js';
 
 /**
  * `tail -o table`: the live table of the fleet. State is updated per event
@@ -15,7 +17,8 @@ import type { SinkStart, TailSink } from './sink.js';
  *
  * On a terminal (`interactive`) the table is redrawn in place through the
  * live region, with keys when stdin is a terminal too: q (or Ctrl-C) quits,
- * s cycles the sort, p pauses the display while the stream is still counted.
+ * s cycles the sort, p pauses the display while the stream is still counted,
+ * A opens the approvals view (approvals-controller.ts), which has keys of its own.
  * Otherwise it prints a plain snapshot every `intervalMs` and a last one at
  * close, so it can be logged or piped.
  */
@@ -34,6 +37,14 @@ export interface TableSinkOptions {
    * plain snapshots: on a terminal the table shows them and stderr lines would tear it.
    */
   readonly status?: { notice(notice: FeedNotice): void; close(): void } | undefined;
+  /**
+   * The approvals API of the endpoint followed (the first URL), for the
+   * approvals view (`A`): its countdowns, arguments and decisions. Without it
+   * the view lists what the stream announced and cannot decide.
+   */
+  readonly approvals?: TableApprovals | undefined;
+  /** --bell: rings when a new approval is requested (the table rings for nothing else). */
+  readonly bell?: (() => void) | undefined;
 }
 
 /** Minimum time between two frames (about 10 per second). */
@@ -64,16 +75,29 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
   let keysOn = false;
   let started = false;
   let closed = false;
+  const approvalsView = new ApprovalsController({
+    approvals: options.approvals,
+    getTable: () => state,
+    setTable: (next) => {
+      state = next;
+      dirty = true;
+    },
+    redraw: () => draw(),
+    quit: () => options.onQuit?.(),
+    nowMs: () => io.now(),
+    monotonicMs: () => io.monotonicMs(),
+  });
 
   /** `final`: one line short of the terminal, so the newline after it does not scroll the header away. */
   const draw = (showKeys = keysOn, final = false) => {
     if (!region) return;
     // Never 0: a terminal that reports no size is drawn for COLUMNS/LINES, else 80x24.
     const { columns, rows } = terminalSize(io.stdout, io.env);
-    const lines = renderTable(state, {
+    const height = final ? Math.max(1, rows - 1) : rows;
+    const lines = approvalsView.isOpen && !final ? approvalsView.render({ colors: options.colors, width: columns, height }) : renderTable(state, {
       colors: options.colors,
       width: columns,
-      height: final ? Math.max(1, rows - 1) : rows,
+      height,
       nowMs: io.now(),
       sort,
       header: { ...header, paused, keys: showKeys },
@@ -84,7 +108,8 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
   };
 
   const tick = () => {
-    if (paused) return;
+    approvalsView.tick();
+    if (paused && !approvalsView.isOpen) return;
     if (dirty || io.monotonicMs() - lastFrameMs >= IDLE_REDRAW_MS) draw();
   };
 
@@ -103,19 +128,24 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
 
   const onKey = (chunk: Buffer | string) => {
     const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-    // Function and arrow keys arrive as escape sequences (`ESC O P` is F1): not ours.
-    if (text.startsWith('\x1b')) return;
-    for (const key of text) {
-      if (key === 'q' || key === 'Q' || key === '\x03' || key === '\x04') {
+    for (const key of decodeKeys(text)) {
+      // The approvals view has keys of its own (and a reason is typed there): it gets them all.
+      if (approvalsView.isOpen) {
+        approvalsView.key(key);
+        continue;
+      }
+      if (isChar(key, 'q') || isChar(key, 'Q') || key.name === 'ctrl-c' || key.name === 'ctrl-d') {
         options.onQuit?.();
         return;
       }
-      if (key === 's' || key === 'S') {
+      if (isChar(key, 's') || isChar(key, 'S')) {
         sort = nextSort(sort);
         draw();
-      } else if (key === 'p' || key === 'P') {
+      } else if (isChar(key, 'p') || isChar(key, 'P')) {
         paused = !paused;
         draw();
+      } else if (isChar(key, 'A')) {
+        approvalsView.open();
       }
     }
   };
@@ -154,8 +184,10 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
       timer.unref?.();
     },
     event(event) {
+      const announced = approvalsView.event(event) && !state.approvals.has(event.approval_id as string);
       state = reduceTable(state, event, io.now());
       dirty = true;
+      if (announced) options.bell?.();
     },
     notice(notice) {
       state = reduceTableNotice(state, notice, io.now());
@@ -172,6 +204,7 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
     async close() {
       if (closed) return;
       closed = true;
+      approvalsView.close();
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;
       if (!started) {
