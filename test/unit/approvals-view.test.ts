@@ -123,7 +123,7 @@ describe('the approvals view', () => {
     expect(renderApprovalsView(state, pending, ctx)[2]).toBe('> github      create_issue  -                  1m       3m30s  event_stream  ap-1  approving...');
     state = act(state, { type: 'resolved', id: 'ap-1', decision: 'approve', call: 'github create_issue', result: { ok: true } }, pending);
     const lines = renderApprovalsView(state, pending, { ...ctx, width: 120 });
-    expect(lines[2]).toBe('> github      create_issue  -                  1m       3m30s  event_stream  ap-1  approved, waiting for the event');
+    expect(lines[2]).toBe('> github      create_issue  -                  1m       3m30s  event_stream  ap-1  approved, event pending');
     expect(lines.at(-2)).toBe('approved github create_issue (ap-1); it leaves the list when its event arrives');
     // Asking again is answered locally.
     expect(press(state, 'd', pending).state.status?.text).toBe('github create_issue was already approved here: waiting for its event');

@@ -92,7 +92,13 @@ const verbs = { approve: { done: 'approved', doing: 'approving', not: 'not appro
 export function reduceApprovalsView(state: ApprovalsViewState, action: ViewAction, ctx: ViewContext): { state: ApprovalsViewState; effects: ViewEffect[] } {
   const ids = ctx.pending.map((a) => a.id);
   // Bookkeeping of approvals that left (their event came) goes with them.
-  const base: ApprovalsViewState = { ...state, selection: settleSelection(state.selection, ids), sending: onlyPending(state.sending, ids), decided: onlyPending(state.decided, ids) };
+  const base: ApprovalsViewState = {
+    ...state,
+    selection: settleSelection(state.selection, ids),
+    sending: onlyPending(state.sending, ids),
+    decided: onlyPending(state.decided, ids),
+    details: state.details !== undefined && ids.includes(state.details.id) ? state.details : undefined,
+  };
   const say = (text: string, tone: StatusTone) => statusMessage(text, tone, ctx.nowMs);
   switch (action.type) {
     case 'key':

@@ -70,7 +70,7 @@ export function renderApprovalsView(state: ApprovalsViewState, pending: readonly
     const sending = state.sending.get(a.id);
     if (sending !== undefined) return sending === 'approve' ? 'approving...' : 'denying...';
     const decided = state.decided.get(a.id);
-    if (decided !== undefined) return `${decided === 'approve' ? 'approved' : 'denied'}, waiting for the event`;
+    if (decided !== undefined) return `${decided === 'approve' ? 'approved' : 'denied'}, event pending`;
     return '';
   };
   const columns: Column[] = [
@@ -85,7 +85,8 @@ export function renderApprovalsView(state: ApprovalsViewState, pending: readonly
   ];
 
   // Room: the title and the column titles, the rows (at least three when there are), the arguments pane, the bottom lines.
-  const detailLines = detailsLines(state, width, colors);
+  // The arguments of an approval that left (its event came) go with it.
+  const detailLines = state.details !== undefined && pending.some((a) => a.id === state.details!.id) ? detailsLines(state, width, colors) : [];
   const available = Math.max(1, ctx.height - 2 - bottom.length);
   const detailsRoom = Math.min(detailLines.length, Math.max(0, available - Math.min(pending.length, 3)));
   let rowsRoom = Math.max(1, available - detailsRoom);
