@@ -80,7 +80,13 @@ export function describeRefusal(refusal: Refusal, ctx: RefusalContext): { readon
       if (!ctx.credentialSent) {
         return auth(`${where} answered ${answered(refusal)}: no credential was sent; pass the key with -k/--api-key, --api-key-file or HANGAR_API_KEY (--bearer for a JWT/OIDC token)`);
       }
-      return auth(`${where} answered ${answered(refusal)}: the key lacks ${describePermission(permissionFor(ctx.action))} (or a custom role that grants it)`);
+      if (refusal.authorization === true) {
+        return auth(`${where} answered ${answered(refusal)}: the key lacks ${describePermission(permissionFor(ctx.action))} (or a custom role that grants it)`);
+      }
+      // A refused key (serve, some proxies) or a missing permission: the answer does not say which.
+      return auth(
+        `${where} answered ${answered(refusal)}: the credential was refused, or it lacks ${describePermission(permissionFor(ctx.action))}; check the key given with -k/--api-key, --api-key-file or HANGAR_API_KEY`,
+      );
     }
     case 404:
       if (ctx.id === undefined || refusal.message === undefined) {

@@ -34,6 +34,8 @@ export interface Refusal {
   readonly status: number;
   readonly message: string | undefined;
   readonly state: string | undefined;
+  /** A 403 from the gateway's authorization layer (a permission is missing), not a refused credential. */
+  readonly authorization?: boolean;
 }
 
 export type ApiResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly refusal: Refusal };
@@ -74,8 +76,8 @@ export function approvalsUrl(baseUrl: string, suffix = '', params: Readonly<Reco
 
 /** A refusal from an answer that is not the expected success. */
 function refusalOf(answer: JsonAnswer): Refusal {
-  const { message, state } = decodeErrorBody(answer.json);
-  return { status: answer.status, message, state };
+  const { message, state, authorization } = decodeErrorBody(answer.json);
+  return { status: answer.status, message, state, authorization };
 }
 
 /** A 2xx answer whose body is not what the API promises: a refusal with the status and what was wrong. */

@@ -101,15 +101,16 @@ export function decodeResolveAnswer(value: unknown): Decoded<{ approvalId: strin
 /**
  * What an error body says: `{"error": "..."}` (approvals routes, 401) or
  * `{"error": {"code", "message"}}` (the authorization layer's 403), plus a
- * `state` on a 409. Anything else: nothing.
+ * `state` on a 409. `authorization` tells the authorization layer's refusal
+ * (a permission is missing) from a refused credential. Anything else: nothing.
  */
-export function decodeErrorBody(value: unknown): { message: string | undefined; state: string | undefined } {
-  if (!isObject(value)) return { message: undefined, state: undefined };
+export function decodeErrorBody(value: unknown): { message: string | undefined; state: string | undefined; authorization: boolean } {
+  if (!isObject(value)) return { message: undefined, state: undefined, authorization: false };
   const error = value.error;
   const message = typeof error === 'string' ? error : isObject(error) ? (str(error.message) ?? str(error.code)) : (str(value.detail) ?? str(value.message));
-  return { message, state: str(value.state) };
+  const authorization = isObject(error) && (error.code === 'AccessDeniedError' || /\bcannot \S+ on \S+/.test(str(error.message) ?? ''));
+  return { message, state: str(value.state), authorization };
 }
-
 
 /**
  * The permissions approvals involve and the gateway's built-in roles that

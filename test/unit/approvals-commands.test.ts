@@ -110,7 +110,13 @@ describe('refusals: one line each, with their exit code', () => {
     expect(error.message).toBe(
       'cannot approve ap-1: http://h:1/ answered HTTP 403: Access denied: key:ro cannot resolve on approval:* (no_matching_permission): the key lacks approval:resolve, which the built-in roles admin and provider-admin hold (or a custom role that grants it)',
     );
-    expect(refusalError({ status: 403, message: undefined, state: undefined }, ctx({ action: 'list', id: undefined })).message).toContain('approval:read, which the built-in roles admin, provider-admin and auditor hold');
+    expect(refusalError({ status: 403, message: undefined, state: undefined, authorization: true }, ctx({ action: 'list', id: undefined })).message).toContain(
+      'the key lacks approval:read, which the built-in roles admin, provider-admin and auditor hold',
+    );
+    // A 403 that is not the authorization layer's (serve, a proxy refusing the key): both causes.
+    expect(refusalError({ ...decodeErrorBody({ error: 'access_denied', message: 'Invalid API key' }), status: 403 }, ctx()).message).toBe(
+      'cannot approve ap-1: http://h:1/ answered HTTP 403: access_denied: the credential was refused, or it lacks approval:resolve, which the built-in roles admin and provider-admin hold; check the key given with -k/--api-key, --api-key-file or HANGAR_API_KEY',
+    );
     expect(describePermission('audit:read')).toBe('audit:read, which the built-in roles admin and auditor hold');
     expect(refusalError({ status: 401, message: 'authentication_failed', state: undefined }, ctx({ credentialSent: false })).message).toContain('no credential was sent');
   });
