@@ -180,8 +180,8 @@ describe('the approvals view', () => {
     const pending = pendingOf(table());
     const { state } = press(INITIAL_APPROVALS_VIEW, 'jj', pending);
     const lines = renderApprovalsView(state, pending, { ...ctx, width: 40, height: 5 });
-    // Column widths come from the rows on screen.
-    expect(lines).toEqual(['approvals pending: 3  from the stream  …', '  SERVER  TOOL      REQUESTED BY  WAITI…', '> github  merge_pr  -                  …', '  2 above', '↑/↓ select  Enter arguments  a approve …']);
+    // Column widths come from the rows on screen; CHANNEL, REQUESTED BY and WAITING give way to keep the ID whole.
+    expect(lines).toEqual(['approvals pending: 3  from the stream  …', '  SERVER  TOOL      EXPIRES IN  ID', '> github  merge_pr       4m55s  ap-3', '  2 above', '↑/↓ select  Enter arguments  a approve …']);
   });
 });
 

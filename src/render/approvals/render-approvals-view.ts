@@ -73,7 +73,7 @@ export function renderApprovalsView(state: ApprovalsViewState, pending: readonly
     if (decided !== undefined) return `${decided === 'approve' ? 'approved' : 'denied'}, event pending`;
     return '';
   };
-  const columns: Column[] = [
+  const allColumns: Column[] = [
     { title: 'SERVER', cell: (a) => a.server },
     { title: 'TOOL', cell: (a) => a.tool },
     { title: 'REQUESTED BY', cell: (a) => a.requestedBy ?? '-' },
@@ -96,8 +96,17 @@ export function renderApprovalsView(state: ApprovalsViewState, pending: readonly
   const selectedIndex = selection.index;
   const top = scrollTop(selectedIndex, pending.length, rowsRoom);
   const visible = pending.slice(top, top + rowsRoom);
+  // On a narrow terminal CHANNEL, then REQUESTED BY, then WAITING give way, so the ID stays whole.
+  let columns = allColumns;
+  const widthOf = (column: Column) => Math.max(visibleWidth(column.title), ...visible.map((a) => visibleWidth(column.cell(a))));
+  for (const title of ['CHANNEL', 'REQUESTED BY', 'WAITING']) {
+    const total = 2 + columns.reduce((sum, column) => sum + widthOf(column) + 2, 0);
+    if (total <= width) break;
+    columns = columns.filter((column) => column.title !== title);
+  }
   const cells = columns.map((column) => visible.map((a) => column.cell(a)));
   const widths = columns.map((column, i) => Math.max(visibleWidth(column.title), ...cells[i]!.map(visibleWidth)));
+  const columnIndex = (title: string) => columns.findIndex((column) => column.title === title);
 
   const rowLine = (texts: readonly string[], paintCell?: (i: number, text: string) => string) =>
     texts
@@ -118,7 +127,9 @@ export function renderApprovalsView(state: ApprovalsViewState, pending: readonly
     const selected = a.id === selection.id;
     const soon = a.expiresAtMs !== undefined && a.expiresAtMs - nowMs < EXPIRING_SOON_MS;
     const texts = cells.map((column) => column[row]!);
-    const text = fitRow(selected ? '> ' : '  ', texts, (i, t) => (i === 4 && soon ? colors.warning(t) : i === 6 ? colors.dim(t) : i === 7 ? colors.info(t) : t));
+    const text = fitRow(selected ? '> ' : '  ', texts, (i, t) =>
+      i === columnIndex('EXPIRES IN') && soon ? colors.warning(t) : i === columnIndex('ID') ? colors.dim(t) : i === columns.length - 1 ? colors.info(t) : t,
+    );
     lines.push(selected ? colors.bold(text) : text);
   });
   if (pending.length > visible.length) {

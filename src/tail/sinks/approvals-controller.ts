@@ -134,7 +134,8 @@ export class ApprovalsController {
     }
   }
 
-  private refresh(): void {
+  /** Asks for the list now (at most one request at a time); the table's approvals line then counts the pending ones the stream never announced. */
+  refresh(): void {
     const approvals = this.options.approvals;
     if (approvals === undefined || this.refreshing) return;
     this.refreshing = true;

@@ -75,6 +75,8 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
   let keysOn = false;
   let started = false;
   let closed = false;
+  /** The first endpoint connected and its subscription not acknowledged yet. */
+  let awaitingFirstAck = false;
   const approvalsView = new ApprovalsController({
     approvals: options.approvals,
     getTable: () => state,
@@ -193,6 +195,13 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
       state = reduceTableNotice(state, notice, io.now());
       dirty = true;
       options.status?.notice(notice);
+      // Approvals requested before we connected are announced by no event: ask the list once per
+      // connection of the first endpoint, once it is subscribed (the first ack after each connect).
+      if (notice.kind === 'connected' && notice.source.index === 0) awaitingFirstAck = true;
+      if (notice.kind === 'subscribed' && notice.source.index === 0 && awaitingFirstAck) {
+        awaitingFirstAck = false;
+        approvalsView.refresh();
+      }
     },
     canWrite() {
       return io.stdout.writableLength <= HIGH_WATER_BYTES;
