@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gatewayApproval, startFakeGateway, type FakeGateway, type FakeGatewayOptions } from '../helpers/fake-gateway.js';
-import { killAll, runCli } from '../helpers/spawn.js';
+import { killAll, runCli, startCli } from '../helpers/spawn.js';
+import { pollFor } from '../helpers/eventually.js';
 
 /**
  * `approvals`, `approvals show`, `approve` and `deny` from the real binary,
@@ -194,5 +195,52 @@ describe('approvals against the gateway double', () => {
     const down = await runCli(['approvals', '--url', `127.0.0.1:${port}`]);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^hangar-events: cannot list approvals: http:\/\/127\.0\.0\.1:\d+: .*refused/);
+  });
+});
+
+describe('approvals against serve', () => {
+  async function serve(args: string[]): Promise<string> {
+    const cli = startCli(['serve', '--port', '0', '--seed', '3', '--rate', '200', ...args]);
+    const [, url] = await cli.waitFor('stderr', /listening on (ws:\/\/\S+)/, 15_000);
+    return url!;
+  }
+
+  it('lists the simulated fleet\'s held calls, approves one (decided_by names the key), and says who when it is decided again', async () => {
+    const url = await serve(['--api-key', 'mcp_serve_key']);
+    const env = { HANGAR_API_KEY: 'mcp_serve_key' };
+    const listed = await pollFor(
+      () => runCli(['approvals', '--url', url], { env }),
+      (r) => r.code === 0 && r.stdout.trim() !== '',
+      { what: 'a pending approval on serve', timeoutMs: 20_000, everyMs: 200, show: (r) => r.stderr },
+    );
+    const first = JSON.parse(listed.stdout.trim().split('\n')[0]!) as { approval_id: string; provider_id: string; tool_name: string; state: string };
+    expect(first.state).toBe('pending');
+    expect(first.approval_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const table = await runCli(['approvals', '--url', url, '-o', 'table'], { env });
+    expect(table.stdout.split('\n')[0]).toBe(table.stdout.split('\n')[0]!.replace(/\s+$/, ''));
+    expect(table.stdout).toMatch(/^SERVER +TOOL +REQUESTED BY +WAITING +EXPIRES IN +CHANNEL +ID$/m);
+    const shown = await runCli(['approvals', 'show', first.approval_id, '--url', url], { env });
+    expect(shown.stdout).toContain(`tool:         ${first.tool_name}\n`);
+
+    const approved = await runCli(['approve', first.approval_id, '--url', url, '--reason', 'looks fine'], { env });
+    expect([approved.code, approved.stdout, approved.stderr]).toEqual([0, `approved ${first.approval_id} (${first.provider_id} ${first.tool_name})\n`, '']);
+    const again = await runCli(['deny', first.approval_id, '--url', url], { env });
+    expect(again.code).toBe(7);
+    expect(again.stderr).toContain(`cannot deny ${first.approval_id}: it was already approved by api-key-1 at `);
+    const decided = await runCli(['approvals', '--url', url, '--state', 'approved', '-o', 'json'], { env });
+    expect(JSON.parse(decided.stdout)).toContainEqual(expect.objectContaining({ approval_id: first.approval_id, state: 'approved', decided_by: 'api-key-1' }));
+
+    const wrong = await runCli(['approvals', '--url', url, '-k', 'mcp_wrong']);
+    expect(wrong.code).toBe(4);
+    expect(wrong.stderr).toContain('the credential was refused, or it lacks approval:read');
+    expect((await runCli(['approvals', '--url', url])).code).toBe(4);
+    expect((await runCli(['approvals', 'show', '00000000-0000-4000-8000-000000000000', '--url', url], { env })).code).toBe(1);
+  }, 40_000);
+
+  it('serve --no-approvals: 503, exit 1 with what it means', async () => {
+    const url = await serve(['--no-approvals']);
+    const noGate = await runCli(['approve', 'x', '--url', url]);
+    expect(noGate.code).toBe(1);
+    expect(noGate.stderr).toContain('has no approval gate (HTTP 503: approval gate is not configured on this gateway)');
   });
 });
