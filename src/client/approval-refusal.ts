@@ -1,7 +1,7 @@
 import { AlreadyDecidedError, AuthError, RuntimeError } from '../errors.js';
 import type { Refusal } from './approvals-client.js';
 import { APPROVAL_PERMISSIONS, APPROVALS_PATH, type Approval, type ApprovalPermission } from '../protocol/approval.js';
-import { sanitizeForLog, stripControl } from '../render/sanitize.js';
+import { sanitizeForLog, stripControl } from '../protocol/sanitize.js';
 
 /**
  * Words every refusal the approvals API can give as one line, with its exit

@@ -5,7 +5,7 @@ import { createColorScheme, resolveColorLevel, type ColorScheme } from '../../io
 import type { IO } from '../../io/io.js';
 import type { Approval } from '../../protocol/approval.js';
 import { formatApprovalDetails, formatApprovalTable, formatDecided, oldestFirst } from '../../render/approvals/format-approvals.js';
-import { stripControl } from '../../render/sanitize.js';
+import { stripControl } from '../../protocol/sanitize.js';
 import type { ApprovalsEndpoint, ListOptions, ResolveOptions, ShowOptions } from './options.js';
 import { parseStdinReason } from './options.js';
 import { refusalError, type ApprovalAction } from '../../client/approval-refusal.js';

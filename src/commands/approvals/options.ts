@@ -3,7 +3,7 @@ import { DEFAULT_URL, normaliseUrl } from '../../client/url.js';
 import { approvalsBaseUrl } from '../../client/approvals-client.js';
 import type { ColorMode } from '../../io/color.js';
 import { APPROVAL_STATES, type ApprovalDecision, type ApprovalState } from '../../protocol/approval.js';
-import { stripControl } from '../../render/sanitize.js';
+import { stripControl } from '../../protocol/sanitize.js';
 import { redactUrl } from '../../format/url.js';
 import { toConnectionOptions, type ConnectionFlags, type ConnectionOptions } from '../connection-flags.js';
 import { parseChoice } from '../parse.js';

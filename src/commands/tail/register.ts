@@ -26,7 +26,7 @@ Examples:
   hangar-events tail ws://replica-a:8000 ws://replica-b:8000                    merge replicas, each event once
   hangar-events tail --calls -s github                  one line per tool call of github: outcome, duration, arguments
   hangar-events tail --calls -o ndjson | jq 'select(.outcome=="failed")'   calls as JSON objects
-  hangar-events tail -o table                           live table of the fleet (keys: q quit, s sort, p pause)
+  hangar-events tail -o table                           live table of the fleet (keys: q quit, s sort, p pause, A approvals)
   hangar-events tail -o table --interval 1m > fleet.log   a plain snapshot of the table every minute
   hangar-events tail --tail 20 -f                       the last 20 events the server kept, then follow
   hangar-events tail --since '2026-11-26 09:00' --until '2026-11-26 10:00'   a window of serve's history, then exit 0
@@ -89,7 +89,7 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .option('--record <file>', 'append every shown event, as received, to an NDJSON file')
     .option('--exec <command>', 'run a shell command for every shown event: its JSON on stdin and in $HANGAR_EVENT, fields in $HANGAR_EVENT_TYPE, $HANGAR_EVENT_SERVER, $HANGAR_EVENT_<FIELD>; never blocks the stream')
     .option('--exec-concurrency <n>', '--exec: commands running at once (default: 4); more wait, beyond 1000 waiting events are skipped and counted')
-    .option('--bell', 'ring the terminal bell on shown events (at most once a second; only when stderr is a terminal)')
+    .option('--bell', 'ring the terminal bell on shown events (at most once a second; only when stderr is a terminal); -o table: when a new tool approval is requested')
     .option('--stats', 'print a summary on stderr at exit (by type, by server, rate, reconnects, gaps, drops)')
     .option('--sort <key>', 'table: order rows by server, state, errors, calls, latency or last (default: problems first, then by name)')
     .option('--interval <duration>', 'table, when stdout is not a terminal: print a snapshot this often (default: 5s)')

@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import { formatAgo, formatDuration } from '../../format/duration.js';
 import type { ColorScheme } from '../../io/color.js';
 import type { Approval, ApprovalDecision } from '../../protocol/approval.js';
-import { stripControl, stripControlLines } from '../sanitize.js';
+import { stripControl, stripControlLines } from '../../protocol/sanitize.js';
 import { parseIsoMs } from '../time-format.js';
 
 /**

@@ -2,7 +2,7 @@ import { formatAgo } from '../../format/duration.js';
 import type { ColorScheme } from '../../io/color.js';
 import type { PendingApproval } from '../table/reduce-table.js';
 import { fit, truncate, visibleWidth } from '../table/text.js';
-import { stripControlLines } from '../sanitize.js';
+import { stripControlLines } from '../../protocol/sanitize.js';
 import { scrollTop, settleSelection } from '../view/selection.js';
 import { renderStatusLine } from '../view/status-line.js';
 import type { ApprovalsViewState } from './approvals-view.js';

@@ -8,7 +8,7 @@ import { mergeApprovalSnapshot } from '../../render/approvals/approval-snapshot.
 import { INITIAL_APPROVALS_VIEW, reduceApprovalsView, type ApprovalsViewState, type ViewAction, type ViewEffect } from '../../render/approvals/approvals-view.js';
 import { renderApprovalsView } from '../../render/approvals/render-approvals-view.js';
 import type { TableState } from '../../render/table/reduce-table.js';
-import { sanitizeForLog } from '../../render/sanitize.js';
+import { sanitizeForLog } from '../../protocol/sanitize.js';
 
 /**
  * The approvals view of the live table, wired: runs the view's effects
