@@ -86,7 +86,6 @@ export function toApprovalsEndpoint(flags: ApprovalsFlags, context: ApprovalsOpt
 }
 
 export function toListOptions(flags: ApprovalsFlags, context: ApprovalsOptionContext): ListOptions {
-  if (flags.reason !== undefined) throw new UsageError('--reason goes with approve and deny');
   const output = flags.output === undefined ? (context.stdoutIsTTY ? 'table' : 'ndjson') : parseChoice('-o/--output', flags.output.trim() === 'jsonl' ? 'ndjson' : flags.output.trim(), LIST_OUTPUTS);
   const state = flags.state === undefined ? 'pending' : parseState(flags.state);
   const server = flags.server === undefined ? undefined : flags.server.trim();
