@@ -1,20 +1,22 @@
 import { UsageError } from '../errors.js';
+import { DURATION_EXAMPLES, parseDuration } from '../format/time-window.js';
 
 /**
  * Pure parsers for flag values. Each throws a UsageError that names the flag
  * and says what would have been accepted.
  */
 
-const durationPattern = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
-const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Parses `500ms`, `10s`, `5m`, `1h` or a bare number of seconds into milliseconds. */
+/**
+ * A duration flag (`--timeout`, `--interval`, `--ping-interval`, ...) in the
+ * one grammar of format/time-window.ts: `500ms`, `10s`, `1h30m`, `2d`, or a
+ * bare number of seconds; in milliseconds.
+ */
 export function parseDurationMs(flag: string, value: string): number {
-  const match = durationPattern.exec(value.trim());
-  if (!match) {
-    throw new UsageError(`invalid ${flag} '${value}': expected a duration such as 500ms, 10s, 5m, 1h or a number of seconds`);
+  const ms = parseDuration(value);
+  if (ms === undefined || !Number.isFinite(ms)) {
+    throw new UsageError(`invalid ${flag} '${value}': expected a duration (${DURATION_EXAMPLES}) or a number of seconds`);
   }
-  return Math.round(Number(match[1]) * unitMs[match[2] ?? 's']!);
+  return ms;
 }
 
 /** Parses a whole number >= min (default 0). */

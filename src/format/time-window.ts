@@ -20,8 +20,11 @@ export type TimeBound =
 
 export type TimeBoundResult = { readonly ok: true; readonly bound: TimeBound } | { readonly ok: false; readonly error: string };
 
+/** The one duration grammar, as errors name it (every duration flag, and the duration form of --since/--until). */
+export const DURATION_EXAMPLES = '500ms, 90s, 10m, 1h30m, 2d';
+
 /** What an error says is accepted. */
-export const TIME_BOUND_EXAMPLES = "a duration (90s, 10m, 1h30m, 2d), an RFC 3339 time (2026-11-26T12:00:00Z, 2026-11-26T13:00:00+01:00, or without a zone for local time), a date (2026-11-26) or a clock time today (17:30)";
+export const TIME_BOUND_EXAMPLES = `a duration (${DURATION_EXAMPLES}), an RFC 3339 time (2026-11-26T12:00:00Z, 2026-11-26T13:00:00+01:00, or without a zone for local time), a date (2026-11-26) or a clock time today (17:30)`;
 
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/;
@@ -30,16 +33,26 @@ const SECONDS = /^\d+(?:\.\d+)?$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
 const CLOCK = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?$/;
 
+/**
+ * The one duration grammar: units ms, s, m, h, d, w, combined (`1h30m`,
+ * `2d12h`, `1.5s`), or a bare number of seconds. Milliseconds (rounded), or
+ * undefined when the text is not a duration. Never throws.
+ */
+export function parseDuration(text: string): number | undefined {
+  const value = text.trim();
+  if (SECONDS.test(value)) return Math.round(Number(value) * 1000);
+  if (!DURATION.test(value)) return undefined;
+  let ms = 0;
+  for (const [, amount, unit] of value.matchAll(DURATION_PART)) ms += Number(amount) * UNIT_MS[unit!]!;
+  return Math.round(ms);
+}
+
 /** Parses a time bound; never throws. */
 export function parseTimeBound(text: string): TimeBoundResult {
   const value = text.trim();
   if (value === '') return { ok: false, error: `empty; expected ${TIME_BOUND_EXAMPLES}` };
-  if (SECONDS.test(value)) return duration(Number(value) * 1000);
-  if (DURATION.test(value)) {
-    let ms = 0;
-    for (const [, amount, unit] of value.matchAll(DURATION_PART)) ms += Number(amount) * UNIT_MS[unit!]!;
-    return duration(ms);
-  }
+  const ms = parseDuration(value);
+  if (ms !== undefined) return duration(ms);
   const dateTime = DATE_TIME.exec(value);
   if (dateTime) return instant(dateTime, value);
   const clock = CLOCK.exec(value);

@@ -44,6 +44,6 @@ describe('parseTimeBound / resolveTimeBound', () => {
     }
     expect(parseTimeBound('25:00')).toEqual({ ok: false, error: expect.stringMatching(/^'25:00' is not a clock time \(hours 0-23, minutes and seconds 0-59\); expected /) });
     const result = parseTimeBound('yesterday');
-    expect(result).toEqual({ ok: false, error: expect.stringContaining("'yesterday' is not a time; expected a duration (90s, 10m, 1h30m, 2d), an RFC 3339 time") });
+    expect(result).toEqual({ ok: false, error: expect.stringContaining("'yesterday' is not a time; expected a duration (500ms, 90s, 10m, 1h30m, 2d), an RFC 3339 time") });
   });
 });

@@ -10,6 +10,10 @@ describe('flag parsers', () => {
     expect(parseDurationMs('--timeout', '5m')).toBe(300_000);
     expect(parseDurationMs('--timeout', '2')).toBe(2000);
     expect(parseDurationMs('--timeout', '1.5')).toBe(1500);
+    // One grammar with --since/--until: combined units and days.
+    expect(parseDurationMs('--timeout', '1h30m')).toBe(5_400_000);
+    expect(parseDurationMs('--timeout', '2d')).toBe(172_800_000);
+    expect(parseDurationMs('--ping-interval', '1m30s')).toBe(90_000);
   });
   it('names the flag in a usage error', () => {
     expect(() => parseDurationMs('--timeout', 'soon')).toThrow(UsageError);
