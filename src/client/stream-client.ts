@@ -1,29 +1,24 @@
-import { isUtf8 } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import { WebSocket, type RawData } from '../wire/ws.js';
 import { AuthError, ConnectionError, PermanentConnectionError } from '../errors.js';
 import { formatDuration } from '../format/duration.js';
 import { displayUrl } from '../format/url.js';
 import { PlainEventFrame, type EventMessage, type ServerKind, type StreamMessage } from '../feed/messages.js';
-import { describeSocketError } from './close-reasons.js';
+import { closeReasonText, describeAuthFailure, describeClose, isPermanentStatus } from './close-reasons.js';
+import type { Connection } from './connection-state.js';
+import { decodeFrame } from './frame-decoder.js';
+import { joinHeldEvents } from './history-join.js';
+import { FREEZE_MS, FrameClock, StandStillDetector } from './liveness.js';
 import { describePermanentFailure } from './connect-failure.js';
 import { DEFAULT_CLIENT_HINTS, type ClientHints } from './hints.js';
-import { decodeServerFrame } from '../protocol/decode.js';
-import { scanPlainEvent, type PlainEventScan } from '../protocol/plain-event.js';
-import { stripControl } from '../protocol/sanitize.js';
+import type { PlainEventScan } from '../protocol/plain-event.js';
 import { readTextFramesInPlace } from '../wire/frame-reader.js';
-import {
-  EVENTS_PATH,
-  GATEWAY_PING_INTERVAL_MS,
-  GATEWAY_PONG_TIMEOUT_MS,
-  type HangarEvent,
-  type ReplayFilter,
-  type ReplayRequest,
-  type SubscribeMessage,
-  type WarningMessage,
-} from '../protocol/types.js';
-import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { EVENTS_PATH, GATEWAY_PING_INTERVAL_MS, type ReplayRequest, type SubscribeMessage } from '../protocol/types.js';
+import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
+import { DEFAULT_LIVENESS_MARGIN_MS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_SERVER_DETECT_MS, type StreamClientOptions } from './stream-options.js';
 import { hasCredentials } from '../credentials.js';
+
+export { DEFAULT_LIVENESS_MARGIN_MS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_SERVER_DETECT_MS, type StreamClientOptions, type Subscription } from './stream-options.js';
 
 /**
  * A resilient subscription to one `/api/ws/events` endpoint: connects,
@@ -33,130 +28,12 @@ import { hasCredentials } from '../credentials.js';
  * sends comes out as `message` events (`StreamMessage`).
  */
 
-export interface Subscription {
-  /** Patterns for `event_types`; undefined = omit the key (everything). */
-  readonly eventTypes?: readonly string[] | undefined;
-  /** Exact ids for `mcp_server_ids`; undefined = omit the key. */
-  readonly serverIds?: readonly string[] | undefined;
-  /**
-   * Server ids that narrow a history request only: sent as `mcp_server_ids`
-   * with a real replay (serve matches them on every server-identity field),
-   * never to a known gateway, and not in the probe that follows (which sets
-   * the live filter), so live events are not narrowed to `mcp_server_id`.
-   */
-  readonly replayServerIds?: readonly string[] | undefined;
-  /**
-   * The client's whole filter for a replay (serve's `replay_filter`), so a
-   * `last: N` replay counts the events the client will show; sent with a real
-   * replay, never to a known gateway (which replays nothing).
-   */
-  readonly replayFilter?: ReplayFilter | undefined;
-}
-
-export interface StreamClientOptions {
-  /** A normalised ws:// or wss:// URL. */
-  readonly url: string;
-  readonly headers?: Readonly<Record<string, string>>;
-  /** The header the API key travels in, when not X-API-Key (for the wording of auth errors). */
-  readonly apiKeyHeader?: string | undefined;
-  /** Extra CA certificate(s), PEM. */
-  readonly ca?: string | Buffer | undefined;
-  /** Accept any TLS certificate. */
-  readonly insecure?: boolean;
-  /** The advice in error messages (commands/ passes its flag names); default DEFAULT_CLIENT_HINTS. */
-  readonly hints?: ClientHints;
-  readonly subscription: Subscription;
-  /** History asked for on the first connection (honoured by serve only). */
-  readonly initialReplay?: ReplayRequest | undefined;
-  /** Reconnect after a lost or failed connection (default true). */
-  readonly reconnect?: boolean;
-  /** Consecutive failed reconnect attempts before giving up (default unlimited). */
-  readonly maxRetries?: number;
-  readonly backoff?: BackoffPolicy;
-  /** The server's idle time before it pings (the gateway's is 55 s). */
-  readonly pingIntervalMs?: number;
-  /** Extra silence tolerated on top of the ping interval before the connection counts as dead. */
-  readonly livenessMarginMs?: number;
-  /** How long to wait for serve's answers before concluding the server is a gateway. */
-  readonly serverDetectMs?: number;
-  /** Frames larger than this are reported and skipped. */
-  readonly maxFrameBytes?: number;
-  /** Time allowed for the opening handshake. */
-  readonly handshakeTimeoutMs?: number;
-  /**
-   * A tick of the stand-still detector this much overdue means this process
-   * stood still (default 3 s; see StreamClient.freeze). `false` turns it off:
-   * tests that move an injected clock by hand would look like a SIGSTOP.
-   */
-  readonly standStillMs?: number | false;
-  /**
-   * Pass plain event frames on as bytes, unparsed (`EventMessage.bytes`; see
-   * protocol/plain-event.ts): for a consumer that writes frames as they are
-   * and needs no field (tail's NDJSON output without client-side filters).
-   * Anything else still takes the full path (decoded, or reported).
-   */
-  readonly passPlainEvents?: boolean;
-  /** Monotonic clock (ms), for how long the stream was down. */
-  readonly monotonicMs: () => number;
-  /** Wall clock (ms since epoch), for `replay.since`. */
-  readonly nowMs: () => number;
-  readonly random?: () => number;
-}
-
-export const DEFAULT_LIVENESS_MARGIN_MS = GATEWAY_PONG_TIMEOUT_MS + 5_000;
-/** Fallback only: serve and a gateway are told apart at the first ack; this is for a server that never acks. */
-export const DEFAULT_SERVER_DETECT_MS = 10_000;
-export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 /** How many times per liveness limit the silence is checked (see armLiveness). */
 const LIVENESS_CHECKS = 4;
 /** How long stop() waits for the server's close reply before dropping the socket. */
 const CLOSE_TIMEOUT_MS = 1000;
 /** Bound on events held back before the first ack (see Connection.held). */
 const MAX_HELD_EVENTS = 10_000;
-/** The freeze detector ticks this often; a tick this late means the process stood still (see StreamClient.freeze). */
-const TICK_MS = 1_000;
-const FREEZE_MS = 3_000;
-
-interface Connection {
-  readonly ws: WebSocket;
-  opened: boolean;
-  frames: number;
-  acks: number;
-  server: ServerKind;
-  handshakeStatus: number | undefined;
-  /** The Location header of a refused upgrade (a redirect). */
-  handshakeLocation: string | undefined;
-  lastError: Error | undefined;
-  deadReason: string | undefined;
-  livenessTimer: NodeJS.Timeout | undefined;
-  detectTimer: NodeJS.Timeout | undefined;
-  /** After a reconnect: resolved (reported or not) once we know whether the server filled the gap. */
-  gapPending: { downSinceMs: number } | undefined;
-  /** The server run named by this connection's first ack (serve only). */
-  instanceId: string | undefined;
-  /** The first ack named another run than the previous connection's: serve restarted in between. */
-  restarted: boolean;
-  /** serve's `replayed` arrived: history is over, what follows is live. */
-  replayed: boolean;
-  /** Ids of replayed events, kept only while held events wait for the join (see joinHeld). */
-  replayIds: Set<string> | undefined;
-  /** Ids emitted before the first ack because `held` was full: the replay must not repeat them. */
-  earlyIds: Set<string> | undefined;
-  /** Monotonic time of the last frame read (any frame: events, pings, acks). */
-  lastFrameMs: number;
-  /** Whether this connection asked for the user's initial history. */
-  askedHistory: boolean;
-  /**
-   * Events that arrived before the first ack. serve delivers live events from
-   * the moment a socket opens, so these can overtake the replay we asked for;
-   * they are released after `replayed` (or once the server is known to be a
-   * gateway, which sends none before the ack) to keep the stream in order.
-   */
-  held: EventMessage[];
-  openedWallMs: number;
-  /** A pong was handed to ws and has not been written to the socket yet (see answerPing). */
-  pongInFlight: boolean;
-}
 
 export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   readonly displayUrl: string;
@@ -176,14 +53,9 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   private lastIdEvent: EventMessage | undefined;
   /** The serve run the last acknowledged connection talked to. */
   private serverInstance: string | undefined;
-  /**
-   * The last time this process itself stood still (SIGSTOP, a suspended
-   * laptop, a debugger): found by a ticking timer that fired far too late.
-   * Frames read right after such a stop are a backlog, not signs of life.
-   */
-  private freeze: { startMs: number; endMs: number } | undefined;
-  private tickMs = 0;
-  private tickTimer: NodeJS.Timeout | undefined;
+  /** Notices when this process itself stood still: frames read right after are a backlog, not signs of life. */
+  private readonly standStill: StandStillDetector | undefined;
+  private readonly frameClock: FrameClock;
   private previousOpenWallMs: number | undefined;
   private downSinceMs: number | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -208,9 +80,11 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     });
     // The owner observes `finished`; never let it surface as an unhandled rejection.
     this.finished.catch(() => {});
+    this.standStill = options.standStillMs === false ? undefined : new StandStillDetector(options.monotonicMs, options.standStillMs || FREEZE_MS);
+    this.frameClock = new FrameClock(options.monotonicMs);
     this.finished.then(
-      () => clearInterval(this.tickTimer),
-      () => clearInterval(this.tickTimer),
+      () => this.standStill?.stop(),
+      () => this.standStill?.stop(),
     );
   }
 
@@ -221,7 +95,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
 
   /** Opens the first connection. Messages start flowing on the next tick. */
   start(): void {
-    this.startTicks();
+    this.standStill?.start();
     this.connect();
   }
 
@@ -516,27 +390,6 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     if (conn.restarted) this.settleGap(conn, 'the server restarted (a new run, with a new history): events published before the restart may have been missed');
   }
 
-  /** Starts the ticking that notices when this process stood still (see `freeze`). */
-  private startTicks(): void {
-    if (this.options.standStillMs === false) return;
-    this.tickMs = this.options.monotonicMs();
-    this.tickTimer = setInterval(() => {
-      const now = this.options.monotonicMs();
-      this.noteFreeze(now);
-      this.tickMs = now;
-    }, TICK_MS);
-    this.tickTimer.unref();
-  }
-
-  /**
-   * Records a stand-still when the ticker is overdue. Also called for frames
-   * and closes: after SIGCONT the backlog of socket reads and the close are
-   * handled before the late tick fires, so the tick alone would notice too late.
-   */
-  private noteFreeze(now: number): void {
-    if (this.tickTimer !== undefined && now - this.tickMs > (this.options.standStillMs || FREEZE_MS)) this.freeze = { startMs: this.tickMs, endMs: now };
-  }
-
   /**
    * When the stream last showed signs of life, as the start of an outage: the
    * last frame read; or, when this process stood still shortly before the
@@ -545,74 +398,23 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
    * could have been missed, not only the reconnect.
    */
   private lastSeenMs(conn: Connection): number {
-    const now = this.options.monotonicMs();
-    this.noteFreeze(now);
-    let seen = conn.frames > 0 ? conn.lastFrameMs : now;
-    const freeze = this.freeze;
-    if (freeze && now - freeze.endMs <= this.pingIntervalMs + this.livenessMarginMs) seen = Math.min(seen, freeze.startMs);
-    return seen;
+    const lastFrameMs = conn.frames > 0 ? conn.lastFrameMs : undefined;
+    return this.standStill ? this.standStill.lastSeenMs(lastFrameMs, this.pingIntervalMs + this.livenessMarginMs) : (lastFrameMs ?? this.options.monotonicMs());
   }
-
-  /**
-   * The monotonic clock for frames, read once per run of frames handled
-   * together (ws hands over every frame of a socket read in one go): the
-   * frames of one read arrived at the same moment, and reading the clock per
-   * frame cost 5% of the NDJSON path.
-   */
-  private frameClock(): number {
-    if (!this.frameClockFresh) {
-      this.frameClockMs = this.options.monotonicMs();
-      this.frameClockFresh = true;
-      queueMicrotask(this.expireFrameClock);
-    }
-    return this.frameClockMs;
-  }
-
-  private frameClockMs = 0;
-  private frameClockFresh = false;
-  private readonly expireFrameClock = (): void => {
-    this.frameClockFresh = false;
-  };
 
   private onFrame(conn: Connection, data: RawData, isBinary: boolean): void {
     if (this.stopped) return;
     conn.frames++;
-    conn.lastFrameMs = this.frameClock();
-    this.noteFreeze(conn.lastFrameMs);
+    conn.lastFrameMs = this.frameClock.now();
+    this.standStill?.note(conn.lastFrameMs);
     if (conn.frames === 1) this.retry = 0;
-    const size = rawSize(data);
-    if (isBinary) {
-      this.emitMessage({ kind: 'bad-frame', reason: `binary frame of ${size} bytes (expected JSON text)` });
+    const frame = decodeFrame(data, isBinary, { maxFrameBytes: this.maxFrameBytes, passPlainEvents: this.options.passPlainEvents === true, scan: this.scan });
+    if (frame.kind === 'bad') {
+      this.emitMessage({ kind: 'bad-frame', reason: frame.reason });
       return;
     }
-    if (size > this.maxFrameBytes) {
-      this.emitMessage({ kind: 'bad-frame', reason: `frame of ${size} bytes is larger than the ${this.maxFrameBytes}-byte limit` });
-      return;
-    }
-    // The fast path: a plain event frame goes on as bytes, validated by a byte scan instead of JSON.parse.
-    if (this.options.passPlainEvents === true && Buffer.isBuffer(data) && isUtf8(data) && scanPlainEvent(data, this.scan)) {
-      this.onEvent(conn, new PlainEventFrame(data, this.scan.idStart, this.scan.idEnd));
-      return;
-    }
-    if (!isUtf8Raw(data)) {
-      this.emitMessage({ kind: 'bad-frame', reason: `text frame of ${size} bytes is not valid UTF-8` });
-      return;
-    }
-    const text = rawText(data);
-    const decoded = decodeServerFrame(text);
-    if (!decoded.ok) {
-      this.emitMessage({ kind: 'bad-frame', reason: `${decoded.error}: ${preview(text)}` });
-      return;
-    }
-    const frame = decoded.value;
     if (frame.kind === 'event') {
-      const event = frame.event;
-      const id = typeof event.event_id === 'string' && event.event_id.length > 0 ? event.event_id : undefined;
-      this.onEvent(conn, { kind: 'event', event, raw: text, id });
-      return;
-    }
-    if (frame.kind === 'unknown-control') {
-      this.emitMessage({ kind: 'bad-frame', reason: `unknown message type '${stripControl(frame.type).slice(0, 40)}' ignored` });
+      this.onEvent(conn, frame.message);
       return;
     }
     const message = frame.message;
@@ -687,36 +489,14 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     for (const message of held) this.emitEvent(message);
   }
 
-  /**
-   * The join of history and live, whatever the latency: events that arrived
-   * before the first ack were sent live before serve saw our subscribe (its
-   * first-message hold had run out), so the replay that followed covers them.
-   * Held events the replay repeated, and every held event older than the
-   * newest one it repeated, are dropped; the rest (newer, or outside the
-   * replay's filter) follow the replay in order. Each id is shown once.
-   */
+  /** The join of history and live (client/history-join.ts): held events the replay did not cover follow it. */
   private joinHeld(conn: Connection): void {
     const held = conn.held;
     const ids = conn.replayIds;
     conn.replayIds = undefined;
     if (held.length === 0) return;
     conn.held = [];
-    let start = 0;
-    if (ids !== undefined) {
-      for (let i = held.length - 1; i >= 0; i--) {
-        const id = held[i]!.id;
-        if (id !== undefined && ids.has(id)) {
-          start = i + 1;
-          break;
-        }
-      }
-    }
-    for (let i = start; i < held.length; i++) {
-      const message = held[i]!;
-      const id = message.id;
-      if (ids !== undefined && id !== undefined && ids.has(id)) continue;
-      this.emitEvent(message);
-    }
+    for (const message of joinHeldEvents(held, ids)) this.emitEvent(message);
   }
 
   private onClose(conn: Connection, code: number, reason: string): void {
@@ -727,10 +507,14 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     else conn.held = [];
     if (this.connection === conn) this.connection = undefined;
     if (this.stopped) return;
-    const auth = this.authFailure(conn, code, reason);
-    if (auth) {
+    const auth = describeAuthFailure(conn, code, reason, {
+      url: this.displayUrl,
+      credentialsSent: hasCredentials(this.options.headers ?? {}, this.options.apiKeyHeader),
+      hints: this.hints,
+    });
+    if (auth !== undefined) {
       this.stopped = true;
-      this.rejectFinished(auth);
+      this.rejectFinished(new AuthError(auth));
       return;
     }
     const permanent = conn.opened
@@ -749,7 +533,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       this.rejectFinished(new PermanentConnectionError(`cannot connect: ${permanent}`));
       return;
     }
-    const why = this.describeClose(conn, code, reason);
+    const why = describeClose(conn, code, reason);
     // An outage lasts from the last sign of life before the first lost connection until a
     // connection that settled the gap (connections in between that settled nothing are part of it).
     if (conn.gapPending) this.downSinceMs = conn.gapPending.downSinceMs;
@@ -789,60 +573,4 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       this.connect();
     }, delayMs);
   }
-
-  /** 401/403 on the upgrade, or a policy close (1008) before the server said anything. */
-  private authFailure(conn: Connection, code: number, reason: string): AuthError | undefined {
-    const credentials = hasCredentials(this.options.headers ?? {}, this.options.apiKeyHeader);
-    const advice = credentials
-      ? `the credential was refused: ${this.hints.checkKey} (and ${this.hints.bearer} if the server expects Authorization: Bearer)`
-      : `no credential was sent: ${this.hints.giveKey} (add ${this.hints.bearer} for Authorization: Bearer)`;
-    if (conn.handshakeStatus === 401 || conn.handshakeStatus === 403) {
-      const text = conn.handshakeStatus === 401 ? 'Unauthorized' : 'Forbidden';
-      return new AuthError(`authentication failed: ${this.displayUrl} answered HTTP ${conn.handshakeStatus} ${text}; ${advice}`);
-    }
-    if (code === 1008 && conn.frames === 0) {
-      const why = reason ? ` (${reason})` : '';
-      return new AuthError(
-        `authentication failed: ${this.displayUrl} closed the connection with code 1008 (policy violation)${why} during the handshake; ${advice}`,
-      );
-    }
-    return undefined;
-  }
-
-  private describeClose(conn: Connection, code: number, reason: string): string {
-    if (conn.deadReason) return conn.deadReason;
-    if (conn.handshakeStatus !== undefined) return `the server answered HTTP ${conn.handshakeStatus} instead of a WebSocket upgrade`;
-    if (!conn.opened) return conn.lastError ? describeSocketError(conn.lastError) : 'the connection failed';
-    if (code === 1006) return 'the connection dropped';
-    return `the server closed the connection (code ${code}${reason ? `: ${reason}` : ''})`;
-  }
-}
-
-function isPermanentStatus(status: number): boolean {
-  return status >= 400 && status < 500 && status !== 408 && status !== 429;
-}
-
-function rawSize(data: RawData): number {
-  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
-  return data instanceof ArrayBuffer ? data.byteLength : data.length;
-}
-
-function isUtf8Raw(data: RawData): boolean {
-  if (Array.isArray(data)) return isUtf8(Buffer.concat(data));
-  return isUtf8(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
-}
-
-function rawText(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return data instanceof ArrayBuffer ? Buffer.from(data).toString('utf8') : data.toString('utf8');
-}
-
-/** The peer's close reason (at most 123 bytes on the wire) as safe, printable text. */
-function closeReasonText(reason: Buffer): string {
-  return stripControl(reason.toString('utf8')).slice(0, 120);
-}
-
-function preview(text: string): string {
-  const flat = stripControl(text);
-  return flat.length > 60 ? `${flat.slice(0, 60)}...` : flat;
 }
