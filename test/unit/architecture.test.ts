@@ -1,0 +1,61 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/** The layout rules of README.md "Architecture", checked on src/ (relative imports, static and dynamic). */
+
+const root = resolve(import.meta.dirname, '../../src');
+const files: string[] = [];
+(function walk(dir: string) {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path);
+    else if (name.endsWith('.ts')) files.push(path);
+  }
+})(root);
+const imports = new Map(
+  files.map((file) => {
+    const text = readFileSync(file, 'utf8');
+    const targets = [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.\.?\/[^']+)\.js'/g)].map((m) => resolve(dirname(file), `${m[1]}.ts`));
+    return [file, targets] as const;
+  }),
+);
+const top = (file: string) => relative(root, file).split(sep)[0]!;
+const name = (file: string) => relative(root, file);
+
+describe('src/ layout', () => {
+  it('nothing below tail/ and commands/ imports render/; store/ imports nothing from client/, render/ or tail/', () => {
+    const wrong: string[] = [];
+    for (const [file, targets] of imports) {
+      for (const target of targets) {
+        if (['client', 'server', 'store', 'sources', 'filter', 'feed', 'protocol'].includes(top(file)) && top(target) === 'render') wrong.push(`${name(file)} -> ${name(target)}`);
+        if (top(file) === 'store' && ['client', 'render', 'tail'].includes(top(target))) wrong.push(`${name(file)} -> ${name(target)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('has no import circles', () => {
+    const circles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const path: string[] = [];
+    const visit = (file: string) => {
+      state.set(file, 'open');
+      path.push(file);
+      for (const target of imports.get(file) ?? []) {
+        if (!imports.has(target)) continue;
+        if (state.get(target) === 'open') circles.push(path.slice(path.indexOf(target)).map(name).join(' -> '));
+        else if (state.get(target) === undefined) visit(target);
+      }
+      path.pop();
+      state.set(file, 'done');
+    };
+    for (const file of files) if (!state.has(file)) visit(file);
+    expect(circles).toEqual([]);
+  });
+
+  it('keeps every file in src/ at 600 lines or fewer', () => {
+    const long = files.map((file) => [name(file), readFileSync(file, 'utf8').split('\n').length - 1] as const).filter(([, lines]) => lines > 600);
+    expect(long).toEqual([]);
+  });
+});
