@@ -135,3 +135,6 @@ export const GATEWAY_QUEUE_SIZE = 1024;
 export const GATEWAY_PING_INTERVAL_MS = 55_000;
 /** How long the gateway waits for a pong. */
 export const GATEWAY_PONG_TIMEOUT_MS = 10_000;
+
+/** The largest frame a client reads by default; the store's rows are bounded by the same figure (one limit on every path). */
+export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;

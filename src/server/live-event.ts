@@ -8,3 +8,9 @@ export interface LiveEvent {
   /** The whole pre-framed WebSocket text frame, when the hub built one. */
   readonly wire: Buffer | undefined;
 }
+
+/** Counters shared by every subscriber of one server (for /health). */
+export interface DeliveryStats {
+  delivered: number;
+  dropped: number;
+}

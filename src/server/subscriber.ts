@@ -2,7 +2,9 @@ import type { SubscriptionFilter, SubscriptionMatcher } from '../protocol/filter
 import type { HangarEvent, ServerControlMessage, WarningMessage } from '../protocol/types.js';
 import type { Transport } from '../wire/ws-transport.js';
 import { EventDeque } from './event-deque.js';
-import type { LiveEvent } from './live-event.js';
+import type { DeliveryStats, LiveEvent } from './live-event.js';
+
+export type { DeliveryStats } from './live-event.js';
 
 export { INITIAL_QUEUE_SLOTS } from './event-deque.js';
 import type { RecentEvents } from './recent-events.js';
@@ -40,12 +42,6 @@ export interface SubscriberLimits {
   readonly highWaterMarkBytes: number;
   /** Most control frames (acks, errors) waiting; beyond it the client is not reading and `onControlOverflow` fires. */
   readonly maxPendingControls: number;
-}
-
-/** Counters shared by every subscriber of one server (for /health). */
-export interface DeliveryStats {
-  delivered: number;
-  dropped: number;
 }
 
 export interface SubscriberHooks {

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_FRAME_BYTES } from '../client/stream-client.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/types.js';
 import { formatBytes } from '../format/bytes.js';
 
 /**
