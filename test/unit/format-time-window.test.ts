@@ -40,7 +40,7 @@ describe('parseTimeBound / resolveTimeBound', () => {
       const result = parseTimeBound(text);
       expect(result.ok, text).toBe(false);
       // Every refusal lists the forms that are accepted.
-      expect(result.ok ? '' : result.error, text).toContain('expected a duration (90s, 10m, 1h30m, 2d), an RFC 3339 time');
+      expect(result.ok ? '' : result.error, text).toContain('expected a duration (500ms, 90s, 10m, 1h30m, 2d), an RFC 3339 time');
     }
     expect(parseTimeBound('25:00')).toEqual({ ok: false, error: expect.stringMatching(/^'25:00' is not a clock time \(hours 0-23, minutes and seconds 0-59\); expected /) });
     const result = parseTimeBound('yesterday');
