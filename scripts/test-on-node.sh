@@ -35,6 +35,8 @@ rm -f "$work"/"$package"-*.tgz
 mkdir "$work/tree"
 (cd "$root" && tar --exclude=./dist --exclude=./.git --exclude=./node_modules -cf - .) | tar -xf - -C "$work/tree"
 cp -a "$(readlink -f "$root/node_modules")" "$work/tree/node_modules"
+# The shared facts the catalog agreement test reads beside the checkout (../shared), when there are any.
+if [ -d "$root/../shared" ]; then ln -s "$(cd "$root/../shared" && pwd)" "$work/shared"; fi
 
 export PATH="$work/node/bin:$PATH"
 export npm_config_nodedir="$work/node"
