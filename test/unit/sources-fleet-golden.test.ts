@@ -8,7 +8,9 @@ import { createFleetSimulator } from '../../src/sources/fleet/simulator.js';
  * The seeded fleet is a contract: `serve --demo --seed N` must keep yielding
  * the same events when the simulator's code is reorganised. These digests were
  * recorded when the fleet became a current gateway's (catalog types only,
- * Hangar's error types, scripted incidents, approvals and auth events); a
+ * Hangar's error types, scripted incidents, approvals and auth events) and
+ * again when identity_context took the gateway's shape (user_id, agent_id,
+ * principal_type user|service, one tenant per principal, correlation_id); a
  * change to the fleet's behaviour shows up here and must be deliberate (then
  * record the new digests). Re-recorded when approvals became a gateway's:
  * UUID approval ids, the SHA-256 arguments_hash, a 300 s expiry, and a gated
@@ -37,11 +39,11 @@ function digestOfMaxRate(seed: number, count: number): string {
 
 describe('the seeded fleet', () => {
   it('yields the same events for the same seed as when recorded', () => {
-    expect(digestOfFleet(20261126, 10, 30_000)).toBe('691c18503889c6b826b33dc8bbf16c7b6159d52d7bf4308cc58d40acd0b11d5d');
-    expect(digestOfFleet(7, 3, 5_000)).toBe('fd55af32797f60eebb8c7ef216d2f7334832c76f572b13ea7cabeca87d2fa014');
+    expect(digestOfFleet(20261126, 10, 30_000)).toBe('97dc0be62e6c06699abbb03b313166548a8082ebfb7bab6910c78e755e313f46');
+    expect(digestOfFleet(7, 3, 5_000)).toBe('b43f3de1913c1acaa90192b0903a006904eaba7989f3dc00229195d4e78dea44');
   });
 
   it('yields the same max-rate frames for the same seed as when recorded', () => {
-    expect(digestOfMaxRate(9, 2_048 * 3 + 100)).toBe('12907c55589aa36d77bcb7eca246128af4f3d84728efc7f24a7689414ff21b22');
+    expect(digestOfMaxRate(9, 2_048 * 3 + 100)).toBe('6cdedef7858f9e1d6531d189614df641b94a6b676b6d1c697f81ef3be234e557');
   });
 });

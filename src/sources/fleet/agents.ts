@@ -19,7 +19,8 @@ export const APPROVAL_TTL_MS = 300_000;
 export function makeCall(w: FleetWorld, s: SimServer): void {
   const tool = pickWeighted(w.rng, s.profile.tools, (t) => t.weight);
   const args = tool.args(w.rng);
-  const call: Call = { correlationId: randomUuid(w.idRng), tool, args, requestedAtMs: w.clockMs, identity: identityContext(w.rng) };
+  const correlationId = randomUuid(w.idRng);
+  const call: Call = { correlationId, tool, args, requestedAtMs: w.clockMs, identity: identityContext(w.rng, correlationId) };
   s.lastUsedMs = w.clockMs;
   // A gateway's approval gate holds the call before it is invoked: its ToolInvocationRequested comes only once granted.
   if (tool.needsApproval && w.approvals !== 'off') {

@@ -345,15 +345,31 @@ export const HEALTH_ERRORS: readonly string[] = [
   'unexpected EOF on stdio transport',
 ];
 
-/** An identity context as a gateway attaches it to tool invocations (or null without auth). */
-export function identityContext(rng: Prng): Record<string, unknown> | null {
+/** The agent (MCP client) each simulated user calls through; services call for themselves. */
+const AGENT_OF: Readonly<Record<string, string | null>> = { ada: 'claude-desktop', grace: null, linus: 'cursor', 'ci-bot': null, 'agent-7': null };
+/** Each principal belongs to one tenant, as API keys and tokens do. */
+const TENANT_OF: Readonly<Record<string, string>> = { ada: 'acme', grace: 'globex', linus: 'acme', 'ci-bot': 'acme', 'agent-7': 'globex' };
+
+/**
+ * An identity context as a gateway attaches it to tool invocations
+ * (IdentityContext.to_dict(): user_id, agent_id, session_id, principal_type
+ * user|service, tenant_id, correlation_id), or null without auth.
+ */
+export function identityContext(rng: Prng, correlationId: string | null = null): Record<string, unknown> | null {
   if (rng.next() < 0.55) return null;
   const principal = pick(rng, ['ada', 'grace', 'linus', 'ci-bot', 'agent-7']);
+  const service = principal.endsWith('bot') || principal.startsWith('agent');
+  // Drawn as the earlier shape drew a tenant, so the rest of a seeded run stays the same.
+  pick(rng, ['acme', 'acme', 'globex']);
+  const tenant = TENANT_OF[principal]!;
+  const session = `s-${randomHex(rng, 8)}`;
   return {
-    principal_id: `user:${principal}`,
-    principal_type: principal.endsWith('bot') || principal.startsWith('agent') ? 'service_account' : 'user',
-    tenant_id: pick(rng, ['acme', 'acme', 'globex']),
-    session_id: `s-${randomHex(rng, 8)}`,
+    user_id: `${service ? 'service' : 'user'}:${principal}`,
+    agent_id: AGENT_OF[principal] ?? null,
+    session_id: session,
+    principal_type: service ? 'service' : 'user',
+    tenant_id: tenant,
+    correlation_id: correlationId,
   };
 }
 

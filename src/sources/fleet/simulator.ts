@@ -152,7 +152,7 @@ export function createFleetSimulator(options: FleetSimulatorOptions): FleetSimul
     heldApproval(approvalId) {
       const held = w.held.get(approvalId);
       if (held === undefined) return undefined;
-      const principal = held.call.identity?.principal_id;
+      const principal = held.call.identity?.user_id;
       return {
         serverId: held.s.id,
         toolName: held.call.tool.name,
