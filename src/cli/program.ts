@@ -11,6 +11,7 @@ type Register = (program: Command, io: IO) => void;
  */
 const COMMANDS: readonly { readonly name: string; readonly load: () => Promise<Register> }[] = [
   { name: 'tail', load: async () => (await import('../commands/tail/register.js')).registerTail },
+  { name: 'top', load: async () => (await import('../commands/top/register.js')).registerTop },
   { name: 'serve', load: async () => (await import('../commands/serve/register.js')).registerServe },
   { name: 'demo', load: async () => (await import('../commands/demo/register.js')).registerDemo },
   { name: 'approvals', load: async () => (await import('../commands/approvals/register.js')).registerApprovals },

@@ -11,7 +11,8 @@ import type { IO } from '../io/io.js';
 import type { ReplayRequest } from '../protocol/types.js';
 import type { CompiledTemplate } from '../render/template.js';
 import { TailPipeline, type PipelineEnd, type PipelineHints } from './pipeline.js';
-import { createSink, type OutputSettings } from './sinks/create-sink.js';
+import { createSink, type OutputSettings, type SinkParts } from './sinks/create-sink.js';
+import type { TailSink } from './sinks/sink.js';
 import { canDrawLive } from './sinks/table-sink.js';
 import { TailStats } from './stats.js';
 import { createOraSpinner, StatusReporter, type Spinner } from './status.js';
@@ -83,6 +84,12 @@ export interface TailDeps {
   readonly createSpinner?: (io: IO) => Promise<Spinner | undefined>;
   /** The table's fleet snapshot fetch (default GET /api/mcp_servers); null turns it off. */
   readonly fetchSnapshot?: typeof fetchFleetSnapshot | null;
+  /**
+   * Another output than tail's own (`top`): builds the sink from the parts
+   * tail made. `ownsTerminal` says it redraws stdout in place, so no spinner
+   * is started on stderr.
+   */
+  readonly sink?: { readonly create: (parts: SinkParts) => TailSink; readonly ownsTerminal: boolean };
 }
 
 /**
@@ -98,7 +105,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
   const stdoutColors = createColorScheme(options.output === 'ndjson' ? 0 : resolveColorLevel(io, io.stdout.isTTY, options.color));
   const stderrColors = createColorScheme(resolveColorLevel(io, io.stderr.isTTY, options.color));
   // The live table owns the terminal: no spinner fighting it for the cursor.
-  const liveTable = options.output === 'table' && canDrawLive(io);
+  const liveTable = deps.sink !== undefined ? deps.sink.ownsTerminal : options.output === 'table' && canDrawLive(io);
   const spinner = options.quiet || liveTable ? undefined : await (deps.createSpinner ?? createOraSpinner)(io);
   const status = new StatusReporter({
     stderr: io.stderr,
@@ -141,7 +148,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
       : undefined;
   // The table's approvals view asks the approvals API next to the first stream, with its credentials.
   const tableApprovals = options.output === 'table' && options.urls.length > 0 ? openTableApprovals(options.urls[0]!, options) : undefined;
-  const sink = createSink(options, io, {
+  const parts: SinkParts = {
     stdoutColors,
     stderrColors,
     status,
@@ -149,7 +156,8 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
     onQuit: () => finish({ kind: 'done' }),
     approvals: tableApprovals?.approvals,
     bell: options.output === 'table' ? bell : undefined,
-  });
+  };
+  const sink = deps.sink !== undefined ? deps.sink.create(parts) : createSink(options, io, parts);
   const stats = new TailStats(io.monotonicMs(), options.stats);
 
   let finish!: (end: PipelineEnd) => void;

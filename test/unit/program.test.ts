@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { commandsFor, createProgram } from '../../src/cli/program.js';
 import { createTestIO } from '../helpers/test-io.js';
 
-const ALL = ['tail', 'serve', 'demo', 'approvals', 'approve', 'deny', 'publish', 'types', 'context', 'completion'];
+const ALL = ['tail', 'top', 'serve', 'demo', 'approvals', 'approve', 'deny', 'publish', 'types', 'context', 'completion'];
 
 describe('lazy command declaration', () => {
   it('declares only the command the line names, none for --version, all for help, typos and completion', () => {
