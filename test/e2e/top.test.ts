@@ -14,6 +14,9 @@ import { STORY } from '../unit/aggregate-fixture.js';
  * pipe, and a window of a real SQLite store written as the gateway writes it.
  */
 
+/** Each test runs the binary several times in turn: on a loaded machine that takes longer than the default 20 s. */
+const SPAWNS_TIMEOUT_MS = 90_000;
+
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'hangar-top-'));
@@ -38,7 +41,7 @@ describe('top against serve', () => {
   it('-o json over a history with --no-follow: the rows of the grouping, exactly, as data', async () => {
     const { url, port } = await startServe(['--no-demo']);
     await publish(port, STORY);
-    const result = await runCli(['top', url, '--by', 'caller', '--history', '100', '--no-follow', '-o', 'json', '-q']);
+    const result = await runCli(['top', url, '--by', 'caller', '--history', '100', '--no-follow', '-o', 'json', '-q'], { timeoutMs: 60_000 });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual([
@@ -55,17 +58,17 @@ describe('top against serve', () => {
     ]);
 
     // -o ndjson: the same rows, one a line; filters as tail has them narrow the events first (math's two calls span 1 s).
-    const ndjson = await runCli(['top', url, '--by', 'tool', '--history', '100', '--no-follow', '-o', 'ndjson', '-s', 'math', '-q']);
+    const ndjson = await runCli(['top', url, '--by', 'tool', '--history', '100', '--no-follow', '-o', 'ndjson', '-s', 'math', '-q'], { timeoutMs: 60_000 });
     expect(ndjson.code).toBe(0);
     expect(ndjson.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
       { server: 'math', tool: 'add', calls: 1, calls_per_s: 1, failed: 0, error_rate: 0, p50_ms: 5, p95_ms: 5, last_error_type: null },
       { server: 'math', tool: 'divide', calls: 1, calls_per_s: 1, failed: 1, error_rate: 1, p50_ms: 2, p95_ms: 2, last_error_type: 'ZeroDivisionError' },
     ]);
-  });
+  }, SPAWNS_TIMEOUT_MS);
 
   it('-o json following the simulated fleet: one array after --interval, with callers from identity_context, then exit 0', async () => {
     const { url } = await startServe(['--seed', '11', '--rate', '200']);
-    const result = await runCli(['top', url, '--by', 'caller', '--interval', '1500ms', '-o', 'json'], { timeoutMs: 20_000 });
+    const result = await runCli(['top', url, '--by', 'caller', '--interval', '1500ms', '-o', 'json'], { timeoutMs: 60_000 });
     expect(result.code).toBe(0);
     const rows = JSON.parse(result.stdout) as Record<string, unknown>[];
     expect(rows.length).toBeGreaterThan(1);
@@ -77,11 +80,11 @@ describe('top against serve', () => {
     const calls = rows.map((row) => row.calls as number);
     expect(calls).toEqual([...calls].sort((a, b) => b - a));
     expect(result.stderr).toMatch(/connected to ws:\/\/127\.0\.0\.1/);
-  });
+  }, SPAWNS_TIMEOUT_MS);
 
   it('in a pipe without --once: one table after --interval, only the table on stdout, exit 0', async () => {
     const { url } = await startServe(['--seed', '4', '--rate', '100']);
-    const result = await runCli(['top', url, '--by', 'server', '--interval', '1s', '-n', '3'], { timeoutMs: 20_000 });
+    const result = await runCli(['top', url, '--by', 'server', '--interval', '1s', '-n', '3'], { timeoutMs: 60_000 });
     expect(result.code).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^SERVER\s+STATE\s+CALLS\s+CALLS\/S\s+FAIL\s+ERR%\s+P50\s+P95\s+LAST ERROR\s+LAST EVENT\s+SEEN$/);
@@ -89,7 +92,7 @@ describe('top against serve', () => {
     expect(rows).toHaveLength(3);
     for (const row of rows) expect(row).toMatch(/^\S+\s+(ready|cold|initializing|degraded|dead|-)\s+\d+\s+\d+\.\d\s+\d+\s/);
     expect(result.stdout).not.toMatch(/\x1b/);
-  });
+  }, SPAWNS_TIMEOUT_MS);
 
   it('bad flags are usage errors (exit 2) that say what to do', async () => {
     const by = await runCli(['top', '--by', 'colour']);
@@ -101,7 +104,7 @@ describe('top against serve', () => {
     const noHistory = await runCli(['top', '--no-follow']);
     expect(noHistory.code).toBe(2);
     expect(noHistory.stderr).toMatch(/--no-follow prints history and exits: add --history <n>/);
-  });
+  }, SPAWNS_TIMEOUT_MS);
 });
 
 requireProgram('better-sqlite3').describe('top --store with SQLite (spawned binary)', () => {
@@ -120,7 +123,7 @@ requireProgram('better-sqlite3').describe('top --store with SQLite (spawned bina
     ]);
     store.close();
 
-    const tools = await runCli(['top', '--once', '--since', '10m', '--store', path, '--no-follow', '--by', 'tool', '-q']);
+    const tools = await runCli(['top', '--once', '--since', '10m', '--store', path, '--no-follow', '--by', 'tool', '-q'], { timeoutMs: 60_000 });
     expect(tools.stderr).toBe('');
     expect(tools.code).toBe(0);
     // Rates over the window's 4 s; the hour-old call of math add is not in it.
@@ -134,7 +137,7 @@ requireProgram('better-sqlite3').describe('top --store with SQLite (spawned bina
       ].join('\n'),
     );
 
-    const errors = await runCli(['top', '--since', '10m', '--store', path, '--no-follow', '--by', 'error_type', '-q']);
+    const errors = await runCli(['top', '--since', '10m', '--store', path, '--no-follow', '--by', 'error_type', '-q'], { timeoutMs: 60_000 });
     expect(errors.code).toBe(0);
     // Ages are taken at the window's last event.
     expect(errors.stdout).toBe(
@@ -147,7 +150,7 @@ requireProgram('better-sqlite3').describe('top --store with SQLite (spawned bina
       ].join('\n'),
     );
 
-    const missing = await runCli(['top', '--since', '10m', '--store', join(dir, 'nope.db'), '--no-follow']);
+    const missing = await runCli(['top', '--since', '10m', '--store', join(dir, 'nope.db'), '--no-follow'], { timeoutMs: 60_000 });
     expect(missing.code).toBe(6);
-  });
+  }, SPAWNS_TIMEOUT_MS);
 });
