@@ -1,5 +1,5 @@
-import { serverIdentityOf } from '../protocol/filter.js';
-import { severityOf } from '../protocol/severity.js';
+import { serverIdentityOf } from '../protocol/server-identity.js';
+import { severityOf } from '../render/event-severity.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { cleanLabel } from '../render/table/text.js';
 import { eventTimeMs } from '../render/time-format.js';
