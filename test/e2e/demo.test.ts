@@ -42,11 +42,11 @@ afterEach(async () => {
 describe('hangar-events demo (piped, not a terminal)', () => {
   it('prints its seed (chosen when not given) and, run through npx, a second-terminal command that works there', async () => {
     const seeded = startCli(['demo', '--seed', '7', '--rate', '40'], { stdin: 'ignore' });
-    await seeded.waitFor('stderr', /^demo: a simulated fleet of 5 MCP servers on ws:\S+, seed 7 \(--seed 7 plays it again\)$/m, 20_000);
+    await seeded.waitFor('stderr', /^hangar-events: demo: a simulated fleet of 5 MCP servers on ws:\S+, seed 7 \(--seed 7 plays it again\)$/m, 20_000);
     const viaNpx = startCli(['demo', '--rate', '40'], { stdin: 'ignore', env: { npm_command: 'exec' } });
     const [, seed] = await viaNpx.waitFor('stderr', /, seed (\d+) \(--seed \1 plays it again\)$/m, 20_000);
     expect(Number(seed)).toBeGreaterThanOrEqual(0);
-    await viaNpx.waitFor('stderr', /^demo: from a second terminal: npx hangar-events tail ws:\/\/127\.0\.0\.1:\d+\/api\/ws\/events$/m, 20_000);
+    await viaNpx.waitFor('stderr', /^hangar-events: demo: from a second terminal: npx hangar-events tail ws:\/\/127\.0\.0\.1:\d+\/api\/ws\/events$/m, 20_000);
   }, 60_000);
 
   it('serves a simulated fleet, shows pretty lines, tells how to tail it from elsewhere, and ends 0 on Ctrl-C', async () => {
@@ -88,7 +88,7 @@ requireProgram('tmux').describe('hangar-events demo in a terminal (tmux)', () =>
     await tmuxCmd('new-session', '-d', '-s', 'demo', '-x', '120', '-y', '30', script);
     const servers = ['math', 'fetch', 'github', 'filesystem', 'postgres'];
     const screen = await waitForPane((s) => servers.every((name) => new RegExp(`^${name} `, 'm').test(s)), 'a table row for every simulated server');
-    expect(screen).toMatch(/^demo: from a second terminal: hangar-events tail ws:\/\/127\.0\.0\.1:\d+\/api\/ws\/events$/m);
+    expect(screen).toMatch(/^hangar-events: demo: from a second terminal: hangar-events tail ws:\/\/127\.0\.0\.1:\d+\/api\/ws\/events$/m);
     expect(screen).toMatch(/^SERVER +STATE +BREAKER +HEALTH /m);
     await tmuxCmd('send-keys', '-t', 'demo', 'C-c');
     await waitForPane((s) => /^exit=\d+$/m.test(s), 'the demo to exit');

@@ -112,7 +112,7 @@ pty.describe('a terminal that reports 0 columns', () => {
     process.kill(pid, 'SIGINT');
     expect(await run.exited).toBe(0);
     // The table's lines (not demo's one-line hint on stderr, which the terminal wraps like any line).
-    const table = drawnLines(run.output()).filter((line) => !line.startsWith('demo: '));
+    const table = drawnLines(run.output()).filter((line) => !line.startsWith('hangar-events: demo: '));
     expect(table.filter((line) => line.length > 80)).toEqual([]);
   }, 30_000);
 });

@@ -20,15 +20,15 @@ export async function runDemo(options: DemoOptions, io: IO): Promise<void> {
   const { server } = embedded;
   try {
     embedded.feed({
-      log: (source) => ({ info: () => {}, warn: (message) => io.stderr.write(`demo: ${source.name}: ${message}\n`) }),
+      log: (source) => ({ info: () => {}, warn: (message) => io.stderr.write(`hangar-events: demo: ${source.name}: ${message}\n`) }),
       ended: () => {},
-      failed: (_source, error) => io.stderr.write(`demo: the simulated fleet stopped: ${describeError(error)}\n`),
+      failed: (_source, error) => io.stderr.write(`hangar-events: demo: the simulated fleet stopped: ${describeError(error)}\n`),
     });
     io.stderr.write(
       [
-        `demo: a simulated fleet of ${fleet?.servers ?? 0} MCP servers on ${server.url}, seed ${fleet?.seed ?? '-'} (--seed ${fleet?.seed ?? '-'} plays it again)`,
-        `demo: from a second terminal: ${commandName(io.env)} tail ${server.url}`,
-        `demo: Ctrl-C stops both`,
+        `hangar-events: demo: a simulated fleet of ${fleet?.servers ?? 0} MCP servers on ${server.url}, seed ${fleet?.seed ?? '-'} (--seed ${fleet?.seed ?? '-'} plays it again)`,
+        `hangar-events: demo: from a second terminal: ${commandName(io.env)} tail ${server.url}`,
+        `hangar-events: demo: Ctrl-C stops both`,
         '',
       ].join('\n'),
     );
