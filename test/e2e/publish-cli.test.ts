@@ -40,14 +40,14 @@ describe('hangar-events publish', () => {
     const file = join(dir, 'events.ndjson');
     writeFileSync(file, lines.join('\n') + '\n');
     const result = await runCli(['publish', file, '--url', server.url]);
-    expect(result).toMatchObject({ code: 0, stdout: '', stderr: `published 2 events to http://${server.url}/api/events\n` });
+    expect(result).toMatchObject({ code: 0, stdout: '', stderr: `hangar-events: published 2 events to http://${server.url}/api/events\n` });
     expect(server.bodies).toEqual([lines.join('\n') + '\n']);
   });
 
   it('publishes NDJSON piped on stdin, using HANGAR_URL', async () => {
     const server = await recorder();
     const result = await runCli(['publish'], { input: lines.join('\r\n'), env: { HANGAR_URL: `ws://${server.url}/api/ws/events` } });
-    expect(result).toMatchObject({ code: 0, stderr: `published 2 events to http://${server.url}/api/events\n` });
+    expect(result).toMatchObject({ code: 0, stderr: `hangar-events: published 2 events to http://${server.url}/api/events\n` });
   });
 
   it('exits 1 naming the bad line, 4 when the key is refused, 2 on a usage error', async () => {

@@ -68,7 +68,7 @@ describe('publish -> serve -> WebSocket client', () => {
       ].join('\r\n'),
     );
     const result = await runCli(['publish', file, '--url', wsUrl, '--api-key-file', join(dir, 'keys.txt'), '--batch-size', '2']);
-    expect(result).toMatchObject({ code: 0, stdout: '', stderr: `published 3 events to http://${hostPort}/api/events\n` });
+    expect(result).toMatchObject({ code: 0, stdout: '', stderr: `hangar-events: published 3 events to http://${hostPort}/api/events\n` });
     await client.waitForEvents(3);
     expect(client.events.map((e) => e.event_type)).toEqual(['McpServerStarted', 'ToolInvocationCompleted', 'MyOwnThing']);
     expect(client.events[0]).toMatchObject({ mcp_server_id: 'math', mode: 'subprocess', tools_count: 6, startup_duration_ms: 312.5 });

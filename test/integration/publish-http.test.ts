@@ -84,7 +84,7 @@ describe('publish (file) against an ingest endpoint', () => {
     const path = writeInput('good.ndjson', lines.join('\n') + '\n');
     const { error, stderr, io } = await publish(path, { url: server.url, apiKey: 'sekrit', batchSize: '2' });
     expect(error).toBeUndefined();
-    expect(stderr).toBe(`published 5 events to ${server.url}/api/events\n`);
+    expect(stderr).toBe(`hangar-events: published 5 events to ${server.url}/api/events\n`);
     expect(io.stdout.text()).toBe('');
     expect(server.requests.map((r) => r.body.trim().split('\n').map((l) => JSON.parse(l).event_type))).toEqual([['A', 'B'], ['C', 'D'], ['E']]);
     for (const r of server.requests) {
@@ -101,7 +101,7 @@ describe('publish (file) against an ingest endpoint', () => {
     const path = writeInput('array.json', JSON.stringify([{ event_type: 'A' }, { event_type: 'B', x: [1, 2] }], null, 2));
     const { error, stderr } = await publish(path, { url: server.url, apiKey: 'tok', bearer: true });
     expect(error).toBeUndefined();
-    expect(stderr).toBe(`published 2 events to ${server.url}/api/events\n`);
+    expect(stderr).toBe(`hangar-events: published 2 events to ${server.url}/api/events\n`);
     expect(server.requests).toHaveLength(1);
     expect(server.requests[0]!.body).toBe('{"event_type":"A"}\n{"event_type":"B","x":[1,2]}\n');
     expect(server.requests[0]!.headers.authorization).toBe('Bearer tok');
@@ -194,7 +194,7 @@ describe('publish (file) against an ingest endpoint', () => {
     const empty = writeInput('empty.ndjson', '\n\n');
     const result = await publish(empty, { url: server.url });
     expect(result.error).toBeUndefined();
-    expect(result.stderr).toBe(`nothing to publish: ${empty} has no events\n`);
+    expect(result.stderr).toBe(`hangar-events: nothing to publish: ${empty} has no events\n`);
     expect(server.requests).toHaveLength(0);
   });
 });
@@ -208,7 +208,7 @@ describe('publish (stdin)', () => {
     createWriteStream(fifo).end(`${event('A')}\n${event('B')}\n`);
     const { error, stderr } = await done;
     expect(error).toBeUndefined();
-    expect(stderr).toBe(`published 2 events to ${server.url}/api/events\n`);
+    expect(stderr).toBe(`hangar-events: published 2 events to ${server.url}/api/events\n`);
     expect(server.requests.map((r) => r.body)).toEqual([`${event('A')}\n${event('B')}\n`]);
   });
 
@@ -224,7 +224,7 @@ describe('publish (stdin)', () => {
     io.stdin.end(`${event('C')}\n`);
     expect((await second).body).toBe(`${event('C')}\n`);
     await done;
-    expect(io.stderr.text()).toBe(`published 3 events to ${server.url}/api/events\n`);
+    expect(io.stderr.text()).toBe(`hangar-events: published 3 events to ${server.url}/api/events\n`);
   });
 
   it('stops at a bad line: what came before it is published, and the message says so', async () => {

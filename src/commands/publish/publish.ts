@@ -282,9 +282,9 @@ async function sendAll(
   await flush();
   const shown = displayUrl(sender.url);
   if (progress.sent === 0) {
-    io.stderr.write(`nothing to publish: ${inputName} has no events\n`);
+    io.stderr.write(`hangar-events: nothing to publish: ${inputName} has no events\n`);
   } else {
-    io.stderr.write(`published ${plural(progress.accepted, 'event')} to ${shown}\n`);
+    io.stderr.write(`hangar-events: published ${plural(progress.accepted, 'event')} to ${shown}\n`);
   }
 }
 
