@@ -37,6 +37,17 @@ describe('help that teaches', () => {
     expect(command.stdout).toBe(flag.stdout);
   });
 
+  it("groups tail --help options under the README's headings", async () => {
+    const { stdout } = await runCli(['tail', '--help']);
+    const headings = stdout.split('\n').filter((line) => /^[A-Z][^:]*:$/.test(line));
+    expect(headings).toEqual(['Arguments:', 'Filters:', 'Output:', 'Where it connects:', 'Connection behaviour:', 'History and exit conditions:', 'History from the event store:', 'The live table (-o table):', 'Options:', 'Examples:']);
+    const section = (heading: string) => stdout.slice(stdout.indexOf(`\n${heading}\n`), stdout.indexOf('\n\n', stdout.indexOf(`\n${heading}\n`) + 1));
+    expect(section('Filters:')).toContain('--where <expr>');
+    expect(section('Where it connects:')).toContain('--api-key-file <file>');
+    expect(section('History and exit conditions:')).toContain('--timeout <duration>');
+    expect(section('History from the event store:')).toContain('--store-interval <duration>');
+  });
+
   it('suggests the closest option for a mistyped command option and exits 2', async () => {
     const result = await runCli(['tail', '--typ', 'X']);
     expect(result.code).toBe(2);
