@@ -30,6 +30,12 @@ export function renderBashCompletion(model: CompletionModel): string {
     '  return 0',
     '}',
     '',
+    `${fn}_contexts() {`,
+    `  # Saved context names, asked of ${model.program} itself.`,
+    "  local IFS=$'\\n'",
+    `  COMPREPLY=($(compgen -W "$(command ${model.program} context list --names 2>/dev/null)" -- "$1"))`,
+    '}',
+    '',
     `${fn}_files() {`,
     "  local IFS=$'\\n'",
     '  compopt -o filenames 2>/dev/null',
@@ -101,6 +107,8 @@ function valueReply(fn: string, value: ValueCompletion): string {
       return `${fn}_list ${quote(value.words.join(' '))} "$cur"`;
     case 'file':
       return `${fn}_files "$cur"`;
+    case 'contexts':
+      return `${fn}_contexts "$cur"`;
   }
 }
 

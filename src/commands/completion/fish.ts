@@ -25,6 +25,11 @@ export function renderFishCompletion(model: CompletionModel): string {
     '    end',
     'end',
     '',
+    '# Saved context names, asked of the program itself.',
+    `function ${fn}_contexts`,
+    `    command ${prog} context list --names 2>/dev/null`,
+    'end',
+    '',
     `# No command yet: commands and the program's own options.`,
     `complete -c ${prog} -n __fish_use_subcommand -f`,
   ];
@@ -55,6 +60,8 @@ function operandFlags(value: ValueCompletion, fn: string): string {
       return `-f -a ${quote(value.words.join(' '))}`;
     case 'list':
       return `-f -a ${quote(`(${fn}_list ${value.words.join(' ')})`)}`;
+    case 'contexts':
+      return `-f -a ${quote(`(${fn}_contexts)`)}`;
   }
 }
 
@@ -75,6 +82,9 @@ function optionRule(prog: string, fn: string, condition: string, option: Complet
         break;
       case 'list':
         parts.push(`-x -a ${quote(`(${fn}_list ${option.value.words.join(' ')})`)}`);
+        break;
+      case 'contexts':
+        parts.push(`-x -a ${quote(`(${fn}_contexts)`)}`);
         break;
     }
   }

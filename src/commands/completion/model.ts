@@ -15,7 +15,9 @@ export type ValueCompletion =
   | { readonly kind: 'words'; readonly words: readonly string[] }
   /** Event type names; the value is a comma-separated list, so complete the item after the last comma. */
   | { readonly kind: 'list'; readonly words: readonly string[] }
-  | { readonly kind: 'file' };
+  | { readonly kind: 'file' }
+  /** Saved context names, asked of the program at completion time (`context list --names`). */
+  | { readonly kind: 'contexts' };
 
 export interface CompletionOption {
   /** `-t`, when the option has a short form. */
@@ -63,6 +65,7 @@ const KNOWN_VALUES: Readonly<Record<string, ValueCompletion>> = {
   '--log-format': { kind: 'words', words: ['pretty', 'json'] },
   '--type': { kind: 'list', words: EVENT_TYPE_NAMES },
   '--exclude-type': { kind: 'list', words: EVENT_TYPE_NAMES },
+  '--context': { kind: 'contexts' },
   '--record': { kind: 'file' },
   '--replay': { kind: 'file' },
   '--api-key-file': { kind: 'file' },

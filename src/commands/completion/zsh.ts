@@ -15,11 +15,18 @@ export function renderZshCompletion(model: CompletionModel): string {
     `# or install it for every new shell with`,
     `#   ${model.program} completion zsh > "\${fpath[1]}/_${model.program}"`,
     '',
+    `${fn}_contexts() {`,
+    `  # Saved context names, asked of ${model.program} itself.`,
+    '  local -a names',
+    `  names=(\${(f)"$(command ${model.program} context list --names 2>/dev/null)"})`,
+    "  compadd -a names",
+    '}',
+    '',
     `${fn}() {`,
     '  local curcontext="$curcontext" state line ret=1',
     '  typeset -A opt_args',
     '  _arguments -C -s \\',
-    ...model.options.flatMap((option) => optionSpecs(option)).map((spec) => `    ${spec} \\`),
+    ...model.options.flatMap((option) => optionSpecs(option, fn)).map((spec) => `    ${spec} \\`),
     "    '1: :->command' \\",
     "    '*:: :->args' && ret=0",
     '  case $state in',
@@ -38,7 +45,7 @@ export function renderZshCompletion(model: CompletionModel): string {
   ];
   for (const command of model.commands) {
     lines.push(`        ${[command.name, ...command.aliases].map(quote).join('|')})`);
-    lines.push(...commandArguments(command).map((line) => `          ${line}`));
+    lines.push(...commandArguments(command, fn).map((line) => `          ${line}`));
     lines.push('          ;;');
   }
   lines.push(
@@ -59,26 +66,26 @@ export function renderZshCompletion(model: CompletionModel): string {
   return lines.join('\n');
 }
 
-function commandArguments(command: CompletionCommand): string[] {
-  const specs = command.options.flatMap((option) => optionSpecs(option));
+function commandArguments(command: CompletionCommand, fn: string): string[] {
+  const specs = command.options.flatMap((option) => optionSpecs(option, fn));
   if (command.operand.kind !== 'none') {
-    specs.push(quote(`*:${escapeColon(command.operandName ?? 'argument')}:${action(command.operand, command.operandName ?? 'argument')}`));
+    specs.push(quote(`*:${escapeColon(command.operandName ?? 'argument')}:${action(command.operand, command.operandName ?? 'argument', fn)}`));
   }
   if (specs.length === 0) return ['ret=0'];
   return ['_arguments -s \\', ...specs.map((spec, index) => `  ${spec}${index < specs.length - 1 ? ' \\' : ' && ret=0'}`)];
 }
 
 /** One `_arguments` spec per flag; every option is repeatable (`*`), as several of them are. */
-function optionSpecs(option: CompletionOption): string[] {
+function optionSpecs(option: CompletionOption, fn: string): string[] {
   const description = `[${escapeBrackets(option.description)}]`;
-  const value = option.takesValue ? `:${escapeColon(option.valueName)}:${action(option.value, option.valueName)}` : '';
+  const value = option.takesValue ? `:${escapeColon(option.valueName)}:${action(option.value, option.valueName, fn)}` : '';
   const specs: string[] = [];
   if (option.short) specs.push(quote(`*${option.short}${option.takesValue ? '+' : ''}${description}${value}`));
   if (option.long) specs.push(quote(`*${option.long}${option.takesValue ? '=' : ''}${description}${value}`));
   return specs;
 }
 
-function action(value: ValueCompletion, name: string): string {
+function action(value: ValueCompletion, name: string, fn: string): string {
   switch (value.kind) {
     case 'none':
       return ' ';
@@ -88,6 +95,8 @@ function action(value: ValueCompletion, name: string): string {
       return `_values -s , ${doubleQuote(name)} ${value.words.join(' ')}`;
     case 'file':
       return '_files';
+    case 'contexts':
+      return `${fn}_contexts`;
   }
 }
 

@@ -107,8 +107,13 @@ export function registerContext(program: Command, io: IO): void {
   context
     .command('list')
     .description('the contexts, one per line (* marks the current one)')
-    .action(async () => {
+    .option('--names', 'only the names, one per line (for scripts and shell completion)')
+    .action(async (flags: { names?: boolean }) => {
       const { config } = await load(io);
+      if (flags.names) {
+        for (const name of Object.keys(config.contexts)) io.stdout.write(`${name}\n`);
+        return;
+      }
       const { redactContext } = await import('../../config/contexts.js');
       for (const [name, value] of Object.entries(config.contexts)) io.stdout.write(`${name === config.current ? '*' : ' '} ${name}\t${redactContext(value).url}\n`);
     });
