@@ -293,7 +293,8 @@ export function reduceAggregates(state: Aggregates, event: HangarEvent, arrivalM
     );
   }
 
-  if (severityOf(event) === 'security') {
+  // A requested approval is the approvals view's, not an alert (as on the table's security line).
+  if (severityOf(event) === 'security' && type !== 'ToolApprovalRequested') {
     next.securityTotal = state.securityTotal + 1;
     const kept = state.security.length >= RECENT_SECURITY ? state.security.slice(state.security.length - RECENT_SECURITY + 1) : state.security.slice();
     kept.push(securityEntry(event, server, atMs));

@@ -25,6 +25,7 @@ export interface TopColumn {
 
 /** A cell: text, a number, names (servers used), or null for "no value yet". */
 export type CellValue = string | number | readonly string[] | null;
+/** A row: its cells by column id, and `_key`, the group it is (not a column: never printed). */
 export type TopRow = Readonly<Record<string, CellValue>>;
 
 export interface TopView {
@@ -126,6 +127,7 @@ function rowsOf(state: Aggregates, by: TopBy, asOfMs: number): { rows: TopRow[];
       return {
         overflow: state.servers.overflow,
         rows: state.servers.rows.map((row) => ({
+          _key: row.server,
           server: row.server,
           state: row.state ?? null,
           ...callCells(row.stats, asOfMs, since),
@@ -137,12 +139,13 @@ function rowsOf(state: Aggregates, by: TopBy, asOfMs: number): { rows: TopRow[];
     case 'tool':
       return {
         overflow: state.tools.overflow,
-        rows: state.tools.rows.map((row) => ({ server: row.server, tool: row.tool, ...callCells(row.stats, asOfMs, since), last_error_type: row.stats.lastErrorType ?? null })),
+        rows: state.tools.rows.map((row) => ({ _key: `${row.server}\u0000${row.tool}`, server: row.server, tool: row.tool, ...callCells(row.stats, asOfMs, since), last_error_type: row.stats.lastErrorType ?? null })),
       };
     case 'caller':
       return {
         overflow: state.callers.overflow,
         rows: state.callers.rows.map((row) => ({
+          _key: row.caller.key,
           caller: row.caller.id,
           agent: row.caller.agent || null,
           principal_type: row.caller.principalType,
@@ -161,6 +164,7 @@ function rowsOf(state: Aggregates, by: TopBy, asOfMs: number): { rows: TopRow[];
         rows: state.tenants.rows.map((row) => {
           const { calls, calls_per_s, failed, error_rate } = callCells(row.stats, asOfMs, since);
           return {
+            _key: row.tenant,
             tenant: row.tenant || '(none)',
             calls: calls!,
             calls_per_s: calls_per_s!,
@@ -177,6 +181,7 @@ function rowsOf(state: Aggregates, by: TopBy, asOfMs: number): { rows: TopRow[];
       return {
         overflow: state.errors.overflow,
         rows: state.errors.rows.map((row) => ({
+          _key: `${row.errorType}\u0000${row.server}`,
           error_type: row.errorType,
           server: row.server,
           count: row.count,

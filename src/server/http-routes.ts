@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MCP_SERVERS_PATH } from '../protocol/fleet-snapshot.js';
+import { logLinesParam, serverIdOfLogsPath } from '../protocol/server-logs.js';
+import { simulatedLogLines } from './simulated-logs.js';
 import type { Hub } from './hub.js';
 import { batchRefusedBody, decodeEventBatch, MAX_INGEST_BODY_BYTES, unpublishableRefusal } from '../protocol/event-batch.js';
 import { checkCredentials, checkHost, checkOrigin, type GuardConfig, type Refusal } from './request-guard.js';
@@ -27,8 +29,9 @@ export function pathOf(url: string | undefined): string {
 /**
  * Plain HTTP (everything that is not a WebSocket upgrade): GET /health,
  * GET /api/mcp_servers (the fleet as a gateway lists it, from the events
- * kept; `?state=ready` filters), POST /api/events (ingest, all or nothing,
- * 1 MiB), the approvals REST (approvals/approval-routes.ts), 426 on the stream path,
+ * kept; `?state=ready` filters), GET /api/mcp_servers/{id}/logs?lines=N
+ * (simulated stderr lines made from the server's kept events), POST /api/events (ingest, all or nothing,
+ * 1 MiB), the approvals REST (approval-routes.ts), 426 on the stream path,
  * 404 JSON elsewhere. The Host check applies to every request; ingest also
  * checks Origin and credentials, like the WebSocket upgrade.
  */
@@ -92,6 +95,20 @@ export function createRequestHandler(context: RequestHandlerContext): (req: Inco
     }
     const path = pathOf(req.url);
     if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return sendJson(res, 200, health());
+    const logsOf = serverIdOfLogsPath(path);
+    if (logsOf !== undefined) {
+      req.resume();
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        return sendJson(res, 405, { error: 'method_not_allowed', message: `GET ${path} lists the server's log lines` }, { Allow: 'GET' });
+      }
+      const refusal = checkOrigin(req, guard) ?? checkCredentials(req, guard);
+      if (refusal) return refuseHttp(res, refusal);
+      const lines = logLinesParam(new URL(req.url ?? '/', 'http://localhost').searchParams.get('lines'));
+      const logs = simulatedLogLines(hub.keptEvents(), logsOf, lines);
+      // The gateway's answer for a server it does not know: McpServerNotFoundError as its error envelope.
+      if (logs === undefined) return sendJson(res, 404, { error: { code: 'McpServerNotFoundError', message: `McpServer not found: ${logsOf}`, details: null } });
+      return sendJson(res, 200, { logs, mcp_server_id: logsOf, count: logs.length });
+    }
     if (path === MCP_SERVERS_PATH) {
       req.resume();
       if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -358,6 +358,11 @@ export class Hub implements EventSink {
     return summarizeFleet(this.history.kept());
   }
 
+  /** The events history keeps, oldest first (serve's simulated server logs are made from them). */
+  keptEvents(): Iterable<HangarEvent> {
+    return this.history.kept();
+  }
+
   private historyFor(request: ReplayRequest, filter: Subscriber['filter'], also: ReplayMatcher | undefined): ReplayResult {
     if ('after' in request && request.instance_id !== undefined && request.instance_id !== this.instanceId) {
       return { ...this.history.replay({ since: Number.NEGATIVE_INFINITY }, filter, also), complete: false };

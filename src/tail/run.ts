@@ -5,6 +5,7 @@ import { openFeed } from '../feed/open-feed.js';
 import { formatDuration } from '../format/duration.js';
 import { displayUrl } from '../format/url.js';
 import { fetchFleetSnapshot } from '../client/fleet-snapshot.js';
+import { fetchServerLogs } from '../client/server-logs.js';
 import type { EventFilter } from '../filter/event-filter.js';
 import { createColorScheme, resolveColorLevel, type ColorMode } from '../io/color.js';
 import type { IO } from '../io/io.js';
@@ -146,6 +147,11 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
     options.output === 'table' && deps.fetchSnapshot !== null
       ? (url: string) => (deps.fetchSnapshot ?? fetchFleetSnapshot)(url, { headers: options.requestHeaders, ca: options.ca, insecure: options.insecure })
       : undefined;
+  // The console's server detail asks the first endpoint for the server's log lines, with the stream's credentials.
+  const fetchLogs =
+    options.output === 'table' && options.urls.length > 0 && deps.fetchSnapshot !== null
+      ? (server: string, lines: number) => fetchServerLogs(options.urls[0]!, server, lines, { headers: options.requestHeaders, ca: options.ca, insecure: options.insecure })
+      : undefined;
   // The table's approvals view asks the approvals API next to the first stream, with its credentials.
   const tableApprovals = options.output === 'table' && options.urls.length > 0 ? openTableApprovals(options.urls[0]!, options) : undefined;
   const parts: SinkParts = {
@@ -156,6 +162,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
     onQuit: () => finish({ kind: 'done' }),
     approvals: tableApprovals?.approvals,
     bell: options.output === 'table' ? bell : undefined,
+    fetchLogs,
   };
   const sink = deps.sink !== undefined ? deps.sink.create(parts) : createSink(options, io, parts);
   const stats = new TailStats(io.monotonicMs(), options.stats);

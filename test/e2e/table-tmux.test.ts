@@ -106,8 +106,10 @@ requireProgram('tmux').describe('tail -o table in a real terminal (tmux)', () =>
     await startInTmux([process.execPath, BIN, 'tail', '-o', 'table', url]);
     const screen = await waitForPane((s) => SERVERS.every((name) => rowOf(s, name) !== undefined), 'a row for every server');
     const lines = screen.split('\n');
-    expect(lines[0]).toMatch(new RegExp(`^hangar-events  ${url.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} connected  all events`));
-    expect(lines[1]).toMatch(/^\d+ events {2}\d+\.\d\/s {2}last \d+s ago {2}5 servers {2}sort: problems first/);
+    // The console's line of views comes first, then the table as it always was.
+    expect(lines[0]).toMatch(/^\[servers\] tools  callers  errors  approvals  security /);
+    expect(lines[1]).toMatch(new RegExp(`^hangar-events  ${url.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} connected  all events`));
+    expect(lines[2]).toMatch(/^\d+ events {2}\d+\.\d\/s {2}last \d+s ago {2}5 servers {2}sort: problems first/);
     expect(screen).toMatch(/^SERVER +STATE +BREAKER +HEALTH +OK +FAIL +ERR% +P50 +P95 +TOOLS +LAST EVENT +AGO$/m);
     for (const name of SERVERS) expect(rowOf(screen, name)).toMatch(new RegExp(`^${name} +(ready|initializing|degraded|dead|cold|-) `));
     expect(screen).toContain('q quit  s sort (problems -> server)  p pause');
@@ -143,8 +145,8 @@ requireProgram('tmux').describe('tail -o table in a real terminal (tmux)', () =>
     expect(banner).toMatch(/^! \d+ events dropped by 127\.0\.0\.1:\d+, last \d+ of them \d+s ago: /);
     // The banner sits between the figures and the column titles.
     const lines = screen.split('\n');
-    expect(lines[2]).toBe(banner);
-    expect(lines[3]).toMatch(/^SERVER /);
+    expect(lines[3]).toBe(banner);
+    expect(lines[4]).toMatch(/^SERVER /);
   });
 
   test('a stalled phase (tail stopped while serve publishes fast into a small queue) ends in the drop banner', async () => {
@@ -159,7 +161,7 @@ requireProgram('tmux').describe('tail -o table in a real terminal (tmux)', () =>
     process.kill(pid, 'SIGCONT');
     stoppedPid = undefined;
     const screen = await waitForPane((s) => /^! \d+ events dropped by /m.test(s), 'the drop banner after the stall', 30_000);
-    expect(screen.split('\n')[2]).toMatch(/^! \d+ events dropped by 127\.0\.0\.1:\d+, last \d+ of them \d+s ago: /);
+    expect(screen.split('\n')[3]).toMatch(/^! \d+ events dropped by 127\.0\.0\.1:\d+, last \d+ of them \d+s ago: /);
   });
 
   test('a narrow, short terminal: columns give way, extra servers are summarised; a resize redraws; Ctrl-C quits', async () => {

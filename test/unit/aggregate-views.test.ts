@@ -8,12 +8,15 @@ import { A0, ADA, storyAggregates } from './aggregate-fixture.js';
 
 const AS_OF = A0 + 9500;
 
+/** The cells of rows, without the group key each row carries for the console's selection. */
+const cells = (rows: readonly Readonly<Record<string, unknown>>[]) => rows.map(({ _key, ...row }) => row);
+
 describe('the aggregations behind top and the console', () => {
   it('tools: per server and tool, calls, calls/s, FAIL, ERR%, P50, P95 and the last error type', () => {
     const view = topView(storyAggregates(), 'tool', { asOfMs: AS_OF });
     expect(view.sort).toBe('calls');
     expect(view.descending).toBe(true);
-    expect(view.rows).toEqual([
+    expect(cells(view.rows)).toEqual([
       // 3 calls in the 9.5 s since the first event; the last failure gave no duration, so two samples.
       { server: 'github', tool: 'create_issue', calls: 3, calls_per_s: 0.32, failed: 2, error_rate: 2 / 3, p50_ms: 100, p95_ms: 300, last_error_type: 'RateLimited' },
       { server: 'math', tool: 'add', calls: 1, calls_per_s: 0.11, failed: 0, error_rate: 0, p50_ms: 5, p95_ms: 5, last_error_type: null },
@@ -24,7 +27,7 @@ describe('the aggregations behind top and the console', () => {
   it('servers: state from the events, calls summed over tools, the last event', () => {
     const view = topView(storyAggregates(), 'server', { asOfMs: AS_OF, sort: 'server' });
     expect(view.descending).toBe(false);
-    expect(view.rows).toEqual([
+    expect(cells(view.rows)).toEqual([
       {
         server: 'github', state: 'degraded', calls: 3, calls_per_s: 0.32, failed: 2, error_rate: 2 / 3, p50_ms: 100, p95_ms: 300,
         last_error_type: 'RateLimited', last_event: 'ToolInvocationFailed', last_seen: A0 + 7000,
@@ -35,7 +38,7 @@ describe('the aggregations behind top and the console', () => {
 
   it('callers: one row per user and agent from identity_context, anonymous for none, denials counted against the principal', () => {
     const view = topView(storyAggregates(), 'caller', { asOfMs: AS_OF });
-    expect(view.rows).toEqual([
+    expect(cells(view.rows)).toEqual([
       {
         caller: 'user:ada', agent: 'claude-desktop', principal_type: 'user', tenant: 'acme', calls: 3, failed: 2, error_rate: 2 / 3,
         servers: ['github'], last_problem: 'RateLimited: HTTP 429 again', last_seen: A0 + 7000,
@@ -52,7 +55,7 @@ describe('the aggregations behind top and the console', () => {
 
   it('tenants: from identity_context (or the event), calls without one under (none)', () => {
     const view = topView(storyAggregates(), 'tenant', { asOfMs: AS_OF, sort: 'tenant' });
-    expect(view.rows).toEqual([
+    expect(cells(view.rows)).toEqual([
       { tenant: '(none)', calls: 1, calls_per_s: 0.11, failed: 0, error_rate: 0, callers: 1, servers: 1, events: 1, last_problem: null },
       { tenant: 'acme', calls: 3, calls_per_s: 0.32, failed: 2, error_rate: 2 / 3, callers: 1, servers: 1, events: 3, last_problem: 'RateLimited: HTTP 429 again' },
       { tenant: 'globex', calls: 1, calls_per_s: 0.11, failed: 1, error_rate: 1, callers: 1, servers: 1, events: 1, last_problem: 'ZeroDivisionError: division by zero' },
@@ -63,7 +66,7 @@ describe('the aggregations behind top and the console', () => {
     const state = storyAggregates();
     expect(state.errorTotal).toBe(4);
     const view = topView(state, 'error_type', { asOfMs: AS_OF });
-    expect(view.rows).toEqual([
+    expect(cells(view.rows)).toEqual([
       { error_type: 'RateLimited', server: 'github', count: 2, share: 0.5, last_message: 'HTTP 429 again', first_seen: A0 + 1000, last_seen: A0 + 7000 },
       { error_type: 'HealthCheckFailed', server: 'github', count: 1, share: 0.25, last_message: 'health check timed out after 5s', first_seen: A0 + 4000, last_seen: A0 + 4000 },
       { error_type: 'ZeroDivisionError', server: 'math', count: 1, share: 0.25, last_message: 'division by zero', first_seen: A0 + 3000, last_seen: A0 + 3000 },

@@ -52,6 +52,11 @@ export interface TableRenderContext {
   readonly nowMs: number;
   readonly sort: TableSort;
   readonly header: TableHeaderInfo;
+  /**
+   * The console's selected server: its row is marked `>` (and inverse with
+   * color) and kept in view; every row is then indented by two columns.
+   */
+  readonly selected?: string | undefined;
 }
 
 type Paint = (text: string) => string;
@@ -544,19 +549,32 @@ export function renderTable(state: TableState, ctx: TableRenderContext): string[
   const approvals = approvalLines(state, c, approvalRoom);
   room -= approvals.length;
   const shown = rows.length <= room ? rows.length : Math.max(0, room - 1);
-  const visible = rows.slice(0, shown);
+  // The selected row stays in view: the window of rows slides down to it.
+  const selectedAt = ctx.selected === undefined ? -1 : rows.findIndex((row) => row.id === ctx.selected);
+  const offset = selectedAt >= shown ? selectedAt - shown + 1 : 0;
+  const visible = rows.slice(offset, offset + shown);
+  const mark = ctx.selected === undefined ? (line: string) => line : (line: string, on = false) => `${on ? '>' : ' '} ${line}`;
+  const rowWidth = ctx.selected === undefined ? width : Math.max(1, width - 2);
 
   // Only the rows on screen are formatted, and they alone decide the column widths.
   const cells = new Map<ColumnKey, Cell[]>();
   for (const column of COLUMNS) cells.set(column.key, visible.map((row) => column.cell(row, c)));
-  const layout = layoutColumns(cells, width);
-  const titles = composeLine([{ text: formatRowLine(layout, (key) => ({ text: COLUMNS.find((col) => col.key === key)!.title }), width), paint: colors.bold }], width);
+  const layout = layoutColumns(cells, rowWidth);
+  const titles = composeLine([{ text: mark(formatRowLine(layout, (key) => ({ text: COLUMNS.find((col) => col.key === key)!.title }), rowWidth)), paint: colors.bold }], width);
 
   const body: string[] = [];
   if (rows.length === 0) {
     if (room >= 1) body.push(composeLine([{ text: 'no servers yet: waiting for events', paint: colors.dim }], width));
   } else {
-    for (let i = 0; i < shown; i++) body.push(formatRowLine(layout, (key) => cells.get(key)![i]!, width));
+    for (let i = 0; i < visible.length; i++) {
+      if (offset + i === selectedAt) {
+        // One inverse bar across the width: cell colors would break it.
+        const plain = formatRowLine(layout, (key) => ({ text: cells.get(key)![i]!.text }), rowWidth);
+        body.push(colors.chalk.inverse(fit(mark(plain, true), width)));
+      } else {
+        body.push(mark(formatRowLine(layout, (key) => cells.get(key)![i]!, rowWidth)));
+      }
+    }
     const more = rows.length - shown;
     if (more > 0) body.push(composeLine([{ text: `+${more} more ${more === 1 ? 'server' : 'servers'}`, paint: colors.dim }], width));
   }

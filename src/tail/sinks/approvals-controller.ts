@@ -67,6 +67,12 @@ export class ApprovalsController {
     this.options.redraw();
   }
 
+  /** The console moved to another view (Tab): the view closes, its state stays for when it comes back. */
+  hide(): void {
+    this.opened = false;
+    this.options.redraw();
+  }
+
   /** A key while the view is open. */
   key(key: Key): void {
     this.dispatch({ type: 'key', key });

@@ -42,6 +42,8 @@ export interface SinkParts {
   readonly approvals?: TableSinkOptions['approvals'];
   /** --bell in the table: rings for a new approval. */
   readonly bell?: TableSinkOptions['bell'];
+  /** A server's log lines, for the console's server detail (see TableSinkOptions.fetchLogs). */
+  readonly fetchLogs?: TableSinkOptions['fetchLogs'];
 }
 
 /** The one place an output mode becomes a sink. */
@@ -90,6 +92,7 @@ export function createSink(options: OutputSettings, io: IO, parts: SinkParts): T
         onQuit: parts.onQuit,
         approvals: parts.approvals,
         bell: parts.bell,
+        fetchLogs: parts.fetchLogs,
       });
   }
 }

@@ -9,6 +9,8 @@ import type { SourceRef, FeedNotice } from '../../feed/messages.js';
 import type { SinkStart, TailSink } from './sink.js';
 import { decodeKeys, isChar } from '../../io/keys.js';
 import { ApprovalsController, type TableApprovals } from './approvals-controller.js';
+import { ConsoleController } from '../../console/console-controller.js';
+import type { ServerLogLine } from '../../protocol/server-logs.js';
 
 /**
  * `tail -o table`: the live table of the fleet. State is updated per event
@@ -18,7 +20,9 @@ import { ApprovalsController, type TableApprovals } from './approvals-controller
  * On a terminal (`interactive`) the table is redrawn in place through the
  * live region, with keys when stdin is a terminal too: q (or Ctrl-C) quits,
  * s cycles the sort, p pauses the display while the stream is still counted,
- * A opens the approvals view (approvals-controller.ts), which has keys of its own.
+ * the console (src/console/) adds its views, selection, details, filter
+ * and help, and A (or Tab to `approvals`) hands the keys to the approvals
+ * view (approvals-controller.ts), which has keys of its own.
  * Otherwise it prints a plain snapshot every `intervalMs` and a last one at
  * close, so it can be logged or piped.
  */
@@ -32,6 +36,8 @@ export interface TableSinkOptions {
   readonly interactive: boolean;
   /** Called when the user asks to stop (q, Ctrl-C in raw mode); tail then ends and closes the sink. */
   readonly onQuit?: (() => void) | undefined;
+  /** GET /api/mcp_servers/{id}/logs on the endpoint followed, for the console's server detail. */
+  readonly fetchLogs?: ((server: string, lines: number) => Promise<readonly ServerLogLine[]>) | undefined;
   /**
    * Also reports notices on stderr (drops, gaps, connection status). Only for
    * plain snapshots: on a terminal the table shows them and stderr lines would tear it.
@@ -89,6 +95,10 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
     nowMs: () => io.now(),
     monotonicMs: () => io.monotonicMs(),
   });
+  // On a terminal the console (src/console/) draws the table, its other views and details; the keys drive it.
+  const consoleView = options.interactive
+    ? new ConsoleController({ colors: options.colors, nowMs: () => io.now(), fetchLogs: options.fetchLogs, redraw: () => draw(), quit: () => options.onQuit?.() })
+    : undefined;
 
   /** `final`: one line short of the terminal, so the newline after it does not scroll the header away. */
   const draw = (showKeys = keysOn, final = false) => {
@@ -96,14 +106,11 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
     // Never 0: a terminal that reports no size is drawn for COLUMNS/LINES, else 80x24.
     const { columns, rows } = terminalSize(io.stdout, io.env);
     const height = final ? Math.max(1, rows - 1) : rows;
-    const lines = approvalsView.isOpen && !final ? approvalsView.render({ colors: options.colors, width: columns, height }) : renderTable(state, {
-      colors: options.colors,
-      width: columns,
-      height,
-      nowMs: io.now(),
-      sort,
-      header: { ...header, paused, keys: showKeys },
-    });
+    const lines = approvalsView.isOpen && !final
+      ? approvalsView.render({ colors: options.colors, width: columns, height })
+      : consoleView
+        ? consoleView.render(state, { width: columns, height, header: { ...header, keys: showKeys } })
+        : renderTable(state, { colors: options.colors, width: columns, height, nowMs: io.now(), sort, header: { ...header, paused, keys: showKeys } });
     region.update(lines);
     dirty = false;
     lastFrameMs = io.monotonicMs();
@@ -111,7 +118,7 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
 
   const tick = () => {
     approvalsView.tick();
-    if (paused && !approvalsView.isOpen) return;
+    if ((consoleView?.paused ?? paused) && !approvalsView.isOpen) return;
     if (dirty || io.monotonicMs() - lastFrameMs >= IDLE_REDRAW_MS) draw();
   };
 
@@ -131,9 +138,20 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
   const onKey = (chunk: Buffer | string) => {
     const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
     for (const key of decodeKeys(text)) {
-      // The approvals view has keys of its own (and a reason is typed there): it gets them all.
-      if (approvalsView.isOpen) {
+      // The approvals view has keys of its own (and a reason is typed there): it gets them all, but
+      // Tab / Shift-Tab, which move the console on to another view.
+      if (approvalsView.isOpen && !(consoleView && (key.name === 'tab' || key.name === 'shift-tab'))) {
         approvalsView.key(key);
+        // Esc closed it: the console leaves its approvals view too.
+        if (!approvalsView.isOpen) consoleView?.leaveApprovals();
+        continue;
+      }
+      if (consoleView) {
+        const { rows } = terminalSize(io.stdout, io.env);
+        consoleView.key(key, state, Math.max(1, rows - 8));
+        // The console's approvals view (A, or Tab to it) is the approvals controller's.
+        if (consoleView.view === 'approvals' && !approvalsView.isOpen) approvalsView.open();
+        else if (consoleView.view !== 'approvals' && approvalsView.isOpen) approvalsView.hide();
         continue;
       }
       if (isChar(key, 'q') || isChar(key, 'Q') || key.name === 'ctrl-c' || key.name === 'ctrl-d') {
@@ -185,9 +203,10 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
       }
       timer.unref?.();
     },
-    event(event) {
+    event(event, raw) {
       const announced = approvalsView.event(event) && !state.approvals.has(event.approval_id as string);
       state = reduceTable(state, event, io.now());
+      consoleView?.event(event, raw.length, io.now());
       dirty = true;
       if (announced) options.bell?.();
     },
@@ -214,6 +233,7 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
       if (closed) return;
       closed = true;
       approvalsView.close();
+      consoleView?.close();
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;
       if (!started) {
