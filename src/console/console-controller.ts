@@ -7,7 +7,7 @@ import type { ServerLogLine } from '../protocol/server-logs.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { formatEventLine } from '../render/line.js';
 import { emptyTableState, reduceTable, serverRow, type TableState } from '../render/table/reduce-table.js';
-import type { TableHeaderInfo } from '../render/table/render-table.js';
+import type { TableHeaderInfo, TableSort } from '../render/table/render-table.js';
 import { cleanLabel, stripControl } from '../render/table/text.js';
 import { eventTimeMs } from '../render/time-format.js';
 import { parseConsoleFilter, type ConsoleFilter } from './console-filter.js';
@@ -32,6 +32,8 @@ export const DETAIL_EVENTS = 20;
 export interface ConsoleControllerOptions {
   readonly colors: ColorScheme;
   readonly nowMs: () => number;
+  /** The servers view's sort at the start (`--sort`). */
+  readonly sort?: TableSort | undefined;
   /** GET /api/mcp_servers/{id}/logs on the endpoint followed; without it the detail says logs are not available. */
   readonly fetchLogs?: ((server: string, lines: number) => Promise<readonly ServerLogLine[]>) | undefined;
   readonly redraw: () => void;
@@ -51,7 +53,7 @@ export class ConsoleController {
   private closed = false;
 
   constructor(private readonly options: ConsoleControllerOptions) {
-    this.ui = initialConsoleState();
+    this.ui = initialConsoleState(options.sort);
   }
 
   get view(): ConsoleState['view'] {
@@ -62,6 +64,7 @@ export class ConsoleController {
   leaveApprovals(): void {
     if (this.ui.view !== 'approvals') return;
     this.ui = { ...this.ui, view: 'servers', status: { text: 'view: servers', tone: 'info', atMs: this.options.nowMs() } };
+    this.options.redraw();
   }
 
   get paused(): boolean {

@@ -243,7 +243,7 @@ export function renderConsole(ui: ConsoleState, data: ConsoleData, ctx: ConsoleR
       height: bodyHeight,
       nowMs: ctx.nowMs,
       sort: ui.tableSort,
-      header: { ...ctx.header, paused: ui.paused, keys: false },
+      header: { ...ctx.header, paused: ui.paused, keys: false, approvalKey: ctx.header.keys === true },
       selected: at >= 0 ? rows[at]!.key : undefined,
     });
   } else if (ui.view === 'approvals' && data.approvalsLines !== undefined) {

@@ -26,6 +26,30 @@ afterEach(() => {
 });
 
 describe('table sink on a terminal', () => {
+  test('Tab to the approvals view hands the keys to the approvals controller; Esc goes back to servers, Tab moves on', async () => {
+    const io = createTestIO({ stdoutTTY: true, stdinTTY: true, columns: 120, rows: 20 });
+    (io.stdin as unknown as { setRawMode: (m: boolean) => void }).setRawMode = () => {};
+    const sink = createTableSink(io, { colors: plain, sort: 'problems', intervalMs: 5000, interactive: true });
+    sink.start(start);
+    sink.event({ event_type: 'ToolApprovalRequested', approval_id: 'ap-1', mcp_server_id: 'github', tool_name: 'create_issue' }, '', SOURCE);
+    step(io, FRAME_INTERVAL_MS);
+    // The fleet names the key that opens the view, though the console draws the keys line.
+    expect(frames(io).at(-1)).toMatch(/approvals pending: 1 .* A to approve or deny/);
+    io.stdin.write('\t\t\t\t');
+    await vi.waitFor(() => expect(frames(io).at(-1)).toContain('a approve  d deny'));
+    expect(frames(io).at(-1)).toContain('> github  create_issue');
+    // Its own keys: d reaches it (without an approvals API it says it cannot send the decision).
+    io.stdin.write('d');
+    await vi.waitFor(() => expect(frames(io).at(-1)).toContain('cannot deny github create_issue: no gateway to send it to'));
+    io.stdin.write('\x1b');
+    await vi.waitFor(() => expect(frames(io).at(-1)).toContain('[servers] tools'));
+    io.stdin.write('A');
+    await vi.waitFor(() => expect(frames(io).at(-1)).toContain('a approve  d deny'));
+    io.stdin.write('\t');
+    await vi.waitFor(() => expect(frames(io).at(-1)).toContain('approvals [security]'));
+    await sink.close();
+  });
+
   test('draws at most one frame per interval however many events arrive, and restores the terminal at close', async () => {
     const io = createTestIO({ stdoutTTY: true, columns: 100, rows: 20 });
     const sink = createTableSink(io, { colors: plain, sort: 'problems', intervalMs: 5000, interactive: true });

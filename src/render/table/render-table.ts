@@ -38,6 +38,8 @@ export interface TableHeaderInfo {
   readonly paused?: boolean;
   /** Show the keys line (stdin is a terminal). */
   readonly keys?: boolean;
+  /** `A` opens the approvals view, though the keys line is drawn by someone else (the console). */
+  readonly approvalKey?: boolean;
   /** A time stamp shown after the program name (plain snapshots carry one). */
   readonly clock?: string;
 }
@@ -458,7 +460,7 @@ function approvalLines(state: TableState, ctx: TableRenderContext, maxLines: num
         { text: `approvals pending: ${formatCount(pending.length)}`, paint: ctx.colors.warning },
         { text: `  oldest waiting ${formatAgo(Math.max(0, ctx.nowMs - oldest.requestedAtMs))}`, paint: ctx.colors.dim },
         // How to act: the key when there are keys, the command otherwise.
-        ...(ctx.header.keys
+        ...(ctx.header.keys || ctx.header.approvalKey
           ? [{ text: '  A', paint: ctx.colors.bold, sep: true }, { text: ' to approve or deny', paint: ctx.colors.dim }]
           : [{ text: '  (hangar-events approve|deny ID)', paint: ctx.colors.dim, sep: true }]),
       ],

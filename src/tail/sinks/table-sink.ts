@@ -97,7 +97,7 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
   });
   // On a terminal the console (src/console/) draws the table, its other views and details; the keys drive it.
   const consoleView = options.interactive
-    ? new ConsoleController({ colors: options.colors, nowMs: () => io.now(), fetchLogs: options.fetchLogs, redraw: () => draw(), quit: () => options.onQuit?.() })
+    ? new ConsoleController({ colors: options.colors, sort: options.sort, nowMs: () => io.now(), fetchLogs: options.fetchLogs, redraw: () => draw(), quit: () => options.onQuit?.() })
     : undefined;
 
   /** `final`: one line short of the terminal, so the newline after it does not scroll the header away. */
