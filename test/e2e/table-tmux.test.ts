@@ -1,12 +1,7 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { BIN, e2eEnv, killAll, startCli } from '../helpers/spawn.js';
+import { BIN, killAll } from '../helpers/spawn.js';
 import { requireProgram } from '../helpers/require-program.js';
-import { pollFor } from '../helpers/eventually.js';
+import { createTmuxPane, rowOf, startSeededServe as startServe } from '../helpers/tmux-pane.js';
 
 /**
  * `tail -o table` in a real terminal: tmux runs it against `serve`, and
@@ -14,73 +9,17 @@ import { pollFor } from '../helpers/eventually.js';
  * (bounded); nothing sleeps a fixed time.
  */
 
-const run = promisify(execFile);
 const SERVERS = ['math', 'fetch', 'github', 'filesystem', 'postgres'];
-
-interface Tmux {
-  socket: string;
-  dir: string;
-}
-
-let tmux: Tmux | undefined;
+const pane = createTmuxPane('hangar-table');
+const tmuxCmd = pane.cmd;
+const startInTmux = pane.start;
+const paneInfo = pane.info;
+const waitForPane = pane.waitFor;
 /** A process the test stopped with SIGSTOP: continued in afterEach so it can die. */
 let stoppedPid: number | undefined;
 
-async function tmuxCmd(...args: string[]): Promise<string> {
-  if (!tmux) throw new Error('no tmux');
-  const { stdout } = await run('tmux', ['-L', tmux.socket, '-f', join(tmux.dir, 'tmux.conf'), ...args], { env: tmuxEnv() });
-  return stdout;
-}
-
-function tmuxEnv(): NodeJS.ProcessEnv {
-  const env = e2eEnv();
-  delete env.TMUX;
-  delete env.TERM;
-  return env;
-}
-
-/**
- * Starts `argv` in a detached tmux session of the given size, from a shell
- * that afterwards prints the exit code and whether the terminal is back in
- * canonical mode, then stays, so the cursor state can be read.
- */
-async function startInTmux(argv: string[], columns = 120, rows = 30, options: { exec?: boolean } = {}): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'hangar-table-'));
-  tmux = { socket: `hangar-table-${process.pid}-${Date.now()}`, dir };
-  writeFileSync(join(dir, 'tmux.conf'), 'set -g status off\n');
-  const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  // `exec`: the program is the pane's process itself (its pid is #{pane_pid}).
-  const script = options.exec
-    ? `exec env NO_COLOR=1 TZ=UTC ${quoted}`
-    : `env NO_COLOR=1 TZ=UTC ${quoted}; echo "exit=$?"; stty -a | grep -o -- '-*icanon'; exec sleep 600`;
-  await tmuxCmd('new-session', '-d', '-s', 'table', '-x', String(columns), '-y', String(rows), script);
-}
-
-async function capture(): Promise<string> {
-  return tmuxCmd('capture-pane', '-p', '-t', 'table');
-}
-
-async function paneInfo(format: string): Promise<string> {
-  return (await tmuxCmd('display-message', '-p', '-t', 'table', format)).trim();
-}
-
-/** Polls the pane until `predicate` holds; fails with the last screen after `timeoutMs`. */
-function waitForPane(predicate: (screen: string) => boolean, what: string, timeoutMs = 15_000): Promise<string> {
-  return pollFor(capture, predicate, { what, timeoutMs, everyMs: 100, show: (screen) => screen });
-}
-
-async function startServe(extra: string[] = []): Promise<{ url: string; serve: ReturnType<typeof startCli> }> {
-  const serve = startCli(['serve', '--port', '0', '--seed', '1', ...extra]);
-  const match = await serve.waitFor('stderr', /listening on (ws:\/\/\S+)/, 15_000);
-  return { url: match[1]!, serve };
-}
-
-function rowOf(screen: string, server: string): string | undefined {
-  return screen.split('\n').find((line) => line.startsWith(`${server} `));
-}
-
 beforeEach(() => {
-  tmux = undefined;
+  stoppedPid = undefined;
 });
 
 afterEach(async () => {
@@ -92,11 +31,7 @@ afterEach(async () => {
     }
     stoppedPid = undefined;
   }
-  if (tmux) {
-    await run('tmux', ['-L', tmux.socket, 'kill-server'], { env: tmuxEnv() }).catch(() => {});
-    rmSync(tmux.dir, { recursive: true, force: true });
-    tmux = undefined;
-  }
+  await pane.dispose();
   await killAll();
 });
 
