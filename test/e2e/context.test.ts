@@ -49,7 +49,9 @@ describe('hangar-events context', () => {
     expect(stored).not.toContain('the-prod-key');
     expect(statSync(file).mode & 0o777).toBe(0o600);
 
-    expect((await runCli(['context', 'list'], { env })).stdout).toBe(`* prod\t${url}\n`);
+    const listed = await runCli(['context', 'list'], { env });
+    expect(listed.stdout.split('\n').map((line) => line.split(/ {2,}/))).toEqual([['CURRENT', 'NAME', 'URL', 'KEY', 'TLS'], ['*', 'prod', url!, '$PROD_HANGAR_KEY', '-'], ['']]);
+    expect((await runCli(['context', 'list', '--names'], { env })).stdout).toBe('prod\n');
     expect(JSON.parse((await runCli(['context', 'show'], { env })).stdout)).toMatchObject({ name: 'prod', current: true, apiKeyEnv: 'PROD_HANGAR_KEY' });
 
     // The current context: no URL, no key flag.
@@ -110,7 +112,8 @@ describe('hangar-events context', () => {
     }), { mode: 0o600 });
 
     const list = await runCli(['context', 'list'], { env });
-    expect(list.stdout).toBe('* old\tws://127.0.0.1:9/api/ws/events?token=***\n');
+    expect(list.stdout.split('\n')[1]!.split(/ {2,}/)).toEqual(['*', 'old', 'ws://127.0.0.1:9/api/ws/events?token=***', '-', '-']);
+    expect(list.stdout).not.toContain('SECRET');
     expect(list.stderr).toBe('');
     const show = await runCli(['context', 'show', 'old'], { env });
     expect(show.stdout).not.toContain('SECRET');

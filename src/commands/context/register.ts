@@ -106,7 +106,7 @@ export function registerContext(program: Command, io: IO): void {
 
   context
     .command('list')
-    .description('the contexts, one per line (* marks the current one)')
+    .description('the contexts as a table: CURRENT (*), NAME, URL, KEY (where it is read from), TLS')
     .option('--names', 'only the names, one per line (for scripts and shell completion)')
     .action(async (flags: { names?: boolean }) => {
       const { config } = await load(io);
@@ -114,8 +114,10 @@ export function registerContext(program: Command, io: IO): void {
         for (const name of Object.keys(config.contexts)) io.stdout.write(`${name}\n`);
         return;
       }
-      const { redactContext } = await import('../../config/contexts.js');
-      for (const [name, value] of Object.entries(config.contexts)) io.stdout.write(`${name === config.current ? '*' : ' '} ${name}\t${redactContext(value).url}\n`);
+      const { formatContextList } = await import('./format-list.js');
+      const text = formatContextList(config);
+      if (text === '') io.stderr.write('hangar-events: no contexts yet: hangar-events context add NAME --url URL --use\n');
+      io.stdout.write(text);
     });
 
   context

@@ -4,6 +4,7 @@ import { createColorScheme, resolveColorLevel, type ColorScheme } from '../../io
 import type { IO } from '../../io/io.js';
 import { CATALOG_SOURCE, EVENT_CATALOG, EVENT_CATEGORIES, IDENTITY_FIELDS, lookupEventType, type EventTypeInfo } from '../../protocol/catalog.js';
 import { severityOfType } from '../../render/event-severity.js';
+import { plainTable, plainTableLines } from '../../render/plain-table.js';
 import { colorOfSeverity } from '../../render/severity.js';
 import type { TypesOptions } from './options.js';
 
@@ -76,27 +77,31 @@ export function formatTypesJson(types: readonly EventTypeInfo[]): string {
  * aliases close the list in a block of their own.
  */
 export function formatTypesText(types: readonly EventTypeInfo[], colors: ColorScheme, everything = false): string {
-  const width = Math.max(...types.map((t) => t.name.length)) + 2;
-  const pad = (name: string) => ' '.repeat(width - name.length);
   const colored = (name: string) => colorOfSeverity(colors, severityOfType(name))(name);
-  let out = '';
+  const note = (t: EventTypeInfo) => (t.emitted ? '' : `  ${colors.warning(`[never emitted: ${t.notEmittedBecause ?? 'not published by a current gateway'}]`)}`);
+  const blocks: { heading: string; rows: string[][] }[] = [];
   for (const category of EVENT_CATEGORIES) {
     const inCategory = types.filter((t) => t.category === category && t.aliasOf === undefined);
-    if (inCategory.length === 0) continue;
-    if (out) out += '\n';
-    out += `${colors.bold(category)}\n`;
-    for (const t of inCategory) {
-      const fields = t.fields.map((f) => f.name).join(', ');
-      out += `  ${colored(t.name)}${pad(t.name)}${fields}`;
-      if (!t.emitted) out += `  ${colors.warning(`[never emitted: ${t.notEmittedBecause ?? 'not published by a current gateway'}]`)}`;
-      out += '\n';
-    }
+    if (inCategory.length > 0) blocks.push({ heading: colors.bold(category), rows: inCategory.map((t) => [colored(t.name), `${t.fields.map((f) => f.name).join(', ')}${note(t)}`]) });
   }
   const aliases = types.filter((t) => t.aliasOf !== undefined);
   if (aliases.length > 0) {
+    blocks.push({
+      heading: `${colors.bold('deprecated aliases')} ${colors.dim('(written only by gateways from before the 2026-04 rename; a current gateway never sends them)')}`,
+      rows: aliases.map((t) => [colored(t.name), `${colors.warning('[deprecated]')} now ${t.aliasOf}`]),
+    });
+  }
+  // One table for every block, so the columns line up across categories.
+  const table = plainTable({ indent: 2 });
+  for (const block of blocks) for (const row of block.rows) table.push(row);
+  const lines = plainTableLines(table);
+  let out = '';
+  let next = 0;
+  for (const block of blocks) {
     if (out) out += '\n';
-    out += `${colors.bold('deprecated aliases')} ${colors.dim('(written only by gateways from before the 2026-04 rename; a current gateway never sends them)')}\n`;
-    for (const t of aliases) out += `  ${colored(t.name)}${pad(t.name)}${colors.warning('[deprecated]')} now ${t.aliasOf}\n`;
+    out += `${block.heading}\n`;
+    for (const line of lines.slice(next, next + block.rows.length)) out += `${line}\n`;
+    next += block.rows.length;
   }
   const emitted = EVENT_CATALOG.filter((t) => t.emitted).length;
   const defined = EVENT_CATALOG.filter((t) => t.aliasOf === undefined).length;
@@ -114,15 +119,16 @@ export function formatTypeDetail(info: EventTypeInfo, colors: ColorScheme): stri
   } else if (!info.emitted) {
     out += `  ${colors.warning(`[never emitted: ${info.notEmittedBecause ?? 'not published by a current gateway'}]`)}\n`;
   }
-  const all = [...info.fields, ...IDENTITY_FIELDS.filter((f) => f.name !== 'event_type')];
-  const width = Math.max(...all.map((f) => f.name.length)) + 2;
+  const identity = IDENTITY_FIELDS.filter((f) => f.name !== 'event_type');
+  // One table for both blocks, so the types line up under each other.
+  const table = plainTable({ indent: 2 });
+  for (const field of info.fields) table.push([field.name, field.default === undefined ? field.type : `${field.type} = ${field.default}`]);
+  for (const field of identity) table.push([field.name, colors.dim(field.type)]);
+  const lines = plainTableLines(table);
   out += `${colors.bold('fields')}\n`;
-  for (const field of info.fields) {
-    const value = field.default === undefined ? field.type : `${field.type} = ${field.default}`;
-    out += `  ${field.name}${' '.repeat(width - field.name.length)}${value}\n`;
-  }
+  for (const line of lines.slice(0, info.fields.length)) out += `${line}\n`;
   out += `${colors.bold('on every event')}\n`;
-  for (const field of all.slice(info.fields.length)) out += `  ${field.name}${' '.repeat(width - field.name.length)}${colors.dim(field.type)}\n`;
+  for (const line of lines.slice(info.fields.length)) out += `${line}\n`;
   if (info.acceptsLegacyProviderId && info.aliasOf === undefined) {
     out += `${colors.dim('Payloads from pre-rename producers may carry provider_id instead of mcp_server_id; --server finds both.')}\n`;
   }

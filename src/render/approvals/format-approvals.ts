@@ -1,13 +1,13 @@
-import Table from 'cli-table3';
 import { formatAgo, formatDuration } from '../../format/duration.js';
 import type { ColorScheme } from '../../io/color.js';
 import type { Approval, ApprovalDecision } from '../../protocol/approval.js';
 import { stripControl, stripControlLines } from '../../protocol/sanitize.js';
+import { plainTable, plainTableLines } from '../plain-table.js';
 import { parseIsoMs } from '../time-format.js';
 
 /**
  * Pure renderers of approvals for the commands: the list (a table printed
- * once, cli-table3), one approval in full, and the line each decision
+ * once, src/render/plain-table.ts), one approval in full, and the line each decision
  * prints. Every peer string goes through the sanitizer; colors come from the
  * scheme only (identity when off).
  */
@@ -45,20 +45,6 @@ export function oldestFirst(approvals: readonly Approval[]): Approval[] {
     .map((entry) => entry.approval);
 }
 
-/** A table without borders, columns two spaces apart (as `kubectl get` prints). */
-function borderlessTable(head: string[], colors: ColorScheme): Table.Table {
-  return new Table({
-    head: head.map((title) => colors.bold(title)),
-    chars: {
-      top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-      bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-      left: '', 'left-mid': '', mid: '', 'mid-mid': '',
-      right: '', 'right-mid': '', middle: '  ',
-    },
-    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
-  });
-}
-
 export interface ApprovalTableContext {
   readonly colors: ColorScheme;
   readonly nowMs: number;
@@ -75,7 +61,7 @@ export function formatApprovalTable(approvals: readonly Approval[], ctx: Approva
   const sorted = oldestFirst(approvals);
   const pending = sorted.every((a) => a.state === undefined || a.state === 'pending');
   if (pending) {
-    const table = borderlessTable(['SERVER', 'TOOL', 'REQUESTED BY', 'WAITING', 'EXPIRES IN', 'CHANNEL', 'ID'], colors);
+    const table = plainTable({ head: ['SERVER', 'TOOL', 'REQUESTED BY', 'WAITING', 'EXPIRES IN', 'CHANNEL', 'ID'].map((title) => colors.bold(title)) });
     for (const a of sorted) {
       const requestedAt = a.requested_at === undefined ? undefined : parseIsoMs(a.requested_at);
       const left = expiresInMs(a, nowMs);
@@ -91,9 +77,9 @@ export function formatApprovalTable(approvals: readonly Approval[], ctx: Approva
         colors.dim(cell(a.approval_id)),
       ]);
     }
-    return withoutTrailingSpace(table.toString());
+    return plainTableLines(table).join('\n');
   }
-  const table = borderlessTable(['SERVER', 'TOOL', 'REQUESTED BY', 'STATE', 'DECIDED BY', 'DECIDED', 'CHANNEL', 'ID'], colors);
+  const table = plainTable({ head: ['SERVER', 'TOOL', 'REQUESTED BY', 'STATE', 'DECIDED BY', 'DECIDED', 'CHANNEL', 'ID'].map((title) => colors.bold(title)) });
   for (const a of sorted) {
     const decidedAt = a.decided_at === undefined ? undefined : parseIsoMs(a.decided_at);
     table.push([
@@ -107,15 +93,7 @@ export function formatApprovalTable(approvals: readonly Approval[], ctx: Approva
       colors.dim(cell(a.approval_id)),
     ]);
   }
-  return withoutTrailingSpace(table.toString());
-}
-
-/** cli-table3 pads the last column too. */
-function withoutTrailingSpace(text: string): string {
-  return text
-    .split('\n')
-    .map((line) => line.trimEnd())
-    .join('\n');
+  return plainTableLines(table).join('\n');
 }
 
 function stateColor(state: string | undefined, colors: ColorScheme): (text: string) => string {

@@ -1,6 +1,6 @@
-import Table from 'cli-table3';
 import type { ColorScheme } from '../../io/color.js';
 import type { TopView } from '../../aggregate/top-view.js';
+import { plainTable, plainTableLines } from '../plain-table.js';
 import { fit, truncate, visibleWidth } from '../table/text.js';
 import { cellPaint, cellText, isFigure } from './cells.js';
 
@@ -26,16 +26,7 @@ export interface TopTableOptions {
 /** Header line + rows, borderless, columns two spaces apart; no trailing spaces. */
 export function renderTopTable(view: TopView, options: TopTableOptions): string {
   const { colors } = options;
-  const table = new Table({
-    head: view.columns.map((column) => column.header),
-    chars: {
-      top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-      bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-      left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ',
-    },
-    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
-    colAligns: view.columns.map((column) => (isFigure(column) ? 'right' : 'left')),
-  });
+  const table = plainTable({ head: view.columns.map((column) => column.header), colAligns: view.columns.map((column) => (isFigure(column) ? 'right' : 'left')) });
   const shown = view.rows.slice(0, options.maxRows);
   for (const row of shown) {
     table.push(
@@ -47,10 +38,7 @@ export function renderTopTable(view: TopView, options: TopTableOptions): string 
       }),
     );
   }
-  const lines = table
-    .toString()
-    .split('\n')
-    .map((line) => line.replace(/\s+$/u, ''));
+  const lines = plainTableLines(table);
   lines[0] = colors.bold(lines[0]!);
   const hidden = view.rows.length - shown.length;
   if (hidden > 0) lines.push(colors.dim(`(${hidden} more ${hidden === 1 ? 'row' : 'rows'}; -n ${view.rows.length} shows all)`));
