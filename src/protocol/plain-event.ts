@@ -26,6 +26,33 @@ export interface PlainEventScan {
   atEnd?: number;
   /** Whether a top-level `_version` key is there (the store's schema version); set when asked for. */
   versioned?: boolean;
+  /** Where each top-level member lies; recorded when present (tail's pretty lines read fields from it without parsing). */
+  members?: MemberSpans;
+}
+
+/** Most top-level members recorded; an event with more has `count` -1. */
+export const MAX_MEMBERS = 64;
+
+/** Ints per member in `MemberSpans.spans`. */
+export const MEMBER_INTS = 5;
+
+/**
+ * The top-level members of the last frame scanned with this record, in the
+ * order they appear: per member MEMBER_INTS ints, the key's content (start,
+ * end: a top-level key of a plain event has no escapes), the value (start
+ * after the colon, end at the `,` or `}` after it: spaces and tabs around the
+ * value included) and how many strings with escapes the value holds.
+ */
+export interface MemberSpans {
+  /** The frame the spans are of; the next scan with the same record replaces them. */
+  bytes: Uint8Array | undefined;
+  /** How many members; -1 when there were more than MAX_MEMBERS (not recorded). */
+  count: number;
+  readonly spans: Int32Array;
+}
+
+export function createMemberSpans(): MemberSpans {
+  return { bytes: undefined, count: 0, spans: new Int32Array(MAX_MEMBERS * MEMBER_INTS) };
 }
 
 /** Deeper nesting is not plain (the full path decides). */
@@ -73,6 +100,11 @@ export function scanPlainEvent(b: Uint8Array, out: PlainEventScan): boolean {
     out.atStart = -1;
     out.atEnd = -1;
   }
+  const members = out.members;
+  // Members recorded so far, and the escapes counted before the current value.
+  let count = 0;
+  let escapesBefore = 0;
+  if (members !== undefined) members.bytes = undefined;
   // 0: a value, 1: a key or `}` (just after `{`), 2: `,` or the container's close, 3: a key (after `,`)
   let expect = 1;
   // Which top-level key the next value belongs to: 0 other, 1 event_type, 2 event_id, 3 occurred_at (when asked).
@@ -143,6 +175,11 @@ export function scanPlainEvent(b: Uint8Array, out: PlainEventScan): boolean {
       continue;
     }
     if (expect === 2) {
+      if (depth === 1 && members !== undefined && count >= 0) {
+        // The value of the member recorded last ends here (at its `,` or the closing `}`).
+        members.spans[count * MEMBER_INTS - 2] = i;
+        members.spans[count * MEMBER_INTS - 1] = escapeCount - escapesBefore;
+      }
       const inObject = stack[depth] === 1;
       if (c === COMMA) {
         i++;
@@ -192,8 +229,23 @@ export function scanPlainEvent(b: Uint8Array, out: PlainEventScan): boolean {
     if (c !== COLON) return false;
     i++;
     expect = 0;
+    if (depth === 1 && members !== undefined && count >= 0) {
+      if (count === MAX_MEMBERS) count = -1;
+      else {
+        const at = count++ * MEMBER_INTS;
+        members.spans[at] = start;
+        members.spans[at + 1] = end;
+        members.spans[at + 2] = i;
+        escapesBefore = escapeCount;
+      }
+    }
   }
-  return i === n && typeSeen;
+  if (i !== n || !typeSeen) return false;
+  if (members !== undefined) {
+    members.bytes = b;
+    members.count = count;
+  }
+  return true;
 }
 
 function matches(b: Uint8Array, at: number, word: readonly number[]): boolean {
@@ -203,6 +255,8 @@ function matches(b: Uint8Array, at: number, word: readonly number[]): boolean {
 
 /** Whether the string skipString last skipped held an escape (the scan is synchronous). */
 let stringHadEscape = false;
+/** Strings with escapes skipped so far (wraps harmlessly: only differences are read). */
+let escapeCount = 0;
 
 /**
  * From just after an opening quote: the index of the closing quote, or -1
@@ -219,6 +273,7 @@ function skipString(b: Uint8Array, i: number): number {
     const c = b[i]!;
     if (c === QUOTE) return i;
     if (c === BACKSLASH) {
+      if (!stringHadEscape) escapeCount = (escapeCount + 1) | 0;
       stringHadEscape = true;
       const e = b[i + 1];
       if (e === 0x75) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeServerFrame } from '../../src/protocol/decode.js';
-import { scanPlainEvent, type PlainEventScan } from '../../src/protocol/plain-event.js';
+import { createMemberSpans, MAX_MEMBERS, MEMBER_INTS, scanPlainEvent, type PlainEventScan } from '../../src/protocol/plain-event.js';
 import { toNdjsonLine } from '../../src/tail/sinks/ndjson-sink.js';
 
 const scan = (text: string | Buffer): { plain: boolean; id: string | undefined } => {
@@ -118,5 +118,54 @@ describe('scanPlainEvent', () => {
     }
     expect(checked).toBeGreaterThan(10_000);
     expect(accepted).toBeGreaterThan(0);
+  });
+});
+
+describe('scanPlainEvent: member spans', () => {
+  /** The members as the scanner records them: key, value text (trimmed of spaces and tabs), escaped strings in it. */
+  function membersOf(frame: string): { count: number; members: Array<[string, string, number]> } | undefined {
+    const bytes = Buffer.from(frame);
+    const out: PlainEventScan = { idStart: -1, idEnd: -1, members: createMemberSpans() };
+    if (!scanPlainEvent(bytes, out)) return undefined;
+    const spans = out.members!;
+    expect(spans.bytes).toBe(bytes);
+    const members: Array<[string, string, number]> = [];
+    for (let m = 0; m < Math.max(0, spans.count); m++) {
+      const at = m * MEMBER_INTS;
+      const [ks, ke, vs, ve, escapes] = Array.from(spans.spans.subarray(at, at + MEMBER_INTS));
+      members.push([bytes.toString('utf8', ks, ke), bytes.toString('utf8', vs, ve).replace(/^[ \t]+|[ \t]+$/g, ''), escapes!]);
+    }
+    return { count: spans.count, members };
+  }
+
+  it('records every top-level member in order, with its value text and escaped strings', () => {
+    for (const frame of plainFrames) {
+      const got = membersOf(frame)!;
+      // The values, parsed one by one, are the full parse's, in the same order.
+      const parsed = JSON.parse(frame) as Record<string, unknown>;
+      expect(got.members.map(([key]) => key)).toEqual(Object.keys(parsed));
+      for (const [key, text] of got.members) expect(JSON.parse(text)).toEqual(parsed[key]);
+    }
+    expect(membersOf('{"event_type":"X","a":{"b":[1,"\\n"]},"c":"\\u0041\\"","d":"x"}')!.members).toEqual([
+      ['event_type', '"X"', 0],
+      ['a', '{"b":[1,"\\n"]}', 1],
+      ['c', '"\\u0041\\""', 1],
+      ['d', '"x"', 0],
+    ]);
+    expect(membersOf('{ "event_type" : "X" ,\t"n" :\t-1.5e3 }')!.members).toEqual([
+      ['event_type', '"X"', 0],
+      ['n', '-1.5e3', 0],
+    ]);
+  });
+
+  it(`says -1 for more than ${MAX_MEMBERS} members, and records nothing for a frame that is not plain`, () => {
+    const many = `{"event_type":"X"${Array.from({ length: MAX_MEMBERS }, (_, i) => `,"k${i}":${i}`).join('')}}`;
+    expect(membersOf(many)!.count).toBe(-1);
+    const exactly = `{"event_type":"X"${Array.from({ length: MAX_MEMBERS - 1 }, (_, i) => `,"k${i}":${i}`).join('')}}`;
+    expect(membersOf(exactly)!.count).toBe(MAX_MEMBERS);
+    const out: PlainEventScan = { idStart: -1, idEnd: -1, members: createMemberSpans() };
+    expect(scanPlainEvent(Buffer.from('{"event_type":"X"}'), out)).toBe(true);
+    expect(scanPlainEvent(Buffer.from('{"event_type":"X","a":}'), out)).toBe(false);
+    expect(out.members!.bytes).toBeUndefined();
   });
 });
