@@ -3,17 +3,18 @@ import { WebSocket, type RawData } from '../wire/ws.js';
 import { AuthError, ConnectionError, PermanentConnectionError } from '../errors.js';
 import { formatDuration } from '../format/duration.js';
 import { displayUrl } from '../format/url.js';
-import { PlainEventFrame, type EventMessage, type ServerKind, type StreamMessage } from '../feed/messages.js';
+import type { ServerKind, StreamMessage } from '../feed/messages.js';
+import { systemClock, type Clock, type Timer } from '../io/clock.js';
 import { closeReasonText, describeAuthFailure, describeClose, isPermanentStatus } from './close-reasons.js';
 import type { Connection } from './connection-state.js';
 import { decodeFrame } from './frame-decoder.js';
-import { joinHeldEvents } from './history-join.js';
+import { HistoryJoin } from './history-join.js';
 import { FREEZE_MS, FrameClock, StandStillDetector } from './liveness.js';
 import { describePermanentFailure } from './connect-failure.js';
 import { DEFAULT_CLIENT_HINTS, type ClientHints } from './hints.js';
 import type { PlainEventScan } from '../protocol/plain-event.js';
 import { readTextFramesInPlace } from '../wire/frame-reader.js';
-import { EVENTS_PATH, GATEWAY_PING_INTERVAL_MS, type ReplayRequest, type SubscribeMessage } from '../protocol/types.js';
+import { EVENTS_PATH, GATEWAY_PING_INTERVAL_MS } from '../protocol/types.js';
 import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
 import { DEFAULT_LIVENESS_MARGIN_MS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_SERVER_DETECT_MS, type StreamClientOptions } from './stream-options.js';
 import { hasCredentials } from '../credentials.js';
@@ -23,17 +24,17 @@ export { DEFAULT_LIVENESS_MARGIN_MS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_SERVER_DET
 /**
  * A resilient subscription to one `/api/ws/events` endpoint: connects,
  * subscribes at once on every (re)connect, answers the gateway's application
- * pings, detects a dead server, reconnects with backoff, resumes from the last
- * event on `serve`, and reports gaps instead of hiding them. What the server
- * sends comes out as `message` events (`StreamMessage`).
+ * pings, detects a dead server, reconnects with backoff. What the stream
+ * means (serve or a gateway, the history/live join, resuming after the last
+ * event, gaps) is the HistoryJoin's (history-join.ts): this class feeds it the
+ * socket's frames and closes. What the server sends comes out as `message`
+ * events (`StreamMessage`).
  */
 
 /** How many times per liveness limit the silence is checked (see armLiveness). */
 const LIVENESS_CHECKS = 4;
 /** How long stop() waits for the server's close reply before dropping the socket. */
 const CLOSE_TIMEOUT_MS = 1000;
-/** Bound on events held back before the first ack (see Connection.held). */
-const MAX_HELD_EVENTS = 10_000;
 
 export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   readonly displayUrl: string;
@@ -47,18 +48,14 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   private paused = false;
   private attempts = 0;
   private retry = 0;
-  private everOpened = false;
-  private serverKind: ServerKind = 'unknown';
-  /** The last event shown that has an event_id (its id is what a reconnect resumes after). */
-  private lastIdEvent: EventMessage | undefined;
-  /** The serve run the last acknowledged connection talked to. */
-  private serverInstance: string | undefined;
+  /** What the stream means: serve or gateway, the join of history and live, resume points, gaps. */
+  private readonly join: HistoryJoin;
+  /** Timers (liveness, reconnect, stop): the injected clock's, Node's by default. */
+  private readonly clock: Pick<Clock, 'setTimeout' | 'setInterval'>;
   /** Notices when this process itself stood still: frames read right after are a backlog, not signs of life. */
   private readonly standStill: StandStillDetector | undefined;
   private readonly frameClock: FrameClock;
-  private previousOpenWallMs: number | undefined;
-  private downSinceMs: number | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private retryTimer: Timer | undefined;
   private readonly pingIntervalMs: number;
   private readonly livenessMarginMs: number;
   private readonly serverDetectMs: number;
@@ -80,7 +77,15 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     });
     // The owner observes `finished`; never let it surface as an unhandled rejection.
     this.finished.catch(() => {});
-    this.standStill = options.standStillMs === false ? undefined : new StandStillDetector(options.monotonicMs, options.standStillMs || FREEZE_MS);
+    this.clock = options.clock ?? systemClock();
+    this.join = new HistoryJoin({
+      subscription: options.subscription,
+      initialReplay: options.initialReplay,
+      serverDetectMs: this.serverDetectMs,
+      clock: { now: options.nowMs, monotonicMs: options.monotonicMs, setTimeout: (callback, ms) => this.clock.setTimeout(callback, ms) },
+      emit: (message) => this.emitMessage(message),
+    });
+    this.standStill = options.standStillMs === false ? undefined : new StandStillDetector(options.monotonicMs, options.standStillMs || FREEZE_MS, this.clock);
     this.frameClock = new FrameClock(options.monotonicMs);
     this.finished.then(
       () => this.standStill?.stop(),
@@ -90,7 +95,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
 
   /** What the server turned out to be (known after the first connection settles). */
   get server(): ServerKind {
-    return this.serverKind;
+    return this.join.server;
   }
 
   /** Opens the first connection. Messages start flowing on the next tick. */
@@ -107,6 +112,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     if (!conn) return;
     if (conn.opened) conn.ws.pause();
     this.clearTimers(conn);
+    this.join.pause();
   }
 
   resume(): void {
@@ -116,7 +122,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     if (!conn || !conn.opened) return;
     conn.ws.resume();
     this.armLiveness(conn);
-    if (conn.server === 'unknown') this.armDetection(conn);
+    this.join.resume();
   }
 
   /**
@@ -127,20 +133,22 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   stop(): Promise<boolean> {
     if (this.stopped) return this.finished.then(() => false, () => false);
     this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer?.cancel();
     const conn = this.connection;
     this.resolveFinished();
     if (!conn || conn.ws.readyState === WebSocket.CLOSED) return Promise.resolve(false);
     this.clearTimers(conn);
+    this.join.pause();
     return new Promise<boolean>((resolve) => {
-      const force = setTimeout(() => {
-        conn.ws.terminate();
-        resolve(false);
-      }, CLOSE_TIMEOUT_MS);
-      force.unref();
+      const force = this.clock
+        .setTimeout(() => {
+          conn.ws.terminate();
+          resolve(false);
+        }, CLOSE_TIMEOUT_MS)
+        .unref();
       // 1006: the socket closed without a close frame from the server.
       conn.ws.once('close', (code) => {
-        clearTimeout(force);
+        force.cancel();
         resolve(code !== 1006);
       });
       if (conn.ws.readyState !== WebSocket.OPEN) {
@@ -179,24 +187,12 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       ws,
       opened: false,
       frames: 0,
-      acks: 0,
-      server: 'unknown',
       handshakeStatus: undefined,
       handshakeLocation: undefined,
       lastError: undefined,
       deadReason: undefined,
       livenessTimer: undefined,
-      detectTimer: undefined,
-      gapPending: undefined,
-      instanceId: undefined,
-      restarted: false,
-      replayed: false,
-      replayIds: undefined,
-      earlyIds: undefined,
       lastFrameMs: 0,
-      askedHistory: false,
-      held: [],
-      openedWallMs: 0,
       pongInFlight: false,
     };
     this.connection = conn;
@@ -216,38 +212,6 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     ws.on('close', (code, reason) => this.onClose(conn, code, closeReasonText(reason)));
   }
 
-  private subscribeMessage(replay: ReplayRequest | undefined): SubscribeMessage {
-    const message: SubscribeMessage = { type: 'subscribe' };
-    const { eventTypes, serverIds } = this.options.subscription;
-    // An empty list would match nothing on a gateway: callers pass undefined to omit a key.
-    if (eventTypes !== undefined) message.event_types = [...eventTypes];
-    if (serverIds !== undefined) message.mcp_server_ids = [...serverIds];
-    const replayServerIds = this.options.subscription.replayServerIds;
-    const realReplay = replay !== undefined && !('last' in replay && replay.last === 0);
-    if (serverIds === undefined && replayServerIds !== undefined && realReplay && this.serverKind !== 'gateway') {
-      message.mcp_server_ids = [...replayServerIds];
-    }
-    const replayFilter = this.options.subscription.replayFilter;
-    if (replayFilter !== undefined && realReplay && this.serverKind !== 'gateway') message.replay_filter = replayFilter;
-    if (replay) message.replay = replay;
-    return message;
-  }
-
-  private replayForThisConnection(conn: Connection): ReplayRequest {
-    if (!this.everOpened) {
-      if (this.options.initialReplay) {
-        conn.askedHistory = true;
-        return this.options.initialReplay;
-      }
-      // Harmless everywhere: serve answers `replayed` (which tells us it is serve), a gateway ignores it.
-      return { last: 0 };
-    }
-    // Naming the run the id was seen on lets a restarted serve tell that the id is from an earlier run.
-    const lastEventId = this.lastIdEvent?.id;
-    if (lastEventId !== undefined) return this.serverInstance !== undefined ? { after: lastEventId, instance_id: this.serverInstance } : { after: lastEventId };
-    return { since: (this.previousOpenWallMs ?? this.options.nowMs()) / 1000 };
-  }
-
   private onOpen(conn: Connection): void {
     if (this.stopped) {
       conn.ws.close(1000, 'client done');
@@ -256,28 +220,10 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     conn.opened = true;
     // Text frames are read from the socket's chunks in place (wire/frame-reader.ts); ws still handles everything else.
     readTextFramesInPlace(conn.ws, (payload) => this.onFrame(conn, payload, false));
-    conn.openedWallMs = this.options.nowMs();
-    const reconnected = this.everOpened;
-    const replay = this.replayForThisConnection(conn);
-    // Subscribe at once: a gateway does not attach the connection to its bus
-    // for 5 s otherwise. The second, identical subscribe is a probe: serve
-    // acknowledges it, a gateway (which acks only the first) does not.
-    this.send(conn, JSON.stringify(this.subscribeMessage(replay)));
-    this.send(conn, JSON.stringify(this.subscribeMessage(undefined)));
-    if (reconnected && this.downSinceMs !== undefined) {
-      conn.gapPending = { downSinceMs: this.downSinceMs };
-      this.downSinceMs = undefined;
-    }
-    this.everOpened = true;
-    this.previousOpenWallMs = conn.openedWallMs;
     if (this.paused) conn.ws.pause();
-    this.emitMessage({ kind: 'open', attempt: this.attempts, server: this.serverKind });
-    if (!this.paused) {
-      this.armLiveness(conn);
-      this.armDetection(conn);
-    }
-    // A server already known as a gateway cannot fill the gap: say so at once.
-    if (conn.gapPending && this.serverKind === 'gateway') this.settleGapAsGateway(conn);
+    // The join announces the connection and says what to send at once (the subscribe with its history request, the probe).
+    for (const subscribe of this.join.open(this.attempts, this.paused)) this.send(conn, JSON.stringify(subscribe));
+    if (!this.paused) this.armLiveness(conn);
   }
 
   /**
@@ -308,86 +254,27 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
    * every quarter of the limit, so silence is caught after 1 to 1.25 limits.
    */
   private armLiveness(conn: Connection): void {
-    if (conn.livenessTimer) clearInterval(conn.livenessTimer);
+    conn.livenessTimer?.cancel();
     const limitMs = this.pingIntervalMs + this.livenessMarginMs;
     let seenFrames = conn.frames;
     let silentChecks = 0;
-    conn.livenessTimer = setInterval(() => {
+    conn.livenessTimer = this.clock.setInterval(() => {
       if (conn.frames !== seenFrames) {
         seenFrames = conn.frames;
         silentChecks = 0;
         return;
       }
       if (++silentChecks < LIVENESS_CHECKS) return;
-      clearInterval(conn.livenessTimer);
+      conn.livenessTimer?.cancel();
       conn.livenessTimer = undefined;
       conn.deadReason = `no message or ping from the server for ${formatDuration(limitMs)}`;
       conn.ws.terminate();
     }, limitMs / LIVENESS_CHECKS);
   }
 
-  private armDetection(conn: Connection): void {
-    if (conn.server !== 'unknown') return;
-    if (conn.detectTimer) clearTimeout(conn.detectTimer);
-    conn.detectTimer = setTimeout(() => {
-      conn.detectTimer = undefined;
-      this.markServer(conn, 'gateway');
-    }, this.serverDetectMs);
-  }
-
   private clearTimers(conn: Connection): void {
-    if (conn.livenessTimer) clearInterval(conn.livenessTimer);
-    if (conn.detectTimer) clearTimeout(conn.detectTimer);
+    conn.livenessTimer?.cancel();
     conn.livenessTimer = undefined;
-    conn.detectTimer = undefined;
-  }
-
-  private markServer(conn: Connection, server: 'serve' | 'gateway'): void {
-    if (conn.server !== 'unknown') return;
-    conn.server = server;
-    if (conn.detectTimer) clearTimeout(conn.detectTimer);
-    conn.detectTimer = undefined;
-    const changed = this.serverKind !== server;
-    this.serverKind = server;
-    if (changed) this.emitMessage({ kind: 'server-kind', server });
-    if (server === 'gateway') {
-      this.releaseHeld(conn);
-      if (conn.askedHistory) this.emitMessage({ kind: 'no-history' });
-      if (conn.gapPending) this.settleGapAsGateway(conn);
-    }
-  }
-
-  private settleGapAsGateway(conn: Connection): void {
-    this.settleGap(conn, 'the server keeps no history, so events published while the stream was down are lost');
-  }
-
-  /**
-   * Reports the pending gap of `conn` (once): from the last event or frame seen
-   * before the outage to now, just before the first event after it.
-   */
-  private settleGap(conn: Connection, reason: string): void {
-    const pending = conn.gapPending;
-    if (!pending) return;
-    conn.gapPending = undefined;
-    this.emitMessage({ kind: 'gap', downForMs: Math.max(0, this.options.monotonicMs() - pending.downSinceMs), reason });
-  }
-
-  /**
-   * The first ack tells what the server is: serve names its run
-   * (`instance_id`), a gateway does not. Knowing at once (not after a timer)
-   * is what lets a connection that lives only a second still settle its gap.
-   */
-  private onFirstAck(conn: Connection, instanceId: string | undefined): void {
-    if (instanceId === undefined) {
-      this.markServer(conn, 'gateway');
-      return;
-    }
-    conn.instanceId = instanceId;
-    conn.restarted = this.serverInstance !== undefined && instanceId !== this.serverInstance;
-    this.serverInstance = instanceId;
-    this.markServer(conn, 'serve');
-    // A new run's history is not the one we resumed from: whatever the old run published after our last event is gone.
-    if (conn.restarted) this.settleGap(conn, 'the server restarted (a new run, with a new history): events published before the restart may have been missed');
   }
 
   /**
@@ -414,7 +301,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       return;
     }
     if (frame.kind === 'event') {
-      this.onEvent(conn, frame.message);
+      this.join.event(frame.message);
       return;
     }
     const message = frame.message;
@@ -423,30 +310,14 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
         this.answerPing(conn);
         return;
       case 'subscribed':
-        conn.acks++;
-        if (conn.acks === 1) this.onFirstAck(conn, message.instance_id);
-        if (conn.acks >= 2) {
-          this.markServer(conn, 'serve');
-          // serve answers the replay before the second ack; a server that acks twice without
-          // it must not keep held events forever (found by hostile fuzz: they were never shown).
-          if (!conn.replayed) this.joinHeld(conn);
-        }
-        this.emitMessage({ kind: 'subscribed', eventTypes: message.event_types, serverIds: message.mcp_server_ids });
+        this.join.ack(message);
         return;
       case 'warning':
         this.emitMessage({ kind: 'warning', warning: message });
         return;
-      case 'replayed': {
-        this.markServer(conn, 'serve');
-        if (conn.replayed) return; // one replay per connection; a second marker is a confused server
-        conn.replayed = true;
-        const resumed = conn.gapPending !== undefined || conn.restarted;
-        this.emitMessage({ kind: 'replayed', count: message.count, complete: message.complete, resumed, requested: conn.askedHistory, kept: message.kept });
-        this.joinHeld(conn);
-        if (!message.complete) this.settleGap(conn, "the server's history no longer reaches back to the last event seen (it may have restarted)");
-        conn.gapPending = undefined;
+      case 'replayed':
+        this.join.replayed(message);
         return;
-      }
       case 'error':
         this.emitMessage({ kind: 'server-error', code: message.code, message: message.message });
         return;
@@ -457,54 +328,10 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     }
   }
 
-  /** An event frame, parsed or not: held, dropped at the join, or shown. */
-  private onEvent(conn: Connection, message: EventMessage): void {
-    if (conn.server !== 'gateway' && !conn.replayed) {
-      const id = message.id;
-      if (conn.acks === 0) {
-        // Before the first ack: held until the replay we asked for has been joined (see joinHeld).
-        if (conn.held.length < MAX_HELD_EVENTS) {
-          conn.held.push(message);
-          return;
-        }
-        if (id !== undefined) (conn.earlyIds ??= new Set()).add(id);
-      } else if (id !== undefined) {
-        // Between the ack and `replayed`: history. Never show an id twice at the join.
-        if (conn.earlyIds?.has(id)) return;
-        if (conn.held.length > 0) (conn.replayIds ??= new Set()).add(id);
-      }
-    }
-    this.emitEvent(message);
-  }
-
-  private emitEvent(message: EventMessage): void {
-    if (message instanceof PlainEventFrame ? message.hasId : message.id !== undefined) this.lastIdEvent = message;
-    this.emitMessage(message);
-  }
-
-  private releaseHeld(conn: Connection): void {
-    const held = conn.held;
-    if (held.length === 0) return;
-    conn.held = [];
-    for (const message of held) this.emitEvent(message);
-  }
-
-  /** The join of history and live (client/history-join.ts): held events the replay did not cover follow it. */
-  private joinHeld(conn: Connection): void {
-    const held = conn.held;
-    const ids = conn.replayIds;
-    conn.replayIds = undefined;
-    if (held.length === 0) return;
-    conn.held = [];
-    for (const message of joinHeldEvents(held, ids)) this.emitEvent(message);
-  }
-
   private onClose(conn: Connection, code: number, reason: string): void {
     this.clearTimers(conn);
-    // Events held for a join that never came are not shown: serve replays them on the next connection
-    // (we resume after the last event shown). Showing them now would move that point past a hole.
-    if (conn.server === 'gateway' || conn.replayed) this.releaseHeld(conn);
-    else conn.held = [];
+    // The join lets go of the connection: what it held, and where the outage (if one starts) began.
+    if (conn.opened) this.join.close(() => this.lastSeenMs(conn));
     if (this.connection === conn) this.connection = undefined;
     if (this.stopped) return;
     const auth = describeAuthFailure(conn, code, reason, {
@@ -534,10 +361,6 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       return;
     }
     const why = describeClose(conn, code, reason);
-    // An outage lasts from the last sign of life before the first lost connection until a
-    // connection that settled the gap (connections in between that settled nothing are part of it).
-    if (conn.gapPending) this.downSinceMs = conn.gapPending.downSinceMs;
-    else if (conn.opened && this.downSinceMs === undefined) this.downSinceMs = this.lastSeenMs(conn);
     if (conn.opened && conn.frames > 0) {
       // The stream worked; a later reconnect starts the backoff afresh.
       this.retry = 0;
@@ -568,7 +391,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     }
     const delayMs = backoffDelayMs(this.retry, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random);
     this.emitMessage({ kind: 'reconnecting', attempt: this.retry, delayMs, reason: why });
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.clock.setTimeout(() => {
       this.retryTimer = undefined;
       this.connect();
     }, delayMs);

@@ -1,3 +1,4 @@
+import type { Clock } from '../io/clock.js';
 import type { ClientHints } from './hints.js';
 import type { BackoffPolicy } from './backoff.js';
 import { GATEWAY_PONG_TIMEOUT_MS, type ReplayFilter, type ReplayRequest } from '../protocol/types.js';
@@ -71,6 +72,12 @@ export interface StreamClientOptions {
   readonly monotonicMs: () => number;
   /** Wall clock (ms since epoch), for `replay.since`. */
   readonly nowMs: () => number;
+  /**
+   * Timers (liveness checks, server detection, reconnect backoff, the
+   * stand-still ticks, stop's wait); Node's own when not given. Tests that
+   * step a fake clock pass it here as well as its monotonicMs/nowMs.
+   */
+  readonly clock?: Pick<Clock, 'setTimeout' | 'setInterval'> | undefined;
   readonly random?: () => number;
 }
 
