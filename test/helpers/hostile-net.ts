@@ -6,10 +6,9 @@
  */
 import { appendFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { DEFAULT_SERVER_OPTIONS, startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
-import { createTestIO, type TestIO } from './test-io.js';
+import { createRealClockIO, type RealClockTestIO } from './test-io.js';
 
 /** True under `npm run stress` (bench/stress.js sets HOSTILE_STRESS=1). */
 export const STRESS = process.env.HOSTILE_STRESS === '1';
@@ -26,17 +25,14 @@ export function recordFigures(test: string, figures: Record<string, number | str
   appendFileSync(file, `${JSON.stringify({ test, ...figures })}\n`);
 }
 
-/** A test IO with real clocks (servers run real timers). */
-export function realClockIO(): TestIO {
-  const io = createTestIO();
-  return { ...io, now: () => Date.now(), monotonicMs: () => performance.now() };
-}
+/** A test IO on the real clock (the server's timers run by themselves): see createRealClockIO. */
+export const realClockIO = (): RealClockTestIO => createRealClockIO();
 
 const servers = new Set<RunningServer>();
 const sockets = new Set<WebSocket>();
 
 /** Starts serve in this process on 127.0.0.1, port 0. */
-export async function startHostileServer(overrides: Partial<ServerOptions> = {}, io: TestIO = realClockIO()): Promise<RunningServer> {
+export async function startHostileServer(overrides: Partial<ServerOptions> = {}, io: RealClockTestIO = realClockIO()): Promise<RunningServer> {
   const server = await startServer({ ...DEFAULT_SERVER_OPTIONS, host: '127.0.0.1', port: 0, ...overrides }, io);
   servers.add(server);
   return server;

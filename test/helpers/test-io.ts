@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
+import { systemClock, type Clock } from '../../src/io/clock.js';
 import type { IO, InputStream, OutputStream, SignalName } from '../../src/io/io.js';
 import { FakeClock } from './fake-clock.js';
 
@@ -91,4 +92,21 @@ export function createTestIO(options: TestIOOptions = {}): TestIO {
       return handlers.get(signal)?.size ?? 0;
     },
   };
+}
+
+/** A test IO whose clock is the real one: no `advance`, its timers fire by themselves. */
+export interface RealClockTestIO extends Omit<TestIO, 'clock' | 'advance'> {
+  readonly clock: Clock;
+}
+
+/**
+ * Captured streams and signals as createTestIO, on the real clock
+ * (Date.now, performance.now and Node's timers), for a server that real
+ * clients talk to over real sockets and whose keep-alive, expiry and chaos
+ * timers must run on their own.
+ */
+export function createRealClockIO(options: Omit<TestIOOptions, 'nowMs'> = {}): RealClockTestIO {
+  const { clock: _fake, advance: _advance, ...io } = createTestIO(options);
+  const clock = systemClock();
+  return { ...io, clock, now: () => clock.now(), monotonicMs: () => clock.monotonicMs() };
 }

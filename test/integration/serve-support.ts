@@ -1,20 +1,16 @@
 import { request } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { createTestIO, type TestIO } from '../helpers/test-io.js';
+import { createRealClockIO, type RealClockTestIO } from '../helpers/test-io.js';
 import { DEFAULT_SERVER_OPTIONS, startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 
-/** A test IO with the real clocks (servers run real timers). */
-export function realClockIO(): TestIO {
-  const io = createTestIO();
-  return { ...io, now: () => Date.now(), monotonicMs: () => performance.now() };
-}
+/** A test IO on the real clock (the server's timers run by themselves): see createRealClockIO. */
+export const realClockIO = (): RealClockTestIO => createRealClockIO();
 
 const servers = new Set<RunningServer>();
 const clients = new Set<WebSocket>();
 
 /** Starts an in-process server on 127.0.0.1, port 0. */
-export async function startTestServer(overrides: Partial<ServerOptions> = {}, io: TestIO = realClockIO()): Promise<RunningServer> {
+export async function startTestServer(overrides: Partial<ServerOptions> = {}, io: RealClockTestIO = realClockIO()): Promise<RunningServer> {
   const server = await startServer({ ...DEFAULT_SERVER_OPTIONS, port: 0, ...overrides }, io);
   servers.add(server);
   return server;
