@@ -1,4 +1,5 @@
 import type { WebSocket, RawData } from 'ws';
+import type { Clock, Timer } from '../io/clock.js';
 import { formatDuration } from '../format/duration.js';
 import { decodeClientMessage } from '../protocol/decode.js';
 import type { Hub } from './hub.js';
@@ -44,7 +45,8 @@ export class Connection {
   private subscribeTokens: number;
   private tokensUpdatedMs: number;
   private rateLimitAnnounced = false;
-  private holdTimer: NodeJS.Timeout | undefined;
+  private holdTimer: Timer | undefined;
+  private readonly monotonicMs: () => number;
   private closing = false;
 
   constructor(
@@ -55,9 +57,11 @@ export class Connection {
     stats: DeliveryStats,
     private readonly settings: ConnectionSettings,
     private readonly log: ServerLog,
-    private readonly monotonicMs: () => number,
+    clock: Pick<Clock, 'monotonicMs' | 'setTimeout'>,
     onClosed: (connection: Connection, code: number, reason: string) => void,
   ) {
+    const monotonicMs = () => clock.monotonicMs();
+    this.monotonicMs = monotonicMs;
     this.openedAtMs = monotonicMs();
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.subscribeTokens = settings.subscribeBurst;
@@ -85,7 +89,7 @@ export class Connection {
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', (code, reason) => {
       this.closing = true;
-      clearTimeout(this.holdTimer);
+      this.holdTimer?.cancel();
       this.subscriber.close();
       hub.detach(this.subscriber);
       onClosed(this, code, reason.toString('utf8'));
@@ -95,7 +99,7 @@ export class Connection {
     // They are held (queued, not sent) until the client's first message or FIRST_MESSAGE_HOLD_MS,
     // so a first subscribe with replay joins history and live in order (found by hostile fuzz).
     this.subscriber.hold();
-    this.holdTimer = setTimeout(() => this.subscriber.release(), FIRST_MESSAGE_HOLD_MS);
+    this.holdTimer = clock.setTimeout(() => this.subscriber.release(), FIRST_MESSAGE_HOLD_MS);
     hub.attach(this.subscriber);
   }
 
@@ -117,6 +121,8 @@ export class Connection {
       return;
     }
     // A peer that does not read never completes the close handshake; do not wait ws's 30 s for it.
+    // Real time, not the injected clock: a deadline on a real socket, like ws's own, that a test's
+    // stepped clock must never leave pending (unref: it does not keep a stopping process alive).
     const timer = setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS);
     timer.unref();
     void this.closed.then(() => clearTimeout(timer));
@@ -156,7 +162,7 @@ export class Connection {
     this.handleMessage(data, isBinary);
     // The first message ends the hold (a subscribe has already ended it, keeping what it wants).
     if (this.subscriber.holding) {
-      clearTimeout(this.holdTimer);
+      this.holdTimer?.cancel();
       this.subscriber.release();
     }
   }

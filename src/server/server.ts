@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from '../wire/ws.js';
 import { RuntimeError, UsageError } from '../errors.js';
 import { formatDuration } from '../format/duration.js';
 import type { IO } from '../io/io.js';
+import type { Clock, Timer } from '../io/clock.js';
 import { MAX_CLIENT_FRAME_BYTES } from '../protocol/types.js';
 import { createKeyChecker, createKeyIdentifier } from './auth.js';
 import { ApprovalGate } from './approvals/approval-gate.js';
@@ -79,6 +80,8 @@ export function formatStreamUrl(host: string, port: number, path: string): strin
 interface ServerState {
   readonly options: ServerOptions;
   readonly log: ServerLog;
+  /** The IO's clock: keep-alive sweeps, chaos and the first-message hold run on it (tests step a fake one). */
+  readonly clock: Clock;
   readonly monotonicMs: () => number;
   readonly hub: Hub;
   readonly guard: GuardConfig;
@@ -107,6 +110,7 @@ export async function startServer(
   const state: ServerState = {
     options,
     log,
+    clock: io.clock,
     monotonicMs,
     hub: new Hub({ historySize: options.historySize, historyBytes: options.historyBytes, now: () => io.now(), queueSize: options.queueSize }),
     guard: {
@@ -334,10 +338,10 @@ function refuseUpgrade(socket: Duplex, refusal: Refusal, headers: Record<string,
 
 /** An open WebSocket becomes a Connection (subscribed to the hub), logged when it comes and goes. */
 function accept(state: ServerState, ws: WebSocket, req: IncomingMessage): void {
-  const { hub, connections, log, monotonicMs } = state;
+  const { hub, connections, log, monotonicMs, clock } = state;
   const id = state.nextId++;
   const remote = `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
-  const connection = new Connection(id, remote, ws, hub, hub.stats, state.settings, log, monotonicMs, (closed, code, reason) => {
+  const connection = new Connection(id, remote, ws, hub, hub.stats, state.settings, log, clock, (closed, code, reason) => {
     connections.delete(closed);
     const s = closed.subscriber;
     log.info(
@@ -398,19 +402,19 @@ function listen(server: Server, options: ServerOptions): Promise<void> {
  * Returns the function that stops both.
  */
 function startTimers(state: ServerState): () => void {
-  const { options, connections, log, monotonicMs } = state;
+  const { options, connections, log, monotonicMs, clock } = state;
   const sweepMs = Math.max(20, Math.min(1000, Math.floor(Math.min(options.pingIntervalMs, options.pongTimeoutMs, options.stallTimeoutMs) / 4)));
-  const sweep = setInterval(() => {
+  const sweep = clock.setInterval(() => {
     const now = monotonicMs();
     for (const connection of [...connections]) connection.tick(now);
   }, sweepMs);
 
-  let chaosTimer: NodeJS.Timeout | undefined;
+  let chaosTimer: Timer | undefined;
   const random = options.random ?? Math.random;
   const scheduleChaos = () => {
     if (options.chaosDisconnectMs === undefined || state.stopping) return;
     const delay = Math.max(10, Math.round(options.chaosDisconnectMs * (0.5 + random())));
-    chaosTimer = setTimeout(() => {
+    chaosTimer = clock.setTimeout(() => {
       const list = [...connections];
       if (list.length > 0) {
         const victim = list[Math.floor(random() * list.length)]!;
@@ -422,8 +426,8 @@ function startTimers(state: ServerState): () => void {
   };
   scheduleChaos();
   return () => {
-    clearInterval(sweep);
-    if (chaosTimer) clearTimeout(chaosTimer);
+    sweep.cancel();
+    chaosTimer?.cancel();
   };
 }
 
@@ -435,6 +439,8 @@ async function closeServer(state: ServerState, server: Server, stopTimers: () =>
   const open = [...state.connections];
   const allClosed = Promise.all(open.map((connection) => connection.closed));
   for (const connection of open) connection.close(1001, 'server shutting down');
+  // Real time, not the injected clock: how long real sockets get to finish their close handshakes
+  // (stepping a test's clock must never be what lets a server stop).
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([allClosed, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1500)))]);
   if (timer) clearTimeout(timer);

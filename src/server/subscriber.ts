@@ -123,6 +123,8 @@ export class Subscriber {
     const now = options.monotonicMs();
     this.lastSendMs = now;
     this.lastProgressMs = now;
+    // setImmediate, not the injected clock: a yield to the end of the current burst of offers, not a
+    // wait on time, on the delivery hot path (one per socket per burst).
     this.schedule = options.schedule ?? ((flush) => setImmediate(flush));
   }
 

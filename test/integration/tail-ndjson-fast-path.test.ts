@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { DEFAULT_SERVER_OPTIONS, startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import { startTail, type InProcessTail } from '../helpers/run-tail.js';
-import { createTestIO } from '../helpers/test-io.js';
+import { createRealClockIO } from '../helpers/test-io.js';
 
 /**
  * tail -o ndjson passes plain event frames from the socket to stdout as bytes
@@ -109,8 +109,9 @@ describe('tail -o ndjson: the byte path and the parsed path', () => {
   });
 });
 
+/** serve in this process, on the real clock: its keep-alive and chaos disconnects run by themselves against real sockets. */
 async function serve(options: Partial<ServerOptions> = {}): Promise<RunningServer> {
-  const server = await startServer({ ...DEFAULT_SERVER_OPTIONS, port: 0, ...options }, createTestIO());
+  const server = await startServer({ ...DEFAULT_SERVER_OPTIONS, port: 0, ...options }, createRealClockIO());
   serves.push(server);
   return server;
 }

@@ -2,14 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError } from '../../src/errors.js';
 import { DEFAULT_SERVER_OPTIONS, startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
 import { startTail, type InProcessTail } from '../helpers/run-tail.js';
-import { createTestIO } from '../helpers/test-io.js';
+import { createRealClockIO } from '../helpers/test-io.js';
 
 const servers: RunningServer[] = [];
 const tails: InProcessTail[] = [];
 const timers: NodeJS.Timeout[] = [];
 
+/** serve in this process, on the real clock: its keep-alive and chaos disconnects run by themselves against real sockets. */
 async function serve(options: Partial<ServerOptions> = {}): Promise<RunningServer> {
-  const server = await startServer({ ...DEFAULT_SERVER_OPTIONS, port: 0, ...options }, createTestIO());
+  const server = await startServer({ ...DEFAULT_SERVER_OPTIONS, port: 0, ...options }, createRealClockIO());
   servers.push(server);
   return server;
 }
