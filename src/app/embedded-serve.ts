@@ -78,7 +78,7 @@ export async function createSources(
       }),
     );
   } else if (reader && settings.store) {
-    const { createStoreFeedSource } = await import('../sources/store-feed.js');
+    const { createStoreFeedSource } = await import('../sources/store-source.js');
     sources.push(createStoreFeedSource({ reader, historyCount: historySize, intervalMs: settings.store.intervalMs }));
   }
   if (settings.demo) {

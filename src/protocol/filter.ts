@@ -2,7 +2,6 @@ import { serverIdentityOf } from './server-identity.js';
 import { compileTypePatterns } from './type-patterns.js';
 import type { HangarEvent } from './types.js';
 
-export { serverIdentityOf } from './server-identity.js';
 
 /**
  * Filter semantics of the gateway (PROTOCOL.md): AND across keys, OR within a

@@ -13,7 +13,6 @@ import { eventTimeMs, formatTime, type TimeMode } from './time-format.js';
 import { plural } from '../format/plural.js';
 import { fitLine } from './line-fit.js';
 
-export type { TimeMode } from './time-format.js';
 
 /** Everything a pretty line depends on besides the event; built once per tail, not per event. */
 export interface LineContext {

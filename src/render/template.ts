@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import type { ColorScheme } from '../io/color.js';
-import { serverIdentityOf } from '../protocol/filter.js';
+import { serverIdentityOf } from '../protocol/server-identity.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { compilePath, getPath, type FieldPath } from '../protocol/field-path.js';
 import { formatValue } from './fields.js';

@@ -5,7 +5,8 @@ import { decodeClientMessage } from '../protocol/decode.js';
 import type { Hub } from './hub.js';
 import type { ServerLog } from './log.js';
 import { wsTransport } from '../wire/ws-transport.js';
-import { Subscriber, type DeliveryStats, type SubscriberLimits } from './subscriber.js';
+import type { DeliveryStats } from './live-event.js';
+import { Subscriber, type SubscriberLimits } from './subscriber.js';
 
 /** How long a closing connection may take to complete the close handshake before it is dropped. */
 const CLOSE_GRACE_MS = 1000;

@@ -9,7 +9,8 @@ import { History, type ReplayResult } from './history.js';
 import { RecentEvents } from './recent-events.js';
 import { STORE_KEEPS_NOTE, type StoreHistory, type StoreHistoryResult } from './store-history.js';
 import type { LiveEvent } from './live-event.js';
-import type { DeliveryStats, Subscriber } from './subscriber.js';
+import type { DeliveryStats } from './live-event.js';
+import type { Subscriber } from './subscriber.js';
 import { UpstreamAnnouncer, type UpstreamStats } from './upstream-notices.js';
 
 export interface HubOptions {

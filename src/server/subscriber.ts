@@ -4,12 +4,9 @@ import type { Transport } from '../wire/ws-transport.js';
 import { EventDeque } from './event-deque.js';
 import type { DeliveryStats, LiveEvent } from './live-event.js';
 
-export type { DeliveryStats } from './live-event.js';
 
-export { INITIAL_QUEUE_SLOTS } from './event-deque.js';
 import type { RecentEvents } from './recent-events.js';
 
-export type { Transport } from '../wire/ws-transport.js';
 
 /**
  * The one per-connection piece that owns a queue. The hub calls `offer` for

@@ -1,6 +1,6 @@
 import { formatDuration } from '../format/duration.js';
 import type { ColorScheme } from '../io/color.js';
-import { serverIdentityOf } from '../protocol/filter.js';
+import { serverIdentityOf } from '../protocol/server-identity.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { stripControl } from '../protocol/sanitize.js';
 

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { afterEach } from 'vitest';
 import { registerTail } from '../../src/commands/tail/register.js';
-import { runTail, type TailDeps } from '../../src/commands/tail/tail.js';
+import { runTail } from '../../src/commands/tail/tail.js';
+import type { TailDeps } from '../../src/tail/run.js';
 import type { TailOptions } from '../../src/commands/tail/options.js';
 import { startFakeGateway, type FakeGateway } from './fake-gateway.js';
 import { createTestIO, type TestIO, type TestIOOptions } from './test-io.js';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach } from 'vitest';
-import type { TailDeps } from '../../src/commands/tail/tail.js';
+import type { TailDeps } from '../../src/tail/run.js';
 import { FAST, startTail, type InProcessTail } from './run-tail.js';
 
 /**

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { TailDeps } from '../../src/commands/tail/tail.js';
+import type { TailDeps } from '../../src/tail/run.js';
 import type { RunningServer } from '../../src/server/server.js';
 import type { EventSource } from '../../src/sources/event-source.js';
 import { createUpstreamSource } from '../../src/sources/upstream-source.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import type { TailDeps } from '../../src/commands/tail/tail.js';
+import type { TailDeps } from '../../src/tail/run.js';
 import { gatewayEvent, startFakeGateway, type FakeGateway } from '../helpers/fake-gateway.js';
 import { closeHostile, eventually, startHostileServer } from '../helpers/hostile-net.js';
 import { startNetProxy, type NetProxy } from '../helpers/net-proxy.js';

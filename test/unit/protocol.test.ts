@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeClientMessage, decodeServerFrame } from '../../src/protocol/decode.js';
-import { compileSubscription, isGatewayPattern, matchesGatewayPattern, matchesGatewaySubscription, matchesSubscription, serverIdentityOf } from '../../src/protocol/filter.js';
+import { compileSubscription, isGatewayPattern, matchesGatewayPattern, matchesGatewaySubscription, matchesSubscription } from '../../src/protocol/filter.js';
+import { serverIdentityOf } from '../../src/protocol/server-identity.js';
 import { suggest, EVENT_CATALOG } from '../../src/protocol/catalog.js';
 
 describe('gateway patterns', () => {

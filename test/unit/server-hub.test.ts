@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Hub } from '../../src/server/hub.js';
-import { Subscriber, type Transport } from '../../src/server/subscriber.js';
+import { Subscriber } from '../../src/server/subscriber.js';
+import type { Transport } from '../../src/wire/ws-transport.js';
 
 function recordingSubscriber(hub: Hub) {
   const frames: Buffer[] = [];

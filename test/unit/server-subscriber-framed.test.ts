@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Subscriber, type Transport } from '../../src/server/subscriber.js';
+import { Subscriber } from '../../src/server/subscriber.js';
+import type { Transport } from '../../src/wire/ws-transport.js';
 import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../../src/wire/text-frame.js';
 
 /**

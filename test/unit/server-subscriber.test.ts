@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { INITIAL_QUEUE_SLOTS, Subscriber, type Transport } from '../../src/server/subscriber.js';
+import { INITIAL_QUEUE_SLOTS } from '../../src/server/event-deque.js';
+import { Subscriber } from '../../src/server/subscriber.js';
+import type { Transport } from '../../src/wire/ws-transport.js';
 
 /** A transport that buffers until the test says the peer read it. */
 class FakeTransport implements Transport {

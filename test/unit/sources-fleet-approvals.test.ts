@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import { hashArguments, redactArguments } from '../../src/protocol/approval-arguments.js';
-import { createFleetSimulator, createSimulatorSource, type ApprovalHolder, type ApprovalMode, type FleetSimulator } from '../../src/sources/fleet/simulator.js';
+import type { ApprovalMode, FleetSimulator } from '../../src/sources/fleet/model.js';
+import { createFleetSimulator, createSimulatorSource, type ApprovalHolder } from '../../src/sources/fleet/simulator.js';
 import { APPROVAL_TTL_MS } from '../../src/sources/fleet/agents.js';
 
 const START_MS = Date.UTC(2026, 11, 7, 1, 0, 0);

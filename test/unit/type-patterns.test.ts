@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { matchesGatewayPattern } from '../../src/protocol/filter.js';
 import { compileTypePatterns } from '../../src/protocol/type-patterns.js';
 import { Hub } from '../../src/server/hub.js';
-import { Subscriber, type Transport } from '../../src/server/subscriber.js';
+import { Subscriber } from '../../src/server/subscriber.js';
+import type { Transport } from '../../src/wire/ws-transport.js';
 import { createRng, hostileSeed, seedNote } from '../helpers/hostile-fuzz.js';
 
 const reference = (patterns: readonly string[], type: string): boolean => patterns.some((pattern) => matchesGatewayPattern(pattern, type));

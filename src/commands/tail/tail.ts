@@ -3,7 +3,6 @@ import { runTailSession, type TailDeps } from '../../tail/run.js';
 import { rejectUnresolvedBareWords, type HostLookup } from './bare-words.js';
 import type { TailOptions } from './options.js';
 
-export type { TailDeps } from '../../tail/run.js';
 
 /**
  * `hangar-events tail`: runs one tail session with the options the flags

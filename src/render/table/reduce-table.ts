@@ -1,4 +1,4 @@
-import { serverIdentityOf } from '../../protocol/filter.js';
+import { serverIdentityOf } from '../../protocol/server-identity.js';
 import type { FleetServer } from '../../protocol/fleet-snapshot.js';
 import { severityOf, type Severity } from '../event-severity.js';
 import type { HangarEvent } from '../../protocol/types.js';

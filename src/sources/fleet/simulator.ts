@@ -26,8 +26,6 @@ import { createPrng, deriveSeed, randomHex, uniform } from './prng.js';
 import { Scheduler } from './scheduler.js';
 import { scheduleSecurityEvent } from './security.js';
 
-export type { ApprovalMode, ApprovalOutcome, FleetSimulator, HeldApproval, Incident, SimulatorProfile } from './model.js';
-export { SIMULATOR_PROFILES } from './model.js';
 
 /**
  * The simulated fleet as a stream of events (createFleetSimulator: the model
