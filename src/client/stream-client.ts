@@ -14,12 +14,11 @@ import { describePermanentFailure } from './connect-failure.js';
 import { DEFAULT_CLIENT_HINTS, type ClientHints } from './hints.js';
 import type { PlainEventScan } from '../protocol/plain-event.js';
 import { readTextFramesInPlace } from '../wire/frame-reader.js';
-import { EVENTS_PATH, GATEWAY_PING_INTERVAL_MS } from '../protocol/types.js';
+import { DEFAULT_MAX_FRAME_BYTES, EVENTS_PATH, GATEWAY_PING_INTERVAL_MS } from '../protocol/types.js';
 import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
-import { DEFAULT_LIVENESS_MARGIN_MS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_SERVER_DETECT_MS, type StreamClientOptions } from './stream-options.js';
+import { DEFAULT_LIVENESS_MARGIN_MS, DEFAULT_SERVER_DETECT_MS, type StreamClientOptions } from './stream-options.js';
 import { hasCredentials } from '../credentials.js';
 
-export { DEFAULT_LIVENESS_MARGIN_MS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_SERVER_DETECT_MS, type StreamClientOptions, type Subscription } from './stream-options.js';
 
 /**
  * A resilient subscription to one `/api/ws/events` endpoint: connects,

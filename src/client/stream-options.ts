@@ -84,4 +84,3 @@ export interface StreamClientOptions {
 export const DEFAULT_LIVENESS_MARGIN_MS = GATEWAY_PONG_TIMEOUT_MS + 5_000;
 /** Fallback only: serve and a gateway are told apart at the first ack; this is for a server that never acks. */
 export const DEFAULT_SERVER_DETECT_MS = 10_000;
-export { DEFAULT_MAX_FRAME_BYTES } from '../protocol/types.js';

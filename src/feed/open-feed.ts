@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../io/clock.js';
-import { StreamClient, type StreamClientOptions } from '../client/stream-client.js';
+import { StreamClient } from '../client/stream-client.js';
+import type { StreamClientOptions } from '../client/stream-options.js';
 import { sourceLabels } from '../client/url.js';
 import { displayUrl } from '../format/url.js';
 import type { FleetServer } from '../protocol/fleet-snapshot.js';

@@ -1,4 +1,4 @@
-import type { StreamClientOptions } from '../client/stream-client.js';
+import type { StreamClientOptions } from '../client/stream-options.js';
 import type { SourceRef } from '../feed/messages.js';
 import { openFeed, type FeedMessage } from '../feed/open-feed.js';
 import type { StoreReader } from '../store/store-reader.js';

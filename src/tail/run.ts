@@ -1,6 +1,6 @@
 import { NotConnectedError, RuntimeError, TimeoutError } from '../errors.js';
 import type { ClientHints } from '../client/hints.js';
-import type { StreamClientOptions } from '../client/stream-client.js';
+import type { StreamClientOptions } from '../client/stream-options.js';
 import { openFeed } from '../feed/open-feed.js';
 import { formatDuration } from '../format/duration.js';
 import { displayUrl } from '../format/url.js';

@@ -58,4 +58,12 @@ describe('src/ layout', () => {
     const long = files.map((file) => [name(file), readFileSync(file, 'utf8').split('\n').length - 1] as const).filter(([, lines]) => lines > 600);
     expect(long).toEqual([]);
   });
+
+  it('re-exports nothing: a name is imported from the module that declares it (server.ts, the package entry, excepted)', () => {
+    const allowed = new Set(['server/server.ts']);
+    const reexports = files
+      .filter((file) => !allowed.has(name(file).split(sep).join('/')))
+      .flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/^export (?:type )?(?:\*|\{[^}]*\}) from '[^']+';$/gm)].map((m) => `${name(file)}: ${m[0]}`));
+    expect(reexports).toEqual([]);
+  });
 });
