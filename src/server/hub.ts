@@ -4,6 +4,7 @@ import { compileSubscription } from '../protocol/filter.js';
 import { summarizeFleet, type FleetServer } from '../protocol/fleet-snapshot.js';
 import type { HangarEvent, ReplayFilter, ReplayRequest, SubscribeMessage } from '../protocol/types.js';
 import type { EventSink, UpstreamNotices } from './event-sink.js';
+import { tailView } from '../wire/buffer-view.js';
 import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../wire/text-frame.js';
 import { History, type ReplayResult } from './history.js';
 import { RecentEvents } from './recent-events.js';
@@ -257,7 +258,7 @@ export class Hub implements EventSink {
    * for every subscriber; `frame` the payload alone.
    */
   private deliver(event: HangarEvent, wire: Buffer, headerLength: number): void {
-    const frame = wire.subarray(headerLength);
+    const frame = tailView(wire, headerLength);
     const occurredAt = event.occurred_at;
     const occurredAtS = typeof occurredAt === 'number' && Number.isFinite(occurredAt) ? occurredAt : this.options.now() / 1000;
     this.stats.published++;

@@ -401,6 +401,31 @@ describe('createSimulatorSource', () => {
     for (const id of ids) expect(id).toMatch(UUID);
   });
 
+  it('at max rate keeps every frame intact while later copies are written behind it (frames share slabs)', () => {
+    const make = () => createMaxRateGenerator(createFleetSimulator({ servers: 4, seed: 21, startMs: START_MS }), 21);
+    const objects = make();
+    const serialized = make();
+    const wires: Buffer[] = [];
+    const expected: HangarEvent[] = [];
+    const sink: EventSink = { publish: () => {}, publishSerialized: (_event, wire) => wires.push(wire) };
+    // Past several slabs' worth of copies; every frame is read only at the end.
+    const count = MAX_RATE_POOL_SIZE * 4;
+    for (let i = 0; i < count; i++) {
+      const stampS = 1795727378 + Math.floor(i / 256) * 0.001;
+      const event = objects.next(stampS);
+      if (i >= MAX_RATE_POOL_SIZE) expected.push(event);
+      serialized.publishNext(sink, stampS);
+    }
+    expect(wires).toHaveLength(expected.length);
+    const slabs = new Set(wires.map((wire) => wire.buffer));
+    expect(slabs.size).toBeGreaterThan(1);
+    expect(slabs.size).toBeLessThan(wires.length / 100);
+    for (const [i, wire] of wires.entries()) {
+      expect(Buffer.isBuffer(wire)).toBe(true);
+      expect(JSON.parse(wire.subarray(textFrameHeaderLengthOf(wire)).toString('utf8'))).toEqual(expected[i]);
+    }
+  });
+
   it('at max rate keeps the frames right when the cycle suffix grows a digit', () => {
     const make = () => createMaxRateGenerator(createFleetSimulator({ servers: 3, seed: 12, startMs: START_MS }), 12);
     const objects = make();
