@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Command } from './commander.js';
+import { HELP_PAGE_WIDTH, packageVersion } from './fast-path.js';
 import type { IO } from '../io/io.js';
 
 type Register = (program: Command, io: IO) => void;
@@ -35,12 +35,6 @@ export function commandsFor(argv: readonly string[]): readonly string[] {
   const named = COMMANDS.find((command) => command.name === first);
   if (named !== undefined && named.name !== 'completion') return [named.name];
   return COMMANDS.map((command) => command.name);
-}
-
-/** The package version, read from package.json next to dist/. */
-export function packageVersion(): string {
-  const raw = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-  return (JSON.parse(raw) as { version: string }).version;
 }
 
 /** The end of `hangar-events --help`: recipes that work as typed, and the environment. */
@@ -86,13 +80,29 @@ shell completion. Exit codes: 0 done, 1 failure, 2 usage error, 3 never connecte
 /**
  * Where commander writes: help to stdout, errors to stderr with the same
  * `hangar-events: ` prefix as every other error (commander's own is `error: `).
+ * The help wraps at the injected stream's width when it is a terminal, at 80
+ * columns otherwise (commander's default would read process.stdout itself;
+ * the build's help pages rely on this: help-pages.ts).
  */
-function outputTo(io: IO): { writeOut(text: string): void; writeErr(text: string): void; outputError(text: string, write: (text: string) => void): void } {
+function outputTo(io: IO): {
+  writeOut(text: string): void;
+  writeErr(text: string): void;
+  outputError(text: string, write: (text: string) => void): void;
+  getOutHelpWidth(): number;
+  getErrHelpWidth(): number;
+} {
   return {
     writeOut: (text) => io.stdout.write(text),
     writeErr: (text) => io.stderr.write(text),
     outputError: (text, write) => write(text.replace(/^error: /, 'hangar-events: ')),
+    getOutHelpWidth: () => helpWidth(io.stdout),
+    getErrHelpWidth: () => helpWidth(io.stderr),
   };
+}
+
+/** A terminal's width, else the 80 columns commander wraps at when it is given none. */
+function helpWidth(stream: IO['stdout']): number {
+  return stream.isTTY && stream.columns !== undefined && stream.columns > 0 ? stream.columns : HELP_PAGE_WIDTH;
 }
 
 /**

@@ -75,12 +75,14 @@ afterAll(() => {
 });
 
 describe('the npm package', () => {
-  it('holds only what a user needs: bin, compiled JS, README, LICENSE, CHANGELOG', () => {
+  it('holds only what a user needs: bin, compiled JS, the help pages, README, LICENSE, CHANGELOG', () => {
     expect(packedFiles).toContain('bin/hangar-events.js');
     expect(packedFiles).toContain('dist/cli/main.js');
-    for (const file of ['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']) expect(packedFiles).toContain(file);
+    // dist/cli/help-pages.json: what the launcher prints for --help without loading the program (src/cli/fast-path.ts).
+    const extra = ['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json', 'dist/cli/help-pages.json'];
+    for (const file of extra) expect(packedFiles).toContain(file);
     const unexpected = packedFiles.filter(
-      (file) => !['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json'].includes(file) && !/^bin\/[^/]+\.js$/.test(file) && !/^dist\/.+\.(js|d\.ts)$/.test(file),
+      (file) => !extra.includes(file) && !/^bin\/[^/]+\.js$/.test(file) && !/^dist\/.+\.(js|d\.ts)$/.test(file),
     );
     expect(unexpected).toEqual([]);
     // Type declarations for the embedding API (README "Embedding"), and no TypeScript sources or maps.
@@ -125,6 +127,9 @@ describe('the npm package', () => {
     const { stdout } = await exec(join(installDir, 'node_modules/.bin/hangar-events'), ['--help'], { cwd: installDir, env: npmEnv() });
     expect(stdout).toContain('Usage: hangar-events');
     expect(stdout).toContain('tail');
+    // The page the build made, as the fast path prints it.
+    const pages = JSON.parse(readFileSync(join(installDir, 'node_modules/hangar-events/dist/cli/help-pages.json'), 'utf8')) as { pages: Record<string, string> };
+    expect(stdout).toBe(pages.pages['']);
   }, 60_000);
 
   it('serves from the installation, and a tail from it receives 3 events', async () => {

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * `--version` and help without commander (bench scenario 7). Loading
+ * commander and the command's declaration is most of a start beyond node's
+ * own, so the launcher asks this module first: it imports nothing but
+ * `node:fs`, answers `--version` from package.json and a help request from
+ * the pages the build wrote with the real program (`help-pages.ts`,
+ * `npm run build`), and otherwise says "not mine" and main runs as before.
+ * The pages' test (test/e2e/help-fast-path.test.ts) checks every page, in
+ * every form accepted here, byte for byte against commander's own output.
+ */
+
+/** The width the pages are wrapped at: commander's when stdout is not a terminal. */
+export const HELP_PAGE_WIDTH = 80;
+
+/** Where the build writes the pages: next to this module. */
+export const HELP_PAGES_FILE = new URL('./help-pages.json', import.meta.url);
+
+/** The file `npm run build` writes: each command path ('' for the program, 'context add') and its help text. */
+export interface HelpPagesFile {
+  readonly width: number;
+  readonly pages: Readonly<Record<string, string>>;
+}
+
+/** What the fast path needs of stdout: the real one, given by the launcher. */
+export interface FastPathOutput {
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+  write(text: string): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** The package version, read from package.json next to dist/. */
+export function packageVersion(): string {
+  const raw = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(raw) as { version: string }).version;
+}
+
+/**
+ * The command path whose help `argv` asks for, in the forms commander
+ * answers with that page alone: `--help`/`-h` after zero to two command
+ * names, and `help` followed by at most one. Anything else (an option before
+ * the help flag, a third word) is left to commander. The path is only a
+ * candidate: a page must exist for it.
+ */
+export function helpRequestPath(argv: readonly string[]): string | undefined {
+  const last = argv[argv.length - 1];
+  if ((last === '--help' || last === '-h') && argv.length <= 3) return argv.slice(0, -1).join(' ');
+  if (argv[0] === 'help' && argv.length <= 2) return argv.slice(1).join(' ');
+  return undefined;
+}
+
+/**
+ * Answers `--version` and help requests that a built page covers; returns
+ * the exit code, or undefined when main must run. A terminal whose width is
+ * not the pages' gets commander (which wraps to the terminal), and so does
+ * any request when the pages file is missing or unreadable.
+ */
+export function runFastPath(argv: readonly string[], stdout: FastPathOutput, pagesFile: URL = HELP_PAGES_FILE): number | undefined {
+  let text: string | undefined;
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) text = `${packageVersion()}\n`;
+  else {
+    const path = helpRequestPath(argv);
+    if (path === undefined) return undefined;
+    if (stdout.isTTY === true && stdout.columns !== HELP_PAGE_WIDTH) return undefined;
+    text = helpPage(pagesFile, path);
+  }
+  if (text === undefined) return undefined;
+  // A closed pipe (`--help | head -1`) is a normal end, as in systemIO().
+  stdout.on('error', () => {});
+  stdout.write(text);
+  return 0;
+}
+
+function helpPage(pagesFile: URL, path: string): string | undefined {
+  let file: HelpPagesFile;
+  try {
+    file = JSON.parse(readFileSync(pagesFile, 'utf8')) as HelpPagesFile;
+  } catch {
+    return undefined;
+  }
+  if (file?.width !== HELP_PAGE_WIDTH || typeof file.pages !== 'object' || file.pages === null || !Object.hasOwn(file.pages, path)) return undefined;
+  const page = file.pages[path];
+  return typeof page === 'string' ? page : undefined;
+}
