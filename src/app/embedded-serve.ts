@@ -73,13 +73,12 @@ export async function createSources(
       createUpstreamSource({
         ...settings.relay,
         store: reader && settings.store ? { reader, historyCount: historySize, intervalMs: settings.store.intervalMs } : undefined,
-        monotonicMs: () => io.monotonicMs(),
-        nowMs: () => io.now(),
+        clock: io.clock,
       }),
     );
   } else if (reader && settings.store) {
     const { createStoreFeedSource } = await import('../sources/store-source.js');
-    sources.push(createStoreFeedSource({ reader, historyCount: historySize, intervalMs: settings.store.intervalMs }));
+    sources.push(createStoreFeedSource({ reader, historyCount: historySize, intervalMs: settings.store.intervalMs, clock: io.clock }));
   }
   if (settings.demo) {
     const { createSimulatorSource } = await import('../sources/fleet/simulator.js');
@@ -93,7 +92,7 @@ export async function createSources(
         seed,
         ...(profile !== undefined ? { profile } : {}),
         idSalt: randomBytes(4).readUInt32LE(0),
-        now: () => io.now(),
+        clock: io.clock,
         ...(approvals !== undefined ? { approvals } : {}),
       }),
     );
@@ -107,7 +106,7 @@ export async function createSources(
     const path = resolve(io.cwd, settings.replay.path);
     // Fail before listening when the file cannot be read.
     await checkReplayFile(path, settings.replay.path);
-    sources.push(createReplaySource(path, { speed: settings.replay.speed, loop: settings.replay.loop, monotonicMs: () => io.monotonicMs(), label: settings.replay.path }));
+    sources.push(createReplaySource(path, { speed: settings.replay.speed, loop: settings.replay.loop, clock: io.clock, label: settings.replay.path }));
   }
   return sources;
 }

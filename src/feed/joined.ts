@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Clock, Timer } from '../io/clock.js';
 import type { StreamMessage } from './messages.js';
 import type { StreamClient } from '../client/stream-client.js';
 import type { HangarEvent } from '../protocol/types.js';
@@ -33,7 +34,8 @@ export interface JoinedSourceOptions {
    * its head afterwards, so only events it does not keep can be lost (said on stderr).
    */
   readonly maxHeld?: number;
-  readonly monotonicMs: () => number;
+  /** The tracking poll and the undelivered deadline (tail passes io.clock). */
+  readonly clock: Pick<Clock, 'monotonicMs' | 'setTimeout'>;
 }
 
 type Phase = 'joining' | 'live' | 'filling';
@@ -94,7 +96,7 @@ export class JoinedSource extends EventEmitter<{ message: [SourceRef, StreamMess
   /** One store operation at a time (join, fills, tracking). */
   private storeQueue: Promise<void> = Promise.resolve();
   private storeBusy = false;
-  private trackTimer: NodeJS.Timeout | undefined;
+  private trackTimer: Timer | undefined;
   private undelivered: { key: string; sinceMs: number } | undefined;
   private trackWarned = false;
 
@@ -143,7 +145,7 @@ export class JoinedSource extends EventEmitter<{ message: [SourceRef, StreamMess
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.trackTimer) clearTimeout(this.trackTimer);
+    this.trackTimer?.cancel();
     for (const waiter of this.resumeWaiters.splice(0)) waiter();
     await this.storeQueue.catch(() => {});
     this.resolveFinished();
@@ -379,7 +381,7 @@ export class JoinedSource extends EventEmitter<{ message: [SourceRef, StreamMess
 
   private scheduleTracking(): void {
     if (this.stopped) return;
-    this.trackTimer = setTimeout(() => {
+    this.trackTimer = this.options.clock.setTimeout(() => {
       this.trackTimer = undefined;
       if (!this.storeBusy && this.links.some((l) => l.phase === 'live') && this.links.every((l) => l.phase !== 'filling')) {
         this.enqueue(() => this.track());
@@ -411,7 +413,7 @@ export class JoinedSource extends EventEmitter<{ message: [SourceRef, StreamMess
             continue;
           }
           const key = `${id}`;
-          const now = this.options.monotonicMs();
+          const now = this.options.clock.monotonicMs();
           if (this.undelivered?.key !== key) this.undelivered = { key, sinceMs: now };
           if (now - this.undelivered.sinceMs < limitMs) {
             stuck = true;

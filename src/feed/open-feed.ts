@@ -47,8 +47,8 @@ export interface FeedStoreOptions {
   readonly matches?: ((event: HangarEvent) => boolean) | undefined;
   readonly serverIds?: readonly string[] | undefined;
   readonly untilSeconds?: number | undefined;
-  /** Timers for following the store alone (its poll, a locked store's backoff); Node's own when not given. */
-  readonly clock?: Clock | undefined;
+  /** The store's timers: following it alone (its poll, a locked store's backoff), or joined (the tracking poll). */
+  readonly clock: Pick<Clock, 'monotonicMs' | 'setTimeout'>;
 }
 
 export interface FeedOptions {
@@ -137,7 +137,6 @@ export class Feed extends EventEmitter<{ message: [SourceRef, FeedMessage] }> {
         ...store,
         links: this.clients.map((client, index) => ({ client, source: sockets[index]! })),
         storeSource: this.storeSource!,
-        monotonicMs: this.options.monotonicMs,
       });
       this.runner = joined;
       this.storeDuplicates = () => joined.duplicates;

@@ -21,8 +21,8 @@ export interface StoreSourceOptions {
   readonly serverIds?: readonly string[] | undefined;
   readonly untilSeconds?: number | undefined;
   readonly batchSize?: number;
-  /** The timers of following (the poll, a locked store's backoff) and how long a lock lasted; Node's timers when not given. */
-  readonly clock?: Clock | undefined;
+  /** The timers of following (the poll, a locked store's backoff) and how long a lock lasted. */
+  readonly clock: Pick<Clock, 'monotonicMs' | 'setTimeout'>;
   /** Waits between reads of a locked store while following: the first, doubling up to the last. */
   readonly lockedRetry?: { readonly firstMs: number; readonly maxMs: number };
 }
@@ -126,7 +126,7 @@ export class StoreSource extends EventEmitter<{ message: [StreamMessage] }> {
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH;
     let cursor = start;
     /** While the store is locked: how long the next wait is, and since when (for the message once it is readable). */
-    let locked: { retryMs: number; since: number | undefined } | undefined;
+    let locked: { retryMs: number; since: number } | undefined;
     while (!this.stopped) {
       await this.ready();
       if (this.stopped) return;
@@ -144,13 +144,13 @@ export class StoreSource extends EventEmitter<{ message: [StreamMessage] }> {
             text: `${error.message.replace(/; try again, or /, '; ')}; still following: reading again in ${formatDuration(retryMs)}, then less often (every ${formatDuration(this.retry.maxMs)} at most) until it is readable`,
           });
         }
-        locked = { retryMs, since: locked !== undefined ? locked.since : this.options.clock?.monotonicMs() };
+        locked = { retryMs, since: locked !== undefined ? locked.since : this.options.clock.monotonicMs() };
         await this.sleep(retryMs);
         continue;
       }
       if (locked !== undefined) {
-        const now = this.options.clock?.monotonicMs();
-        const lasted = now !== undefined && locked.since !== undefined ? ` (it was locked for about ${formatDuration(now - locked.since)})` : '';
+        const now = this.options.clock.monotonicMs();
+        const lasted = ` (it was locked for about ${formatDuration(now - locked.since)})`;
         this.emitMessage({ kind: 'store', level: 'warning', text: `the store can be read again${lasted}; following on from where it stopped, nothing skipped` });
         locked = undefined;
       }
@@ -168,12 +168,7 @@ export class StoreSource extends EventEmitter<{ message: [StreamMessage] }> {
   private sleep(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       this.wake = resolve;
-      const clock = this.options.clock;
-      if (clock !== undefined) this.timer = clock.setTimeout(resolve, ms);
-      else {
-        const handle = setTimeout(resolve, ms);
-        this.timer = { cancel: () => clearTimeout(handle) };
-      }
+      this.timer = this.options.clock.setTimeout(resolve, ms);
     });
   }
 }

@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { performance } from 'node:perf_hooks';
+// A yield between lines (not a wait on time: it lets the server write to its sockets), so Node's own.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { RuntimeError } from '../errors.js';
+import type { Clock, Timer } from '../io/clock.js';
 import type { HangarEvent } from '../protocol/types.js';
 import type { EventSink } from '../server/event-sink.js';
 import type { SourceLog } from './event-source.js';
@@ -38,8 +39,8 @@ export interface ReplayOptions {
   speed: number | 'max';
   /** Restart from the top when the file ends. */
   loop: boolean;
-  /** Monotonic clock in ms (serve passes io.monotonicMs); defaults to performance.now. */
-  monotonicMs?: () => number;
+  /** The pace's clock and its waits (serve passes io.clock; tests step a fake one). */
+  clock: Pick<Clock, 'monotonicMs' | 'setTimeout'>;
   maxLineBytes?: number;
   /** How the file is named in messages (the path as the user typed it); default `path`. */
   label?: string;
@@ -115,7 +116,7 @@ export async function checkReplayFile(path: string, label = path): Promise<void>
 export function createReplaySource(path: string, options: ReplayOptions): CountingSource {
   const { speed, loop } = options;
   if (speed !== 'max' && !(speed > 0 && Number.isFinite(speed))) throw new RangeError(`speed must be a positive number or 'max', got ${speed}`);
-  const clock = options.monotonicMs ?? (() => performance.now());
+  const clock = () => options.clock.monotonicMs();
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const label = options.label ?? path;
   const name = `replay ${label}`;
@@ -123,13 +124,13 @@ export function createReplaySource(path: string, options: ReplayOptions): Counti
   let published = 0;
   let badLines = 0;
   let onStop: (() => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
   let wake: (() => void) | undefined;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       wake = resolve;
-      timer = setTimeout(resolve, ms);
+      timer = options.clock.setTimeout(resolve, ms);
     });
 
   /** One pass over the file; returns the number of events published. */
@@ -209,7 +210,7 @@ export function createReplaySource(path: string, options: ReplayOptions): Counti
     },
     stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      timer?.cancel();
       wake?.();
       onStop?.();
     },

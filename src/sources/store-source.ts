@@ -1,4 +1,5 @@
 import { openFeed } from '../feed/open-feed.js';
+import type { Clock } from '../io/clock.js';
 import type { StoreReader } from '../store/store-reader.js';
 import type { EventSink } from '../server/event-sink.js';
 import type { EventSource, SourceLog } from './event-source.js';
@@ -8,6 +9,8 @@ export interface StoreFeedOptions {
   /** The ring starts with the store's newest events, this many (serve --history). */
   readonly historyCount: number;
   readonly intervalMs: number;
+  /** The store's poll and a locked store's backoff (serve passes io.clock). */
+  readonly clock: Clock;
 }
 
 /**
@@ -25,6 +28,7 @@ export function createStoreFeedSource(options: StoreFeedOptions): EventSource {
       window: options.historyCount > 0 ? { kind: 'last', count: options.historyCount } : { kind: 'none' },
       follow: true,
       intervalMs: options.intervalMs,
+      clock: options.clock,
     },
     monotonicMs: () => 0,
     nowMs: () => 0,

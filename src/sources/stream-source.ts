@@ -1,3 +1,4 @@
+// A yield between lines (not a wait on time: it lets the server write to its sockets), so Node's own.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { RuntimeError } from '../errors.js';
 import { decodeEventLine } from '../protocol/decode.js';

@@ -1,3 +1,4 @@
+import type { Clock, Timer } from '../io/clock.js';
 import type { SourceLog } from './event-source.js';
 
 /** Upstream drop warnings of one upstream are logged at most this often (after the first, at once). */
@@ -9,7 +10,7 @@ interface Tally {
   total: number;
   message: string;
   lastLineMs: number;
-  timer: NodeJS.Timeout | undefined;
+  timer: Timer | undefined;
 }
 
 /**
@@ -24,7 +25,7 @@ export class UpstreamDropLog {
 
   constructor(
     private readonly log: SourceLog,
-    private readonly monotonicMs: () => number,
+    private readonly clock: Pick<Clock, 'monotonicMs' | 'setTimeout'>,
   ) {}
 
   /** The upstream at `url` announced `dropped` events dropped for this relay, saying `message`. */
@@ -39,20 +40,21 @@ export class UpstreamDropLog {
     tally.total += dropped;
     tally.message = message;
     if (tally.timer !== undefined) return;
-    const waitMs = tally.lastLineMs + DROP_LOG_INTERVAL_MS - this.monotonicMs();
+    const waitMs = tally.lastLineMs + DROP_LOG_INTERVAL_MS - this.clock.monotonicMs();
     if (waitMs <= 0) return this.print(url, tally);
     const current = tally;
-    tally.timer = setTimeout(() => {
-      current.timer = undefined;
-      if (current.pending > 0) this.print(url, current);
-    }, waitMs);
-    tally.timer.unref?.();
+    tally.timer = this.clock
+      .setTimeout(() => {
+        current.timer = undefined;
+        if (current.pending > 0) this.print(url, current);
+      }, waitMs)
+      .unref();
   }
 
   /** Logs what is still pending (when the relay stops). */
   close(): void {
     for (const [url, tally] of this.tallies) {
-      if (tally.timer !== undefined) clearTimeout(tally.timer);
+      tally.timer?.cancel();
       tally.timer = undefined;
       if (tally.pending > 0) this.print(url, tally);
     }
@@ -66,6 +68,6 @@ export class UpstreamDropLog {
     );
     tally.pending = 0;
     tally.pendingWarnings = 0;
-    tally.lastLineMs = this.monotonicMs();
+    tally.lastLineMs = this.clock.monotonicMs();
   }
 }

@@ -1,4 +1,5 @@
 import type { StreamClientOptions } from '../client/stream-options.js';
+import type { Clock } from '../io/clock.js';
 import type { SourceRef } from '../feed/messages.js';
 import { openFeed, type FeedMessage } from '../feed/open-feed.js';
 import type { StoreReader } from '../store/store-reader.js';
@@ -15,8 +16,8 @@ export interface UpstreamSourceOptions {
   readonly insecure: boolean;
   /** With a store: the ring starts with its newest `historyCount` events and outages are filled from it. */
   readonly store?: { readonly reader: StoreReader; readonly historyCount: number; readonly intervalMs: number } | undefined;
-  readonly monotonicMs: () => number;
-  readonly nowMs: () => number;
+  /** Time for the sockets (keep-alive, reconnects), the store and the drop log: serve passes io.clock. */
+  readonly clock: Clock;
   /** Knobs tests turn (short detection, fast backoff). */
   readonly client?: Partial<Pick<StreamClientOptions, 'pingIntervalMs' | 'livenessMarginMs' | 'serverDetectMs' | 'backoff' | 'handshakeTimeoutMs'>>;
 }
@@ -42,8 +43,9 @@ export function createUpstreamSource(options: UpstreamSourceOptions): EventSourc
       insecure: options.insecure,
       subscription: {},
       reconnect: true,
-      monotonicMs: options.monotonicMs,
-      nowMs: options.nowMs,
+      monotonicMs: () => options.clock.monotonicMs(),
+      nowMs: () => options.clock.now(),
+      clock: options.clock,
       ...options.client,
     },
     store: options.store
@@ -52,10 +54,11 @@ export function createUpstreamSource(options: UpstreamSourceOptions): EventSourc
           window: options.store.historyCount > 0 ? { kind: 'last', count: options.store.historyCount } : { kind: 'none' },
           intervalMs: options.store.intervalMs,
           follow: true,
+          clock: options.clock,
         }
       : undefined,
-    monotonicMs: options.monotonicMs,
-    nowMs: options.nowMs,
+    monotonicMs: () => options.clock.monotonicMs(),
+    nowMs: () => options.clock.now(),
   });
   const sockets = options.urls.length;
   let stopped = false;
@@ -64,7 +67,7 @@ export function createUpstreamSource(options: UpstreamSourceOptions): EventSourc
     name: `upstream ${feed.sources.slice(0, sockets).map((s) => s.url).join(', ')}`,
     async run(sink: EventSink, log: SourceLog): Promise<void> {
       const notices = sink.upstreamNotices?.();
-      const drops = new UpstreamDropLog(log, options.monotonicMs);
+      const drops = new UpstreamDropLog(log, options.clock);
       closeDropLog = () => drops.close();
       feed.on('message', (source: SourceRef, message: FeedMessage) => {
         const where = sockets > 1 || source.index >= sockets ? `${source.url}: ` : '';

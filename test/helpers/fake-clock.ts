@@ -73,6 +73,32 @@ export class FakeClock implements Clock {
     await settle();
   }
 
+  /**
+   * Fires the timers one at a time, each at exactly its due time, until `done`
+   * settles; between two it lets the code under test run (promises, real I/O
+   * such as reading a file) until it has set its next timer or finished. For
+   * code that paces itself on the clock: the test sees the schedule, never
+   * the machine's speed. Returns `done`.
+   */
+  async runUntil<T>(done: Promise<T>): Promise<T> {
+    let settled = false;
+    done.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await this.runWhile(() => !settled);
+    return done;
+  }
+
+  /** As runUntil, while `condition` holds (it is asked after the code under test has run on). */
+  async runWhile(condition: () => boolean): Promise<void> {
+    for (;;) {
+      await settle();
+      if (!condition()) return;
+      this.runNext();
+    }
+  }
+
   /** Fires the next timer, moving the clocks to its due time; false when none waits. */
   runNext(): boolean {
     const timer = this.nextTimer();

@@ -6,6 +6,7 @@ import type { HangarEvent } from '../../src/protocol/types.js';
 import type { EventSink } from '../../src/server/event-sink.js';
 import type { SourceLog } from '../../src/sources/event-source.js';
 import { createReplaySource } from '../../src/sources/replay.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { createStreamSource } from '../../src/sources/stream-source.js';
 import { createRng, hostileCorpus, hostileSeed, prototypePolluted, randomChunks, seedNote, terminalHazard, type HostileCorpus } from '../helpers/hostile-fuzz.js';
 
@@ -62,7 +63,7 @@ describe('hostile NDJSON on serve sources', () => {
     const file = join(dir, 'hostile.ndjson');
     writeFileSync(file, corpus.bytes);
     const { sink, log, events, warnings } = collector();
-    const source = createReplaySource(file, { speed: 'max', loop: false });
+    const source = createReplaySource(file, { speed: 'max', loop: false, clock: new FakeClock() });
     await source.run(sink, log);
     checkOutcome(corpus, events, warnings, file);
   });

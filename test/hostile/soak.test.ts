@@ -7,6 +7,7 @@ import { startNetProxy, type NetProxy } from '../helpers/net-proxy.js';
 import { startTranscriptTail, useTranscriptTails, type TranscriptTail } from '../helpers/tail-transcript.js';
 import { createUpstreamSource } from '../../src/sources/upstream-source.js';
 import type { EventSource } from '../../src/sources/event-source.js';
+import { systemClock } from '../../src/io/clock.js';
 
 /**
  * The soak run of "every event once, or an honest gap" (npm run stress only:
@@ -222,8 +223,7 @@ describe.skipIf(!STRESS)('soak (npm run stress only: minutes long)', () => {
       headers: {},
       ca: undefined,
       insecure: false,
-      monotonicMs: () => performance.now(),
-      nowMs: () => Date.now(),
+      clock: systemClock(),
       client: DEPS.client,
     });
     relays.push(source);

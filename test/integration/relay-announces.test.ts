@@ -8,6 +8,7 @@ import { gatewayEvent, startFakeGateway, type FakeGateway } from '../helpers/fak
 import { closeHostile, eventually, health, startHostileServer } from '../helpers/hostile-net.js';
 import { startNetProxy, type NetProxy } from '../helpers/net-proxy.js';
 import { startTranscriptTail, useTranscriptTails, type TranscriptTail } from '../helpers/tail-transcript.js';
+import { systemClock } from '../../src/io/clock.js';
 
 /**
  * A relay (serve --upstream) tells its clients every gap and drop it learns
@@ -44,8 +45,7 @@ async function startRelay(upstreamUrl: string): Promise<{ server: RunningServer;
     headers: {},
     ca: undefined,
     insecure: false,
-    monotonicMs: () => performance.now(),
-    nowMs: () => Date.now(),
+    clock: systemClock(),
     client: { backoff: { initialDelayMs: 50, maxDelayMs: 200, factor: 2, jitter: 0.5 }, serverDetectMs: 2_000, handshakeTimeoutMs: 3_000 },
   });
   relays.push(source);

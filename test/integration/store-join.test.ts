@@ -6,6 +6,7 @@ import { requireProgram } from '../helpers/require-program.js';
 import { type StreamMessage } from '../../src/feed/messages.js';
 import { StreamClient } from '../../src/client/stream-client.js';
 import { JoinedSource } from '../../src/feed/joined.js';
+import { systemClock } from '../../src/io/clock.js';
 import { openSqliteStore } from '../../src/store/sqlite-reader.js';
 import { storeTables } from '../../src/store/table-names.js';
 import type { SourceRef } from '../../src/feed/messages.js';
@@ -40,7 +41,8 @@ async function setup(options: { undeliveredAfterMs?: number; maxHeld?: number; b
     storeSource,
     window: { kind: 'last', count: 100 },
     intervalMs: 50,
-    monotonicMs: () => performance.now(),
+    // Real time: a real socket and a real store, each at its own pace.
+    clock: systemClock(),
     ...options,
   });
   cleanups.push(() => joined.stop());

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../helpers/fake-clock.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import { hashArguments, redactArguments } from '../../src/protocol/approval-arguments.js';
 import type { ApprovalMode, FleetSimulator } from '../../src/sources/fleet/model.js';
@@ -120,10 +121,10 @@ describe('createSimulatorSource with a gate', () => {
       },
     };
     const published: HangarEvent[] = [];
-    let notify = () => {};
-    const source = createSimulatorSource({ servers: 5, ratePerSec: 2_000, seed: 3, now: () => Date.now(), approvals: gate });
-    const done = source.run({ publish: (e) => (published.push(e), notify()), publishSerialized: () => {} }, { info() {}, warn() {} });
-    await new Promise<void>((resolve) => (notify = () => holds.length > 0 && resolve()));
+    const clock = new FakeClock();
+    const source = createSimulatorSource({ servers: 5, ratePerSec: 2_000, seed: 3, clock, approvals: gate });
+    const done = source.run({ publish: (e) => void published.push(e), publishSerialized: () => {} }, { info() {}, warn() {} });
+    await clock.runWhile(() => holds.length === 0);
     const requested = published.find((e) => e.event_type === 'ToolApprovalRequested')!;
     const { request, decide } = holds[0]!;
     expect(request.approvalId).toBe(requested.approval_id);

@@ -7,6 +7,7 @@ import { describeError, RuntimeError } from '../../src/errors.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import type { EventSink } from '../../src/server/event-sink.js';
 import type { SourceLog } from '../../src/sources/event-source.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { checkReplayFile, createReplaySource, MAX_RECORDED_GAP_MS, recordedTimeMs, replayGapMs } from '../../src/sources/replay.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/recorded.ndjson', import.meta.url));
@@ -54,7 +55,7 @@ describe('recorded times and gaps', () => {
 
 describe('createReplaySource', () => {
   it('at max speed replays every good event in order, restamped, and reports bad lines by number', async () => {
-    const source = createReplaySource(FIXTURE, { speed: 'max', loop: false });
+    const source = createReplaySource(FIXTURE, { speed: 'max', loop: false, clock: new FakeClock() });
     const { sink, log, events, warnings } = collector();
     await source.run(sink, log);
     expect(events.map((e) => e.event_type)).toEqual(['McpServerStateChanged', 'McpServerStarted', 'ToolInvocationRequested', 'ToolInvocationCompleted', 'HealthCheckPassed']);
@@ -70,43 +71,48 @@ describe('createReplaySource', () => {
     expect(source.name).toBe(`replay ${FIXTURE}`);
   });
 
-  it('honours recorded gaps at a finite speed and keeps the order (an hour-long hole is capped)', async () => {
+  it('honours recorded gaps at a finite speed and keeps the order (an hour-long hole is capped), on the injected clock', async () => {
     const path = join(dir, 'gaps.ndjson');
     const base = 1795727378;
     const lines = [0, 0.5, 0.25 /* out of order */, 3600.5 /* an hour-long hole */, 3601].map((dt, i) => JSON.stringify({ event_type: `E${i}`, occurred_at: base + dt }));
     writeFileSync(path, lines.join('\n') + '\n');
-    const clockCalls: number[] = [];
-    const source = createReplaySource(path, {
-      speed: 200,
-      loop: false,
-      monotonicMs: () => {
-        const t = performance.now();
-        clockCalls.push(t);
-        return t;
-      },
-    });
+    const clock = new FakeClock();
+    const source = createReplaySource(path, { speed: 200, loop: false, clock });
     const { sink, log, events } = collector();
     const published: number[] = [];
     const timedSink: EventSink = {
       publish(e) {
-        published.push(performance.now());
+        published.push(clock.monotonicMs());
         sink.publish(e);
       },
     };
-    await source.run(timedSink, log);
+    await clock.runUntil(source.run(timedSink, log));
     expect(events.map((e) => e.event_type)).toEqual(['E0', 'E1', 'E2', 'E3', 'E4']);
-    // Total planned wait: 500 + 0 + 5000 (capped) + 500 ms of recording, divided by 200 = 30 ms.
-    // The schedule is anchored at the first event, so the wall clock between the first and the last
-    // publish is at least that less timer rounding; half of it is asserted, which still catches a replay
-    // that ignores the recorded gaps (never assert an upper bound on a shared machine).
-    expect(published[4]! - published[0]!).toBeGreaterThanOrEqual(15);
-    expect(clockCalls.length).toBeGreaterThan(0);
+    // Recorded gaps divided by 200, from the first event: 500 ms, none (out of order: no waiting back),
+    // 5000 ms (an hour capped at MAX_RECORDED_GAP_MS, from E2), 500 ms.
+    expect(published.map((t) => t - published[0]!)).toEqual([0, 2.5, 2.5, 27.5, 30]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('stop wakes a replay waiting out a recorded gap, and cancels its timer', async () => {
+    const path = join(dir, 'long-gap.ndjson');
+    writeFileSync(path, `${JSON.stringify({ event_type: 'A', occurred_at: 1 })}\n${JSON.stringify({ event_type: 'B', occurred_at: 5 })}\n`);
+    const clock = new FakeClock();
+    const source = createReplaySource(path, { speed: 1, loop: false, clock });
+    const { sink, log, events } = collector();
+    const done = source.run(sink, log);
+    while (clock.pending === 0) await new Promise((resolve) => setImmediate(resolve));
+    expect(clock.nextDueIn()).toBe(4000);
+    source.stop();
+    await done;
+    expect(events.map((e) => e.event_type)).toEqual(['A']);
+    expect(clock.pending).toBe(0);
   });
 
   it('loops from the top with --loop, reporting bad lines only on the first pass, until stopped', async () => {
     let source: ReturnType<typeof createReplaySource> | undefined;
     const { sink, log, events, warnings } = collector({ count: 17, stop: () => source!.stop() });
-    source = createReplaySource(FIXTURE, { speed: 'max', loop: true });
+    source = createReplaySource(FIXTURE, { speed: 'max', loop: true, clock: new FakeClock() });
     await source.run(sink, log);
     expect(events.length).toBe(17);
     const types = events.map((e) => e.event_type);
@@ -118,7 +124,7 @@ describe('createReplaySource', () => {
   it('does not loop over a file without a valid event', async () => {
     const path = join(dir, 'junk.ndjson');
     writeFileSync(path, 'junk\n\n{"x": 1}\n');
-    const source = createReplaySource(path, { speed: 'max', loop: true });
+    const source = createReplaySource(path, { speed: 'max', loop: true, clock: new FakeClock() });
     const { sink, log, events, warnings } = collector();
     await source.run(sink, log);
     expect(events).toEqual([]);
@@ -132,7 +138,7 @@ describe('createReplaySource', () => {
     expect(describeError(checked)).toMatch(new RegExp(`^cannot read replay file ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(no such file\\); replay an NDJSON recording instead`));
     expect((checked as Error).cause).toMatchObject({ code: 'ENOENT' });
 
-    const ran = await createReplaySource(missing, { speed: 1, loop: false }).run(collector().sink, collector().log).catch((e: unknown) => e);
+    const ran = await createReplaySource(missing, { speed: 1, loop: false, clock: new FakeClock() }).run(collector().sink, collector().log).catch((e: unknown) => e);
     expect(ran).toBeInstanceOf(RuntimeError);
 
     const asDir = await checkReplayFile(dir).catch((e: unknown) => e);
@@ -142,13 +148,13 @@ describe('createReplaySource', () => {
   });
 
   it('refuses a speed that is not positive', () => {
-    expect(() => createReplaySource(FIXTURE, { speed: 0, loop: false })).toThrow(RangeError);
+    expect(() => createReplaySource(FIXTURE, { speed: 0, loop: false, clock: new FakeClock() })).toThrow(RangeError);
   });
 });
 
 describe('replay labels', () => {
   it('names the file as the user typed it in warnings and errors', async () => {
-    const source = createReplaySource(FIXTURE, { speed: 'max', loop: false, label: 'recorded.ndjson' });
+    const source = createReplaySource(FIXTURE, { speed: 'max', loop: false, label: 'recorded.ndjson', clock: new FakeClock() });
     const { sink, log, warnings } = collector();
     await source.run(sink, log);
     expect(source.name).toBe('replay recorded.ndjson');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../helpers/fake-clock.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import type { EventSink } from '../../src/server/event-sink.js';
 import type { SourceLog } from '../../src/sources/event-source.js';
@@ -256,7 +257,7 @@ function collectingLog(): SourceLog & { lines: string[] } {
 
 describe('createSimulatorSource', () => {
   it('at max rate publishes in batches and lets the event loop run between them', async () => {
-    const source = createSimulatorSource({ servers: 5, ratePerSec: 'max', seed: 5, now: () => Date.now() });
+    const source = createSimulatorSource({ servers: 5, ratePerSec: 'max', seed: 5, clock: new FakeClock() });
     const sink = collectingSink();
     const log = collectingLog();
     const done = source.run(sink, log);
@@ -281,7 +282,7 @@ describe('createSimulatorSource', () => {
     const call = (e: HangarEvent) => e.event_type.startsWith('ToolInvocation');
     const withIdentity = (e: HangarEvent) => e.identity_context !== undefined;
     for (const seed of [1, 8]) {
-      const source = createSimulatorSource({ servers: 5, ratePerSec: 'max', seed, now: () => Date.now() });
+      const source = createSimulatorSource({ servers: 5, ratePerSec: 'max', seed, clock: new FakeClock() });
       const events: HangarEvent[] = [];
       const done = source.run({ publish: (e) => void (events.length < 20_000 ? events.push(e) : source.stop()) }, collectingLog());
       await done;
@@ -295,22 +296,25 @@ describe('createSimulatorSource', () => {
     }
   }, 90_000); // CPU-bound: 40,000 simulated events per seed
 
-  it('at a steady rate publishes the seeded fleet stamped with the wall clock, until stopped', async () => {
-    const before = Date.now();
-    const source = createSimulatorSource({ servers: 3, ratePerSec: 400, seed: 11, now: () => Date.now() });
+  it('at a steady rate publishes the seeded fleet stamped with the wall clock, paced on the injected clock, until stopped', async () => {
+    const clock = new FakeClock();
+    const before = clock.now();
+    const source = createSimulatorSource({ servers: 3, ratePerSec: 400, seed: 11, clock });
     const sink = collectingSink();
-    const done = source.run(sink, collectingLog());
-    await sink.waitFor(40);
+    const stamps: number[] = [];
+    const done = source.run({ publish: (e) => (stamps.push(clock.now()), sink.publish(e)) }, collectingLog());
+    await clock.runWhile(() => sink.events.length < 400);
     source.stop();
     await done;
-    const after = Date.now();
+    expect(clock.pending).toBe(0);
     // The rate scales the tool-call volume: the same seed at the same rate is the same fleet.
     const reference = take(sink.events.length, { servers: 3, seed: 11, callRate: callRateFor(400, measureRates({ servers: 3, seed: 11 })) });
     expect(sink.events.map((e) => e.event_id)).toEqual(reference.map((e) => e.event_id));
-    for (const event of sink.events) {
-      expect(event.occurred_at! * 1000).toBeGreaterThanOrEqual(before);
-      expect(event.occurred_at! * 1000).toBeLessThanOrEqual(after);
-    }
+    // Every event is stamped with the clock's time as it goes out, and the clock only waited for the schedule.
+    sink.events.forEach((event, i) => expect(event.occurred_at! * 1000).toBe(stamps[i]));
+    expect(stamps[0]).toBe(before);
+    expect(stamps.every((t, i) => i === 0 || t >= stamps[i - 1]!)).toBe(true);
+    expect(stamps.at(-1)! - before).toBeGreaterThan(0);
   });
 
   it('calibrates the pace on the fleet past its boot, for small and large fleets', () => {
@@ -479,11 +483,11 @@ describe('createSimulatorSource', () => {
   });
 
   it('refuses a rate that is not positive', () => {
-    expect(() => createSimulatorSource({ servers: 1, ratePerSec: 0, now: () => 0 })).toThrow(RangeError);
+    expect(() => createSimulatorSource({ servers: 1, ratePerSec: 0, clock: new FakeClock() })).toThrow(RangeError);
   });
 
   it('stop before run makes run return at once', async () => {
-    const source = createSimulatorSource({ servers: 1, ratePerSec: 5, now: () => Date.now() });
+    const source = createSimulatorSource({ servers: 1, ratePerSec: 5, clock: new FakeClock() });
     source.stop();
     const sink = collectingSink();
     await source.run(sink, collectingLog());

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+// A yield between batches (not a wait on time: it lets the server write to its sockets), so Node's own.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { Clock, Timer } from '../../io/clock.js';
 import type { EventSink } from '../../server/event-sink.js';
 import type { EventSource, SourceLog } from '../event-source.js';
 import { startBurst } from './agents.js';
@@ -200,8 +202,8 @@ export interface SimulatorSourceOptions {
   producedBy?: string;
   /** See FleetSimulatorOptions.idSalt. */
   idSalt?: number;
-  /** Wall clock, ms since the epoch (serve passes io.now). */
-  now: () => number;
+  /** The wall clock (events are stamped with it) and the pace's waits: serve passes io.clock, tests a fake one. */
+  clock: Pick<Clock, 'now' | 'setTimeout'>;
   /**
    * Who decides gated calls: serve's gate (the calls wait for it), `off` (no
    * gate: they run at once) or, when omitted, the simulated approvers. At
@@ -296,15 +298,16 @@ export function createSimulatorSource(options: SimulatorSourceOptions): EventSou
     throw new RangeError(`ratePerSec must be a positive number or 'max', got ${options.ratePerSec}`);
   }
   const seed = (options.seed ?? randomBytes(4).readUInt32LE(0)) >>> 0;
-  const { now } = options;
+  const { clock } = options;
+  const now = () => clock.now();
   let stopped = false;
   let wake: (() => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Timer | undefined;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       wake = resolve;
-      timer = setTimeout(resolve, ms);
+      timer = clock.setTimeout(resolve, ms);
     });
 
   async function runMax(sim: FleetSimulator, sink: EventSink): Promise<void> {
@@ -405,7 +408,7 @@ export function createSimulatorSource(options: SimulatorSourceOptions): EventSou
     },
     stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      timer?.cancel();
       wake?.();
     },
   };
