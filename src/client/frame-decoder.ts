@@ -31,7 +31,8 @@ export function decodeFrame(data: RawData, isBinary: boolean, limits: FrameLimit
   if (isBinary) return { kind: 'bad', reason: `binary frame of ${size} bytes (expected JSON text)` };
   if (size > limits.maxFrameBytes) return { kind: 'bad', reason: `frame of ${size} bytes is larger than the ${limits.maxFrameBytes}-byte limit` };
   // The fast path: a plain event frame goes on as bytes, validated by a byte scan instead of JSON.parse.
-  if (limits.passPlainEvents && Buffer.isBuffer(data) && isUtf8(data) && scanPlainEvent(data, limits.scan)) {
+  // The scanner checks the UTF-8 itself (only when a string held a byte over 0x7f).
+  if (limits.passPlainEvents && Buffer.isBuffer(data) && scanPlainEvent(data, limits.scan)) {
     return { kind: 'event', message: new PlainEventFrame(data, limits.scan.idStart, limits.scan.idEnd) };
   }
   if (!isUtf8Raw(data)) return { kind: 'bad', reason: `text frame of ${size} bytes is not valid UTF-8` };

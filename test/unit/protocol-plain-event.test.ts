@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { decodeServerFrame } from '../../src/protocol/decode.js';
 import { createMemberSpans, MAX_MEMBERS, MEMBER_INTS, scanPlainEvent, type PlainEventScan } from '../../src/protocol/plain-event.js';
@@ -70,6 +71,17 @@ const malformed: Array<[string, string]> = [
   ['truncated true', '{"event_type":"A","b":tru}'],
 ];
 
+/** Frames that are not UTF-8 (JSON text is): the scanner checks the encoding itself when a string holds a byte over 0x7f. */
+const notUtf8: Array<[string, Buffer]> = [
+  ['a lone continuation byte', Buffer.concat([Buffer.from('{"event_type":"A","b":"x'), Buffer.from([0x80]), Buffer.from('"}')])],
+  ['a truncated sequence', Buffer.concat([Buffer.from('{"event_type":"A","b":"'), Buffer.from([0xe2, 0x82]), Buffer.from('"}')])],
+  ['an overlong encoding', Buffer.concat([Buffer.from('{"event_type":"A","b":"'), Buffer.from([0xc0, 0xaf]), Buffer.from('"}')])],
+  ['a surrogate encoded in UTF-8', Buffer.concat([Buffer.from('{"event_type":"A","b":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}')])],
+  ['a byte over 0x7f in a key', Buffer.concat([Buffer.from('{"event_type":"A","'), Buffer.from([0xff]), Buffer.from('":1}')])],
+  ['a byte over 0x7f in an event_id', Buffer.concat([Buffer.from('{"event_type":"A","event_id":"'), Buffer.from([0xfe]), Buffer.from('"}')])],
+  ['a byte over 0x7f outside strings', Buffer.concat([Buffer.from('{"event_type":"A","b":'), Buffer.from([0xc3, 0xa9]), Buffer.from('}')])],
+];
+
 describe('scanPlainEvent', () => {
   it.each(plainFrames.map((f) => [f]))('accepts %s, with the id and line of the full path', (frame) => {
     const bytes = Buffer.from(frame);
@@ -91,8 +103,12 @@ describe('scanPlainEvent', () => {
     expect(scan(frame).plain).toBe(false);
   });
 
+  it.each(notUtf8)('never accepts a frame that is not UTF-8: %s', (_name, frame) => {
+    expect(scan(frame).plain).toBe(false);
+  });
+
   it('never accepts what the full path would not print byte for byte, over every truncation and many byte changes', () => {
-    const bytes = [0x22, 0x5c, 0x7b, 0x7d, 0x5b, 0x5d, 0x3a, 0x2c, 0x20, 0x0a, 0x0d, 0x09, 0x00, 0x30, 0x2d, 0x2e, 0x65, 0x75, 0x74, 0x6e, 0xe2];
+    const bytes = [0x22, 0x5c, 0x7b, 0x7d, 0x5b, 0x5d, 0x3a, 0x2c, 0x20, 0x0a, 0x0d, 0x09, 0x00, 0x30, 0x2d, 0x2e, 0x65, 0x75, 0x74, 0x6e, 0xe2, 0x82, 0xac, 0x80, 0xc3];
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
     let accepted = 0;
@@ -102,6 +118,7 @@ describe('scanPlainEvent', () => {
       const result = scan(frame);
       if (!result.plain) return;
       accepted++;
+      expect(isUtf8(frame), frame.toString()).toBe(true);
       const full = fullPath(frame);
       expect(full, frame.toString()).toBeDefined();
       expect(full!.line).toBe(frame.toString('utf8'));
