@@ -79,7 +79,7 @@ export interface TailSessionOptions extends OutputSettings {
 /** Knobs tests turn (short ping intervals, fast backoff); the CLI uses the defaults. */
 export interface TailDeps {
   readonly client?: Partial<
-    Pick<StreamClientOptions, 'pingIntervalMs' | 'livenessMarginMs' | 'serverDetectMs' | 'backoff' | 'random' | 'maxFrameBytes' | 'handshakeTimeoutMs' | 'standStillMs'>
+    Pick<StreamClientOptions, 'pingIntervalMs' | 'livenessMarginMs' | 'serverDetectMs' | 'backoff' | 'random' | 'maxFrameBytes' | 'handshakeTimeoutMs' | 'standStillMs' | 'clock'>
   >;
   /** Builds the stderr spinner; default: ora when stderr is a terminal. */
   readonly createSpinner?: (io: IO) => Promise<Spinner | undefined>;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AuthError, ConnectionError, NotConnectedError, RuntimeError, TimeoutError } from '../../src/errors.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { closedPort } from '../helpers/ports.js';
 import { gatewayEvent, pythonJson } from '../helpers/fake-gateway.js';
 import { useGatewayTails } from '../helpers/run-tail.js';
@@ -215,28 +216,49 @@ describe('tail against a gateway-like server', () => {
     expect(t.io.stderr.text()).not.toMatch(/down for (62|1m)/);
   });
 
-  it('treats a silent server as dead and reconnects', async () => {
+  it('treats a silent server as dead and reconnects (liveness and backoff on a stepped clock)', async () => {
+    const timers = new FakeClock();
     const g = await gateway({ pingIntervalMs: 3_600_000 });
-    const t = tail([g.url, '-o', 'ndjson'], {}, { client: { pingIntervalMs: 200, livenessMarginMs: 200, backoff: { initialDelayMs: 20, maxDelayMs: 50, factor: 2, jitter: 0 } } });
-    await g.waitForAttached(2, 15_000);
-    await t.waitFor('stderr', /no message or ping from the server for/);
+    // Dead after 400 ms of silence, checked every 100 ms; the backoff is 20 ms.
+    const client = { pingIntervalMs: 200, livenessMarginMs: 200, backoff: { initialDelayMs: 20, maxDelayMs: 50, factor: 2, jitter: 0 }, standStillMs: false as const, clock: timers };
+    const t = tail([g.url, '-o', 'ndjson'], {}, { client });
+    await g.waitForAttached(1);
+    const publishAndSee = async (n: number) => {
+      g.publish(gatewayEvent('HealthCheckPassed', { mcp_server_id: 'math', duration_ms: n }));
+      await t.waitFor('stdout', new RegExp(`"duration_ms": ${n}\\}`));
+    };
+    await publishAndSee(0);
+    // Three quarters of the limit in silence after the last frame: the connection lives (the next event arrives on it).
+    timers.advance(100); // the first check sees the ack and the event
+    timers.advance(300);
+    await publishAndSee(1);
+    // The next check sees that event; a whole limit of silence after it: dead, and a reconnect is scheduled.
+    timers.advance(100);
+    timers.advance(400);
+    await t.waitFor('stderr', /no message or ping from the server for 400ms[\s\S]*reconnecting in 20ms/);
+    expect(g.connections).toHaveLength(1);
+    timers.advance(20);
+    await g.waitForAttached(2);
   });
 
-  it('keeps a busy connection that never pings: every frame counts as a sign of life', async () => {
+  it('keeps a busy connection that never pings: every frame counts as a sign of life (stepped clock)', async () => {
+    const timers = new FakeClock();
     const g = await gateway({ pingIntervalMs: 3_600_000 });
-    // Dead after 1 s of silence; events keep coming every 50 ms for three times that long.
-    const t = tail([g.url, '-o', 'ndjson', '-q'], {}, { client: { pingIntervalMs: 500, livenessMarginMs: 500 } });
+    // Dead after 1 s of silence, checked every 250 ms; events come every 250 ms for fifteen times that long.
+    const t = tail([g.url, '-o', 'ndjson'], {}, { client: { pingIntervalMs: 500, livenessMarginMs: 500, standStillMs: false, clock: timers } });
     await g.waitForAttached(1);
     const sent = 60;
     for (let i = 0; i < sent; i++) {
       g.publish(gatewayEvent('HealthCheckPassed', { mcp_server_id: 'math', duration_ms: i }));
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await t.waitFor('stdout', new RegExp(`"duration_ms": ${i}\\}`));
+      timers.advance(250);
     }
-    await t.waitFor('stdout', new RegExp(`"duration_ms": ${sent - 1}\\}`));
-    await t.interrupt();
     expect(t.io.stdout.lines()).toHaveLength(sent);
     expect(t.io.stderr.text()).not.toMatch(/no message or ping/);
     expect(g.connections).toHaveLength(1);
+    // The same connection, silent for the limit, is dead.
+    timers.advance(1000);
+    await t.waitFor('stderr', /no message or ping from the server for 1s/);
   });
 
   it('gives up after --max-retries with a ConnectionError', async () => {
