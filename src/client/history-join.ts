@@ -84,11 +84,6 @@ export class HistoryJoin {
     return this.serverKind;
   }
 
-  /** The id a reconnect resumes after: the last event shown that had one. */
-  get lastEventId(): string | undefined {
-    return this.lastIdEvent?.id;
-  }
-
   /**
    * A connection opened: announces it (`open`, then at once the gap of an
    * outage when the server is known to keep no history) and returns what to

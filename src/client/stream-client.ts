@@ -57,7 +57,6 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   private retryTimer: Timer | undefined;
   private readonly pingIntervalMs: number;
   private readonly livenessMarginMs: number;
-  private readonly serverDetectMs: number;
   private readonly maxFrameBytes: number;
   /** Where scanPlainEvent found the last frame's event_id (reused). */
   private readonly scan: PlainEventScan = { idStart: -1, idEnd: -1 };
@@ -68,7 +67,6 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     this.hints = options.hints ?? DEFAULT_CLIENT_HINTS;
     this.pingIntervalMs = options.pingIntervalMs ?? GATEWAY_PING_INTERVAL_MS;
     this.livenessMarginMs = options.livenessMarginMs ?? DEFAULT_LIVENESS_MARGIN_MS;
-    this.serverDetectMs = options.serverDetectMs ?? DEFAULT_SERVER_DETECT_MS;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.finished = new Promise<void>((resolve, reject) => {
       this.resolveFinished = resolve;
@@ -80,7 +78,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     this.join = new HistoryJoin({
       subscription: options.subscription,
       initialReplay: options.initialReplay,
-      serverDetectMs: this.serverDetectMs,
+      serverDetectMs: options.serverDetectMs ?? DEFAULT_SERVER_DETECT_MS,
       clock: { now: options.nowMs, monotonicMs: options.monotonicMs, setTimeout: (callback, ms) => this.clock.setTimeout(callback, ms) },
       emit: (message) => this.emitMessage(message),
     });
