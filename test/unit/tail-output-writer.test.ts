@@ -36,6 +36,26 @@ describe('OutputWriter', () => {
     expect(written()).toBe('a\nb\n');
   });
 
+  it('keeps the order of text lines and frame lines, whole and in UTF-8, over many batches', async () => {
+    const { stream, written } = fastPipe();
+    const writer = new OutputWriter(stream);
+    let expected = '';
+    for (let i = 0; i < 5000; i++) {
+      if (i % 7 === 3) {
+        const frame = `{"n":${i},"s":"\u00e9"}`;
+        writer.writeLine(Buffer.from(frame));
+        expected += `${frame}\n`;
+      } else {
+        const line = `${i} caf\u00e9 \ud83d\ude00 ${'x'.repeat(i % 50)}\n`;
+        writer.write(line);
+        expected += line;
+      }
+      if (i % 1000 === 999) await nextTurn();
+    }
+    writer.close();
+    expect(written()).toBe(expected);
+  });
+
   it("sees a 'drain' that comes before anyone waits for it (else the tail would pause its sockets for good)", async () => {
     const { stream, written } = fastPipe();
     const writer = new OutputWriter(stream);
