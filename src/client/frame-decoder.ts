@@ -33,7 +33,7 @@ export function decodeFrame(data: RawData, isBinary: boolean, limits: FrameLimit
   // The fast path: a plain event frame goes on as bytes, validated by a byte scan instead of JSON.parse.
   // The scanner checks the UTF-8 itself (only when a string held a byte over 0x7f).
   if (limits.passPlainEvents && Buffer.isBuffer(data) && scanPlainEvent(data, limits.scan)) {
-    return { kind: 'event', message: new PlainEventFrame(data, limits.scan.idStart, limits.scan.idEnd) };
+    return { kind: 'event', message: new PlainEventFrame(data, limits.scan.idStart, limits.scan.idEnd, limits.scan.members) };
   }
   if (!isUtf8Raw(data)) return { kind: 'bad', reason: `text frame of ${size} bytes is not valid UTF-8` };
   const text = rawText(data);

@@ -12,7 +12,7 @@ import { HistoryJoin } from './history-join.js';
 import { FREEZE_MS, FrameClock, StandStillDetector } from './liveness.js';
 import { describePermanentFailure } from './connect-failure.js';
 import { DEFAULT_CLIENT_HINTS, type ClientHints } from './hints.js';
-import type { PlainEventScan } from '../protocol/plain-event.js';
+import { createMemberSpans, type PlainEventScan } from '../protocol/plain-event.js';
 import { readTextFramesInPlace } from '../wire/frame-reader.js';
 import { DEFAULT_MAX_FRAME_BYTES, EVENTS_PATH, GATEWAY_PING_INTERVAL_MS } from '../protocol/types.js';
 import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
@@ -59,7 +59,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   private readonly livenessMarginMs: number;
   private readonly maxFrameBytes: number;
   /** Where scanPlainEvent found the last frame's event_id (reused). */
-  private readonly scan: PlainEventScan = { idStart: -1, idEnd: -1 };
+  private readonly scan: PlainEventScan;
 
   constructor(private readonly options: StreamClientOptions) {
     super();
@@ -68,6 +68,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     this.pingIntervalMs = options.pingIntervalMs ?? GATEWAY_PING_INTERVAL_MS;
     this.livenessMarginMs = options.livenessMarginMs ?? DEFAULT_LIVENESS_MARGIN_MS;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.scan = options.recordMembers === true ? { idStart: -1, idEnd: -1, members: createMemberSpans() } : { idStart: -1, idEnd: -1 };
     this.finished = new Promise<void>((resolve, reject) => {
       this.resolveFinished = resolve;
       this.rejectFinished = reject;

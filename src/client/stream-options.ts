@@ -68,6 +68,12 @@ export interface StreamClientOptions {
    * Anything else still takes the full path (decoded, or reported).
    */
   readonly passPlainEvents?: boolean;
+  /**
+   * With passPlainEvents: also say where each top-level member of a plain
+   * event frame lies (`EventMessage.members`), for a consumer that reads a
+   * few fields from the bytes (tail's pretty lines, render/plain-line.ts).
+   */
+  readonly recordMembers?: boolean;
   /** Monotonic clock (ms), for how long the stream was down. */
   readonly monotonicMs: () => number;
   /** Wall clock (ms since epoch), for `replay.since`. */

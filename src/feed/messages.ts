@@ -1,4 +1,5 @@
 import type { FleetServer } from '../protocol/fleet-snapshot.js';
+import type { MemberSpans } from '../protocol/plain-event.js';
 import type { HangarEvent, WarningMessage } from '../protocol/types.js';
 
 /**
@@ -31,6 +32,12 @@ export interface EventMessage {
   /** The event's `event_id`, when it is a non-empty string. */
   readonly id: string | undefined;
   readonly bytes?: Buffer | undefined;
+  /**
+   * Where the members of `bytes` lie, when the client recorded them
+   * (StreamClientOptions.recordMembers). Shared by the connection's frames:
+   * valid while `members.bytes` is `bytes` (until the next frame is scanned).
+   */
+  readonly members?: MemberSpans | undefined;
   /** Read from the gateway's event store (--store), not from a socket. */
   readonly fromStore?: boolean;
 }
@@ -46,6 +53,7 @@ export class PlainEventFrame implements EventMessage {
     readonly bytes: Buffer,
     private readonly idStart: number,
     private readonly idEnd: number,
+    readonly members?: MemberSpans,
   ) {}
 
   /** Whether the event has a (non-empty) event_id, without decoding it. */

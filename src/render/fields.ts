@@ -41,7 +41,12 @@ export function formatValue(value: unknown): string {
  */
 export function formatPairValue(value: unknown): string {
   if (typeof value !== 'string') return formatValue(value);
-  const text = formatValue(value);
+  return formatCleanPairString(stripControl(value));
+}
+
+/** formatPairValue of a string that stripControl leaves as it is (the caller knows: no control, bidi or invisible character in it). */
+export function formatCleanPairString(value: string): string {
+  const text = truncate(value);
   return needsQuotes(text) ? `"${text.replaceAll('"', '\\"')}"` : text;
 }
 

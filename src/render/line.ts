@@ -46,10 +46,10 @@ export interface LineContext {
 export const ARRIVAL_MARK = '~';
 
 /** Keys never repeated in the `key=value` tail of a line: identity and time (shown in the time column or not useful). */
-const identityKeys = new Set(['event_type', 'event_id', 'occurred_at', 'produced_by', 'timestamp']);
+export const identityKeys: ReadonlySet<string> = new Set(['event_type', 'event_id', 'occurred_at', 'produced_by', 'timestamp']);
 
 /** Fields rendered in the highlighted part of the line (with units or as a transition), in display order. */
-const highlightedKeys = new Set([
+export const highlightedKeys: ReadonlySet<string> = new Set([
   'old_state', 'new_state', 'tool_name', 'duration_ms', 'startup_duration_ms', 'idle_duration_s', 'result_size_bytes',
   'error_type', 'error_message', 'consecutive_failures', 'total_failures',
 ]);
@@ -85,22 +85,8 @@ function formatFullLine(event: HangarEvent, ctx: LineContext): string {
   if (ctx.source !== undefined) line = `${colors.source(ctx.source.index, stripControl(ctx.source.label))} `;
   if (ctx.template !== undefined) return line + renderTemplate(ctx.template, event, colors, { time: ctx.time, nowMs: ctx.nowMs });
 
-  if (ctx.time !== 'none') {
-    const timeMs = eventTimeMs(event);
-    if (timeMs !== undefined || ctx.arrivalMs === undefined) line += `${colors.dim(formatTime(timeMs, ctx.time, ctx.nowMs))} `;
-    else {
-      const arrivedMs = ctx.arrivalMs();
-      line += `${colors.dim(formatTime(arrivedMs, ctx.time, ctx.time === 'relative' ? arrivedMs : ctx.nowMs) + ARRIVAL_MARK)} `;
-    }
-  }
-  const severity = severityOf(event);
-  if (severity === 'security') line += `${colors.security(SECURITY_TAG)} `;
-  // The type and the server id are peer strings like any value: cut like values, so one cannot fill the screen.
-  line += colorOfSeverity(colors, severity)(truncate(stripControl(String(event.event_type))));
-
   const serverKey = serverIdentityFieldOf(event);
-  line += serverKey === undefined ? ` ${colors.dim('-')}` : ` ${colors.bold(truncate(stripControl(event[serverKey] as string)))}`;
-
+  line += formatHead(event, serverKey, ctx);
   if (ctx.fields !== undefined) return line + formatPickedFields(event, compiledFields(ctx.fields), colors);
 
   line += formatHighlights(event, colors);
@@ -115,11 +101,38 @@ function formatFullLine(event: HangarEvent, ctx: LineContext): string {
   return line;
 }
 
-/** Fields that are long on most events and rarely what one scans for; shown short unless --wide. */
-const BULKY_KEYS = new Set(['arguments', 'identity_context', 'correlation_id']);
-const BULKY_MAX_CHARS = 40;
+/**
+ * The head of a default line: time, `[SECURITY]`, the type colored by
+ * severity, the server (`serverKey`'s value, or `-`). It reads only the time
+ * fields, the severity's fields and the server's: the line read from a
+ * frame's bytes (plain-line.ts) hands it a view with just those.
+ */
+export function formatHead(event: HangarEvent, serverKey: string | undefined, ctx: LineContext): string {
+  const colors = ctx.colors;
+  let line = '';
+  if (ctx.time !== 'none') {
+    const timeMs = eventTimeMs(event);
+    if (timeMs !== undefined || ctx.arrivalMs === undefined) line += `${colors.dim(formatTime(timeMs, ctx.time, ctx.nowMs))} `;
+    else {
+      const arrivedMs = ctx.arrivalMs();
+      line += `${colors.dim(formatTime(arrivedMs, ctx.time, ctx.time === 'relative' ? arrivedMs : ctx.nowMs) + ARRIVAL_MARK)} `;
+    }
+  }
+  const severity = severityOf(event);
+  if (severity === 'security') line += `${colors.security(SECURITY_TAG)} `;
+  // The type and the server id are peer strings like any value: cut like values, so one cannot fill the screen.
+  line += colorOfSeverity(colors, severity)(truncate(stripControl(String(event.event_type))));
 
-function formatBulky(key: string, value: unknown): string {
+  line += serverKey === undefined ? ` ${colors.dim('-')}` : ` ${colors.bold(truncate(stripControl(event[serverKey] as string)))}`;
+
+  return line;
+}
+
+/** Fields that are long on most events and rarely what one scans for; shown short unless --wide. */
+export const BULKY_KEYS: ReadonlySet<string> = new Set(['arguments', 'identity_context', 'correlation_id']);
+export const BULKY_MAX_CHARS = 40;
+
+export function formatBulky(key: string, value: unknown): string {
   if (key === 'correlation_id' && typeof value === 'string') {
     const id = stripControl(value);
     return id.length > 12 ? `${id.slice(0, 8)}…` : formatPairValue(value);
@@ -129,7 +142,7 @@ function formatBulky(key: string, value: unknown): string {
   return Array.isArray(value) ? `[…${plural(value.length, 'item')}]` : `{…${plural(Object.keys(value).length, 'key')}}`;
 }
 
-function formatHighlights(event: HangarEvent, colors: ColorScheme): string {
+export function formatHighlights(event: HangarEvent, colors: ColorScheme): string {
   let out = '';
   const oldState = event.old_state;
   const newState = event.new_state;

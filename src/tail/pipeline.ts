@@ -265,6 +265,7 @@ export class TailPipeline {
     // `frame` first: a stored event's bytes are made only for a sink that writes them.
     const bytes = sink.frame !== undefined ? message.bytes : undefined;
     if (bytes !== undefined && sink.frame !== undefined) sink.frame(bytes, source);
+    else if (sink.plain !== undefined && message.members !== undefined) sink.plain(message, source);
     else sink.event(message.event, message.raw, source);
     this.options.onShown?.(message.event, message.raw);
     stats.countShown(message);

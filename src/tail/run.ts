@@ -194,7 +194,10 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
 
   // NDJSON needs no field when nothing filters, records or counts per type on our side:
   // plain event frames then go from the socket to stdout as bytes (StreamClientOptions.passPlainEvents).
-  const passPlainEvents = options.output === 'ndjson' && filter.matches === undefined && recorder === undefined && !options.stats && options.untilEpochMs === undefined && onShown === undefined;
+  // The default pretty line reads its few fields from those bytes (render/plain-line.ts).
+  const plainPretty = options.output === 'pretty' && !options.calls && options.fields === undefined && template === undefined;
+  const passPlainEvents =
+    (options.output === 'ndjson' || plainPretty) && filter.matches === undefined && recorder === undefined && !options.stats && options.untilEpochMs === undefined && onShown === undefined;
   // With --store the history comes from the store, not from the server's ring.
   const initialReplay: ReplayRequest | undefined = options.store !== undefined
     ? undefined
@@ -213,6 +216,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
     monotonicMs: () => io.monotonicMs(),
     nowMs: () => io.now(),
     passPlainEvents,
+    recordMembers: passPlainEvents && plainPretty,
     ...deps.client,
   };
 

@@ -5,7 +5,9 @@ import { formatEventLine, type LineContext } from '../../render/line.js';
 import type { compileTemplate } from '../../render/template.js';
 import type { TimeMode } from '../../render/time-format.js';
 import { WriterSink } from './writer-sink.js';
-import type { SourceRef } from '../../feed/messages.js';
+import type { EventMessage, SourceRef } from '../../feed/messages.js';
+import { createMemberSpans, scanPlainEvent, type MemberSpans } from '../../protocol/plain-event.js';
+import { formatPlainLine } from '../../render/plain-line.js';
 import type { SinkStart } from './sink.js';
 import type { StatusReporter } from '../status.js';
 
@@ -29,6 +31,8 @@ export interface LineSinkOptions {
 export class LineSink extends WriterSink {
   private labelled = false;
   private readonly contexts = new Map<number, LineContext>();
+  /** For a frame whose members the client's record no longer holds. */
+  private members: MemberSpans | undefined;
 
   constructor(private readonly options: LineSinkOptions) {
     super(options.stdout, options.status);
@@ -39,11 +43,30 @@ export class LineSink extends WriterSink {
   }
 
   event(event: HangarEvent, _raw: string, source: SourceRef): void {
+    this.writer.write(`${formatEventLine(event, this.lineContext(source))}\n`);
+  }
+
+  /** A plain event frame with its members recorded: the line read from its bytes, else (see formatPlainLine) from the parsed event. */
+  plain(message: EventMessage, source: SourceRef): void {
+    const context = this.lineContext(source);
+    const bytes = message.bytes!;
+    let members = message.members!;
+    // The client's record holds the last frame scanned: this one's unless it waited in the pipeline's queue.
+    if (members.bytes !== bytes) {
+      members = this.members ??= createMemberSpans();
+      if (!scanPlainEvent(bytes, { idStart: -1, idEnd: -1, members })) members.bytes = undefined;
+    }
+    const line = formatPlainLine(bytes, members, context);
+    this.writer.write(`${line ?? formatEventLine(message.event, context)}\n`);
+  }
+
+  /** The source's line context, with the clock and width of this moment. */
+  private lineContext(source: SourceRef): LineContext {
     const context = this.contextFor(source);
     // Only relative times need the clock: reading it per event costs.
     if (this.options.time === 'relative') context.nowMs = this.options.nowMs();
     if (!this.options.wide) context.width = this.options.widthOf();
-    this.writer.write(`${formatEventLine(event, context)}\n`);
+    return context;
   }
 
   /** The line context of a source, built once (not per event). */

@@ -1,5 +1,5 @@
 import type { HangarEvent } from '../../protocol/types.js';
-import type { SourceRef, FeedNotice } from '../../feed/messages.js';
+import type { EventMessage, SourceRef, FeedNotice } from '../../feed/messages.js';
 
 /**
  * The seam between tail's connection pipeline and its output modes (pretty
@@ -28,6 +28,13 @@ export interface TailSink {
    * of `event`.
    */
   frame?(bytes: Buffer, source: SourceRef): void;
+  /**
+   * Optional: one event that passed every filter, a plain event frame whose
+   * members the client recorded (`message.members`; see
+   * StreamClientOptions.recordMembers). A sink that has this gets such events
+   * here instead of `event`, and reads `message.event` only if it must.
+   */
+  plain?(message: EventMessage, source: SourceRef): void;
   notice(notice: FeedNotice): void;
   /** Whether the output can take more now (false while stdout is full). */
   canWrite(): boolean;

@@ -1,0 +1,128 @@
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { PlainEventFrame } from '../../src/feed/messages.js';
+import { createColorScheme } from '../../src/io/color.js';
+import type { OutputStream } from '../../src/io/io.js';
+import { createMemberSpans, scanPlainEvent } from '../../src/protocol/plain-event.js';
+import type { HangarEvent } from '../../src/protocol/types.js';
+import { formatEventLine } from '../../src/render/line.js';
+import { LineSink } from '../../src/tail/sinks/line-sink.js';
+import type { StatusReporter } from '../../src/tail/status.js';
+import { startTail } from '../helpers/run-tail.js';
+
+/**
+ * tail -o pretty reads the default line of a plain event frame from its
+ * bytes (render/plain-line.ts) and everything else through JSON.parse.
+ * Whatever path a frame takes, stdout is the same, byte for byte, and a
+ * malformed frame never reaches it. --stats needs every event's fields, so
+ * it takes the full path for every frame: the reference here.
+ */
+
+const servers = new Set<WebSocketServer>();
+afterEach(async () => {
+  for (const wss of servers) {
+    for (const client of wss.clients) client.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
+  servers.clear();
+});
+
+/** Valid events: plain ASCII ones (the fast path), and every kind the fast path leaves or handles with care. */
+const valid: string[] = [
+  JSON.stringify({ event_type: 'ToolInvocationCompleted', event_id: 'id-1', occurred_at: 1796115592.392, mcp_server_id: 'math', tool_name: 'add', seq: 1, duration_ms: 2.004, result_size_bytes: 2048, identity_context: null }),
+  JSON.stringify({ event_type: 'ToolInvocationRequested', event_id: 'id-2', occurred_at: 1796115592.4, mcp_server_id: 'math', seq: 2, arguments: { path: '/srv/a.json', limit: 50 }, correlation_id: 'c-123456789abcdef' }),
+  '{"event_type": "HealthCheckFailed", "event_id": "id-3", "mcp_server_id": "math", "seq": 3, "consecutive_failures": 2, "error_message": "refused"}',
+  '{"event_type":"X\\u001b[31m","seq":4,"note":"bidi \\u202e here","k":"zero\\u200bwidth","arguments":{"a":"\\u0007"}}',
+  '{"event_type":"X","seq":5,"text":"caf\u00e9 \ud83d\ude00","mcp_server_id":"s\u007fx"}',
+  '{"event_type":"X","seq":6,"a":1,"a":2}',
+  '{"event_type":"X","seq":7,"10":"digit key","n":1e400,"m":-0,"big":123456789012345678}',
+  '{"event_type":"McpServerStateChanged","seq":8,"mcp_server_id":"m","old_state":"ready","new_state":"degraded","arguments":{"b":1,"b":2}}',
+  '{"event_type":"X",\r\n  "seq":9}',
+  '{"event_type":"AuthenticationFailed","seq":10,"timestamp":"2026-11-26T12:00:00.5","principal":{"id":"u","roles":["a","b"]}}',
+];
+
+/** Frames that must be reported and never printed. */
+const malformed: Array<{ data: string | Buffer; binary?: boolean }> = [
+  { data: '{"event_type":"X","seq":-1,' },
+  { data: '{"event_type":"","seq":-2}' },
+  { data: '{"event_type":"X","seq":-3,"s":"a\u0001b"}' },
+  { data: '{"event_type":"X","seq":-4,}' },
+  { data: Buffer.concat([Buffer.from('{"event_type":"X","seq":-5,"s":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]) },
+  { data: '{"event_type":"X","seq":-6,"n":01}' },
+  { data: Buffer.from('{"event_type":"X","seq":-7}'), binary: true },
+];
+
+async function frameServer(): Promise<string> {
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
+  servers.add(wss);
+  wss.on('connection', (ws) => {
+    ws.on('error', () => {});
+    ws.once('message', () => {
+      ws.send('{"type":"subscribed","event_types":[],"mcp_server_ids":[]}');
+      for (let i = 0; i < Math.max(valid.length, malformed.length); i++) {
+        if (i < malformed.length) ws.send(malformed[i]!.data, { binary: malformed[i]!.binary ?? false });
+        if (i < valid.length) ws.send(valid[i]!, { binary: false });
+      }
+    });
+  });
+  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  return `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/api/ws/events`;
+}
+
+async function runTail(url: string, extra: string[]): Promise<{ stdout: string; stderr: string }> {
+  const tail = startTail([url, '-o', 'pretty', '--time', 'utc', '-n', String(valid.length), '--no-reconnect', ...extra]);
+  await tail.done;
+  return { stdout: tail.io.stdout.text(), stderr: tail.io.stderr.text() };
+}
+
+describe('tail -o pretty: the line from the bytes and the line from the parse', () => {
+  it.each([[[]], [['--color', 'always']]])('are the same for every valid frame, and neither prints a malformed one (%j)', async (flags) => {
+    const url = await frameServer();
+    const fast = await runTail(url, flags);
+    const full = await runTail(url, [...flags, '--stats']);
+    expect(fast.stdout).toBe(full.stdout);
+    const lines = fast.stdout.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(valid.length);
+    expect(lines.map((line) => /seq=(-?\d+)/.exec(line)?.[1])).toEqual(valid.map((_, i) => String(i + 1)));
+    // Sanitized: no escape sequence from a peer, no bidi override, invisible characters made visible.
+    const peer = fast.stdout.replace(/\x1b\[[0-9;]*m/g, '');
+    expect(peer).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f\u202e\u200b]/);
+    expect(peer).toContain('\\u200b');
+    for (const { stderr } of [fast, full]) expect(stderr.match(/ignored a bad frame/g)).toHaveLength(malformed.length);
+  });
+});
+
+describe('LineSink.plain', () => {
+  it('writes the right line for a frame that waited while the client scanned the next ones (the shared record moved on)', async () => {
+    const chunks: Buffer[] = [];
+    const stdout = Object.assign(
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          chunks.push(chunk);
+          callback();
+        },
+      }),
+      { isTTY: false, columns: undefined, rows: undefined },
+    ) as unknown as OutputStream;
+    const colors = createColorScheme(0);
+    const status = { notice() {}, close() {} } as unknown as StatusReporter;
+    const sink = new LineSink({ stdout, colors, time: 'utc', nowMs: () => 0, widthOf: () => undefined, wide: true, status });
+    sink.start({ sources: [{ url: 'ws://x', label: 'x', index: 0 }], filterDescription: '' });
+    // One record for the connection, as the client keeps it.
+    const record = createMemberSpans();
+    const frames = valid.slice(0, 3).map((text) => Buffer.from(text));
+    const messages = frames.map((bytes) => {
+      const scan = { idStart: -1, idEnd: -1, members: record };
+      expect(scanPlainEvent(bytes, scan)).toBe(true);
+      return new PlainEventFrame(bytes, scan.idStart, scan.idEnd, record);
+    });
+    expect(record.bytes).toBe(frames[2]);
+    for (const message of messages) sink.plain(message, { url: 'ws://x', label: 'x', index: 0 });
+    await sink.close();
+    const expected = frames.map((bytes) => `${formatEventLine(JSON.parse(bytes.toString()) as HangarEvent, { colors, time: 'utc', nowMs: 0, arrivalMs: () => 0, wide: true })}\n`).join('');
+    expect(Buffer.concat(chunks).toString().split('\n')).toEqual(expected.split('\n'));
+  });
+});

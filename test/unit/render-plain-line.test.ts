@@ -1,0 +1,236 @@
+import { describe, expect, it } from 'vitest';
+import { createColorScheme } from '../../src/io/color.js';
+import { EMITTED_TYPES } from '../../src/protocol/catalog.js';
+import { createMemberSpans, scanPlainEvent, type MemberSpans, type PlainEventScan } from '../../src/protocol/plain-event.js';
+import type { HangarEvent } from '../../src/protocol/types.js';
+import { formatEventLine, formatHead, formatHighlights, type LineContext } from '../../src/render/line.js';
+import { formatPlainLine, VIEW_KEYS } from '../../src/render/plain-line.js';
+import { serverIdentityFieldOf } from '../../src/protocol/server-identity.js';
+import { createFleetSimulator } from '../../src/sources/fleet/simulator.js';
+import { createMaxRateGenerator } from '../../src/sources/fleet/max-rate.js';
+import { sampleEventsOf } from '../helpers/catalog-samples.js';
+
+/**
+ * The pretty line read from a frame's bytes (render/plain-line.ts) is the
+ * full path's line (formatEventLine of JSON.parse) byte for byte, whatever
+ * the frame holds and whatever the line's settings; what it cannot do it
+ * leaves to the full path (undefined), and then only for unusual frames.
+ */
+
+const NOW = 1796115600_000;
+
+/** Every setting the line depends on: colors, time modes, width, --wide, a source label. */
+const contexts: Array<[string, LineContext]> = [];
+for (const level of [0, 3] as const) {
+  for (const time of ['utc', 'local', 'iso', 'relative', 'none'] as const) {
+    contexts.push([`color ${level}, ${time}, pipe`, { colors: createColorScheme(level), time, nowMs: NOW, arrivalMs: () => NOW - 1234, wide: true }]);
+  }
+  for (const width of [30, 80, 200]) {
+    contexts.push([`color ${level}, terminal ${width}`, { colors: createColorScheme(level), time: 'utc', nowMs: NOW, arrivalMs: () => NOW, wide: false, width }]);
+  }
+  contexts.push([`color ${level}, terminal, no width`, { colors: createColorScheme(level), time: 'local', nowMs: NOW, wide: false }]);
+  contexts.push([`color ${level}, source label`, { colors: createColorScheme(level), time: 'utc', nowMs: NOW, wide: true, source: { label: 'host:1\u001b[2J', index: 2 } }]);
+}
+
+const members = createMemberSpans();
+const scan: PlainEventScan = { idStart: -1, idEnd: -1, members };
+
+interface Compared {
+  frames: number;
+  plain: number;
+  fast: number;
+}
+
+/**
+ * Compares both paths for one frame in every context (`every`), or in four
+ * of them taking turns (many frames: every context still sees hundreds);
+ * counts what the scanner and the fast path took.
+ */
+function compare(frame: Buffer, counts: Compared, every = true): void {
+  counts.frames++;
+  if (!scanPlainEvent(frame, scan)) return;
+  counts.plain++;
+  const event = JSON.parse(frame.toString('utf8')) as HangarEvent;
+  let fastSome = false;
+  const n = every ? contexts.length : 4;
+  for (let k = 0; k < n; k++) {
+    const [name, ctx] = contexts[every ? k : (counts.frames * 4 + k) % contexts.length]!;
+    // The scan record is the client's: it must still be this frame's.
+    if (members.bytes !== frame) expect.unreachable('the record moved on');
+    const fast = formatPlainLine(frame, members, ctx);
+    if (fast === undefined) continue;
+    fastSome = true;
+    const full = formatEventLine(event, ctx);
+    if (fast !== full) expect({ frame: frame.toString('utf8'), context: name, fast }).toEqual({ frame: frame.toString('utf8'), context: name, fast: full });
+  }
+  if (fastSome) counts.fast++;
+}
+
+function fleetFrames(seed: number, count: number): Buffer[] {
+  const sim = createFleetSimulator({ servers: 6, seed, startMs: 1796115592_000 });
+  const frames: Buffer[] = [];
+  for (let i = 0; i < count; i++) frames.push(Buffer.from(JSON.stringify(sim.next())));
+  const maxRate = createMaxRateGenerator(createFleetSimulator({ servers: 5, seed, startMs: 0 }), seed);
+  for (let i = 0; i < count / 4; i++) frames.push(Buffer.from(JSON.stringify(maxRate.next(1796115592.392 + i / 1e6))));
+  return frames;
+}
+
+function catalogFrames(): Buffer[] {
+  const frames: Buffer[] = [];
+  for (const info of EMITTED_TYPES) for (const event of sampleEventsOf(info)) frames.push(Buffer.from(JSON.stringify(event)));
+  return frames;
+}
+
+/** Frames that test each rule of the fast path, against the full path. */
+const hostile: string[] = [
+  '{"event_type":"ToolInvocationCompleted","mcp_server_id":"math","tool_name":"add","duration_ms":12.5,"occurred_at":1796115592.392}',
+  // control characters, escapes, bidi and invisible characters in every kind of place
+  '{"event_type":"Tool\\u001b[31mX","mcp_server_id":"ma\\u202eth","note":"a\\u0007b\\nc\\td","k":"\\u200bzero"}',
+  '{"event_type":"X","mcp_server_id":"m","arguments":{"p":"a\\u001b]52;c;QUJD\\u0007"},"identity_context":{"user":"\\u2066x\\u2069"}}',
+  '{"event_type":"X","note":"del\u007fhere","mcp_server_id":"s\u007f"}',
+  '{"event_type":"X","note":"\\/slash \\"quoted\\" back\\\\slash","q":"say \\"hi\\"","e":"","sp":"two words","eq":"a=b"}',
+  // non-ASCII
+  '{"event_type":"X","mcp_server_id":"caf\u00e9","tool_name":"\ud83d\ude00","note":"\u2028line"}',
+  // duplicate keys at the top and inside
+  '{"event_type":"X","a":1,"b":2,"a":3}',
+  '{"event_type":"X","mcp_server_id":"one","mcp_server_id":"two"}',
+  '{"event_type":"X","arguments":{"a":1,"b":2,"a":3},"z":{"x":{"y":1},"y":{"y":2}}}',
+  // digit-led and odd keys
+  '{"event_type":"X","10":"ten","2":"two","a":"A"}',
+  '{"event_type":"X","arguments":{"b":1,"10":2,"2":3}}',
+  '{"event_type":"X","__proto__":{"polluted":true},"constructor":"c","toString":1,"":"empty key"}',
+  // numbers: huge, tiny, negative zero, exponents, long integers
+  '{"event_type":"X","occurred_at":1e400,"duration_ms":-0,"n":1e21,"m":123456789012345678,"f":0.1000000000000000055,"g":-1.50,"h":1E+2,"i":-0,"j":9007199254740993}',
+  '{"event_type":"X","occurred_at":-1e300,"result_size_bytes":1e400,"idle_duration_s":-5,"startup_duration_ms":"slow"}',
+  '{"event_type":"X","arguments":{"n":1.0,"m":-0,"big":12345678901234567890,"e":1e2,"ok":[1,2,3]}}',
+  // the time from timestamp, or none at all (arrival)
+  '{"event_type":"X","timestamp":"2026-11-26T12:00:00.123456"}',
+  '{"event_type":"X","timestamp":1796115592}',
+  '{"event_type":"X","occurred_at":"yesterday","timestamp":"garbage"}',
+  '{"event_type":"X"}',
+  // nested values of every shape, whitespace inside, bulky ones short and long
+  '{"event_type":"X","arguments":{"path":"/srv/data/1.json","limit":50},"identity_context":null}',
+  '{"event_type":"X","arguments":{ "path" : "/srv" },"list":[ 1, 2 ],"empty":{},"none":[]}',
+  '{"event_type":"X","arguments":{"a":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","b":[1,{"c":[]}]},"identity_context":["x","y","z","wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"]}',
+  `{"event_type":"X","arguments":{"long":"${'y'.repeat(300)}"},"text":"${'z'.repeat(300)}"}`,
+  '{"event_type":"X","correlation_id":"0123456789abcdef","arguments":"as text","identity_context":42}',
+  '{"event_type":"X","correlation_id":"short"}',
+  '{"event_type":"X","correlation_id":{"nested":"object, not a string, of more than forty characters"}}',
+  // the severity's fields, each kind of value
+  '{"event_type":"Custom","enforcement":"blocked","severity":"LOW","success":false}',
+  '{"event_type":"Custom","enforcement":"none","severity":{"x":1},"failed_count":3,"total":3}',
+  '{"event_type":"Custom","failed":2,"total":5,"success":true,"in_rotation":false}',
+  '{"event_type":"McpServerStateChanged","mcp_server_id":"m","old_state":"ready","new_state":"DEAD"}',
+  '{"event_type":"GroupStateChanged","new_state":null,"old_state":""}',
+  '{"event_type":"X","new_state":5,"old_state":{"a":1},"tool_name":["t"],"duration_ms":"12","error_type":"E","consecutive_failures":1,"total_failures":null}',
+  '{"event_type":"X","error_message":"only a message","total_failures":7}',
+  '{"event_type":"X","provider_id":"","mcp_server_name":"named","mcp_server":"m2"}',
+  '{"event_type":"X","mcp_server_id":5,"provider_name":"prov"}',
+  // whitespace between tokens, and booleans
+  '{ "event_type" : "X" ,\t"mcp_server_id" :\t"m" , "ok" : true , "no" : false , "nothing" : null }',
+  `{"event_type":"${'T'.repeat(250)}","mcp_server_id":"${'s'.repeat(250)}"}`,
+];
+
+describe('formatPlainLine: the line from the bytes is the full path line', () => {
+  it('for the simulated fleet (several seeds, paced and max-rate) in every setting, nearly all on the fast path', () => {
+    for (const seed of [1, 2, 7, 42]) {
+      const counts: Compared = { frames: 0, plain: 0, fast: 0 };
+      for (const frame of fleetFrames(seed, 2000)) compare(frame, counts, false);
+      expect(counts.plain).toBe(counts.frames);
+      // The fleet's frames are what the fast path is for (a few carry non-ASCII, which it leaves).
+      expect(counts.fast / counts.frames).toBeGreaterThan(0.95);
+    }
+  });
+
+  it('for every emitted type of the catalog, in each of its shapes', () => {
+    const counts: Compared = { frames: 0, plain: 0, fast: 0 };
+    const frames = catalogFrames();
+    for (const frame of frames) compare(frame, counts);
+    expect(counts.frames).toBeGreaterThan(200);
+    expect(counts.fast).toBe(counts.frames);
+  });
+
+  it.each(hostile.map((frame) => [frame]))('for %s', (frame) => {
+    const counts: Compared = { frames: 0, plain: 0, fast: 0 };
+    compare(Buffer.from(frame), counts);
+    expect(counts.plain).toBe(1);
+    // What it leaves to the full path: non-ASCII bytes, a key twice at the top, a digit-led top-level key.
+    const keys = Object.keys(JSON.parse(frame) as object);
+    const left = /[^\x00-\x7f]/.test(frame) || keys.length < members.count || keys.some((key) => /^\d/.test(key));
+    expect(counts.fast).toBe(left ? 0 : 1);
+  });
+
+  it('leaves to the full path what it cannot write the same way', () => {
+    const fastOf = (frame: string) => {
+      const bytes = Buffer.from(frame);
+      expect(scanPlainEvent(bytes, scan)).toBe(true);
+      return formatPlainLine(bytes, members, contexts[0]![1]);
+    };
+    expect(fastOf('{"event_type":"X","a":1}')).toBeDefined();
+    expect(fastOf('{"event_type":"X","a":1,"a":2}')).toBeUndefined();
+    expect(fastOf('{"event_type":"X","1":1}')).toBeUndefined();
+    expect(fastOf('{"event_type":"X","a":"caf\u00e9"}')).toBeUndefined();
+    // A record of another frame (the client scanned on) is not read.
+    const other = Buffer.from('{"event_type":"Y"}');
+    expect(formatPlainLine(other, members, contexts[0]![1])).toBeUndefined();
+    // --fields and --format lines are the full path's.
+    expect(formatPlainLine(Buffer.from('{"event_type":"X","a":1}'), rescanned('{"event_type":"X","a":1}'), { ...contexts[0]![1], fields: ['a'] })).toBeUndefined();
+  });
+
+  it('for mutated frames: escapes, controls, bidi, invisible and non-ASCII characters, odd numbers and nesting put anywhere', () => {
+    const pieces = ['\\u001b', '\\n', '\\"', '\\\\', '\\u202e', '\\u200b', '\\ud83d\\ude00', '\u00e9', '\u007f', '\u2028', ' ', '=', '"', ',"a":1', ',"a":{"b":1,"b":2}', ',"9":1', ':1e400', ':-0', ':[]', ':{}', '{', '}', '1', '.5', 'e5'];
+    let seed = 11;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const base = [...fleetFrames(3, 300), ...catalogFrames(), ...hostile.map((frame) => Buffer.from(frame))];
+    const counts: Compared = { frames: 0, plain: 0, fast: 0 };
+    for (let round = 0; round < 6000; round++) {
+      let text = base[Math.floor(random() * base.length)]!.toString('utf8');
+      const edits = 1 + Math.floor(random() * 3);
+      for (let e = 0; e < edits; e++) {
+        const at = Math.floor(random() * text.length);
+        text = text.slice(0, at) + pieces[Math.floor(random() * pieces.length)]! + text.slice(at + (random() < 0.5 ? 1 : 0));
+      }
+      compare(Buffer.from(text), counts, false);
+    }
+    // Enough of them were still events, and enough of those took the fast path, for the comparison to mean something.
+    expect(counts.plain).toBeGreaterThan(1000);
+    expect(counts.fast).toBeGreaterThan(500);
+  });
+});
+
+function rescanned(frame: string): MemberSpans {
+  const record = createMemberSpans();
+  expect(scanPlainEvent(Buffer.from(frame), { idStart: -1, idEnd: -1, members: record })).toBe(true);
+  return record;
+}
+
+describe('VIEW_KEYS', () => {
+  it('holds every field the head and the highlights read (they see nothing else of a fast-path event)', () => {
+    const read = new Set<string>();
+    for (const info of EMITTED_TYPES) {
+      for (const sample of sampleEventsOf(info)) {
+        for (const variant of [sample, { ...sample, enforcement: 'blocked' }, { ...sample, severity: 'x', success: true, failed: 1, total: 2, occurred_at: undefined, timestamp: 'x' }]) {
+          const event = new Proxy(variant, {
+            get(target, key, receiver) {
+              if (typeof key === 'string') read.add(key);
+              return Reflect.get(target, key, receiver) as unknown;
+            },
+            has() {
+              throw new Error('the head must not ask whether a field is there');
+            },
+            ownKeys() {
+              throw new Error('the head must not list the fields');
+            },
+          }) as HangarEvent;
+          for (const [, ctx] of contexts) {
+            formatHead(event, serverIdentityFieldOf(event), ctx);
+            formatHighlights(event, ctx.colors);
+          }
+        }
+      }
+    }
+    const outside = [...read].filter((key) => !VIEW_KEYS.has(key));
+    expect(outside).toEqual([]);
+    expect(read.has('event_type')).toBe(true);
+  });
+});
