@@ -1,4 +1,4 @@
-import type { OutputStream } from './io.js';
+import type { IO, OutputStream } from './io.js';
 
 /** The size assumed when neither the terminal nor the environment gives one. */
 export const DEFAULT_COLUMNS = 80;
@@ -22,6 +22,15 @@ export function terminalSize(stream: Pick<OutputStream, 'columns' | 'rows'>, env
     columns: positive(stream.columns) ?? positive(parseCount(env.COLUMNS)) ?? DEFAULT_COLUMNS,
     rows: positive(stream.rows) ?? positive(parseCount(env.LINES)) ?? DEFAULT_ROWS,
   };
+}
+
+/**
+ * Whether a live view (the table, the console, top) can be redrawn in place:
+ * stdout is a terminal that understands cursor movement (not TERM=dumb).
+ * Otherwise plain snapshots.
+ */
+export function canDrawLive(io: Pick<IO, 'stdout' | 'env'>): boolean {
+  return io.stdout.isTTY && io.env.TERM !== 'dumb';
 }
 
 function positive(value: number | undefined): number | undefined {

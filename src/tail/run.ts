@@ -4,26 +4,22 @@ import type { StreamClientOptions } from '../client/stream-options.js';
 import { openFeed } from '../feed/open-feed.js';
 import { formatDuration } from '../format/duration.js';
 import { displayUrl } from '../format/url.js';
-import { fetchFleetSnapshot } from '../client/fleet-snapshot.js';
-import { fetchServerLogs } from '../client/server-logs.js';
+import type { fetchFleetSnapshot } from '../client/fleet-snapshot.js';
 import type { EventFilter } from '../filter/event-filter.js';
 import { createColorScheme, resolveColorLevel, type ColorMode } from '../io/color.js';
+import { canDrawLive } from '../io/terminal-size.js';
 import type { IO } from '../io/io.js';
 import type { ReplayRequest } from '../protocol/types.js';
 import type { CompiledTemplate } from '../render/template.js';
 import { TailPipeline, type PipelineEnd, type PipelineHints } from './pipeline.js';
 import { createSink, type OutputSettings, type SinkParts } from './sinks/create-sink.js';
 import type { TailSink } from './sinks/sink.js';
-import { canDrawLive } from './sinks/table-sink.js';
 import { TailStats } from './stats.js';
 import { createOraSpinner, StatusReporter, type Spinner } from './status.js';
-import { openRecorder } from './recorder.js';
 import type { StoreLocation } from '../store/location.js';
 import type { StoreReader } from '../store/store-reader.js';
 import type { StoreWindow } from '../store/store-window.js';
 import type { HangarEvent } from '../protocol/types.js';
-import { createExecAction } from './exec-action.js';
-import { openTableApprovals } from './table-approvals.js';
 
 /** Everything one tail session needs, compiled and checked (commands/tail/options.ts builds it from flags). */
 export interface TailSessionOptions extends OutputSettings {
@@ -119,11 +115,12 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
 
   for (const warning of options.warnings) status.warn(warning);
 
-  const recorder = options.record !== undefined ? await openRecorder(options.record, io.cwd, (message) => status.warn(message)) : undefined;
+  // What only some tails use is loaded when used: a start is mostly module loading (bench/README.md, startup).
+  const recorder = options.record !== undefined ? await (await import('./recorder.js')).openRecorder(options.record, io.cwd, (message) => status.warn(message)) : undefined;
   const exec =
     options.exec === undefined
       ? undefined
-      : createExecAction({
+      : (await import('./exec-action.js')).createExecAction({
           command: options.exec.command,
           concurrency: options.exec.concurrency,
           queueLimit: EXEC_QUEUE_LIMIT,
@@ -143,17 +140,16 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
         }
       : undefined;
   // The table seeds its rows from the fleet snapshot of each endpoint, fetched with the stream's credentials.
-  const fleetSnapshot =
-    options.output === 'table' && deps.fetchSnapshot !== null
-      ? (url: string) => (deps.fetchSnapshot ?? fetchFleetSnapshot)(url, { headers: options.requestHeaders, ca: options.ca, insecure: options.insecure })
-      : undefined;
+  const fetchSnapshot = options.output === 'table' && deps.fetchSnapshot !== null ? (deps.fetchSnapshot ?? (await import('../client/fleet-snapshot.js')).fetchFleetSnapshot) : undefined;
+  const fleetSnapshot = fetchSnapshot !== undefined ? (url: string) => fetchSnapshot(url, { headers: options.requestHeaders, ca: options.ca, insecure: options.insecure }) : undefined;
   // The console's server detail asks the first endpoint for the server's log lines, with the stream's credentials.
+  const { fetchServerLogs } = options.output === 'table' && options.urls.length > 0 && deps.fetchSnapshot !== null ? await import('../client/server-logs.js') : { fetchServerLogs: undefined };
   const fetchLogs =
-    options.output === 'table' && options.urls.length > 0 && deps.fetchSnapshot !== null
+    fetchServerLogs !== undefined
       ? (server: string, lines: number) => fetchServerLogs(options.urls[0]!, server, lines, { headers: options.requestHeaders, ca: options.ca, insecure: options.insecure })
       : undefined;
   // The table's approvals view asks the approvals API next to the first stream, with its credentials.
-  const tableApprovals = options.output === 'table' && options.urls.length > 0 ? openTableApprovals(options.urls[0]!, options) : undefined;
+  const tableApprovals = options.output === 'table' && options.urls.length > 0 ? (await import('./table-approvals.js')).openTableApprovals(options.urls[0]!, options) : undefined;
   const parts: SinkParts = {
     stdoutColors,
     stderrColors,
@@ -164,7 +160,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
     bell: options.output === 'table' ? bell : undefined,
     fetchLogs,
   };
-  const sink = deps.sink !== undefined ? deps.sink.create(parts) : createSink(options, io, parts);
+  const sink = deps.sink !== undefined ? deps.sink.create(parts) : await createSink(options, io, parts);
   const stats = new TailStats(io.monotonicMs(), options.stats);
 
   let finish!: (end: PipelineEnd) => void;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AuthError } from '../../src/errors.js';
-import { canDrawLive } from '../../src/tail/sinks/table-sink.js';
+import { canDrawLive } from '../../src/io/terminal-size.js';
 import { HIDE_CURSOR, SHOW_CURSOR, SYNC_START } from '../../src/io/live-region.js';
 import { gatewayEvent } from '../helpers/fake-gateway.js';
 import { useGatewayTails } from '../helpers/run-tail.js';

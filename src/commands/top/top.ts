@@ -1,7 +1,7 @@
 import type { IO } from '../../io/io.js';
 import { createColorScheme, resolveColorLevel } from '../../io/color.js';
 import { runTailSession, type TailDeps } from '../../tail/run.js';
-import { canDrawLive } from '../../tail/sinks/table-sink.js';
+import { canDrawLive } from '../../io/terminal-size.js';
 import { createTopSink } from '../../top/top-sink.js';
 import { DEFAULT_TOP_INTERVAL_MS, DEFAULT_TOP_REFRESH_MS, type TopOptions } from './options.js';
 

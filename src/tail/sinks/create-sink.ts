@@ -4,12 +4,10 @@ import type { TableSort } from '../../render/table/render-table.js';
 import type { compileTemplate } from '../../render/template.js';
 import type { TimeMode } from '../../render/time-format.js';
 import type { StatusReporter } from '../status.js';
-import { LineSink } from './line-sink.js';
 import { NdjsonSink } from './ndjson-sink.js';
 import type { TailSink } from './sink.js';
-import { canDrawLive, createTableSink, type TableSinkOptions } from './table-sink.js';
-import { terminalSize } from '../../io/terminal-size.js';
-import { CallsSink } from './calls-sink.js';
+import type { TableSinkOptions } from './table-sink.js';
+import { canDrawLive, terminalSize } from '../../io/terminal-size.js';
 
 /** How tail writes events. */
 export type OutputMode = 'pretty' | 'ndjson' | 'table';
@@ -46,12 +44,17 @@ export interface SinkParts {
   readonly fetchLogs?: TableSinkOptions['fetchLogs'];
 }
 
-/** The one place an output mode becomes a sink. */
-export function createSink(options: OutputSettings, io: IO, parts: SinkParts): TailSink {
+/**
+ * The one place an output mode becomes a sink. Each sink but NDJSON's is
+ * loaded here, when chosen: the live table alone is half of tail's modules,
+ * and a start is mostly module loading (bench/README.md, startup).
+ */
+export async function createSink(options: OutputSettings, io: IO, parts: SinkParts): Promise<TailSink> {
   const widthOf = () => (io.stdout.isTTY ? terminalSize(io.stdout, io.env).columns : undefined);
   // Shortening is for a person at a terminal: into a file or a pipe every field goes in full.
   const wide = options.wide || !io.stdout.isTTY;
   if (options.calls && options.output !== 'table') {
+    const { CallsSink } = await import('./calls-sink.js');
     return new CallsSink({
       stdout: io.stdout,
       colors: parts.stdoutColors,
@@ -68,7 +71,8 @@ export function createSink(options: OutputSettings, io: IO, parts: SinkParts): T
   switch (options.output) {
     case 'ndjson':
       return new NdjsonSink(io.stdout, parts.status);
-    case 'pretty':
+    case 'pretty': {
+      const { LineSink } = await import('./line-sink.js');
       return new LineSink({
         stdout: io.stdout,
         colors: parts.stdoutColors,
@@ -80,7 +84,9 @@ export function createSink(options: OutputSettings, io: IO, parts: SinkParts): T
         wide,
         status: parts.status,
       });
-    case 'table':
+    }
+    case 'table': {
+      const { createTableSink } = await import('./table-sink.js');
       return createTableSink(io, {
         colors: parts.stdoutColors,
         sort: options.sort,
@@ -94,5 +100,6 @@ export function createSink(options: OutputSettings, io: IO, parts: SinkParts): T
         bell: parts.bell,
         fetchLogs: parts.fetchLogs,
       });
+    }
   }
 }

@@ -60,14 +60,6 @@ const IDLE_REDRAW_MS = 1000;
 /** Above this many unflushed bytes, `whenWritable` waits for stdout to drain. */
 const HIGH_WATER_BYTES = 64 * 1024;
 
-/**
- * Whether the table can be redrawn in place: stdout is a terminal that
- * understands cursor movement (not TERM=dumb). Otherwise plain snapshots.
- */
-export function canDrawLive(io: Pick<IO, 'stdout' | 'env'>): boolean {
-  return io.stdout.isTTY && io.env.TERM !== 'dumb';
-}
-
 export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
   let state: TableState = emptyTableState();
   /** Endpoints connected whose subscription has not been acknowledged yet. */
