@@ -116,11 +116,11 @@ describe('serve: GET/POST /api/approvals (real HTTP)', () => {
     const { server, hold } = await serverWithGate({ apiKeys: ['mcp_first_k3y', 'mcp_second_k3y'] });
     hold('a1');
     for (const [path, method] of [['/api/approvals', 'GET'], ['/api/approvals/a1', 'GET'], ['/api/approvals/a1/resolve', 'POST']] as const) {
-      const missing = await httpRequest(server, path, { method, body: '{"decision":"approve"}' });
+      const missing = await httpRequest(server, path, { method, body: bodyFor(method) });
       expect(missing.status).toBe(401);
       expect(missing.json).toMatchObject({ error: 'authentication_failed', message: expect.stringMatching(/API key is required/), details: { expected_methods: ['api_key', 'bearer'] } });
       expect(missing.headers['www-authenticate']).toBe('Bearer, ApiKey');
-      const wrong = await httpRequest(server, path, { method, headers: { 'X-API-Key': 'mcp_wrong' }, body: '{"decision":"approve"}' });
+      const wrong = await httpRequest(server, path, { method, headers: { 'X-API-Key': 'mcp_wrong' }, body: bodyFor(method) });
       expect(wrong.status).toBe(403);
       expect(wrong.json).toMatchObject({ error: 'access_denied', message: 'the API key is not valid for this server', resource: 'approval:*', action: method === 'POST' ? 'resolve' : 'read' });
       expect(JSON.stringify(wrong.json)).not.toContain('mcp_wrong');
@@ -136,7 +136,7 @@ describe('serve: GET/POST /api/approvals (real HTTP)', () => {
     servers.push(server);
     expect(server.approvals).toBeUndefined();
     for (const [path, method] of [['/api/approvals', 'GET'], ['/api/approvals/x', 'GET'], ['/api/approvals/x/resolve', 'POST']] as const) {
-      expect(await httpRequest(server, path, { method, headers: { 'X-API-Key': 'mcp_k' }, body: '{"decision":"approve"}' })).toMatchObject({ status: 503, json: { error: 'approval gate is not configured on this gateway' } });
+      expect(await httpRequest(server, path, { method, headers: { 'X-API-Key': 'mcp_k' }, body: bodyFor(method) })).toMatchObject({ status: 503, json: { error: 'approval gate is not configured on this gateway' } });
       expect((await httpRequest(server, path, { method })).status).toBe(401);
     }
   });
@@ -159,3 +159,12 @@ describe('serve: GET/POST /api/approvals (real HTTP)', () => {
     expect(await resolve(server, 'from-outside', { decision: 'approve' })).toMatchObject({ status: 404 });
   });
 });
+
+/**
+ * A body only where the method has one: node:http sends a GET's body without
+ * Content-Length or chunking, so on a kept-alive socket the server would read
+ * it as the start of the next request (HPE_INVALID_METHOD, a 400 or a reset).
+ */
+function bodyFor(method: string): string | undefined {
+  return method === 'POST' ? '{"decision":"approve"}' : undefined;
+}
