@@ -3,6 +3,7 @@ import type { HangarEvent } from '../protocol/types.js';
 import { serverIdentityOf } from '../protocol/server-identity.js';
 import { stripControl } from '../protocol/sanitize.js';
 import { plural } from '../format/plural.js';
+import type { Clock, Timer } from '../io/clock.js';
 
 /**
  * `--exec CMD`: runs a shell command for every matching event, for scripts
@@ -32,6 +33,8 @@ export interface ExecActionOptions {
   readonly label?: string;
   /** How long `close` waits for running commands before it stops them. */
   readonly closeGraceMs?: number;
+  /** Times the grace (tail passes io.clock). */
+  readonly clock: Pick<Clock, 'setTimeout'>;
 }
 
 export interface ExecAction {
@@ -118,8 +121,11 @@ export function createExecAction(options: ExecActionOptions): ExecAction {
       closing = true;
       if (running.size > 0 || queue.length > 0) {
         const done = new Promise<void>((resolve) => (idle = resolve));
-        const grace = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), options.closeGraceMs ?? 10_000).unref());
-        if ((await Promise.race([done, grace])) === 'late') {
+        let timer: Timer | undefined;
+        const grace = new Promise<'late'>((resolve) => (timer = options.clock.setTimeout(() => resolve('late'), options.closeGraceMs ?? 10_000).unref()));
+        const outcome = await Promise.race([done, grace]);
+        timer?.cancel();
+        if (outcome === 'late') {
           queue.length = 0;
           options.report(`${label}: stopping ${plural(running.size, 'command')} still running at exit`);
           for (const child of running) child.kill('SIGTERM');

@@ -110,7 +110,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
     quiet: options.quiet,
     multiSource: options.urls.length > 1,
     spinner,
-    monotonicMs: () => io.monotonicMs(),
+    clock: io.clock,
   });
 
   for (const warning of options.warnings) status.warn(warning);
@@ -128,6 +128,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
           env: io.env,
           report: (line) => status.warn(line),
           writeOutput: (chunk) => io.stderr.write(chunk),
+          clock: io.clock,
         });
   const bell = options.bell && io.stderr.isTTY ? createBell(io) : undefined;
   // The table rings for a new approval only (every event would ring it once a second).
@@ -225,7 +226,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
   const removeSignals = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal) => io.onSignal(signal, () => finish({ kind: 'done' })));
   const timer =
     options.timeoutMs !== undefined
-      ? setTimeout(() => {
+      ? io.clock.setTimeout(() => {
           if (stats.connections === 0) {
             const why = stats.lastConnectError === undefined ? 'still connecting' : `last attempt: ${stats.lastConnectError}`;
             finish({
@@ -252,7 +253,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
   // --until in the future: the stream ends then, like a --timeout that is not an error.
   const untilTimer =
     options.untilEpochMs !== undefined && options.untilEpochMs > io.now()
-      ? setTimeout(() => finish({ kind: 'done' }), Math.min(options.untilEpochMs - io.now(), 2 ** 31 - 1))
+      ? io.clock.setTimeout(() => finish({ kind: 'done' }), Math.min(options.untilEpochMs - io.now(), 2 ** 31 - 1))
       : undefined;
 
   // The store is opened last, so nothing else is left open when it fails; its errors (exit 6) come before any output.
@@ -260,7 +261,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
   try {
     reader = options.store !== undefined ? await openTailStore(options, io) : undefined;
   } catch (error) {
-    if (timer) clearTimeout(timer);
+    timer?.cancel();
     for (const remove of removeSignals) remove();
     io.stdout.off('error', onStdoutError);
     status.close();
@@ -294,8 +295,8 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
 
   const end = await ended;
   pipeline.stop();
-  if (timer) clearTimeout(timer);
-  if (untilTimer) clearTimeout(untilTimer);
+  timer?.cancel();
+  untilTimer?.cancel();
   for (const remove of removeSignals) remove();
   await feed.stop();
   await reader?.close();

@@ -1,4 +1,5 @@
 import { formatDuration } from '../format/duration.js';
+import type { Clock, Timer } from '../io/clock.js';
 import type { ColorScheme } from '../io/color.js';
 import type { IO, OutputStream } from '../io/io.js';
 import { stripControl } from '../protocol/sanitize.js';
@@ -25,8 +26,8 @@ export interface StatusOptions {
   readonly multiSource: boolean;
   /** A spinner on stderr (ora) when stderr is a terminal; undefined for plain lines. */
   readonly spinner?: Spinner | undefined;
-  /** Monotonic clock (ms), for coalescing drop warnings. */
-  readonly monotonicMs: () => number;
+  /** The injected clock: coalescing drop warnings, the reconnect countdown. */
+  readonly clock: Pick<Clock, 'monotonicMs' | 'setTimeout' | 'setInterval'>;
 }
 
 /** At most one DROPPED line per source this often; drops in between are added up into the next one. */
@@ -48,7 +49,7 @@ interface DropTally {
   sum: number;
   warnings: number;
   lastLineMs: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: Timer | undefined;
 }
 
 /**
@@ -58,7 +59,7 @@ interface DropTally {
  */
 export class StatusReporter {
   private readonly drops = new Map<SourceRef, DropTally>();
-  private countdown: ReturnType<typeof setInterval> | undefined;
+  private countdown: Timer | undefined;
 
   constructor(private readonly options: StatusOptions) {}
 
@@ -127,7 +128,7 @@ export class StatusReporter {
   /** Prints drops not yet reported and, after a flood, a summary; stops the spinner (on exit). */
   close(): void {
     for (const [source, tally] of this.drops) {
-      if (tally.timer) clearTimeout(tally.timer);
+      tally.timer?.cancel();
       tally.timer = undefined;
       if (tally.pending > 0) this.printDrops(source, tally);
       if (tally.warnings > 1) {
@@ -162,18 +163,19 @@ export class StatusReporter {
     tally.connectionTotal = notice.totalDropped;
     tally.message = notice.message;
     if (tally.timer) return;
-    const waitMs = tally.lastLineMs + DROP_LINE_INTERVAL_MS - this.options.monotonicMs();
+    const waitMs = tally.lastLineMs + DROP_LINE_INTERVAL_MS - this.options.clock.monotonicMs();
     if (waitMs <= 0) {
       this.printDrops(notice.source, tally);
       return;
     }
     const source = notice.source;
     const current = tally;
-    tally.timer = setTimeout(() => {
-      current.timer = undefined;
-      if (current.pending > 0) this.printDrops(source, current);
-    }, waitMs);
-    tally.timer.unref?.();
+    tally.timer = this.options.clock
+      .setTimeout(() => {
+        current.timer = undefined;
+        if (current.pending > 0) this.printDrops(source, current);
+      }, waitMs)
+      .unref();
   }
 
   private printDrops(source: SourceRef, tally: DropTally): void {
@@ -187,24 +189,25 @@ export class StatusReporter {
     );
     tally.pending = 0;
     tally.pendingWarnings = 0;
-    tally.lastLineMs = this.options.monotonicMs();
+    tally.lastLineMs = this.options.clock.monotonicMs();
   }
 
   /** On a spinner, "reconnecting in 3.5s" counts down to the attempt (plain lines are written once). */
   private countDown(delayMs: number, text: (leftMs: number) => string): void {
     const spinner = this.options.spinner;
     if (!spinner?.isSpinning || this.options.quiet) return;
-    const dueMs = this.options.monotonicMs() + delayMs;
-    this.countdown = setInterval(() => {
-      const leftMs = dueMs - this.options.monotonicMs();
-      if (leftMs <= 0 || !spinner.isSpinning) return this.stopCountdown();
-      spinner.text = text(leftMs);
-    }, COUNTDOWN_TICK_MS);
-    this.countdown.unref?.();
+    const dueMs = this.options.clock.monotonicMs() + delayMs;
+    this.countdown = this.options.clock
+      .setInterval(() => {
+        const leftMs = dueMs - this.options.clock.monotonicMs();
+        if (leftMs <= 0 || !spinner.isSpinning) return this.stopCountdown();
+        spinner.text = text(leftMs);
+      }, COUNTDOWN_TICK_MS)
+      .unref();
   }
 
   private stopCountdown(): void {
-    if (this.countdown) clearInterval(this.countdown);
+    this.countdown?.cancel();
     this.countdown = undefined;
   }
 

@@ -10,6 +10,7 @@ import { fit, truncate } from '../render/table/text.js';
 import type { FeedNotice } from '../feed/messages.js';
 import type { SinkStart, TailSink } from '../tail/sinks/sink.js';
 import { waitForDrain } from '../tail/sinks/drain.js';
+import type { Timer } from '../io/clock.js';
 
 /**
  * `hangar-events top`'s output: folds every event into the aggregates (a pure
@@ -51,8 +52,8 @@ export function createTopSink(io: IO, options: TopSinkOptions): TailSink {
   let reverse = false;
   let filterDescription = '';
   let region: LiveRegion | undefined;
-  let refresh: ReturnType<typeof setInterval> | undefined;
-  let once: ReturnType<typeof setTimeout> | undefined;
+  let refresh: Timer | undefined;
+  let once: Timer | undefined;
   let keysOn = false;
   let started = false;
   let closed = false;
@@ -132,12 +133,10 @@ export function createTopSink(io: IO, options: TopSinkOptions): TailSink {
         region = createLiveRegion(io.stdout, { onResize: () => draw() });
         startKeys();
         draw();
-        refresh = setInterval(() => draw(), Math.max(100, options.refreshMs));
-        refresh.unref?.();
+        refresh = io.clock.setInterval(() => draw(), Math.max(100, options.refreshMs)).unref();
       }
       if (options.onceAfterMs !== undefined) {
-        once = setTimeout(() => options.onQuit(), options.onceAfterMs);
-        once.unref?.();
+        once = io.clock.setTimeout(() => options.onQuit(), options.onceAfterMs).unref();
       }
     },
     event(event) {
@@ -155,8 +154,8 @@ export function createTopSink(io: IO, options: TopSinkOptions): TailSink {
     async close() {
       if (closed) return;
       closed = true;
-      if (refresh !== undefined) clearInterval(refresh);
-      if (once !== undefined) clearTimeout(once);
+      refresh?.cancel();
+      once?.cancel();
       try {
         if (!started) return;
         if (region) draw(true);

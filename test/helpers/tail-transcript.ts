@@ -1,7 +1,7 @@
-import { performance } from 'node:perf_hooks';
 import { afterEach } from 'vitest';
 import type { TailDeps } from '../../src/tail/run.js';
-import { FAST, startTail, type InProcessTail } from './run-tail.js';
+import { FAST, startRealClockTail, type InProcessTail } from './run-tail.js';
+import type { RealClockTestIO } from './test-io.js';
 
 /**
  * In-process tails for the reliability tests: real clocks (outage lengths are
@@ -15,7 +15,7 @@ export interface TranscriptEntry {
   readonly text: string;
 }
 
-export interface TranscriptTail extends InProcessTail {
+export interface TranscriptTail extends InProcessTail<RealClockTestIO> {
   readonly transcript: TranscriptEntry[];
   /** `seq` of every event printed, in order. */
   seqs(): number[];
@@ -23,7 +23,7 @@ export interface TranscriptTail extends InProcessTail {
   gaps(): { afterSeq: number; line: string; downForMs: number | undefined }[];
 }
 
-const tails: InProcessTail[] = [];
+const tails: InProcessTail<RealClockTestIO>[] = [];
 
 /** Ctrl-C for every transcript tail of the calling test file after each test. */
 export function useTranscriptTails(): void {
@@ -46,12 +46,8 @@ export function parseDownFor(text: string): number | undefined {
 
 /** Starts `tail <args>` in process with real clocks and a transcript. */
 export function startTranscriptTail(args: string[], deps: TailDeps = FAST): TranscriptTail {
-  const tail = startTail(args, {}, deps);
+  const tail = startRealClockTail(args, {}, deps);
   tails.push(tail);
-  const io = tail.io as unknown as { now: () => number; monotonicMs: () => number };
-  // The IO object is read at run time (runTail calls io.now()/io.monotonicMs() each time), so real clocks can be put in.
-  io.now = () => Date.now();
-  io.monotonicMs = () => performance.now();
   const transcript: TranscriptEntry[] = [];
   for (const stream of ['stdout', 'stderr'] as const) {
     const target = tail.io[stream];

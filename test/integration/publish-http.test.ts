@@ -8,7 +8,8 @@ import { requireProgram } from '../helpers/require-program.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { AuthError, ConnectionError, RuntimeError } from '../../src/errors.js';
 import { parsePublishOptions, type PublishFlags } from '../../src/commands/publish/options.js';
-import { runPublish } from '../../src/commands/publish/publish.js';
+import { runPublish, STDIN_LINGER_MS } from '../../src/commands/publish/publish.js';
+import { eventually } from '../helpers/eventually.js';
 import { createTestIO } from '../helpers/test-io.js';
 
 /**
@@ -219,6 +220,11 @@ describe('publish (stdin)', () => {
     const done = runPublish(options, io);
     const first = server.nextRequest();
     io.stdin.write(`${event('A')}\n${event('B')}\n`);
+    // The pause is timed on the injected clock: nothing goes out until it is over.
+    await eventually(() => io.clock.nextDueIn() === STDIN_LINGER_MS, 'the linger timer after the partial batch');
+    io.advance(STDIN_LINGER_MS - 1);
+    expect(server.requests).toEqual([]);
+    io.advance(1);
     expect((await first).body).toBe(`${event('A')}\n${event('B')}\n`);
     const second = server.nextRequest();
     io.stdin.end(`${event('C')}\n`);

@@ -36,7 +36,7 @@ describe('tail -o table seeds itself from the fleet snapshot', () => {
     const g = await gateway({ apiKey: 'mcp_k3y', mcpServers: FLEET });
     const t = tail([g.url, '-o', 'table', '-k', 'mcp_k3y', '--sort', 'server'], terminal);
     await g.waitForAttached(1);
-    await t.waitFor('stdout', /postgres +cold/);
+    await t.waitForFrame(/postgres +cold/);
     const screen = t.io.stdout.text();
     expect(screen).toMatch(/github +degraded +- +fail x1 +0 +0 +- +- +- +26 /);
     expect(screen).toMatch(/math +ready +- +ok +0 +0 +- +- +- +6 /);
@@ -46,16 +46,16 @@ describe('tail -o table seeds itself from the fleet snapshot', () => {
     expect(g.snapshotRequests[0]!.subscribedBefore).toBe(true);
     // Events are newer than the snapshot: they win.
     g.publish(gatewayEvent('McpServerStateChanged', { mcp_server_id: 'github', old_state: 'degraded', new_state: 'initializing' }));
-    await t.waitFor('stdout', /github +initializing/);
+    await t.waitForFrame(/github +initializing/);
   });
 
   it('says in the footer when the gateway has no snapshot, and fills from events as before', async () => {
     const g = await gateway();
     const t = tail([g.url, '-o', 'table'], terminal);
     await g.waitForAttached(1);
-    await t.waitFor('stdout', /fleet snapshot unavailable: GET \/api\/mcp_servers answered HTTP 404/);
+    await t.waitForFrame(/fleet snapshot unavailable: GET \/api\/mcp_servers answered HTTP 404/);
     g.publish(gatewayEvent('McpServerStarted', { mcp_server_id: 'math', mode: 'subprocess', tools_count: 4, startup_duration_ms: 10 }));
-    await t.waitFor('stdout', /math +ready/);
+    await t.waitForFrame(/math +ready/);
   });
 });
 

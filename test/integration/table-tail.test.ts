@@ -18,15 +18,15 @@ describe('tail -o table', () => {
     const t = tail([g.url, '-o', 'table'], terminal);
     await g.waitForAttached(1);
     // Raw mode is on by now (the keys line is drawn); record what happens at the end.
-    await t.waitFor('stdout', /q quit {2}s sort/);
+    await t.waitForFrame(/q quit {2}s sort/);
     const modes: boolean[] = [];
     (t.io.stdin as unknown as { setRawMode: (m: boolean) => void }).setRawMode = (m) => modes.push(m);
     g.publish(gatewayEvent('McpServerStarted', { mcp_server_id: 'math', tools_count: 4 }));
     g.publish(gatewayEvent('ToolInvocationFailed', { mcp_server_id: 'math', duration_ms: 12 }));
     g.publish(gatewayEvent('DiscoveryCycleCompleted', { discovered_count: 0 }));
-    await t.waitFor('stdout', /math +ready +- +- +0 +1 +100% +12ms +12ms +4 +ToolInvocationFailed/);
-    await t.waitFor('stdout', /connected {2}all events/);
-    await t.waitFor('stdout', /no server: DiscoveryCycleCompleted 1/);
+    await t.waitForFrame(/math +ready +- +- +0 +1 +100% +12ms +12ms +4 +ToolInvocationFailed/);
+    await t.waitForFrame(/connected {2}all events/);
+    await t.waitForFrame(/no server: DiscoveryCycleCompleted 1/);
     expect(t.io.stdout.chunks[0]).toBe(HIDE_CURSOR);
     t.io.stdin.write('q');
     await t.done;
@@ -42,7 +42,7 @@ describe('tail -o table', () => {
     const t = tail([g.url, '-o', 'table', '--sort', 'server'], { ...terminal, stdinTTY: false });
     await g.waitForAttached(1);
     g.publish(gatewayEvent('HealthCheckFailed', { mcp_server_id: 'db', consecutive_failures: 2 }));
-    await t.waitFor('stdout', /db +- +- +fail x2/);
+    await t.waitForFrame(/db +- +- +fail x2/);
     expect(t.io.stdout.text()).toContain('sort: server');
     await t.interrupt();
     expect(t.io.stdout.chunks.at(-1)).toBe(`\n${SHOW_CURSOR}`);

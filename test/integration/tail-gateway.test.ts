@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AuthError, ConnectionError, NotConnectedError, RuntimeError, TimeoutError } from '../../src/errors.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { eventually } from '../helpers/eventually.js';
 import { closedPort } from '../helpers/ports.js';
 import { gatewayEvent, pythonJson } from '../helpers/fake-gateway.js';
 import { useGatewayTails } from '../helpers/run-tail.js';
@@ -123,8 +124,11 @@ describe('tail against a gateway-like server', () => {
     await expect(t.done).resolves.toBeUndefined();
     expect(t.io.stdout.lines()).toHaveLength(1);
 
-    // Long enough to connect on a loaded machine: never connected would be NotConnectedError.
+    // The timeout runs on the injected clock: it falls due when the test says, once connected.
     const waiting = tail([g.url, '-o', 'ndjson', '-q', '-n', '5', '--timeout', '1500ms']);
+    await g.waitForAttached(2);
+    waiting.io.advance(1499);
+    waiting.io.advance(1);
     await expect(waiting.done).rejects.toBeInstanceOf(TimeoutError);
     await expect(waiting.done).rejects.toThrow(/0 of 5 matching events/);
   });
@@ -132,6 +136,8 @@ describe('tail against a gateway-like server', () => {
   it('--timeout without --count is a normal stop', async () => {
     const g = await gateway();
     const t = tail([g.url, '-o', 'ndjson', '-q', '--timeout', '1500ms']);
+    await g.waitForAttached(1);
+    t.io.advance(1500);
     await expect(t.done).resolves.toBeUndefined();
   });
 
@@ -139,6 +145,8 @@ describe('tail against a gateway-like server', () => {
     const port = await closedPort();
     for (const args of [['-n', '1'], []]) {
       const t = tail([`ws://127.0.0.1:${port}/api/ws/events`, '-o', 'ndjson', '-q', '--timeout', '300ms', ...args]);
+      await eventually(() => t.io.clock.nextDueIn() === 300, 'the --timeout timer on the injected clock');
+      t.io.advance(300);
       await expect(t.done).rejects.toBeInstanceOf(NotConnectedError);
       await expect(t.done).rejects.toThrow(/timed out after 300ms without connecting to ws:\/\/127\.0\.0\.1:\d+\/api\/ws\/events \((still connecting|last attempt: connection refused.*)\): is the server running and the URL right\?/);
     }

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { createTableSink, FRAME_INTERVAL_MS } from '../../src/tail/sinks/table-sink.js';
 import { createColorScheme } from '../../src/io/color.js';
 import { HIDE_CURSOR, SHOW_CURSOR, SYNC_START } from '../../src/io/live-region.js';
@@ -12,18 +12,10 @@ function frames(io: TestIO): string[] {
   return io.stdout.chunks.filter((c) => c.startsWith(SYNC_START));
 }
 
-/** Moves the injected clocks and the timers together. */
+/** Moves the injected clock, firing the sink's timers (redraws, snapshots) that fall due. */
 function step(io: TestIO, ms: number): void {
   io.advance(ms);
-  vi.advanceTimersByTime(ms);
 }
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 describe('table sink on a terminal', () => {
   test('Tab to the approvals view hands the keys to the approvals controller; Esc goes back to servers, Tab moves on', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createExecAction } from '../../src/tail/exec-action.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { requireProgram } from '../helpers/require-program.js';
 
 /** The action's reports name it as the caller says (tail: its flag); the engine itself knows no flags. */
@@ -12,6 +13,7 @@ async function reportsOf(label: string | undefined): Promise<string[]> {
     env: { PATH: process.env.PATH },
     report: (line) => reports.push(line),
     writeOutput: () => {},
+    clock: new FakeClock(),
     ...(label !== undefined ? { label } : {}),
   });
   action.run({ event_type: 'HealthCheckFailed', event_id: 'e-1', mcp_server_id: 'math' }, '{}');
@@ -27,6 +29,34 @@ describe('the exec action', () => {
     const embedded = await reportsOf(undefined);
     expect(embedded.some((line) => line.startsWith('exec action failed for HealthCheckFailed'))).toBe(true);
     expect(embedded.join('\n')).not.toContain('--');
+  });
+});
+
+describe('the exec action at exit', () => {
+  requireProgram('bash').it('close waits for a running command for the grace time on the injected clock, then stops it with SIGTERM', async () => {
+    const reports: string[] = [];
+    const clock = new FakeClock();
+    const action = createExecAction({
+      command: 'exec sleep 60',
+      concurrency: 1,
+      queueLimit: 4,
+      env: { PATH: process.env.PATH },
+      report: (line) => reports.push(line),
+      writeOutput: () => {},
+      label: '--exec',
+      closeGraceMs: 5_000,
+      clock,
+    });
+    action.run({ event_type: 'HealthCheckFailed', event_id: 'e-1', mcp_server_id: 'math' }, '{}');
+    let closed = false;
+    const closing = action.close().then(() => (closed = true));
+    await clock.advanceAsync(4_999);
+    expect(closed).toBe(false);
+    expect(reports).toEqual([]);
+    await clock.advanceAsync(1);
+    await closing;
+    expect(reports).toEqual(['--exec: stopping 1 command still running at exit', '--exec failed for HealthCheckFailed e-1: killed by SIGTERM', '--exec: 1 command run, 1 failed, 0 events skipped']);
+    expect(clock.pending).toBe(0);
   });
 });
 
@@ -51,6 +81,7 @@ describe('the exec action environment', () => {
       env: { PATH: process.env.PATH },
       report: (line) => reports.push(line),
       writeOutput: (chunk) => output.push(chunk),
+      clock: new FakeClock(),
     });
     const event = { event_type: 'ToolInvocationCompleted', event_id: 'e-big', mcp_server_id: 'math', result: 'x'.repeat(200 * 1024) };
     const raw = JSON.stringify(event);

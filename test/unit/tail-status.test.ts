@@ -1,33 +1,29 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createColorScheme } from '../../src/io/color.js';
 import type { SourceRef } from '../../src/feed/messages.js';
 import { DROP_LINE_INTERVAL_MS, StatusReporter } from '../../src/tail/status.js';
+import { FakeClock } from '../helpers/fake-clock.js';
 import { CapturedStream } from '../helpers/test-io.js';
 
 /** Drop warnings: the first of a flood at once, then at most one line a second with running totals, and a summary at exit. */
 
 const SOURCE: SourceRef = { url: 'ws://127.0.0.1:9/api/ws/events', label: '127.0.0.1:9', index: 0 };
-let clockMs = 0;
+let clock = new FakeClock();
 
 beforeEach(() => {
-  vi.useFakeTimers();
-  clockMs = 0;
-});
-afterEach(() => {
-  vi.useRealTimers();
+  clock = new FakeClock();
 });
 
 function reporter(stderr: CapturedStream): StatusReporter {
-  return new StatusReporter({ stderr, colors: createColorScheme(0), quiet: false, multiSource: false, monotonicMs: () => clockMs });
+  return new StatusReporter({ stderr, colors: createColorScheme(0), quiet: false, multiSource: false, clock });
 }
 
 function advance(ms: number): void {
-  clockMs += ms;
-  vi.advanceTimersByTime(ms);
+  clock.advance(ms);
 }
 
 function drop(status: StatusReporter, dropped: number, totalDropped: number): void {
-  status.notice({ kind: 'dropped', source: SOURCE, dropped, totalDropped, message: 'client is reading slower than events arrive', atMs: clockMs });
+  status.notice({ kind: 'dropped', source: SOURCE, dropped, totalDropped, message: 'client is reading slower than events arrive', atMs: clock.monotonicMs() });
 }
 
 describe('StatusReporter: drop warnings', () => {
@@ -99,7 +95,7 @@ describe('StatusReporter: reconnect countdown', () => {
   it('on a terminal the spinner counts down to the next attempt, and stops counting once connected', () => {
     const spinner = fakeSpinner();
     const stderr = new CapturedStream(true, 80, 24);
-    const status = new StatusReporter({ stderr, colors: createColorScheme(0), quiet: false, multiSource: false, spinner, monotonicMs: () => clockMs });
+    const status = new StatusReporter({ stderr, colors: createColorScheme(0), quiet: false, multiSource: false, spinner, clock });
     status.notice({ kind: 'reconnecting', source: SOURCE, attempt: 2, delayMs: 3500, reason: 'connection refused (is the server running?)' });
     expect(spinner.text).toBe('ws://127.0.0.1:9/api/ws/events: connection refused (is the server running?); reconnecting in 3.5s (retry 2)');
     advance(1000);
@@ -110,6 +106,8 @@ describe('StatusReporter: reconnect countdown', () => {
     expect(spinner.text).toBe('connected to ws://127.0.0.1:9/api/ws/events (hangar-events serve)');
     advance(2000);
     expect(spinner.text).toBe('connected to ws://127.0.0.1:9/api/ws/events (hangar-events serve)');
+    // Connected: the countdown's timer is gone, not left ticking.
+    expect(clock.pending).toBe(0);
     status.close();
   });
 });

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { createColorScheme } from '../../src/io/color.js';
 import { SHOW_CURSOR, SYNC_END, SYNC_START } from '../../src/io/live-region.js';
 import { createTopSink, type TopSinkOptions } from '../../src/top/top-sink.js';
@@ -19,13 +19,6 @@ function lastFrame(io: TestIO): string[] {
   // eslint-disable-next-line no-control-regex
   return frame.slice(SYNC_START.length, frame.indexOf(SYNC_END)).replace(/\x1b\[[0-9;?]*[A-Za-z]|\r/g, '').split('\n');
 }
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 describe('top sink', () => {
   test('off a terminal: nothing until the end, then the table once (rates over the history, as of its last event)', async () => {
@@ -54,9 +47,9 @@ describe('top sink', () => {
     const sink = createTopSink(io, options({ output: 'ndjson', maxRows: 1, follow: true, onceAfterMs: 5000, onQuit }));
     sink.start(start);
     for (const event of STORY) sink.event(event, '', SOURCE);
-    vi.advanceTimersByTime(4999);
+    io.advance(4999);
     expect(onQuit).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(1);
+    io.advance(1);
     expect(onQuit).toHaveBeenCalledTimes(1);
     await sink.close();
     const rows = io.stdout.lines().map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -65,12 +58,13 @@ describe('top sink', () => {
   });
 
   test('on a terminal: redraws every refresh, s moves the sort, r reverses, q quits, the last frame stays', async () => {
-    const io = createTestIO({ stdoutTTY: true, stdinTTY: true, columns: 100, rows: 10, nowMs: Date.UTC(2026, 10, 26, 12, 0, 10) });
+    // The refresh a second after the events arrived draws the table as of 12:00:10.
+    const io = createTestIO({ stdoutTTY: true, stdinTTY: true, columns: 100, rows: 10, nowMs: Date.UTC(2026, 10, 26, 12, 0, 9) });
     const onQuit = vi.fn();
     const sink = createTopSink(io, options({ live: true, follow: true, onQuit }));
     sink.start(start);
     for (const event of STORY) sink.event(event, '', SOURCE);
-    vi.advanceTimersByTime(1000);
+    io.advance(1000);
     expect(lastFrame(io)).toEqual([
       'hangar-events top  by tool  3 rows  8 events  all events  12:00:10',
       'q quit  s sort column  r reverse',
@@ -95,7 +89,7 @@ describe('top sink', () => {
     const sink = createTopSink(io, options({ live: true, follow: true }));
     sink.start(start);
     for (const event of STORY) sink.event(event, '', SOURCE);
-    vi.advanceTimersByTime(1000);
+    io.advance(1000);
     const frame = lastFrame(io);
     expect(frame).toHaveLength(3);
     for (const line of frame) expect([...line].length, line).toBeLessThanOrEqual(40);

@@ -3,6 +3,7 @@ import { open, stat as fsStat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { AuthError, ConnectionError, RuntimeError, UsageError } from '../../errors.js';
 import { createHttpClient, type HttpError, type HttpResponse } from '../../client/http.js';
+import type { Timer } from '../../io/clock.js';
 import type { IO } from '../../io/io.js';
 import { isPlainObject, parseJson } from '../../protocol/decode.js';
 import { decodeBatchRefused, decodeEventItems, stripBom } from '../../protocol/event-batch.js';
@@ -256,10 +257,10 @@ async function sendAll(
     for (;;) {
       let step: IteratorResult<Item | BadItem> | 'linger';
       if (lingerMs !== undefined && batch.length > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        const linger = new Promise<'linger'>((resolve) => (timer = setTimeout(() => resolve('linger'), lingerMs)));
+        let timer: Timer | undefined;
+        const linger = new Promise<'linger'>((resolve) => (timer = io.clock.setTimeout(() => resolve('linger'), lingerMs)));
         step = await Promise.race([pending, linger]);
-        clearTimeout(timer);
+        timer?.cancel();
       } else {
         step = await pending;
       }

@@ -12,6 +12,7 @@ import type { SourceRef } from '../../feed/messages.js';
 import type { StatusReporter } from '../status.js';
 import type { SinkStart } from './sink.js';
 import { WriterSink } from './writer-sink.js';
+import type { Clock, Timer } from '../../io/clock.js';
 
 /** A call still open this long is shown once as open (and again, with its outcome, when it ends). */
 export const OPEN_CALL_REPORT_MS = 10_000;
@@ -23,6 +24,8 @@ export interface CallsSinkOptions {
   /** NDJSON call objects instead of lines. */
   readonly json: boolean;
   readonly nowMs: () => number;
+  /** The once-a-second check for calls open too long (tail passes io.clock). */
+  readonly clock: Pick<Clock, 'setInterval'>;
   readonly widthOf: () => number | undefined;
   readonly wide: boolean;
   readonly status: StatusReporter;
@@ -44,7 +47,7 @@ export interface CallsSinkOptions {
  */
 export class CallsSink extends WriterSink {
   private readonly join = new CallJoin();
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private timer: Timer | undefined;
   private ended = 0;
 
   constructor(private readonly options: CallsSinkOptions) {
@@ -52,10 +55,11 @@ export class CallsSink extends WriterSink {
   }
 
   start(_context: SinkStart): void {
-    this.timer = setInterval(() => {
-      for (const call of this.join.dueOpen(this.options.nowMs(), OPEN_CALL_REPORT_MS)) this.write(call);
-    }, 1000);
-    this.timer.unref?.();
+    this.timer = this.options.clock
+      .setInterval(() => {
+        for (const call of this.join.dueOpen(this.options.nowMs(), OPEN_CALL_REPORT_MS)) this.write(call);
+      }, 1000)
+      .unref();
   }
 
   event(event: HangarEvent, _raw: string, _source: SourceRef): void {
@@ -68,7 +72,7 @@ export class CallsSink extends WriterSink {
   }
 
   override async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     // The calls still open, unless -n calls were shown (a script asked for exactly that many).
     const { count } = this.options;
     if (count === undefined || this.ended < count) for (const call of this.join.allOpen(this.options.nowMs())) this.write(call);

@@ -61,6 +61,7 @@ export async function createSink(options: OutputSettings, io: IO, parts: SinkPar
       time: options.time,
       json: options.output === 'ndjson',
       nowMs: () => io.now(),
+      clock: io.clock,
       widthOf,
       wide,
       status: parts.status,

@@ -11,6 +11,7 @@ import { decodeKeys, isChar } from '../../io/keys.js';
 import { ApprovalsController, type TableApprovals } from './approvals-controller.js';
 import { ConsoleController } from '../../console/console-controller.js';
 import type { ServerLogLine } from '../../protocol/server-logs.js';
+import type { Timer } from '../../io/clock.js';
 
 /**
  * `tail -o table`: the live table of the fleet. State is updated per event
@@ -68,7 +69,7 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
   let paused = false;
   let dirty = true;
   let lastFrameMs = Number.NEGATIVE_INFINITY;
-  let timer: ReturnType<typeof setInterval> | undefined;
+  let timer: Timer | undefined;
   let region: LiveRegion | undefined;
   let keysOn = false;
   let started = false;
@@ -189,11 +190,10 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
         region = createLiveRegion(io.stdout, { onResize: () => draw() });
         startKeys();
         draw();
-        timer = setInterval(tick, FRAME_INTERVAL_MS);
+        timer = io.clock.setInterval(tick, FRAME_INTERVAL_MS).unref();
       } else {
-        timer = setInterval(snapshot, Math.max(1, options.intervalMs));
+        timer = io.clock.setInterval(snapshot, Math.max(1, options.intervalMs)).unref();
       }
-      timer.unref?.();
     },
     event(event, raw) {
       const announced = approvalsView.event(event) && !state.approvals.has(event.approval_id as string);
@@ -226,7 +226,7 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
       closed = true;
       approvalsView.close();
       consoleView?.close();
-      if (timer !== undefined) clearInterval(timer);
+      timer?.cancel();
       timer = undefined;
       if (!started) {
         options.status?.close();
