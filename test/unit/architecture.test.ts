@@ -54,6 +54,34 @@ describe('src/ layout', () => {
     expect(circles).toEqual([]);
   });
 
+  it('reads time only through the injected clock: no bare timers, Date.now, performance.now or new Date() outside src/io/', () => {
+    // Each exception says why the real clock is right there.
+    const realTime = new Map<string, string>([
+      ['server/connection.ts', 'the close-handshake deadline on a real socket (as ws times its own): a stepped test clock must never leave a socket open'],
+      ['server/server.ts', "the shutdown's wait for real sockets to finish closing"],
+    ]);
+    const ambient = /(?<![.\w])(?:setTimeout|setInterval)\s*\(|\bDate\.now\s*\(|\bperformance\.now\s*\(|new Date\(\s*\)/g;
+    // Node's timer modules may lend setImmediate (a yield to the event loop, not a wait on time), nothing else.
+    const timerImport = /import\s*\{([^}]*)\}\s*from\s*'(?:node:)?timers(?:\/promises)?'/g;
+    const wrong: string[] = [];
+    for (const file of files) {
+      if (top(file) === 'io') continue;
+      const code = readFileSync(file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+      const uses = [...code.matchAll(ambient)].map((m) => m[0].replace(/\s+/g, ''));
+      for (const m of code.matchAll(timerImport)) {
+        const names = m[1]!.split(',').map((n) => n.trim().split(/\s+as\s+/)[0]!).filter((n) => n.length > 0);
+        uses.push(...names.filter((n) => n !== 'setImmediate').map((n) => `import ${n}`));
+      }
+      if (uses.length > 0 && !realTime.has(name(file))) wrong.push(`${name(file)}: ${[...new Set(uses)].join(', ')}`);
+    }
+    expect(wrong).toEqual([]);
+    // An exception that no longer reads the real clock is dropped from the list.
+    const stale = [...realTime.keys()].filter((file) => !new RegExp(ambient.source).test(readFileSync(join(root, file), 'utf8')));
+    expect(stale).toEqual([]);
+  });
+
   it('keeps every file in src/ at 600 lines or fewer', () => {
     const long = files.map((file) => [name(file), readFileSync(file, 'utf8').split('\n').length - 1] as const).filter(([, lines]) => lines > 600);
     expect(long).toEqual([]);
