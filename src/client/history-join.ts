@@ -1,6 +1,7 @@
 import type { Clock, Timer } from '../io/clock.js';
-import { PlainEventFrame, type EventMessage, type ServerKind, type StreamMessage } from '../feed/messages.js';
+import type { EventMessage, ServerKind, StreamMessage } from '../feed/messages.js';
 import type { ReplayedMessage, ReplayRequest, SubscribedMessage, SubscribeMessage } from '../protocol/types.js';
+import { LastEventId } from './last-event-id.js';
 import type { Subscription } from './stream-options.js';
 
 /**
@@ -67,7 +68,7 @@ export class HistoryJoin {
   private serverKind: ServerKind = 'unknown';
   private everOpened = false;
   /** The last event shown that has an event_id (its id is what a reconnect resumes after). */
-  private lastIdEvent: EventMessage | undefined;
+  private readonly lastId = new LastEventId();
   /** The serve run the last acknowledged connection talked to. */
   private serverInstance: string | undefined;
   private previousOpenWallMs: number | undefined;
@@ -82,6 +83,17 @@ export class HistoryJoin {
   /** What the server turned out to be (known once a connection settles; kept across reconnects). */
   get server(): ServerKind {
     return this.serverKind;
+  }
+
+  /** Whether an event is shown as it arrives (not held for the join nor checked against the replay): the live part of a connection. */
+  get live(): boolean {
+    const conn = this.conn;
+    return conn === undefined || conn.server === 'gateway' || conn.replayed;
+  }
+
+  /** A plain event frame was shown without a message (only while `live`); its event_id, if any, is `frame[idStart, idEnd)`. */
+  shownFrame(frame: Buffer, idStart: number, idEnd: number): void {
+    this.lastId.noteFrame(frame, idStart, idEnd);
   }
 
   /**
@@ -214,7 +226,7 @@ export class HistoryJoin {
       return { last: 0 };
     }
     // Naming the run the id was seen on lets a restarted serve tell that the id is from an earlier run.
-    const lastEventId = this.lastIdEvent?.id;
+    const lastEventId = this.lastId.id;
     if (lastEventId !== undefined) return this.serverInstance !== undefined ? { after: lastEventId, instance_id: this.serverInstance } : { after: lastEventId };
     return { since: (this.previousOpenWallMs ?? this.options.clock.now()) / 1000 };
   }
@@ -291,7 +303,7 @@ export class HistoryJoin {
   }
 
   private show(message: EventMessage): void {
-    if (message instanceof PlainEventFrame ? message.hasId : message.id !== undefined) this.lastIdEvent = message;
+    this.lastId.noteMessage(message);
     this.options.emit(message);
   }
 

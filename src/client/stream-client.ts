@@ -3,7 +3,7 @@ import { WebSocket, type RawData } from '../wire/ws.js';
 import { AuthError, ConnectionError, PermanentConnectionError } from '../errors.js';
 import { formatDuration } from '../format/duration.js';
 import { displayUrl } from '../format/url.js';
-import type { ServerKind, StreamMessage } from '../feed/messages.js';
+import { PlainEventFrame, type PlainFrameLane, type ServerKind, type StreamMessage } from '../feed/messages.js';
 import { systemClock, type Clock, type Timer } from '../io/clock.js';
 import { closeReasonText, describeAuthFailure, describeClose, isPermanentStatus } from './close-reasons.js';
 import type { Connection } from './connection-state.js';
@@ -12,7 +12,7 @@ import { HistoryJoin } from './history-join.js';
 import { FREEZE_MS, FrameClock, StandStillDetector } from './liveness.js';
 import { describePermanentFailure } from './connect-failure.js';
 import { DEFAULT_CLIENT_HINTS, type ClientHints } from './hints.js';
-import { createMemberSpans, type PlainEventScan } from '../protocol/plain-event.js';
+import { createMemberSpans, scanPlainEvent, type PlainEventScan } from '../protocol/plain-event.js';
 import { readTextFramesInPlace } from '../wire/frame-reader.js';
 import { DEFAULT_MAX_FRAME_BYTES, EVENTS_PATH, GATEWAY_PING_INTERVAL_MS } from '../protocol/types.js';
 import { backoffDelayMs, DEFAULT_BACKOFF } from './backoff.js';
@@ -60,6 +60,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   private readonly maxFrameBytes: number;
   /** Where scanPlainEvent found the last frame's event_id (reused). */
   private readonly scan: PlainEventScan;
+  private lane: PlainFrameLane | undefined;
 
   constructor(private readonly options: StreamClientOptions) {
     super();
@@ -94,6 +95,15 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   /** What the server turned out to be (known after the first connection settles). */
   get server(): ServerKind {
     return this.join.server;
+  }
+
+  /**
+   * Hands the plain event frames that are shown at once to `lane` instead of
+   * emitting a message for each (with passPlainEvents; a frame the lane
+   * refuses, or one held for the history join, is a message as before).
+   */
+  setPlainLane(lane: PlainFrameLane | undefined): void {
+    this.lane = lane;
   }
 
   /** Opens the first connection. Messages start flowing on the next tick. */
@@ -217,7 +227,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     }
     conn.opened = true;
     // Text frames are read from the socket's chunks in place (wire/frame-reader.ts); ws still handles everything else.
-    readTextFramesInPlace(conn.ws, (payload) => this.onFrame(conn, payload, false));
+    readTextFramesInPlace(conn.ws, (payload) => this.onText(conn, payload));
     if (this.paused) conn.ws.pause();
     // The join announces the connection and says what to send at once (the subscribe with its history request, the probe).
     for (const subscribe of this.join.open(this.attempts, this.paused)) this.send(conn, JSON.stringify(subscribe));
@@ -287,13 +297,36 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     return this.standStill ? this.standStill.lastSeenMs(lastFrameMs, this.pingIntervalMs + this.livenessMarginMs) : (lastFrameMs ?? this.options.monotonicMs());
   }
 
-  private onFrame(conn: Connection, data: RawData, isBinary: boolean): void {
+  /**
+   * A text frame read in place: a plain event frame is scanned once and,
+   * when shown at once, goes to the lane (no message, no emit), else on as a
+   * PlainEventFrame; anything else is decoded as a frame from ws would be.
+   */
+  private onText(conn: Connection, payload: Buffer): void {
     if (this.stopped) return;
+    const scan = this.scan;
+    if (this.options.passPlainEvents !== true || payload.length > this.maxFrameBytes || !scanPlainEvent(payload, scan)) {
+      this.onFrame(conn, payload, false, false);
+      return;
+    }
+    this.noteFrame(conn);
+    if (this.lane !== undefined && this.join.live && this.lane(payload)) this.join.shownFrame(payload, scan.idStart, scan.idEnd);
+    else this.join.event(new PlainEventFrame(payload, scan.idStart, scan.idEnd, scan.members));
+  }
+
+  private noteFrame(conn: Connection): void {
     conn.frames++;
     conn.lastFrameMs = this.frameClock.now();
     this.standStill?.note(conn.lastFrameMs);
     if (conn.frames === 1) this.retry = 0;
-    const frame = decodeFrame(data, isBinary, { maxFrameBytes: this.maxFrameBytes, passPlainEvents: this.options.passPlainEvents === true, scan: this.scan });
+  }
+
+  /** `mayBePlain`: false for a frame onText found not plain (it is not scanned again). */
+  private onFrame(conn: Connection, data: RawData, isBinary: boolean, mayBePlain = true): void {
+    if (this.stopped) return;
+    this.noteFrame(conn);
+    const passPlainEvents = mayBePlain && this.options.passPlainEvents === true;
+    const frame = decodeFrame(data, isBinary, { maxFrameBytes: this.maxFrameBytes, passPlainEvents, scan: this.scan });
     if (frame.kind === 'bad') {
       this.emitMessage({ kind: 'bad-frame', reason: frame.reason });
       return;

@@ -149,6 +149,18 @@ export class Feed extends EventEmitter<{ message: [SourceRef, FeedMessage] }> {
     }
   }
 
+  /**
+   * Takes plain event frames by `lane` where the feed adds nothing to an
+   * event (one socket, no store: no de-duplication, no join); call before
+   * `start()`. Elsewhere events come as messages, as before.
+   */
+  setPlainLane(lane: (source: SourceRef, frame: Buffer) => boolean): void {
+    if (this.clients.length !== 1 || this.options.store !== undefined) return;
+    const source = this.sources[0]!;
+    // After stop() a frame is dropped, as onMessage drops every message.
+    this.clients[0]!.setPlainLane((frame) => this.stopped || lane(source, frame));
+  }
+
   pause(): void {
     if (this.runner) this.runner.pause();
     else for (const client of this.clients) client.pause();

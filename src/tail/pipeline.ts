@@ -52,7 +52,7 @@ interface Item {
 }
 
 /** What the pipeline reads: a feed (feed/open-feed.ts), or anything that speaks like one. */
-export type PipelineInput = Pick<Feed, 'on' | 'pause' | 'resume' | 'sources'>;
+export type PipelineInput = Pick<Feed, 'on' | 'pause' | 'resume' | 'sources'> & Partial<Pick<Feed, 'setPlainLane'>>;
 
 /**
  * One pipeline for every source: the feed's messages (each event once) are
@@ -82,7 +82,32 @@ export class TailPipeline {
     this.inputs.push(feed);
     if (!this.options.follow) for (const source of feed.sources) this.historyPending.add(source.index);
     feed.on('message', (source, message) => this.offer(source, message));
+    // An event that needs nothing but its bytes written (no filter, --until, --record, --exec, per-type
+    // counts) can skip the message, the emits and the queue: the plain-frame lane (bench/README.md, issue 24).
+    const { sink, stats, matches, untilEpochMs, record, onShown } = this.options;
+    if (sink.frame !== undefined && matches === undefined && untilEpochMs === undefined && record === undefined && onShown === undefined && !stats.detailed) {
+      feed.setPlainLane?.(this.takePlain);
+    }
   }
+
+  /**
+   * What handleEvent does for a plain frame the feed passes by its lane, when
+   * nothing waits before it (else false: it comes as a message, in order).
+   */
+  private readonly takePlain = (source: SourceRef, frame: Buffer): boolean => {
+    // Like offer: after the end, frames are dropped.
+    if (this.ended) return true;
+    const { sink, stats } = this.options;
+    if (this.queue.length !== 0 || this.waiting || !sink.canWrite()) return false;
+    stats.received++;
+    sink.frame!(frame, source);
+    stats.shown++;
+    if (this.options.count !== undefined && stats.shown >= this.options.count) {
+      this.ended = true;
+      this.options.end({ kind: 'done' });
+    } else if (this.paused) this.resumeAll();
+    return true;
+  };
 
   /** Stops handling messages (the tail is ending). */
   stop(): void {

@@ -28,7 +28,7 @@ export class TailStats {
   /** `detailed`: also count shown events per type and per server (only --stats prints them). */
   constructor(
     private readonly startedMs: number,
-    private readonly detailed = true,
+    readonly detailed = true,
   ) {}
 
   /** Counts a shown event; its fields are read only for the detailed counts. */

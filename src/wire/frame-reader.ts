@@ -13,7 +13,8 @@ import type { WebSocket } from 'ws';
  *
  * Like the receiver, it hands frames on synchronously, in order, as a chunk
  * arrives; a frame split across chunks is put together first (one copy of
- * the frame's start and the next chunk).
+ * that frame alone when the next chunk completes it; the rest of that chunk
+ * is read in place).
  */
 
 /** What this module uses of ws's receiver (ws 8): its input, whether it is between frames with nothing buffered, its payload limit. */
@@ -29,6 +30,11 @@ interface WsReceiver {
 
 /** ws's receiver state between frames (GET_INFO). */
 const RECEIVER_IDLE = 0;
+/** A frame header is at most this long (2 bytes, and 8 of length). */
+const MAX_HEADER_BYTES = 10;
+/** What frameEnd says of a frame that is the receiver's, and of a header cut by the end of the data. */
+const NOT_IN_PLACE = -1;
+const NEED_MORE = -2;
 /** A partial frame is put together here up to this size; a longer one is left to the receiver. */
 const MAX_PENDING_BYTES = 1024 * 1024;
 
@@ -58,44 +64,67 @@ export function readTextFramesInPlace(ws: WebSocket, onText: (payload: Buffer) =
     return more;
   };
 
+  /** The header length of the frame frameEnd last measured. */
+  let headerLength = 0;
+  /**
+   * The end of the frame at `data[i]` (header and payload, wherever the data
+   * ends), when it is one to read in place; NOT_IN_PLACE for the receiver,
+   * NEED_MORE when its header is not all there.
+   */
+  const frameEnd = (data: Buffer, i: number, n: number): number => {
+    if (n - i < 2) return NEED_MORE;
+    const b0 = data[i]!;
+    const b1 = data[i + 1]!;
+    // FIN, no reserved bits, opcode 1 (text), no mask: anything else is the receiver's.
+    if (b0 !== 0x81 || (b1 & 0x80) !== 0) return NOT_IN_PLACE;
+    let length = b1 & 0x7f;
+    let header = 2;
+    if (length === 126) {
+      if (n - i < 4) return NEED_MORE;
+      length = data.readUInt16BE(i + 2);
+      header = 4;
+    } else if (length === 127) {
+      if (n - i < 10) return NEED_MORE;
+      // Over 4 GiB (or a malformed length) is the receiver's to refuse.
+      if (data.readUInt32BE(i + 2) !== 0) return NOT_IN_PLACE;
+      length = data.readUInt32BE(i + 6);
+      header = 10;
+    }
+    if (receiver._maxPayload > 0 && length > receiver._maxPayload) return NOT_IN_PLACE;
+    headerLength = header;
+    return i + header + length;
+  };
+
   (receiver as { write: (chunk: Buffer) => boolean }).write = (chunk: Buffer): boolean => {
     if (receiverReads) {
       if (!receiverIdle()) return handOver(chunk);
       receiverReads = false;
     }
     let data = chunk;
+    let i = 0;
     if (pending !== undefined) {
-      data = Buffer.concat([pending, chunk]);
+      const start = pending;
       pending = undefined;
+      // The frame the last read ended inside is put together alone (one copy of it) when this
+      // read completes it, and the rest of this read is read in place; else both are joined.
+      const head = start.length >= MAX_HEADER_BYTES ? start : Buffer.concat([start, chunk.subarray(0, MAX_HEADER_BYTES - start.length)]);
+      const end = frameEnd(head, 0, head.length);
+      if (end >= 0 && end - start.length <= chunk.length) {
+        const frame = Buffer.concat([start, chunk.subarray(0, end - start.length)], end);
+        onText(frame.subarray(headerLength));
+        i = end - start.length;
+      } else data = Buffer.concat([start, chunk]);
     }
     const n = data.length;
-    let i = 0;
     while (i < n) {
-      if (n - i < 2) break;
-      const b0 = data[i]!;
-      const b1 = data[i + 1]!;
-      // FIN, no reserved bits, opcode 1 (text), no mask: anything else is the receiver's.
-      if (b0 !== 0x81 || (b1 & 0x80) !== 0) return handOver(data.subarray(i));
-      let length = b1 & 0x7f;
-      let header = 2;
-      if (length === 126) {
-        if (n - i < 4) break;
-        length = data.readUInt16BE(i + 2);
-        header = 4;
-      } else if (length === 127) {
-        if (n - i < 10) break;
-        // Over 4 GiB (or a malformed length) is the receiver's to refuse.
-        if (data.readUInt32BE(i + 2) !== 0) return handOver(data.subarray(i));
-        length = data.readUInt32BE(i + 6);
-        header = 10;
-      }
-      if (receiver._maxPayload > 0 && length > receiver._maxPayload) return handOver(data.subarray(i));
-      const end = i + header + length;
+      const end = frameEnd(data, i, n);
+      if (end === NEED_MORE) break;
+      if (end === NOT_IN_PLACE) return handOver(data.subarray(i));
       if (end > n) {
         if (n - i > MAX_PENDING_BYTES) return handOver(data.subarray(i));
         break;
       }
-      onText(data.subarray(i + header, end));
+      onText(data.subarray(i + headerLength, end));
       i = end;
     }
     if (i < n) pending = data.subarray(i);

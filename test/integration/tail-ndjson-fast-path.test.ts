@@ -1,4 +1,5 @@
-import type { AddressInfo } from 'node:net';
+import { createHash } from 'node:crypto';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { DEFAULT_SERVER_OPTIONS, startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
@@ -14,6 +15,8 @@ import { createRealClockIO } from '../helpers/test-io.js';
  */
 
 const servers = new Set<WebSocketServer>();
+const rawServers = new Set<Server>();
+const rawSockets = new Set<Socket>();
 const serves: RunningServer[] = [];
 const tails: InProcessTail[] = [];
 const timers: NodeJS.Timeout[] = [];
@@ -29,6 +32,12 @@ afterEach(async () => {
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   }
   servers.clear();
+  for (const socket of rawSockets) socket.destroy();
+  rawSockets.clear();
+  for (const server of rawServers) {
+    await new Promise((resolve) => server.close(resolve));
+  }
+  rawServers.clear();
 });
 
 /** Valid events, plain or not; `seq` says which one a line is. */
@@ -79,6 +88,68 @@ async function frameServer(): Promise<string> {
   return `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/api/ws/events`;
 }
 
+/** An unmasked server frame around `payload`. */
+function serverFrame(opcode: number, payload: string | Buffer): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  const header = body.length < 126 ? Buffer.from([0x80 | opcode, body.length]) : Buffer.from([0x80 | opcode, 126, body.length >> 8, body.length & 0xff]);
+  if (body.length >= 65536) {
+    const long = Buffer.alloc(10);
+    long[0] = 0x80 | opcode;
+    long[1] = 127;
+    long.writeUInt32BE(body.length, 6);
+    return Buffer.concat([long, body]);
+  }
+  return Buffer.concat([header, body]);
+}
+
+/**
+ * The same frames from a bare TCP server that writes them in pieces of
+ * `pieces()` bytes (one write, then a turn of its loop), so frames and
+ * headers are cut across the client's socket reads, with a ping among them:
+ * the in-place reader puts cut frames together and hands the ping and the
+ * binary frame to ws in the middle of the stream.
+ */
+async function chunkingServer(pieces: () => number): Promise<string> {
+  const script: Buffer[] = [serverFrame(1, '{"type":"subscribed","event_types":[],"mcp_server_ids":[]}')];
+  for (let i = 0; i < Math.max(valid.length, malformed.length); i++) {
+    if (i === 3) script.push(serverFrame(9, 'are you there'));
+    if (i < malformed.length) script.push(serverFrame(malformed[i]!.binary ? 2 : 1, malformed[i]!.data));
+    if (i < valid.length) script.push(serverFrame(1, valid[i]!));
+  }
+  const bytes = Buffer.concat(script);
+  const server = createServer((socket) => {
+    rawSockets.add(socket);
+    socket.on('error', () => {});
+    let request = Buffer.alloc(0);
+    let upgraded = false;
+    socket.on('data', (chunk) => {
+      if (upgraded) {
+        // A masked close frame from the client (0x88): the handshake is done, the server closes TCP.
+        if (chunk[0] === 0x88) socket.end(Buffer.from([0x88, 0x00]));
+        return;
+      }
+      request = Buffer.concat([request, chunk]);
+      const end = request.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      upgraded = true;
+      const key = /sec-websocket-key: *(\S+)/i.exec(request.subarray(0, end).toString())![1]!;
+      const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+      void (async () => {
+        for (let at = 0; at < bytes.length && !socket.destroyed; ) {
+          const size = pieces();
+          socket.write(bytes.subarray(at, at + size));
+          at += size;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      })();
+    });
+  });
+  rawServers.add(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/ws/events`;
+}
+
 async function runTail(url: string, extra: string[]): Promise<{ stdout: string; stderr: string }> {
   const tail = startTail([url, '-o', 'ndjson', '-n', String(valid.length), '--no-reconnect', ...extra]);
   await tail.done;
@@ -106,6 +177,20 @@ describe('tail -o ndjson: the byte path and the parsed path', () => {
     // Every malformed frame was reported on stderr, on both paths.
     for (const { stderr } of [fast, full]) expect(stderr.match(/ignored a bad frame/g)).toHaveLength(malformed.length);
     expect(full.stderr).toMatch(new RegExp(`bad frames: ${malformed.length}\\b`));
+  });
+
+  it('print the same bytes when frames are cut across socket reads at every place, with a ping among them', async () => {
+    const reference = await runTail(await frameServer(), ['--stats']);
+    let seed = 11;
+    const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    for (const pieces of [() => 7, () => 1 + Math.floor(random() * 400), () => 1 + Math.floor(random() * 5000)]) {
+      const url = await chunkingServer(pieces);
+      const fast = await runTail(url, []);
+      const full = await runTail(url, ['--stats']);
+      expect(fast.stdout).toBe(reference.stdout);
+      expect(full.stdout).toBe(reference.stdout);
+      for (const { stderr } of [fast, full]) expect(stderr.match(/ignored a bad frame/g)).toHaveLength(malformed.length);
+    }
   });
 });
 

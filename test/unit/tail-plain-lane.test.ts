@@ -1,0 +1,135 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { PlainEventFrame, type SourceRef } from '../../src/feed/messages.js';
+import type { FeedMessage } from '../../src/feed/open-feed.js';
+import { TailPipeline, type PipelineEnd, type PipelineInput, type PipelineOptions } from '../../src/tail/pipeline.js';
+import type { TailSink } from '../../src/tail/sinks/sink.js';
+import { TailStats } from '../../src/tail/stats.js';
+
+/**
+ * The plain-frame lane (issue 24): a feed hands a plain event frame (a view
+ * into the socket read) to the pipeline with no message and no emit. The
+ * pipeline takes it only when that changes nothing: nothing that reads an
+ * event's fields is on, and nothing waits before it; otherwise the frame
+ * comes as an ordinary message, in order.
+ */
+
+const source: SourceRef = { url: 'ws://x/api/ws/events', label: 'x', index: 0 };
+
+/** A feed that keeps the lane it is given and emits what the test says. */
+class FakeFeed extends EventEmitter<{ message: [SourceRef, FeedMessage] }> {
+  readonly sources = [source];
+  lane: ((source: SourceRef, frame: Buffer) => boolean) | undefined;
+  pauses = 0;
+  resumes = 0;
+  setPlainLane(lane: (source: SourceRef, frame: Buffer) => boolean): void {
+    this.lane = lane;
+  }
+  pause(): void {
+    this.pauses++;
+  }
+  resume(): void {
+    this.resumes++;
+  }
+  event(frame: string): void {
+    this.emit('message', source, new PlainEventFrame(Buffer.from(frame), -1, -1));
+  }
+}
+
+/** A sink that records what it was given and can be made to refuse writes. */
+class RecordingSink implements TailSink {
+  readonly lines: string[] = [];
+  writable = true;
+  private release: (() => void) | undefined;
+  start(): void {}
+  event(_event: unknown, raw: string): void {
+    this.lines.push(`event ${raw}`);
+  }
+  frame(bytes: Buffer, from: SourceRef): void {
+    this.lines.push(`frame ${from.label} ${bytes.toString()}`);
+  }
+  notice(): void {}
+  canWrite(): boolean {
+    return this.writable;
+  }
+  whenWritable(): Promise<void> {
+    return this.writable ? Promise.resolve() : new Promise((resolve) => (this.release = resolve));
+  }
+  drain(): void {
+    this.writable = true;
+    this.release?.();
+  }
+  async close(): Promise<void> {}
+}
+
+function pipeline(options: Partial<PipelineOptions> = {}, sink = new RecordingSink()) {
+  const ends: PipelineEnd[] = [];
+  const stats = options.stats ?? new TailStats(0, false);
+  const p = new TailPipeline({ sink, stats, follow: true, nowMs: () => 0, end: (end) => ends.push(end), ...options });
+  const feed = new FakeFeed();
+  // `on` returns the feed itself in Feed's type; this one speaks the same.
+  p.attach(feed as unknown as PipelineInput);
+  return { p, feed, sink, stats, ends };
+}
+
+/** Two frames of one socket read, as views into it. */
+const read = Buffer.concat([Buffer.from([0x81, 18]), Buffer.from('{"event_type":"A"}'), Buffer.from([0x81, 18]), Buffer.from('{"event_type":"B"}')]);
+const A = read.subarray(2, 20);
+const B = read.subarray(22, 40);
+
+describe('the plain-frame lane', () => {
+  it('is offered by the pipeline only when an event needs nothing but its bytes written', () => {
+    expect(pipeline().feed.lane).toBeDefined();
+    expect(pipeline({ matches: () => true }).feed.lane).toBeUndefined();
+    expect(pipeline({ untilEpochMs: 1 }).feed.lane).toBeUndefined();
+    expect(pipeline({ record: () => {} }).feed.lane).toBeUndefined();
+    expect(pipeline({ onShown: () => {} }).feed.lane).toBeUndefined();
+    // --stats counts per type: it reads every event's fields.
+    expect(pipeline({ stats: new TailStats(0, true) }).feed.lane).toBeUndefined();
+    // A sink that renders events from their fields (pretty, table) has no `frame`.
+    const fields = new RecordingSink() as TailSink;
+    (fields as { frame?: unknown }).frame = undefined;
+    expect(pipeline({}, fields as RecordingSink).feed.lane).toBeUndefined();
+  });
+
+  it('writes a frame as its bytes and counts it as shown', () => {
+    const { feed, sink, stats } = pipeline();
+    expect(feed.lane!(source, A)).toBe(true);
+    expect(feed.lane!(source, B)).toBe(true);
+    expect(sink.lines).toEqual(['frame x {"event_type":"A"}', 'frame x {"event_type":"B"}']);
+    expect(stats.received).toBe(2);
+    expect(stats.shown).toBe(2);
+  });
+
+  it('refuses while stdout is full or messages wait, so frames stay in order behind them', async () => {
+    const { feed, sink } = pipeline({ highWater: 2 });
+    sink.writable = false;
+    expect(feed.lane!(source, A)).toBe(false);
+    // The client then sends it as a message: it waits in the queue, and the lane refuses behind it.
+    feed.event('{"event_type":"A"}');
+    sink.writable = true;
+    expect(feed.lane!(source, B)).toBe(false);
+    feed.event('{"event_type":"B"}');
+    sink.writable = false;
+    sink.drain();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sink.lines).toEqual(['frame x {"event_type":"A"}', 'frame x {"event_type":"B"}']);
+    // The queue is empty again: the lane takes the next frame.
+    expect(feed.lane!(source, A)).toBe(true);
+    expect(sink.lines.at(-1)).toBe('frame x {"event_type":"A"}');
+    expect(feed.pauses).toBe(1);
+    expect(feed.resumes).toBe(1);
+  });
+
+  it('ends at -n exactly and drops what comes after', () => {
+    const { feed, sink, ends } = pipeline({ count: 2 });
+    expect(feed.lane!(source, A)).toBe(true);
+    expect(ends).toEqual([]);
+    expect(feed.lane!(source, B)).toBe(true);
+    expect(ends).toEqual([{ kind: 'done' }]);
+    expect(feed.lane!(source, A)).toBe(true);
+    feed.event('{"event_type":"C"}');
+    expect(sink.lines).toHaveLength(2);
+    expect(ends).toHaveLength(1);
+  });
+});
