@@ -1,5 +1,8 @@
 // 7. Startup: `hangar-events --version` and `hangar-events tail --help` wall
-// time against `node -e 0`, median of N interleaved runs.
+// time against `node -e 0`, median of N interleaved runs. Both are answered by
+// the launcher's fast path (stdout is a pipe: src/cli/fast-path.ts); a third
+// row, for information, asks for the same help in a form the fast path leaves
+// to the program (`tail --no-color --help`: commander and tail's declaration).
 import { spawnSync } from 'node:child_process';
 import { cliPath } from '../lib/children.js';
 import { median } from '../lib/stats.js';
@@ -21,8 +24,9 @@ export default {
       node: ['-e', '0'],
       version: [cliPath, '--version'],
       tailHelp: [cliPath, 'tail', '--help'],
+      tailHelpFull: [cliPath, 'tail', '--no-color', '--help'],
     };
-    const samples = { node: [], version: [], tailHelp: [] };
+    const samples = { node: [], version: [], tailHelp: [], tailHelpFull: [] };
     wallMs(commands.version); // warm the file system cache once
     for (let i = 0; i < startupRuns; i++) {
       for (const [name, args] of Object.entries(commands)) samples[name].push(wallMs(args));
@@ -31,9 +35,11 @@ export default {
     const rows = [
       ['hangar-events --version', medians.version],
       ['hangar-events tail --help', medians.tailHelp],
-    ].map(([figure, value]) => {
-      const row = { figure, value, unit: 'ms', baseline: medians.node, baselineLabel: 'node -e 0', ratio: value / medians.node, target: '<= 1.3x', note: `median of ${startupRuns}` };
-      row.pass = judge(row, { on: 'ratio', op: '<=', limit: 1.3 }); // issue 24
+      ['hangar-events tail --no-color --help (the program, no fast path)', medians.tailHelpFull],
+    ].map(([figure, value], index) => {
+      const info = index === 2;
+      const row = { figure, value, unit: 'ms', baseline: medians.node, baselineLabel: 'node -e 0', ratio: value / medians.node, target: info ? '' : '<= 1.3x', note: `median of ${startupRuns}` };
+      row.pass = info ? null : judge(row, { on: 'ratio', op: '<=', limit: 1.3 }); // issue 24
       return row;
     });
     return { rows, details: { medians, samples } };
