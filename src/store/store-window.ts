@@ -151,6 +151,7 @@ export function describeWindowCount(window: StoreWindow, count: number, filtered
  * Lets the event loop run between two batches: the SQLite driver is
  * synchronous, so without this a long backfill would never let stdout flush
  * (every line would wait in memory until the end) nor a signal be handled.
+ * A yield, not a wait on time: Node's setImmediate, not the injected clock.
  */
 export function yieldToIo(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

@@ -78,6 +78,7 @@ export class OutputWriter {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
+    // setImmediate, not the injected clock: the end of the current burst, not a wait on time (ndjson hot path).
     setImmediate(this.flush);
   }
 
