@@ -214,6 +214,8 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
     nowMs: () => io.now(),
     passPlainEvents,
     recordMembers: passPlainEvents && plainPretty,
+    // Reconnect backoff, liveness and the serve/gateway detection step with io.clock like every other timer.
+    clock: io.clock,
     ...deps.client,
   };
 

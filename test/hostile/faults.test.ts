@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
-import { FAST, startTail } from '../helpers/run-tail.js';
+import { FAST, startRealClockTail } from '../helpers/run-tail.js';
 import { closeHostile, eventually, health, recordFigures, scaled, startHostileServer } from '../helpers/hostile-net.js';
 import { killAll, startCli, type RunningCli } from '../helpers/spawn.js';
 
@@ -84,7 +84,7 @@ describe('faults', () => {
     // serve pings when idle, so a healthy stream is never silent for long.
     const serve = await spawnServe(['--port', '0', '--rate', '20', '--seed', '3', '--ping-interval', '500ms']);
     // tail in process with a short liveness bound (1 s ping interval + 1 s margin) and handshake timeout.
-    const tail = startTail([serve.url, '-o', 'ndjson'], {}, { client: { ...FAST.client, pingIntervalMs: 1_000, livenessMarginMs: 1_000, handshakeTimeoutMs: 2_000 } });
+    const tail = startRealClockTail([serve.url, '-o', 'ndjson'], {}, { client: { ...FAST.client, pingIntervalMs: 1_000, livenessMarginMs: 1_000, handshakeTimeoutMs: 2_000 } });
     try {
       await tail.waitFor('stdout', /"event_type"/, 30_000);
       serve.cli.child.kill('SIGSTOP');

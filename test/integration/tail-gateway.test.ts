@@ -145,8 +145,10 @@ describe('tail against a gateway-like server', () => {
     const port = await closedPort();
     for (const args of [['-n', '1'], []]) {
       const t = tail([`ws://127.0.0.1:${port}/api/ws/events`, '-o', 'ndjson', '-q', '--timeout', '300ms', ...args]);
-      await eventually(() => t.io.clock.nextDueIn() === 300, 'the --timeout timer on the injected clock');
-      t.io.advance(300);
+      const start = t.io.clock.monotonicMs();
+      // The refused attempts' backoff and the --timeout both run on the injected clock: step it until the tail ends.
+      await t.io.clock.runUntil(t.done.catch(() => undefined));
+      expect(t.io.clock.monotonicMs() - start).toBe(300);
       await expect(t.done).rejects.toBeInstanceOf(NotConnectedError);
       await expect(t.done).rejects.toThrow(/timed out after 300ms without connecting to ws:\/\/127\.0\.0\.1:\d+\/api\/ws\/events \((still connecting|last attempt: connection refused.*)\): is the server running and the URL right\?/);
     }
@@ -194,7 +196,8 @@ describe('tail against a gateway-like server', () => {
     await g.close();
     await t.waitFor('stderr', /reconnecting in/);
     const restarted = await gateway({ port });
-    const second = await restarted.waitForAttached(1);
+    // The backoff runs on the injected clock: step it until the tail is back.
+    const second = await t.io.clock.runUntil(restarted.waitForAttached(1));
     expect(JSON.parse(second.received[0]!)).toMatchObject({ type: 'subscribe', event_types: ['HealthCheckFailed'] });
     expect(JSON.parse(first.received[0]!)).toMatchObject({ event_types: ['HealthCheckFailed'] });
     // The live filter (the probe right after the resume request) never narrows to mcp_server_id.
@@ -274,6 +277,7 @@ describe('tail against a gateway-like server', () => {
     const port = g.port;
     await g.close();
     const t = tail([`127.0.0.1:${port}`, '-o', 'ndjson', '--max-retries', '2']);
+    await t.io.clock.runUntil(t.done.catch(() => undefined));
     await expect(t.done).rejects.toBeInstanceOf(ConnectionError);
     await expect(t.done).rejects.toThrow(/connection refused.*gave up after 2 retries/);
     expect(t.io.stderr.text().match(/reconnecting in/g)).toHaveLength(2);

@@ -3,8 +3,8 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { DEFAULT_SERVER_OPTIONS, startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
-import { startTail, type InProcessTail } from '../helpers/run-tail.js';
-import { createRealClockIO } from '../helpers/test-io.js';
+import { startRealClockTail, startTail, type InProcessTail } from '../helpers/run-tail.js';
+import { createRealClockIO, type RealClockTestIO } from '../helpers/test-io.js';
 
 /**
  * tail -o ndjson passes plain event frames from the socket to stdout as bytes
@@ -18,7 +18,7 @@ const servers = new Set<WebSocketServer>();
 const rawServers = new Set<Server>();
 const rawSockets = new Set<Socket>();
 const serves: RunningServer[] = [];
-const tails: InProcessTail[] = [];
+const tails: InProcessTail<RealClockTestIO>[] = [];
 const timers: NodeJS.Timeout[] = [];
 afterEach(async () => {
   for (const timer of timers.splice(0)) clearInterval(timer);
@@ -201,13 +201,14 @@ async function serve(options: Partial<ServerOptions> = {}): Promise<RunningServe
   return server;
 }
 
-function tail(args: string[]): InProcessTail {
-  const t = startTail(args);
+/** On the real clock, as serve here: the reconnects follow serve's real chaos disconnects. */
+function tail(args: string[]): InProcessTail<RealClockTestIO> {
+  const t = startRealClockTail(args);
   tails.push(t);
   return t;
 }
 
-const seqs = (t: InProcessTail) => t.io.stdout.lines().map((line) => (JSON.parse(line) as { seq: number }).seq);
+const seqs = (t: InProcessTail<RealClockTestIO>) => t.io.stdout.lines().map((line) => (JSON.parse(line) as { seq: number }).seq);
 
 describe('tail -o ndjson on the byte path: resume and de-duplication stay exact', () => {
   it('resumes with replay.after across disconnects: every event exactly once', async () => {

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError } from '../../src/errors.js';
 import { DEFAULT_SERVER_OPTIONS, startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
-import { startTail, type InProcessTail } from '../helpers/run-tail.js';
-import { createRealClockIO } from '../helpers/test-io.js';
+import { startRealClockTail, type InProcessTail } from '../helpers/run-tail.js';
+import { createRealClockIO, type RealClockTestIO } from '../helpers/test-io.js';
 
 const servers: RunningServer[] = [];
-const tails: InProcessTail[] = [];
+const tails: InProcessTail<RealClockTestIO>[] = [];
 const timers: NodeJS.Timeout[] = [];
 
 /** serve in this process, on the real clock: its keep-alive and chaos disconnects run by themselves against real sockets. */
@@ -15,8 +15,9 @@ async function serve(options: Partial<ServerOptions> = {}): Promise<RunningServe
   return server;
 }
 
-function tail(...args: Parameters<typeof startTail>): InProcessTail {
-  const t = startTail(...args);
+/** tail in this process on the real clock too: its reconnects follow serve's real disconnects and restarts. */
+function tail(...args: Parameters<typeof startRealClockTail>): InProcessTail<RealClockTestIO> {
+  const t = startRealClockTail(...args);
   tails.push(t);
   return t;
 }
