@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AuthError, ConnectionError, NotConnectedError, RuntimeError, TimeoutError } from '../../src/errors.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { eventually } from '../helpers/eventually.js';
 import { closedPort } from '../helpers/ports.js';
 import { gatewayEvent, pythonJson } from '../helpers/fake-gateway.js';
 import { useGatewayTails } from '../helpers/run-tail.js';
