@@ -1,8 +1,8 @@
 import { serverIdentityOf } from '../protocol/server-identity.js';
 import { severityOf } from '../render/event-severity.js';
 import type { HangarEvent } from '../protocol/types.js';
-import { cleanLabel } from '../render/table/text.js';
-import { eventTimeMs } from '../render/time-format.js';
+import { cleanLabel } from '../protocol/sanitize.js';
+import { eventTimeMs } from '../protocol/event-time.js';
 import { addCall, EMPTY_CALL_STATS, type CallStats, type EndedCall } from './call-stats.js';
 import { callerOf, carriesCaller, tenantOf, type Caller } from './caller.js';
 import { addName, emptyRows, upsertRow, type KeyedRows } from './keyed-rows.js';

@@ -1,5 +1,5 @@
 import type { HangarEvent } from '../protocol/types.js';
-import { cleanLabel } from '../render/table/text.js';
+import { cleanLabel } from '../protocol/sanitize.js';
 
 /**
  * Who an event is about, from its `identity_context` (a gateway's

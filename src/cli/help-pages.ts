@@ -1,5 +1,5 @@
 import type { IO, OutputStream } from '../io/io.js';
-import type { Command } from './commander.js';
+import type { Command } from '../commands/commander.js';
 import { HELP_PAGE_WIDTH, type HelpPagesFile } from './fast-path.js';
 import { main } from './main.js';
 import { createProgram } from './program.js';

@@ -1,4 +1,4 @@
-import { CommanderError } from './commander.js';
+import { CommanderError } from '../commands/commander.js';
 import type { IO } from '../io/io.js';
 import { AlreadyDecidedError, AuthError, describeError, NotConnectedError, PermanentConnectionError, StoreError, TimeoutError, UsageError } from '../errors.js';
 import { stripControlLines } from '../protocol/sanitize.js';

@@ -1,4 +1,4 @@
-import { Command } from './commander.js';
+import { Command } from '../commands/commander.js';
 import { HELP_PAGE_WIDTH, packageVersion } from './fast-path.js';
 import type { IO } from '../io/io.js';
 

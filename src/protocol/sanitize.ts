@@ -157,3 +157,14 @@ export function sanitizeForLog(text: string, maxChars = 200): string {
   const clean = stripControl(text);
   return clean.length > maxChars ? `${clean.slice(0, maxChars - 3)}...` : clean;
 }
+
+/** A peer string made safe for a terminal cell, bounded in length (`maxLength` code points). */
+export function cleanLabel(value: unknown, maxLength = 80): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const cleaned = stripControl(value);
+  if (cleaned.length === 0) return undefined;
+  // UTF-16 length bounds the code point count: most labels need no split.
+  if (cleaned.length <= maxLength) return cleaned;
+  const points = [...cleaned];
+  return points.length > maxLength ? points.slice(0, maxLength).join('') : cleaned;
+}

@@ -9,7 +9,8 @@ import { serverIdentityFieldOf } from '../protocol/server-identity.js';
 import { severityOf, severityOfState } from './event-severity.js';
 import { colorOfSeverity, SECURITY_TAG } from './severity.js';
 import { renderTemplate, type CompiledTemplate } from './template.js';
-import { eventTimeMs, formatTime, type TimeMode } from './time-format.js';
+import { formatTime, type TimeMode } from './time-format.js';
+import { eventTimeMs } from '../protocol/event-time.js';
 import { plural } from '../format/plural.js';
 import { fitLine } from './line-fit.js';
 

@@ -6,7 +6,8 @@ import { compilePath, getPath, type FieldPath } from '../protocol/field-path.js'
 import { formatValue } from './fields.js';
 import { severityOf } from './event-severity.js';
 import { colorOfSeverity } from './severity.js';
-import { eventTimeMs, formatTime, type TimeMode } from './time-format.js';
+import { formatTime, type TimeMode } from './time-format.js';
+import { eventTimeMs } from '../protocol/event-time.js';
 
 /**
  * `--format` templates: literal text with `{field}` and `{nested.path}`

@@ -1,6 +1,6 @@
 import type { HangarEvent } from '../protocol/types.js';
 import { serverIdentityOf } from '../protocol/server-identity.js';
-import { eventTimeMs } from '../render/time-format.js';
+import { eventTimeMs } from '../protocol/event-time.js';
 
 /**
  * `--calls`: tool invocations as calls. A ToolInvocationRequested is held by

@@ -4,7 +4,7 @@ import type { Feed, FeedMessage } from '../feed/open-feed.js';
 import { UPSTREAM_GAP, type HangarEvent } from '../protocol/types.js';
 import type { TailSink } from './sinks/sink.js';
 import type { TailStats } from './stats.js';
-import { eventTimeMs } from '../render/time-format.js';
+import { eventTimeMs } from '../protocol/event-time.js';
 
 /** Why the pipeline asks the tail to end. */
 export type PipelineEnd = { kind: 'done' } | { kind: 'error'; error: Error };

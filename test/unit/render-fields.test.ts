@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compilePath, getPath } from '../../src/protocol/field-path.js';
 import { formatPairValue, formatValue } from '../../src/render/fields.js';
-import { eventTimeMs, formatAge, formatTime, parseIsoMs } from '../../src/render/time-format.js';
+import { formatAge, formatTime } from '../../src/render/time-format.js';
+import { eventTimeMs, parseIsoMs } from '../../src/protocol/event-time.js';
 
 
 describe('values and paths', () => {

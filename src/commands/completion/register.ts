@@ -1,4 +1,4 @@
-import { Argument, type Command } from '../../cli/commander.js';
+import { Argument, type Command } from '../commander.js';
 import { UsageError } from '../../errors.js';
 import type { IO } from '../../io/io.js';
 import type { CompletionOptions } from './completion.js';

@@ -17,8 +17,6 @@ import { parseStoreLocation } from '../../store/location.js';
 import { storeTables } from '../../store/table-names.js';
 import { parseTimeBound, resolveTimeBound } from '../../format/time-window.js';
 
-export { OUTPUT_MODES, type OutputMode };
-
 /** How the pretty line shows the time (the renderer's TimeMode). */
 export type TailTimeMode = 'local' | 'utc' | 'iso' | 'relative' | 'none';
 export const TIME_MODES: readonly TailTimeMode[] = ['local', 'utc', 'iso', 'relative', 'none'];

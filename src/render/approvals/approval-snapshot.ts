@@ -1,7 +1,7 @@
 import type { Approval } from '../../protocol/approval.js';
 import { MAX_PENDING_APPROVALS, type PendingApproval, type TableState } from '../table/reduce-table.js';
-import { cleanLabel } from '../table/text.js';
-import { parseIsoMs } from '../time-format.js';
+import { cleanLabel } from '../../protocol/sanitize.js';
+import { parseIsoMs } from '../../protocol/event-time.js';
 
 /**
  * What `GET /api/approvals` adds to the table's pending approvals (pure):

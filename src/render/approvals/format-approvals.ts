@@ -3,7 +3,7 @@ import type { ColorScheme } from '../../io/color.js';
 import type { Approval, ApprovalDecision } from '../../protocol/approval.js';
 import { stripControl, stripControlLines } from '../../protocol/sanitize.js';
 import { plainTable, plainTableLines } from '../plain-table.js';
-import { parseIsoMs } from '../time-format.js';
+import { parseIsoMs } from '../../protocol/event-time.js';
 
 /**
  * Pure renderers of approvals for the commands: the list (a table printed

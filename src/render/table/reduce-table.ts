@@ -2,8 +2,8 @@ import { serverIdentityOf } from '../../protocol/server-identity.js';
 import type { FleetServer } from '../../protocol/fleet-snapshot.js';
 import { severityOf, type Severity } from '../event-severity.js';
 import type { HangarEvent } from '../../protocol/types.js';
-import { eventTimeMs, parseIsoMs } from '../time-format.js';
-import { cleanLabel } from './text.js';
+import { eventTimeMs, parseIsoMs } from '../../protocol/event-time.js';
+import { cleanLabel } from '../../protocol/sanitize.js';
 import type { SourceRef } from '../../feed/messages.js';
 
 /**

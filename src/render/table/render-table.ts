@@ -3,7 +3,8 @@ import type { ColorScheme } from '../../io/color.js';
 import { colorOfSeverity, SECURITY_TAG } from '../severity.js';
 import { errorRate, eventRate, latencyPercentile, type ConnectionStatus, type ServerRow, type TableState } from './reduce-table.js';
 import type { SourceRef } from '../../feed/messages.js';
-import { fit, stripControl, truncate, visibleWidth } from './text.js';
+import { fit, truncate, visibleWidth } from './text.js';
+import { stripControl } from '../../protocol/sanitize.js';
 import { plural } from '../../format/plural.js';
 
 /**

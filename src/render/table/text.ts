@@ -5,19 +5,6 @@
 
 import { stripControl } from '../../protocol/sanitize.js';
 
-export { stripControl };
-
-/** A peer string made safe for a terminal cell, bounded in length (`maxLength` code points). */
-export function cleanLabel(value: unknown, maxLength = 80): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const cleaned = stripControl(value);
-  if (cleaned.length === 0) return undefined;
-  // UTF-16 length bounds the code point count: most labels need no split.
-  if (cleaned.length <= maxLength) return cleaned;
-  const points = [...cleaned];
-  return points.length > maxLength ? points.slice(0, maxLength).join('') : cleaned;
-}
-
 // Terminal cell widths: combining marks and zero-width characters take no
 // cell, East Asian wide/fullwidth characters and emoji take two. A compact
 // approximation of wcwidth that keeps a frame inside the terminal's columns.
