@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
 import { DEFAULT_SERVER_OPTIONS, startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
+import { useFrameServers, type TestFrame } from '../helpers/frame-server.js';
 import { startRealClockTail, startTail, type InProcessTail } from '../helpers/run-tail.js';
 import { createRealClockIO, type RealClockTestIO } from '../helpers/test-io.js';
 
@@ -14,7 +14,7 @@ import { createRealClockIO, type RealClockTestIO } from '../helpers/test-io.js';
  * the full path for every frame: the reference here.
  */
 
-const servers = new Set<WebSocketServer>();
+const frameServer = useFrameServers();
 const rawServers = new Set<Server>();
 const rawSockets = new Set<Socket>();
 const serves: RunningServer[] = [];
@@ -27,11 +27,6 @@ afterEach(async () => {
     await t.done.catch(() => {});
   }
   for (const s of serves.splice(0)) await s.close();
-  for (const wss of servers) {
-    for (const client of wss.clients) client.terminate();
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
-  }
-  servers.clear();
   for (const socket of rawSockets) socket.destroy();
   rawSockets.clear();
   for (const server of rawServers) {
@@ -57,7 +52,7 @@ const valid: Array<string | Buffer> = [
 ];
 
 /** Frames that must be reported and never printed. */
-const malformed: Array<{ data: string | Buffer; binary?: boolean }> = [
+const malformed: TestFrame[] = [
   { data: '{"event_type":"X","seq":-1,' },
   { data: '{"event_type":"X","seq":-2,"s":"x}' },
   { data: '{"event_type":"","seq":-3}' },
@@ -70,23 +65,6 @@ const malformed: Array<{ data: string | Buffer; binary?: boolean }> = [
   { data: Buffer.from('{"event_type":"X","seq":-11}'), binary: true },
 ];
 
-/** A gateway-like server (one ack, no history) that sends the frames, valid and malformed interleaved, to each client. */
-async function frameServer(): Promise<string> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-  servers.add(wss);
-  wss.on('connection', (ws) => {
-    ws.on('error', () => {});
-    ws.once('message', () => {
-      ws.send('{"type":"subscribed","event_types":[],"mcp_server_ids":[]}');
-      for (let i = 0; i < Math.max(valid.length, malformed.length); i++) {
-        if (i < malformed.length) ws.send(malformed[i]!.data, { binary: malformed[i]!.binary ?? false });
-        if (i < valid.length) ws.send(valid[i]!, { binary: false });
-      }
-    });
-  });
-  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
-  return `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/api/ws/events`;
-}
 
 /** An unmasked server frame around `payload`. */
 function serverFrame(opcode: number, payload: string | Buffer): Buffer {
@@ -158,7 +136,7 @@ async function runTail(url: string, extra: string[]): Promise<{ stdout: string; 
 
 describe('tail -o ndjson: the byte path and the parsed path', () => {
   it('print the same bytes for every valid frame, and neither prints a malformed one', async () => {
-    const url = await frameServer();
+    const url = await frameServer(valid, malformed);
     const fast = await runTail(url, []);
     const full = await runTail(url, ['--stats']);
     expect(fast.stdout).toBe(full.stdout);
@@ -180,7 +158,7 @@ describe('tail -o ndjson: the byte path and the parsed path', () => {
   });
 
   it('print the same bytes when frames are cut across socket reads at every place, with a ping among them', async () => {
-    const reference = await runTail(await frameServer(), ['--stats']);
+    const reference = await runTail(await frameServer(valid, malformed), ['--stats']);
     let seed = 11;
     const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     for (const pieces of [() => 7, () => 1 + Math.floor(random() * 400), () => 1 + Math.floor(random() * 5000)]) {

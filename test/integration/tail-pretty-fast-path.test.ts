@@ -1,7 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
+import { describe, expect, it } from 'vitest';
 import { PlainEventFrame } from '../../src/feed/messages.js';
 import { createColorScheme } from '../../src/io/color.js';
 import type { OutputStream } from '../../src/io/io.js';
@@ -10,6 +8,7 @@ import type { HangarEvent } from '../../src/protocol/types.js';
 import { formatEventLine } from '../../src/render/line.js';
 import { LineSink } from '../../src/tail/sinks/line-sink.js';
 import type { StatusReporter } from '../../src/tail/status.js';
+import { useFrameServers, type TestFrame } from '../helpers/frame-server.js';
 import { startTail } from '../helpers/run-tail.js';
 
 /**
@@ -20,14 +19,7 @@ import { startTail } from '../helpers/run-tail.js';
  * it takes the full path for every frame: the reference here.
  */
 
-const servers = new Set<WebSocketServer>();
-afterEach(async () => {
-  for (const wss of servers) {
-    for (const client of wss.clients) client.terminate();
-    await new Promise<void>((resolve) => wss.close(() => resolve()));
-  }
-  servers.clear();
-});
+const frameServer = useFrameServers();
 
 /** Valid events: plain ASCII ones (the fast path), and every kind the fast path leaves or handles with care. */
 const valid: string[] = [
@@ -44,7 +36,7 @@ const valid: string[] = [
 ];
 
 /** Frames that must be reported and never printed. */
-const malformed: Array<{ data: string | Buffer; binary?: boolean }> = [
+const malformed: TestFrame[] = [
   { data: '{"event_type":"X","seq":-1,' },
   { data: '{"event_type":"","seq":-2}' },
   { data: '{"event_type":"X","seq":-3,"s":"a\u0001b"}' },
@@ -54,22 +46,6 @@ const malformed: Array<{ data: string | Buffer; binary?: boolean }> = [
   { data: Buffer.from('{"event_type":"X","seq":-7}'), binary: true },
 ];
 
-async function frameServer(): Promise<string> {
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-  servers.add(wss);
-  wss.on('connection', (ws) => {
-    ws.on('error', () => {});
-    ws.once('message', () => {
-      ws.send('{"type":"subscribed","event_types":[],"mcp_server_ids":[]}');
-      for (let i = 0; i < Math.max(valid.length, malformed.length); i++) {
-        if (i < malformed.length) ws.send(malformed[i]!.data, { binary: malformed[i]!.binary ?? false });
-        if (i < valid.length) ws.send(valid[i]!, { binary: false });
-      }
-    });
-  });
-  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
-  return `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/api/ws/events`;
-}
 
 async function runTail(url: string, extra: string[]): Promise<{ stdout: string; stderr: string }> {
   const tail = startTail([url, '-o', 'pretty', '--time', 'utc', '-n', String(valid.length), '--no-reconnect', ...extra]);
@@ -79,7 +55,7 @@ async function runTail(url: string, extra: string[]): Promise<{ stdout: string; 
 
 describe('tail -o pretty: the line from the bytes and the line from the parse', () => {
   it.each([[[]], [['--color', 'always']]])('are the same for every valid frame, and neither prints a malformed one (%j)', async (flags) => {
-    const url = await frameServer();
+    const url = await frameServer(valid, malformed);
     const fast = await runTail(url, flags);
     const full = await runTail(url, [...flags, '--stats']);
     expect(fast.stdout).toBe(full.stdout);
