@@ -1,5 +1,5 @@
 import type { Key } from '../io/keys.js';
-import { TABLE_SORTS, type TableSort } from '../render/table/render-table.js';
+import { TABLE_SORTS, type TableSort } from '../render/table/sorts.js';
 
 /**
  * What the console shows and how the keys move it: the view, the selection

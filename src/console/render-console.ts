@@ -3,7 +3,8 @@ import { topView, type TopBy, type TopColumn, type TopView } from '../aggregate/
 import { formatAgo } from '../format/duration.js';
 import type { ColorScheme } from '../io/color.js';
 import type { TableState } from '../render/table/reduce-table.js';
-import { nextSort, renderTable, sortRows, type TableHeaderInfo } from '../render/table/render-table.js';
+import { renderTable, sortRows, type TableHeaderInfo } from '../render/table/render-table.js';
+import { nextSort } from '../render/table/sorts.js';
 import { fit, truncate } from '../render/table/text.js';
 import { renderTopColumns } from '../render/top/render-top.js';
 import { CONSOLE_VIEWS, selectedIndex, type ConsoleState, type ConsoleView, type DetailTarget, type RowRef } from './console-state.js';

@@ -24,7 +24,7 @@ async function modulesOf(name: string, args: string[]): Promise<string[]> {
   return urls.map((url) => url.replace(/^.*\/dist\//, '').replace(/^.*\/node_modules\/([^/]+)\/.*$/, '$1'));
 }
 
-const TABLE_ONLY = ['tail/sinks/table-sink.js', 'tail/table-approvals.js', 'client/fleet-snapshot.js', 'client/server-logs.js', 'console/console-controller.js', 'render/approvals/render-approvals-view.js', 'cli-table3'];
+const TABLE_ONLY = ['tail/sinks/table-sink.js', 'render/table/render-table.js', 'render/table/reduce-table.js', 'tail/table-approvals.js', 'client/fleet-snapshot.js', 'client/server-logs.js', 'console/console-controller.js', 'render/approvals/render-approvals-view.js', 'cli-table3'];
 
 describe('tail loads what its output needs', () => {
   it('-o ndjson: neither the table, the console, cli-table3, the pretty or calls sinks, the recorder nor --exec', async () => {

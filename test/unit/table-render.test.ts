@@ -5,13 +5,11 @@ import { emptyTableState, reduceTable, reduceTableNotice, reduceTableSnapshot, t
 import {
   BANNER_RECENT_MS,
   formatCount,
-  nextSort,
   renderTable,
   sortRows,
-  TABLE_SORTS,
   type TableRenderContext,
-  type TableSort,
 } from '../../src/render/table/render-table.js';
+import { nextSort, TABLE_SORTS, type TableSort } from '../../src/render/table/sorts.js';
 import { fleetState, SOURCE, T0 } from './table-fixture.js';
 
 const plain = createColorScheme(0);

@@ -11,7 +11,7 @@ import { stripControl } from '../../protocol/sanitize.js';
 import { compileTemplate } from '../../render/template.js';
 import type { TailSessionOptions } from '../../tail/run.js';
 import { TAIL_CLIENT_HINTS, TAIL_PIPELINE_HINTS } from './flag-hints.js';
-import { TABLE_SORTS } from '../../render/table/render-table.js';
+import { TABLE_SORTS } from '../../render/table/sorts.js';
 import { OUTPUT_MODES, type OutputMode } from '../../tail/sinks/create-sink.js';
 import { parseStoreLocation } from '../../store/location.js';
 import { storeTables } from '../../store/table-names.js';

@@ -6,6 +6,7 @@ import type { SourceRef } from '../../feed/messages.js';
 import { fit, truncate, visibleWidth } from './text.js';
 import { stripControl } from '../../protocol/sanitize.js';
 import { plural } from '../../format/plural.js';
+import { nextSort, type TableSort } from './sorts.js';
 
 /**
  * The pure render of the live table: state + context -> lines. No line is
@@ -14,14 +15,6 @@ import { plural } from '../../format/plural.js';
  * (identity functions when color is off).
  */
 
-/** Row orders; `problems` (the default) puts servers in trouble first, then by name. */
-export const TABLE_SORTS = ['problems', 'server', 'state', 'errors', 'calls', 'latency', 'last'] as const;
-export type TableSort = (typeof TABLE_SORTS)[number];
-
-/** The sort after `sort` in the cycle the `s` key walks through. */
-export function nextSort(sort: TableSort): TableSort {
-  return TABLE_SORTS[(TABLE_SORTS.indexOf(sort) + 1) % TABLE_SORTS.length]!;
-}
 
 /** A drop or gap banner is highlighted this long, then dimmed (its counter stays). */
 export const BANNER_RECENT_MS = 30_000;

@@ -1,6 +1,6 @@
 import type { ColorScheme } from '../../io/color.js';
 import type { IO } from '../../io/io.js';
-import type { TableSort } from '../../render/table/render-table.js';
+import type { TableSort } from '../../render/table/sorts.js';
 import type { compileTemplate } from '../../render/template.js';
 import type { TimeMode } from '../../render/time-format.js';
 import type { StatusReporter } from '../status.js';
