@@ -6,6 +6,8 @@
  * reads its keys through this.
  */
 
+import type { InputStream } from './io.js';
+
 export type Key =
   | { readonly name: 'up' | 'down' | 'left' | 'right' | 'home' | 'end' | 'page-up' | 'page-down' }
   | { readonly name: 'enter' | 'escape' | 'tab' | 'shift-tab' | 'backspace' | 'ctrl-c' | 'ctrl-d' }
@@ -78,4 +80,33 @@ export function decodeKeys(chunk: string): Key[] {
 /** Whether `key` is the printable character `char`. */
 export function isChar(key: Key, char: string): boolean {
   return key.name === 'char' && key.char === char;
+}
+
+/** Raw keypresses from a terminal's stdin, while a view that reads keys owns it. */
+export interface KeyListener {
+  /** False off a terminal (or where raw mode is missing): then nothing is read and stop does nothing. */
+  readonly listening: boolean;
+  /** Gives the terminal back: cooked mode again, stdin paused; idempotent. */
+  stop(): void;
+}
+
+/** Puts a terminal's stdin in raw mode and hands each chunk read to `onChunk` (decode it with decodeKeys). */
+export function listenToKeys(stdin: InputStream, onChunk: (chunk: Buffer | string) => void): KeyListener {
+  if (!stdin.isTTY || typeof stdin.setRawMode !== 'function') return { listening: false, stop: () => {} };
+  stdin.setRawMode(true);
+  stdin.on('data', onChunk);
+  stdin.resume();
+  let listening = true;
+  return {
+    get listening() {
+      return listening;
+    },
+    stop() {
+      if (!listening) return;
+      listening = false;
+      stdin.off('data', onChunk);
+      stdin.setRawMode?.(false);
+      stdin.pause();
+    },
+  };
 }

@@ -2,6 +2,7 @@ import { emptyAggregates, reduceAggregates, type Aggregates } from '../aggregate
 import { TOP_COLUMNS, topView, type TopBy } from '../aggregate/top-view.js';
 import type { ColorScheme } from '../io/color.js';
 import type { IO } from '../io/io.js';
+import { listenToKeys, type KeyListener } from '../io/keys.js';
 import { createLiveRegion, type LiveRegion } from '../io/live-region.js';
 import { terminalSize } from '../io/terminal-size.js';
 import { rowAsJson } from '../render/top/cells.js';
@@ -55,6 +56,7 @@ export function createTopSink(io: IO, options: TopSinkOptions): TailSink {
   let refresh: Timer | undefined;
   let once: Timer | undefined;
   let keysOn = false;
+  let keys: KeyListener | undefined;
   let started = false;
   let closed = false;
 
@@ -108,20 +110,13 @@ export function createTopSink(io: IO, options: TopSinkOptions): TailSink {
   };
 
   const startKeys = () => {
-    const stdin = io.stdin;
-    if (!stdin.isTTY || typeof stdin.setRawMode !== 'function') return;
-    stdin.setRawMode(true);
-    stdin.on('data', onKey);
-    stdin.resume();
-    keysOn = true;
+    keys = listenToKeys(io.stdin, onKey);
+    keysOn = keys.listening;
   };
 
   const stopKeys = () => {
-    if (!keysOn) return;
+    keys?.stop();
     keysOn = false;
-    io.stdin.off('data', onKey);
-    io.stdin.setRawMode?.(false);
-    io.stdin.pause();
   };
 
   return {

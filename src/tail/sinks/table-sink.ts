@@ -8,7 +8,7 @@ import { renderTable, type TableHeaderInfo } from '../../render/table/render-tab
 import { nextSort, type TableSort } from '../../render/table/sorts.js';
 import type { SourceRef, FeedNotice } from '../../feed/messages.js';
 import type { SinkStart, TailSink } from './sink.js';
-import { decodeKeys, isChar } from '../../io/keys.js';
+import { decodeKeys, isChar, listenToKeys, type KeyListener } from '../../io/keys.js';
 import { ApprovalsController, type TableApprovals } from './approvals-controller.js';
 import { ConsoleController } from '../../console/console-controller.js';
 import type { ServerLogLine } from '../../protocol/server-logs.js';
@@ -73,6 +73,7 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
   let timer: Timer | undefined;
   let region: LiveRegion | undefined;
   let keysOn = false;
+  let keys: KeyListener | undefined;
   let started = false;
   let closed = false;
   /** The first endpoint connected and its subscription not acknowledged yet. */
@@ -165,21 +166,13 @@ export function createTableSink(io: IO, options: TableSinkOptions): TailSink {
   };
 
   const startKeys = () => {
-    const stdin = io.stdin;
-    if (!stdin.isTTY || typeof stdin.setRawMode !== 'function') return;
-    stdin.setRawMode(true);
-    stdin.on('data', onKey);
-    stdin.resume();
-    keysOn = true;
+    keys = listenToKeys(io.stdin, onKey);
+    keysOn = keys.listening;
   };
 
   const stopKeys = () => {
-    if (!keysOn) return;
+    keys?.stop();
     keysOn = false;
-    const stdin = io.stdin;
-    stdin.off('data', onKey);
-    stdin.setRawMode?.(false);
-    stdin.pause();
   };
 
   return {
