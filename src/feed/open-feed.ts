@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../io/clock.js';
-import { StreamClient } from '../client/stream-client.js';
+import type { StreamClient } from '../client/stream-client.js';
 import type { StreamClientOptions } from '../client/stream-options.js';
 import { sourceLabels } from '../client/url.js';
 import { displayUrl } from '../format/url.js';
@@ -80,7 +80,10 @@ export class Feed extends EventEmitter<{ message: [SourceRef, FeedMessage] }> {
   readonly shownSources: readonly SourceRef[];
   /** Resolves when the feed was stopped or ended on its own (a store read to its end without follow); rejects with the first fatal error (AuthError, ConnectionError, StoreError). */
   readonly finished: Promise<void>;
-  private readonly clients: StreamClient[];
+  /** Made in start(): a feed of the store alone never loads the stream client (nor `ws`). */
+  private clients: StreamClient[] = [];
+  private plainLane: ((frame: Buffer) => boolean) | undefined;
+  private paused = false;
   private readonly storeSource: SourceRef | undefined;
   private readonly seen: SeenIds | undefined;
   private readonly badFrames = new Map<number, number>();
@@ -99,9 +102,8 @@ export class Feed extends EventEmitter<{ message: [SourceRef, FeedMessage] }> {
     this.storeSource = options.store ? { url: options.store.reader.display, label: 'store', index: sockets.length } : undefined;
     this.sources = this.storeSource ? [...sockets, this.storeSource] : sockets;
     this.shownSources = sockets.length === 0 && this.storeSource ? [this.storeSource] : sockets;
-    this.clients = options.urls.map((url) => new StreamClient({ ...options.client, url }));
     // Replicas put the same event on every socket; the join de-duplicates its own (store and sockets).
-    this.seen = this.clients.length > 1 && !options.store ? new SeenIds(options.dedupeCapacity ?? 100_000) : undefined;
+    this.seen = options.urls.length > 1 && !options.store ? new SeenIds(options.dedupeCapacity ?? 100_000) : undefined;
     this.finished = new Promise<void>((resolve, reject) => {
       this.ended = resolve;
       this.failed = reject;
@@ -116,7 +118,13 @@ export class Feed extends EventEmitter<{ message: [SourceRef, FeedMessage] }> {
 
   /** Opens every source. */
   async start(): Promise<void> {
-    const { store } = this.options;
+    const { store, urls } = this.options;
+    if (urls.length > 0) {
+      const { StreamClient } = await import('../client/stream-client.js');
+      this.clients = urls.map((url) => new StreamClient({ ...this.options.client, url }));
+      if (this.plainLane) this.clients[0]!.setPlainLane(this.plainLane);
+      if (this.paused) for (const client of this.clients) client.pause();
+    }
     const sockets = this.sources.slice(0, this.clients.length);
     this.clients.forEach((client, index) =>
       client.finished.catch((error: Error) => {
@@ -155,18 +163,20 @@ export class Feed extends EventEmitter<{ message: [SourceRef, FeedMessage] }> {
    * `start()`. Elsewhere events come as messages, as before.
    */
   setPlainLane(lane: (source: SourceRef, frame: Buffer) => boolean): void {
-    if (this.clients.length !== 1 || this.options.store !== undefined) return;
+    if (this.options.urls.length !== 1 || this.options.store !== undefined) return;
     const source = this.sources[0]!;
     // After stop() a frame is dropped, as onMessage drops every message.
-    this.clients[0]!.setPlainLane((frame) => this.stopped || lane(source, frame));
+    this.plainLane = (frame) => this.stopped || lane(source, frame);
   }
 
   pause(): void {
+    this.paused = true;
     if (this.runner) this.runner.pause();
     else for (const client of this.clients) client.pause();
   }
 
   resume(): void {
+    this.paused = false;
     if (this.runner) this.runner.resume();
     else for (const client of this.clients) client.resume();
   }

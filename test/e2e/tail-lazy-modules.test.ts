@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteGatewayStore } from '../helpers/event-store.js';
+import { requireProgram } from '../helpers/require-program.js';
 import { runCli } from '../helpers/spawn.js';
 
 /**
@@ -14,14 +16,19 @@ const HOOK = fileURLToPath(new URL('../fixtures/log-modules.mjs', import.meta.ur
 const dir = mkdtempSync(join(tmpdir(), 'hangar-modules-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The modules a tail that finds nobody listening loads, as paths under dist/ or package names. */
-async function modulesOf(name: string, args: string[]): Promise<string[]> {
+/** The modules a run of the binary loads, as paths under dist/ or package names. */
+async function loaded(name: string, args: string[], code: number, stderr: RegExp): Promise<string[]> {
   const log = join(dir, `${name}.log`);
-  const result = await runCli(['tail', 'ws://127.0.0.1:1/api/ws/events', '--no-reconnect', ...args], { env: { NODE_OPTIONS: `--import=${HOOK}`, MODULE_LOG: log } });
-  expect(result.code).toBe(1);
-  expect(result.stderr).toMatch(/connection refused/);
+  const result = await runCli(args, { env: { NODE_OPTIONS: `--import=${HOOK}`, MODULE_LOG: log } });
+  expect(result.code).toBe(code);
+  expect(result.stderr).toMatch(stderr);
   const urls = existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [];
   return urls.map((url) => url.replace(/^.*\/dist\//, '').replace(/^.*\/node_modules\/([^/]+)\/.*$/, '$1'));
+}
+
+/** The modules a tail that finds nobody listening loads. */
+function modulesOf(name: string, args: string[]): Promise<string[]> {
+  return loaded(name, ['tail', 'ws://127.0.0.1:1/api/ws/events', '--no-reconnect', ...args], 1, /connection refused/);
 }
 
 const TABLE_ONLY = ['tail/sinks/table-sink.js', 'render/table/render-table.js', 'render/table/reduce-table.js', 'tail/table-approvals.js', 'client/fleet-snapshot.js', 'client/server-logs.js', 'console/console-controller.js', 'render/approvals/render-approvals-view.js', 'cli-table3'];
@@ -43,5 +50,21 @@ describe('tail loads what its output needs', () => {
   it('-o table: the table and its helpers', async () => {
     const modules = await modulesOf('table', ['-o', 'table']);
     for (const module of TABLE_ONLY) expect(modules).toContain(module);
+  });
+});
+
+requireProgram('better-sqlite3').describe('tail of the event store alone', () => {
+  it('--store FILE with no URL: neither the stream client nor ws', async () => {
+    const path = join(dir, 'events.db');
+    new SqliteGatewayStore(path).db.close();
+    const modules = await loaded('store', ['tail', '--store', path, '--history', '5', '--no-follow', '-o', 'ndjson'], 0, /^/);
+    expect(modules).toContain('feed/store-feed.js');
+    expect(modules).toContain('tail/sinks/ndjson-sink.js');
+    for (const module of ['client/stream-client.js', 'wire/ws.js', 'wire/frame-reader.js']) expect(modules).not.toContain(module);
+  });
+
+  it('a URL beside --store: the stream client, joined to the store', async () => {
+    const modules = await loaded('joined', ['tail', 'ws://127.0.0.1:1/api/ws/events', '--no-reconnect', '--store', join(dir, 'events.db'), '--history', '5', '-o', 'ndjson'], 1, /connection refused/);
+    for (const module of ['feed/joined.js', 'client/stream-client.js', 'wire/ws.js']) expect(modules).toContain(module);
   });
 });
