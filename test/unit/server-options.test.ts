@@ -56,6 +56,14 @@ describe('serve options', () => {
     expect(options.stdin).toBe(true);
   });
 
+  it('keeps a 2048-event history by default at --rate max, and what --history says when it is given', async () => {
+    expect((await parse(['--rate', 'max'])).server.historySize).toBe(2048);
+    expect((await parse(['--rate', ' max '])).server.historySize).toBe(2048);
+    expect((await parse(['--rate', 'max', '--history', '10000'])).server.historySize).toBe(10000);
+    expect((await parse(['--rate', 'max', '--history', '0'])).server.historySize).toBe(0);
+    expect((await parse(['--rate', '1000'])).server.historySize).toBe(10000);
+  });
+
   it('turns the demo off when another source is given, unless --demo', async () => {
     expect((await parse(['--stdin'])).demo).toBeUndefined();
     expect((await parse(['--replay', 'x.ndjson', '--speed', '10', '--loop'])).replay).toEqual({ path: 'x.ndjson', speed: 10, loop: true });

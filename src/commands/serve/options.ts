@@ -111,6 +111,16 @@ export interface ServeOptions {
 export const DEFAULT_DEMO_RATE_PER_SEC = 5;
 export const DEFAULT_DEMO_SERVERS = 5;
 
+/**
+ * `--history`'s default with `--rate max`. The ring then turns over in
+ * milliseconds (a fraction of a second with a thousand clients), and what it
+ * keeps lives long enough for V8 to move it out of the young generation: the
+ * default 10,000 cost serve ~15 MiB of RSS with 1000 clients for ~4 MiB of
+ * frames, and CPU per event in every collection (bench/README.md, issue 24:
+ * serve's memory). 2,048 still covers `tail -n 1000`; `--history` sets more.
+ */
+export const MAX_RATE_HISTORY_SIZE = 2_048;
+
 function parseRateOrMax(flag: string, value: string): number | 'max' {
   return value.trim() === 'max' ? 'max' : parsePositiveNumber(flag, value);
 }
@@ -170,7 +180,12 @@ export function toServeOptions(flags: ServeFlags, env: Readonly<Record<string, s
     allowOrigins: (flags.allowOrigin ?? []).map((o) => o.trim()).filter((o) => o.length > 0),
     insecureNoAuth: flags.insecureNoAuth === true,
     queueSize: flags.queueSize === undefined ? DEFAULT_SERVER_OPTIONS.queueSize : parseInteger('--queue-size', flags.queueSize, 1, 1_000_000),
-    historySize: flags.history === undefined ? DEFAULT_SERVER_OPTIONS.historySize : parseInteger('--history', flags.history, 0, 10_000_000),
+    historySize:
+      flags.history !== undefined
+        ? parseInteger('--history', flags.history, 0, 10_000_000)
+        : flags.rate?.trim() === 'max'
+          ? MAX_RATE_HISTORY_SIZE
+          : DEFAULT_SERVER_OPTIONS.historySize,
     pingIntervalMs,
     pongTimeoutMs,
     stallTimeoutMs,

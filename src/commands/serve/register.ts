@@ -24,7 +24,7 @@ export function registerServe(program: Command, io: IO, run: ServeRun = defaultR
     .option('--allow-origin <origin>', 'allow browser clients from this Origin (repeatable)', collect)
     .option('--insecure-no-auth', 'allow a non-loopback --host without an API key')
     .option('--queue-size <n>', 'events queued per client before the oldest is dropped', '1024')
-    .option('--history <n>', 'recent events kept for replay (0 = none)', '10000')
+    .option('--history <n>', 'recent events kept for replay (0 = none; 2048 with --rate max)', '10000')
     .option('--ping-interval <duration>', 'idle time before an application ping', '55s')
     .option('--pong-timeout <duration>', 'time to answer a ping before the connection is closed', '10s')
     .option('--stall-timeout <duration>', 'close a client whose socket makes no progress for this long', '60s')
