@@ -1,12 +1,10 @@
 import type { SubscriptionFilter, SubscriptionMatcher } from '../protocol/filter.js';
 import type { HangarEvent, ServerControlMessage, WarningMessage } from '../protocol/types.js';
 import type { Transport } from '../wire/ws-transport.js';
+import { BurstWrites } from './burst-writes.js';
 import { EventDeque } from './event-deque.js';
 import type { DeliveryStats, LiveEvent } from './live-event.js';
-
-
 import type { RecentEvents } from './recent-events.js';
-
 
 /**
  * The one per-connection piece that owns a queue. The hub calls `offer` for
@@ -115,6 +113,8 @@ export class Subscriber {
   /** Live events held behind a store replay (see holdForReplay). */
   private replayHeld = false;
   private readonly schedule: (flush: () => void) => void;
+  /** writeBurst's writes held back until the next frame is known. */
+  private readonly writes = new BurstWrites();
 
   constructor(private readonly options: SubscriberOptions) {
     const now = options.monotonicMs();
@@ -505,19 +505,18 @@ export class Subscriber {
    * Writes frames in order until `roomBytes` are handed over (the last frame
    * may go past it), under one cork; returns the bytes handed over. Pre-framed
    * events are written as they are, shared with every other subscriber (no
-   * copy per connection); anything else (controls, replay, warnings) is framed
-   * by the transport. Only the last write carries a completion callback:
-   * writes complete in order, so it means the whole burst has left the process.
-   * Each frame is written once the next one is known.
+   * copy per connection; runs of them back to back in memory as one write, see
+   * BurstWrites); anything else (controls, replay, warnings) is framed by the
+   * transport. Only the last write carries a completion callback: writes
+   * complete in order, so it means the whole burst has left the process.
    */
   private writeBurst(roomBytes: number): number {
     const { transport, stats } = this.options;
     const events = this.events;
     const framed = transport.sendFramed !== undefined;
+    const writes = this.writes;
     let corked = false;
     let taken = 0;
-    let last: Buffer | undefined;
-    let lastFramed = false;
     try {
       while (taken < roomBytes) {
         // The next frame in order: a pending warning first, then whichever of control/event was queued first.
@@ -555,23 +554,24 @@ export class Subscriber {
           transport.cork();
           corked = true;
         }
-        if (last !== undefined) {
-          if (lastFramed) transport.sendFramed!(last);
-          else transport.send(last);
+        if (wire !== undefined) {
+          taken += wire.length;
+          writes.framed(transport, wire);
+        } else {
+          taken += frame.length;
+          writes.unframed(transport, frame);
         }
-        last = wire ?? frame;
-        lastFramed = wire !== undefined;
-        taken += last.length;
       }
-      if (last !== undefined) {
+      if (writes.holding) {
         const now = this.options.monotonicMs();
         if (this.inFlight === 0) this.lastProgressMs = now;
         this.lastSendMs = now;
         this.inFlight++;
-        if (lastFramed) transport.sendFramed!(last, this.onSent);
-        else transport.send(last, this.onSent);
+        writes.write(transport, this.onSent);
       }
     } finally {
+      // A transport that threw is closing: what was not written is let go of.
+      writes.clear();
       if (corked) transport.uncork();
     }
     return taken;

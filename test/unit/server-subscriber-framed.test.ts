@@ -56,9 +56,10 @@ function decodeFrames(wire: Buffer): string[] {
   return payloads;
 }
 
+/** `json` as a whole text frame in memory of its own (never back to back with another frame: see the run test). */
 function framed(json: string): { frame: Buffer; wire: Buffer } {
   const length = Buffer.byteLength(json);
-  const wire = Buffer.allocUnsafe(textFrameHeaderLength(length) + length);
+  const wire = Buffer.allocUnsafeSlow(textFrameHeaderLength(length) + length);
   writeTextFrameHeader(wire, length);
   wire.write(json, textFrameHeaderLength(length));
   return { frame: wire.subarray(textFrameHeaderLength(length)), wire };
@@ -83,6 +84,20 @@ function setup(highWaterMarkBytes = 1 << 20) {
     subscriber.offer({ event_type: 'E' }, frame, wire);
   };
   return { transport, subscriber, flush, offer };
+}
+
+/** Frames written one after the other into one memory, as the max-rate source writes its slabs; `gap` skips bytes first. */
+function slabWriter() {
+  const slab = Buffer.alloc(64 * 1024);
+  let used = 0;
+  return (json: string, gap = 0): { frame: Buffer; wire: Buffer } => {
+    const own = framed(json);
+    used += gap;
+    own.wire.copy(slab, used);
+    const wire = slab.subarray(used, used + own.wire.length);
+    used += own.wire.length;
+    return { frame: wire.subarray(own.wire.length - own.frame.length), wire };
+  };
 }
 
 describe('Subscriber over a transport with sendFramed (the production path)', () => {
@@ -137,5 +152,36 @@ describe('Subscriber over a transport with sendFramed (the production path)', ()
     transport.drain();
     expect(transport.writes.flatMap((w) => w.payloads).map((p) => (JSON.parse(p) as { n: number }).n)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(subscriber.delivered).toBe(6);
+  });
+
+  it('writes a run of events that lie back to back in one memory as one write, split where the memory or a control splits it', () => {
+    const { transport, subscriber, flush } = setup();
+    const put = slabWriter();
+    const offer = (n: number, gap = 0) => {
+      const { frame, wire } = put(JSON.stringify({ event_type: 'E', n }), gap);
+      subscriber.offer({ event_type: 'E' }, frame, wire);
+    };
+    offer(1);
+    offer(2);
+    offer(3);
+    offer(4, 5); // five bytes after 3: not back to back
+    offer(5);
+    subscriber.sendControl({ type: 'error', code: 'bad_message', message: 'x' });
+    offer(6); // back to back with 5, but the control goes between them
+    const { frame, wire } = framed(JSON.stringify({ event_type: 'E', n: 7 }));
+    subscriber.offer({ event_type: 'E' }, frame, wire); // memory of its own
+    flush();
+    const label = (p: string) => (JSON.parse(p) as { n?: number; type?: string }).n ?? (JSON.parse(p) as { type: string }).type;
+    expect(transport.writes.map((w) => [w.path, w.payloads.map(label), w.callback])).toEqual([
+      ['framed', [1, 2, 3], false],
+      ['framed', [4, 5], false],
+      ['text', ['error'], false],
+      ['framed', [6], false],
+      ['framed', [7], true],
+    ]);
+    expect(transport.writes.every((w) => w.corked)).toBe(true);
+    transport.drain();
+    expect(subscriber.delivered).toBe(7);
+    expect(subscriber.busy).toBe(false);
   });
 });

@@ -1,0 +1,69 @@
+import { bufferView } from '../wire/buffer-view.js';
+import type { Transport } from '../wire/ws-transport.js';
+
+/**
+ * The writes of one burst (see Subscriber.writeBurst), each made once the
+ * next frame is known, so that only the last one carries the completion
+ * callback. Pre-framed events that lie back to back in one memory (the
+ * max-rate source writes its frames one after the other into slabs) are
+ * written as one view over the run instead of one write each: fewer calls
+ * into the socket's stream, fewer buffers for the kernel's writev.
+ */
+export class BurstWrites {
+  /** The run of pre-framed events held back: back to back in `memory` from `start` to `end`. */
+  private memory: ArrayBufferLike | undefined;
+  /** The run's first frame, written as it is when the run is that frame alone. */
+  private first: Buffer | undefined;
+  private start = 0;
+  private end = 0;
+  private frames = 0;
+  /** A text frame (control, replay, warning) held back, for the transport to frame. */
+  private text: Buffer | undefined;
+
+  /** Whether anything is held back (the burst's last write is still to be made). */
+  get holding(): boolean {
+    return this.frames > 0 || this.text !== undefined;
+  }
+
+  /** Adds a whole pre-framed event: it extends the run when it starts where the run ends, in the same memory. */
+  framed(transport: Transport, wire: Buffer): void {
+    if (this.frames > 0 && wire.buffer === this.memory && wire.byteOffset === this.end) {
+      this.end += wire.length;
+      this.frames++;
+      return;
+    }
+    this.write(transport);
+    this.memory = wire.buffer;
+    this.first = wire;
+    this.start = wire.byteOffset;
+    this.end = wire.byteOffset + wire.length;
+    this.frames = 1;
+  }
+
+  /** Adds a payload the transport frames (`send`). */
+  unframed(transport: Transport, frame: Buffer): void {
+    this.write(transport);
+    this.text = frame;
+  }
+
+  /** Writes what is held back, if anything, with `done` as its completion callback. */
+  write(transport: Transport, done?: (error?: Error) => void): void {
+    if (this.frames > 0) {
+      const wire = this.frames === 1 ? this.first! : bufferView(this.memory!, this.start, this.end - this.start);
+      this.clear();
+      transport.sendFramed!(wire, done);
+    } else if (this.text !== undefined) {
+      const frame = this.text;
+      this.text = undefined;
+      transport.send(frame, done);
+    }
+  }
+
+  /** Lets go of what is held back without writing it (the transport threw: it is closing). */
+  clear(): void {
+    this.frames = 0;
+    this.memory = undefined;
+    this.first = undefined;
+    this.text = undefined;
+  }
+}
