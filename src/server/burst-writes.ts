@@ -12,8 +12,6 @@ import type { Transport } from '../wire/ws-transport.js';
 export class BurstWrites {
   /** The run of pre-framed events held back: back to back in `memory` from `start` to `end`. */
   private memory: ArrayBufferLike | undefined;
-  /** The run's first frame, written as it is when the run is that frame alone. */
-  private first: Buffer | undefined;
   private start = 0;
   private end = 0;
   private frames = 0;
@@ -25,18 +23,17 @@ export class BurstWrites {
     return this.frames > 0 || this.text !== undefined;
   }
 
-  /** Adds a whole pre-framed event: it extends the run when it starts where the run ends, in the same memory. */
-  framed(transport: Transport, wire: Buffer): void {
-    if (this.frames > 0 && wire.buffer === this.memory && wire.byteOffset === this.end) {
-      this.end += wire.length;
+  /** Adds a whole pre-framed event (`length` bytes of `memory` from `at`): it extends the run when it starts where the run ends. */
+  framed(transport: Transport, memory: ArrayBufferLike, at: number, length: number): void {
+    if (this.frames > 0 && memory === this.memory && at === this.end) {
+      this.end += length;
       this.frames++;
       return;
     }
     this.write(transport);
-    this.memory = wire.buffer;
-    this.first = wire;
-    this.start = wire.byteOffset;
-    this.end = wire.byteOffset + wire.length;
+    this.memory = memory;
+    this.start = at;
+    this.end = at + length;
     this.frames = 1;
   }
 
@@ -49,7 +46,7 @@ export class BurstWrites {
   /** Writes what is held back, if anything, with `done` as its completion callback. */
   write(transport: Transport, done?: (error?: Error) => void): void {
     if (this.frames > 0) {
-      const wire = this.frames === 1 ? this.first! : bufferView(this.memory!, this.start, this.end - this.start);
+      const wire = bufferView(this.memory!, this.start, this.end - this.start);
       this.clear();
       transport.sendFramed!(wire, done);
     } else if (this.text !== undefined) {
@@ -63,7 +60,6 @@ export class BurstWrites {
   clear(): void {
     this.frames = 0;
     this.memory = undefined;
-    this.first = undefined;
     this.text = undefined;
   }
 }

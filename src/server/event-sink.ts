@@ -1,4 +1,5 @@
 import type { HangarEvent } from '../protocol/types.js';
+import type { LiveEvent } from './live-event.js';
 
 /**
  * Where `serve` gets events: the simulated fleet, NDJSON on stdin, a replayed
@@ -11,13 +12,14 @@ export interface EventSink {
   publish(event: HangarEvent): void;
   /**
    * Optional fast path for a source that serializes its own events (the
-   * simulator's max rate): `wire` is the whole event as JSON (UTF-8) in one
-   * unmasked WebSocket text frame, header included (see text-frame.ts), which
-   * the sink may keep (the source must not reuse it); `event` carries at least
-   * its `event_type`, `event_id`, `occurred_at` and `mcp_server_id` with the
-   * same values (what the hub filters and indexes on).
+   * simulator's max rate): the record's memory holds the whole event as JSON
+   * (UTF-8) in one unmasked WebSocket text frame, header included (see
+   * text-frame.ts), which the sink may keep (the source must not reuse it);
+   * its `event` carries at least the `event_type`, `event_id`, `occurred_at`
+   * and `mcp_server_id` with the same values (what the hub filters and
+   * indexes on), and its `fields()` all of them.
    */
-  publishSerialized?(event: HangarEvent, wire: Buffer): void;
+  publishSerialized?(live: LiveEvent): void;
   /**
    * A relay's source (serve --upstream) tells the sink's clients what its
    * upstream lost through the returned notices; a sink without clients to

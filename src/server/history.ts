@@ -1,6 +1,7 @@
 import type { ReplayRequest } from '../protocol/types.js';
 import { compileSubscription, type SubscriptionFilter } from '../protocol/filter.js';
 import type { HangarEvent } from '../protocol/types.js';
+import type { LiveEvent } from './live-event.js';
 
 /** What a replay request found: the matching frames, oldest first, and whether the ring reached back far enough. */
 export interface ReplayResult {
@@ -22,13 +23,13 @@ export interface HistoryLimits {
  * remembers enough about what it evicted to answer `complete` honestly.
  *
  * Every publish goes through `push`, so it allocates nothing per event:
- * parallel rings (event, frame, occurred_at, length) and no index by id. `replay.after`
+ * parallel rings (the hub's record, occurred_at, length) and no index by id;
+ * a record's payload Buffer is made only when a replay sends it. `replay.after`
  * is rare and scans the ring from the newest entry for the id instead (a
  * duplicate id therefore resolves to its newest occurrence).
  */
 export class History {
-  private readonly events: (HangarEvent | undefined)[];
-  private readonly frames: (Buffer | undefined)[];
+  private readonly records: (LiveEvent | undefined)[];
   private readonly occurred: number[];
   /** Frame lengths, so eviction does not touch the (long cold) frame itself. */
   private readonly lengths: number[];
@@ -42,8 +43,7 @@ export class History {
 
   constructor(private readonly limits: HistoryLimits) {
     const capacity = Math.max(0, limits.capacity);
-    this.events = new Array(capacity);
-    this.frames = new Array(capacity);
+    this.records = new Array(capacity);
     this.occurred = new Array(capacity);
     this.lengths = new Array(capacity);
   }
@@ -73,11 +73,11 @@ export class History {
   }
 
   /**
-   * Appends an event with its serialized frame and `occurred_at` in Unix seconds
+   * Appends the hub's record of an event with `occurred_at` in Unix seconds
    * (the ingest time when the event's own value is not a number), evicting the
-   * oldest ones beyond the count or byte bound.
+   * oldest ones beyond the count or byte bound (payload bytes).
    */
-  push(event: HangarEvent, frame: Buffer, occurredAtS: number): void {
+  push(live: LiveEvent, occurredAtS: number): void {
     const capacity = this.limits.capacity;
     this.pushed++;
     if (capacity === 0) {
@@ -87,12 +87,12 @@ export class History {
     if (this.size === capacity) this.evictOldest();
     let slot = this.head + this.size;
     if (slot >= capacity) slot -= capacity;
-    this.events[slot] = event;
-    this.frames[slot] = frame;
+    const length = live.frameLength;
+    this.records[slot] = live;
     this.occurred[slot] = occurredAtS;
-    this.lengths[slot] = frame.length;
+    this.lengths[slot] = length;
     this.size++;
-    this.bytes += frame.length;
+    this.bytes += length;
     while (this.bytes > this.limits.maxBytes && this.size > 1) this.evictOldest();
   }
 
@@ -101,9 +101,9 @@ export class History {
     return this.size === 0 ? undefined : this.occurred[this.head];
   }
 
-  /** The events kept, oldest first (for the fleet snapshot; not on the hot path). */
+  /** The events kept, oldest first, with all their fields (for the fleet snapshot and logs; not on the hot path). */
   *kept(): IterableIterator<HangarEvent> {
-    for (let i = 0; i < this.size; i++) yield this.events[this.slot(i)]!;
+    for (let i = 0; i < this.size; i++) yield this.records[this.slot(i)]!.fields();
   }
 
   /**
@@ -113,15 +113,16 @@ export class History {
   replay(request: ReplayRequest, filter: SubscriptionFilter, also?: (event: HangarEvent) => boolean): ReplayResult {
     const base = this.oldestPosition;
     const subscribed = compileSubscription(filter);
-    const matches = also === undefined ? subscribed : (event: HangarEvent) => subscribed(event) && also(event);
+    // A replay_filter may read any field (`where`): it gets them all (see LiveEvent.fields).
+    const matches = also === undefined ? (live: LiveEvent) => subscribed(live.event) : (live: LiveEvent) => subscribed(live.event) && also(live.fields());
     if ('last' in request) {
       if (request.last === 0) return { frames: [], positions: [], complete: true };
       const frames: Buffer[] = [];
       const positions: number[] = [];
       for (let i = this.size - 1; i >= 0 && frames.length < request.last; i--) {
         const slot = this.slot(i);
-        if (matches(this.events[slot]!)) {
-          frames.push(this.frames[slot]!);
+        if (matches(this.records[slot]!)) {
+          frames.push(this.records[slot]!.frame);
           positions.push(base + i);
         }
       }
@@ -134,8 +135,8 @@ export class History {
       const positions: number[] = [];
       for (let i = 0; i < this.size; i++) {
         const slot = this.slot(i);
-        if (this.occurred[slot]! >= request.since && matches(this.events[slot]!)) {
-          frames.push(this.frames[slot]!);
+        if (this.occurred[slot]! >= request.since && matches(this.records[slot]!)) {
+          frames.push(this.records[slot]!.frame);
           positions.push(base + i);
         }
       }
@@ -147,8 +148,8 @@ export class History {
     const positions: number[] = [];
     for (let i = found ? offset + 1 : 0; i < this.size; i++) {
       const slot = this.slot(i);
-      if (matches(this.events[slot]!)) {
-        frames.push(this.frames[slot]!);
+      if (matches(this.records[slot]!)) {
+        frames.push(this.records[slot]!.frame);
         positions.push(base + i);
       }
     }
@@ -164,7 +165,7 @@ export class History {
   /** Offset (0 = oldest kept) of the newest kept event with this id, or -1. */
   private newestOffsetOf(eventId: string): number {
     for (let i = this.size - 1; i >= 0; i--) {
-      if (this.events[this.slot(i)]!.event_id === eventId) return i;
+      if (this.records[this.slot(i)]!.event.event_id === eventId) return i;
     }
     return -1;
   }
@@ -178,8 +179,7 @@ export class History {
     const head = this.head;
     this.bytes -= this.lengths[head]!;
     this.noteEvicted(this.occurred[head]!);
-    this.events[head] = undefined;
-    this.frames[head] = undefined;
+    this.records[head] = undefined;
     this.head = head + 1 === this.limits.capacity ? 0 : head + 1;
     this.size--;
   }

@@ -4,13 +4,11 @@ import { compileSubscription } from '../protocol/filter.js';
 import { summarizeFleet, type FleetServer } from '../protocol/fleet-snapshot.js';
 import type { HangarEvent, ReplayFilter, ReplayRequest, SubscribeMessage } from '../protocol/types.js';
 import type { EventSink, UpstreamNotices } from './event-sink.js';
-import { tailView } from '../wire/buffer-view.js';
-import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../wire/text-frame.js';
+import { textFrameHeaderLength, writeTextFrameHeader } from '../wire/text-frame.js';
 import { History, type ReplayResult } from './history.js';
 import { RecentEvents } from './recent-events.js';
 import { STORE_KEEPS_NOTE, type StoreHistory, type StoreHistoryResult } from './store-history.js';
-import type { LiveEvent } from './live-event.js';
-import type { DeliveryStats } from './live-event.js';
+import { LiveEvent, type DeliveryStats } from './live-event.js';
 import type { Subscriber } from './subscriber.js';
 import { UpstreamAnnouncer, type UpstreamStats } from './upstream-notices.js';
 
@@ -234,12 +232,12 @@ export class Hub implements EventSink {
 
   /**
    * Publishes an event its source has already serialized (the simulator's max
-   * rate) as a whole WebSocket text frame: see EventSink.publishSerialized.
-   * Nothing is assigned or checked: the source vouches for the frame and for
-   * `event`'s fields matching it.
+   * rate) as a whole WebSocket text frame, in the record the hub keeps and
+   * offers: see EventSink.publishSerialized. Nothing is assigned or checked:
+   * the source vouches for the frame and for the record's event matching it.
    */
-  publishSerialized(event: HangarEvent, wire: Buffer): void {
-    this.deliver(event, wire, textFrameHeaderLengthOf(wire));
+  publishSerialized(live: LiveEvent): void {
+    this.deliver(live);
   }
 
   /** Frames `json` (written straight behind the frame header) and delivers it. */
@@ -249,22 +247,19 @@ export class Hub implements EventSink {
     const wire = Buffer.allocUnsafe(headerLength + length);
     writeTextFrameHeader(wire, length);
     wire.write(json, headerLength, length, 'utf8');
-    this.deliver(event, wire, headerLength);
+    this.deliver(new LiveEvent(event, wire.buffer, wire.byteOffset, wire.length, headerLength));
   }
 
   /**
-   * Keeps the event in history and offers it to every matching subscriber:
-   * `wire` is the whole WebSocket frame (an unmasked text frame), built once
-   * for every subscriber; `frame` the payload alone.
+   * Keeps the event in history and offers its record, built once, to every
+   * matching subscriber (a queue slot is one reference to it).
    */
-  private deliver(event: HangarEvent, wire: Buffer, headerLength: number): void {
-    const frame = tailView(wire, headerLength);
+  private deliver(live: LiveEvent): void {
+    const event = live.event;
     const occurredAt = event.occurred_at;
     const occurredAtS = typeof occurredAt === 'number' && Number.isFinite(occurredAt) ? occurredAt : this.options.now() / 1000;
     this.stats.published++;
-    this.history.push(event, frame, occurredAtS);
-    // One record for every queue that takes the event (a queue slot is one reference to it).
-    const live: LiveEvent = { event, frame, wire };
+    this.history.push(live, occurredAtS);
     const recent = this.recent;
     if (recent !== undefined) recent.push(live);
     this.delivering = true;

@@ -3,7 +3,7 @@ import type { HangarEvent, ServerControlMessage, WarningMessage } from '../proto
 import type { Transport } from '../wire/ws-transport.js';
 import { BurstWrites } from './burst-writes.js';
 import { EventDeque } from './event-deque.js';
-import type { DeliveryStats, LiveEvent } from './live-event.js';
+import { LiveEvent, type DeliveryStats } from './live-event.js';
 import type { RecentEvents } from './recent-events.js';
 
 /**
@@ -165,7 +165,7 @@ export class Subscriber {
    * out an older event (the hub then asks whether it may park us).
    */
   offer(event: HangarEvent, frame: Buffer, wire?: Buffer): boolean {
-    return this.offerLive({ event, frame, wire });
+    return this.offerLive(LiveEvent.of(event, frame, wire));
   }
 
   /** `offer` of a record the hub built once for every subscriber (see LiveEvent). */
@@ -192,14 +192,14 @@ export class Subscriber {
     let dropped = 0;
     // The oldest goes before the newest comes, so the ring never grows past the queue size.
     while (events.length >= queueSize && events.length > 0) {
-      this.queuedBytes -= events.first.frame.length;
+      this.queuedBytes -= events.first.frameLength;
       events.shift();
       dropped++;
     }
     events.push(live);
-    this.queuedBytes += live.frame.length;
+    this.queuedBytes += live.frameLength;
     while (this.queuedBytes > queueBytes && events.length > 1) {
-      this.queuedBytes -= events.first.frame.length;
+      this.queuedBytes -= events.first.frameLength;
       events.shift();
       dropped++;
     }
@@ -313,7 +313,7 @@ export class Subscriber {
       for (const item of held) {
         if (keep(item.event, item.frame)) events.push(item);
         else {
-          this.queuedBytes -= item.frame.length;
+          this.queuedBytes -= item.frameLength;
           this.matchedCount--;
         }
         keptBefore.push(events.length);
@@ -351,7 +351,7 @@ export class Subscriber {
     for (const item of held) {
       if (keep(item.event)) events.push(item);
       else {
-        this.queuedBytes -= item.frame.length;
+        this.queuedBytes -= item.frameLength;
         this.matchedCount--;
       }
     }
@@ -521,7 +521,6 @@ export class Subscriber {
       while (taken < roomBytes) {
         // The next frame in order: a pending warning first, then whichever of control/event was queued first.
         let frame: Buffer;
-        let wire: Buffer | undefined;
         if (this.pendingDropped > 0) {
           frame = this.warningFrame();
         } else {
@@ -540,12 +539,20 @@ export class Subscriber {
             }
           } else if (hasEvent) {
             const live = events.first;
-            frame = live.frame;
-            wire = framed ? live.wire : undefined;
             events.shift();
-            this.queuedBytes -= frame.length;
+            this.queuedBytes -= live.frameLength;
             this.delivered++;
             stats.delivered++;
+            if (!corked) {
+              transport.cork();
+              corked = true;
+            }
+            if (framed && live.headerLength > 0) {
+              taken += live.wireLength;
+              writes.framed(transport, live.memory, live.wireAt, live.wireLength);
+              continue;
+            }
+            frame = live.frame;
           } else {
             break;
           }
@@ -554,13 +561,8 @@ export class Subscriber {
           transport.cork();
           corked = true;
         }
-        if (wire !== undefined) {
-          taken += wire.length;
-          writes.framed(transport, wire);
-        } else {
-          taken += frame.length;
-          writes.unframed(transport, frame);
-        }
+        taken += frame.length;
+        writes.unframed(transport, frame);
       }
       if (writes.holding) {
         const now = this.options.monotonicMs();

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { History } from '../../src/server/history.js';
+import { LiveEvent } from '../../src/server/live-event.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 
 const entry = (n: number, server = 'math') => {
   const event: HangarEvent = { event_type: 'E', event_id: `id-${n}`, occurred_at: 100 + n, mcp_server_id: server };
   return { event, frame: Buffer.from(JSON.stringify(event)), occurredAtS: 100 + n };
 };
-const push = (history: History, e: ReturnType<typeof entry>) => history.push(e.event, e.frame, e.occurredAtS);
+const push = (history: History, e: ReturnType<typeof entry>) => history.push(LiveEvent.of(e.event, e.frame), e.occurredAtS);
 const ns = (frames: Buffer[]) => frames.map((f) => (JSON.parse(f.toString()) as HangarEvent).event_id);
 
 describe('History', () => {

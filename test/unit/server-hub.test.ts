@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Hub } from '../../src/server/hub.js';
 import { Subscriber } from '../../src/server/subscriber.js';
 import type { Transport } from '../../src/wire/ws-transport.js';
+import { createFleetSimulator } from '../../src/sources/fleet/simulator.js';
+import { createMaxRateGenerator, MAX_RATE_POOL_SIZE } from '../../src/sources/fleet/max-rate.js';
+import type { HangarEvent } from '../../src/protocol/types.js';
 
 function recordingSubscriber(hub: Hub) {
   const frames: Buffer[] = [];
@@ -203,5 +206,29 @@ describe('Hub: a relay\'s replay across an upstream gap', () => {
     expect(replayOf({ last: 1 })).toEqual(['subscribed:', 'e3', 'gap:upstream down again', 'replayed:1']);
     // Whatever the filter: what the upstream lost may have matched it.
     expect(replayOf({ after: 'e2' }, ['B'])).toEqual(['subscribed:', 'gap:upstream down', 'gap:upstream down again', 'replayed:0']);
+  });
+});
+
+describe('Hub with the max-rate source (one record per copy)', () => {
+  it('gives the readers of every field (kept events, a replay_filter `where`) all of a copy\'s fields, read from its frame', () => {
+    const make = () => createMaxRateGenerator(createFleetSimulator({ servers: 4, seed: 5, startMs: 1_795_727_378_000 }), 5);
+    const objects = make();
+    const serialized = make();
+    const hub = new Hub({ historySize: 500, historyBytes: 1 << 24, now: () => 1_795_727_378_000 });
+    const expected: HangarEvent[] = [];
+    for (let i = 0; i < MAX_RATE_POOL_SIZE + 500; i++) {
+      expected.push(objects.next(1795727378.5));
+      serialized.publishNext(hub, 1795727378.5);
+    }
+    // History keeps the last 500: copies (records that index only type, server, id and time).
+    const last = expected.slice(-500);
+    expect([...hub.keptEvents()]).toEqual(last);
+    const tool = last.find((e) => typeof e.tool_name === 'string')!.tool_name as string;
+    const wanted = last.filter((e) => e.tool_name === tool).map((e) => e.event_id);
+    expect(wanted.length).toBeGreaterThan(0);
+    const { subscriber, frames } = recordingSubscriber(hub);
+    hub.subscribe(subscriber, { type: 'subscribe', replay: { last: 500 }, replay_filter: { where: [`tool_name=${tool}`] } });
+    const replayed = frames.map((f) => JSON.parse(f.toString()) as HangarEvent).filter((m) => m.event_type !== undefined);
+    expect(replayed.map((e) => e.event_id)).toEqual(wanted);
   });
 });

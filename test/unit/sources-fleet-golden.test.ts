@@ -31,7 +31,7 @@ function digestOfMaxRate(seed: number, count: number): string {
   const hash = createHash('sha256');
   const sink: EventSink = {
     publish: (event) => hash.update(`object ${JSON.stringify(event)}\n`),
-    publishSerialized: (_event, wire) => hash.update(wire).update('\n'),
+    publishSerialized: (live) => hash.update(live.wire!).update('\n'),
   };
   for (let i = 0; i < count; i++) generator.publishNext(sink, 1795727378 + Math.floor(i / 256) * 0.0137);
   return hash.digest('hex');

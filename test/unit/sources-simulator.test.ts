@@ -363,7 +363,9 @@ describe('createSimulatorSource', () => {
     const published: { event: HangarEvent; json?: string }[] = [];
     const sink: EventSink = {
       publish: (event) => published.push({ event }),
-      publishSerialized: (event, wire) => {
+      publishSerialized: (live) => {
+        const { event } = live;
+        const wire = live.wire!;
         // A whole unmasked text frame: FIN + text opcode, no mask, the payload's length, then the JSON.
         expect(wire[0]).toBe(0x81);
         const headerLength = textFrameHeaderLengthOf(wire);
@@ -411,7 +413,7 @@ describe('createSimulatorSource', () => {
     const serialized = make();
     const wires: Buffer[] = [];
     const expected: HangarEvent[] = [];
-    const sink: EventSink = { publish: () => {}, publishSerialized: (_event, wire) => wires.push(wire) };
+    const sink: EventSink = { publish: () => {}, publishSerialized: (live) => wires.push(live.wire!) };
     // Past several slabs' worth of copies; every frame is read only at the end.
     const count = MAX_RATE_POOL_SIZE * 4;
     for (let i = 0; i < count; i++) {
@@ -437,7 +439,7 @@ describe('createSimulatorSource', () => {
     let last: { event: HangarEvent; json: string } | undefined;
     const sink: EventSink = {
       publish: () => {},
-      publishSerialized: (event, wire) => (last = { event, json: wire.subarray(textFrameHeaderLengthOf(wire)).toString('utf8') }),
+      publishSerialized: (live) => (last = { event: live.event, json: live.frame.toString('utf8') }),
     };
     for (let i = 0; i < MAX_RATE_POOL_SIZE * 11 + 20; i++) {
       // Now and then a batch whose time has one digit less (the templates' time hole changes width, and back).

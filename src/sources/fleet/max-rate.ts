@@ -1,6 +1,6 @@
 import type { HangarEvent } from '../../protocol/types.js';
 import type { EventSink } from '../../server/event-sink.js';
-import { bufferView } from '../../wire/buffer-view.js';
+import { LiveEvent } from '../../server/live-event.js';
 import { frameWithHoles } from '../../wire/frame-template.js';
 import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../../wire/text-frame.js';
 import type { FleetSimulator } from './model.js';
@@ -12,10 +12,11 @@ export const MAX_RATE_POOL_SIZE = 2_048;
 /**
  * Bytes of each slab the copies' frames are written into, one after the
  * other (about 40 events of ~400 bytes): one allocation per slab instead of
- * one per event, and each frame a view into it (bufferView). A slab is never
- * reused; it is freed when the last view into it is (history, queues and
- * sockets let go of their frames at their own pace), so a slab lives as long
- * as its longest-kept frame: 64 and 256 KiB slabs cost the same CPU per event
+ * one per event, each copy's record says where its frame lies, and a
+ * subscriber writes the frames of a burst that lie back to back as one view.
+ * A slab is never reused; it is freed when the last record or view into it is
+ * (history, queues and sockets let go of their frames at their own pace), so
+ * a slab lives as long as its longest-kept frame: 64 and 256 KiB slabs cost the same CPU per event
  * but held 45-60 MiB more malloc memory with 1000 clients (bench scenario 8).
  */
 const SLAB_BYTES = 16 * 1024;
@@ -33,8 +34,9 @@ const SLAB_BYTES = 16 * 1024;
  * `publishNext` is what the driver uses: from the second cycle on it neither
  * copies nor serializes the pool event, but copies its WebSocket frame,
  * prepared once per pool event, into the current slab (SLAB_BYTES) and writes
- * the new id, time and cycle into their places; the hub gets the frame and a
- * small object with the fields it indexes (`publishSerialized`). `next`
+ * the new id, time and cycle into their places; the hub gets one record that
+ * is both the frame's place and the fields it indexes (`publishSerialized`,
+ * MaxRateCopy). `next`
  * yields the same events as objects.
  */
 export interface MaxRateGenerator {
@@ -51,6 +53,7 @@ export interface MaxRateGenerator {
  */
 interface FrameTemplate {
   readonly wire: Buffer;
+  readonly headerLength: number;
   readonly idAt: number;
   readonly stampAt: number;
   readonly stampWidth: number;
@@ -85,6 +88,7 @@ function frameTemplate(event: HangarEvent, stampText: string, cycleSuffix: strin
   const [idAt, stampAt, cycleAt] = framed.holesAt;
   return {
     wire: framed.wire,
+    headerLength: textFrameHeaderLengthOf(framed.wire),
     idAt: idAt!,
     stampAt: stampAt!,
     stampWidth: stampText.length,
@@ -128,6 +132,7 @@ function resizedTemplate(template: FrameTemplate, stampText: string, cycleSuffix
   return {
     ...template,
     wire,
+    headerLength,
     idAt: id!.newAt,
     stampAt: time!.newAt,
     stampWidth: stampText.length,
@@ -137,25 +142,37 @@ function resizedTemplate(template: FrameTemplate, stampText: string, cycleSuffix
 }
 
 /**
- * What the hub indexes of a pre-serialized copy (see EventSink.publishSerialized):
- * its type and server, and the id and time read from the frame and the batch's
- * stamp when asked, so a copy costs no string and no number of its own.
+ * A pre-serialized copy as the hub keeps and offers it (see
+ * EventSink.publishSerialized): the record is also the event the hub indexes,
+ * with its type and server, and the id and time read from the frame and the
+ * batch's stamp when asked, so a copy costs one object, no string and no
+ * number of its own. `fields()` parses the frame for the rare reader of
+ * every field.
  */
-class CopyIndex {
+class MaxRateCopy extends LiveEvent {
   constructor(
     readonly event_type: string,
     readonly mcp_server_id: string | undefined,
     private readonly stamp: Stamp,
-    private readonly wire: Buffer,
     private readonly idAt: number,
-  ) {}
+    memory: ArrayBufferLike,
+    wireAt: number,
+    wireLength: number,
+    headerLength: number,
+  ) {
+    super(undefined, memory, wireAt, wireLength, headerLength);
+  }
 
   get event_id(): string {
-    return this.wire.toString('latin1', this.idAt, this.idAt + UUID_LENGTH);
+    return Buffer.from(this.memory, this.wireAt + this.idAt, UUID_LENGTH).toString('latin1');
   }
 
   get occurred_at(): number {
     return this.stamp.seconds;
+  }
+
+  override fields(): HangarEvent {
+    return JSON.parse(this.frame.toString('utf8')) as HangarEvent;
   }
 }
 
@@ -249,7 +266,7 @@ export function createMaxRateGenerator(sim: FleetSimulator, seed: number, idSalt
       const source = template.wire;
       const length = source.length;
       if (slabUsed + length > slab.length) {
-        slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, length)); // its own memory, byteOffset 0
+        slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, length)); // its own memory, byteOffset 0 (the records' offsets are into slab.buffer)
         slabUsed = 0;
       }
       const at = slabUsed;
@@ -262,10 +279,7 @@ export function createMaxRateGenerator(sim: FleetSimulator, seed: number, idSalt
         const cycleAt = at + template.cycleAt;
         for (let i = 0; i < cycleBytes.length; i++) slab[cycleAt + i] = cycleBytes[i]!;
       }
-      const wire = bufferView(slab.buffer, at, length);
-      const idAt = template.idAt;
-      // A HangarEvent as far as the hub looks (type, server, id, time); its class has no index signature.
-      sink.publishSerialized(new CopyIndex(template.eventType, template.serverId, stamp, wire, idAt) as unknown as HangarEvent, wire);
+      sink.publishSerialized(new MaxRateCopy(template.eventType, template.serverId, stamp, template.idAt, slab.buffer, at, length, template.headerLength));
     },
   };
 }
