@@ -1,13 +1,33 @@
 import { isUtf8 } from 'node:buffer';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeServerFrame } from '../../src/protocol/decode.js';
 import { createMemberSpans, MAX_MEMBERS, MEMBER_INTS, scanPlainEvent, type PlainEventScan } from '../../src/protocol/plain-event.js';
+import { createPlainFrameScanner } from '../../src/protocol/plain-scan-wasm.js';
 import { toNdjsonLine } from '../../src/tail/sinks/ndjson-sink.js';
+
+/**
+ * The scanners held to these tests: scanPlainEvent, and what tail -o ndjson
+ * scans frames read in place with (WebAssembly first, scanPlainEvent when it
+ * is not sure: protocol/plain-scan-wasm.ts), which sees each frame in a read
+ * with other bytes after it, as a socket's chunk holds it.
+ */
+const wasmScanner = createPlainFrameScanner();
+const scanners: Array<[string, (bytes: Buffer, out: PlainEventScan) => boolean]> = [
+  ['scanPlainEvent', scanPlainEvent],
+  [
+    `the in-place scanner (${wasmScanner.kind})`,
+    (bytes, out) => {
+      const read = Buffer.concat([Buffer.from([0x81, 0x7e]), bytes, Buffer.from('"}]0e1')]);
+      return wasmScanner.scan(read.subarray(2, 2 + bytes.length), read, out);
+    },
+  ],
+];
+let scanWith: (bytes: Buffer, out: PlainEventScan) => boolean = scanPlainEvent;
 
 const scan = (text: string | Buffer): { plain: boolean; id: string | undefined } => {
   const bytes = typeof text === 'string' ? Buffer.from(text) : text;
   const out: PlainEventScan = { idStart: -1, idEnd: -1 };
-  const plain = scanPlainEvent(bytes, out);
+  const plain = scanWith(bytes, out);
   return { plain, id: plain && out.idStart >= 0 ? bytes.toString('utf8', out.idStart, out.idEnd) : undefined };
 };
 
@@ -82,7 +102,14 @@ const notUtf8: Array<[string, Buffer]> = [
   ['a byte over 0x7f outside strings', Buffer.concat([Buffer.from('{"event_type":"A","b":'), Buffer.from([0xc3, 0xa9]), Buffer.from('}')])],
 ];
 
-describe('scanPlainEvent', () => {
+describe.each(scanners)('%s', (_name, scanner) => {
+  beforeAll(() => {
+    scanWith = scanner;
+  });
+  afterAll(() => {
+    scanWith = scanPlainEvent;
+  });
+
   it.each(plainFrames.map((f) => [f]))('accepts %s, with the id and line of the full path', (frame) => {
     const bytes = Buffer.from(frame);
     const full = fullPath(bytes)!;

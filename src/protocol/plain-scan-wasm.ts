@@ -1,0 +1,132 @@
+import { scanPlainEvent, type PlainEventScan } from './plain-event.js';
+import { PLAIN_SCAN_WASM } from './plain-scan-bytes.js';
+
+/**
+ * scanPlainEvent for frames read in place from a socket, done in WebAssembly
+ * (plain-scan.wat: the same grammar, string content skipped 16 bytes at a
+ * time): the scanner was ~46% of tail -o ndjson's busy time as a byte loop
+ * in JavaScript (bench/README.md, issue 24). Each socket read is copied into
+ * the module's memory once, when its first frame is scanned; each frame is
+ * then one call with its place in that copy.
+ *
+ * The WebAssembly scan only ever says "plain" when scanPlainEvent would (the
+ * differential tests hold it to that); whatever it is not sure of (anything
+ * malformed, a byte over 0x7f, the odd cases listed in plain-scan.wat) goes
+ * to scanPlainEvent, which stays the authority. Member spans, the store's
+ * fields and runtimes without WebAssembly (`node --jitless`) use
+ * scanPlainEvent alone: same answers, the JavaScript speed.
+ */
+
+/** What a stream client asks of its scanner. */
+export interface PlainFrameScanner {
+  /** Which implementation answers first: 'wasm', or 'js' when WebAssembly is unavailable. */
+  readonly kind: 'wasm' | 'js';
+  /**
+   * What scanPlainEvent(payload, out) says. `read` is the socket read that
+   * `payload` is a view of (same memory): reads are told apart by identity,
+   * so a read must not change once scanned (a socket's never does).
+   */
+  scan(payload: Uint8Array, read: Uint8Array, out: PlainEventScan): boolean;
+}
+
+/** Where a read's copy starts in the module's memory (below: the result and the container stack, see plain-scan.wat). */
+const DATA_AT = 256;
+/** Readable bytes the module needs after a read (its 16-byte loads). */
+const PADDING = 16;
+const PAGE_BYTES = 65536;
+/** Larger reads are scanned in JavaScript (a read is 64 KiB at most, a frame put together from reads up to ws's maxPayload). */
+const MAX_WASM_READ_BYTES = 64 * 1024 * 1024;
+
+interface PlainScanExports {
+  readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
+  scan(start: number, end: number): number;
+}
+
+/** What this module uses of the WebAssembly global (Node's types leave it to lib.dom); absent under --jitless. */
+interface WebAssemblyApi {
+  readonly Module: new (bytes: Uint8Array) => object;
+  readonly Instance: new (module: object) => { readonly exports: unknown };
+}
+
+const jsScanner: PlainFrameScanner = { kind: 'js', scan: (payload, _read, out) => scanPlainEvent(payload, out) };
+
+/** A scanner: WebAssembly's when this runtime has it (with SIMD), else scanPlainEvent alone; `wasm: false` asks for the latter. */
+export function createPlainFrameScanner(options: { wasm?: boolean } = {}): PlainFrameScanner {
+  if (options.wasm === false) return jsScanner;
+  return createWasmPlainScanner() ?? jsScanner;
+}
+
+/** The WebAssembly scanner alone (its `decide` says "not sure" instead of asking scanPlainEvent), or undefined without WebAssembly. */
+export function createWasmPlainScanner(): WasmPlainScanner | undefined {
+  const exports = instantiate();
+  return exports === undefined ? undefined : new WasmPlainScanner(exports);
+}
+
+/** The compiled module; null once it could not be (then never tried again). */
+let module: object | undefined | null;
+
+/** The module's exports, or undefined without WebAssembly (compiled once per process). */
+function instantiate(): PlainScanExports | undefined {
+  const wasm = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  if (wasm === undefined || module === null) return undefined;
+  try {
+    module ??= new wasm.Module(Buffer.from(PLAIN_SCAN_WASM, 'base64'));
+    return new wasm.Instance(module).exports as PlainScanExports;
+  } catch {
+    // No SIMD, or a runtime that refuses to compile (--jitless): scanPlainEvent does it all.
+    module = null;
+    return undefined;
+  }
+}
+
+export class WasmPlainScanner implements PlainFrameScanner {
+  readonly kind = 'wasm' as const;
+  private bytes: Uint8Array;
+  private ints: Int32Array;
+  /** The read copied into memory now. */
+  private read: Uint8Array | undefined;
+
+  constructor(private readonly exports: PlainScanExports) {
+    this.bytes = new Uint8Array(exports.memory.buffer);
+    this.ints = new Int32Array(exports.memory.buffer, 0, 2);
+  }
+
+  scan(payload: Uint8Array, read: Uint8Array, out: PlainEventScan): boolean {
+    return this.decide(payload, read, out) || scanPlainEvent(payload, out);
+  }
+
+  /** True when the WebAssembly scan finds `payload` plain (then `out` says where its id is), false when it is not sure. */
+  decide(payload: Uint8Array, read: Uint8Array, out: PlainEventScan): boolean {
+    // Member spans and the store's fields are scanPlainEvent's alone.
+    if (out.members !== undefined || out.atStart !== undefined || out.versioned !== undefined) return false;
+    const offset = payload.byteOffset - read.byteOffset;
+    if (payload.buffer !== read.buffer || offset < 0 || offset + payload.length > read.length) return false;
+    if (read !== this.read && !this.load(read)) return false;
+    const start = DATA_AT + offset;
+    if (this.exports.scan(start, start + payload.length) !== 1) return false;
+    const idStart = this.ints[0]!;
+    out.idStart = idStart < 0 ? -1 : idStart - start;
+    out.idEnd = idStart < 0 ? -1 : this.ints[1]! - start;
+    return true;
+  }
+
+  /** Copies `read` into memory (growing it when needed); false when it is too large. */
+  private load(read: Uint8Array): boolean {
+    this.read = undefined;
+    if (read.length > MAX_WASM_READ_BYTES) return false;
+    const needed = DATA_AT + read.length + PADDING;
+    const memory = this.exports.memory;
+    if (needed > memory.buffer.byteLength) {
+      try {
+        memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE_BYTES));
+      } catch {
+        return false; // no memory to spare: this read is scanned in JavaScript
+      }
+      this.bytes = new Uint8Array(memory.buffer);
+      this.ints = new Int32Array(memory.buffer, 0, 2);
+    }
+    this.bytes.set(read, DATA_AT);
+    this.read = read;
+    return true;
+  }
+}

@@ -1,0 +1,253 @@
+;; The plain-event scan of protocol/plain-event.ts in WebAssembly, for the
+;; frames of one socket read copied once into this module's memory
+;; (protocol/plain-scan-wasm.ts). It is the JavaScript scanner's grammar,
+;; byte for byte, with string content skipped 16 bytes at a time (SIMD), and
+;; it is conservative: it answers 1 (plain: the JavaScript scanner says the
+;; same, with the same event_id span) or 0 (not sure: ask the JavaScript
+;; scanner, which stays the authority). It answers 0 for every frame the
+;; JavaScript scanner rejects, and also for any byte over 0x7f (the UTF-8
+;; check stays in JavaScript) and anything odd: whitespace other than spaces
+;; and tabs, escapes in a top-level key or the event_id, a duplicate or empty
+;; event_type, a duplicate event_id, nesting deeper than 64.
+;;
+;; Assembled by scripts/gen-plain-scan.mjs (wabt) into plain-scan-bytes.ts;
+;; test/unit/protocol-plain-scan-wasm.test.ts checks that the two agree.
+;;
+;; Memory (exported; the caller grows it to fit a read):
+;;   0..7     the result of the last scan: the event_id's content as two i32
+;;            (start, end: positions in memory; -1 when there is none)
+;;   64..129  the stack of open containers (1 object, 2 array), by depth
+;;   256..    the data (the read), followed by at least 16 readable bytes:
+;;            a 16-byte load at any position up to the end stays in memory
+(module
+  (memory (export "memory") 1)
+
+  (global $escape (mut i32) (i32.const 0))
+
+  ;; Whether the frame in memory[start, end) is a plain event frame (1) or
+  ;; not sure (0). memory[end] is set to 0 during the scan (every read stops
+  ;; there: a 0 byte is no JSON anywhere) and restored after.
+  (func (export "scan") (param $start i32) (param $end i32) (result i32)
+    (local $saved i32) (local $r i32)
+    (local.set $saved (i32.load8_u (local.get $end)))
+    (i32.store8 (local.get $end) (i32.const 0))
+    (local.set $r (call $scanFrame (local.get $start) (local.get $end)))
+    (i32.store8 (local.get $end) (local.get $saved))
+    (local.get $r))
+
+  (func $scanFrame (param $start i32) (param $end i32) (result i32)
+    (local $i i32) (local $c i32) (local $depth i32) (local $expect i32) (local $key i32)
+    (local $typeSeen i32) (local $idSeen i32) (local $s i32) (local $e i32) (local $kind i32)
+    (i32.store (i32.const 0) (i32.const -1))
+    (i32.store (i32.const 4) (i32.const -1))
+    (if (i32.lt_s (i32.sub (local.get $end) (local.get $start)) (i32.const 2)) (then (return (i32.const 0))))
+    (if (i32.ne (i32.load8_u (local.get $start)) (i32.const 0x7b)) (then (return (i32.const 0))))
+    (if (i32.ne (i32.load8_u (i32.sub (local.get $end) (i32.const 1))) (i32.const 0x7d)) (then (return (i32.const 0))))
+    (local.set $i (i32.add (local.get $start) (i32.const 1)))
+    (local.set $depth (i32.const 1))
+    (i32.store8 (i32.const 65) (i32.const 1))
+    ;; expect: 0 a value, 1 a key or `}` (just after `{`), 2 `,` or the close, 3 a key (after `,`), 4 a value or `]` (just after `[`)
+    (local.set $expect (i32.const 1))
+    (block $done
+      (loop $next
+        ;; spaces and tabs between tokens
+        (local.set $c (i32.load8_u (local.get $i)))
+        (block $ws (loop $skip
+          (br_if $ws (i32.and (i32.ne (local.get $c) (i32.const 0x20)) (i32.ne (local.get $c) (i32.const 0x09))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (local.set $c (i32.load8_u (local.get $i)))
+          (br $skip)))
+
+        ;; a value
+        (if (i32.eqz (local.get $expect)) (then
+          (if (i32.eq (local.get $c) (i32.const 0x22)) (then
+            (local.set $s (i32.add (local.get $i) (i32.const 1)))
+            (local.set $e (call $skipString (local.get $s)))
+            (if (i32.lt_s (local.get $e) (i32.const 0)) (then (return (i32.const 0))))
+            ;; an empty event_type is not an event
+            (if (i32.and (i32.eq (local.get $key) (i32.const 1)) (i32.eq (local.get $e) (local.get $s))) (then (return (i32.const 0))))
+            (if (i32.eq (local.get $key) (i32.const 2)) (then
+              ;; an id with escapes would need decoding
+              (if (global.get $escape) (then (return (i32.const 0))))
+              (i32.store (i32.const 0) (local.get $s))
+              (i32.store (i32.const 4) (local.get $e))))
+            (local.set $i (i32.add (local.get $e) (i32.const 1)))
+            (local.set $key (i32.const 0))
+            (local.set $expect (i32.const 2))
+            (br $next)))
+          ;; event_type must be a string; a non-string event_id is unusual too
+          (if (local.get $key) (then (return (i32.const 0))))
+          (if (i32.or (i32.eq (local.get $c) (i32.const 0x7b)) (i32.eq (local.get $c) (i32.const 0x5b))) (then
+            (if (i32.eq (local.get $depth) (i32.const 64)) (then (return (i32.const 0))))
+            (local.set $depth (i32.add (local.get $depth) (i32.const 1)))
+            (local.set $kind (select (i32.const 1) (i32.const 2) (i32.eq (local.get $c) (i32.const 0x7b))))
+            (i32.store8 (i32.add (i32.const 64) (local.get $depth)) (local.get $kind))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (local.set $expect (select (i32.const 1) (i32.const 4) (i32.eq (local.get $kind) (i32.const 1))))
+            (br $next)))
+          (if (i32.eq (local.get $c) (i32.const 0x74)) (then
+            ;; true
+            (if (i32.ne (i32.load (local.get $i)) (i32.const 0x65757274)) (then (return (i32.const 0))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4))))
+          (else (if (i32.eq (local.get $c) (i32.const 0x66)) (then
+            ;; false: "alse" after the f
+            (if (i32.ne (i32.load (i32.add (local.get $i) (i32.const 1))) (i32.const 0x65736c61)) (then (return (i32.const 0))))
+            (local.set $i (i32.add (local.get $i) (i32.const 5))))
+          (else (if (i32.eq (local.get $c) (i32.const 0x6e)) (then
+            ;; null
+            (if (i32.ne (i32.load (local.get $i)) (i32.const 0x6c6c756e)) (then (return (i32.const 0))))
+            (local.set $i (i32.add (local.get $i) (i32.const 4))))
+          (else
+            (local.set $i (call $skipNumber (local.get $i)))
+            (if (i32.lt_s (local.get $i) (i32.const 0)) (then (return (i32.const 0))))))))))
+          (local.set $expect (i32.const 2))
+          (br $next)))
+
+        ;; just after `[`: a value or `]`
+        (if (i32.eq (local.get $expect) (i32.const 4)) (then
+          (if (i32.eq (local.get $c) (i32.const 0x5d)) (then
+            (local.set $depth (i32.sub (local.get $depth) (i32.const 1)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (local.set $expect (i32.const 2))
+            (br $next)))
+          (local.set $expect (i32.const 0))
+          (br $next)))
+
+        ;; `,` or the close of the container open at this depth
+        (if (i32.eq (local.get $expect) (i32.const 2)) (then
+          (local.set $kind (i32.load8_u (i32.add (i32.const 64) (local.get $depth))))
+          (if (i32.eq (local.get $c) (i32.const 0x2c)) (then
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (local.set $expect (select (i32.const 3) (i32.const 0) (i32.eq (local.get $kind) (i32.const 1))))
+            (br $next)))
+          (if (i32.ne (local.get $c) (select (i32.const 0x7d) (i32.const 0x5d) (i32.eq (local.get $kind) (i32.const 1)))) (then (return (i32.const 0))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (local.set $depth (i32.sub (local.get $depth) (i32.const 1)))
+          (br_if $done (i32.eqz (local.get $depth)))
+          (br $next)))
+
+        ;; a key (expect 1 or 3), or `}` just after `{`
+        (if (i32.and (i32.eq (local.get $c) (i32.const 0x7d)) (i32.eq (local.get $expect) (i32.const 1))) (then
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (local.set $depth (i32.sub (local.get $depth) (i32.const 1)))
+          (br_if $done (i32.eqz (local.get $depth)))
+          (local.set $expect (i32.const 2))
+          (br $next)))
+        (if (i32.ne (local.get $c) (i32.const 0x22)) (then (return (i32.const 0))))
+        (local.set $s (i32.add (local.get $i) (i32.const 1)))
+        (local.set $e (call $skipString (local.get $s)))
+        (if (i32.lt_s (local.get $e) (i32.const 0)) (then (return (i32.const 0))))
+        (if (i32.eq (local.get $depth) (i32.const 1)) (then
+          ;; top-level keys are compared as bytes: one with an escape could spell event_type
+          (if (global.get $escape) (then (return (i32.const 0))))
+          ;; "event_ty" "pe" and "event_id", little-endian
+          (if (i32.and (i32.eq (i32.sub (local.get $e) (local.get $s)) (i32.const 10))
+                (i32.and (i64.eq (i64.load (local.get $s)) (i64.const 0x79745f746e657665))
+                         (i32.eq (i32.load16_u (i32.add (local.get $s) (i32.const 8))) (i32.const 0x6570)))) (then
+            (if (local.get $typeSeen) (then (return (i32.const 0))))
+            (local.set $typeSeen (i32.const 1))
+            (local.set $key (i32.const 1)))
+          (else (if (i32.and (i32.eq (i32.sub (local.get $e) (local.get $s)) (i32.const 8))
+                     (i64.eq (i64.load (local.get $s)) (i64.const 0x64695f746e657665))) (then
+            (if (local.get $idSeen) (then (return (i32.const 0))))
+            (local.set $idSeen (i32.const 1))
+            (local.set $key (i32.const 2))))))))
+        (local.set $i (i32.add (local.get $e) (i32.const 1)))
+        (local.set $c (i32.load8_u (local.get $i)))
+        (block $ws2 (loop $skip2
+          (br_if $ws2 (i32.and (i32.ne (local.get $c) (i32.const 0x20)) (i32.ne (local.get $c) (i32.const 0x09))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (local.set $c (i32.load8_u (local.get $i)))
+          (br $skip2)))
+        (if (i32.ne (local.get $c) (i32.const 0x3a)) (then (return (i32.const 0))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (local.set $expect (i32.const 0))
+        (br $next)))
+    (i32.and (i32.eq (local.get $i) (local.get $end)) (local.get $typeSeen)))
+
+  ;; From just after an opening quote: the index of the closing quote, or -1
+  ;; when the string is invalid or not sure (a raw control character, a byte
+  ;; over 0x7f, a bad escape, the end of the frame). $escape says whether it
+  ;; held an escape. Ordinary bytes are skipped 16 at a time: a lane is
+  ;; special when it is a quote, a backslash, or under 0x20 as a signed byte
+  ;; (a control character, or a byte over 0x7f).
+  (func $skipString (param $i i32) (result i32)
+    (local $v v128) (local $bits i32) (local $c i32)
+    (global.set $escape (i32.const 0))
+    (loop $chunk
+      (local.set $v (v128.load (local.get $i)))
+      (local.set $bits (i8x16.bitmask (v128.or
+        (v128.or (i8x16.eq (local.get $v) (v128.const i8x16 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22))
+                 (i8x16.eq (local.get $v) (v128.const i8x16 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c)))
+        (i8x16.lt_s (local.get $v) (v128.const i8x16 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20)))))
+      (if (i32.eqz (local.get $bits)) (then
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $chunk)))
+      (local.set $i (i32.add (local.get $i) (i32.ctz (local.get $bits))))
+      (local.set $c (i32.load8_u (local.get $i)))
+      (if (i32.eq (local.get $c) (i32.const 0x22)) (then (return (local.get $i))))
+      (if (i32.ne (local.get $c) (i32.const 0x5c)) (then (return (i32.const -1))))
+      (global.set $escape (i32.const 1))
+      (local.set $c (i32.load8_u (i32.add (local.get $i) (i32.const 1))))
+      (if (i32.eq (local.get $c) (i32.const 0x75)) (then
+        ;; \uXXXX (the 0 at the end of the frame is no hex digit, so nothing past it counts)
+        (if (i32.eqz (i32.and (i32.and (call $isHex (i32.load8_u (i32.add (local.get $i) (i32.const 2))))
+                                       (call $isHex (i32.load8_u (i32.add (local.get $i) (i32.const 3)))))
+                              (i32.and (call $isHex (i32.load8_u (i32.add (local.get $i) (i32.const 4))))
+                                       (call $isHex (i32.load8_u (i32.add (local.get $i) (i32.const 5))))))) (then (return (i32.const -1))))
+        (local.set $i (i32.add (local.get $i) (i32.const 6)))
+        (br $chunk)))
+      ;; \" \\ \/ \b \f \n \r \t
+      (if (i32.eqz (i32.or (i32.or (i32.or (i32.eq (local.get $c) (i32.const 0x22)) (i32.eq (local.get $c) (i32.const 0x5c)))
+                                   (i32.or (i32.eq (local.get $c) (i32.const 0x2f)) (i32.eq (local.get $c) (i32.const 0x62))))
+                           (i32.or (i32.or (i32.eq (local.get $c) (i32.const 0x66)) (i32.eq (local.get $c) (i32.const 0x6e)))
+                                   (i32.or (i32.eq (local.get $c) (i32.const 0x72)) (i32.eq (local.get $c) (i32.const 0x74)))))) (then (return (i32.const -1))))
+      (local.set $i (i32.add (local.get $i) (i32.const 2)))
+      (br $chunk))
+    (i32.const -1))
+
+  (func $isHex (param $c i32) (result i32)
+    (i32.or (i32.lt_u (i32.sub (local.get $c) (i32.const 0x30)) (i32.const 10))
+            (i32.lt_u (i32.sub (i32.or (local.get $c) (i32.const 0x20)) (i32.const 0x61)) (i32.const 6))))
+
+  ;; From `i`: the index of the first byte that is not a digit, 16 bytes at a time.
+  (func $skipDigits (param $i i32) (result i32)
+    (local $rest i32)
+    (loop $chunk
+      ;; lanes that are not digits: (byte - 0x30) >= 10 unsigned
+      (local.set $rest (i32.xor (i32.const 0xffff) (i8x16.bitmask (i8x16.lt_u
+        (i8x16.sub (v128.load (local.get $i)) (v128.const i8x16 0x30 0x30 0x30 0x30 0x30 0x30 0x30 0x30 0x30 0x30 0x30 0x30 0x30 0x30 0x30 0x30))
+        (v128.const i8x16 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10 10)))))
+      (if (i32.eqz (local.get $rest)) (then
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $chunk))))
+    (i32.add (local.get $i) (i32.ctz (local.get $rest))))
+
+  ;; From the first character of a number: the index after it, or -1 when it is not a JSON number.
+  (func $skipNumber (param $i i32) (result i32)
+    (local $c i32)
+    (local.set $c (i32.load8_u (local.get $i)))
+    (if (i32.eq (local.get $c) (i32.const 0x2d)) (then
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (local.set $c (i32.load8_u (local.get $i)))))
+    (if (i32.eq (local.get $c) (i32.const 0x30)) (then
+      (local.set $i (i32.add (local.get $i) (i32.const 1))))
+    (else
+      (if (i32.ge_u (i32.sub (local.get $c) (i32.const 0x30)) (i32.const 10)) (then (return (i32.const -1))))
+      (local.set $i (call $skipDigits (i32.add (local.get $i) (i32.const 1))))))
+    (local.set $c (i32.load8_u (local.get $i)))
+    (if (i32.eq (local.get $c) (i32.const 0x2e)) (then
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (if (i32.ge_u (i32.sub (i32.load8_u (local.get $i)) (i32.const 0x30)) (i32.const 10)) (then (return (i32.const -1))))
+      (local.set $i (call $skipDigits (i32.add (local.get $i) (i32.const 1))))
+      (local.set $c (i32.load8_u (local.get $i)))))
+    (if (i32.eq (i32.or (local.get $c) (i32.const 0x20)) (i32.const 0x65)) (then
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (local.set $c (i32.load8_u (local.get $i)))
+      (if (i32.or (i32.eq (local.get $c) (i32.const 0x2b)) (i32.eq (local.get $c) (i32.const 0x2d))) (then
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (local.set $c (i32.load8_u (local.get $i)))))
+      (if (i32.ge_u (i32.sub (local.get $c) (i32.const 0x30)) (i32.const 10)) (then (return (i32.const -1))))
+      (local.set $i (call $skipDigits (i32.add (local.get $i) (i32.const 1))))))
+    (local.get $i))
+)

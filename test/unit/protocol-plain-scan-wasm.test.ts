@@ -1,0 +1,250 @@
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { EMITTED_TYPES } from '../../src/protocol/catalog.js';
+import { scanPlainEvent, type PlainEventScan } from '../../src/protocol/plain-event.js';
+import { createPlainFrameScanner, createWasmPlainScanner } from '../../src/protocol/plain-scan-wasm.js';
+import { createFleetSimulator } from '../../src/sources/fleet/simulator.js';
+import { createMaxRateGenerator } from '../../src/sources/fleet/max-rate.js';
+import { sampleEventsOf } from '../helpers/catalog-samples.js';
+import { createRng, deeplyNested, hostileNdjsonLine, INVALID_UTF8, type Rng } from '../helpers/hostile-fuzz.js';
+
+/**
+ * The WebAssembly scan (protocol/plain-scan.wat) against the JavaScript one
+ * it stands in for: on every frame it says "plain" only when scanPlainEvent
+ * does, with the same event_id span, or it is not sure; and the scanner tail
+ * uses (WebAssembly, then scanPlainEvent when not sure) answers exactly what
+ * scanPlainEvent answers. Frames sit in a read among others and random bytes,
+ * as they do in a socket's chunk: the scan must not read past its frame.
+ */
+
+const execFileAsync = promisify(execFile);
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const wasm = createWasmPlainScanner();
+
+function fleetFrames(seed: number, count: number): Buffer[] {
+  const sim = createFleetSimulator({ servers: 6, seed, startMs: 1796115592_000 });
+  const frames: Buffer[] = [];
+  for (let i = 0; i < count; i++) frames.push(Buffer.from(JSON.stringify(sim.next())));
+  const maxRate = createMaxRateGenerator(createFleetSimulator({ servers: 5, seed, startMs: 0 }), seed);
+  for (let i = 0; i < count; i++) frames.push(Buffer.from(JSON.stringify(maxRate.next(1796115592.392 + i / 1e6))));
+  return frames;
+}
+
+function catalogFrames(): Buffer[] {
+  const frames: Buffer[] = [];
+  for (const info of EMITTED_TYPES) for (const event of sampleEventsOf(info)) frames.push(Buffer.from(JSON.stringify(event)));
+  return frames;
+}
+
+/** Frames for each rule of the grammar and each case the WebAssembly scan leaves to JavaScript. */
+const ruleFrames: Array<string | Buffer> = [
+  '{"event_type":"X"}',
+  '{"event_type":"X","event_id":"id-1"}',
+  '{"event_id":"id-1","event_type":"X","nested":{"event_type":5,"event_id":[1,2,{"a":[]}]},"list":[[],[{}],-0.5e+10,1E-3,0,true,false,null]}',
+  '{"event_type": "HealthCheckPassed", "mcp_server_id": "math", "duration_ms": 12.5}',
+  '{\t"event_type"\t:\t"X"\t}',
+  '{"event_type":"X","text":"caf\u00e9 \\u00e9 \\"quoted\\" \\\\ \\/ \\b\\f\\n\\r\\t \\ud83d\\ude00","n":{"k\\u0065y":1}}',
+  '{"event_type":"X","text":"\\"\\\\\\/\\b\\f\\n\\r\\t\\u00AfxYz0123456789abcdef0123456789"}',
+  '{"event_type":"A","b":"x\u2028y\u2029z"}',
+  '{"event_type":"A","s":"0123456789abcdef0123456789abcdef0123456789abcdef"}',
+  '{"event_type":"A","s":"0123456789abcde"}',
+  '{"event_type":"A","s":"0123456789abcdef"}',
+  '{"event_type":"A","s":""}',
+  '{}',
+  '{"event_type":{}}',
+  '{"type":"ping"}',
+  '{"event_id":"a"}',
+  '{"event_type":""}',
+  '{"event_type":5}',
+  '{"event_type":"A","event_type":"B"}',
+  '{"event_type":"A","event_id":"1","event_id":"2"}',
+  '{"event_type":"A","event_id":7}',
+  '{"event_type":"A","event_id":"a\\u0062"}',
+  '{"event\\u005ftype":"A"}',
+  '{"event_typ":"A","event_type_":"B","event_type":"C","Event_type":1,"event_ie":2,"event_idd":3}',
+  '{"event_type":"A",\n"b":1}',
+  ' {"event_type":"A"}',
+  '{"event_type":"A"} ',
+  '[{"event_type":"A"}]',
+  '{"event_type":"A"}{"event_type":"B"}',
+  `{"event_type":"A","d":${'['.repeat(62)}${']'.repeat(62)}}`,
+  `{"event_type":"A","d":${'['.repeat(63)}${']'.repeat(63)}}`,
+  `{"event_type":"A","d":${'['.repeat(64)}${']'.repeat(64)}}`,
+  `{"event_type":"A","d":${'{"a":'.repeat(70)}1${'}'.repeat(70)}}`,
+  '{"event_type":"A","b":',
+  '{"event_type":"A","b":"x}',
+  '{"event_type":"A","b":"x\u0001y"}',
+  '{"event_type":"A","b":"x\ty"}',
+  '{"event_type":"A","b":"\\x"}',
+  '{"event_type":"A","b":"\\u12"}',
+  '{"event_type":"A","b":"\\u12G4"}',
+  '{"event_type":"A",}',
+  '{"event_type":"A" "b":1}',
+  '{"event_type" "A"}',
+  "{'event_type':'A'}",
+  '{"event_type":"A","b":nope}',
+  '{"event_type":"A","b":01}',
+  '{"event_type":"A","b":-}',
+  '{"event_type":"A","b":1.}',
+  '{"event_type":"A","b":1e}',
+  '{"event_type":"A","b":1e+}',
+  '{"event_type":"A","b":-0.0e-0}',
+  '{"event_type":"A","b":NaN}',
+  '{"event_type":"A","b":[1,2}',
+  '{"event_type":"A","b":[1,2}]}',
+  '{"event_type":"A","b":[1,]}',
+  '{"event_type":"A","b":[,1]}',
+  '{"event_type":"A"/*x*/}',
+  '{"event_type":"A","b":tru}',
+  '{"event_type":"A","b":fals}',
+  '{"event_type":"A","b":nul}',
+  '{"event_type":"A","b":truex}',
+  '{"event_type":"A","b":[true,false,null]}',
+  '{"event_type":"A","b":"\u0000"}',
+  '{"event_type":"A"\u0000}',
+  ...INVALID_UTF8.map((bad) => Buffer.concat([Buffer.from('{"event_type":"A","b":"'), bad, Buffer.from('"}')])),
+  deeplyNested(100),
+];
+
+/** `frame` in a read: random bytes (or another frame's start) before and after it, as in a socket's chunk. */
+function inRead(frame: Buffer, rng: Rng): { read: Buffer; payload: Buffer } {
+  const before = Buffer.from(Array.from({ length: rng.int(0, 20) }, () => rng.int(0, 255)));
+  const after = rng.chance(0.5) ? Buffer.from(Array.from({ length: rng.int(0, 20) }, () => rng.int(0, 255))) : Buffer.from('"}"]}', 'latin1');
+  const read = Buffer.concat([before, frame, after]);
+  return { read, payload: read.subarray(before.length, before.length + frame.length) };
+}
+
+interface Counts {
+  frames: number;
+  plain: number;
+  decided: number;
+}
+
+/** Holds the WebAssembly scan to scanPlainEvent on one frame. */
+function compare(frame: Buffer, rng: Rng, counts: Counts): void {
+  const js: PlainEventScan = { idStart: -1, idEnd: -1 };
+  const plain = scanPlainEvent(frame, js);
+  const { read, payload } = inRead(frame, rng);
+  const own: PlainEventScan = { idStart: -1, idEnd: -1 };
+  const decided = wasm!.decide(payload, read, own);
+  counts.frames++;
+  if (plain) counts.plain++;
+  if (decided) {
+    counts.decided++;
+    if (!plain || own.idStart !== js.idStart || own.idEnd !== js.idEnd) {
+      expect({ frame: frame.toString('latin1'), plain: decided, id: [own.idStart, own.idEnd] }).toEqual({ frame: frame.toString('latin1'), plain, id: [js.idStart, js.idEnd] });
+    }
+  }
+  const both: PlainEventScan = { idStart: -1, idEnd: -1 };
+  if (wasm!.scan(payload, read, both) !== plain) expect({ frame: frame.toString('latin1'), plain: !plain }).toEqual({ frame: frame.toString('latin1'), plain });
+  if (plain && (both.idStart !== js.idStart || both.idEnd !== js.idEnd)) expect([both.idStart, both.idEnd]).toEqual([js.idStart, js.idEnd]);
+}
+
+/** A copy of `frame` with one to three bytes replaced by JSON's structural bytes, controls and UTF-8 pieces. */
+function mutate(frame: Buffer, rng: Rng): Buffer {
+  const bytes = [0x22, 0x5c, 0x7b, 0x7d, 0x5b, 0x5d, 0x3a, 0x2c, 0x20, 0x0a, 0x0d, 0x09, 0x00, 0x30, 0x31, 0x2d, 0x2b, 0x2e, 0x65, 0x45, 0x75, 0x74, 0x66, 0x6e, 0x61, 0xe2, 0x82, 0xac, 0x80, 0xc3, 0xff, 0x7f, 0x1f];
+  const copy = Buffer.from(frame);
+  const edits = 1 + rng.int(0, 2);
+  for (let e = 0; e < edits; e++) copy[rng.int(0, copy.length - 1)] = rng.pick(bytes);
+  return copy;
+}
+
+describe('the WebAssembly plain-event scan', () => {
+  it('is available on this Node (WebAssembly with SIMD)', () => {
+    expect(wasm).toBeDefined();
+    expect(createPlainFrameScanner().kind).toBe('wasm');
+    expect(createPlainFrameScanner({ wasm: false }).kind).toBe('js');
+  });
+
+  it('is byte for byte what the generator assembles from plain-scan.wat (npm run gen:plain-scan)', async () => {
+    const result = await execFileAsync(process.execPath, [join(repoRoot, 'scripts', 'gen-plain-scan.mjs'), '--check']).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
+    );
+    expect(result).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('decides nearly every frame of the simulated fleet and every catalog type itself, as scanPlainEvent does', () => {
+    const rng = createRng(24);
+    const counts: Counts = { frames: 0, plain: 0, decided: 0 };
+    for (const frame of [...fleetFrames(11, 3000), ...catalogFrames()]) compare(frame, rng, counts);
+    expect(counts.plain).toBe(counts.frames);
+    // The fast path is not silently dead: only frames with a byte over 0x7f (none here) or an escape in the id are left to JavaScript.
+    expect(counts.decided).toBe(counts.plain);
+  });
+
+  it('reads every frame of a read back to back, and leaves the read as it was', () => {
+    const frames = fleetFrames(12, 400);
+    const read = Buffer.concat(frames);
+    const copy = Buffer.from(read);
+    let at = 0;
+    let decided = 0;
+    const out: PlainEventScan = { idStart: -1, idEnd: -1 };
+    const js: PlainEventScan = { idStart: -1, idEnd: -1 };
+    for (const frame of frames) {
+      const payload = read.subarray(at, at + frame.length);
+      at += frame.length;
+      // The frame after this one starts where this scan puts its end mark: it must be put back.
+      if (wasm!.decide(payload, read, out)) decided++;
+      expect(scanPlainEvent(frame, js)).toBe(true);
+      expect([out.idStart, out.idEnd]).toEqual([js.idStart, js.idEnd]);
+    }
+    expect(decided).toBe(frames.length);
+    expect(read.equals(copy)).toBe(true);
+  });
+
+  it('says plain only when scanPlainEvent does, on each rule, on hostile frames and on every truncation', () => {
+    const rng = createRng(2024);
+    const counts: Counts = { frames: 0, plain: 0, decided: 0 };
+    const frames = [...ruleFrames.map((f) => (typeof f === 'string' ? Buffer.from(f) : f)), ...fleetFrames(13, 40)];
+    for (let n = 0; n < 3000; n++) {
+      const { text } = hostileNdjsonLine(rng, n);
+      frames.push(typeof text === 'string' ? Buffer.from(text) : text);
+    }
+    for (const frame of frames) {
+      compare(frame, rng, counts);
+      if (frame.length < 2000) for (let cut = 0; cut < frame.length; cut++) compare(frame.subarray(0, cut), rng, counts);
+    }
+    expect(counts.frames).toBeGreaterThan(20_000);
+    expect(counts.decided).toBeGreaterThan(0);
+    expect(counts.plain).toBeGreaterThan(counts.decided);
+  });
+
+  it('says plain only when scanPlainEvent does, over many thousands of mutated frames', () => {
+    const rng = createRng(77);
+    const counts: Counts = { frames: 0, plain: 0, decided: 0 };
+    const seeds = [...fleetFrames(14, 60), ...catalogFrames(), ...ruleFrames.slice(0, 12).map((f) => Buffer.from(f))];
+    for (const frame of seeds) for (let round = 0; round < 150; round++) compare(mutate(frame, rng), rng, counts);
+    expect(counts.frames).toBeGreaterThan(50_000);
+    // Mutations keep some frames plain (a changed letter in a string): those the WebAssembly scan decides itself.
+    expect(counts.decided).toBeGreaterThan(1000);
+  });
+
+  it('leaves member spans and the store fields to scanPlainEvent', () => {
+    const frame = Buffer.from('{"event_type":"X","occurred_at":1.5}');
+    expect(wasm!.decide(frame, frame, { idStart: -1, idEnd: -1, atStart: -1, atEnd: -1 })).toBe(false);
+    expect(wasm!.decide(frame, frame, { idStart: -1, idEnd: -1, versioned: false })).toBe(false);
+    const out: PlainEventScan = { idStart: -1, idEnd: -1, atStart: -1, atEnd: -1 };
+    expect(wasm!.scan(frame, frame, out)).toBe(true);
+    expect([out.atStart, out.atEnd]).toEqual([32, 35]);
+  });
+
+  it('scans a frame that is not a view of the read it is given with scanPlainEvent', () => {
+    const frame = Buffer.from('{"event_type":"X","event_id":"a"}');
+    const other = Buffer.from(frame);
+    expect(wasm!.decide(frame, other, { idStart: -1, idEnd: -1 })).toBe(false);
+    const out: PlainEventScan = { idStart: -1, idEnd: -1 };
+    expect(wasm!.scan(frame, other, out)).toBe(true);
+    expect([out.idStart, out.idEnd]).toEqual([30, 31]);
+  });
+
+  it('grows its memory for a large read', () => {
+    const big = Buffer.from(JSON.stringify({ event_type: 'Big', event_id: 'b', s: 'x'.repeat(300_000) }));
+    const out: PlainEventScan = { idStart: -1, idEnd: -1 };
+    expect(wasm!.decide(big, big, out)).toBe(true);
+    expect(big.toString('utf8', out.idStart, out.idEnd)).toBe('b');
+  });
+});
