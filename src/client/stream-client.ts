@@ -227,7 +227,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     }
     conn.opened = true;
     // Text frames are read from the socket's chunks in place (wire/frame-reader.ts); ws still handles everything else.
-    readTextFramesInPlace(conn.ws, (payload) => this.onText(conn, payload));
+    readTextFramesInPlace(conn.ws, (payload, read) => this.onText(conn, payload, read));
     if (this.paused) conn.ws.pause();
     // The join announces the connection and says what to send at once (the subscribe with its history request, the probe).
     for (const subscribe of this.join.open(this.attempts, this.paused)) this.send(conn, JSON.stringify(subscribe));
@@ -302,10 +302,15 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
    * when shown at once, goes to the lane (no message, no emit), else on as a
    * PlainEventFrame; anything else is decoded as a frame from ws would be.
    */
-  private onText(conn: Connection, payload: Buffer): void {
+  private onText(conn: Connection, payload: Buffer, read: Buffer): void {
     if (this.stopped) return;
     const scan = this.scan;
-    if (this.options.passPlainEvents !== true || payload.length > this.maxFrameBytes || !scanPlainEvent(payload, scan)) {
+    const scanner = this.options.plainScanner;
+    if (
+      this.options.passPlainEvents !== true ||
+      payload.length > this.maxFrameBytes ||
+      !(scanner !== undefined ? scanner.scan(payload, read, scan) : scanPlainEvent(payload, scan))
+    ) {
       this.onFrame(conn, payload, false, false);
       return;
     }

@@ -1,6 +1,7 @@
 import type { Clock } from '../io/clock.js';
 import type { ClientHints } from './hints.js';
 import type { BackoffPolicy } from './backoff.js';
+import type { PlainFrameScanner } from '../protocol/plain-scan-wasm.js';
 import { GATEWAY_PONG_TIMEOUT_MS, type ReplayFilter, type ReplayRequest } from '../protocol/types.js';
 
 /** What a StreamClient is opened with: the endpoint, credentials, the subscription, and the knobs of its lifecycle. */
@@ -74,6 +75,12 @@ export interface StreamClientOptions {
    * few fields from the bytes (tail's pretty lines, render/plain-line.ts).
    */
   readonly recordMembers?: boolean;
+  /**
+   * With passPlainEvents: what scans the frames read in place (the same
+   * answers as scanPlainEvent, which is used when none is given):
+   * protocol/plain-scan-wasm.ts, loaded by tail -o ndjson only.
+   */
+  readonly plainScanner?: PlainFrameScanner | undefined;
   /** Monotonic clock (ms), for how long the stream was down. */
   readonly monotonicMs: () => number;
   /** Wall clock (ms since epoch), for `replay.since`. */

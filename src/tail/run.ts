@@ -195,6 +195,9 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
   const plainPretty = options.output === 'pretty' && !options.calls && options.fields === undefined && template === undefined;
   const passPlainEvents =
     (options.output === 'ndjson' || plainPretty) && filter.matches === undefined && recorder === undefined && !options.stats && options.untilEpochMs === undefined && onShown === undefined;
+  // NDJSON lines are the frames as they are: their scan runs in WebAssembly (protocol/plain-scan-wasm.ts), loaded only here.
+  // The pretty lines need the member spans, which only the JavaScript scanner records.
+  const plainScanner = passPlainEvents && !plainPretty ? (await import('../protocol/plain-scan-wasm.js')).createPlainFrameScanner() : undefined;
   // With --store the history comes from the store, not from the server's ring.
   const initialReplay: ReplayRequest | undefined = options.store !== undefined
     ? undefined
@@ -214,6 +217,7 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
     nowMs: () => io.now(),
     passPlainEvents,
     recordMembers: passPlainEvents && plainPretty,
+    plainScanner,
     // Reconnect backoff, liveness and the serve/gateway detection step with io.clock like every other timer.
     clock: io.clock,
     ...deps.client,

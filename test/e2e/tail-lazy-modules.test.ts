@@ -38,18 +38,21 @@ describe('tail loads what its output needs', () => {
     const modules = await modulesOf('ndjson', ['-o', 'ndjson']);
     expect(modules).toContain('tail/run.js');
     expect(modules).toContain('tail/sinks/ndjson-sink.js');
+    // The frames' scan in WebAssembly: loaded for the NDJSON byte path only.
+    expect(modules).toContain('protocol/plain-scan-wasm.js');
     for (const module of [...TABLE_ONLY, 'tail/sinks/line-sink.js', 'tail/sinks/calls-sink.js', 'tail/recorder.js', 'tail/exec-action.js']) expect(modules).not.toContain(module);
   });
 
   it('-o pretty: the line sink, not the table', async () => {
     const modules = await modulesOf('pretty', ['-o', 'pretty']);
     expect(modules).toContain('tail/sinks/line-sink.js');
-    for (const module of TABLE_ONLY) expect(modules).not.toContain(module);
+    for (const module of [...TABLE_ONLY, 'protocol/plain-scan-wasm.js']) expect(modules).not.toContain(module);
   });
 
   it('-o table: the table and its helpers', async () => {
     const modules = await modulesOf('table', ['-o', 'table']);
     for (const module of TABLE_ONLY) expect(modules).toContain(module);
+    expect(modules).not.toContain('protocol/plain-scan-wasm.js');
   });
 });
 

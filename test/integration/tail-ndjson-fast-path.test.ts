@@ -5,6 +5,7 @@ import { DEFAULT_SERVER_OPTIONS, startServer, type RunningServer, type ServerOpt
 import { useFrameServers, type TestFrame } from '../helpers/frame-server.js';
 import { startRealClockTail, startTail, type InProcessTail } from '../helpers/run-tail.js';
 import { createRealClockIO, type RealClockTestIO } from '../helpers/test-io.js';
+import { runCli } from '../helpers/spawn.js';
 
 /**
  * tail -o ndjson passes plain event frames from the socket to stdout as bytes
@@ -155,6 +156,15 @@ describe('tail -o ndjson: the byte path and the parsed path', () => {
     // Every malformed frame was reported on stderr, on both paths.
     for (const { stderr } of [fast, full]) expect(stderr.match(/ignored a bad frame/g)).toHaveLength(malformed.length);
     expect(full.stderr).toMatch(new RegExp(`bad frames: ${malformed.length}\\b`));
+  });
+
+  it('print the same bytes without WebAssembly (node --jitless: the JavaScript scanner alone)', async () => {
+    const url = await frameServer(valid, malformed);
+    const fast = await runTail(url, []);
+    const jitless = await runCli(['tail', url, '-o', 'ndjson', '-n', String(valid.length), '--no-reconnect'], { env: { NODE_OPTIONS: '--jitless' } });
+    expect(jitless.code).toBe(0);
+    expect(jitless.stdout).toBe(fast.stdout);
+    expect(jitless.stderr.match(/ignored a bad frame/g)).toHaveLength(malformed.length);
   });
 
   it('print the same bytes when frames are cut across socket reads at every place, with a ping among them', async () => {
