@@ -14,7 +14,7 @@ import { startWorker, waitForLine, stop } from '../lib/children.js';
 
 const { values } = parseArgs({ options: { cli: { type: 'string' }, kinds: { type: 'string', default: 'serve,raw' }, 'serve-args': { type: 'string', default: '' }, 'node-args': { type: 'string', default: '' }, count: { type: 'string', default: '1000' }, json: { type: 'boolean', default: false } } });
 const cli = values.cli ?? new URL('../../bin/hangar-events.js', import.meta.url).pathname;
-const hook = process.env.MEMHOOK;
+const hook = process.env.MEMHOOK && (await import('node:path')).resolve(process.env.MEMHOOK);
 const count = Number(values.count);
 
 function smaps(pid) {

@@ -4,6 +4,16 @@ import type { LiveEvent } from './live-event.js';
 export const INITIAL_QUEUE_SLOTS = 16;
 
 /**
+ * A ring grown past this many slots is let go of when the queue empties,
+ * whatever emptied it: a thousand clients whose queues once filled during
+ * their first subscribe (events are held until it arrives) kept 8 KiB each
+ * for as long as they stayed connected (bench scenario 8). Up to it the ring
+ * is kept, so a fast client taking the max-rate source's batches of 256
+ * events does not regrow it every turn.
+ */
+export const KEPT_QUEUE_SLOTS = 256;
+
+/**
  * A FIFO of live events with O(1) push and shift: a growable ring of shared
  * LiveEvent records (one array slot per queued event, so a full queue of 1024
  * costs 8 KiB; nothing allocated per push). Each event pushed gets the next
@@ -40,12 +50,12 @@ export class EventDeque {
     return this.pushed - this.length;
   }
 
-  /** Removes the oldest entry (only while length > 0). */
+  /** Removes the oldest entry (only while length > 0); the last one out lets go of a ring grown past KEPT_QUEUE_SLOTS. */
   shift(): void {
     const head = this.head;
     this.slots[head] = undefined;
     this.head = (head + 1) & this.mask;
-    this.length--;
+    if (--this.length === 0 && this.mask >= KEPT_QUEUE_SLOTS) this.clear();
   }
 
   /** Removes every entry and lets go of a grown ring; ordinals go on from where they were. */

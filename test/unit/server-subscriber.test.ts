@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INITIAL_QUEUE_SLOTS } from '../../src/server/event-deque.js';
+import { INITIAL_QUEUE_SLOTS, KEPT_QUEUE_SLOTS } from '../../src/server/event-deque.js';
 import { Subscriber } from '../../src/server/subscriber.js';
 import type { Transport } from '../../src/wire/ws-transport.js';
 
@@ -226,6 +226,33 @@ describe('Subscriber', () => {
     expect(subscriber.queueSlots).toBe(INITIAL_QUEUE_SLOTS);
     expect(subscriber.totalDropped).toBe(4 + 40); // 51..90 were all waiting
     expect(subscriber.matched).toBe(subscriber.delivered + subscriber.totalDropped);
+  });
+
+  it('lets go of a ring grown past KEPT_QUEUE_SLOTS once it is sent empty, keeps a smaller one, and the order and counts stay exact', () => {
+    const { transport, subscriber, stats, flush } = setup({ queueSize: 4 * KEPT_QUEUE_SLOTS, highWaterMarkBytes: 1 << 20 });
+    subscriber.hold(); // events wait, as during a first subscribe
+    for (let n = 1; n <= 2 * KEPT_QUEUE_SLOTS; n++) offer(subscriber, n);
+    expect(subscriber.queueSlots).toBe(2 * KEPT_QUEUE_SLOTS);
+    subscriber.release();
+    flush();
+    expect(subscriber.queuedEvents).toBe(0);
+    expect(subscriber.queueSlots).toBe(INITIAL_QUEUE_SLOTS);
+    // A ring of KEPT_QUEUE_SLOTS is kept when it empties (a fast client taking batches of that size).
+    for (let n = 2 * KEPT_QUEUE_SLOTS + 1; n <= 3 * KEPT_QUEUE_SLOTS; n++) offer(subscriber, n);
+    expect(subscriber.queueSlots).toBe(KEPT_QUEUE_SLOTS);
+    transport.drain();
+    flush();
+    expect(subscriber.queuedEvents).toBe(0);
+    expect(subscriber.queueSlots).toBe(KEPT_QUEUE_SLOTS);
+    // Shrunk and grown again across the wrap: every event once, in order.
+    offer(subscriber, 3 * KEPT_QUEUE_SLOTS + 1);
+    transport.drain();
+    flush();
+    expect(parsed(transport).map((f) => f.n)).toEqual(Array.from({ length: 3 * KEPT_QUEUE_SLOTS + 1 }, (_, i) => i + 1));
+    expect(subscriber.delivered).toBe(3 * KEPT_QUEUE_SLOTS + 1);
+    expect(stats.delivered).toBe(subscriber.delivered);
+    expect(subscriber.matched).toBe(subscriber.delivered);
+    expect(subscriber.totalDropped).toBe(0);
   });
 
   it('keeps a control still waiting at the end of the hold in its place among the held events it keeps', () => {
