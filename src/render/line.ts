@@ -6,7 +6,7 @@ import { compilePath, getPath, type FieldPath } from '../protocol/field-path.js'
 import { formatPairValue, formatValue, truncate } from './fields.js';
 import { stripControl } from '../protocol/sanitize.js';
 import { serverIdentityFieldOf } from '../protocol/server-identity.js';
-import { severityOf, severityOfState } from './event-severity.js';
+import { severityOf, severityOfState, type Severity } from './event-severity.js';
 import { colorOfSeverity, SECURITY_TAG } from './severity.js';
 import { renderTemplate, type CompiledTemplate } from './template.js';
 import { formatTime, type TimeMode } from './time-format.js';
@@ -109,24 +109,29 @@ function formatFullLine(event: HangarEvent, ctx: LineContext): string {
  * frame's bytes (plain-line.ts) hands it a view with just those.
  */
 export function formatHead(event: HangarEvent, serverKey: string | undefined, ctx: LineContext): string {
+  const time = ctx.time === 'none' ? '' : formatTimeColumn(eventTimeMs(event), ctx);
+  return time + formatTypeAndServer(event.event_type, serverKey === undefined ? undefined : event[serverKey], severityOf(event), ctx.colors);
+}
+
+/** The time column of a line and the space after it (ctx.time not `none`): the event's time, else its arrival marked ARRIVAL_MARK. */
+export function formatTimeColumn(timeMs: number | undefined, ctx: LineContext): string {
   const colors = ctx.colors;
-  let line = '';
-  if (ctx.time !== 'none') {
-    const timeMs = eventTimeMs(event);
-    if (timeMs !== undefined || ctx.arrivalMs === undefined) line += `${colors.dim(formatTime(timeMs, ctx.time, ctx.nowMs))} `;
-    else {
-      const arrivedMs = ctx.arrivalMs();
-      line += `${colors.dim(formatTime(arrivedMs, ctx.time, ctx.time === 'relative' ? arrivedMs : ctx.nowMs) + ARRIVAL_MARK)} `;
-    }
-  }
-  const severity = severityOf(event);
-  if (severity === 'security') line += `${colors.security(SECURITY_TAG)} `;
+  if (timeMs !== undefined || ctx.arrivalMs === undefined) return `${colors.dim(formatTime(timeMs, ctx.time, ctx.nowMs))} `;
+  const arrivedMs = ctx.arrivalMs();
+  return `${colors.dim(formatTime(arrivedMs, ctx.time, ctx.time === 'relative' ? arrivedMs : ctx.nowMs) + ARRIVAL_MARK)} `;
+}
+
+/**
+ * The head after the time: `[SECURITY]` for a security event, the type
+ * colored by `severity`, the server (`server`: the value of the event's
+ * server field, a non-empty string; undefined: `-`). Depends on nothing
+ * else: the line read from a frame's bytes keeps it per (type, server).
+ */
+export function formatTypeAndServer(type: unknown, server: unknown, severity: Severity, colors: ColorScheme): string {
+  let line = severity === 'security' ? `${colors.security(SECURITY_TAG)} ` : '';
   // The type and the server id are peer strings like any value: cut like values, so one cannot fill the screen.
-  line += colorOfSeverity(colors, severity)(truncate(stripControl(String(event.event_type))));
-
-  line += serverKey === undefined ? ` ${colors.dim('-')}` : ` ${colors.bold(truncate(stripControl(event[serverKey] as string)))}`;
-
-  return line;
+  line += colorOfSeverity(colors, severity)(truncate(stripControl(String(type))));
+  return line + (server === undefined ? ` ${colors.dim('-')}` : ` ${colors.bold(truncate(stripControl(server as string)))}`);
 }
 
 /** Fields that are long on most events and rarely what one scans for; shown short unless --wide. */

@@ -1,13 +1,19 @@
 import { isAscii } from 'node:buffer';
 import type { ColorScheme } from '../io/color.js';
+import { eventTimeMs } from '../protocol/event-time.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { MEMBER_INTS, type MemberSpans } from '../protocol/plain-event.js';
 import { stripControl } from '../protocol/sanitize.js';
 import { serverIdentityFieldOf } from '../protocol/server-identity.js';
 import { plural } from '../format/plural.js';
+import { severityOf } from './event-severity.js';
 import { formatCleanPairString, formatPairValue, truncate } from './fields.js';
-import { BULKY_KEYS, BULKY_MAX_CHARS, formatBulky, formatHead, formatHighlights, highlightedKeys, identityKeys, type LineContext } from './line.js';
+import { BULKY_MAX_CHARS, formatBulky, formatHighlights, formatTimeColumn, formatTypeAndServer, type LineContext } from './line.js';
 import { fitLine } from './line-fit.js';
+import { baseSeverity, exactMs, headEntryOf, headPiece } from './plain-head.js';
+import { setField, shapeOf, type Shape, type View } from './plain-shape.js';
+
+export { VIEW_KEYS } from './plain-shape.js';
 
 /**
  * The default pretty line of a plain event frame (protocol/plain-event.ts),
@@ -16,9 +22,15 @@ import { fitLine } from './line-fit.js';
  * writes, without building the event object (only shown values are decoded;
  * measured in bench/README.md, issue 24).
  *
- * - The head and the highlights are the full path's own code (`formatHead`,
- *   `formatHighlights`), given a view holding only the fields they read
- *   (VIEW_KEYS), decoded from their spans as JSON.parse decodes them.
+ * - The frame's key sequence is looked up once per shape (plain-shape.ts):
+ *   the shape says which members the head and the highlights read (decoded
+ *   into the shape's view, as JSON.parse decodes them), where the type, the
+ *   time and the server fields are, which members the `key=value` part writes.
+ * - The head is the full path's own code (formatTimeColumn,
+ *   formatTypeAndServer, severityOf), fed from the bytes where that gives
+ *   the same (plain-head.ts): the time from the digits of `occurred_at`, the
+ *   type and server pieces kept per (type, server) pair; else from the view.
+ *   The highlights are formatHighlights of the view.
  * - The other fields are written in the frame's order. A string without
  *   escapes is its bytes; the sanitizer is skipped when the whole frame is
  *   ASCII without DEL (then no string holds anything it changes). A nested
@@ -37,38 +49,38 @@ export function formatPlainLine(bytes: Buffer, members: MemberSpans, ctx: LineCo
   if (count < 0 || ctx.template !== undefined || ctx.fields !== undefined || members.bytes !== bytes) return undefined;
   // ASCII only: its string offsets are its byte offsets.
   if (!isAscii(bytes)) return undefined;
+  const spans = members.spans;
+  const shape = shapeOf(bytes, spans, count);
+  if (shape === undefined) return undefined;
   const text = bytes.toString('latin1');
   // DEL is the one ASCII character the sanitizer removes (controls cannot be raw in JSON strings).
   const clean = text.indexOf('\x7f') === -1;
-  const spans = members.spans;
-  if (keysKept >= KEYS_KEPT) {
-    keyTable.fill(undefined);
-    keysKept = 0;
-  }
-  const serial = ++frameSerial;
-  for (let m = 0; m < count; m++) {
-    const at = m * MEMBER_INTS;
-    const key = keyOf(bytes, spans[at]!, spans[at + 1]!);
-    if (key === undefined || key.seen === serial) return abandon();
-    key.seen = serial;
-    keys[m] = key;
-    if (key.slot >= 0) {
-      setField(key.slot, decodeValue(text, spans, at));
-      viewed.push(key.slot);
-    }
-  }
+  const view = shape.view;
+  const viewed = shape.viewed;
+  for (let i = 0; i < viewed.length; i += 2) setField(view, viewed[i + 1]!, decodeValue(text, spans, viewed[i]! * MEMBER_INTS));
   const colors = ctx.colors;
   let line = ctx.source === undefined ? '' : `${colors.source(ctx.source.index, stripControl(ctx.source.label))} `;
-  const event = view as unknown as HangarEvent;
-  const serverKey = serverIdentityFieldOf(event);
-  line += formatHead(event, serverKey, ctx);
-  line += formatHighlights(event, colors);
-  resetView();
-  for (let m = 0; m < count; m++) {
+  if (ctx.time !== 'none') line += timeColumn(text, spans, shape, ctx);
+  // The server: the first server field whose value is a non-empty string (serverIdentityFieldOf).
+  let server = -1;
+  const servers = shape.servers;
+  for (let i = 0; i < servers.length; i++) {
+    const s = valueStart(text, spans, servers[i]! * MEMBER_INTS);
+    if (text.charCodeAt(s) === 0x22 && text.charCodeAt(s + 1) !== 0x22) {
+      server = servers[i]!;
+      break;
+    }
+  }
+  line += typeAndServer(bytes, text, spans, shape, server, colors);
+  line += formatHighlights(view as unknown as HangarEvent, colors);
+  const keys = shape.keys;
+  const rest = shape.rest;
+  const short = ctx.wide !== true;
+  for (let i = 0; i < rest.length; i++) {
+    const m = rest[i]!;
+    if (m === server) continue;
     const key = keys[m]!;
-    if (key.skipped || key.text === serverKey) continue;
-    const at = m * MEMBER_INTS;
-    const value = restValue(text, spans, at, key.text, clean, ctx.wide !== true && key.bulky);
+    const value = restValue(text, spans, m * MEMBER_INTS, key.text, clean, short && key.bulky);
     if (value === undefined) continue;
     if (key.colors !== colors) {
       key.colors = colors;
@@ -79,212 +91,45 @@ export function formatPlainLine(bytes: Buffer, members: MemberSpans, ctx: LineCo
   return ctx.width === undefined ? line : fitLine(line, ctx.width);
 }
 
-/** A top-level key seen before, with what the line does with it. */
-interface Key {
-  readonly text: string;
-  readonly bytes: Uint8Array;
-  /** Its slot in the view (VIEW_KEYS), or -1. */
-  readonly slot: number;
-  /** Never in the `key=value` part (identity and highlighted fields). */
-  readonly skipped: boolean;
-  /** Shown short unless --wide (BULKY_KEYS). */
-  readonly bulky: boolean;
-  /** The serial of the last frame that had it: a second time in one frame is a duplicate. */
-  seen: number;
-  /** ` key=` as the rest of the line writes it, in `colors`. */
-  prefix: string;
-  colors: ColorScheme | undefined;
+/** The time column (ctx.time not `none`): from occurred_at's digits when they tell, else as the full path reads the time. */
+function timeColumn(text: string, spans: Int32Array, shape: Shape, ctx: LineContext): string {
+  const at = shape.occurredAt * MEMBER_INTS;
+  // A relative time is the age of the exact value, not of its millisecond.
+  if (at >= 0 && ctx.time !== 'relative') {
+    const ms = exactMs(text, valueStart(text, spans, at), valueEnd(text, spans, at));
+    if (ms >= 0) return formatTimeColumn(ms, ctx);
+  }
+  decodeInto(shape.view, shape.timeFields, text, spans);
+  return formatTimeColumn(eventTimeMs(shape.view as unknown as HangarEvent), ctx);
 }
 
 /**
- * Keys seen so far, by a hash of their text: read from the frame without
- * making a string each time. Bounded: when KEYS_KEPT are kept (a stream of
- * ever new keys), the table starts again empty before the next frame (never
- * within one: a frame's duplicates are found by the keys' `seen`).
+ * The head after the time for the type and the server member (-1: none):
+ * kept per (type, server) pair when neither has escapes, else made from the
+ * view as the full path makes it.
  */
-const KEY_SLOTS = 1024;
-const KEYS_KEPT = 512;
-const keyTable: Array<Key | undefined> = new Array<Key | undefined>(KEY_SLOTS).fill(undefined);
-let keysKept = 0;
-let frameSerial = 0;
-
-/** The key in bytes[s, e) (ASCII), undefined when it leads with a digit (an object lists those first) or the table is crowded there. */
-function keyOf(bytes: Buffer, s: number, e: number): Key | undefined {
-  const length = e - s;
-  // Enough to tell the usual keys apart; the bytes are compared anyway.
-  const hash = length * 97 + bytes[s]! * 7 + bytes[s + (length >> 1)]! * 3 + bytes[e - 1]!;
-  for (let probe = 0; probe < 16; probe++) {
-    const slot = (hash + probe) & (KEY_SLOTS - 1);
-    const key = keyTable[slot];
-    if (key === undefined) {
-      const first = bytes[s]!;
-      if (first >= 0x30 && first <= 0x39) return undefined;
-      const name = bytes.toString('latin1', s, e);
-      keysKept++;
-      return (keyTable[slot] = {
-        text: name,
-        bytes: Uint8Array.from(bytes.subarray(s, e)),
-        slot: VIEW_SLOTS.get(name) ?? -1,
-        skipped: identityKeys.has(name) || highlightedKeys.has(name),
-        bulky: BULKY_KEYS.has(name),
-        seen: 0,
-        prefix: '',
-        colors: undefined,
-      });
-    }
-    if (sameBytes(key.bytes, bytes, s, length)) return key;
+function typeAndServer(bytes: Buffer, text: string, spans: Int32Array, shape: Shape, server: number, colors: ColorScheme): string {
+  const view = shape.view;
+  const typeAt = shape.typeAt * MEMBER_INTS;
+  const serverAt = server * MEMBER_INTS;
+  if (spans[typeAt + 4] === 0 && (server < 0 || spans[serverAt + 4] === 0)) {
+    // Strings without escapes: their text is their bytes between the quotes.
+    const ss = server < 0 ? -1 : valueStart(text, spans, serverAt) + 1;
+    const se = server < 0 ? -1 : valueEnd(text, spans, serverAt) - 1;
+    const entry = headEntryOf(bytes, valueStart(text, spans, typeAt) + 1, valueEnd(text, spans, typeAt) - 1, ss, se);
+    if (!shape.refined) return headPiece(entry, baseSeverity(entry), colors);
+    view.event_type = entry.type;
+    return headPiece(entry, severityOf(view as unknown as HangarEvent), colors);
   }
-  return undefined;
+  decodeInto(view, shape.headFields, text, spans);
+  const serverKey = serverIdentityFieldOf(view as unknown as HangarEvent);
+  const record = view as unknown as Record<string, unknown>;
+  return formatTypeAndServer(view.event_type, serverKey === undefined ? undefined : record[serverKey], severityOf(view as unknown as HangarEvent), colors);
 }
 
-function sameBytes(key: Uint8Array, bytes: Buffer, s: number, length: number): boolean {
-  if (key.length !== length) return false;
-  for (let i = 0; i < length; i++) if (key[i] !== bytes[s + i]) return false;
-  return true;
-}
-
-
-/** The keys of the frame being formatted (reused; formatting is synchronous). */
-const keys: Key[] = [];
-
-/**
- * The view of the frame being formatted: every VIEW_KEYS field, undefined
- * unless the frame has it (reused; one shape, its fields set by slot: a
- * keyed store per field costs more than the rest of the line).
- */
-class View {
-  event_type: unknown = undefined;
-  occurred_at: unknown = undefined;
-  timestamp: unknown = undefined;
-  enforcement: unknown = undefined;
-  severity: unknown = undefined;
-  success: unknown = undefined;
-  failed_count: unknown = undefined;
-  failed: unknown = undefined;
-  total: unknown = undefined;
-  in_rotation: unknown = undefined;
-  granted: unknown = undefined;
-  new_state: unknown = undefined;
-  mcp_server_id: unknown = undefined;
-  provider_id: unknown = undefined;
-  mcp_server_name: unknown = undefined;
-  provider_name: unknown = undefined;
-  mcp_server: unknown = undefined;
-  old_state: unknown = undefined;
-  tool_name: unknown = undefined;
-  duration_ms: unknown = undefined;
-  startup_duration_ms: unknown = undefined;
-  idle_duration_s: unknown = undefined;
-  result_size_bytes: unknown = undefined;
-  error_type: unknown = undefined;
-  error_message: unknown = undefined;
-  consecutive_failures: unknown = undefined;
-  total_failures: unknown = undefined;
-}
-
-const view = new View();
-/** Every field formatHead and formatHighlights read (time, severity, server, highlights): the view's. */
-export const VIEW_KEYS: ReadonlySet<string> = new Set(Object.keys(view));
-/** The slot of each VIEW_KEYS field in `setField`. */
-const VIEW_SLOTS: ReadonlyMap<string, number> = new Map(Object.keys(view).map((key, slot) => [key, slot]));
-/** The view's slots set for this frame. */
-const viewed: number[] = [];
-
-function setField(slot: number, value: unknown): void {
-  switch (slot) {
-    case 0:
-      view.event_type = value;
-      return;
-    case 1:
-      view.occurred_at = value;
-      return;
-    case 2:
-      view.timestamp = value;
-      return;
-    case 3:
-      view.enforcement = value;
-      return;
-    case 4:
-      view.severity = value;
-      return;
-    case 5:
-      view.success = value;
-      return;
-    case 6:
-      view.failed_count = value;
-      return;
-    case 7:
-      view.failed = value;
-      return;
-    case 8:
-      view.total = value;
-      return;
-    case 9:
-      view.in_rotation = value;
-      return;
-    case 10:
-      view.granted = value;
-      return;
-    case 11:
-      view.new_state = value;
-      return;
-    case 12:
-      view.mcp_server_id = value;
-      return;
-    case 13:
-      view.provider_id = value;
-      return;
-    case 14:
-      view.mcp_server_name = value;
-      return;
-    case 15:
-      view.provider_name = value;
-      return;
-    case 16:
-      view.mcp_server = value;
-      return;
-    case 17:
-      view.old_state = value;
-      return;
-    case 18:
-      view.tool_name = value;
-      return;
-    case 19:
-      view.duration_ms = value;
-      return;
-    case 20:
-      view.startup_duration_ms = value;
-      return;
-    case 21:
-      view.idle_duration_s = value;
-      return;
-    case 22:
-      view.result_size_bytes = value;
-      return;
-    case 23:
-      view.error_type = value;
-      return;
-    case 24:
-      view.error_message = value;
-      return;
-    case 25:
-      view.consecutive_failures = value;
-      return;
-    case 26:
-      view.total_failures = value;
-      return;
-  }
-}
-
-function resetView(): void {
-  for (let i = 0; i < viewed.length; i++) setField(viewed[i]!, undefined);
-  viewed.length = 0;
-}
-
-/** Leaves the frame to the full path. */
-function abandon(): undefined {
-  resetView();
-  return undefined;
+/** Decodes the (member, slot) pairs into the view. */
+function decodeInto(view: View, fields: Int32Array, text: string, spans: Int32Array): void {
+  for (let i = 0; i < fields.length; i += 2) setField(view, fields[i + 1]!, decodeValue(text, spans, fields[i]! * MEMBER_INTS));
 }
 
 /** Start and end of member `at`'s value, without the spaces and tabs around it. */

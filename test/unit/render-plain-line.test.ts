@@ -5,6 +5,7 @@ import { createMemberSpans, scanPlainEvent, type MemberSpans, type PlainEventSca
 import type { HangarEvent } from '../../src/protocol/types.js';
 import { formatEventLine, formatHead, formatHighlights, type LineContext } from '../../src/render/line.js';
 import { formatPlainLine, VIEW_KEYS } from '../../src/render/plain-line.js';
+import { HEAD_SLOTS } from '../../src/render/plain-head.js';
 import { serverIdentityFieldOf } from '../../src/protocol/server-identity.js';
 import { createFleetSimulator } from '../../src/sources/fleet/simulator.js';
 import { createMaxRateGenerator } from '../../src/sources/fleet/max-rate.js';
@@ -232,5 +233,100 @@ describe('VIEW_KEYS', () => {
     const outside = [...read].filter((key) => !VIEW_KEYS.has(key));
     expect(outside).toEqual([]);
     expect(read.has('event_type')).toBe(true);
+  });
+});
+
+describe('formatPlainLine: shapes, the (type, server) pieces and the time from digits', () => {
+  /** Every frame in every context against the full path; all of them on the fast path. */
+  function compareAll(frames: readonly string[]): void {
+    const counts: Compared = { frames: 0, plain: 0, fast: 0 };
+    for (const frame of frames) compare(Buffer.from(frame), counts);
+    expect(counts.plain).toBe(frames.length);
+    expect(counts.fast).toBe(frames.length);
+  }
+
+  it('follows a shape that changes mid-stream: same key lengths and first bytes (the same hash), order, one key more or less', () => {
+    const body = (keys: readonly string[]) => `{${keys.map((key, i) => `"${key}":${i % 2 === 0 ? `"v${i}"` : String(i * 1.5)}`).join(',')}}`;
+    const base = ['event_type', 'occurred_at', 'mcp_server_id', 'tool_name', 'note', 'abc', 'a'];
+    const variants = [
+      base,
+      ['event_type', 'occurred_at', 'mcp_server_ix', 'tool_name', 'note', 'abc', 'a'], // no server field any more: '-', and the key in the rest
+      ['event_type', 'occurred_at', 'mcp_server_id', 'tool_nams', 'note', 'abc', 'a'], // a highlight becomes a plain key
+      ['event_type', 'occurred_at', 'mcp_server_id', 'tool_name', 'notf', 'abc', 'a'],
+      ['event_type', 'occurred_at', 'mcp_server_id', 'tool_name', 'note', 'abd', 'a'], // keys under four bytes
+      ['event_type', 'occurred_at', 'mcp_server_id', 'tool_name', 'note', 'abc', 'b'],
+      ['event_type', 'occurred_at', 'mcp_server_id', 'tool_name', 'note', 'a', 'abc'],
+      ['event_type', 'occurred_at', 'mcp_server_id', 'tool_name', 'note', 'abc'],
+      ['event_type', 'occurred_at', 'mcp_server_id', 'tool_name', 'note', 'abc', 'a', ''],
+      ['event_type', 'occurred_at', 'mcp_server_id', 'tool_name', 'note', 'abc', 'a', 'duration_ms'],
+      ['event_type', 'occurred_at', 'mcp_server_id', 'tool_name', 'note', 'abc', 'a', 'new_state'], // a field the severity reads
+    ];
+    const frames: string[] = [];
+    for (let round = 0; round < 3; round++) for (const keys of variants) frames.push(body(base), body(keys));
+    compareAll(frames);
+  });
+
+  it('reads each frame from its own buffer (frames of two socket reads at the same offset)', () => {
+    const counts: Compared = { frames: 0, plain: 0, fast: 0 };
+    for (let round = 0; round < 3; round++) {
+      for (const frame of ['{"event_type":"X","note":"a","mcp_server_id":"m1"}', '{"event_type":"Y","notf":"b","mcp_server_id":"m2"}']) {
+        // A Buffer of its own (not a slice of the pool), so each frame is at offset 0 of another ArrayBuffer.
+        const bytes = Buffer.from(new TextEncoder().encode(frame).buffer);
+        expect(bytes.byteOffset).toBe(0);
+        compare(bytes, counts);
+      }
+    }
+    expect(counts.fast).toBe(6);
+  });
+
+  it('stays right with more shapes than it keeps', () => {
+    const frames: string[] = [];
+    for (let round = 0; round < 2; round++) for (let i = 0; i < 300; i++) frames.push(`{"event_type":"T${i % 7}","mcp_server_id":"m","key_${i}":${i},"tool_name":"t"}`);
+    compareAll(frames);
+  });
+
+  it('stays right with more (type, server) pairs than it keeps, pairs that hash alike, short ones, and severities that depend on fields', () => {
+    const types = [...EMITTED_TYPES.slice(0, 40).map((info) => info.name), 'TaaaaaaaZ', 'TabaaaaaZ', 'TaaaaabaZ', 'A', 'AB', 'ABC', 'PolicyViolation', 'McpServerStateChanged'];
+    const servers = ['mmmmmmmz', 'mnmmmmmz', 'mmmmmnmz', 'm', 'mn', 'mno', 'server-0', 'server-1', 'server-2', 'server-3', 'server-4', 'server-5', 'server-6'];
+    expect(types.length * servers.length).toBeGreaterThan(HEAD_SLOTS);
+    const frames: string[] = [];
+    for (let round = 0; round < 2; round++) {
+      for (const type of types) {
+        for (const server of servers) {
+          frames.push(`{"occurred_at":1796115592.4531293,"mcp_server_id":"${server}","event_type":"${type}"}`);
+          frames.push(`{"event_type":"${type}","provider_name":"${server}","new_state":"${round === 0 ? 'dead' : 'ready'}","success":${round === 0}}`);
+        }
+      }
+      // No server at all, an empty one, and one that is not a string: '-' or the next field.
+      for (const type of types) frames.push(`{"event_type":"${type}"}`, `{"event_type":"${type}","mcp_server_id":"","provider_id":"p"}`, `{"event_type":"${type}","mcp_server_id":5}`);
+    }
+    compareAll(frames);
+  });
+
+  it('reads the time from the digits of occurred_at only when they give the full path\'s millisecond', () => {
+    const times = [
+      // The digits alone would be one millisecond off for these (the float is just below or above it).
+      '2067.113', // three decimals: the fourth to sixth are 000
+      '2067.11300', // and written out
+      '1796115592.0009999', // 999
+      '8589935884.8129989', // above 4e9 seconds
+      '17747384000.152998', // eleven digits
+      // and the rest of the edges
+      '1796115592.392', '1796115592.3920001', '1796115592.392999', '1796115592.3929991', '1796115592.0001', '1796115592.4531293',
+      '0.0005', '0.9995', '0.5', '0', '0.0015', '3999999999.5005', '3999999999.9985', '4000000000.5005', '9999999999.1234',
+      '1796115592', '1796115592.5e0', '1.7961155924531293E9', '17961155924531293e-7', '-1796115592.1234', '-0.0005', '-0',
+      '1796115592.1234567890123456789', '8.64e12', '8640000000001.5', '1e400', '-1e400',
+    ];
+    // The test can fail: without the rules, some of these would read another millisecond than the full path.
+    const naive = (text: string) => {
+      const [whole = '', decimals = ''] = text.split('.');
+      return Number(whole) * 1000 + Number(decimals.slice(0, 3).padEnd(3, '0'));
+    };
+    expect(times.filter((text) => /^\d+\.\d+$/.test(text) && naive(text) !== Math.trunc(Number(text) * 1000))).toHaveLength(5);
+    const frames = times.flatMap((text) => [
+      `{"event_type":"ToolInvocationCompleted","occurred_at":${text},"mcp_server_id":"m"}`,
+      `{"event_type":"X","timestamp":"2026-11-26T12:00:00.5","occurred_at": ${text} ,"mcp_server_id":"m"}`,
+    ]);
+    compareAll(frames);
   });
 });

@@ -1,0 +1,162 @@
+import type { ColorScheme } from '../io/color.js';
+import type { HangarEvent } from '../protocol/types.js';
+import { severityOf, type Severity } from './event-severity.js';
+import { formatTypeAndServer } from './line.js';
+import { View } from './plain-shape.js';
+import { dataViewOf, pushWords, sameWords, wordCount } from './byte-words.js';
+
+/**
+ * The head of a line read from a frame's bytes (plain-line.ts), without the
+ * full path's work per event: the time from the digits of `occurred_at`, and
+ * the pieces after it (`[SECURITY]`, the colored type, the bold server) kept
+ * per (type, server) pair, as formatTypeAndServer wrote them the first time.
+ */
+
+/**
+ * `occurred_at` (Unix seconds, the number text[s, e)) in whole milliseconds,
+ * exactly what the full path's `Math.trunc(Number(text) * 1000)` gives, read
+ * from its digits; -1 when the digits cannot tell (then the caller does what
+ * the full path does). They tell for a number without sign or exponent below
+ * 4e9 seconds whose fourth to sixth decimals are neither 000 nor 999: the
+ * fraction of a millisecond is then in [0.001, 0.999), and the two roundings
+ * of the full path (the parse, the product) move it by less than 0.0005 ms
+ * (half an ulp of 4e9 s is 2.4e-4 ms, half an ulp of 4e12 ms is 2.4e-4 ms),
+ * so the truncation lands on the same millisecond.
+ */
+export function exactMs(text: string, s: number, e: number): number {
+  let i = s;
+  let seconds = 0;
+  for (; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    seconds = seconds * 10 + (c - 0x30);
+  }
+  if (i === s || i - s > 10 || seconds >= 4e9 || text.charCodeAt(i) !== 0x2e) return -1;
+  let millis = 0;
+  let next = 0;
+  let decimals = 0;
+  for (i++; i < e; i++, decimals++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return -1; // an exponent
+    if (decimals < 3) millis = millis * 10 + (c - 0x30);
+    else if (decimals < 6) next = next * 10 + (c - 0x30);
+  }
+  // Fewer than six decimals: the missing ones are zeros (under four: the fourth to sixth are 000).
+  for (let d = decimals; d < 6; d++) next *= 10;
+  if (next === 0 || next === 999) return -1;
+  return seconds * 1000 + millis;
+}
+
+/** A (type, server) pair seen before, with the head pieces written for it. */
+export interface HeadEntry {
+  /** The type's bytes, then the server's (as byte-words.ts compares them). */
+  readonly words: Uint32Array;
+  readonly typeLength: number;
+  /** -1: no server (the head shows `-`). */
+  readonly serverLength: number;
+  readonly type: string;
+  readonly server: string | undefined;
+  /** The severity of the type alone (for a frame without severityOf's other fields), worked out on first use. */
+  base: Severity | undefined;
+  /** The pieces below are in these colors. */
+  colors: ColorScheme | undefined;
+  info: string | undefined;
+  success: string | undefined;
+  warning: string | undefined;
+  error: string | undefined;
+  security: string | undefined;
+}
+
+/** Bounded: a pair that finds its probes taken by other pairs replaces the first of them. */
+export const HEAD_SLOTS = 512;
+const HEAD_PROBES = 4;
+const headTable: Array<HeadEntry | undefined> = new Array<HeadEntry | undefined>(HEAD_SLOTS).fill(undefined);
+
+/**
+ * The entry of the type in bytes[ts, te) and the server in bytes[ss, se)
+ * (ss -1: none); both strings without escapes in an ASCII frame, so their
+ * bytes are their text.
+ */
+export function headEntryOf(bytes: Uint8Array, ts: number, te: number, ss: number, se: number): HeadEntry {
+  const typeLength = te - ts;
+  const serverLength = ss < 0 ? -1 : se - ss;
+  let hash = typeLength * 31 + bytes[ts]! + bytes[ts + (typeLength >> 1)]! * 5 + bytes[te - 1]! * 3;
+  if (serverLength > 0) hash = hash * 131 + serverLength * 17 + bytes[ss]! * 11 + bytes[ss + (serverLength >> 1)]! * 7 + bytes[se - 1]!;
+  let slot = hash & (HEAD_SLOTS - 1);
+  for (let probe = 0; probe < HEAD_PROBES; probe++) {
+    const at = (hash + probe) & (HEAD_SLOTS - 1);
+    const entry = headTable[at];
+    if (entry === undefined) {
+      slot = at;
+      break;
+    }
+    if (entry.typeLength === typeLength && entry.serverLength === serverLength && samePair(entry, bytes, ts, ss)) return entry;
+  }
+  const words: number[] = [];
+  pushWords(bytes, ts, typeLength, words);
+  if (serverLength > 0) pushWords(bytes, ss, serverLength, words);
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  return (headTable[slot] = {
+    words: Uint32Array.from(words),
+    typeLength,
+    serverLength,
+    type: text.toString('latin1', ts, te),
+    server: serverLength < 0 ? undefined : text.toString('latin1', ss, se),
+    base: undefined,
+    colors: undefined,
+    info: undefined,
+    success: undefined,
+    warning: undefined,
+    error: undefined,
+    security: undefined,
+  });
+}
+
+/** Whether the type at ts and the server at ss (of the entry's lengths) are the entry's. */
+function samePair(entry: HeadEntry, bytes: Uint8Array, ts: number, ss: number): boolean {
+  const view = dataViewOf(bytes);
+  const base = bytes.byteOffset;
+  const words = entry.words;
+  return sameRun(view, bytes, base, ts, entry.typeLength, words, 0) && (entry.serverLength <= 0 || sameRun(view, bytes, base, ss, entry.serverLength, words, wordCount(entry.typeLength)));
+}
+
+/** A value's run under 4 bytes may end the frame (no word can be read there): its bytes are compared alone. */
+function sameRun(view: DataView, bytes: Uint8Array, base: number, s: number, length: number, words: Uint32Array, w: number): boolean {
+  if (length >= 4) return sameWords(view, base + s, length, words, w);
+  let word = 0;
+  for (let k = length - 1; k >= 0; k--) word = word * 256 + bytes[s + k]!;
+  return word === words[w];
+}
+
+/** A view with nothing but the type: the severity of the type alone. */
+const typeAlone = new View();
+
+/** The severity of an event with this entry's type and none of severityOf's other fields. */
+export function baseSeverity(entry: HeadEntry): Severity {
+  if (entry.base === undefined) {
+    typeAlone.event_type = entry.type;
+    entry.base = severityOf(typeAlone as unknown as HangarEvent);
+    typeAlone.event_type = undefined;
+  }
+  return entry.base;
+}
+
+/** formatTypeAndServer of the entry's type and server in `severity` and `colors`, written once per entry, severity and colors. */
+export function headPiece(entry: HeadEntry, severity: Severity, colors: ColorScheme): string {
+  if (entry.colors !== colors) {
+    entry.colors = colors;
+    entry.info = entry.success = entry.warning = entry.error = entry.security = undefined;
+  }
+  switch (severity) {
+    case 'info':
+      return (entry.info ??= formatTypeAndServer(entry.type, entry.server, severity, colors));
+    case 'success':
+      return (entry.success ??= formatTypeAndServer(entry.type, entry.server, severity, colors));
+    case 'warning':
+      return (entry.warning ??= formatTypeAndServer(entry.type, entry.server, severity, colors));
+    case 'error':
+      return (entry.error ??= formatTypeAndServer(entry.type, entry.server, severity, colors));
+    case 'security':
+      return (entry.security ??= formatTypeAndServer(entry.type, entry.server, severity, colors));
+  }
+}
