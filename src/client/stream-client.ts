@@ -315,7 +315,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
       return;
     }
     this.noteFrame(conn);
-    if (this.lane !== undefined && this.join.live && this.lane(payload)) this.join.shownFrame(payload, scan.idStart, scan.idEnd);
+    if (this.lane !== undefined && this.join.live && this.lane(payload, scan.members)) this.join.shownFrame(payload, scan.idStart, scan.idEnd);
     else this.join.event(new PlainEventFrame(payload, scan.idStart, scan.idEnd, scan.members));
   }
 

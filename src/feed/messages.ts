@@ -81,11 +81,13 @@ export class PlainEventFrame implements EventMessage {
  * Where a consumer takes the plain event frames (protocol/plain-event.ts) of
  * one socket that are shown at once, without a message object and an emit
  * each: the frame's bytes (a view into the socket read), already checked, in
- * order with every other message. Returns false when it cannot take the frame
- * now (earlier messages wait in its queue, stdout is full): the frame then
- * comes as an `event` message, as every frame did before.
+ * order with every other message; and where its top-level members lie when
+ * the client records them (StreamClientOptions.recordMembers; valid during
+ * the call only). Returns false when it cannot take the frame now (earlier
+ * messages wait in its queue, stdout is full): the frame then comes as an
+ * `event` message, as every frame did before.
  */
-export type PlainFrameLane = (frame: Buffer) => boolean;
+export type PlainFrameLane = (frame: Buffer, members: MemberSpans | undefined) => boolean;
 
 /** Everything the client reports, in the order it happens. */
 export type StreamMessage =

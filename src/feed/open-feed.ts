@@ -5,11 +5,12 @@ import type { StreamClientOptions } from '../client/stream-options.js';
 import { sourceLabels } from '../client/url.js';
 import { displayUrl } from '../format/url.js';
 import type { FleetServer } from '../protocol/fleet-snapshot.js';
+import type { MemberSpans } from '../protocol/plain-event.js';
 import { SeenIds } from '../protocol/seen-ids.js';
 import type { HangarEvent } from '../protocol/types.js';
 import type { StoreReader } from '../store/store-reader.js';
 import type { StoreWindow } from '../store/store-window.js';
-import type { SourceRef, StreamMessage } from './messages.js';
+import type { PlainFrameLane, SourceRef, StreamMessage } from './messages.js';
 
 /**
  * The one place that opens what `tail` and `serve --upstream` read: sockets
@@ -82,7 +83,7 @@ export class Feed extends EventEmitter<{ message: [SourceRef, FeedMessage] }> {
   readonly finished: Promise<void>;
   /** Made in start(): a feed of the store alone never loads the stream client (nor `ws`). */
   private clients: StreamClient[] = [];
-  private plainLane: ((frame: Buffer) => boolean) | undefined;
+  private plainLane: PlainFrameLane | undefined;
   private paused = false;
   private readonly storeSource: SourceRef | undefined;
   private readonly seen: SeenIds | undefined;
@@ -162,11 +163,11 @@ export class Feed extends EventEmitter<{ message: [SourceRef, FeedMessage] }> {
    * event (one socket, no store: no de-duplication, no join); call before
    * `start()`. Elsewhere events come as messages, as before.
    */
-  setPlainLane(lane: (source: SourceRef, frame: Buffer) => boolean): void {
+  setPlainLane(lane: (source: SourceRef, frame: Buffer, members: MemberSpans | undefined) => boolean): void {
     if (this.options.urls.length !== 1 || this.options.store !== undefined) return;
     const source = this.sources[0]!;
     // After stop() a frame is dropped, as onMessage drops every message.
-    this.plainLane = (frame) => this.stopped || lane(source, frame);
+    this.plainLane = (frame, members) => this.stopped || lane(source, frame, members);
   }
 
   pause(): void {

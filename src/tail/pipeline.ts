@@ -3,6 +3,7 @@ import type { EventMessage, SourceRef } from '../feed/messages.js';
 import type { Feed, FeedMessage } from '../feed/open-feed.js';
 import { UPSTREAM_GAP, type HangarEvent } from '../protocol/types.js';
 import type { TailSink } from './sinks/sink.js';
+import type { MemberSpans } from '../protocol/plain-event.js';
 import type { TailStats } from './stats.js';
 import { eventTimeMs } from '../protocol/event-time.js';
 
@@ -82,10 +83,11 @@ export class TailPipeline {
     this.inputs.push(feed);
     if (!this.options.follow) for (const source of feed.sources) this.historyPending.add(source.index);
     feed.on('message', (source, message) => this.offer(source, message));
-    // An event that needs nothing but its bytes written (no filter, --until, --record, --exec, per-type
-    // counts) can skip the message, the emits and the queue: the plain-frame lane (bench/README.md, issue 24).
+    // An event that needs nothing but its bytes (no filter, --until, --record, --exec, per-type counts)
+    // can skip the message, the emits and the queue: the plain-frame lane (bench/README.md, issue 24),
+    // for a sink that writes a frame as it is (ndjson) or reads its line from the bytes (pretty).
     const { sink, stats, matches, untilEpochMs, record, onShown } = this.options;
-    if (sink.frame !== undefined && matches === undefined && untilEpochMs === undefined && record === undefined && onShown === undefined && !stats.detailed) {
+    if ((sink.frame !== undefined || sink.plainFrame !== undefined) && matches === undefined && untilEpochMs === undefined && record === undefined && onShown === undefined && !stats.detailed) {
       feed.setPlainLane?.(this.takePlain);
     }
   }
@@ -94,13 +96,14 @@ export class TailPipeline {
    * What handleEvent does for a plain frame the feed passes by its lane, when
    * nothing waits before it (else false: it comes as a message, in order).
    */
-  private readonly takePlain = (source: SourceRef, frame: Buffer): boolean => {
+  private readonly takePlain = (source: SourceRef, frame: Buffer, members: MemberSpans | undefined): boolean => {
     // Like offer: after the end, frames are dropped.
     if (this.ended) return true;
     const { sink, stats } = this.options;
     if (this.queue.length !== 0 || this.waiting || !sink.canWrite()) return false;
     stats.received++;
-    sink.frame!(frame, source);
+    if (sink.frame !== undefined) sink.frame(frame, source);
+    else sink.plainFrame!(frame, members, source);
     stats.shown++;
     if (this.options.count !== undefined && stats.shown >= this.options.count) {
       this.ended = true;

@@ -5,6 +5,7 @@ import type { FeedMessage } from '../../src/feed/open-feed.js';
 import { TailPipeline, type PipelineEnd, type PipelineInput, type PipelineOptions } from '../../src/tail/pipeline.js';
 import type { TailSink } from '../../src/tail/sinks/sink.js';
 import { TailStats } from '../../src/tail/stats.js';
+import { createMemberSpans, scanPlainEvent, type MemberSpans } from '../../src/protocol/plain-event.js';
 
 /**
  * The plain-frame lane (issue 24): a feed hands a plain event frame (a view
@@ -19,10 +20,10 @@ const source: SourceRef = { url: 'ws://x/api/ws/events', label: 'x', index: 0 };
 /** A feed that keeps the lane it is given and emits what the test says. */
 class FakeFeed extends EventEmitter<{ message: [SourceRef, FeedMessage] }> {
   readonly sources = [source];
-  lane: ((source: SourceRef, frame: Buffer) => boolean) | undefined;
+  lane: ((source: SourceRef, frame: Buffer, members?: MemberSpans) => boolean) | undefined;
   pauses = 0;
   resumes = 0;
-  setPlainLane(lane: (source: SourceRef, frame: Buffer) => boolean): void {
+  setPlainLane(lane: (source: SourceRef, frame: Buffer, members: MemberSpans | undefined) => boolean): void {
     this.lane = lane;
   }
   pause(): void {
@@ -37,16 +38,13 @@ class FakeFeed extends EventEmitter<{ message: [SourceRef, FeedMessage] }> {
 }
 
 /** A sink that records what it was given and can be made to refuse writes. */
-class RecordingSink implements TailSink {
+class BaseSink implements TailSink {
   readonly lines: string[] = [];
   writable = true;
   private release: (() => void) | undefined;
   start(): void {}
   event(_event: unknown, raw: string): void {
     this.lines.push(`event ${raw}`);
-  }
-  frame(bytes: Buffer, from: SourceRef): void {
-    this.lines.push(`frame ${from.label} ${bytes.toString()}`);
   }
   notice(): void {}
   canWrite(): boolean {
@@ -62,7 +60,21 @@ class RecordingSink implements TailSink {
   async close(): Promise<void> {}
 }
 
-function pipeline(options: Partial<PipelineOptions> = {}, sink = new RecordingSink()) {
+/** Like ndjson's: a plain frame is written as its bytes. */
+class RecordingSink extends BaseSink {
+  frame(bytes: Buffer, from: SourceRef): void {
+    this.lines.push(`frame ${from.label} ${bytes.toString()}`);
+  }
+}
+
+/** A sink like pretty's: the line of a plain frame is read from its bytes and members. */
+class LineFromBytesSink extends BaseSink {
+  plainFrame(bytes: Buffer, members: MemberSpans | undefined, from: SourceRef): void {
+    this.lines.push(`line ${from.label} ${bytes.toString()} ${members?.bytes === bytes ? members.count : -1} member`);
+  }
+}
+
+function pipeline(options: Partial<PipelineOptions> = {}, sink: BaseSink = new RecordingSink()) {
   const ends: PipelineEnd[] = [];
   const stats = options.stats ?? new TailStats(0, false);
   const p = new TailPipeline({ sink, stats, follow: true, nowMs: () => 0, end: (end) => ends.push(end), ...options });
@@ -90,6 +102,19 @@ describe('the plain-frame lane', () => {
     const fields = new RecordingSink() as TailSink;
     (fields as { frame?: unknown }).frame = undefined;
     expect(pipeline({}, fields as RecordingSink).feed.lane).toBeUndefined();
+    // One that reads its line from the bytes (pretty) takes the lane.
+    expect(pipeline({}, new LineFromBytesSink()).feed.lane).toBeDefined();
+    expect(pipeline({ matches: () => true }, new LineFromBytesSink()).feed.lane).toBeUndefined();
+  });
+
+  it('hands a sink that reads its line from the bytes the frame and where its members lie', () => {
+    const sink = new LineFromBytesSink();
+    const { feed, stats } = pipeline({}, sink);
+    const members = createMemberSpans();
+    expect(scanPlainEvent(A, { idStart: -1, idEnd: -1, members })).toBe(true);
+    expect(feed.lane!(source, A, members)).toBe(true);
+    expect(sink.lines).toEqual(['line x {"event_type":"A"} 1 member']);
+    expect(stats.shown).toBe(1);
   });
 
   it('writes a frame as its bytes and counts it as shown', () => {

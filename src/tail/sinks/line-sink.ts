@@ -49,15 +49,24 @@ export class LineSink extends WriterSink {
   /** A plain event frame with its members recorded: the line read from its bytes, else (see formatPlainLine) from the parsed event. */
   plain(message: EventMessage, source: SourceRef): void {
     const context = this.lineContext(source);
-    const bytes = message.bytes!;
-    let members = message.members!;
+    const line = this.lineOf(message.bytes!, message.members, context);
+    this.writer.write(`${line ?? formatEventLine(message.event, context)}\n`);
+  }
+
+  /** The same for a frame the pipeline takes by the feed's lane (no message object). */
+  plainFrame(bytes: Buffer, members: MemberSpans | undefined, source: SourceRef): void {
+    const context = this.lineContext(source);
+    const line = this.lineOf(bytes, members, context);
+    this.writer.write(`${line ?? formatEventLine(JSON.parse(bytes.toString('utf8')) as HangarEvent, context)}\n`);
+  }
+
+  private lineOf(bytes: Buffer, members: MemberSpans | undefined, context: LineContext): string | undefined {
     // The client's record holds the last frame scanned: this one's unless it waited in the pipeline's queue.
-    if (members.bytes !== bytes) {
+    if (members === undefined || members.bytes !== bytes) {
       members = this.members ??= createMemberSpans();
       if (!scanPlainEvent(bytes, { idStart: -1, idEnd: -1, members })) members.bytes = undefined;
     }
-    const line = formatPlainLine(bytes, members, context);
-    this.writer.write(`${line ?? formatEventLine(message.event, context)}\n`);
+    return formatPlainLine(bytes, members, context);
   }
 
   /** The source's line context, with the clock and width of this moment. */

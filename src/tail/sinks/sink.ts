@@ -1,5 +1,6 @@
 import type { HangarEvent } from '../../protocol/types.js';
 import type { EventMessage, SourceRef, FeedNotice } from '../../feed/messages.js';
+import type { MemberSpans } from '../../protocol/plain-event.js';
 
 /**
  * The seam between tail's connection pipeline and its output modes (pretty
@@ -35,6 +36,14 @@ export interface TailSink {
    * here instead of `event`, and reads `message.event` only if it must.
    */
   plain?(message: EventMessage, source: SourceRef): void;
+  /**
+   * Optional: what `plain` does, for a plain event frame the feed hands over
+   * by its lane (no message object; see PlainFrameLane): the frame's bytes,
+   * and its members when the client recorded them (valid during the call).
+   * With this (or `frame`) the pipeline takes the lane when nothing else
+   * reads the event.
+   */
+  plainFrame?(bytes: Buffer, members: MemberSpans | undefined, source: SourceRef): void;
   notice(notice: FeedNotice): void;
   /** Whether the output can take more now (false while stdout is full). */
   canWrite(): boolean;
