@@ -3,7 +3,7 @@ import type { HangarEvent } from '../protocol/types.js';
 import { severityOf, type Severity } from './event-severity.js';
 import { formatTypeAndServer } from './line.js';
 import { View } from './plain-shape.js';
-import { dataViewOf, pushWords, sameWords, wordCount } from './byte-words.js';
+import { pushWords, sameWords, wordCount } from './byte-words.js';
 
 /**
  * The head of a line read from a frame's bytes (plain-line.ts), without the
@@ -75,9 +75,9 @@ const headTable: Array<HeadEntry | undefined> = new Array<HeadEntry | undefined>
 /**
  * The entry of the type in bytes[ts, te) and the server in bytes[ss, se)
  * (ss -1: none); both strings without escapes in an ASCII frame, so their
- * bytes are their text.
+ * bytes are their text. `view` is dataViewOf(bytes).
  */
-export function headEntryOf(bytes: Uint8Array, ts: number, te: number, ss: number, se: number): HeadEntry {
+export function headEntryOf(bytes: Uint8Array, view: DataView, ts: number, te: number, ss: number, se: number): HeadEntry {
   const typeLength = te - ts;
   const serverLength = ss < 0 ? -1 : se - ss;
   let hash = typeLength * 31 + bytes[ts]! + bytes[ts + (typeLength >> 1)]! * 5 + bytes[te - 1]! * 3;
@@ -90,7 +90,7 @@ export function headEntryOf(bytes: Uint8Array, ts: number, te: number, ss: numbe
       slot = at;
       break;
     }
-    if (entry.typeLength === typeLength && entry.serverLength === serverLength && samePair(entry, bytes, ts, ss)) return entry;
+    if (entry.typeLength === typeLength && entry.serverLength === serverLength && samePair(entry, bytes, view, ts, ss)) return entry;
   }
   const words: number[] = [];
   pushWords(bytes, ts, typeLength, words);
@@ -113,8 +113,7 @@ export function headEntryOf(bytes: Uint8Array, ts: number, te: number, ss: numbe
 }
 
 /** Whether the type at ts and the server at ss (of the entry's lengths) are the entry's. */
-function samePair(entry: HeadEntry, bytes: Uint8Array, ts: number, ss: number): boolean {
-  const view = dataViewOf(bytes);
+function samePair(entry: HeadEntry, bytes: Uint8Array, view: DataView, ts: number, ss: number): boolean {
   const base = bytes.byteOffset;
   const words = entry.words;
   return sameRun(view, bytes, base, ts, entry.typeLength, words, 0) && (entry.serverLength <= 0 || sameRun(view, bytes, base, ss, entry.serverLength, words, wordCount(entry.typeLength)));

@@ -12,6 +12,7 @@ import { BULKY_MAX_CHARS, formatBulky, formatHighlights, formatTimeColumn, forma
 import { fitLine } from './line-fit.js';
 import { baseSeverity, exactMs, headEntryOf, headPiece } from './plain-head.js';
 import { setField, shapeOf, type Shape, type View } from './plain-shape.js';
+import { dataViewOf } from './byte-words.js';
 
 export { VIEW_KEYS } from './plain-shape.js';
 
@@ -50,7 +51,8 @@ export function formatPlainLine(bytes: Buffer, members: MemberSpans, ctx: LineCo
   // ASCII only: its string offsets are its byte offsets.
   if (!isAscii(bytes)) return undefined;
   const spans = members.spans;
-  const shape = shapeOf(bytes, spans, count);
+  const bytesView = dataViewOf(bytes);
+  const shape = shapeOf(bytes, bytesView, spans, count);
   if (shape === undefined) return undefined;
   const text = bytes.toString('latin1');
   // DEL is the one ASCII character the sanitizer removes (controls cannot be raw in JSON strings).
@@ -71,7 +73,7 @@ export function formatPlainLine(bytes: Buffer, members: MemberSpans, ctx: LineCo
       break;
     }
   }
-  line += typeAndServer(bytes, text, spans, shape, server, colors);
+  line += typeAndServer(bytes, bytesView, text, spans, shape, server, colors);
   line += formatHighlights(view as unknown as HangarEvent, colors);
   const keys = shape.keys;
   const rest = shape.rest;
@@ -108,7 +110,7 @@ function timeColumn(text: string, spans: Int32Array, shape: Shape, ctx: LineCont
  * kept per (type, server) pair when neither has escapes, else made from the
  * view as the full path makes it.
  */
-function typeAndServer(bytes: Buffer, text: string, spans: Int32Array, shape: Shape, server: number, colors: ColorScheme): string {
+function typeAndServer(bytes: Buffer, bytesView: DataView, text: string, spans: Int32Array, shape: Shape, server: number, colors: ColorScheme): string {
   const view = shape.view;
   const typeAt = shape.typeAt * MEMBER_INTS;
   const serverAt = server * MEMBER_INTS;
@@ -116,7 +118,7 @@ function typeAndServer(bytes: Buffer, text: string, spans: Int32Array, shape: Sh
     // Strings without escapes: their text is their bytes between the quotes.
     const ss = server < 0 ? -1 : valueStart(text, spans, serverAt) + 1;
     const se = server < 0 ? -1 : valueEnd(text, spans, serverAt) - 1;
-    const entry = headEntryOf(bytes, valueStart(text, spans, typeAt) + 1, valueEnd(text, spans, typeAt) - 1, ss, se);
+    const entry = headEntryOf(bytes, bytesView, valueStart(text, spans, typeAt) + 1, valueEnd(text, spans, typeAt) - 1, ss, se);
     if (!shape.refined) return headPiece(entry, baseSeverity(entry), colors);
     view.event_type = entry.type;
     return headPiece(entry, severityOf(view as unknown as HangarEvent), colors);

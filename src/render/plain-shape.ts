@@ -2,7 +2,7 @@ import type { ColorScheme } from '../io/color.js';
 import { MEMBER_INTS } from '../protocol/plain-event.js';
 import { SERVER_IDENTITY_FIELDS } from '../protocol/server-identity.js';
 import { BULKY_KEYS, highlightedKeys, identityKeys } from './line.js';
-import { dataViewOf, pushWords, sameWords, wordCount } from './byte-words.js';
+import { pushWords, sameWords, wordCount } from './byte-words.js';
 
 /**
  * The shapes of plain event frames for the line read from their bytes
@@ -216,13 +216,13 @@ const shapeTable: Array<Shape | undefined> = new Array<Shape | undefined>(SHAPE_
 let shapesKept = 0;
 
 /**
- * The shape of a frame with `count` recorded members (ASCII), or undefined
+ * The shape of a frame with `count` recorded members (ASCII; `view` is
+ * dataViewOf(bytes)), or undefined
  * when the line is the full path's: a key led by a digit (an object lists
  * those first) or a key twice (JSON.parse keeps the first place and the last
  * value).
  */
-export function shapeOf(bytes: Uint8Array, spans: Int32Array, count: number): Shape | undefined {
-  const view = dataViewOf(bytes);
+export function shapeOf(bytes: Uint8Array, view: DataView, spans: Int32Array, count: number): Shape | undefined {
   const base = bytes.byteOffset;
   let hash = count;
   const end = count * MEMBER_INTS;
