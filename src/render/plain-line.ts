@@ -14,8 +14,6 @@ import { baseSeverity, exactMs, headEntryOf, headPiece } from './plain-head.js';
 import { setField, shapeOf, type Shape, type View } from './plain-shape.js';
 import { dataViewOf } from './byte-words.js';
 
-export { VIEW_KEYS } from './plain-shape.js';
-
 /**
  * The default pretty line of a plain event frame (protocol/plain-event.ts),
  * read from the frame's bytes and the scanner's member spans instead of a
