@@ -469,8 +469,9 @@ describe('createSimulatorSource', () => {
     const strings = createPrng(77);
     const bytes = createPrng(77);
     const target = Buffer.alloc(40, 0x20);
+    const view = new DataView(target.buffer, target.byteOffset, target.length);
     for (let i = 0; i < 5_000; i++) {
-      writeRandomUuid(bytes, target, 2);
+      writeRandomUuid(bytes, view, 2);
       expect(target.toString('latin1', 2, 38)).toBe(randomUuid(strings));
     }
     expect(target.toString('latin1', 0, 2) + target.toString('latin1', 38)).toBe('    '); // nothing written outside

@@ -200,6 +200,8 @@ export function createMaxRateGenerator(sim: FleetSimulator, seed: number, idSalt
   let stamp = stampOf(Number.NaN);
   let stampInput = Number.NaN;
   let slab = Buffer.alloc(0);
+  /** The slab's memory as a DataView (the id's digits are written two at a time, see writeRandomUuid). */
+  let slabView = new DataView(slab.buffer, slab.byteOffset, 0);
   let slabUsed = 0;
 
   const stamped = (occurredAtS: number): Stamp => {
@@ -267,12 +269,13 @@ export function createMaxRateGenerator(sim: FleetSimulator, seed: number, idSalt
       const length = source.length;
       if (slabUsed + length > slab.length) {
         slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, length)); // its own memory, byteOffset 0 (the records' offsets are into slab.buffer)
+        slabView = new DataView(slab.buffer);
         slabUsed = 0;
       }
       const at = slabUsed;
       slabUsed += length;
       slab.set(source, at); // a builtin copy: Buffer#copy costs a native call per event
-      writeRandomUuid(idRng, slab, at + template.idAt); // the id randomUuid(idRng) would draw, as bytes
+      writeRandomUuid(idRng, slabView, at + template.idAt); // the id randomUuid(idRng) would draw, as bytes
       const stampAt = at + template.stampAt;
       for (let i = 0; i < stampBytes.length; i++) slab[stampAt + i] = stampBytes[i]!;
       if (template.cycleAt >= 0) {
