@@ -3,7 +3,7 @@ import { WebSocket, type RawData } from '../wire/ws.js';
 import { AuthError, ConnectionError, PermanentConnectionError } from '../errors.js';
 import { formatDuration } from '../format/duration.js';
 import { displayUrl } from '../format/url.js';
-import { PlainEventFrame, type PlainFrameLane, type ServerKind, type StreamMessage } from '../feed/messages.js';
+import { PlainEventFrame, type PlainFrameLane, type PlainRunLane, type ServerKind, type StreamMessage } from '../feed/messages.js';
 import { systemClock, type Clock, type Timer } from '../io/clock.js';
 import { closeReasonText, describeAuthFailure, describeClose, isPermanentStatus } from './close-reasons.js';
 import type { Connection } from './connection-state.js';
@@ -61,6 +61,8 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
   /** Where scanPlainEvent found the last frame's event_id (reused). */
   private readonly scan: PlainEventScan;
   private lane: PlainFrameLane | undefined;
+  /** Where runs of plain frames go as NDJSON lines (with the lane; only where the lane writes frames as lines). */
+  private laneRun: PlainRunLane | undefined;
 
   constructor(private readonly options: StreamClientOptions) {
     super();
@@ -102,8 +104,9 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
    * emitting a message for each (with passPlainEvents; a frame the lane
    * refuses, or one held for the history join, is a message as before).
    */
-  setPlainLane(lane: PlainFrameLane | undefined): void {
+  setPlainLane(lane: PlainFrameLane | undefined, run?: PlainRunLane): void {
     this.lane = lane;
+    this.laneRun = lane !== undefined ? run : undefined;
   }
 
   /** Opens the first connection. Messages start flowing on the next tick. */
@@ -227,7 +230,13 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     }
     conn.opened = true;
     // Text frames are read from the socket's chunks in place (wire/frame-reader.ts); ws still handles everything else.
-    readTextFramesInPlace(conn.ws, (payload, read) => this.onText(conn, payload, read));
+    // Runs of plain frames go to the lane's run in one piece, where the scanner and the lane take runs (tail -o ndjson).
+    const runs = this.options.passPlainEvents === true && this.options.plainScanner?.run !== undefined;
+    readTextFramesInPlace(
+      conn.ws,
+      (payload, read) => this.onText(conn, payload, read),
+      runs ? (data, at, maxPayload) => this.onRun(conn, data, at, maxPayload) : undefined,
+    );
     if (this.paused) conn.ws.pause();
     // The join announces the connection and says what to send at once (the subscribe with its history request, the probe).
     for (const subscribe of this.join.open(this.attempts, this.paused)) this.send(conn, JSON.stringify(subscribe));
@@ -319,11 +328,32 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     else this.join.event(new PlainEventFrame(payload, scan.idStart, scan.idEnd, scan.members));
   }
 
-  private noteFrame(conn: Connection): void {
-    conn.frames++;
+  /**
+   * A run of frames read in place, offered before each frame: when the lane
+   * takes runs now, the scanner takes the plain event frames from `at` on
+   * (wasm: the scan and the lines in one call, no Buffer per frame) and the
+   * lane writes their lines at once. Returns where the run ended; the frame it
+   * stopped at is read as before.
+   */
+  private onRun(conn: Connection, data: Buffer, at: number, maxPayload: number): number {
+    const laneRun = this.laneRun;
+    if (this.stopped || laneRun === undefined || !this.join.live) return at;
+    const room = laneRun.room();
+    if (room <= 0) return at;
+    const run = this.options.plainScanner!.run!(data, at, Math.min(maxPayload, this.maxFrameBytes), room);
+    if (run.frames === 0) return at;
+    this.noteFrame(conn, run.frames);
+    laneRun.take(run.lines, run.frames);
+    if (run.idStart >= 0) this.join.shownFrame(data, run.idStart, run.idEnd);
+    return run.end;
+  }
+
+  private noteFrame(conn: Connection, frames = 1): void {
+    const first = conn.frames === 0;
+    conn.frames += frames;
     conn.lastFrameMs = this.frameClock.now();
     this.standStill?.note(conn.lastFrameMs);
-    if (conn.frames === 1) this.retry = 0;
+    if (first) this.retry = 0;
   }
 
   /** `mayBePlain`: false for a frame onText found not plain (it is not scanned again). */

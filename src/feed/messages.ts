@@ -89,6 +89,18 @@ export class PlainEventFrame implements EventMessage {
  */
 export type PlainFrameLane = (frame: Buffer, members: MemberSpans | undefined) => boolean;
 
+/**
+ * Where a consumer whose lane writes each frame as its NDJSON line takes a
+ * run of such frames at once, as their lines (each frame's bytes and a line
+ * feed), in order with everything else: `room` says how many frames it takes
+ * now (0 when the lane would refuse a frame), `take` writes them (`lines`
+ * is only valid during the call).
+ */
+export interface PlainRunLane {
+  room(): number;
+  take(lines: Uint8Array, frames: number): void;
+}
+
 /** Everything the client reports, in the order it happens. */
 export type StreamMessage =
   | { kind: 'connecting'; attempt: number }

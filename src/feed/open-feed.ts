@@ -10,7 +10,7 @@ import { SeenIds } from '../protocol/seen-ids.js';
 import type { HangarEvent } from '../protocol/types.js';
 import type { StoreReader } from '../store/store-reader.js';
 import type { StoreWindow } from '../store/store-window.js';
-import type { PlainFrameLane, SourceRef, StreamMessage } from './messages.js';
+import type { PlainFrameLane, PlainRunLane, SourceRef, StreamMessage } from './messages.js';
 
 /**
  * The one place that opens what `tail` and `serve --upstream` read: sockets
@@ -24,6 +24,12 @@ import type { PlainFrameLane, SourceRef, StreamMessage } from './messages.js';
  */
 
 /** What a feed says: a connection's message, or what the feed adds (the fleet snapshot, a refused credential). */
+/** A PlainRunLane (feed/messages.ts) that is told the source (see Feed.setPlainLane). */
+export interface FeedRunLane {
+  room(): number;
+  take(source: SourceRef, lines: Uint8Array, frames: number): void;
+}
+
 export type FeedMessage =
   | Exclude<StreamMessage, { kind: 'bad-frame' }>
   /** A bad frame; `report`: `each` (say it), `last` (say it, and that the rest are only counted), `none` (count it). */
@@ -84,6 +90,7 @@ export class Feed extends EventEmitter<{ message: [SourceRef, FeedMessage] }> {
   /** Made in start(): a feed of the store alone never loads the stream client (nor `ws`). */
   private clients: StreamClient[] = [];
   private plainLane: PlainFrameLane | undefined;
+  private plainRun: PlainRunLane | undefined;
   private paused = false;
   private readonly storeSource: SourceRef | undefined;
   private readonly seen: SeenIds | undefined;
@@ -123,7 +130,7 @@ export class Feed extends EventEmitter<{ message: [SourceRef, FeedMessage] }> {
     if (urls.length > 0) {
       const { StreamClient } = await import('../client/stream-client.js');
       this.clients = urls.map((url) => new StreamClient({ ...this.options.client, url }));
-      if (this.plainLane) this.clients[0]!.setPlainLane(this.plainLane);
+      if (this.plainLane) this.clients[0]!.setPlainLane(this.plainLane, this.plainRun);
       if (this.paused) for (const client of this.clients) client.pause();
     }
     const sockets = this.sources.slice(0, this.clients.length);
@@ -163,11 +170,12 @@ export class Feed extends EventEmitter<{ message: [SourceRef, FeedMessage] }> {
    * event (one socket, no store: no de-duplication, no join); call before
    * `start()`. Elsewhere events come as messages, as before.
    */
-  setPlainLane(lane: (source: SourceRef, frame: Buffer, members: MemberSpans | undefined) => boolean): void {
+  setPlainLane(lane: (source: SourceRef, frame: Buffer, members: MemberSpans | undefined) => boolean, run?: FeedRunLane): void {
     if (this.options.urls.length !== 1 || this.options.store !== undefined) return;
     const source = this.sources[0]!;
-    // After stop() a frame is dropped, as onMessage drops every message.
+    // After stop() a frame is dropped, as onMessage drops every message (and no run is taken: its frames come one by one).
     this.plainLane = (frame, members) => this.stopped || lane(source, frame, members);
+    this.plainRun = run !== undefined ? { room: () => (this.stopped ? 0 : run.room()), take: (lines, frames) => run.take(source, lines, frames) } : undefined;
   }
 
   pause(): void {

@@ -27,10 +27,33 @@ export interface PlainFrameScanner {
    * so a read must not change once scanned (a socket's never does).
    */
   scan(payload: Uint8Array, read: Uint8Array, out: PlainEventScan): boolean;
+  /**
+   * Optional (WebAssembly only): takes the run of WebSocket frames at
+   * `read[at]` that are whole, unmasked, final text frames (payload at most
+   * `maxPayload` bytes, under 64 KiB) holding plain event frames, at most
+   * `maxFrames` of them, and stops at the first other one. Returns what it
+   * took (`frames` 0: nothing).
+   */
+  run?(read: Uint8Array, at: number, maxPayload: number, maxFrames: number): PlainFrameRun;
 }
 
-/** Where a read's copy starts in the module's memory (below: the result and the container stack, see plain-scan.wat). */
-const DATA_AT = 256;
+/** What PlainFrameScanner.run took; reused by the next call. */
+export interface PlainFrameRun {
+  frames: number;
+  /** Where in the read the run ended (the next frame's header). */
+  end: number;
+  /** The frames' payloads, each followed by a line feed: NDJSON lines. A view valid until the scanner's next call. */
+  lines: Uint8Array;
+  /** The last event_id in the run, as places in the read; -1 when no frame of the run had one. */
+  idStart: number;
+  idEnd: number;
+}
+
+/** Where a run's lines go in the module's memory, and how many bytes they may take (see plain-scan.wat). */
+const LINES_AT = 1024;
+const LINES_BYTES = 65536;
+/** Where a read's copy starts in the module's memory (below: the results, the container stack, the lines). */
+const DATA_AT = LINES_AT + LINES_BYTES;
 /** Readable bytes the module needs after a read (its 16-byte loads). */
 const PADDING = 16;
 const PAGE_BYTES = 65536;
@@ -40,6 +63,7 @@ const MAX_WASM_READ_BYTES = 64 * 1024 * 1024;
 interface PlainScanExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   scan(start: number, end: number): number;
+  run(at: number, end: number, maxPayload: number, maxFrames: number, out: number, outEnd: number): number;
 }
 
 /** What this module uses of the WebAssembly global (Node's types leave it to lib.dom); absent under --jitless. */
@@ -85,10 +109,27 @@ export class WasmPlainScanner implements PlainFrameScanner {
   private ints: Int32Array;
   /** The read copied into memory now. */
   private read: Uint8Array | undefined;
+  private readonly taken: PlainFrameRun = { frames: 0, end: 0, lines: new Uint8Array(0), idStart: -1, idEnd: -1 };
 
   constructor(private readonly exports: PlainScanExports) {
     this.bytes = new Uint8Array(exports.memory.buffer);
-    this.ints = new Int32Array(exports.memory.buffer, 0, 2);
+    this.ints = new Int32Array(exports.memory.buffer, 0, 8);
+  }
+
+  run(read: Uint8Array, at: number, maxPayload: number, maxFrames: number): PlainFrameRun {
+    const taken = this.taken;
+    taken.frames = 0;
+    taken.end = at;
+    if (maxFrames <= 0 || (read !== this.read && !this.load(read))) return taken;
+    const frames = this.exports.run(DATA_AT + at, DATA_AT + read.length, Math.min(maxPayload, 0xffff), Math.min(maxFrames, 0x7fffffff), LINES_AT, LINES_AT + LINES_BYTES);
+    if (frames === 0) return taken;
+    const ints = this.ints;
+    taken.frames = frames;
+    taken.end = ints[3]! - DATA_AT;
+    taken.lines = this.bytes.subarray(LINES_AT, ints[4]!);
+    taken.idStart = ints[5]! < 0 ? -1 : ints[5]! - DATA_AT;
+    taken.idEnd = ints[5]! < 0 ? -1 : ints[6]! - DATA_AT;
+    return taken;
   }
 
   scan(payload: Uint8Array, read: Uint8Array, out: PlainEventScan): boolean {
@@ -123,7 +164,7 @@ export class WasmPlainScanner implements PlainFrameScanner {
         return false; // no memory to spare: this read is scanned in JavaScript
       }
       this.bytes = new Uint8Array(memory.buffer);
-      this.ints = new Int32Array(memory.buffer, 0, 2);
+      this.ints = new Int32Array(memory.buffer, 0, 8);
     }
     this.bytes.set(read, DATA_AT);
     this.read = read;

@@ -16,8 +16,10 @@
 ;; Memory (exported; the caller grows it to fit a read):
 ;;   0..7     the result of the last scan: the event_id's content as two i32
 ;;            (start, end: positions in memory; -1 when there is none)
+;;   8..27    the result of the last run (see $run)
 ;;   64..129  the stack of open containers (1 object, 2 array), by depth
-;;   256..    the data (the read), followed by at least 16 readable bytes:
+;;   1024..   the lines of the last run (64 KiB)
+;;   66560..  the data (the read), followed by at least 16 readable bytes:
 ;;            a 16-byte load at any position up to the end stays in memory
 (module
   (memory (export "memory") 1)
@@ -27,13 +29,59 @@
   ;; Whether the frame in memory[start, end) is a plain event frame (1) or
   ;; not sure (0). memory[end] is set to 0 during the scan (every read stops
   ;; there: a 0 byte is no JSON anywhere) and restored after.
-  (func (export "scan") (param $start i32) (param $end i32) (result i32)
+  (func $scanAt (export "scan") (param $start i32) (param $end i32) (result i32)
     (local $saved i32) (local $r i32)
     (local.set $saved (i32.load8_u (local.get $end)))
     (i32.store8 (local.get $end) (i32.const 0))
     (local.set $r (call $scanFrame (local.get $start) (local.get $end)))
     (i32.store8 (local.get $end) (local.get $saved))
     (local.get $r))
+
+;; The run of WebSocket frames from memory[p] up to `end` that are whole,
+  ;; unmasked, final text frames (payload under 64 KiB and at most
+  ;; `maxPayload`) holding a plain event frame (1 from $scan): at most
+  ;; `maxFrames` of them, as lines (each payload and a line feed) written from
+  ;; `out` while they fit before `outEnd`. Stops at the first frame that is
+  ;; not such a one (the caller reads it as before). Returns how many it took;
+  ;; memory[8..27]: where the run ended (the next frame's header), where the
+  ;; lines end, and the last event_id in the run (start, end; -1 when none).
+  (func (export "run") (param $p i32) (param $end i32) (param $maxPayload i32) (param $maxFrames i32) (param $out i32) (param $outEnd i32) (result i32)
+    (local $n i32) (local $b1 i32) (local $len i32) (local $s i32) (local $e i32)
+    (i32.store (i32.const 20) (i32.const -1))
+    (i32.store (i32.const 24) (i32.const -1))
+    (block $stop
+      (loop $frame
+        (br_if $stop (i32.ge_u (local.get $n) (local.get $maxFrames)))
+        (br_if $stop (i32.lt_s (i32.sub (local.get $end) (local.get $p)) (i32.const 2)))
+        ;; FIN, no reserved bits, opcode 1 (text), no mask
+        (br_if $stop (i32.ne (i32.load8_u (local.get $p)) (i32.const 0x81)))
+        (local.set $b1 (i32.load8_u (i32.add (local.get $p) (i32.const 1))))
+        (br_if $stop (i32.ge_u (local.get $b1) (i32.const 127)))
+        (local.set $s (i32.add (local.get $p) (i32.const 2)))
+        (local.set $len (local.get $b1))
+        (if (i32.eq (local.get $b1) (i32.const 126)) (then
+          (br_if $stop (i32.lt_s (i32.sub (local.get $end) (local.get $p)) (i32.const 4)))
+          (local.set $len (i32.or (i32.shl (i32.load8_u (i32.add (local.get $p) (i32.const 2))) (i32.const 8))
+                                  (i32.load8_u (i32.add (local.get $p) (i32.const 3)))))
+          (local.set $s (i32.add (local.get $p) (i32.const 4)))))
+        (br_if $stop (i32.gt_u (local.get $len) (local.get $maxPayload)))
+        (local.set $e (i32.add (local.get $s) (local.get $len)))
+        (br_if $stop (i32.gt_u (local.get $e) (local.get $end)))
+        (br_if $stop (i32.gt_u (i32.add (i32.add (local.get $out) (local.get $len)) (i32.const 1)) (local.get $outEnd)))
+        (br_if $stop (i32.ne (call $scanAt (local.get $s) (local.get $e)) (i32.const 1)))
+        (if (i32.ge_s (i32.load (i32.const 0)) (i32.const 0)) (then
+          (i32.store (i32.const 20) (i32.load (i32.const 0)))
+          (i32.store (i32.const 24) (i32.load (i32.const 4)))))
+        (memory.copy (local.get $out) (local.get $s) (local.get $len))
+        (local.set $out (i32.add (local.get $out) (local.get $len)))
+        (i32.store8 (local.get $out) (i32.const 0x0a))
+        (local.set $out (i32.add (local.get $out) (i32.const 1)))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (local.set $p (local.get $e))
+        (br $frame)))
+    (i32.store (i32.const 12) (local.get $p))
+    (i32.store (i32.const 16) (local.get $out))
+    (local.get $n))
 
   (func $scanFrame (param $start i32) (param $end i32) (result i32)
     (local $i i32) (local $c i32) (local $depth i32) (local $expect i32) (local $key i32)

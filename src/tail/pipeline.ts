@@ -88,7 +88,8 @@ export class TailPipeline {
     // for a sink that writes a frame as it is (ndjson) or reads its line from the bytes (pretty).
     const { sink, stats, matches, untilEpochMs, record, onShown } = this.options;
     if ((sink.frame !== undefined || sink.plainFrame !== undefined) && matches === undefined && untilEpochMs === undefined && record === undefined && onShown === undefined && !stats.detailed) {
-      feed.setPlainLane?.(this.takePlain);
+      // A sink that writes frames as NDJSON lines also takes runs of them as lines, at once.
+      feed.setPlainLane?.(this.takePlain, sink.frameLines !== undefined ? { room: this.plainRoom, take: this.takePlainRun } : undefined);
     }
   }
 
@@ -110,6 +111,25 @@ export class TailPipeline {
       this.options.end({ kind: 'done' });
     } else if (this.paused) this.resumeAll();
     return true;
+  };
+
+  /** How many plain frames the lane takes now as a run (see takePlainRun): none when takePlain would refuse one, at most what -n leaves. */
+  private readonly plainRoom = (): number => {
+    if (this.ended || this.queue.length !== 0 || this.waiting || !this.options.sink.canWrite()) return 0;
+    const count = this.options.count;
+    return count !== undefined ? count - this.options.stats.shown : Number.MAX_SAFE_INTEGER;
+  };
+
+  /** What takePlain does for each of `frames` plain frames (at most plainRoom()), given as their NDJSON lines. */
+  private readonly takePlainRun = (source: SourceRef, lines: Uint8Array, frames: number): void => {
+    const { sink, stats } = this.options;
+    stats.received += frames;
+    sink.frameLines!(lines, source);
+    stats.shown += frames;
+    if (this.options.count !== undefined && stats.shown >= this.options.count) {
+      this.ended = true;
+      this.options.end({ kind: 'done' });
+    } else if (this.paused) this.resumeAll();
   };
 
   /** Stops handling messages (the tail is ending). */

@@ -40,6 +40,15 @@ const NEED_MORE = -2;
 const MAX_PENDING_BYTES = 1024 * 1024;
 
 /**
+ * Optional: takes a run of whole frames at `data[at]` at once (frames with a
+ * payload over `maxPayload` bytes are not its to take) and returns the index
+ * after the last frame it took (`at`: none). The reader offers each run of
+ * frames of a read first; the frame a run stopped at is handed to `onText` or
+ * the receiver as before, then the next run is offered.
+ */
+export type TextRunReader = (data: Buffer, at: number, maxPayload: number) => number;
+
+/**
  * Starts reading `ws`'s text frames in place (call on `open`); each goes to
  * `onText` instead of a `message` event, with the Buffer it is a view of
  * (`read`: the socket's chunk, or a frame put together; a new Buffer per
@@ -49,7 +58,7 @@ const MAX_PENDING_BYTES = 1024 * 1024;
  * as it does (pause, close, errors). Returns false, changing nothing, when
  * ws is not built as this module expects (then ws reads as usual).
  */
-export function readTextFramesInPlace(ws: WebSocket, onText: (payload: Buffer, read: Buffer) => void): boolean {
+export function readTextFramesInPlace(ws: WebSocket, onText: (payload: Buffer, read: Buffer) => void, onRun?: TextRunReader): boolean {
   const receiver = (ws as unknown as { _receiver?: WsReceiver })._receiver;
   if (receiver === undefined || typeof receiver.write !== 'function' || typeof receiver._state !== 'number' || typeof receiver._bufferedBytes !== 'number') return false;
   const receive = receiver.write.bind(receiver);
@@ -120,7 +129,17 @@ export function readTextFramesInPlace(ws: WebSocket, onText: (payload: Buffer, r
       } else data = Buffer.concat([start, chunk]);
     }
     const n = data.length;
+    let offerRun = onRun !== undefined;
     while (i < n) {
+      if (offerRun) {
+        const next = onRun!(data, i, receiver._maxPayload > 0 ? receiver._maxPayload : Number.MAX_SAFE_INTEGER);
+        offerRun = false;
+        if (next > i) {
+          i = next;
+          continue;
+        }
+      }
+      offerRun = onRun !== undefined;
       const end = frameEnd(data, i, n);
       if (end === NEED_MORE) break;
       if (end === NOT_IN_PLACE) return handOver(data.subarray(i));

@@ -167,6 +167,16 @@ describe('tail -o ndjson: the byte path and the parsed path', () => {
     expect(jitless.stderr.match(/ignored a bad frame/g)).toHaveLength(malformed.length);
   });
 
+  it('stop at -n exactly inside a run of plain frames read at once', async () => {
+    const many = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ event_type: 'ToolInvocationCompleted', event_id: `id-${i + 1}`, seq: i + 1, mcp_server_id: 'math' }));
+    const url = await frameServer(many, []);
+    for (const count of [1, 777, 2999]) {
+      const t = startTail([url, '-o', 'ndjson', '-n', String(count), '--no-reconnect']);
+      await t.done;
+      expect(t.io.stdout.text()).toBe(many.slice(0, count).map((line) => `${line}\n`).join(''));
+    }
+  });
+
   it('print the same bytes when frames are cut across socket reads at every place, with a ping among them', async () => {
     const reference = await runTail(await frameServer(valid, malformed), ['--stats']);
     let seed = 11;

@@ -247,4 +247,126 @@ describe('the WebAssembly plain-event scan', () => {
     expect(wasm!.decide(big, big, out)).toBe(true);
     expect(big.toString('utf8', out.idStart, out.idEnd)).toBe('b');
   });
+
+  describe('runs of frames (tail -o ndjson writes them as lines at once)', () => {
+    /** A server frame (unmasked unless `mask`) around `payload`, with a 2-, 4- or 10-byte header. */
+    function wsFrame(payload: Buffer, options: { opcode?: number; fin?: boolean; mask?: boolean; longHeader?: boolean } = {}): Buffer {
+      const b0 = ((options.fin ?? true) ? 0x80 : 0) | (options.opcode ?? 1);
+      const maskBit = options.mask ? 0x80 : 0;
+      const key = options.mask ? Buffer.from([1, 2, 3, 4]) : Buffer.alloc(0);
+      let header: Buffer;
+      if (options.longHeader || payload.length > 0xffff) {
+        header = Buffer.alloc(10);
+        header[0] = b0;
+        header[1] = maskBit | 127;
+        header.writeUInt32BE(payload.length, 6);
+      } else if (payload.length < 126) header = Buffer.from([b0, maskBit | payload.length]);
+      else header = Buffer.from([b0, maskBit | 126, payload.length >> 8, payload.length & 0xff]);
+      return Buffer.concat([header, key, payload]);
+    }
+
+    interface Piece {
+      readonly bytes: Buffer;
+      /** Whether a run takes this frame: a whole, unmasked, final text frame with a short or 16-bit length that the WebAssembly scan decides is plain. */
+      readonly takes: boolean;
+      readonly payload: Buffer;
+    }
+
+    function piece(payload: Buffer, options: Parameters<typeof wsFrame>[1] = {}): Piece {
+      const simple = (options.opcode ?? 1) === 1 && (options.fin ?? true) && !options.mask && !options.longHeader && payload.length <= 0xffff;
+      const out: PlainEventScan = { idStart: -1, idEnd: -1 };
+      return { bytes: wsFrame(payload, options), payload, takes: simple && wasm!.decide(payload, payload, out) };
+    }
+
+    /** Takes runs from the start of `read` as the in-place reader offers them, stepping over each frame a run stops at. */
+    function readRuns(read: Buffer, pieces: readonly Piece[], maxPayload = 1 << 20) {
+      const lines: Buffer[] = [];
+      const taken: boolean[] = [];
+      let at = 0;
+      let index = 0;
+      let lastId: string | undefined;
+      while (index < pieces.length) {
+        const run = wasm!.run(read, at, maxPayload, Number.MAX_SAFE_INTEGER);
+        if (run.frames > 0) {
+          lines.push(Buffer.from(run.lines));
+          if (run.idStart >= 0) lastId = read.toString('utf8', run.idStart, run.idEnd);
+          for (let k = 0; k < run.frames; k++) {
+            taken.push(true);
+            at += pieces[index++]!.bytes.length;
+          }
+          expect(run.end).toBe(at);
+        }
+        if (index < pieces.length) {
+          taken.push(false);
+          at += pieces[index++]!.bytes.length;
+        }
+      }
+      return { lines: Buffer.concat(lines), taken, lastId };
+    }
+
+    it('takes every frame it decides is plain, as its line, and stops at each other frame', () => {
+      const rng = createRng(31);
+      const plain = fleetFrames(15, 200);
+      const others: Array<() => Piece> = [
+        () => piece(Buffer.from('{"type":"ping"}')),
+        () => piece(Buffer.from('{"event_type":"A","s":"caf\\u00e9 caf\u00e9"}')),
+        () => piece(Buffer.from('{"event_type":"A","b":01}')),
+        () => piece(Buffer.from('are you there'), { opcode: 9 }),
+        () => piece(plain[rng.int(0, plain.length - 1)]!, { mask: true }),
+        () => piece(plain[rng.int(0, plain.length - 1)]!, { fin: false }),
+        () => piece(plain[rng.int(0, plain.length - 1)]!, { opcode: 2 }),
+        () => piece(plain[rng.int(0, plain.length - 1)]!, { longHeader: true }),
+        () => piece(Buffer.from(JSON.stringify({ event_type: 'Big', event_id: 'big', s: 'x'.repeat(70_000) }))),
+        () => piece(Buffer.concat([Buffer.from('{"event_type":"A","s":"'), Buffer.from([0xc3, 0xa9]), Buffer.from('"}')])),
+      ];
+      const pieces: Piece[] = [];
+      for (const frame of plain) {
+        pieces.push(piece(frame));
+        if (rng.chance(0.1)) pieces.push(rng.pick(others)());
+      }
+      const read = Buffer.concat(pieces.map((p) => p.bytes));
+      const { lines, taken, lastId } = readRuns(read, pieces);
+      expect(taken).toEqual(pieces.map((p) => p.takes));
+      expect(lines.toString('latin1')).toBe(
+        pieces
+          .filter((p) => p.takes)
+          .map((p) => `${p.payload.toString('latin1')}\n`)
+          .join(''),
+      );
+      expect(taken.filter(Boolean).length).toBeGreaterThan(plain.length * 0.9);
+      const lastTaken = pieces.filter((p) => p.takes).at(-1)!;
+      expect(lastId).toBe((JSON.parse(lastTaken.payload.toString()) as { event_id: string }).event_id);
+    });
+
+    it('takes at most maxFrames frames, none over maxPayload, and no frame the read holds only part of', () => {
+      const frames = fleetFrames(16, 10).slice(0, 10);
+      const read = Buffer.concat(frames.map((f) => wsFrame(f)));
+      expect(wasm!.run(read, 0, 1 << 20, 3).frames).toBe(3);
+      expect(wasm!.run(read, 0, 1 << 20, 0).frames).toBe(0);
+      const longest = Math.max(...frames.map((f) => f.length));
+      const shortFirst = wasm!.run(read, 0, longest - 1, 100);
+      expect(shortFirst.frames).toBe(frames.findIndex((f) => f.length === longest));
+      const cut = read.subarray(0, read.length - 5);
+      const run = wasm!.run(cut, 0, 1 << 20, 100);
+      expect(run.frames).toBe(frames.length - 1);
+      expect(run.end).toBe(read.length - wsFrame(frames.at(-1)!).length);
+      // A header cut short: nothing.
+      expect(wasm!.run(Buffer.from([0x81]), 0, 1 << 20, 100).frames).toBe(0);
+      expect(wasm!.run(Buffer.from([0x81, 126, 1]), 0, 1 << 20, 100).frames).toBe(0);
+    });
+
+    it('stops when its 64 KiB of lines are full, and the next run goes on from there', () => {
+      const frame = Buffer.from(JSON.stringify({ event_type: 'X', event_id: 'id', s: 'y'.repeat(1000) }));
+      const pieces = Array.from({ length: 200 }, () => piece(frame));
+      const read = Buffer.concat(pieces.map((p) => p.bytes));
+      // A run's result is reused by the next call: copied here.
+      const first = { ...wasm!.run(read, 0, 1 << 20, Number.MAX_SAFE_INTEGER) };
+      expect(first.frames).toBe(Math.floor(65536 / (frame.length + 1)));
+      expect(first.lines.length).toBe(first.frames * (frame.length + 1));
+      const second = { ...wasm!.run(read, first.end, 1 << 20, Number.MAX_SAFE_INTEGER) };
+      expect(second.frames).toBe(first.frames);
+      expect(second.end).toBe(2 * first.end);
+    });
+  });
 });
+

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { PlainEventFrame, type SourceRef } from '../../src/feed/messages.js';
-import type { FeedMessage } from '../../src/feed/open-feed.js';
+import type { FeedMessage, FeedRunLane } from '../../src/feed/open-feed.js';
 import { TailPipeline, type PipelineEnd, type PipelineInput, type PipelineOptions } from '../../src/tail/pipeline.js';
 import type { TailSink } from '../../src/tail/sinks/sink.js';
 import { TailStats } from '../../src/tail/stats.js';
@@ -21,10 +21,12 @@ const source: SourceRef = { url: 'ws://x/api/ws/events', label: 'x', index: 0 };
 class FakeFeed extends EventEmitter<{ message: [SourceRef, FeedMessage] }> {
   readonly sources = [source];
   lane: ((source: SourceRef, frame: Buffer, members?: MemberSpans) => boolean) | undefined;
+  run: FeedRunLane | undefined;
   pauses = 0;
   resumes = 0;
-  setPlainLane(lane: (source: SourceRef, frame: Buffer, members: MemberSpans | undefined) => boolean): void {
+  setPlainLane(lane: (source: SourceRef, frame: Buffer, members: MemberSpans | undefined) => boolean, run?: FeedRunLane): void {
     this.lane = lane;
+    this.run = run;
   }
   pause(): void {
     this.pauses++;
@@ -64,6 +66,9 @@ class BaseSink implements TailSink {
 class RecordingSink extends BaseSink {
   frame(bytes: Buffer, from: SourceRef): void {
     this.lines.push(`frame ${from.label} ${bytes.toString()}`);
+  }
+  frameLines(lines: Uint8Array, from: SourceRef): void {
+    for (const line of Buffer.from(lines).toString().split('\n').slice(0, -1)) this.lines.push(`frame ${from.label} ${line}`);
   }
 }
 
@@ -156,5 +161,49 @@ describe('the plain-frame lane', () => {
     feed.event('{"event_type":"C"}');
     expect(sink.lines).toHaveLength(2);
     expect(ends).toHaveLength(1);
+  });
+});
+
+describe('runs of plain frames (tail -o ndjson)', () => {
+  const lines = (...frames: string[]) => Buffer.from(frames.map((f) => `${f}\n`).join(''));
+
+  it('are offered with the lane only to a sink that writes frames as lines', () => {
+    expect(pipeline().feed.run).toBeDefined();
+    const framesOnly = new RecordingSink() as TailSink;
+    (framesOnly as { frameLines?: unknown }).frameLines = undefined;
+    const { feed } = pipeline({}, framesOnly as RecordingSink);
+    expect(feed.lane).toBeDefined();
+    expect(feed.run).toBeUndefined();
+  });
+
+  it('are written as their lines and counted, each frame as shown', () => {
+    const { feed, sink, stats } = pipeline();
+    expect(feed.run!.room()).toBe(Number.MAX_SAFE_INTEGER);
+    feed.run!.take(source, lines('{"event_type":"A"}', '{"event_type":"B"}'), 2);
+    expect(feed.lane!(source, A)).toBe(true);
+    expect(sink.lines).toEqual(['frame x {"event_type":"A"}', 'frame x {"event_type":"B"}', 'frame x {"event_type":"A"}']);
+    expect(stats.received).toBe(3);
+    expect(stats.shown).toBe(3);
+  });
+
+  it('have no room while stdout is full or messages wait, so their frames come one by one, in order', () => {
+    const { feed, sink } = pipeline({ highWater: 10 });
+    sink.writable = false;
+    expect(feed.run!.room()).toBe(0);
+    feed.event('{"event_type":"A"}');
+    sink.writable = true;
+    // A message waits in the queue: runs wait behind it, as the lane does.
+    expect(feed.run!.room()).toBe(0);
+  });
+
+  it('take no more than -n leaves, and none after the end', () => {
+    const { feed, sink, ends } = pipeline({ count: 3 });
+    expect(feed.run!.room()).toBe(3);
+    expect(feed.lane!(source, A)).toBe(true);
+    expect(feed.run!.room()).toBe(2);
+    feed.run!.take(source, lines('{"event_type":"B"}', '{"event_type":"C"}'), 2);
+    expect(ends).toEqual([{ kind: 'done' }]);
+    expect(feed.run!.room()).toBe(0);
+    expect(sink.lines).toHaveLength(3);
   });
 });

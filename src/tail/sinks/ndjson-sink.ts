@@ -19,6 +19,11 @@ export class NdjsonSink extends WriterSink {
   frame(bytes: Buffer, _source: SourceRef): void {
     this.writer.writeLine(bytes);
   }
+
+  /** Runs of plain event frames, already lines (each frame and a line feed). */
+  frameLines(lines: Uint8Array, _source: SourceRef): void {
+    this.writer.writeLines(lines);
+  }
 }
 
 /**

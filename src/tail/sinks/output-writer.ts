@@ -65,6 +65,19 @@ export class OutputWriter {
     this.scheduleFlush();
   }
 
+  /** Writes `lines` (whole lines of UTF-8, each ending in a line feed), copied: the caller may reuse its memory. */
+  writeLines(lines: Uint8Array): void {
+    if (this.closed) return;
+    this.encodeText();
+    if (!this.makeRoom(lines.length)) {
+      this.writeNow(Buffer.from(lines));
+      return;
+    }
+    this.batch!.set(lines, this.used);
+    this.used += lines.length;
+    this.scheduleFlush();
+  }
+
   /** Makes room for `bytes` more in the batch (flushing what waits when it is full); false when they could never fit. */
   private makeRoom(bytes: number): boolean {
     if (this.batch !== undefined && this.used + bytes <= this.batch.length) return true;

@@ -30,6 +30,12 @@ export interface TailSink {
    */
   frame?(bytes: Buffer, source: SourceRef): void;
   /**
+   * Optional, with `frame`, for a sink whose `frame` writes the bytes and a
+   * line feed: plain event frames as those lines, several at once (`lines`:
+   * each frame's bytes and a line feed; only valid during the call).
+   */
+  frameLines?(lines: Uint8Array, source: SourceRef): void;
+  /**
    * Optional: one event that passed every filter, a plain event frame whose
    * members the client recorded (`message.members`; see
    * StreamClientOptions.recordMembers). A sink that has this gets such events
