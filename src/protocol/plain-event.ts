@@ -52,11 +52,13 @@ export interface MemberSpans {
   bytes: Uint8Array | undefined;
   /** How many members; -1 when there were more than MAX_MEMBERS (not recorded). */
   count: number;
+  /** Whether every byte of the frame is ASCII (no string held a byte over 0x7f; outside strings none can be). */
+  ascii: boolean;
   readonly spans: Int32Array;
 }
 
 export function createMemberSpans(): MemberSpans {
-  return { bytes: undefined, count: 0, spans: new Int32Array(MAX_MEMBERS * MEMBER_INTS) };
+  return { bytes: undefined, count: 0, ascii: false, spans: new Int32Array(MAX_MEMBERS * MEMBER_INTS) };
 }
 
 /** Deeper nesting is not plain (the full path decides). */
@@ -250,6 +252,7 @@ export function scanPlainEvent(b: Uint8Array, out: PlainEventScan): boolean {
   if (members !== undefined) {
     members.bytes = b;
     members.count = count;
+    members.ascii = !nonAscii;
   }
   return true;
 }

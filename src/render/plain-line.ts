@@ -1,4 +1,3 @@
-import { isAscii } from 'node:buffer';
 import type { ColorScheme } from '../io/color.js';
 import { eventTimeMs } from '../protocol/event-time.js';
 import type { HangarEvent } from '../protocol/types.js';
@@ -47,7 +46,7 @@ export function formatPlainLine(bytes: Buffer, members: MemberSpans, ctx: LineCo
   const count = members.count;
   if (count < 0 || ctx.template !== undefined || ctx.fields !== undefined || members.bytes !== bytes) return undefined;
   // ASCII only: its string offsets are its byte offsets.
-  if (!isAscii(bytes)) return undefined;
+  if (!members.ascii) return undefined;
   const spans = members.spans;
   const bytesView = dataViewOf(bytes);
   const shape = shapeOf(bytes, bytesView, spans, count);

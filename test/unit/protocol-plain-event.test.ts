@@ -212,4 +212,20 @@ describe('scanPlainEvent: member spans', () => {
     expect(scanPlainEvent(Buffer.from('{"event_type":"X","a":}'), out)).toBe(false);
     expect(out.members!.bytes).toBeUndefined();
   });
+
+  it('says whether the frame is ASCII (a string with a byte over 0x7f anywhere, nested or not, makes it not)', () => {
+    const asciiOf = (frame: string) => {
+      const out: PlainEventScan = { idStart: -1, idEnd: -1, members: createMemberSpans() };
+      expect(scanPlainEvent(Buffer.from(frame), out)).toBe(true);
+      return out.members!.ascii;
+    };
+    for (const frame of plainFrames) expect(asciiOf(frame)).toBe(!/[^\x00-\x7f]/.test(frame));
+    // Escapes are ASCII; DEL is ASCII.
+    expect(asciiOf('{"event_type":"X","a":"b\\u00e9","del":"\u007f"}')).toBe(true);
+    expect(asciiOf('{"event_type":"X","a":"caf\u00e9"}')).toBe(false);
+    expect(asciiOf('{"event_type":"X","a":{"b":["\u2028"]}}')).toBe(false);
+    expect(asciiOf('{"event_type":"X","\u00e9":1}')).toBe(false);
+    // The next frame scanned with the same record says it again.
+    expect(asciiOf('{"event_type":"X"}')).toBe(true);
+  });
 });
