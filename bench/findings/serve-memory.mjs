@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { startWorker, waitForLine, stop } from '../lib/children.js';
 
-const { values } = parseArgs({ options: { cli: { type: 'string' }, kinds: { type: 'string', default: 'serve,raw' }, 'serve-args': { type: 'string', default: '' }, 'node-args': { type: 'string', default: '' }, count: { type: 'string', default: '1000' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { cli: { type: 'string' }, kinds: { type: 'string', default: 'serve,raw' }, 'serve-args': { type: 'string', default: '' }, 'node-args': { type: 'string', default: '' }, count: { type: 'string', default: '1000' }, 'idle-ms': { type: 'string', default: '3000' }, json: { type: 'boolean', default: false } } });
 const cli = values.cli ?? new URL('../../bin/hangar-events.js', import.meta.url).pathname;
 const hook = process.env.MEMHOOK && (await import('node:path')).resolve(process.env.MEMHOOK);
 const count = Number(values.count);
@@ -81,8 +81,8 @@ async function runOne(clients, kind) {
     last = h;
     rows.push({ phase: phase + rates, smaps: smaps(pid), inside: await inside(pid, out) });
   };
-  await sleep(3000);
-  await sample('idle 3 s');
+  await sleep(Number(values['idle-ms']));
+  await sample(`idle ${values['idle-ms']} ms`);
   const group = `${kind}-${Date.now()}`;
   const t0 = performance.now();
   const opened = await clients.call({ cmd: 'open', group, url, count, impl: 'tcp', concurrency: 50, pauseOnSubscribe: true }, 240000);

@@ -6,9 +6,29 @@ import type { ServeFlags, ServeOptions } from './options.js';
 export type ServeRun = (options: ServeOptions, io: IO) => Promise<void>;
 
 const defaultRun: ServeRun = async (options, io) => {
+  if (!namesYoungGeneration(process.execArgv, io.env.NODE_OPTIONS)) keepYoungGenerationSmall((await import('node:v8')).setFlagsFromString);
   const { runServe } = await import('./serve.js');
   await runServe(options, io);
 };
+
+/**
+ * serve keeps V8's young generation at the size it has when it starts (a
+ * semi-space of 1 MiB) instead of letting it double up to 16 MiB: at a high
+ * event rate the young generation otherwise grows to its largest and stays
+ * there, 25-30 MiB of RSS for garbage that is collected just as well in a
+ * small one (bench/README.md, issue 24: serve's memory; no measurable CPU
+ * per event). The semi-space size itself can only be set when node starts;
+ * the growth factor is read each time the heap would grow it.
+ */
+export function keepYoungGenerationSmall(setFlagsFromString: (flags: string) => void): void {
+  setFlagsFromString('--semi-space-growth-factor=1');
+}
+
+/** Whether node was started with a setting of the young generation's size or growth (node's flags, NODE_OPTIONS): then serve leaves it as given. */
+export function namesYoungGeneration(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
+  const flags = [...execArgv, ...(nodeOptions ?? '').split(/\s+/)];
+  return flags.some((flag) => /^--(?:semi[-_]space[-_]growth[-_]factor|(?:min|max)[-_]semi[-_]space[-_]size)(?:=|$)/.test(flag));
+}
 
 /** Declares `hangar-events serve` and its flags; the server itself loads only when the command runs. */
 export function registerServe(program: Command, io: IO, run: ServeRun = defaultRun): void {
