@@ -71,7 +71,11 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     this.pingIntervalMs = options.pingIntervalMs ?? GATEWAY_PING_INTERVAL_MS;
     this.livenessMarginMs = options.livenessMarginMs ?? DEFAULT_LIVENESS_MARGIN_MS;
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-    this.scan = options.recordMembers === true ? { idStart: -1, idEnd: -1, members: createMemberSpans() } : { idStart: -1, idEnd: -1 };
+    // The scanner's own record when it has one (the WebAssembly scanner records the spans in its memory, read in place).
+    this.scan =
+      options.recordMembers === true
+        ? { idStart: -1, idEnd: -1, members: options.plainScanner?.createMemberSpans() ?? createMemberSpans() }
+        : { idStart: -1, idEnd: -1 };
     this.finished = new Promise<void>((resolve, reject) => {
       this.resolveFinished = resolve;
       this.rejectFinished = reject;

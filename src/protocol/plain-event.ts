@@ -54,7 +54,12 @@ export interface MemberSpans {
   count: number;
   /** Whether every byte of the frame is ASCII (no string held a byte over 0x7f; outside strings none can be). */
   ascii: boolean;
-  readonly spans: Int32Array;
+  /**
+   * MAX_MEMBERS * MEMBER_INTS ints. The WebAssembly scanner's record is a view
+   * of its module's memory (protocol/plain-scan-wasm.ts), replaced when that
+   * memory grows (before a frame is scanned): read it from the record.
+   */
+  spans: Int32Array;
 }
 
 export function createMemberSpans(): MemberSpans {

@@ -1,4 +1,4 @@
-import { scanPlainEvent, type PlainEventScan } from './plain-event.js';
+import { createMemberSpans, MAX_MEMBERS, MEMBER_INTS, scanPlainEvent, type MemberSpans, type PlainEventScan } from './plain-event.js';
 import { PLAIN_SCAN_WASM } from './plain-scan-bytes.js';
 
 /**
@@ -12,9 +12,12 @@ import { PLAIN_SCAN_WASM } from './plain-scan-bytes.js';
  * The WebAssembly scan only ever says "plain" when scanPlainEvent would (the
  * differential tests hold it to that); whatever it is not sure of (anything
  * malformed, a byte over 0x7f, the odd cases listed in plain-scan.wat) goes
- * to scanPlainEvent, which stays the authority. Member spans, the store's
- * fields and runtimes without WebAssembly (`node --jitless`) use
- * scanPlainEvent alone: same answers, the JavaScript speed.
+ * to scanPlainEvent, which stays the authority. The module records the
+ * top-level member spans too (tail -o pretty reads its fields from them),
+ * into its memory: the scanner's own MemberSpans record (createMemberSpans)
+ * is a view of it, any other record gets a copy. The store's fields and
+ * runtimes without WebAssembly (`node --jitless`) use scanPlainEvent alone:
+ * same answers, the JavaScript speed.
  */
 
 /** What a stream client asks of its scanner. */
@@ -35,6 +38,8 @@ export interface PlainFrameScanner {
    * took (`frames` 0: nothing).
    */
   run?(read: Uint8Array, at: number, maxPayload: number, maxFrames: number): PlainFrameRun;
+  /** A MemberSpans record for `out.members` that this scanner fills without a copy (the WebAssembly scanner's: a view of its memory). */
+  createMemberSpans(): MemberSpans;
 }
 
 /** What PlainFrameScanner.run took; reused by the next call. */
@@ -52,8 +57,11 @@ export interface PlainFrameRun {
 /** Where a run's lines go in the module's memory, and how many bytes they may take (see plain-scan.wat). */
 const LINES_AT = 1024;
 const LINES_BYTES = 65536;
-/** Where a read's copy starts in the module's memory (below: the results, the container stack, the lines). */
-const DATA_AT = LINES_AT + LINES_BYTES;
+/** Where the member spans of a scan go (MAX_MEMBERS * MEMBER_INTS i32). */
+const SPANS_AT = LINES_AT + LINES_BYTES;
+const SPAN_INTS = MAX_MEMBERS * MEMBER_INTS;
+/** Where a read's copy starts in the module's memory (below: the results, the container stack, the lines, the spans). */
+const DATA_AT = SPANS_AT + SPAN_INTS * 4;
 /** Readable bytes the module needs after a read (its 16-byte loads). */
 const PADDING = 16;
 const PAGE_BYTES = 65536;
@@ -62,7 +70,7 @@ const MAX_WASM_READ_BYTES = 64 * 1024 * 1024;
 
 interface PlainScanExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-  scan(start: number, end: number): number;
+  scan(start: number, end: number, spans: number): number;
   run(at: number, end: number, maxPayload: number, maxFrames: number, out: number, outEnd: number): number;
 }
 
@@ -72,7 +80,7 @@ interface WebAssemblyApi {
   readonly Instance: new (module: object) => { readonly exports: unknown };
 }
 
-const jsScanner: PlainFrameScanner = { kind: 'js', scan: (payload, _read, out) => scanPlainEvent(payload, out) };
+const jsScanner: PlainFrameScanner = { kind: 'js', scan: (payload, _read, out) => scanPlainEvent(payload, out), createMemberSpans };
 
 /** A scanner: WebAssembly's when this runtime has it (with SIMD), else scanPlainEvent alone; `wasm: false` asks for the latter. */
 export function createPlainFrameScanner(options: { wasm?: boolean } = {}): PlainFrameScanner {
@@ -110,10 +118,25 @@ export class WasmPlainScanner implements PlainFrameScanner {
   /** The read copied into memory now. */
   private read: Uint8Array | undefined;
   private readonly taken: PlainFrameRun = { frames: 0, end: 0, lines: new Uint8Array(0), idStart: -1, idEnd: -1 };
+  /** The record whose spans are a view of the module's memory (made when asked for). */
+  private members: MemberSpans | undefined;
 
   constructor(private readonly exports: PlainScanExports) {
     this.bytes = new Uint8Array(exports.memory.buffer);
     this.ints = new Int32Array(exports.memory.buffer, 0, 8);
+  }
+
+  /**
+   * The record the module fills in place (one per scanner: the scan before
+   * the next replaces it, as with any record). scanPlainEvent writes into the
+   * same view when it decides instead.
+   */
+  createMemberSpans(): MemberSpans {
+    return (this.members ??= { bytes: undefined, count: 0, ascii: false, spans: this.spansView() });
+  }
+
+  private spansView(): Int32Array {
+    return new Int32Array(this.exports.memory.buffer, SPANS_AT, SPAN_INTS);
   }
 
   run(read: Uint8Array, at: number, maxPayload: number, maxFrames: number): PlainFrameRun {
@@ -138,16 +161,31 @@ export class WasmPlainScanner implements PlainFrameScanner {
 
   /** True when the WebAssembly scan finds `payload` plain (then `out` says where its id is), false when it is not sure. */
   decide(payload: Uint8Array, read: Uint8Array, out: PlainEventScan): boolean {
-    // Member spans and the store's fields are scanPlainEvent's alone.
-    if (out.members !== undefined || out.atStart !== undefined || out.versioned !== undefined) return false;
+    // The store's fields are scanPlainEvent's alone.
+    if (out.atStart !== undefined || out.versioned !== undefined) return false;
+    const members = out.members;
+    if (members !== undefined) members.bytes = undefined;
     const offset = payload.byteOffset - read.byteOffset;
     if (payload.buffer !== read.buffer || offset < 0 || offset + payload.length > read.length) return false;
     if (read !== this.read && !this.load(read)) return false;
     const start = DATA_AT + offset;
-    if (this.exports.scan(start, start + payload.length) !== 1) return false;
-    const idStart = this.ints[0]!;
+    if (this.exports.scan(start, start + payload.length, members !== undefined ? SPANS_AT : 0) !== 1) return false;
+    const ints = this.ints;
+    const idStart = ints[0]!;
     out.idStart = idStart < 0 ? -1 : idStart - start;
-    out.idEnd = idStart < 0 ? -1 : this.ints[1]! - start;
+    out.idEnd = idStart < 0 ? -1 : ints[1]! - start;
+    if (members !== undefined) {
+      const count = ints[7]!;
+      if (members !== this.members) {
+        // Another record: a copy of what the module recorded.
+        const own = this.spansView();
+        for (let k = 0, n = count < 0 ? SPAN_INTS : count * MEMBER_INTS; k < n; k++) members.spans[k] = own[k]!;
+      }
+      members.bytes = payload;
+      members.count = count;
+      // The module is not sure of any byte over 0x7f: what it decides is ASCII.
+      members.ascii = true;
+    }
     return true;
   }
 
@@ -165,6 +203,8 @@ export class WasmPlainScanner implements PlainFrameScanner {
       }
       this.bytes = new Uint8Array(memory.buffer);
       this.ints = new Int32Array(memory.buffer, 0, 8);
+      // The old views are detached: the record's spans move with the memory.
+      if (this.members !== undefined) this.members.spans = this.spansView();
     }
     this.bytes.set(read, DATA_AT);
     this.read = read;

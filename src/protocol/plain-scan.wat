@@ -17,23 +17,34 @@
 ;;   0..7     the result of the last scan: the event_id's content as two i32
 ;;            (start, end: positions in memory; -1 when there is none)
 ;;   8..27    the result of the last run (see $run)
+;;   28..31   how many top-level members the last scan with spans recorded
+;;            (-1: more than 64)
 ;;   64..129  the stack of open containers (1 object, 2 array), by depth
 ;;   1024..   the lines of the last run (64 KiB)
-;;   66560..  the data (the read), followed by at least 16 readable bytes:
+;;   66560..  the member spans of the last scan with spans (64 members of 5
+;;            i32: the key's content start and end, the value's start and
+;;            end, how many strings with escapes the value holds), as
+;;            scanPlainEvent's MemberSpans.spans: positions from the frame's
+;;            first byte
+;;   67840..  the data (the read), followed by at least 16 readable bytes:
 ;;            a 16-byte load at any position up to the end stays in memory
 (module
-  (memory (export "memory") 1)
+  (memory (export "memory") 2)
 
   (global $escape (mut i32) (i32.const 0))
+  ;; Strings with escapes skipped so far (wraps harmlessly: only differences are read).
+  (global $escapes (mut i32) (i32.const 0))
 
   ;; Whether the frame in memory[start, end) is a plain event frame (1) or
   ;; not sure (0). memory[end] is set to 0 during the scan (every read stops
-  ;; there: a 0 byte is no JSON anywhere) and restored after.
-  (func $scanAt (export "scan") (param $start i32) (param $end i32) (result i32)
+  ;; there: a 0 byte is no JSON anywhere) and restored after. With `spans`
+  ;; (an address; 0: none) the top-level members are recorded there and their
+  ;; count at memory[28] (valid when the answer is 1).
+  (func $scanAt (export "scan") (param $start i32) (param $end i32) (param $spans i32) (result i32)
     (local $saved i32) (local $r i32)
     (local.set $saved (i32.load8_u (local.get $end)))
     (i32.store8 (local.get $end) (i32.const 0))
-    (local.set $r (call $scanFrame (local.get $start) (local.get $end)))
+    (local.set $r (call $scanFrame (local.get $start) (local.get $end) (local.get $spans)))
     (i32.store8 (local.get $end) (local.get $saved))
     (local.get $r))
 
@@ -68,7 +79,7 @@
         (local.set $e (i32.add (local.get $s) (local.get $len)))
         (br_if $stop (i32.gt_u (local.get $e) (local.get $end)))
         (br_if $stop (i32.gt_u (i32.add (i32.add (local.get $out) (local.get $len)) (i32.const 1)) (local.get $outEnd)))
-        (br_if $stop (i32.ne (call $scanAt (local.get $s) (local.get $e)) (i32.const 1)))
+        (br_if $stop (i32.ne (call $scanAt (local.get $s) (local.get $e) (i32.const 0)) (i32.const 1)))
         (if (i32.ge_s (i32.load (i32.const 0)) (i32.const 0)) (then
           (i32.store (i32.const 20) (i32.load (i32.const 0)))
           (i32.store (i32.const 24) (i32.load (i32.const 4)))))
@@ -83,9 +94,10 @@
     (i32.store (i32.const 16) (local.get $out))
     (local.get $n))
 
-  (func $scanFrame (param $start i32) (param $end i32) (result i32)
+  (func $scanFrame (param $start i32) (param $end i32) (param $spans i32) (result i32)
     (local $i i32) (local $c i32) (local $depth i32) (local $expect i32) (local $key i32)
     (local $typeSeen i32) (local $idSeen i32) (local $s i32) (local $e i32) (local $kind i32)
+    (local $count i32) (local $before i32) (local $at i32)
     (i32.store (i32.const 0) (i32.const -1))
     (i32.store (i32.const 4) (i32.const -1))
     (if (i32.lt_s (i32.sub (local.get $end) (local.get $start)) (i32.const 2)) (then (return (i32.const 0))))
@@ -163,6 +175,12 @@
 
         ;; `,` or the close of the container open at this depth
         (if (i32.eq (local.get $expect) (i32.const 2)) (then
+          ;; the value of the member recorded last ends here
+          (if (i32.and (i32.and (i32.eq (local.get $depth) (i32.const 1)) (i32.ne (local.get $spans) (i32.const 0)))
+                       (i32.gt_s (local.get $count) (i32.const 0))) (then
+            (local.set $at (i32.add (local.get $spans) (i32.mul (local.get $count) (i32.const 20))))
+            (i32.store (i32.sub (local.get $at) (i32.const 8)) (i32.sub (local.get $i) (local.get $start)))
+            (i32.store (i32.sub (local.get $at) (i32.const 4)) (i32.sub (global.get $escapes) (local.get $before)))))
           (local.set $kind (i32.load8_u (i32.add (i32.const 64) (local.get $depth))))
           (if (i32.eq (local.get $c) (i32.const 0x2c)) (then
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
@@ -210,7 +228,19 @@
         (if (i32.ne (local.get $c) (i32.const 0x3a)) (then (return (i32.const 0))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (local.set $expect (i32.const 0))
+        ;; a top-level member: its key and where its value starts (after the colon)
+        (if (i32.and (i32.and (i32.eq (local.get $depth) (i32.const 1)) (i32.ne (local.get $spans) (i32.const 0)))
+                     (i32.ge_s (local.get $count) (i32.const 0))) (then
+          (if (i32.eq (local.get $count) (i32.const 64)) (then (local.set $count (i32.const -1)))
+          (else
+            (local.set $at (i32.add (local.get $spans) (i32.mul (local.get $count) (i32.const 20))))
+            (i32.store (local.get $at) (i32.sub (local.get $s) (local.get $start)))
+            (i32.store offset=4 (local.get $at) (i32.sub (local.get $e) (local.get $start)))
+            (i32.store offset=8 (local.get $at) (i32.sub (local.get $i) (local.get $start)))
+            (local.set $before (global.get $escapes))
+            (local.set $count (i32.add (local.get $count) (i32.const 1)))))))
         (br $next)))
+    (i32.store (i32.const 28) (local.get $count))
     (i32.and (i32.eq (local.get $i) (local.get $end)) (local.get $typeSeen)))
 
   ;; From just after an opening quote: the index of the closing quote, or -1
@@ -235,6 +265,7 @@
       (local.set $c (i32.load8_u (local.get $i)))
       (if (i32.eq (local.get $c) (i32.const 0x22)) (then (return (local.get $i))))
       (if (i32.ne (local.get $c) (i32.const 0x5c)) (then (return (i32.const -1))))
+      (if (i32.eqz (global.get $escape)) (then (global.set $escapes (i32.add (global.get $escapes) (i32.const 1)))))
       (global.set $escape (i32.const 1))
       (local.set $c (i32.load8_u (i32.add (local.get $i) (i32.const 1))))
       (if (i32.eq (local.get $c) (i32.const 0x75)) (then

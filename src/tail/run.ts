@@ -195,9 +195,9 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
   const plainPretty = options.output === 'pretty' && !options.calls && options.fields === undefined && template === undefined;
   const passPlainEvents =
     (options.output === 'ndjson' || plainPretty) && filter.matches === undefined && recorder === undefined && !options.stats && options.untilEpochMs === undefined && onShown === undefined;
-  // NDJSON lines are the frames as they are: their scan runs in WebAssembly (protocol/plain-scan-wasm.ts), loaded only here.
-  // The pretty lines need the member spans, which only the JavaScript scanner records.
-  const plainScanner = passPlainEvents && !plainPretty ? (await import('../protocol/plain-scan-wasm.js')).createPlainFrameScanner() : undefined;
+  // NDJSON lines are the frames as they are, the pretty lines read their fields from the frames' member spans:
+  // the scan (and the spans) run in WebAssembly (protocol/plain-scan-wasm.ts), loaded only here.
+  const plainScanner = passPlainEvents ? (await import('../protocol/plain-scan-wasm.js')).createPlainFrameScanner() : undefined;
   // With --store the history comes from the store, not from the server's ring.
   const initialReplay: ReplayRequest | undefined = options.store !== undefined
     ? undefined

@@ -43,10 +43,11 @@ describe('tail loads what its output needs', () => {
     for (const module of [...TABLE_ONLY, 'tail/sinks/line-sink.js', 'tail/sinks/calls-sink.js', 'tail/recorder.js', 'tail/exec-action.js']) expect(modules).not.toContain(module);
   });
 
-  it('-o pretty: the line sink, not the table', async () => {
+  it('-o pretty: the line sink and the scan of the frames (for the member spans), not the table', async () => {
     const modules = await modulesOf('pretty', ['-o', 'pretty']);
     expect(modules).toContain('tail/sinks/line-sink.js');
-    for (const module of [...TABLE_ONLY, 'protocol/plain-scan-wasm.js']) expect(modules).not.toContain(module);
+    expect(modules).toContain('protocol/plain-scan-wasm.js');
+    for (const module of TABLE_ONLY) expect(modules).not.toContain(module);
   });
 
   it('-o table: the table and its helpers', async () => {

@@ -3,13 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { PlainEventFrame } from '../../src/feed/messages.js';
 import { createColorScheme } from '../../src/io/color.js';
 import type { OutputStream } from '../../src/io/io.js';
-import { createMemberSpans, scanPlainEvent } from '../../src/protocol/plain-event.js';
+import { createPlainFrameScanner } from '../../src/protocol/plain-scan-wasm.js';
+import { createFleetSimulator } from '../../src/sources/fleet/simulator.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import { formatEventLine } from '../../src/render/line.js';
 import { LineSink } from '../../src/tail/sinks/line-sink.js';
 import type { StatusReporter } from '../../src/tail/status.js';
 import { useFrameServers, type TestFrame } from '../helpers/frame-server.js';
 import { startTail } from '../helpers/run-tail.js';
+import { runCli } from '../helpers/spawn.js';
 
 /**
  * tail -o pretty reads the default line of a plain event frame from its
@@ -69,10 +71,29 @@ describe('tail -o pretty: the line from the bytes and the line from the parse', 
     expect(peer).toContain('\\u200b');
     for (const { stderr } of [fast, full]) expect(stderr.match(/ignored a bad frame/g)).toHaveLength(malformed.length);
   });
+
+  it('are the same for the simulated fleet, and the same again without WebAssembly (node --jitless: the JavaScript scanner alone)', async () => {
+    const sim = createFleetSimulator({ servers: 6, seed: 24, startMs: 1796115592_000 });
+    const fleet = Array.from({ length: 600 }, () => JSON.stringify(sim.next()));
+    // Only frames with a time of their own: a frame without one shows its arrival, which differs from run to run.
+    const frames = [...fleet, ...valid.filter((text) => /"(occurred_at|timestamp)"/.test(text))];
+    const url = await frameServer(frames, malformed);
+    const args = [url, '-o', 'pretty', '--time', 'utc', '-n', String(frames.length), '--no-reconnect'];
+    const fast = startTail(args);
+    await fast.done;
+    const full = startTail([...args, '--stats']);
+    await full.done;
+    expect(fast.io.stdout.text()).toBe(full.io.stdout.text());
+    expect(fast.io.stdout.text().split('\n')).toHaveLength(frames.length + 1);
+    const jitless = await runCli(['tail', ...args], { env: { NODE_OPTIONS: '--jitless' } });
+    expect(jitless.code).toBe(0);
+    expect(jitless.stdout).toBe(fast.io.stdout.text());
+    expect(jitless.stderr.match(/ignored a bad frame/g)).toHaveLength(malformed.length);
+  });
 });
 
 describe('LineSink.plain', () => {
-  it('writes the right line for a frame that waited while the client scanned the next ones (the shared record moved on)', async () => {
+  it.each([['JavaScript', false], ['WebAssembly', true]] as const)('writes the right line for a frame that waited while the client scanned the next ones (the shared record moved on; %s scanner)', async (_name, wasm) => {
     const chunks: Buffer[] = [];
     const stdout = Object.assign(
       new Writable({
@@ -88,11 +109,13 @@ describe('LineSink.plain', () => {
     const sink = new LineSink({ stdout, colors, time: 'utc', nowMs: () => 0, widthOf: () => undefined, wide: true, status });
     sink.start({ sources: [{ url: 'ws://x', label: 'x', index: 0 }], filterDescription: '' });
     // One record for the connection, as the client keeps it.
-    const record = createMemberSpans();
+    const scanner = createPlainFrameScanner({ wasm });
+    expect(scanner.kind).toBe(wasm ? 'wasm' : 'js');
+    const record = scanner.createMemberSpans();
     const frames = valid.slice(0, 3).map((text) => Buffer.from(text));
     const messages = frames.map((bytes) => {
       const scan = { idStart: -1, idEnd: -1, members: record };
-      expect(scanPlainEvent(bytes, scan)).toBe(true);
+      expect(scanner.scan(bytes, bytes, scan)).toBe(true);
       return new PlainEventFrame(bytes, scan.idStart, scan.idEnd, record);
     });
     expect(record.bytes).toBe(frames[2]);

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { EMITTED_TYPES } from '../../src/protocol/catalog.js';
-import { scanPlainEvent, type PlainEventScan } from '../../src/protocol/plain-event.js';
+import { createMemberSpans, MAX_MEMBERS, MEMBER_INTS, scanPlainEvent, type MemberSpans, type PlainEventScan } from '../../src/protocol/plain-event.js';
 import { createPlainFrameScanner, createWasmPlainScanner } from '../../src/protocol/plain-scan-wasm.js';
 import { createFleetSimulator } from '../../src/sources/fleet/simulator.js';
 import { createMaxRateGenerator } from '../../src/sources/fleet/max-rate.js';
@@ -16,8 +16,10 @@ import { createRng, deeplyNested, hostileNdjsonLine, INVALID_UTF8, type Rng } fr
  * it stands in for: on every frame it says "plain" only when scanPlainEvent
  * does, with the same event_id span, or it is not sure; and the scanner tail
  * uses (WebAssembly, then scanPlainEvent when not sure) answers exactly what
- * scanPlainEvent answers. Frames sit in a read among others and random bytes,
- * as they do in a socket's chunk: the scan must not read past its frame.
+ * scanPlainEvent answers, with the same top-level member spans (count,
+ * ascii, and each member's key, value and escapes: tail -o pretty reads its
+ * fields from them). Frames sit in a read among others and random bytes, as
+ * they do in a socket's chunk: the scan must not read past its frame.
  */
 
 const execFileAsync = promisify(execFile);
@@ -123,24 +125,52 @@ interface Counts {
   decided: number;
 }
 
-/** Holds the WebAssembly scan to scanPlainEvent on one frame. */
+/** What a record says of the frame it was filled for: the count, ascii and every recorded member's ints (as plain arrays, to compare). */
+function spansOf(members: MemberSpans): { count: number; ascii: boolean; spans: number[] } {
+  const ints = members.count < 0 ? MAX_MEMBERS * MEMBER_INTS : members.count * MEMBER_INTS;
+  return { count: members.count, ascii: members.ascii, spans: Array.from(members.spans.subarray(0, ints)) };
+}
+
+/** The WebAssembly scanner's own record (a view of its memory) and one it copies into. */
+const ownMembers = wasm!.createMemberSpans();
+const copiedMembers = createMemberSpans();
+
+/**
+ * Holds the WebAssembly scan to scanPlainEvent on one frame: its answer, the
+ * event_id's span and, with a record, the member spans (in its own record
+ * and copied into another).
+ */
 function compare(frame: Buffer, rng: Rng, counts: Counts): void {
-  const js: PlainEventScan = { idStart: -1, idEnd: -1 };
+  const js: PlainEventScan = { idStart: -1, idEnd: -1, members: createMemberSpans() };
   const plain = scanPlainEvent(frame, js);
+  const want = { frame: frame.toString('latin1'), plain, id: [js.idStart, js.idEnd], members: plain ? spansOf(js.members!) : undefined };
   const { read, payload } = inRead(frame, rng);
-  const own: PlainEventScan = { idStart: -1, idEnd: -1 };
-  const decided = wasm!.decide(payload, read, own);
   counts.frames++;
   if (plain) counts.plain++;
-  if (decided) {
-    counts.decided++;
-    if (!plain || own.idStart !== js.idStart || own.idEnd !== js.idEnd) {
-      expect({ frame: frame.toString('latin1'), plain: decided, id: [own.idStart, own.idEnd] }).toEqual({ frame: frame.toString('latin1'), plain, id: [js.idStart, js.idEnd] });
-    }
+  let decidedBy = 0;
+  for (const members of [undefined, ownMembers, copiedMembers]) {
+    const own: PlainEventScan = { idStart: -1, idEnd: -1, members };
+    const decided = wasm!.decide(payload, read, own);
+    if (decided) {
+      decidedBy++;
+      // Spans are compared where the scan decided; the record is one the payload's bytes own.
+      const got = { frame: want.frame, plain: decided, id: [own.idStart, own.idEnd], members: members === undefined ? undefined : spansOf(members) };
+      if (members !== undefined && members.bytes !== payload) expect({ frame: want.frame, bytes: 'another frame' }).toEqual({ frame: want.frame, bytes: 'this frame' });
+      if (!plain || JSON.stringify(got) !== JSON.stringify({ ...want, members: members === undefined ? undefined : want.members })) {
+        expect(got).toEqual({ ...want, members: members === undefined ? undefined : want.members });
+      }
+    } else if (members !== undefined && members.bytes !== undefined) expect({ frame: want.frame, bytes: 'left set' }).toEqual({ frame: want.frame, bytes: undefined });
   }
-  const both: PlainEventScan = { idStart: -1, idEnd: -1 };
-  if (wasm!.scan(payload, read, both) !== plain) expect({ frame: frame.toString('latin1'), plain: !plain }).toEqual({ frame: frame.toString('latin1'), plain });
-  if (plain && (both.idStart !== js.idStart || both.idEnd !== js.idEnd)) expect([both.idStart, both.idEnd]).toEqual([js.idStart, js.idEnd]);
+  // With or without a record, the module decides the same frames.
+  if (decidedBy !== 0 && decidedBy !== 3) expect({ frame: want.frame, decidedBy }).toEqual({ frame: want.frame, decidedBy: 3 });
+  if (decidedBy === 3) counts.decided++;
+  for (const members of [undefined, ownMembers, copiedMembers]) {
+    const both: PlainEventScan = { idStart: -1, idEnd: -1, members };
+    const answer = wasm!.scan(payload, read, both);
+    const got = { frame: want.frame, plain: answer, id: plain ? [both.idStart, both.idEnd] : want.id, members: plain && members !== undefined ? spansOf(members) : undefined };
+    const expected = { ...want, members: plain && members !== undefined ? want.members : undefined };
+    if (JSON.stringify(got) !== JSON.stringify(expected)) expect(got).toEqual(expected);
+  }
 }
 
 /** A copy of `frame` with one to three bytes replaced by JSON's structural bytes, controls and UTF-8 pieces. */
@@ -223,7 +253,53 @@ describe('the WebAssembly plain-event scan', () => {
     expect(counts.decided).toBeGreaterThan(1000);
   });
 
-  it('leaves member spans and the store fields to scanPlainEvent', () => {
+  it('records the top-level members as scanPlainEvent does: keys, values with their spaces, escapes counted per value, more than 64 as -1', () => {
+    const many = `{"event_type":"X",${Array.from({ length: 70 }, (_, k) => `"k${k}":${k}`).join(',')}}`;
+    const exactly = `{"event_type":"X",${Array.from({ length: 63 }, (_, k) => `"k${k}":${k}`).join(',')}}`;
+    const frames = [
+      '{"event_type":"X","a": "x\\ny" ,"b":{"c\\"":["\\u0041","q","\\t"]},"d":[] ,"e":{}\t}',
+      '{ "event_type" : "X" , "n" : -1.5e3 }',
+      many,
+      exactly,
+      `{"event_type":"X",${Array.from({ length: 63 }, (_, k) => `"k${k}":${k}`).join(',')},"last":1}`,
+    ];
+    for (const text of frames) {
+      const frame = Buffer.from(text);
+      const js: PlainEventScan = { idStart: -1, idEnd: -1, members: createMemberSpans() };
+      expect(scanPlainEvent(frame, js)).toBe(true);
+      for (const members of [wasm!.createMemberSpans(), createMemberSpans()]) {
+        expect(wasm!.decide(frame, frame, { idStart: -1, idEnd: -1, members })).toBe(true);
+        expect(members.bytes).toBe(frame);
+        expect(spansOf(members)).toEqual(spansOf(js.members!));
+      }
+    }
+    const first = wasm!.createMemberSpans();
+    const frame = Buffer.from(frames[0]!);
+    expect(wasm!.decide(frame, frame, { idStart: -1, idEnd: -1, members: first })).toBe(true);
+    // "a": the value from after the colon to the comma, spaces included, one string with escapes; "b": three (a nested key and two strings).
+    expect(Array.from(first.spans.subarray(5, 15))).toEqual([19, 20, 22, 30, 1, 32, 33, 35, 62, 3]);
+    expect(wasm!.createMemberSpans()).toBe(first);
+    const over = wasm!.createMemberSpans();
+    const manyFrame = Buffer.from(many);
+    expect(wasm!.decide(manyFrame, manyFrame, { idStart: -1, idEnd: -1, members: over })).toBe(true);
+    expect(over.count).toBe(-1);
+  });
+
+  it('keeps its own record a view of its memory when the memory grows', () => {
+    const scanner = createWasmPlainScanner()!;
+    const members = scanner.createMemberSpans();
+    const before = members.spans;
+    const big = Buffer.from(JSON.stringify({ event_type: 'Big', s: 'x'.repeat(300_000), t: 1 }));
+    expect(scanner.decide(big, big, { idStart: -1, idEnd: -1, members })).toBe(true);
+    expect(members.spans === before).toBe(false);
+    expect(before.length).toBe(0);
+    const js: PlainEventScan = { idStart: -1, idEnd: -1, members: createMemberSpans() };
+    scanPlainEvent(big, js);
+    expect(spansOf(members)).toEqual(spansOf(js.members!));
+    expect(big.toString('latin1', members.spans[12]!, members.spans[13]!)).toBe('1');
+  });
+
+  it('leaves the store fields to scanPlainEvent', () => {
     const frame = Buffer.from('{"event_type":"X","occurred_at":1.5}');
     expect(wasm!.decide(frame, frame, { idStart: -1, idEnd: -1, atStart: -1, atEnd: -1 })).toBe(false);
     expect(wasm!.decide(frame, frame, { idStart: -1, idEnd: -1, versioned: false })).toBe(false);
