@@ -322,7 +322,8 @@ export class StreamClient extends EventEmitter<{ message: [StreamMessage] }> {
     if (
       this.options.passPlainEvents !== true ||
       payload.length > this.maxFrameBytes ||
-      !(scanner !== undefined ? scanner.scan(payload, read, scan) : scanPlainEvent(payload, scan))
+      // The reader made `payload` as a view of `read` (wire/frame-reader.ts).
+      !(scanner !== undefined ? scanner.scanView(payload, read, scan) : scanPlainEvent(payload, scan))
     ) {
       this.onFrame(conn, payload, false, false);
       return;

@@ -164,12 +164,15 @@ function compare(frame: Buffer, rng: Rng, counts: Counts): void {
   // With or without a record, the module decides the same frames.
   if (decidedBy !== 0 && decidedBy !== 3) expect({ frame: want.frame, decidedBy }).toEqual({ frame: want.frame, decidedBy: 3 });
   if (decidedBy === 3) counts.decided++;
-  for (const members of [undefined, ownMembers, copiedMembers]) {
-    const both: PlainEventScan = { idStart: -1, idEnd: -1, members };
-    const answer = wasm!.scan(payload, read, both);
-    const got = { frame: want.frame, plain: answer, id: plain ? [both.idStart, both.idEnd] : want.id, members: plain && members !== undefined ? spansOf(members) : undefined };
-    const expected = { ...want, members: plain && members !== undefined ? want.members : undefined };
-    if (JSON.stringify(got) !== JSON.stringify(expected)) expect(got).toEqual(expected);
+  // scan, and scanView (the payload is a view of the read here), with each kind of record.
+  for (const view of [false, true]) {
+    for (const members of [undefined, ownMembers, copiedMembers]) {
+      const both: PlainEventScan = { idStart: -1, idEnd: -1, members };
+      const answer = view ? wasm!.scanView(payload, read, both) : wasm!.scan(payload, read, both);
+      const got = { frame: want.frame, plain: answer, id: plain ? [both.idStart, both.idEnd] : want.id, members: plain && members !== undefined ? spansOf(members) : undefined };
+      const expected = { ...want, members: plain && members !== undefined ? want.members : undefined };
+      if (JSON.stringify(got) !== JSON.stringify(expected)) expect(got).toEqual(expected);
+    }
   }
 }
 
@@ -308,10 +311,18 @@ describe('the WebAssembly plain-event scan', () => {
     expect([out.atStart, out.atEnd]).toEqual([32, 35]);
   });
 
-  it('scans a frame that is not a view of the read it is given with scanPlainEvent', () => {
+  it('scans a frame that is not a view of the read it is given with scanPlainEvent (scanView: one outside the read)', () => {
     const frame = Buffer.from('{"event_type":"X","event_id":"a"}');
     const other = Buffer.from(frame);
     expect(wasm!.decide(frame, other, { idStart: -1, idEnd: -1 })).toBe(false);
+    const before = Buffer.alloc(frame.length + 8);
+    const read = before.subarray(4);
+    const outside = before.subarray(0, frame.length);
+    frame.copy(outside);
+    expect(wasm!.decide(outside, read, { idStart: -1, idEnd: -1 }, true)).toBe(false);
+    const viewOut: PlainEventScan = { idStart: -1, idEnd: -1 };
+    expect(wasm!.scanView(outside, read, viewOut)).toBe(true);
+    expect([viewOut.idStart, viewOut.idEnd]).toEqual([30, 31]);
     const out: PlainEventScan = { idStart: -1, idEnd: -1 };
     expect(wasm!.scan(frame, other, out)).toBe(true);
     expect([out.idStart, out.idEnd]).toEqual([30, 31]);
