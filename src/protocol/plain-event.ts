@@ -60,10 +60,15 @@ export interface MemberSpans {
    * memory grows (before a frame is scanned): read it from the record.
    */
   spans: Int32Array;
+  /**
+   * The hash render/plain-shape.ts's shapeOf makes of the keys (keysHash), when the scanner made
+   * it on the way (the WebAssembly one does); undefined: shapeOf makes it.
+   */
+  keyHash: number | undefined;
 }
 
 export function createMemberSpans(): MemberSpans {
-  return { bytes: undefined, count: 0, ascii: false, spans: new Int32Array(MAX_MEMBERS * MEMBER_INTS) };
+  return { bytes: undefined, count: 0, ascii: false, spans: new Int32Array(MAX_MEMBERS * MEMBER_INTS), keyHash: undefined };
 }
 
 /** Deeper nesting is not plain (the full path decides). */
@@ -258,6 +263,7 @@ export function scanPlainEvent(b: Uint8Array, out: PlainEventScan): boolean {
     members.bytes = b;
     members.count = count;
     members.ascii = !nonAscii;
+    members.keyHash = undefined;
   }
   return true;
 }

@@ -134,7 +134,7 @@ export class WasmPlainScanner implements PlainFrameScanner {
 
   constructor(private readonly exports: PlainScanExports) {
     this.bytes = new Uint8Array(exports.memory.buffer);
-    this.ints = new Int32Array(exports.memory.buffer, 0, 8);
+    this.ints = new Int32Array(exports.memory.buffer, 0, 16);
   }
 
   /**
@@ -143,7 +143,7 @@ export class WasmPlainScanner implements PlainFrameScanner {
    * same view when it decides instead.
    */
   createMemberSpans(): MemberSpans {
-    return (this.members ??= { bytes: undefined, count: 0, ascii: false, spans: this.spansView() });
+    return (this.members ??= { bytes: undefined, count: 0, ascii: false, spans: this.spansView(), keyHash: undefined });
   }
 
   private spansView(): Int32Array {
@@ -203,6 +203,7 @@ export class WasmPlainScanner implements PlainFrameScanner {
       members.count = count;
       // The module is not sure of any byte over 0x7f: what it decides is ASCII.
       members.ascii = true;
+      members.keyHash = ints[8]!;
     }
     return true;
   }
@@ -220,7 +221,7 @@ export class WasmPlainScanner implements PlainFrameScanner {
         return false; // no memory to spare: this read is scanned in JavaScript
       }
       this.bytes = new Uint8Array(memory.buffer);
-      this.ints = new Int32Array(memory.buffer, 0, 8);
+      this.ints = new Int32Array(memory.buffer, 0, 16);
       // The old views are detached: the record's spans move with the memory.
       if (this.members !== undefined) this.members.spans = this.spansView();
     }

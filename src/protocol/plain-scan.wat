@@ -19,6 +19,9 @@
 ;;   8..27    the result of the last run (see $run)
 ;;   28..31   how many top-level members the last scan with spans recorded
 ;;            (-1: more than 64)
+;;   32..35   the hash of their keys that render/plain-shape.ts's shapeOf
+;;            makes (count, then per key: hash * 31 + length * 1021 + its
+;;            first four bytes, little-endian, those past the key masked off)
 ;;   64..129  the stack of open containers (1 object, 2 array), by depth
 ;;   1024..   the lines of the last run (64 KiB)
 ;;   66560..  the member spans of the last scan with spans (64 members of 5
@@ -97,7 +100,7 @@
   (func $scanFrame (param $start i32) (param $end i32) (param $spans i32) (result i32)
     (local $i i32) (local $c i32) (local $depth i32) (local $expect i32) (local $key i32)
     (local $typeSeen i32) (local $idSeen i32) (local $s i32) (local $e i32) (local $kind i32)
-    (local $count i32) (local $before i32) (local $at i32)
+    (local $count i32) (local $before i32) (local $at i32) (local $hash i32) (local $pow i32) (local $length i32)
     (i32.store (i32.const 0) (i32.const -1))
     (i32.store (i32.const 4) (i32.const -1))
     (if (i32.lt_s (i32.sub (local.get $end) (local.get $start)) (i32.const 2)) (then (return (i32.const 0))))
@@ -108,6 +111,7 @@
     (i32.store8 (i32.const 65) (i32.const 1))
     ;; expect: 0 a value, 1 a key or `}` (just after `{`), 2 `,` or the close, 3 a key (after `,`), 4 a value or `]` (just after `[`)
     (local.set $expect (i32.const 1))
+    (local.set $pow (i32.const 1))
     (block $done
       (loop $next
         ;; spaces and tabs between tokens
@@ -238,9 +242,17 @@
             (i32.store offset=4 (local.get $at) (i32.sub (local.get $e) (local.get $start)))
             (i32.store offset=8 (local.get $at) (i32.sub (local.get $i) (local.get $start)))
             (local.set $before (global.get $escapes))
-            (local.set $count (i32.add (local.get $count) (i32.const 1)))))))
+            (local.set $count (i32.add (local.get $count) (i32.const 1)))
+            ;; the keys' hash without the count (added at the end: count * 31^n)
+            (local.set $length (i32.sub (local.get $e) (local.get $s)))
+            (local.set $hash (i32.add (i32.add (i32.mul (local.get $hash) (i32.const 31)) (i32.mul (local.get $length) (i32.const 1021)))
+              (select (i32.load (local.get $s))
+                      (i32.and (i32.load (local.get $s)) (i32.sub (i32.shl (i32.const 1) (i32.shl (local.get $length) (i32.const 3))) (i32.const 1)))
+                      (i32.ge_u (local.get $length) (i32.const 4)))))
+            (local.set $pow (i32.mul (local.get $pow) (i32.const 31)))))))
         (br $next)))
     (i32.store (i32.const 28) (local.get $count))
+    (i32.store (i32.const 32) (i32.add (i32.mul (local.get $count) (local.get $pow)) (local.get $hash)))
     (i32.and (i32.eq (local.get $i) (local.get $end)) (local.get $typeSeen)))
 
   ;; From just after an opening quote: the index of the closing quote, or -1

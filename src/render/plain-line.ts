@@ -49,7 +49,7 @@ export function formatPlainLine(bytes: Buffer, members: MemberSpans, ctx: LineCo
   if (!members.ascii) return undefined;
   const spans = members.spans;
   const bytesView = dataViewOf(bytes);
-  const shape = shapeOf(bytes, bytesView, spans, count);
+  const shape = shapeOf(bytes, bytesView, spans, count, members.keyHash);
   if (shape === undefined) return undefined;
   const text = bytes.toString('latin1');
   // DEL is the one ASCII character the sanitizer removes (controls cannot be raw in JSON strings).

@@ -222,17 +222,9 @@ let shapesKept = 0;
  * those first) or a key twice (JSON.parse keeps the first place and the last
  * value).
  */
-export function shapeOf(bytes: Uint8Array, view: DataView, spans: Int32Array, count: number): Shape | undefined {
+export function shapeOf(bytes: Uint8Array, view: DataView, spans: Int32Array, count: number, keyHash?: number): Shape | undefined {
   const base = bytes.byteOffset;
-  let hash = count;
-  const end = count * MEMBER_INTS;
-  for (let at = 0; at < end; at += MEMBER_INTS) {
-    const s = spans[at]!;
-    const length = spans[at + 1]! - s;
-    // The key's first four bytes (a key is followed by at least `":0}`, so they can be read).
-    const head = view.getUint32(base + s, true);
-    hash = (Math.imul(hash, 31) + length * 1021 + (length >= 4 ? head : head & HEAD_MASKS[length]!)) | 0;
-  }
+  const hash = keyHash ?? keysHash(view, base, spans, count);
   let free = -1;
   for (let probe = 0; probe < SHAPE_PROBES; probe++) {
     const slot = (hash + probe) & (SHAPE_SLOTS - 1);
@@ -255,6 +247,24 @@ export function shapeOf(bytes: Uint8Array, view: DataView, spans: Int32Array, co
 }
 
 const HEAD_MASKS = [0, 0xff, 0xffff, 0xffffff];
+
+/**
+ * The hash of a frame's `count` keys that shapes are found by (the WebAssembly
+ * scanner makes the same on the way: MemberSpans.keyHash). `view` is
+ * dataViewOf(the frame), `base` the frame's byteOffset.
+ */
+export function keysHash(view: DataView, base: number, spans: Int32Array, count: number): number {
+  let hash = count;
+  const end = count * MEMBER_INTS;
+  for (let at = 0; at < end; at += MEMBER_INTS) {
+    const s = spans[at]!;
+    const length = spans[at + 1]! - s;
+    // The key's first four bytes (a key is followed by at least `":0}`, so they can be read).
+    const head = view.getUint32(base + s, true);
+    hash = (Math.imul(hash, 31) + length * 1021 + (length >= 4 ? head : head & HEAD_MASKS[length]!)) | 0;
+  }
+  return hash;
+}
 
 /** Whether the frame's keys are the shape's, byte for byte. */
 function sameKeys(shape: Shape, view: DataView, base: number, spans: Int32Array, count: number): boolean {

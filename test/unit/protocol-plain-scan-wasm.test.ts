@@ -9,6 +9,8 @@ import { createPlainFrameScanner, createWasmPlainScanner } from '../../src/proto
 import { createFleetSimulator } from '../../src/sources/fleet/simulator.js';
 import { createMaxRateGenerator } from '../../src/sources/fleet/max-rate.js';
 import { sampleEventsOf } from '../helpers/catalog-samples.js';
+import { dataViewOf } from '../../src/render/byte-words.js';
+import { keysHash } from '../../src/render/plain-shape.js';
 import { createRng, deeplyNested, hostileNdjsonLine, INVALID_UTF8, type Rng } from '../helpers/hostile-fuzz.js';
 
 /**
@@ -156,6 +158,11 @@ function compare(frame: Buffer, rng: Rng, counts: Counts): void {
       // Spans are compared where the scan decided; the record is one the payload's bytes own.
       const got = { frame: want.frame, plain: decided, id: [own.idStart, own.idEnd], members: members === undefined ? undefined : spansOf(members) };
       if (members !== undefined && members.bytes !== payload) expect({ frame: want.frame, bytes: 'another frame' }).toEqual({ frame: want.frame, bytes: 'this frame' });
+      // The keys' hash the module made on the way is shapeOf's (render/plain-shape.ts).
+      if (members !== undefined && members.count >= 0) {
+        const hash = keysHash(dataViewOf(payload), payload.byteOffset, members.spans, members.count);
+        if (members.keyHash !== hash) expect({ frame: want.frame, keyHash: members.keyHash }).toEqual({ frame: want.frame, keyHash: hash });
+      }
       if (!plain || JSON.stringify(got) !== JSON.stringify({ ...want, members: members === undefined ? undefined : want.members })) {
         expect(got).toEqual({ ...want, members: members === undefined ? undefined : want.members });
       }
