@@ -65,10 +65,20 @@ export interface MemberSpans {
    * it on the way (the WebAssembly one does); undefined: shapeOf makes it.
    */
   keyHash: number | undefined;
+  /**
+   * The frame's bytes as latin1 text from `textAt` on, when the scanner has
+   * it: the WebAssembly scanner decodes each socket read once and gives every
+   * frame of it that read's text (one decoding per read instead of one per
+   * frame); undefined: the reader decodes the frame itself.
+   */
+  text: string | undefined;
+  textAt: number;
+  /** Whether the frame holds a DEL (0x7f, in a string), when the scanner saw (the WebAssembly one does); undefined: the reader looks. */
+  del: boolean | undefined;
 }
 
 export function createMemberSpans(): MemberSpans {
-  return { bytes: undefined, count: 0, ascii: false, spans: new Int32Array(MAX_MEMBERS * MEMBER_INTS), keyHash: undefined };
+  return { bytes: undefined, count: 0, ascii: false, spans: new Int32Array(MAX_MEMBERS * MEMBER_INTS), keyHash: undefined, text: undefined, textAt: 0, del: undefined };
 }
 
 /** Deeper nesting is not plain (the full path decides). */
@@ -264,6 +274,8 @@ export function scanPlainEvent(b: Uint8Array, out: PlainEventScan): boolean {
     members.count = count;
     members.ascii = !nonAscii;
     members.keyHash = undefined;
+    members.text = undefined;
+    members.del = undefined;
   }
   return true;
 }

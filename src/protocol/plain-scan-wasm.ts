@@ -128,6 +128,8 @@ export class WasmPlainScanner implements PlainFrameScanner {
   private ints: Int32Array;
   /** The read copied into memory now. */
   private read: Uint8Array | undefined;
+  /** That read as latin1 text, made when a record first asks for it. */
+  private readText: string | undefined;
   private readonly taken: PlainFrameRun = { frames: 0, end: 0, lines: new Uint8Array(0), idStart: -1, idEnd: -1 };
   /** The record whose spans are a view of the module's memory (made when asked for). */
   private members: MemberSpans | undefined;
@@ -143,7 +145,7 @@ export class WasmPlainScanner implements PlainFrameScanner {
    * same view when it decides instead.
    */
   createMemberSpans(): MemberSpans {
-    return (this.members ??= { bytes: undefined, count: 0, ascii: false, spans: this.spansView(), keyHash: undefined });
+    return (this.members ??= { bytes: undefined, count: 0, ascii: false, spans: this.spansView(), keyHash: undefined, text: undefined, textAt: 0, del: undefined });
   }
 
   private spansView(): Int32Array {
@@ -204,6 +206,10 @@ export class WasmPlainScanner implements PlainFrameScanner {
       // The module is not sure of any byte over 0x7f: what it decides is ASCII.
       members.ascii = true;
       members.keyHash = ints[8]!;
+      // The read's text, decoded once for all its frames (a frame's bytes are its text from `offset` on).
+      members.text = this.readText ??= Buffer.from(read.buffer, read.byteOffset, read.length).toString('latin1');
+      members.textAt = offset;
+      members.del = ints[9] !== 0;
     }
     return true;
   }
@@ -211,6 +217,7 @@ export class WasmPlainScanner implements PlainFrameScanner {
   /** Copies `read` into memory (growing it when needed); false when it is too large. */
   private load(read: Uint8Array): boolean {
     this.read = undefined;
+    this.readText = undefined;
     if (read.length > MAX_WASM_READ_BYTES) return false;
     const needed = DATA_AT + read.length + PADDING;
     const memory = this.exports.memory;

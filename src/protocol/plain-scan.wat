@@ -22,6 +22,8 @@
 ;;   32..35   the hash of their keys that render/plain-shape.ts's shapeOf
 ;;            makes (count, then per key: hash * 31 + length * 1021 + its
 ;;            first four bytes, little-endian, those past the key masked off)
+;;   36..39   whether the last scan saw a DEL (0x7f; in a string: anywhere else
+;;            the frame is not plain)
 ;;   64..129  the stack of open containers (1 object, 2 array), by depth
 ;;   1024..   the lines of the last run (64 KiB)
 ;;   66560..  the member spans of the last scan with spans (64 members of 5
@@ -37,6 +39,8 @@
   (global $escape (mut i32) (i32.const 0))
   ;; Strings with escapes skipped so far (wraps harmlessly: only differences are read).
   (global $escapes (mut i32) (i32.const 0))
+  ;; Whether a string of this frame held a DEL (0x7f).
+  (global $del (mut i32) (i32.const 0))
 
   ;; Whether the frame in memory[start, end) is a plain event frame (1) or
   ;; not sure (0). memory[end] is set to 0 during the scan (every read stops
@@ -112,6 +116,7 @@
     ;; expect: 0 a value, 1 a key or `}` (just after `{`), 2 `,` or the close, 3 a key (after `,`), 4 a value or `]` (just after `[`)
     (local.set $expect (i32.const 1))
     (local.set $pow (i32.const 1))
+    (global.set $del (i32.const 0))
     (block $done
       (loop $next
         ;; spaces and tabs between tokens
@@ -252,6 +257,7 @@
             (local.set $pow (i32.mul (local.get $pow) (i32.const 31)))))))
         (br $next)))
     (i32.store (i32.const 28) (local.get $count))
+    (i32.store (i32.const 36) (global.get $del))
     (i32.store (i32.const 32) (i32.add (i32.mul (local.get $count) (local.get $pow)) (local.get $hash)))
     (i32.and (i32.eq (local.get $i) (local.get $end)) (local.get $typeSeen)))
 
@@ -259,8 +265,8 @@
   ;; when the string is invalid or not sure (a raw control character, a byte
   ;; over 0x7f, a bad escape, the end of the frame). $escape says whether it
   ;; held an escape. Ordinary bytes are skipped 16 at a time: a lane is
-  ;; special when it is a quote, a backslash, or under 0x20 as a signed byte
-  ;; (a control character, or a byte over 0x7f).
+  ;; special when it is a quote, a backslash, a DEL (noted in $del), or under
+  ;; 0x20 as a signed byte (a control character, or a byte over 0x7f).
   (func $skipString (param $i i32) (result i32)
     (local $v v128) (local $bits i32) (local $c i32)
     (global.set $escape (i32.const 0))
@@ -268,7 +274,8 @@
       (local.set $v (v128.load (local.get $i)))
       (local.set $bits (i8x16.bitmask (v128.or
         (v128.or (i8x16.eq (local.get $v) (v128.const i8x16 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22 0x22))
-                 (i8x16.eq (local.get $v) (v128.const i8x16 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c)))
+                 (v128.or (i8x16.eq (local.get $v) (v128.const i8x16 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c 0x5c))
+                          (i8x16.eq (local.get $v) (v128.const i8x16 0x7f 0x7f 0x7f 0x7f 0x7f 0x7f 0x7f 0x7f 0x7f 0x7f 0x7f 0x7f 0x7f 0x7f 0x7f 0x7f))))
         (i8x16.lt_s (local.get $v) (v128.const i8x16 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20 0x20)))))
       (if (i32.eqz (local.get $bits)) (then
         (local.set $i (i32.add (local.get $i) (i32.const 16)))
@@ -276,6 +283,10 @@
       (local.set $i (i32.add (local.get $i) (i32.ctz (local.get $bits))))
       (local.set $c (i32.load8_u (local.get $i)))
       (if (i32.eq (local.get $c) (i32.const 0x22)) (then (return (local.get $i))))
+      (if (i32.eq (local.get $c) (i32.const 0x7f)) (then
+        (global.set $del (i32.const 1))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $chunk)))
       (if (i32.ne (local.get $c) (i32.const 0x5c)) (then (return (i32.const -1))))
       (if (i32.eqz (global.get $escape)) (then (global.set $escapes (i32.add (global.get $escapes) (i32.const 1)))))
       (global.set $escape (i32.const 1))

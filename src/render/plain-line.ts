@@ -51,9 +51,11 @@ export function formatPlainLine(bytes: Buffer, members: MemberSpans, ctx: LineCo
   const bytesView = dataViewOf(bytes);
   const shape = shapeOf(bytes, bytesView, spans, count, members.keyHash);
   if (shape === undefined) return undefined;
-  const text = bytes.toString('latin1');
+  // The frame's text: from `shift` on in the read's text when the scanner has it, else decoded here.
+  const text = members.text ?? bytes.toString('latin1');
+  shift = members.text === undefined ? 0 : members.textAt;
   // DEL is the one ASCII character the sanitizer removes (controls cannot be raw in JSON strings).
-  const clean = text.indexOf('\x7f') === -1;
+  const clean = !(members.del ?? hasDel(text, shift, shift + bytes.length));
   const view = shape.view;
   const viewed = shape.viewed;
   for (let i = 0; i < viewed.length; i += 2) setField(view, viewed[i + 1]!, decodeValue(text, spans, viewed[i]! * MEMBER_INTS));
@@ -113,9 +115,10 @@ function typeAndServer(bytes: Buffer, bytesView: DataView, text: string, spans: 
   const serverAt = server * MEMBER_INTS;
   if (spans[typeAt + 4] === 0 && (server < 0 || spans[serverAt + 4] === 0)) {
     // Strings without escapes: their text is their bytes between the quotes.
-    const ss = server < 0 ? -1 : valueStart(text, spans, serverAt) + 1;
-    const se = server < 0 ? -1 : valueEnd(text, spans, serverAt) - 1;
-    const entry = headEntryOf(bytes, bytesView, valueStart(text, spans, typeAt) + 1, valueEnd(text, spans, typeAt) - 1, ss, se);
+    // Positions in the frame's bytes (the text's less `shift`).
+    const ss = server < 0 ? -1 : valueStart(text, spans, serverAt) + 1 - shift;
+    const se = server < 0 ? -1 : valueEnd(text, spans, serverAt) - 1 - shift;
+    const entry = headEntryOf(bytes, bytesView, valueStart(text, spans, typeAt) + 1 - shift, valueEnd(text, spans, typeAt) - 1 - shift, ss, se);
     if (!shape.refined) return headPiece(entry, baseSeverity(entry), colors);
     view.event_type = entry.type;
     return headPiece(entry, severityOf(view as unknown as HangarEvent), colors);
@@ -131,15 +134,28 @@ function decodeInto(view: View, fields: Int32Array, text: string, spans: Int32Ar
   for (let i = 0; i < fields.length; i += 2) setField(view, fields[i + 1]!, decodeValue(text, spans, fields[i]! * MEMBER_INTS));
 }
 
-/** Start and end of member `at`'s value, without the spaces and tabs around it. */
+/**
+ * Where the frame starts in `text` (MemberSpans.textAt, or 0 for a frame's own text): the spans are
+ * positions in the frame's bytes, the text's are theirs plus this. Set by formatPlainLine for the
+ * frame it formats (synchronously).
+ */
+let shift = 0;
+
+/** Whether text[from, to) holds a DEL. */
+function hasDel(text: string, from: number, to: number): boolean {
+  const at = text.indexOf('\x7f', from);
+  return at !== -1 && at < to;
+}
+
+/** Start and end (in the text) of member `at`'s value, without the spaces and tabs around it. */
 function valueStart(text: string, spans: Int32Array, at: number): number {
-  let s = spans[at + 2]!;
+  let s = spans[at + 2]! + shift;
   for (let c = text.charCodeAt(s); c === 0x20 || c === 0x09; c = text.charCodeAt(++s));
   return s;
 }
 
 function valueEnd(text: string, spans: Int32Array, at: number): number {
-  let e = spans[at + 3]!;
+  let e = spans[at + 3]! + shift;
   for (let c = text.charCodeAt(e - 1); c === 0x20 || c === 0x09; c = text.charCodeAt(--e - 1));
   return e;
 }

@@ -158,6 +158,12 @@ function compare(frame: Buffer, rng: Rng, counts: Counts): void {
       // Spans are compared where the scan decided; the record is one the payload's bytes own.
       const got = { frame: want.frame, plain: decided, id: [own.idStart, own.idEnd], members: members === undefined ? undefined : spansOf(members) };
       if (members !== undefined && members.bytes !== payload) expect({ frame: want.frame, bytes: 'another frame' }).toEqual({ frame: want.frame, bytes: 'this frame' });
+      // The frame's text and DEL flag from the module: the read's text from textAt on, and whether the frame holds 0x7f.
+      if (members !== undefined) {
+        const text = { text: members.text?.slice(members.textAt, members.textAt + payload.length), del: members.del };
+        const expected = { text: payload.toString('latin1'), del: payload.includes(0x7f) };
+        if (text.text !== expected.text || text.del !== expected.del) expect({ frame: want.frame, ...text }).toEqual({ frame: want.frame, ...expected });
+      }
       // The keys' hash the module made on the way is shapeOf's (render/plain-shape.ts).
       if (members !== undefined && members.count >= 0) {
         const hash = keysHash(dataViewOf(payload), payload.byteOffset, members.spans, members.count);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createColorScheme } from '../../src/io/color.js';
 import { EMITTED_TYPES } from '../../src/protocol/catalog.js';
 import { createMemberSpans, scanPlainEvent, type MemberSpans, type PlainEventScan } from '../../src/protocol/plain-event.js';
+import { createPlainFrameScanner } from '../../src/protocol/plain-scan-wasm.js';
 import type { HangarEvent } from '../../src/protocol/types.js';
 import { formatEventLine, formatHead, formatHighlights, type LineContext } from '../../src/render/line.js';
 import { formatPlainLine } from '../../src/render/plain-line.js';
@@ -37,6 +38,16 @@ for (const level of [0, 3] as const) {
 const members = createMemberSpans();
 const scan: PlainEventScan = { idStart: -1, idEnd: -1, members };
 
+/**
+ * The WebAssembly scanner's record (a view of its memory; the frame's text is
+ * its read's, from MemberSpans.textAt on; the DEL flag is the module's): each
+ * frame is scanned inside a read, after other bytes, as the client scans it.
+ */
+const wasmScanner = createPlainFrameScanner();
+const wasmMembers = wasmScanner.createMemberSpans();
+const wasmScan: PlainEventScan = { idStart: -1, idEnd: -1, members: wasmMembers };
+let readSeed = 5;
+
 interface Compared {
   frames: number;
   plain: number;
@@ -48,9 +59,18 @@ interface Compared {
  * of them taking turns (many frames: every context still sees hundreds);
  * counts what the scanner and the fast path took.
  */
-function compare(frame: Buffer, counts: Compared, every = true): void {
+function compare(frame: Buffer, counts: Compared, every = true, wasm = false): void {
   counts.frames++;
-  if (!scanPlainEvent(frame, scan)) return;
+  let record = members;
+  if (wasm) {
+    // In a read after 0 to 40 other bytes (a DEL among them now and then), followed by more.
+    readSeed = (readSeed * 1103515245 + 12345) >>> 0;
+    const before = Buffer.alloc(readSeed % 41, readSeed & 1 ? 0x7f : 0x61);
+    const read = Buffer.concat([before, frame, Buffer.from('\x81\x7f{"event_type":"Next"}', 'latin1')]);
+    frame = read.subarray(before.length, before.length + frame.length);
+    if (!wasmScanner.scanView(frame, read, wasmScan)) return;
+    record = wasmMembers;
+  } else if (!scanPlainEvent(frame, scan)) return;
   counts.plain++;
   const event = JSON.parse(frame.toString('utf8')) as HangarEvent;
   let fastSome = false;
@@ -58,8 +78,8 @@ function compare(frame: Buffer, counts: Compared, every = true): void {
   for (let k = 0; k < n; k++) {
     const [name, ctx] = contexts[every ? k : (counts.frames * 4 + k) % contexts.length]!;
     // The scan record is the client's: it must still be this frame's.
-    if (members.bytes !== frame) expect.unreachable('the record moved on');
-    const fast = formatPlainLine(frame, members, ctx);
+    if (record.bytes !== frame) expect.unreachable('the record moved on');
+    const fast = formatPlainLine(frame, record, ctx);
     if (fast === undefined) continue;
     fastSome = true;
     const full = formatEventLine(event, ctx);
@@ -197,6 +217,35 @@ describe('formatPlainLine: the line from the bytes is the full path line', () =>
     // Enough of them were still events, and enough of those took the fast path, for the comparison to mean something.
     expect(counts.plain).toBeGreaterThan(1000);
     expect(counts.fast).toBeGreaterThan(500);
+  });
+});
+
+describe('formatPlainLine with the WebAssembly scanner: the read\'s text, the spans and the DEL flag from the module', () => {
+  it('is the full path line for the fleet, the catalog, the hostile frames and mutated ones, each inside a read', () => {
+    expect(wasmScanner.kind).toBe('wasm');
+    const counts: Compared = { frames: 0, plain: 0, fast: 0 };
+    for (const frame of [...fleetFrames(9, 1500), ...catalogFrames()]) compare(frame, counts, false, true);
+    for (const frame of hostile) compare(Buffer.from(frame), counts, true, true);
+    expect(counts.fast / counts.frames).toBeGreaterThan(0.9);
+    // The text came from the read (the frame after other bytes), and a DEL in a string was seen by the module.
+    const frame = Buffer.from('{"event_type":"X","note":"a\x7fb","n":1}');
+    const read = Buffer.concat([Buffer.from('0123456789'), frame]);
+    const payload = read.subarray(10);
+    expect(wasmScanner.scanView(payload, read, wasmScan)).toBe(true);
+    expect([wasmMembers.textAt, wasmMembers.del, wasmMembers.text?.length]).toEqual([10, true, read.length]);
+    expect(formatPlainLine(payload, wasmMembers, contexts[0]![1])).toBe(formatEventLine(JSON.parse(frame.toString()) as HangarEvent, contexts[0]![1]));
+    const mutatedCounts: Compared = { frames: 0, plain: 0, fast: 0 };
+    const pieces = ['\\u001b', '\\"', '\u007f', ' ', ',"a":1', ',"a":{"b":1,"b":2}', ':-0', ':[]', '{', '}', '1', '.5', 'e5'];
+    let seed = 17;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const base = [...fleetFrames(4, 200), ...catalogFrames()];
+    for (let round = 0; round < 3000; round++) {
+      let text = base[Math.floor(random() * base.length)]!.toString('utf8');
+      const at = Math.floor(random() * text.length);
+      text = text.slice(0, at) + pieces[Math.floor(random() * pieces.length)]! + text.slice(at + (random() < 0.5 ? 1 : 0));
+      compare(Buffer.from(text), mutatedCounts, false, true);
+    }
+    expect(mutatedCounts.fast).toBeGreaterThan(500);
   });
 });
 
