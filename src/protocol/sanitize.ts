@@ -168,3 +168,30 @@ export function cleanLabel(value: unknown, maxLength = 80): string | undefined {
   const points = [...cleaned];
   return points.length > maxLength ? points.slice(0, maxLength).join('') : cleaned;
 }
+
+/**
+ * What a terminal must not get raw inside a JSON text: DEL, the C1 controls
+ * (U+009B is a CSI to some terminals), the line separators and the invisible
+ * set. None of them is JSON whitespace, so in valid JSON they stand only
+ * inside strings, where `\uXXXX` means the same character.
+ */
+const JSON_TERMINAL_SPECIAL = `[\\u007f-\\u009f\\u2028\\u2029${INVISIBLE}]`;
+let jsonTerminalPattern: RegExp | undefined;
+
+/**
+ * Valid JSON text made safe for a terminal without changing what it parses
+ * to: each character above written as its `\uXXXX` escape (a pair of them
+ * beyond the BMP). JSON itself cannot hold raw C0 controls (ESC included)
+ * inside strings, so the rest of the text prints as it is.
+ */
+export function escapeJsonForTerminal(json: string): string {
+  const pattern = (jsonTerminalPattern ??= new RegExp(JSON_TERMINAL_SPECIAL, 'gv'));
+  pattern.lastIndex = 0;
+  if (!pattern.test(json)) return json;
+  pattern.lastIndex = 0;
+  return json.replace(pattern, (character) => {
+    let out = '';
+    for (let i = 0; i < character.length; i++) out += `\\u${character.charCodeAt(i).toString(16).padStart(4, '0')}`;
+    return out;
+  });
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stripControl } from '../../src/protocol/sanitize.js';
+import { escapeJsonForTerminal, stripControl } from '../../src/protocol/sanitize.js';
 
 describe('stripControl', () => {
   it('returns the same string when there is nothing to strip', () => {
@@ -102,5 +102,32 @@ describe('stripControl: invisible and look-alike characters are marked, not pass
   it('keeps variation selectors with the character they modify, and the text around an astral invisible', () => {
     expect(stripControl('\u2764\ufe0f ok')).toBe('\u2764\ufe0f ok');
     expect(stripControl('\u{1F680}\u{E0001}\u{1F680}')).toBe('\u{1F680}\\u{e0001}\u{1F680}');
+  });
+});
+
+describe('escapeJsonForTerminal (-o ndjson on a terminal)', () => {
+  const hostile = {
+    event_type: 'ToolInvocationCompleted',
+    tool_name: 'ma\u200bth',
+    note: 'csi \u009b31m red, del \u007f, rlo \u202egnp.exe, sep \u2028 \u2029, tag \u{e0041}, nel \u0085',
+    nested: { esc: '\u001b]52;c;aGk=\u0007', keep: 'ünïcödé ✓ 日本語 🚀 ❤\ufe0f' },
+  };
+  const line = escapeJsonForTerminal(JSON.stringify(hostile));
+
+  it('parses to the same value', () => {
+    expect(JSON.parse(line)).toEqual(hostile);
+  });
+
+  it('leaves nothing a terminal would act on or hide: no DEL, C1, separator or invisible character raw', () => {
+    expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200b\u202e]|\u{e0041}/u);
+    expect(line).toContain('ma\\u200bth');
+    expect(line).toContain('\\u009b31m');
+    expect(line).toContain('\\udb40\\udc41');
+  });
+
+  it('keeps printable text and variation selectors as they are, and returns plain JSON itself', () => {
+    expect(line).toContain('ünïcödé ✓ 日本語 🚀 ❤\ufe0f');
+    const plain = '{"event_type":"A","x":"b\\u001b"}';
+    expect(escapeJsonForTerminal(plain)).toBe(plain);
   });
 });

@@ -5,7 +5,7 @@ import { createColorScheme, resolveColorLevel, type ColorScheme } from '../../io
 import type { IO } from '../../io/io.js';
 import type { Approval } from '../../protocol/approval.js';
 import { formatApprovalDetails, formatApprovalTable, formatDecided, oldestFirst } from '../../render/approvals/format-approvals.js';
-import { stripControl } from '../../protocol/sanitize.js';
+import { escapeJsonForTerminal, stripControl } from '../../protocol/sanitize.js';
 import type { ApprovalsEndpoint, ListOptions, ResolveOptions, ShowOptions } from './options.js';
 import { parseStdinReason } from './options.js';
 import { refusalError, type ApprovalAction } from '../../client/approval-refusal.js';
@@ -25,6 +25,12 @@ function refusalContext(endpoint: ApprovalsEndpoint, action: ApprovalAction, id?
 }
 
 /** `hangar-events approvals`: the list, as a table on a terminal, the gateway's array (-o json) or one approval a line (-o ndjson). */
+/** The gateway's JSON as one line; on a terminal with what it must not get raw in strings escaped (same value). */
+function jsonFor(io: IO, value: unknown): string {
+  const json = JSON.stringify(value);
+  return io.stdout.isTTY ? escapeJsonForTerminal(json) : json;
+}
+
 export async function runList(options: ListOptions, io: IO, client: ApprovalsClient): Promise<void> {
   const result = await client.list({ state: options.state, server: options.server }).catch((error: unknown) => {
     throw new RuntimeError(`cannot list approvals: ${options.endpoint.displayUrl}`, { cause: error });
@@ -33,10 +39,10 @@ export async function runList(options: ListOptions, io: IO, client: ApprovalsCli
   const approvals = result.value;
   switch (options.output) {
     case 'json':
-      io.stdout.write(`${JSON.stringify(approvals.map((a) => a.raw))}\n`);
+      io.stdout.write(`${jsonFor(io, approvals.map((a) => a.raw))}\n`);
       return;
     case 'ndjson':
-      for (const approval of approvals) io.stdout.write(`${JSON.stringify(approval.raw)}\n`);
+      for (const approval of approvals) io.stdout.write(`${jsonFor(io, approval.raw)}\n`);
       return;
     case 'table': {
       if (approvals.length === 0) {
@@ -56,7 +62,7 @@ export async function runShow(options: ShowOptions, io: IO, client: ApprovalsCli
   });
   if (!result.ok) throw refusalError(result.refusal, refusalContext(options.endpoint, 'show', options.id));
   if (options.output === 'json') {
-    io.stdout.write(`${JSON.stringify(result.value.raw)}\n`);
+    io.stdout.write(`${jsonFor(io, result.value.raw)}\n`);
     return;
   }
   const lines = formatApprovalDetails(result.value, { colors: colorsFor(io, options.color), nowMs: io.now() });

@@ -4,7 +4,7 @@ import type { TableSort } from '../../render/table/sorts.js';
 import type { compileTemplate } from '../../render/template.js';
 import type { TimeMode } from '../../render/time-format.js';
 import type { StatusReporter } from '../status.js';
-import { NdjsonSink } from './ndjson-sink.js';
+import { NdjsonSink, TerminalNdjsonSink } from './ndjson-sink.js';
 import type { TailSink } from './sink.js';
 import type { TableSinkOptions } from './table-sink.js';
 import { canDrawLive, terminalSize } from '../../io/terminal-size.js';
@@ -71,7 +71,8 @@ export async function createSink(options: OutputSettings, io: IO, parts: SinkPar
   }
   switch (options.output) {
     case 'ndjson':
-      return new NdjsonSink(io.stdout, parts.status);
+      // On a terminal peer strings are escaped there too (-o ndjson into a pipe or file is the server's bytes).
+      return io.stdout.isTTY ? new TerminalNdjsonSink(io.stdout, parts.status) : new NdjsonSink(io.stdout, parts.status);
     case 'pretty': {
       const { LineSink } = await import('./line-sink.js');
       return new LineSink({

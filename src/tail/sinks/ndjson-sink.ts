@@ -2,6 +2,7 @@ import type { HangarEvent } from '../../protocol/types.js';
 import { WriterSink } from './writer-sink.js';
 import type { SourceRef } from '../../feed/messages.js';
 import type { SinkStart } from './sink.js';
+import { escapeJsonForTerminal } from '../../protocol/sanitize.js';
 
 /**
  * `-o ndjson`: each event exactly as the server sent it, one per line, never
@@ -23,6 +24,21 @@ export class NdjsonSink extends WriterSink {
   /** Runs of plain event frames, already lines (each frame and a line feed). */
   frameLines(lines: Uint8Array, _source: SourceRef): void {
     this.writer.writeLines(lines);
+  }
+}
+
+/**
+ * `-o ndjson` on a terminal: the same lines, with what a terminal must not
+ * get raw inside a string (DEL, C1 controls, bidi and invisible characters)
+ * written as its JSON escape, so a line parses to the same event and a
+ * hostile peer cannot drive the terminal. No frame lanes: each event's line
+ * is checked.
+ */
+export class TerminalNdjsonSink extends WriterSink {
+  start(_context: SinkStart): void {}
+
+  event(_event: HangarEvent, raw: string, _source: SourceRef): void {
+    this.writer.write(`${escapeJsonForTerminal(toNdjsonLine(raw))}\n`);
   }
 }
 
