@@ -4,6 +4,7 @@ import { killPtys, startInPty } from '../helpers/pty.js';
 import { runCli } from '../helpers/spawn.js';
 import { useFrameServers } from '../helpers/frame-server.js';
 import { gatewayApproval, startFakeGateway } from '../helpers/fake-gateway.js';
+import { stripControl } from '../../src/protocol/sanitize.js';
 
 /**
  * `tail -o ndjson` writes the server's bytes; on a terminal a peer's string
@@ -67,5 +68,34 @@ pty.describe('approvals -o ndjson on a terminal', () => {
     } finally {
       await gateway.close();
     }
+  }, 30_000);
+});
+
+pty.describe('tail --calls -o ndjson and top -o ndjson on a terminal', () => {
+  const T = 1_795_000_000;
+  const tool = 'ad\u200bd \u202eexe \u009b2J';
+  const callFrames = [
+    { event_type: 'ToolInvocationRequested', event_id: 'c1', mcp_server_id: 'math', tool_name: tool, correlation_id: 'c-1', occurred_at: T },
+    { event_type: 'ToolInvocationCompleted', event_id: 'c2', mcp_server_id: 'math', tool_name: tool, correlation_id: 'c-1', duration_ms: 3, occurred_at: T + 0.003 },
+  ].map((event) => JSON.stringify(event));
+
+  pty.it('tail --calls: the call line escapes the tool name and parses to it', async () => {
+    const url = await serveFrames(callFrames, []);
+    const run = startInPty(['tail', url, '--calls', '-o', 'ndjson', '-n', '1', '-q']);
+    expect(await run.exited).toBe(0);
+    const output = run.output();
+    expect(output).not.toMatch(/[\u007f-\u009f\u200b\u202e]/u);
+    const lines = output.split(/\r?\n/).filter((line) => line.startsWith('{'));
+    expect(lines.map((line) => (JSON.parse(line) as { tool_name: string }).tool_name)).toEqual([tool]);
+  }, 30_000);
+
+  pty.it('top --by tool: rows carry the tool name as the sanitizer shows it (top keeps names sanitized)', async () => {
+    const url = await serveFrames(callFrames, []);
+    const run = startInPty(['top', url, '--by', 'tool', '-o', 'ndjson', '--once', '--interval', '1s', '-q']);
+    expect(await run.exited).toBe(0);
+    const output = run.output();
+    expect(output).not.toMatch(/[\u007f-\u009f\u200b\u202e]/u);
+    const rows = output.split(/\r?\n/).filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(rows.map((row) => row.tool), output).toEqual([stripControl(tool)]);
   }, 30_000);
 });

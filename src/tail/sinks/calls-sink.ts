@@ -5,7 +5,7 @@ import { formatDuration } from '../../format/duration.js';
 import { formatBytes } from '../../format/bytes.js';
 import { formatPairValue, formatValue } from '../../render/fields.js';
 import { fitLine } from '../../render/line-fit.js';
-import { stripControl } from '../../protocol/sanitize.js';
+import { escapeJsonForTerminal, stripControl } from '../../protocol/sanitize.js';
 import { formatTime, type TimeMode } from '../../render/time-format.js';
 import { CallJoin, type ToolCall } from '../call-join.js';
 import type { SourceRef } from '../../feed/messages.js';
@@ -80,7 +80,8 @@ export class CallsSink extends WriterSink {
   }
 
   private write(call: ToolCall): void {
-    const line = this.options.json ? JSON.stringify(callJson(call)) : formatCallLine(call, this.options);
+    // JSON on a terminal: what it must not get raw inside a string is escaped (the same value).
+    const line = this.options.json ? (this.options.stdout.isTTY ? escapeJsonForTerminal(JSON.stringify(callJson(call))) : JSON.stringify(callJson(call))) : formatCallLine(call, this.options);
     this.writer.write(`${line}\n`);
   }
 }
