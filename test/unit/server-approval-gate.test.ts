@@ -33,7 +33,27 @@ function gateWith(clock = new FakeClock({ nowMs: START_MS }), settings: { maxDec
   return { gate, clock, decisions, hold };
 }
 
+/** A clock whose timers run `earlyMs` before their time (but not sooner than 1 ms), as Node's can by a millisecond (the loop's cached time). */
+function earlyClock(earlyMs: number) {
+  const clock = new FakeClock({ nowMs: START_MS });
+  const early: ApprovalClock = { now: () => clock.now(), setTimeout: (callback, ms) => clock.setTimeout(callback, Math.max(1, ms - earlyMs)) };
+  return { clock, early };
+}
+
 describe('ApprovalGate', () => {
+  it('never expires an approval before its expires_at, though its timer runs early', () => {
+    const { clock, early } = earlyClock(1);
+    const decisions: ApprovalDecision[] = [];
+    const gate = new ApprovalGate({ timeoutMs: 1_000, clock: early });
+    const { expiresAtMs } = gate.hold(request('a1'), (d) => decisions.push(d));
+    clock.advance(999);
+    expect(decisions).toEqual([]);
+    expect(gate.get('a1')!.state).toBe('pending');
+    clock.advance(1);
+    expect(decisions).toEqual([{ state: 'expired', expiredAtMs: expiresAtMs }]);
+    expect(gate.get('a1')!.decided_at).toBe(formatIsoUtc(expiresAtMs));
+  });
+
   it('holds a call as a pending approval in the gateway shape, expiring after the timeout', () => {
     const { gate, clock, hold } = gateWith();
     const start = clock.now();

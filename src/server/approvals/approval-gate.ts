@@ -147,7 +147,7 @@ export class ApprovalGate {
     };
     this.entries.set(request.approvalId, entry);
     this.pending.add(request.approvalId);
-    if (!this.closed) entry.timer = this.clock.setTimeout(() => this.expire(entry, this.clock.now()), this.timeoutMs);
+    if (!this.closed) entry.timer = this.clock.setTimeout(() => this.expireWhenDue(entry), this.timeoutMs);
     return { expiresAtMs: entry.expiresAtMs };
   }
 
@@ -201,6 +201,22 @@ export class ApprovalGate {
       entry.timer = undefined;
       entry.onDecided = undefined;
     }
+  }
+
+  /**
+   * The hold's timer ran: it expires now, unless the wall clock has not yet
+   * reached its expires_at (a timer can run a millisecond early: Node's
+   * timers count on the event loop's cached, coarser time), then it waits
+   * for the rest, so an approval never expires before its expires_at.
+   */
+  private expireWhenDue(entry: Entry): void {
+    entry.timer = undefined;
+    const now = this.clock.now();
+    if (now < entry.expiresAtMs && entry.state === 'pending' && !this.closed) {
+      entry.timer = this.clock.setTimeout(() => this.expireWhenDue(entry), entry.expiresAtMs - now);
+      return;
+    }
+    this.expire(entry, now);
   }
 
   private expire(entry: Entry, now: number): void {
