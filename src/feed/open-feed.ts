@@ -9,7 +9,7 @@ import type { MemberSpans } from '../protocol/plain-event.js';
 import { SeenIds } from '../protocol/seen-ids.js';
 import type { HangarEvent } from '../protocol/types.js';
 import type { StoreReader } from '../store/store-reader.js';
-import type { StoreWindow } from '../store/store-window.js';
+import type { StoreLinesLane, StoreWindow } from '../store/store-window.js';
 import type { PlainFrameLane, PlainRunLane, SourceRef, StreamMessage } from './messages.js';
 
 /**
@@ -91,6 +91,7 @@ export class Feed extends EventEmitter<{ message: [SourceRef, FeedMessage] }> {
   private clients: StreamClient[] = [];
   private plainLane: PlainFrameLane | undefined;
   private plainRun: PlainRunLane | undefined;
+  private storeLines: StoreLinesLane | undefined;
   private paused = false;
   private readonly storeSource: SourceRef | undefined;
   private readonly seen: SeenIds | undefined;
@@ -143,6 +144,7 @@ export class Feed extends EventEmitter<{ message: [SourceRef, FeedMessage] }> {
     if (store && this.clients.length === 0) {
       const { StoreSource } = await import('./store-feed.js');
       const source = new StoreSource({ ...store, follow: store.follow });
+      if (this.storeLines !== undefined) source.setLinesLane(this.storeLines);
       this.runner = source;
       source.on('message', (message) => this.onMessage(this.storeSource!, message));
       source.finished.then(() => this.ended(), (error: Error) => this.failed(error));
@@ -168,9 +170,16 @@ export class Feed extends EventEmitter<{ message: [SourceRef, FeedMessage] }> {
   /**
    * Takes plain event frames by `lane` where the feed adds nothing to an
    * event (one socket, no store: no de-duplication, no join); call before
-   * `start()`. Elsewhere events come as messages, as before.
+   * `start()`. Elsewhere events come as messages, as before. The store
+   * alone uses `run` only: its window's batches of lines.
    */
   setPlainLane(lane: (source: SourceRef, frame: Buffer, members: MemberSpans | undefined) => boolean, run?: FeedRunLane): void {
+    if (this.options.urls.length === 0 && this.storeSource !== undefined && run !== undefined) {
+      // The store alone: its window's events as batches of lines (store/store-window.ts, readWindow's `lines`).
+      const source = this.storeSource;
+      this.storeLines = { room: () => (this.stopped ? 0 : run.room()), take: (lines, count) => run.take(source, lines, count) };
+      return;
+    }
     if (this.options.urls.length !== 1 || this.options.store !== undefined) return;
     const source = this.sources[0]!;
     // After stop() a frame is dropped, as onMessage drops every message (and no run is taken: its frames come one by one).

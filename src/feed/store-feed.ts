@@ -8,7 +8,7 @@ import { toEventMessage } from './stored-event-message.js';
 import { type StoredEvent } from '../store/store-event.js';
 import type { StoreCursor } from '../store/store-cursor.js';
 import type { StoreReader } from '../store/store-reader.js';
-import { DEFAULT_BATCH, describeCompaction, describeWindowCount, readWindow, type StoreWindow } from '../store/store-window.js';
+import { DEFAULT_BATCH, describeCompaction, describeWindowCount, readWindow, type StoreLinesLane, type StoreWindow } from '../store/store-window.js';
 
 export interface StoreSourceOptions {
   readonly reader: StoreReader;
@@ -45,6 +45,7 @@ export class StoreSource extends EventEmitter<{ message: [StreamMessage] }> {
   private timer: { cancel(): void } | undefined;
   private wake: (() => void) | undefined;
   private readonly retry: { readonly firstMs: number; readonly maxMs: number };
+  private lines: StoreLinesLane | undefined;
 
   constructor(private readonly options: StoreSourceOptions) {
     super();
@@ -64,6 +65,14 @@ export class StoreSource extends EventEmitter<{ message: [StreamMessage] }> {
         else this.rejectFinished(error);
       },
     );
+  }
+
+  /**
+   * Takes the window's events as batches of NDJSON lines where it can (readWindow's `lines`),
+   * for a consumer that writes each event's bytes as its line; call before start().
+   */
+  setLinesLane(lane: StoreLinesLane): void {
+    this.lines = { room: () => (this.stopped ? 0 : lane.room()), take: (lines, count) => lane.take(lines, count) };
   }
 
   pause(): void {
@@ -103,6 +112,7 @@ export class StoreSource extends EventEmitter<{ message: [StreamMessage] }> {
       untilSeconds: this.options.untilSeconds,
       batchSize: this.options.batchSize,
       emit: this.emitStored,
+      lines: this.lines,
       bad: (reason) => this.emitMessage({ kind: 'bad-frame', reason: `stored row skipped: ${reason}` }),
       ready: this.ready,
       stopped: () => this.stopped,

@@ -214,6 +214,26 @@ export class WasmPlainScanner implements PlainFrameScanner {
     return true;
   }
 
+  /**
+   * Whether `lines` is exactly `count` lines, each ending in a line feed, every one a plain
+   * event frame (what scanPlainEvent says of it; `out` is given to scanPlainEvent for the lines
+   * this scan is not sure of). The store's batches of lines (store/sqlite-lines.ts): one copy
+   * into the module's memory, one call per line, no view of each line unless asked of JavaScript.
+   */
+  scanLines(lines: Uint8Array, count: number, out: PlainEventScan): boolean {
+    const loaded = lines === this.read || this.load(lines);
+    let pos = 0;
+    for (let k = 0; k < count; k++) {
+      const end = lines.indexOf(0x0a, pos);
+      if (end < 0) return false;
+      if (!loaded || this.exports.scan(DATA_AT + pos, DATA_AT + end, 0) !== 1) {
+        if (!scanPlainEvent(lines.subarray(pos, end), out)) return false;
+      }
+      pos = end + 1;
+    }
+    return pos === lines.length;
+  }
+
   /** Copies `read` into memory (growing it when needed); false when it is too large. */
   private load(read: Uint8Array): boolean {
     this.read = undefined;

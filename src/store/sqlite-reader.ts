@@ -5,7 +5,8 @@ import { LineArena, toStoredEvent, type StoredEvent } from './store-event.js';
 import { DEFAULT_ROW_LIMITS, inlineBytes, oversizedRow, type RowLimits } from './row-limits.js';
 import { StoreError } from '../errors.js';
 import type { StoreCursor } from './store-cursor.js';
-import type { CompactedStream, StoreBatch, StoreReader } from './store-reader.js';
+import type { CompactedStream, StoreBatch, StoreLines, StoreReader } from './store-reader.js';
+import { SqliteLineBatches } from './sqlite-lines.js';
 import { describeCandidates, quoteIdent, REQUIRED_EVENT_COLUMNS, type StoreTables } from './table-names.js';
 
 export interface SqliteStoreOptions {
@@ -105,6 +106,9 @@ class SqliteStoreReader implements StoreReader {
   private readonly firstAtTime: Statement<[number], { global_position: number }>;
   private readonly limits: RowLimits;
   private readonly lines = new LineArena();
+  private readonly lineBatches: SqliteLineBatches;
+  /** global_position is the table's INTEGER PRIMARY KEY (the gateway's schema): unique integers. */
+  private readonly positionIsKey: boolean;
   private closed = false;
 
   constructor(
@@ -120,6 +124,9 @@ class SqliteStoreReader implements StoreReader {
       `SELECT global_position FROM ${events} WHERE CASE WHEN json_valid(data) THEN json_type(data, '$.occurred_at') IN ('real', 'integer') AND json_extract(data, '$.occurred_at') >= ? END ORDER BY global_position LIMIT 1`,
     );
     this.one = db.prepare<[number], [unknown]>(`SELECT data FROM ${events} WHERE global_position = ?`).raw(true);
+    this.lineBatches = new SqliteLineBatches(db, events);
+    const keys = (db.prepare(`PRAGMA table_info(${events})`).all() as { name: string; type: string; pk: number }[]).filter((c) => c.pk > 0);
+    this.positionIsKey = keys.length === 1 && keys[0]!.name === 'global_position' && keys[0]!.type.toUpperCase() === 'INTEGER';
   }
 
   /**
@@ -155,6 +162,15 @@ class SqliteStoreReader implements StoreReader {
     const decoded = this.decodeRows(rows, limit);
     const last = decoded.cut ?? (rows.length > 0 ? rows[rows.length - 1]![0] : from);
     return { events: decoded.events, bad: decoded.bad, cursor: { engine: 'sqlite', position: last }, atHead: decoded.cut === undefined && rows.length < limit };
+  }
+
+  async readLinesAfter(cursor: StoreCursor, limit: number, through: StoreCursor): Promise<StoreLines | undefined> {
+    const from = positionOf(cursor);
+    // Only rows the row path takes inline and under the limit (a larger one is read alone, or reported).
+    const inline = Math.min(inlineBytes(this.limits, limit), this.limits.maxRowBytes);
+    const batch = this.run('read', () => this.lineBatches.read(from, positionOf(through), limit, inline));
+    if (batch === undefined) return undefined;
+    return { lines: batch.lines, count: batch.count, cursor: { engine: 'sqlite', position: batch.last }, atHead: batch.count < limit };
   }
 
   async readBefore(cursor: StoreCursor, limit: number): Promise<StoreBatch> {
@@ -201,8 +217,20 @@ class SqliteStoreReader implements StoreReader {
 
   async nthBefore(cursor: StoreCursor, n: number): Promise<StoreCursor | undefined> {
     const events = quoteIdent(this.options.tables.events);
+    const at = positionOf(cursor);
+    // No row ever deleted (the positions from the first to the last are all there, counted from the
+    // smallest index, one snapshot): the n-th newest is a subtraction, not a walk through n rows of data.
+    const span = !this.positionIsKey ? undefined : this.run('read', () =>
+      this.db.transaction(() => ({
+        count: (this.db.prepare(`SELECT count(*) FROM ${events}`).pluck().get() as number),
+        ...(this.db.prepare(`SELECT min(global_position) AS first, max(global_position) AS last FROM ${events}`).get() as { first: number | null; last: number | null }),
+      }))(),
+    );
+    if (span !== undefined && Number.isInteger(span.first) && Number.isInteger(span.last) && span.last! - span.first! + 1 === span.count && at <= span.last!) {
+      return at - n + 1 >= span.first! ? { engine: 'sqlite', position: at - n + 1 } : undefined;
+    }
     const row = this.run('read', () =>
-      this.db.prepare<[number, number], { global_position: number }>(`SELECT global_position FROM ${events} WHERE global_position <= ? ORDER BY global_position DESC LIMIT 1 OFFSET ?`).get(positionOf(cursor), n - 1),
+      this.db.prepare<[number, number], { global_position: number }>(`SELECT global_position FROM ${events} WHERE global_position <= ? ORDER BY global_position DESC LIMIT 1 OFFSET ?`).get(at, n - 1),
     );
     return row === undefined ? undefined : { engine: 'sqlite', position: row.global_position };
   }
@@ -225,17 +253,35 @@ class SqliteStoreReader implements StoreReader {
 
   async compactedStreams(): Promise<CompactedStream[]> {
     const events = quoteIdent(this.options.tables.events);
+    // Each stream's first version: with the gateway's index on (stream_id, stream_version), one seek per
+    // stream (skipping from one stream to the next) instead of a pass over every row; else by grouping.
+    const firsts = this.run('read', () => this.hasStreamIndex())
+      ? `WITH RECURSIVE s(id) AS (SELECT (SELECT min(stream_id) FROM ${events})
+                                   UNION ALL SELECT (SELECT min(stream_id) FROM ${events} WHERE stream_id > s.id) FROM s WHERE s.id IS NOT NULL),
+                        f(stream_id, v) AS (SELECT id, (SELECT min(stream_version) FROM ${events} WHERE stream_id = s.id) FROM s WHERE s.id IS NOT NULL)
+         SELECT stream_id, v FROM f WHERE v > 0`
+      : `SELECT stream_id, MIN(stream_version) AS v FROM ${events} GROUP BY stream_id HAVING MIN(stream_version) > 0`;
     const rows = this.run('read', () =>
       this.db
         .prepare(
           `SELECT e.stream_id AS stream_id, e.stream_version AS version, CASE WHEN json_valid(e.data) THEN json_extract(e.data, '$.occurred_at') END AS occurred_at
-             FROM ${events} e JOIN (SELECT stream_id, MIN(stream_version) AS v FROM ${events} GROUP BY stream_id HAVING MIN(stream_version) > 0) f
+             FROM ${events} e JOIN (${firsts}) f
                ON e.stream_id = f.stream_id AND e.stream_version = f.v
             ORDER BY e.stream_id`,
         )
         .all() as { stream_id: string; version: number; occurred_at: unknown }[],
     );
     return rows.map((r) => ({ streamId: String(r.stream_id), firstVersion: r.version, firstOccurredAt: typeof r.occurred_at === 'number' ? r.occurred_at : undefined }));
+  }
+
+  /** Whether an index leads with (stream_id, stream_version), as the gateway's UNIQUE constraint makes one. */
+  private hasStreamIndex(): boolean {
+    const events = quoteIdent(this.options.tables.events);
+    const indexes = this.db.prepare(`PRAGMA index_list(${events})`).all() as { name: string }[];
+    return indexes.some((index) => {
+      const columns = (this.db.prepare(`PRAGMA index_info(${quoteIdent(index.name)})`).all() as { seqno: number; name: string | null }[]).sort((a, b) => a.seqno - b.seqno);
+      return columns[0]?.name === 'stream_id' && columns[1]?.name === 'stream_version';
+    });
   }
 
   async close(): Promise<void> {

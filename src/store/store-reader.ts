@@ -11,6 +11,17 @@ export interface StoreBatch {
   readonly atHead: boolean;
 }
 
+/** Rows as their NDJSON lines at once (StoreReader.readLinesAfter). */
+export interface StoreLines {
+  /** Each row's line (what StoredEvent.bytes holds) and a line feed, in commit order. */
+  readonly lines: Buffer;
+  readonly count: number;
+  /** Resume after this. */
+  readonly cursor: StoreCursor;
+  /** Fewer rows than asked for: nothing more up to `through`. */
+  readonly atHead: boolean;
+}
+
 /** A stream whose oldest events were deleted after a snapshot (compaction). */
 export interface CompactedStream {
   readonly streamId: string;
@@ -43,6 +54,14 @@ export interface StoreReader {
    * `atHead` then means the start of the log was reached.
    */
   readBefore(cursor: StoreCursor, limit: number): Promise<StoreBatch>;
+  /**
+   * Optional: up to `limit` rows after `cursor` and at or before `through` as their lines at
+   * once, when every one of them is a row that readAfter would give as an event whose bytes
+   * are that line (no row reported, none re-serialised); undefined when the batch is not so
+   * (then readAfter reads it). Nothing is parsed or validated in SQL's place: the lines are
+   * checked by the byte scanner.
+   */
+  readLinesAfter?(cursor: StoreCursor, limit: number, through: StoreCursor): Promise<StoreLines | undefined>;
   /** The cursor of the `n`-th newest row at or before `cursor` (n >= 1), without decoding any; undefined when there are fewer. */
   nthBefore(cursor: StoreCursor, n: number): Promise<StoreCursor | undefined>;
   /** The cursor just before the first event whose occurred_at is at or after `seconds`; the head when there is none. */

@@ -16,6 +16,12 @@ export interface WindowReadOptions {
   readonly batchSize?: number;
   /** Called with each event of the window, in commit order. */
   readonly emit: (stored: StoredEvent) => void;
+  /**
+   * Where a consumer that writes each event's bytes as an NDJSON line takes a batch of them at
+   * once (--history without filters: see StoreReader.readLinesAfter); the events it takes are
+   * not given to `emit`. The window's first event always comes by `emit`.
+   */
+  readonly lines?: StoreLinesLane | undefined;
   /** Called with each row that could not be decoded. */
   readonly bad: (reason: string) => void;
   /** Resolves when the consumer can take more (stdout drained); called between batches. */
@@ -34,6 +40,14 @@ export interface WindowResult {
 }
 
 export const DEFAULT_BATCH = 1000;
+
+/** A consumer of a batch of stored events as their NDJSON lines (WindowReadOptions.lines). */
+export interface StoreLinesLane {
+  /** How many events it takes as lines now; fewer than a batch: they come by `emit`. */
+  room(): number;
+  /** `lines`: `count` lines, each an event's bytes and a line feed, in commit order. */
+  take(lines: Buffer, count: number): void;
+}
 
 /**
  * Reads the window of the store up to its head and hands every event to
@@ -111,8 +125,22 @@ export async function readWindow(options: WindowReadOptions): Promise<WindowResu
   let firstSeconds: number | undefined;
   if (start !== undefined) {
     let cursor = before(start);
+    // Nothing to filter or time: batches of lines where the reader and the consumer take them.
+    const lane = !timed && options.matches === undefined && reader.readLinesAfter !== undefined ? options.lines : undefined;
     for (;;) {
       if (options.stopped?.()) break;
+      if (lane !== undefined && count > 0 && lane.room() >= batchSize) {
+        const lines = await reader.readLinesAfter!(cursor, batchSize, head);
+        if (lines !== undefined && lane.room() >= lines.count) {
+          if (lines.count > 0) lane.take(lines.lines, lines.count);
+          count += lines.count;
+          cursor = lines.cursor;
+          if (lines.atHead) break;
+          await yieldToIo();
+          await options.ready?.();
+          continue;
+        }
+      }
       const batch = await reader.readAfter(cursor, batchSize);
       batch.bad.forEach(options.bad);
       let pastHead = false;

@@ -1,0 +1,230 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { requireProgram } from '../helpers/require-program.js';
+import { openSqliteStore } from '../../src/store/sqlite-reader.js';
+import type { StoreReader } from '../../src/store/store-reader.js';
+import { storeTables } from '../../src/store/table-names.js';
+import { readWindow, type StoreWindow } from '../../src/store/store-window.js';
+import type { RowLimits } from '../../src/store/row-limits.js';
+import type { StoreCursor } from '../../src/store/store-cursor.js';
+import { gatewayEvent } from '../helpers/fake-gateway.js';
+import { SqliteGatewayStore } from '../helpers/event-store.js';
+import { runCli } from '../helpers/spawn.js';
+
+/**
+ * The store's batches of lines (store/sqlite-lines.ts: SQLite joins a batch's
+ * lines, the byte scanner checks them) against the row path (readAfter, one
+ * event per row) over real SQLite files: the same bytes, the same rows
+ * reported, the same cursors, or the batch is declined and the row path reads
+ * it. Hostile rows sit at batch boundaries and inside batches.
+ */
+
+let dir: string;
+const open: (StoreReader | SqliteGatewayStore)[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hangar-lines-'));
+});
+afterEach(async () => {
+  for (const thing of open.splice(0)) await thing.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function reader(limits?: RowLimits): Promise<StoreReader> {
+  const r = await openSqliteStore({ path: join(dir, 'events.db'), display: 'sqlite:events.db', tables: storeTables(undefined), ...(limits ? { limits } : {}) });
+  open.push(r);
+  return r;
+}
+
+/** Rows the gateway would never write, and some it would, that are not in the plain shape: [event_type, data] as SQL literals. */
+const HOSTILE: readonly (readonly [string, string])[] = [
+  ["'X'", "'{broken'"],
+  ["'X'", `'{"_version": 1, "event_id": "a", "_version": 2}'`],
+  ["'X'", `'{"_version": 1, "event_type": "Forged", "event_id": "b"}'`],
+  ["'X'", `'{"_version": 1, "event\\u005ftype": "Forged"}'`],
+  ["'X'", `'{"_version": 1, "s": "line' || char(10) || 'break"}'`],
+  ["'X'", `'{"_version": 1,' || char(10) || ' "spaced": true}'`],
+  ["'X'", `'{"_version": 1, "tab":' || char(9) || '1}'`],
+  ["'X'", `'{"_version": 1, "nested": {"_version": 7}, "n": 1}'`],
+  [`'Quote"Type'`, `'{"_version": 1, "q": 1}'`],
+  [`'Back\\slash'`, `'{"_version": 1, "q": 2}'`],
+  [`'Ctl' || char(1) || char(10) || char(31) || 'x'`, `'{"_version": 1, "q": 3}'`],
+  [`'Del' || char(127)`, `'{"_version": 1, "q": 4}'`],
+  ["'Ünïcødé✓'", `'{"_version": 1, "note": "ünï ✓ \u2028 😀"}'`],
+  ["''", `'{"_version": 1, "q": 5}'`],
+  ['5', `'{"_version": 1, "q": 6}'`],
+  ["x'4869'", `'{"_version": 1, "q": 7}'`],
+  ["'X'", `x'7b225f76657273696f6e223a20312c202271223a2022c3bc227d'`],
+  ["'X'", "x'7bfe7d'"],
+  ["'X'", `CAST(x'7b225f76657273696f6e223a20312c202271223a2022ff227d' AS TEXT)`],
+  ["'X'", `'{"a": 1}'`],
+  ["'X'", `'{"_version": 12, "q": 8}'`],
+  ["'X'", `'{"_version": -1, "q": 9}'`],
+  ["'X'", `'{"_version":1,"q":10}'`],
+  ["'X'", `'{"_version": 1,  "q": 11}'`],
+  ["'X'", `'{"_version": 1}'`],
+  ["'X'", `'{"_version": 1, }'`],
+  ["'X'", "'[1, 2]'"],
+  ["'X'", `'"text"'`],
+  ["'X'", '42'],
+  ["'X'", `'{"_version": 1, "big": "' || printf('%.3000c', 'z') || '"}'`],
+  ["'X'", `'{"_version": 1, "huge": "' || printf('%.9000c', 'z') || '"}'`],
+  ["'X'", `'{"_version": 1, "x": 1} trailing'`],
+  ["'X'", `'{"_version": 1, "deep": ' || printf('%.70c', '[') || printf('%.70c', ']') || '}'`],
+];
+
+/** A store of `rows` plain events with the hostile rows put at `at` (positions from 1). */
+function writeStore(rows: number, at: readonly number[]): SqliteGatewayStore {
+  const store = new SqliteGatewayStore(join(dir, 'events.db'));
+  open.push(store);
+  const hostileAt = new Map(at.map((position, k) => [position, HOSTILE[k % HOSTILE.length]!]));
+  const insert = (type: string, data: string, version: number) =>
+    store.db.exec(`INSERT INTO events (stream_id, stream_version, event_type, data, created_at) VALUES ('s:hostile', ${version}, ${type}, ${data}, 'now')`);
+  let hostileVersion = 0;
+  store.db.transaction(() => {
+    for (let position = 1; position <= rows; position++) {
+      const hostile = hostileAt.get(position);
+      if (hostile !== undefined) insert(hostile[0], hostile[1], hostileVersion++);
+      else store.appendAll([gatewayEvent(position % 3 === 0 ? 'ToolInvocationCompleted' : 'HealthCheckPassed', { mcp_server_id: `m${position % 4}`, seq: position, note: position % 5 === 0 ? 'héllo "quoted" \\ back' : 'plain' })]);
+    }
+  })();
+  return store;
+}
+
+interface Read {
+  out: string;
+  bad: string[];
+  count: number;
+  cursor: StoreCursor;
+  batchesOfLines: number;
+}
+
+/** The window as -o ndjson prints it: with the lines lane (`lines`) or every event one by one. */
+async function read(r: StoreReader, window: StoreWindow, lines: boolean, batchSize?: number, roomAfter = 0): Promise<Read> {
+  const parts: Buffer[] = [];
+  const bad: string[] = [];
+  let batchesOfLines = 0;
+  // The consumer's room: none until `roomAfter` events came by emit since the last batch of lines.
+  let sinceLines = 0;
+  const room = () => (sinceLines >= roomAfter ? Number.MAX_SAFE_INTEGER : 0);
+  const result = await readWindow({
+    reader: r,
+    window,
+    ...(batchSize !== undefined ? { batchSize } : {}),
+    emit: (stored) => {
+      sinceLines++;
+      parts.push(stored.bytes, Buffer.from('\n'));
+    },
+    bad: (reason) => bad.push(reason),
+    lines: lines
+      ? {
+          room,
+          take: (taken, count) => {
+            batchesOfLines++;
+            sinceLines = 0;
+            expect(taken.toString('utf8').split('\n').length - 1).toBe(count);
+            parts.push(Buffer.from(taken));
+          },
+        }
+      : undefined,
+  });
+  return { out: Buffer.concat(parts).toString('utf8'), bad, count: result.count, cursor: result.cursor, batchesOfLines };
+}
+
+requireProgram('better-sqlite3').describe('the store read as batches of lines', () => {
+  it('prints the same bytes and reports the same rows as the row path, for --history edges and batch sizes', async () => {
+    // Hostile rows on both sides of batch boundaries (1000, 1001, 2000, ...) and inside batches.
+    const hostileAt = [3, 999, 1000, 1001, 1002, 1500, 1998, 2000, 2001, 2400, 2401, 2402, 2403, 2404, 2405, 2406, 2407, 2408, 2409, 2410, 2411, 2412, 2413, 2414, 2415, 2416, 2417, 2418, 2419, 2420, 2421, 2422, 2423, 2424, 2425];
+    writeStore(3200, hostileAt);
+    const r = await reader({ maxRowBytes: 8000, batchBytes: 4 * 1024 * 1024 });
+    let usedLines = 0;
+    for (const batchSize of [1000, 7, 333]) {
+      for (const count of [1, 2, 5, 999, 1000, 1001, 1003, 2500, 3199, 3200, 3205]) {
+        const window: StoreWindow = { kind: 'last', count };
+        const [rows, lines] = [await read(r, window, false, batchSize), await read(r, window, true, batchSize)];
+        expect(lines.out, `--history ${count}, batches of ${batchSize}`).toBe(rows.out);
+        expect(lines.bad).toEqual(rows.bad);
+        expect(lines.count).toBe(rows.count);
+        expect(lines.cursor).toEqual(rows.cursor);
+        usedLines += lines.batchesOfLines;
+      }
+    }
+    // The lines were taken (not only declined), and every hostile row was read (reported or printed) by the row path.
+    expect(usedLines).toBeGreaterThan(20);
+    const whole = await read(r, { kind: 'last', count: 3200 }, true);
+    expect(whole.bad.length).toBeGreaterThanOrEqual(10);
+    for (const line of whole.out.split('\n').slice(0, -1)) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    expect(whole.out).not.toContain('{broken');
+    expect(whole.out).not.toContain('"Forged"');
+  });
+
+  it('reads batches of lines equal to the row path batch by batch, or declines them', async () => {
+    // Every hostile kind on its own, 35 rows apart: a batch of 1 or 7 holds one or none.
+    writeStore(1200, Array.from(HOSTILE, (_, k) => 20 + 35 * k));
+    for (const limits of [undefined, { maxRowBytes: 2000, batchBytes: 64 * 1024 }]) {
+      const r = await reader(limits);
+      const head = await r.head();
+      for (const limit of [1, 7, 20]) {
+        let cursor = r.start();
+        let taken = 0;
+        let declined = 0;
+        for (;;) {
+          const lines = await r.readLinesAfter!(cursor, limit, head);
+          const rows = await r.readAfter(cursor, limit);
+          if (lines === undefined) {
+            declined++;
+            cursor = rows.cursor;
+            if (rows.atHead) break;
+            continue;
+          }
+          taken++;
+          expect(rows.bad).toEqual([]);
+          expect(lines.lines.toString('utf8')).toBe(rows.events.map((e) => `${e.raw}\n`).join(''));
+          expect(Buffer.concat(rows.events.flatMap((e) => [e.bytes, Buffer.from('\n')])).equals(lines.lines)).toBe(true);
+          expect(lines.count).toBe(rows.events.length);
+          expect(lines.cursor).toEqual(rows.cursor);
+          expect(lines.atHead).toBe(rows.atHead);
+          cursor = lines.cursor;
+          if (lines.atHead) break;
+        }
+        expect(taken).toBeGreaterThan(0);
+        // A batch holding one of the rows that are not plain is the row path's.
+        expect(declined).toBeGreaterThan(0);
+      }
+      // Up to `through`, never past it: a writer's newer rows are the follower's.
+      const middle: StoreCursor = { engine: 'sqlite', position: 1190 };
+      const upTo = await r.readLinesAfter!({ engine: 'sqlite', position: 1140 }, 1000, middle);
+      expect(upTo?.count).toBe(50);
+      expect(upTo?.cursor).toEqual(middle);
+      expect(upTo?.atHead).toBe(true);
+    }
+  });
+
+  it('gives events by emit while the consumer has no room for a batch, and takes lines again once it has', async () => {
+    writeStore(2600, [1700]);
+    const r = await reader();
+    const rows = await read(r, { kind: 'last', count: 2600 }, false);
+    // Room for a batch of lines only after 150 events came one by one: batches of both kinds, in order.
+    const lines = await read(r, { kind: 'last', count: 2600 }, true, 100, 150);
+    expect(lines.out).toBe(rows.out);
+    expect(lines.bad).toEqual(rows.bad);
+    expect(lines.batchesOfLines).toBeGreaterThan(5);
+  });
+
+  it('tail --store --history -o ndjson: the row path\'s bytes, every malformed row reported on stderr and never printed', async () => {
+    writeStore(2300, Array.from(HOSTILE, (_, k) => 1040 + k));
+    const r = await reader();
+    const expected = await read(r, { kind: 'last', count: 2250 }, false);
+    const result = await runCli(['tail', '--store', join(dir, 'events.db'), '--history', '2250', '--no-follow', '-o', 'ndjson'], { timeoutMs: 30_000 });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(expected.out);
+    const skipped = result.stderr.split('\n').filter((line) => line.includes('stored row skipped'));
+    expect(skipped.length).toBe(expected.bad.length);
+    expect(expected.bad.length).toBeGreaterThanOrEqual(10);
+    for (const reason of expected.bad) expect(result.stderr).toContain(reason);
+    expect(result.stdout).not.toContain('{broken');
+    for (const line of result.stdout.split('\n').slice(0, -1)) expect(() => JSON.parse(line) as unknown).not.toThrow();
+  }, 40_000);
+});
