@@ -12,6 +12,8 @@ import type { StoreCursor } from '../../src/store/store-cursor.js';
 import { gatewayEvent } from '../helpers/fake-gateway.js';
 import { SqliteGatewayStore } from '../helpers/event-store.js';
 import { runCli } from '../helpers/spawn.js';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 
 /**
  * The store's batches of lines (store/sqlite-lines.ts: SQLite joins a batch's
@@ -227,4 +229,37 @@ requireProgram('better-sqlite3').describe('the store read as batches of lines', 
     expect(result.stdout).not.toContain('{broken');
     for (const line of result.stdout.split('\n').slice(0, -1)) expect(() => JSON.parse(line) as unknown).not.toThrow();
   }, 40_000);
+
+  it('finds the n-th newest row and the compacted streams the same way with and without the gateway\'s indexes, with and without deleted rows', async () => {
+    const store = writeStore(60, []);
+    // A second file with the same rows and no index but the key (an older or hand-made schema).
+    const Driver = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
+    const bare = new Driver(join(dir, 'bare.db'));
+    bare.exec('CREATE TABLE events (global_position INTEGER PRIMARY KEY, stream_id TEXT, stream_version INTEGER, event_type TEXT, data TEXT, metadata TEXT, created_at TEXT)');
+    const copy = bare.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)');
+    for (const row of store.db.prepare('SELECT * FROM events ORDER BY global_position').raw(true).all() as unknown[][]) copy.run(...row);
+    const walk = (db: Database.Database, at: number, n: number) =>
+      (db.prepare('SELECT global_position FROM events WHERE global_position <= ? ORDER BY global_position DESC LIMIT 1 OFFSET ?').pluck().get(at, n - 1) as number | undefined);
+    const check = async (db: Database.Database, name: string, deleted: boolean) => {
+      const r = await openSqliteStore({ path: join(dir, name), display: name, tables: storeTables(undefined) });
+      open.push(r);
+      for (const at of [60, 37, 1, 0]) {
+        for (const n of [1, 2, 10, 36, 37, 38, 59, 60, 61]) {
+          const found = await r.nthBefore({ engine: 'sqlite', position: at }, n);
+          const expected = walk(db, at, n);
+          expect(found, `${name} at ${at}, n ${n}`).toEqual(expected === undefined ? undefined : { engine: 'sqlite', position: expected });
+        }
+      }
+      const compacted = await r.compactedStreams();
+      expect(compacted.map((c) => [c.streamId, c.firstVersion])).toEqual(deleted ? [['mcp_server:m1', 3]] : []);
+      return compacted;
+    };
+    await check(store.db, 'events.db', false);
+    await check(bare, 'bare.db', false);
+    // Compaction deletes a stream's oldest rows: positions with gaps, a stream that starts later.
+    for (const db of [store.db, bare]) db.prepare("DELETE FROM events WHERE stream_id = 'mcp_server:m1' AND stream_version <= 2").run();
+    const withIndex = await check(store.db, 'events.db', true);
+    expect(await check(bare, 'bare.db', true)).toEqual(withIndex);
+    bare.close();
+  });
 });
