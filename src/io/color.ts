@@ -57,6 +57,25 @@ export interface ColorScheme {
 
 export function createColorScheme(level: ColorLevel): ColorScheme {
   const chalk = new Chalk({ level });
+  // Without color every role is the text itself: no call into chalk per piece (a pretty line has several; bench/README.md, issue 24).
+  if (level === 0) {
+    const same = (t: string): string => t;
+    return {
+      enabled: false,
+      chalk,
+      failure: same,
+      warning: same,
+      success: same,
+      info: same,
+      neutral: same,
+      dim: same,
+      bold: same,
+      key: same,
+      alert: same,
+      security: same,
+      source: (_i, t) => t,
+    };
+  }
   const sources = [chalk.cyan, chalk.magenta, chalk.blue, chalk.green, chalk.yellow, chalk.redBright, chalk.cyanBright, chalk.magentaBright];
   return {
     enabled: level > 0,
