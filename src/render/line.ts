@@ -148,42 +148,54 @@ export function formatBulky(key: string, value: unknown): string {
   return Array.isArray(value) ? `[…${plural(value.length, 'item')}]` : `{…${plural(Object.keys(value).length, 'key')}}`;
 }
 
-export function formatHighlights(event: HangarEvent, colors: ColorScheme): string {
+/**
+ * The highlights of a line. `clean`: every string of `event` is known to hold
+ * nothing the sanitizer changes (the line read from a frame's bytes knows it
+ * of an ASCII frame without DEL whose shown strings have no escapes), so they
+ * are shown without its test.
+ */
+export function formatHighlights(event: HangarEvent, colors: ColorScheme, clean = false): string {
+  const show = clean ? formatCleanValue : formatValue;
   let out = '';
   const oldState = event.old_state;
   const newState = event.new_state;
   if (isShown(oldState) || isShown(newState)) {
-    const to = isShown(newState) ? formatValue(newState) : '?';
+    const to = isShown(newState) ? show(newState) : '?';
     const toColored = typeof newState === 'string' ? colorOfSeverity(colors, severityOfState(newState))(to) : to;
-    out += ` ${isShown(oldState) ? formatValue(oldState) : '?'} -> ${toColored}`;
+    out += ` ${isShown(oldState) ? show(oldState) : '?'} -> ${toColored}`;
   }
   const tool = event.tool_name;
-  if (isShown(tool)) out += ` ${formatValue(tool)}`;
+  if (isShown(tool)) out += ` ${show(tool)}`;
   const duration = event.duration_ms;
-  if (duration !== undefined && duration !== null) out += ` ${typeof duration === 'number' ? formatDuration(duration) : formatValue(duration)}`;
+  if (duration !== undefined && duration !== null) out += ` ${typeof duration === 'number' ? formatDuration(duration) : show(duration)}`;
   const startup = event.startup_duration_ms;
-  if (startup !== undefined && startup !== null) out += ` startup ${typeof startup === 'number' ? formatDuration(startup) : formatValue(startup)}`;
+  if (startup !== undefined && startup !== null) out += ` startup ${typeof startup === 'number' ? formatDuration(startup) : show(startup)}`;
   const idle = event.idle_duration_s;
-  if (idle !== undefined && idle !== null) out += ` idle ${typeof idle === 'number' ? formatDuration(idle * 1000) : formatValue(idle)}`;
+  if (idle !== undefined && idle !== null) out += ` idle ${typeof idle === 'number' ? formatDuration(idle * 1000) : show(idle)}`;
   const size = event.result_size_bytes;
-  if (size !== undefined && size !== null) out += ` ${typeof size === 'number' ? formatBytes(size) : formatValue(size)}`;
+  if (size !== undefined && size !== null) out += ` ${typeof size === 'number' ? formatBytes(size) : show(size)}`;
   const errorType = event.error_type;
   const errorMessage = event.error_message;
   if (isShown(errorType) || isShown(errorMessage)) {
     const text = isShown(errorType) && isShown(errorMessage)
-      ? `${formatValue(errorType)}: ${formatValue(errorMessage)}`
-      : formatValue(isShown(errorType) ? errorType : errorMessage);
+      ? `${show(errorType)}: ${show(errorMessage)}`
+      : show(isShown(errorType) ? errorType : errorMessage);
     out += ` ${colors.failure(text)}`;
   }
   const consecutive = event.consecutive_failures;
   const total = event.total_failures;
   if (isShown(consecutive)) {
-    out += ` ${formatValue(consecutive)} consecutive ${consecutive === 1 ? 'failure' : 'failures'}`;
-    if (isShown(total)) out += ` (${formatValue(total)} total)`;
+    out += ` ${show(consecutive)} consecutive ${consecutive === 1 ? 'failure' : 'failures'}`;
+    if (isShown(total)) out += ` (${show(total)} total)`;
   } else if (isShown(total)) {
-    out += ` ${formatValue(total)} failures total`;
+    out += ` ${show(total)} failures total`;
   }
   return out;
+}
+
+/** formatValue of a value whose strings need no sanitizing. */
+function formatCleanValue(value: unknown): string {
+  return typeof value === 'string' ? truncate(value) : formatValue(value);
 }
 
 function isShown(value: unknown): boolean {

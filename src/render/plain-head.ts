@@ -1,7 +1,7 @@
 import type { ColorScheme } from '../io/color.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { severityOf, type Severity } from './event-severity.js';
-import { formatTypeAndServer } from './line.js';
+import { formatTimeColumn, formatTypeAndServer, type LineContext } from './line.js';
 import { View } from './plain-shape.js';
 import { pushWords, sameWords, wordCount } from './byte-words.js';
 
@@ -45,6 +45,70 @@ export function exactMs(text: string, s: number, e: number): number {
   for (let d = decimals; d < 6; d++) next *= 10;
   if (next === 0 || next === 999) return -1;
   return seconds * 1000 + millis;
+}
+
+/** "000" to "999". */
+const MILLIS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
+
+/**
+ * The clock column of the second it was last made for (in its mode and colors):
+ * formatTimeColumn's text is `head + the three millisecond digits + tail`
+ * (`digits` false when its text is not that: then the column is formatTimeColumn's).
+ */
+const clock = { second: Number.NaN, mode: '', colors: undefined as ColorScheme | undefined, head: '', tail: '', digits: false };
+
+/**
+ * formatTimeColumn(ms, ctx) for whole milliseconds `ms` >= 0 (exactMs), in the
+ * `local` and `utc` modes: kept per second, with the milliseconds put in.
+ */
+export function clockColumn(ms: number, ctx: LineContext): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== clock.second || ctx.time !== clock.mode || ctx.colors !== clock.colors) makeClock(second, ctx);
+  return clock.digits ? clock.head + MILLIS[ms - second * 1000]! + clock.tail : formatTimeColumn(ms, ctx);
+}
+
+/** The clock of `second`: formatTimeColumn at its first and last millisecond tells where the digits are. */
+function makeClock(second: number, ctx: LineContext): void {
+  const first = formatTimeColumn(second * 1000, ctx);
+  const last = formatTimeColumn(second * 1000 + 999, ctx);
+  let i = 0;
+  while (i < first.length && first.charCodeAt(i) === last.charCodeAt(i)) i++;
+  clock.second = second;
+  clock.mode = ctx.time;
+  clock.colors = ctx.colors;
+  clock.head = first.slice(0, i);
+  clock.tail = first.slice(i + 3);
+  clock.digits = first.length === last.length && first.slice(i, i + 3) === '000' && last.slice(i, i + 3) === '999' && last.slice(i + 3) === clock.tail;
+}
+
+/** 10^0 to 10^22: every one exact in a double. */
+const POWERS = Array.from({ length: 23 }, (_, n) => 10 ** n);
+
+/**
+ * Number(text[s, e)) for a JSON number (the scanner checked its grammar), read
+ * from its digits when that is exact: at most 15 digits and no exponent. Its
+ * digits are then an integer m below 2^53 and it is m / 10^d with d <= 15,
+ * both exact doubles, so the division (rounded once, to nearest) is the
+ * nearest double to the decimal, as Number gives. Else Number itself.
+ */
+export function numberOf(text: string, s: number, e: number): number {
+  let i = s;
+  const negative = text.charCodeAt(i) === 0x2d;
+  if (negative) i++;
+  let m = 0;
+  let digits = 0;
+  let point = -1;
+  for (; i < e; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      m = m * 10 + (c - 0x30);
+      digits++;
+    } else if (c === 0x2e && point < 0) point = digits;
+    else return Number(text.slice(s, e));
+  }
+  if (digits > 15 || digits === 0) return Number(text.slice(s, e));
+  const value = point < 0 ? m : m / POWERS[digits - point]!;
+  return negative ? -value : value;
 }
 
 /** A (type, server) pair seen before, with the head pieces written for it. */

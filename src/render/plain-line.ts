@@ -9,7 +9,7 @@ import { severityOf } from './event-severity.js';
 import { formatCleanPairString, formatPairValue, truncate } from './fields.js';
 import { BULKY_MAX_CHARS, formatBulky, formatHighlights, formatTimeColumn, formatTypeAndServer, type LineContext } from './line.js';
 import { fitLine } from './line-fit.js';
-import { baseSeverity, exactMs, headEntryOf, headPiece } from './plain-head.js';
+import { baseSeverity, clockColumn, exactMs, headEntryOf, headPiece, numberOf } from './plain-head.js';
 import { setField, shapeOf, type Shape, type View } from './plain-shape.js';
 import { dataViewOf } from './byte-words.js';
 
@@ -58,7 +58,13 @@ export function formatPlainLine(bytes: Buffer, members: MemberSpans, ctx: LineCo
   const clean = !(members.del ?? hasDel(text, shift, shift + bytes.length));
   const view = shape.view;
   const viewed = shape.viewed;
-  for (let i = 0; i < viewed.length; i += 2) setField(view, viewed[i + 1]!, decodeValue(text, spans, viewed[i]! * MEMBER_INTS));
+  // Whether a shown string has escapes (then it may decode to what the sanitizer changes).
+  let escapes = 0;
+  for (let i = 0; i < viewed.length; i += 2) {
+    const at = viewed[i]! * MEMBER_INTS;
+    escapes |= spans[at + 4]!;
+    setField(view, viewed[i + 1]!, decodeValue(text, spans, at));
+  }
   const colors = ctx.colors;
   let line = ctx.source === undefined ? '' : `${colors.source(ctx.source.index, stripControl(ctx.source.label))} `;
   if (ctx.time !== 'none') line += timeColumn(text, spans, shape, ctx);
@@ -73,7 +79,7 @@ export function formatPlainLine(bytes: Buffer, members: MemberSpans, ctx: LineCo
     }
   }
   line += typeAndServer(bytes, bytesView, text, spans, shape, server, colors);
-  line += formatHighlights(view as unknown as HangarEvent, colors);
+  line += formatHighlights(view as unknown as HangarEvent, colors, clean && escapes === 0);
   const keys = shape.keys;
   const rest = shape.rest;
   const short = ctx.wide !== true;
@@ -98,7 +104,7 @@ function timeColumn(text: string, spans: Int32Array, shape: Shape, ctx: LineCont
   // A relative time is the age of the exact value, not of its millisecond.
   if (at >= 0 && ctx.time !== 'relative') {
     const ms = exactMs(text, valueStart(text, spans, at), valueEnd(text, spans, at));
-    if (ms >= 0) return formatTimeColumn(ms, ctx);
+    if (ms >= 0) return ctx.time === 'iso' ? formatTimeColumn(ms, ctx) : clockColumn(ms, ctx);
   }
   decodeInto(shape.view, shape.timeFields, text, spans);
   return formatTimeColumn(eventTimeMs(shape.view as unknown as HangarEvent), ctx);
@@ -177,7 +183,7 @@ function decodeValue(text: string, spans: Int32Array, at: number): unknown {
     case 0x5b: // [
       return JSON.parse(text.slice(s, e));
     default:
-      return Number(text.slice(s, e));
+      return numberOf(text, s, e);
   }
 }
 

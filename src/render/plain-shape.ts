@@ -2,7 +2,7 @@ import type { ColorScheme } from '../io/color.js';
 import { MEMBER_INTS } from '../protocol/plain-event.js';
 import { SERVER_IDENTITY_FIELDS } from '../protocol/server-identity.js';
 import { BULKY_KEYS, highlightedKeys, identityKeys } from './line.js';
-import { pushWords, sameWords, wordCount } from './byte-words.js';
+import { pushWords } from './byte-words.js';
 
 /**
  * The shapes of plain event frames for the line read from their bytes
@@ -266,17 +266,29 @@ export function keysHash(view: DataView, base: number, spans: Int32Array, count:
   return hash;
 }
 
-/** Whether the frame's keys are the shape's, byte for byte. */
+/**
+ * Whether the frame's keys are the shape's, byte for byte: sameWords of each
+ * key, written out in one loop (it is run for every frame; a key is followed
+ * by at least `":0}`, so a key under four bytes is read as four and masked).
+ */
 function sameKeys(shape: Shape, view: DataView, base: number, spans: Int32Array, count: number): boolean {
   const lengths = shape.lengths;
   if (lengths.length !== count) return false;
   const words = shape.words;
   let w = 0;
-  for (let m = 0; m < count; m++) {
-    const s = spans[m * MEMBER_INTS]!;
+  for (let m = 0, at = 0; m < count; m++, at += MEMBER_INTS) {
+    const s = spans[at]!;
     const length = lengths[m]!;
-    if (spans[m * MEMBER_INTS + 1]! - s !== length || !sameWords(view, base + s, length, words, w)) return false;
-    w += wordCount(length);
+    if (spans[at + 1]! - s !== length) return false;
+    const from = base + s;
+    if (length < 4) {
+      if (length > 0 && (view.getUint32(from, true) & HEAD_MASKS[length]!) !== words[w++]) return false;
+      continue;
+    }
+    // Whole words, then the last four bytes (the whole last word when the length is a multiple of 4).
+    const last = from + length - 4;
+    for (let i = from; i < last; i += 4) if (view.getUint32(i, true) !== words[w++]) return false;
+    if (view.getUint32(last, true) !== words[w++]) return false;
   }
   return true;
 }

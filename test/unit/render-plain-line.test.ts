@@ -7,7 +7,7 @@ import type { HangarEvent } from '../../src/protocol/types.js';
 import { formatEventLine, formatHead, formatHighlights, type LineContext } from '../../src/render/line.js';
 import { formatPlainLine } from '../../src/render/plain-line.js';
 import { VIEW_KEYS } from '../../src/render/plain-shape.js';
-import { HEAD_SLOTS } from '../../src/render/plain-head.js';
+import { HEAD_SLOTS, numberOf } from '../../src/render/plain-head.js';
 import { serverIdentityFieldOf } from '../../src/protocol/server-identity.js';
 import { createFleetSimulator } from '../../src/sources/fleet/simulator.js';
 import { createMaxRateGenerator } from '../../src/sources/fleet/max-rate.js';
@@ -151,6 +151,13 @@ const hostile: string[] = [
   // whitespace between tokens, and booleans
   '{ "event_type" : "X" ,\t"mcp_server_id" :\t"m" , "ok" : true , "no" : false , "nothing" : null }',
   `{"event_type":"${'T'.repeat(250)}","mcp_server_id":"${'s'.repeat(250)}"}`,
+  // escapes in the highlights of an otherwise clean frame: they are sanitized (formatHighlights' `clean` is off)
+  '{"event_type":"ToolInvocationFailed","mcp_server_id":"m","tool_name":"a\\u001b[31mb","error_type":"E\\u202e","error_message":"x\\u200by"}',
+  '{"event_type":"McpServerStateChanged","mcp_server_id":"m","old_state":"re\\u0007ady","new_state":"\\u009bdead"}',
+  '{"event_type":"ToolInvocationCompleted","mcp_server_id":"m","tool_name":"t\\nx","duration_ms":1.5}',
+  // numbers in the highlights read from their digits, and those that are not
+  '{"event_type":"X","duration_ms":0.000123,"result_size_bytes":-0.0,"idle_duration_s":123456789012345,"startup_duration_ms":1234567890123456}',
+  '{"event_type":"X","duration_ms":9007199254.740993,"result_size_bytes":0.30000000000000004,"consecutive_failures":-7,"total_failures":1.5e3}',
 ];
 
 describe('formatPlainLine: the line from the bytes is the full path line', () => {
@@ -378,5 +385,33 @@ describe('formatPlainLine: shapes, the (type, server) pieces and the time from d
       `{"event_type":"X","timestamp":"2026-11-26T12:00:00.5","occurred_at": ${text} ,"mcp_server_id":"m"}`,
     ]);
     compareAll(frames);
+  });
+});
+
+describe('numberOf: a JSON number from its digits', () => {
+  it('is Number() of the text for short decimals, long ones, signs, zeros and exponents', () => {
+    const texts = ['0', '-0', '-0.0', '0.5', '1', '12.5', '795.63', '0.000123', '123456789012345', '-123456789012345', '1234567890123456', '12345678901234567',
+      '0.1', '0.2', '0.3', '0.30000000000000004', '9007199254740993', '9007199254.740993', '1e3', '1.5E-3', '-2e+2', '4786', '14.29', '100.10', '0.1000000000000000055'];
+    let seed = 29;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    for (let i = 0; i < 20000; i++) {
+      const digits = 1 + Math.floor(random() * 18);
+      let text = '';
+      for (let d = 0; d < digits; d++) text += String(Math.floor(random() * 10));
+      text = text.replace(/^0+(?=\d)/, '');
+      const point = Math.floor(random() * (text.length + 1));
+      if (point > 0 && point < text.length) text = `${text.slice(0, point)}.${text.slice(point)}`;
+      texts.push(random() < 0.3 ? `-${text}` : text);
+    }
+    const wrong = texts.filter((text) => !Object.is(numberOf(`x${text}y`, 1, text.length + 1), Number(text)));
+    expect(wrong).toEqual([]);
+    // The test can fail: the digits divided by a power of ten are not always the number beyond 15 digits.
+    const naive = (text: string) => {
+      const negative = text.startsWith('-');
+      const [whole = '', fraction = ''] = text.replace('-', '').split('.');
+      const value = Number(whole + fraction) / 10 ** fraction.length;
+      return negative ? -value : value;
+    };
+    expect(texts.filter((text) => /^-?\d+(\.\d+)?$/.test(text) && !Object.is(naive(text), Number(text))).length).toBeGreaterThan(10);
   });
 });
