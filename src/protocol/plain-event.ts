@@ -75,10 +75,15 @@ export interface MemberSpans {
   textAt: number;
   /** Whether the frame holds a DEL (0x7f, in a string), when the scanner saw (the WebAssembly one does); undefined: the reader looks. */
   del: boolean | undefined;
+  /**
+   * A DataView of the whole buffer under `bytes` (read at `bytes.byteOffset + i`), when the scanner has one:
+   * the WebAssembly scanner makes one per socket read (TypedArray#buffer is a slow call on Node 20); undefined: the reader makes it.
+   */
+  dataView: DataView | undefined;
 }
 
 export function createMemberSpans(): MemberSpans {
-  return { bytes: undefined, count: 0, ascii: false, spans: new Int32Array(MAX_MEMBERS * MEMBER_INTS), keyHash: undefined, text: undefined, textAt: 0, del: undefined };
+  return { bytes: undefined, count: 0, ascii: false, spans: new Int32Array(MAX_MEMBERS * MEMBER_INTS), keyHash: undefined, text: undefined, textAt: 0, del: undefined, dataView: undefined };
 }
 
 /** Deeper nesting is not plain (the full path decides). */
@@ -276,6 +281,7 @@ export function scanPlainEvent(b: Uint8Array, out: PlainEventScan): boolean {
     members.keyHash = undefined;
     members.text = undefined;
     members.del = undefined;
+    members.dataView = undefined;
   }
   return true;
 }

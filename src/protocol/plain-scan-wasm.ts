@@ -130,6 +130,8 @@ export class WasmPlainScanner implements PlainFrameScanner {
   private read: Uint8Array | undefined;
   /** That read as latin1 text, made when a record first asks for it. */
   private readText: string | undefined;
+  /** A DataView of that read's whole buffer, likewise. */
+  private readView: DataView | undefined;
   private readonly taken: PlainFrameRun = { frames: 0, end: 0, lines: new Uint8Array(0), idStart: -1, idEnd: -1 };
   /** The record whose spans are a view of the module's memory (made when asked for). */
   private members: MemberSpans | undefined;
@@ -145,7 +147,7 @@ export class WasmPlainScanner implements PlainFrameScanner {
    * same view when it decides instead.
    */
   createMemberSpans(): MemberSpans {
-    return (this.members ??= { bytes: undefined, count: 0, ascii: false, spans: this.spansView(), keyHash: undefined, text: undefined, textAt: 0, del: undefined });
+    return (this.members ??= { bytes: undefined, count: 0, ascii: false, spans: this.spansView(), keyHash: undefined, text: undefined, textAt: 0, del: undefined, dataView: undefined });
   }
 
   private spansView(): Int32Array {
@@ -210,6 +212,7 @@ export class WasmPlainScanner implements PlainFrameScanner {
       members.text = this.readText ??= Buffer.from(read.buffer, read.byteOffset, read.length).toString('latin1');
       members.textAt = offset;
       members.del = ints[9] !== 0;
+      members.dataView = this.readView ??= new DataView(read.buffer);
     }
     return true;
   }
@@ -238,6 +241,7 @@ export class WasmPlainScanner implements PlainFrameScanner {
   private load(read: Uint8Array): boolean {
     this.read = undefined;
     this.readText = undefined;
+    this.readView = undefined;
     if (read.length > MAX_WASM_READ_BYTES) return false;
     const needed = DATA_AT + read.length + PADDING;
     const memory = this.exports.memory;

@@ -48,7 +48,7 @@ export function formatPlainLine(bytes: Buffer, members: MemberSpans, ctx: LineCo
   // ASCII only: its string offsets are its byte offsets.
   if (!members.ascii) return undefined;
   const spans = members.spans;
-  const bytesView = dataViewOf(bytes);
+  const bytesView = members.dataView ?? dataViewOf(bytes);
   const shape = shapeOf(bytes, bytesView, spans, count, members.keyHash);
   if (shape === undefined) return undefined;
   // The frame's text: from `shift` on in the read's text when the scanner has it, else decoded here.
@@ -234,10 +234,10 @@ function isShortInteger(text: string, s: number, e: number): boolean {
   return true;
 }
 
-/** Key spans of the objects open in isStringified: start, end pairs (reused). */
-const keyStack: number[] = [];
-/** Where each open object's keys start in keyStack. */
-const objectStack: number[] = [];
+/** Key spans of the objects open in isStringified: start, end pairs (reused; more keys than it holds: the value is parsed). */
+const keyStack = new Int32Array(512);
+/** Where each open object's keys start in keyStack (the scanner allows 64 levels of nesting). */
+const objectStack = new Int32Array(128);
 
 /**
  * Whether the raw JSON text[s, e) of a nested value (valid, ASCII, no escapes:
@@ -246,9 +246,9 @@ const objectStack: number[] = [];
  * led by a digit (an object lists those first) and no key twice in an object
  * (the parse keeps the first place and the last value).
  */
-function isStringified(text: string, s: number, e: number): boolean {
-  keyStack.length = 0;
-  objectStack.length = 0;
+export function isStringified(text: string, s: number, e: number): boolean {
+  let keys = 0;
+  let objects = 0;
   let i = s;
   while (i < e) {
     const c = text.charCodeAt(i);
@@ -261,16 +261,20 @@ function isStringified(text: string, s: number, e: number): boolean {
       const first = text.charCodeAt(start);
       if (first >= 0x30 && first <= 0x39) return false;
       const length = end - start;
-      for (let k = objectStack[objectStack.length - 1]!; k < keyStack.length; k += 2) {
+      for (let k = objectStack[objects - 1]!; k < keys; k += 2) {
         const ks = keyStack[k]!;
         if (keyStack[k + 1]! - ks === length && text.startsWith(text.slice(start, end), ks)) return false;
       }
-      keyStack.push(start, end);
+      if (keys === keyStack.length) return false;
+      keyStack[keys++] = start;
+      keyStack[keys++] = end;
       i++;
       continue;
     }
-    if (c === 0x7b) objectStack.push(keyStack.length);
-    else if (c === 0x7d) keyStack.length = objectStack.pop()!;
+    if (c === 0x7b) {
+      if (objects === objectStack.length) return false;
+      objectStack[objects++] = keys;
+    } else if (c === 0x7d) keys = objectStack[--objects]!;
     else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       let j = i + 1;
       for (let d = text.charCodeAt(j); (d >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d; d = text.charCodeAt(++j));

@@ -163,6 +163,9 @@ function compare(frame: Buffer, rng: Rng, counts: Counts): void {
         const text = { text: members.text?.slice(members.textAt, members.textAt + payload.length), del: members.del };
         const expected = { text: payload.toString('latin1'), del: payload.includes(0x7f) };
         if (text.text !== expected.text || text.del !== expected.del) expect({ frame: want.frame, ...text }).toEqual({ frame: want.frame, ...expected });
+        // The read's DataView: the frame's bytes at their byteOffset in it.
+        const view = members.dataView;
+        if (view === undefined || view.buffer !== payload.buffer || view.byteOffset !== 0) expect({ frame: want.frame, dataView: 'another buffer' }).toEqual({ frame: want.frame, dataView: 'the frame\'s' });
       }
       // The keys' hash the module made on the way is shapeOf's (render/plain-shape.ts).
       if (members !== undefined && members.count >= 0) {

@@ -155,6 +155,9 @@ const hostile: string[] = [
   '{"event_type":"ToolInvocationFailed","mcp_server_id":"m","tool_name":"a\\u001b[31mb","error_type":"E\\u202e","error_message":"x\\u200by"}',
   '{"event_type":"McpServerStateChanged","mcp_server_id":"m","old_state":"re\\u0007ady","new_state":"\\u009bdead"}',
   '{"event_type":"ToolInvocationCompleted","mcp_server_id":"m","tool_name":"t\\nx","duration_ms":1.5}',
+  // nested objects with more keys than isStringified keeps, a key twice among the first and among the last ones
+  `{"event_type":"X","arguments":{${Array.from({ length: 300 }, (_, i) => `"k${i}":${i}`).join(',')}},"b":{"k0":1,${Array.from({ length: 300 }, (_, i) => `"k${i}":${i}`).join(',')}}}`,
+  `{"event_type":"X","arguments":[${Array.from({ length: 70 }, (_, i) => `{"a":${i},"b":[{"c":{}}]}`).join(',')}],"c":{"x":{"y":{"z":1,"z":2}}}}`,
   // numbers in the highlights read from their digits, and those that are not
   '{"event_type":"X","duration_ms":0.000123,"result_size_bytes":-0.0,"idle_duration_s":123456789012345,"startup_duration_ms":1234567890123456}',
   '{"event_type":"X","duration_ms":9007199254.740993,"result_size_bytes":0.30000000000000004,"consecutive_failures":-7,"total_failures":1.5e3}',
