@@ -6,7 +6,8 @@ import { describePosition, LineArena, toStoredEvent, type StoredEvent } from './
 import { DEFAULT_ROW_LIMITS, inlineBytes, oversizedRow, type RowLimits } from './row-limits.js';
 import { StoreError } from '../errors.js';
 import type { StoreCursor } from './store-cursor.js';
-import type { CompactedStream, StoreBatch, StoreReader } from './store-reader.js';
+import type { CompactedStream, StoreBatch, StoreLines, StoreReader } from './store-reader.js';
+import { StoreLineCheck } from './store-lines.js';
 import { describeCandidates, quoteIdent, REQUIRED_EVENT_COLUMNS, type StoreTables } from './table-names.js';
 
 export interface PostgresStoreOptions {
@@ -154,6 +155,7 @@ class PostgresStoreReader implements StoreReader {
   private readonly events: string;
   private readonly limits: RowLimits;
   private readonly lines = new LineArena();
+  private readonly lineCheck = new StoreLineCheck();
   private closed = false;
   /** One query at a time on the connection (the driver's queue is deprecated). */
   private chain: Promise<unknown> = Promise.resolve();
@@ -197,6 +199,39 @@ class PostgresStoreReader implements StoreReader {
             ? { engine: 'postgres', xid: horizon, position: 0 }
             : { engine: 'postgres', ...from };
       return { events: decoded.events, bad: decoded.bad, cursor: next, atHead: !full };
+    });
+  }
+
+  /**
+   * As the SQLite reader's (sqlite-lines.ts): the server joins the batch's lines (`string_agg`),
+   * each the row path's line for a row whose data is an object with more than `_version` (the
+   * text readAfter's rows carry, after its `{"_version": 0, `, with `to_json` of the type in
+   * front), an empty line for any other row; the byte scanner checks them, and any batch it
+   * refuses is the row path's.
+   */
+  async readLinesAfter(cursor: StoreCursor, limit: number, through: StoreCursor): Promise<StoreLines | undefined> {
+    const from = pgCursor(cursor);
+    const to = pgCursor(through);
+    const inline = Math.min(inlineBytes(this.limits, limit), this.limits.maxRowBytes);
+    return this.transaction('read', async () => {
+      const { rows } = await this.client.query<{ count: number; xid: string | null; position: string | null; lines: string | null }>(
+        `SELECT count(*)::int AS count, (array_agg(x::text ORDER BY x DESC, p DESC))[1] AS xid, (array_agg(p ORDER BY x DESC, p DESC))[1] AS position,
+                string_agg(line, '' ORDER BY x, p) AS lines
+           FROM (SELECT ${XID} AS x, global_position AS p,
+                        CASE WHEN t.size <= ${inline} AND left(t.text, 16) = '{"_version": 0, '
+                             THEN '{"event_type": ' || to_json(e.event_type)::text || ', ' || substr(t.text, 17) || E'\\n' ELSE E'\\n' END AS line
+                   FROM ${this.events} e CROSS JOIN LATERAL (
+                          SELECT x.text, COALESCE(octet_length(x.text), 0) + COALESCE(octet_length(e.event_type), 0) AS size
+                            FROM (SELECT ${DATA_TEXT} AS text OFFSET 0) x) t
+                  WHERE (${XID}, global_position) > ($1::xid8, $2) AND (${XID}, global_position) <= ($3::xid8, $4) AND ${XID} < $5::xid8
+                  ORDER BY ${XID}, global_position LIMIT $6) b`,
+        [from.xid, from.position, to.xid, to.position, await this.horizon(), limit],
+      );
+      const { count, xid, position, lines } = rows[0]!;
+      if (count === 0 || xid === null || position === null || lines === null) return { lines: Buffer.alloc(0), count: 0, cursor: { engine: 'postgres', ...from }, atHead: true };
+      const bytes = Buffer.from(lines);
+      if (!this.lineCheck.accepts(bytes, count)) return undefined;
+      return { lines: bytes, count, cursor: { engine: 'postgres', xid, position: Number(position) }, atHead: count < limit };
     });
   }
 

@@ -1,6 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { scanPlainEvent, type PlainEventScan } from '../protocol/plain-event.js';
-import { createWasmPlainScanner, type WasmPlainScanner } from '../protocol/plain-scan-wasm.js';
+import { StoreLineCheck } from './store-lines.js';
 
 /**
  * A batch of SQLite rows as their NDJSON lines, made by SQLite: one aggregate
@@ -43,12 +42,9 @@ interface Statements {
   readonly lines: Statement<[number, number], LinesRow>;
 }
 
-const VERSION_KEY = Buffer.from('"_version"');
-
 export class SqliteLineBatches {
   private readonly statements = new Map<number, Statements | null>();
-  private scanner: WasmPlainScanner | undefined | null;
-  private readonly out: PlainEventScan = { idStart: -1, idEnd: -1 };
+  private readonly check = new StoreLineCheck();
 
   constructor(
     private readonly db: Database,
@@ -67,20 +63,8 @@ export class SqliteLineBatches {
     const [count, last, lines] = this.db.transaction(() => statements.lines.get(after, statements.end.get(after, through, limit - 1) ?? through)!)();
     if (count === 0 || last === null) return { lines: Buffer.alloc(0), count: 0, last: after };
     // A row that is not plain has an empty line: the scan refuses the batch.
-    if (lines === null || lines.indexOf(VERSION_KEY) >= 0 || !this.scan(lines, count)) return undefined;
+    if (lines === null || !this.check.accepts(lines, count)) return undefined;
     return { lines, count, last };
-  }
-
-  private scan(lines: Buffer, count: number): boolean {
-    if (this.scanner === undefined) this.scanner = createWasmPlainScanner() ?? null;
-    if (this.scanner !== null) return this.scanner.scanLines(lines, count, this.out);
-    let pos = 0;
-    for (let k = 0; k < count; k++) {
-      const end = lines.indexOf(0x0a, pos);
-      if (end < 0 || !scanPlainEvent(lines.subarray(pos, end), this.out)) return false;
-      pos = end + 1;
-    }
-    return pos === lines.length;
   }
 
   /** The batch's statements for rows up to `inline` bytes; null when this SQLite lacks what they need (concat, json_quote: the row path then reads every batch). */
