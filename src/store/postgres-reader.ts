@@ -209,9 +209,10 @@ class PostgresStoreReader implements StoreReader {
    * front), an empty line for any other row; the byte scanner checks them, and any batch it
    * refuses is the row path's.
    */
-  async readLinesAfter(cursor: StoreCursor, limit: number, through: StoreCursor): Promise<StoreLines | undefined> {
+  async readLinesAfter(cursor: StoreCursor, limit: number, through: StoreCursor | undefined, sinceSeconds?: number): Promise<StoreLines | undefined> {
     const from = pgCursor(cursor);
-    const to = pgCursor(through);
+    // No bound: the largest xid8 and position (the horizon bounds the read).
+    const to = through === undefined ? { xid: '18446744073709551615', position: '9223372036854775807' } : pgCursor(through);
     const inline = Math.min(inlineBytes(this.limits, limit), this.limits.maxRowBytes);
     return this.transaction('read', async () => {
       const { rows } = await this.client.query<{ count: number; xid: string | null; position: string | null; lines: string | null }>(
@@ -230,7 +231,7 @@ class PostgresStoreReader implements StoreReader {
       const { count, xid, position, lines } = rows[0]!;
       if (count === 0 || xid === null || position === null || lines === null) return { lines: Buffer.alloc(0), count: 0, cursor: { engine: 'postgres', ...from }, atHead: true };
       const bytes = Buffer.from(lines);
-      if (!this.lineCheck.accepts(bytes, count)) return undefined;
+      if (!this.lineCheck.accepts(bytes, count, sinceSeconds)) return undefined;
       return { lines: bytes, count, cursor: { engine: 'postgres', xid, position: Number(position) }, atHead: count < limit };
     });
   }

@@ -54,16 +54,16 @@ export class SqliteLineBatches {
   /**
    * Up to `limit` rows after position `after` and at or before `through`, as lines; undefined
    * when the batch is the row path's (see above). `inline`: the largest row (data and type, in
-   * bytes) a batch of `limit` takes inline.
+   * bytes) a batch of `limit` takes inline. `sinceSeconds`: see StoreLineCheck.accepts.
    */
-  read(after: number, through: number, limit: number, inline: number): SqliteLines | undefined {
+  read(after: number, through: number, limit: number, inline: number, sinceSeconds?: number): SqliteLines | undefined {
     const statements = this.statementsFor(inline);
     if (statements === null) return undefined;
     // One snapshot for both: the batch's end, then its rows (the end's pages are in SQLite's cache by then).
     const [count, last, lines] = this.db.transaction(() => statements.lines.get(after, statements.end.get(after, through, limit - 1) ?? through)!)();
     if (count === 0 || last === null) return { lines: Buffer.alloc(0), count: 0, last: after };
     // A row that is not plain has an empty line: the scan refuses the batch.
-    if (lines === null || !this.check.accepts(lines, count)) return undefined;
+    if (lines === null || !this.check.accepts(lines, count, sinceSeconds)) return undefined;
     return { lines, count, last };
   }
 

@@ -164,11 +164,12 @@ class SqliteStoreReader implements StoreReader {
     return { events: decoded.events, bad: decoded.bad, cursor: { engine: 'sqlite', position: last }, atHead: decoded.cut === undefined && rows.length < limit };
   }
 
-  async readLinesAfter(cursor: StoreCursor, limit: number, through: StoreCursor): Promise<StoreLines | undefined> {
+  async readLinesAfter(cursor: StoreCursor, limit: number, through: StoreCursor | undefined, sinceSeconds?: number): Promise<StoreLines | undefined> {
     const from = positionOf(cursor);
+    const to = through === undefined ? Number.MAX_SAFE_INTEGER : positionOf(through);
     // Only rows the row path takes inline and under the limit (a larger one is read alone, or reported).
     const inline = Math.min(inlineBytes(this.limits, limit), this.limits.maxRowBytes);
-    const batch = this.run('read', () => this.lineBatches.read(from, positionOf(through), limit, inline));
+    const batch = this.run('read', () => this.lineBatches.read(from, to, limit, inline, sinceSeconds));
     if (batch === undefined) return undefined;
     return { lines: batch.lines, count: batch.count, cursor: { engine: 'sqlite', position: batch.last }, atHead: batch.count < limit };
   }

@@ -18,7 +18,7 @@ export interface StoreLines {
   readonly count: number;
   /** Resume after this. */
   readonly cursor: StoreCursor;
-  /** Fewer rows than asked for: nothing more up to `through`. */
+  /** Fewer rows than asked for: nothing more (up to `through`). */
   readonly atHead: boolean;
 }
 
@@ -55,13 +55,14 @@ export interface StoreReader {
    */
   readBefore(cursor: StoreCursor, limit: number): Promise<StoreBatch>;
   /**
-   * Optional: up to `limit` rows after `cursor` and at or before `through` as their lines at
-   * once, when every one of them is a row that readAfter would give as an event whose bytes
-   * are that line (no row reported, none re-serialised); undefined when the batch is not so
+   * Optional: up to `limit` rows after `cursor` (and at or before `through`, when given) as
+   * their lines at once, when every one of them is a row that readAfter would give as an
+   * event whose bytes are that line (no row reported, none re-serialised) and, with
+   * `sinceSeconds`, none whose occurred_at is before it; undefined when the batch is not so
    * (then readAfter reads it). Nothing is parsed or validated in SQL's place: the lines are
    * checked by the byte scanner.
    */
-  readLinesAfter?(cursor: StoreCursor, limit: number, through: StoreCursor): Promise<StoreLines | undefined>;
+  readLinesAfter?(cursor: StoreCursor, limit: number, through: StoreCursor | undefined, sinceSeconds?: number): Promise<StoreLines | undefined>;
   /** The cursor of the `n`-th newest row at or before `cursor` (n >= 1), without decoding any; undefined when there are fewer. */
   nthBefore(cursor: StoreCursor, n: number): Promise<StoreCursor | undefined>;
   /** The cursor just before the first event whose occurred_at is at or after `seconds`; the head when there is none. */

@@ -18,8 +18,9 @@ export interface WindowReadOptions {
   readonly emit: (stored: StoredEvent) => void;
   /**
    * Where a consumer that writes each event's bytes as an NDJSON line takes a batch of them at
-   * once (--history without filters: see StoreReader.readLinesAfter); the events it takes are
-   * not given to `emit`. The window's first event always comes by `emit`.
+   * once (a window without filters or --until: see StoreReader.readLinesAfter); the events it
+   * takes are not given to `emit`. A --history window's first event always comes by `emit`
+   * (its time is the window's start for the compaction report).
    */
   readonly lines?: StoreLinesLane | undefined;
   /** Called with each row that could not be decoded. */
@@ -66,11 +67,25 @@ export async function readWindow(options: WindowReadOptions): Promise<WindowResu
     return options.untilSeconds === undefined || at <= options.untilSeconds;
   };
   if (window.kind === 'none') return { count: 0, cursor: await reader.head(), startSeconds: undefined };
+  // Nothing to filter (a --since window's time is checked on the lines): batches of lines where the reader and the consumer take them.
+  const lane = options.matches === undefined && options.untilSeconds === undefined && reader.readLinesAfter !== undefined ? options.lines : undefined;
   if (window.kind === 'since') {
     let cursor = await reader.cursorAtTime(window.seconds);
     let count = 0;
     for (;;) {
       if (options.stopped?.()) break;
+      if (lane !== undefined && lane.room() >= batchSize) {
+        const lines = await reader.readLinesAfter!(cursor, batchSize, undefined, window.seconds);
+        if (lines !== undefined && lane.room() >= lines.count) {
+          if (lines.count > 0) lane.take(lines.lines, lines.count);
+          count += lines.count;
+          cursor = lines.cursor;
+          if (lines.atHead) break;
+          await yieldToIo();
+          await options.ready?.();
+          continue;
+        }
+      }
       const batch = await reader.readAfter(cursor, batchSize);
       batch.bad.forEach(options.bad);
       for (const stored of batch.events) {
@@ -125,8 +140,6 @@ export async function readWindow(options: WindowReadOptions): Promise<WindowResu
   let firstSeconds: number | undefined;
   if (start !== undefined) {
     let cursor = before(start);
-    // Nothing to filter or time: batches of lines where the reader and the consumer take them.
-    const lane = !timed && options.matches === undefined && reader.readLinesAfter !== undefined ? options.lines : undefined;
     for (;;) {
       if (options.stopped?.()) break;
       if (lane !== undefined && count > 0 && lane.room() >= batchSize) {

@@ -82,6 +82,8 @@ needsPostgres().describe('the PostgreSQL store read as batches of lines', () => 
       ['X', `{"_version": 1, "big": "${'z'.repeat(3000)}"}`],
       ['X', `{"_version": 1, "huge": "${'z'.repeat(9000)}"}`],
       ['X', '{"no_version": true}'],
+      // Plain, but early: a --since window leaves it out.
+      ['X', '{"_version": 1, "occurred_at": 1000, "q": 12}'],
     ];
     let version = 0;
     for (const [type, data] of hostile) {
@@ -93,7 +95,7 @@ needsPostgres().describe('the PostgreSQL store read as batches of lines', () => 
     const r = await reader({ maxRowBytes: 8000, batchBytes: 4 * 1024 * 1024 });
     let usedLines = 0;
     for (const batchSize of [1000, 7]) {
-      for (const count of [1, 5, 100, 119, 200, 246, 400]) {
+      for (const count of [1, 5, 100, 119, 200, 246, 256, 400]) {
         const window: StoreWindow = { kind: 'last', count };
         const [rows, lines] = [await read(r, window, false, batchSize), await read(r, window, true, batchSize)];
         expect(lines.out, `--history ${count}, batches of ${batchSize}`).toBe(rows.out);
@@ -102,6 +104,17 @@ needsPostgres().describe('the PostgreSQL store read as batches of lines', () => 
         usedLines += lines.batchesOfLines;
       }
     }
+    for (const batchSize of [1000, 7]) {
+      for (const seconds of [0, 1001, 4e9]) {
+        const window: StoreWindow = { kind: 'since', seconds };
+        const [rows, lines] = [await read(r, window, false, batchSize), await read(r, window, true, batchSize)];
+        expect(lines.out, `--since ${seconds}, batches of ${batchSize}`).toBe(rows.out);
+        expect(lines.bad).toEqual(rows.bad);
+        expect(lines.count).toBe(rows.count);
+        usedLines += lines.batchesOfLines;
+      }
+    }
+    expect((await read(r, { kind: 'since', seconds: 1001 }, true, 7)).out).not.toContain('"q": 12');
     expect(usedLines).toBeGreaterThan(10);
     const whole = await read(r, { kind: 'last', count: 400 }, true, 7);
     // The empty type, the non-objects and the row over the limit are reported, never printed.

@@ -77,11 +77,18 @@ const HOSTILE: readonly (readonly [string, string])[] = [
   ["'X'", `'{"_version": 1, "deep": ' || printf('%.70c', '[') || printf('%.70c', ']') || '}'`],
 ];
 
-/** A store of `rows` plain events with the hostile rows put at `at` (positions from 1). */
-function writeStore(rows: number, at: readonly number[]): SqliteGatewayStore {
+/** Plain rows, but out of order in time: a --since window leaves the first out, keeps the others. */
+const EARLY: readonly (readonly [string, string])[] = [
+  ["'X'", `'{"_version": 1, "occurred_at": 1000, "q": 12}'`],
+  ["'X'", `'{"_version": 1, "occurred_at": "early", "q": 13}'`],
+  ["'X'", `'{"_version": 1, "occurred_at": 1000, "occurred_at": 1e400, "q": 14}'`],
+];
+
+/** A store of `rows` plain events with the hostile rows put at `at` and the early ones at `earlyAt` (positions from 1). */
+function writeStore(rows: number, at: readonly number[], earlyAt: readonly number[] = []): SqliteGatewayStore {
   const store = new SqliteGatewayStore(join(dir, 'events.db'));
   open.push(store);
-  const hostileAt = new Map(at.map((position, k) => [position, HOSTILE[k % HOSTILE.length]!]));
+  const hostileAt = new Map([...at.map((position, k) => [position, HOSTILE[k % HOSTILE.length]!] as const), ...earlyAt.map((position, k) => [position, EARLY[k % EARLY.length]!] as const)]);
   const insert = (type: string, data: string, version: number) =>
     store.db.exec(`INSERT INTO events (stream_id, stream_version, event_type, data, created_at) VALUES ('s:hostile', ${version}, ${type}, ${data}, 'now')`);
   let hostileVersion = 0;
@@ -139,7 +146,7 @@ requireProgram('better-sqlite3').describe('the store read as batches of lines', 
   it('prints the same bytes and reports the same rows as the row path, for --history edges and batch sizes', async () => {
     // Hostile rows on both sides of batch boundaries (1000, 1001, 2000, ...) and inside batches.
     const hostileAt = [3, 999, 1000, 1001, 1002, 1500, 1998, 2000, 2001, 2400, 2401, 2402, 2403, 2404, 2405, 2406, 2407, 2408, 2409, 2410, 2411, 2412, 2413, 2414, 2415, 2416, 2417, 2418, 2419, 2420, 2421, 2422, 2423, 2424, 2425];
-    writeStore(3200, hostileAt);
+    writeStore(3200, hostileAt, [1700, 1750, 1800]);
     const r = await reader({ maxRowBytes: 8000, batchBytes: 4 * 1024 * 1024 });
     let usedLines = 0;
     for (const batchSize of [1000, 7, 333]) {
@@ -153,6 +160,20 @@ requireProgram('better-sqlite3').describe('the store read as batches of lines', 
         usedLines += lines.batchesOfLines;
       }
     }
+    // --since windows: the time checked on the lines as the row path checks it (the rows at 1000 are left out).
+    const middle = (await r.readAfter({ engine: 'sqlite', position: 1499 }, 1)).events[0]!.occurredAt!;
+    for (const batchSize of [1000, 7]) {
+      for (const seconds of [0, 1001, middle, middle + 0.5, 4e9]) {
+        const window: StoreWindow = { kind: 'since', seconds };
+        const [rows, lines] = [await read(r, window, false, batchSize), await read(r, window, true, batchSize)];
+        expect(lines.out, `--since ${seconds}, batches of ${batchSize}`).toBe(rows.out);
+        expect(lines.bad).toEqual(rows.bad);
+        expect(lines.count).toBe(rows.count);
+        expect(lines.cursor).toEqual(rows.cursor);
+        usedLines += lines.batchesOfLines;
+      }
+    }
+    expect((await read(r, { kind: 'since', seconds: 1001 }, true)).out).not.toContain('"q": 12');
     // The lines were taken (not only declined), and every hostile row was read (reported or printed) by the row path.
     expect(usedLines).toBeGreaterThan(20);
     const whole = await read(r, { kind: 'last', count: 3200 }, true);
