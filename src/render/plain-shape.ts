@@ -176,6 +176,8 @@ export interface Shape {
   /** The length of each key, and all of their bytes as byte-words.ts compares them. */
   readonly lengths: Int32Array;
   readonly words: Uint32Array;
+  /** The bytes of the keys of 8 bytes or more, as sameKeys compares them (8 at a time); `words` holds the shorter ones'. */
+  readonly doubles: Float64Array;
   /** The view of this shape's frames. */
   readonly view: View;
   /** Member, slot pairs decoded into the view for every frame: the highlights, and the severity's fields when the shape has any. */
@@ -267,30 +269,44 @@ export function keysHash(view: DataView, base: number, spans: Int32Array, count:
 }
 
 /**
- * Whether the frame's keys are the shape's, byte for byte: sameWords of each
- * key, written out in one loop (it is run for every frame; a key is followed
- * by at least `":0}`, so a key under four bytes is read as four and masked).
+ * Whether the frame's keys are the shape's, byte for byte, in one loop (it is
+ * run for every frame). A key of 8 bytes or more is compared 8 bytes at a
+ * time as doubles (its 8-byte runs, then its last 8 bytes): exact for ASCII
+ * bytes (the frame is ASCII), whose top bit is never set, so no run reads
+ * as NaN or -0 and two runs are the same double only when they are the same
+ * bytes. A shorter one is compared as words (sameWords; a key is followed
+ * by at least `":0}`, so one under four bytes is read as four and masked).
  */
 function sameKeys(shape: Shape, view: DataView, base: number, spans: Int32Array, count: number): boolean {
   const lengths = shape.lengths;
   if (lengths.length !== count) return false;
   const words = shape.words;
+  const doubles = shape.doubles;
   let w = 0;
+  let d = 0;
   for (let m = 0, at = 0; m < count; m++, at += MEMBER_INTS) {
     const s = spans[at]!;
     const length = lengths[m]!;
     if (spans[at + 1]! - s !== length) return false;
     const from = base + s;
-    if (length < 4) {
-      if (length > 0 && (view.getUint32(from, true) & HEAD_MASKS[length]!) !== words[w++]) return false;
-      continue;
-    }
-    // Whole words, then the last four bytes (the whole last word when the length is a multiple of 4).
-    const last = from + length - 4;
-    for (let i = from; i < last; i += 4) if (view.getUint32(i, true) !== words[w++]) return false;
-    if (view.getUint32(last, true) !== words[w++]) return false;
+    if (length >= 8) {
+      const last = from + length - 8;
+      for (let i = from; i < last; i += 8) if (view.getFloat64(i, true) !== doubles[d++]) return false;
+      if (view.getFloat64(last, true) !== doubles[d++]) return false;
+    } else if (length >= 4) {
+      if (view.getUint32(from, true) !== words[w++]) return false;
+      if (length > 4 && view.getUint32(from + length - 4, true) !== words[w++]) return false;
+    } else if (length > 0 && (view.getUint32(from, true) & HEAD_MASKS[length]!) !== words[w++]) return false;
   }
   return true;
+}
+
+/** Appends the doubles sameKeys compares for a key of 8 bytes or more. */
+function pushDoubles(key: Uint8Array, doubles: number[]): void {
+  const view = new DataView(key.buffer, key.byteOffset, key.length);
+  const last = key.length - 8;
+  for (let i = 0; i < last; i += 8) doubles.push(view.getFloat64(i, true));
+  doubles.push(view.getFloat64(last, true));
 }
 
 function buildShape(hash: number, bytes: Uint8Array, spans: Int32Array, count: number): Shape | undefined {
@@ -306,6 +322,7 @@ function buildShape(hash: number, bytes: Uint8Array, spans: Int32Array, count: n
   const rest: number[] = [];
   const servers: number[] = [];
   const words: number[] = [];
+  const doubles: number[] = [];
   let typeAt = -1;
   let occurredAt = -1;
   let refined = false;
@@ -314,7 +331,8 @@ function buildShape(hash: number, bytes: Uint8Array, spans: Int32Array, count: n
     if (key === undefined || key.seen === serial) return undefined;
     key.seen = serial;
     keys.push(key);
-    pushWords(key.bytes, 0, key.bytes.length, words);
+    if (key.bytes.length >= 8) pushDoubles(key.bytes, doubles);
+    else pushWords(key.bytes, 0, key.bytes.length, words);
     const slot = key.slot;
     if (slot === TYPE_SLOT) {
       typeAt = m;
@@ -340,6 +358,7 @@ function buildShape(hash: number, bytes: Uint8Array, spans: Int32Array, count: n
     keys,
     lengths: Int32Array.from(keys, (key) => key.bytes.length),
     words: Uint32Array.from(words),
+    doubles: Float64Array.from(doubles),
     view: new View(),
     viewed: Int32Array.from(viewed),
     headFields: Int32Array.from(headFields),

@@ -124,4 +124,32 @@ describe('LineSink.plain', () => {
     const expected = frames.map((bytes) => `${formatEventLine(JSON.parse(bytes.toString()) as HangarEvent, { colors, time: 'utc', nowMs: 0, arrivalMs: () => 0, wide: true })}\n`).join('');
     expect(Buffer.concat(chunks).toString().split('\n')).toEqual(expected.split('\n'));
   });
+
+  it('labels each line with its own source when merged streams take turns (each source keeps its context)', async () => {
+    const chunks: Buffer[] = [];
+    const stdout = Object.assign(
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          chunks.push(chunk);
+          callback();
+        },
+      }),
+      { isTTY: false, columns: undefined, rows: undefined },
+    ) as unknown as OutputStream;
+    const colors = createColorScheme(0);
+    const status = { notice() {}, close() {} } as unknown as StatusReporter;
+    const sink = new LineSink({ stdout, colors, time: 'utc', nowMs: () => 0, widthOf: () => undefined, wide: true, status });
+    const sources = [{ url: 'ws://a', label: 'a', index: 0 }, { url: 'ws://b', label: 'b', index: 1 }];
+    sink.start({ sources, filterDescription: '' });
+    const scanner = createPlainFrameScanner();
+    const record = scanner.createMemberSpans();
+    const order = [0, 0, 1, 0, 1, 1, 0];
+    for (const [i, index] of order.entries()) {
+      const bytes = Buffer.from(valid[i % 3]!);
+      expect(scanner.scan(bytes, bytes, { idStart: -1, idEnd: -1, members: record })).toBe(true);
+      sink.plainFrame(bytes, record, sources[index]!);
+    }
+    await sink.close();
+    expect(Buffer.concat(chunks).toString().split('\n').slice(0, -1).map((line) => line.split(' ')[0])).toEqual(order.map((index) => sources[index]!.label));
+  });
 });

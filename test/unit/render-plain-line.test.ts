@@ -320,6 +320,13 @@ describe('formatPlainLine: shapes, the (type, server) pieces and the time from d
       ['event_type', 'occurred_at', 'mcp_server_id', 'tool_name', 'note', 'abc', 'a', ''],
       ['event_type', 'occurred_at', 'mcp_server_id', 'tool_name', 'note', 'abc', 'a', 'duration_ms'],
       ['event_type', 'occurred_at', 'mcp_server_id', 'tool_name', 'note', 'abc', 'a', 'new_state'], // a field the severity reads
+      // keys of 5 to 7 bytes and of 16 to 17 (compared as words, and 8 bytes at a time), each differing in one byte from the next
+      ['event_type', 'occurred_at', 'mcp_server_id', 'tool_name', 'note', 'abc', 'a', 'abcdef', 'identity_context', 'identity_context1'],
+      ['event_type', 'occurred_at', 'mcp_server_id', 'tool_name', 'note', 'abc', 'a', 'abcdeg', 'identity_context', 'identity_context1'],
+      ['event_type', 'occurred_at', 'mcp_server_id', 'tool_name', 'note', 'abc', 'a', 'abcdef', 'identity_contexu', 'identity_context1'],
+      ['event_type', 'occurred_at', 'mcp_server_id', 'tool_name', 'note', 'abc', 'a', 'abcdef', 'identity_xontext', 'identity_context1'],
+      ['event_type', 'occurred_at', 'mcp_server_id', 'tool_name', 'note', 'abc', 'a', 'abcdef', 'identity_context', 'identity_contexu1'],
+      ['event_type', 'occurred_at', 'mcp_server_id', 'tool_name', 'note', 'abc', 'a', 'abcdef', 'identity_context', 'identity_context2'],
     ];
     const frames: string[] = [];
     for (let round = 0; round < 3; round++) for (const keys of variants) frames.push(body(base), body(keys));

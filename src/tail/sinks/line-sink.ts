@@ -31,6 +31,8 @@ export interface LineSinkOptions {
 export class LineSink extends WriterSink {
   private labelled = false;
   private readonly contexts = new Map<number, LineContext>();
+  private lastKey = -1;
+  private lastContext: LineContext | undefined;
   /** For a frame whose members the client's record no longer holds. */
   private members: MemberSpans | undefined;
 
@@ -81,6 +83,8 @@ export class LineSink extends WriterSink {
   /** The line context of a source, built once (not per event). */
   private contextFor(source: SourceRef): LineContext {
     const key = this.labelled ? source.index : -1;
+    // Events come in runs from one source: the last one's context without a map lookup.
+    if (key === this.lastKey && this.lastContext !== undefined) return this.lastContext;
     let context = this.contexts.get(key);
     if (context === undefined) {
       const { colors, time, fields, template } = this.options;
@@ -96,6 +100,8 @@ export class LineSink extends WriterSink {
       };
       this.contexts.set(key, context);
     }
+    this.lastKey = key;
+    this.lastContext = context;
     return context;
   }
 }
