@@ -75,6 +75,8 @@ const HOSTILE: readonly (readonly [string, string])[] = [
   ["'X'", `'{"_version": 1, "huge": "' || printf('%.9000c', 'z') || '"}'`],
   ["'X'", `'{"_version": 1, "x": 1} trailing'`],
   ["'X'", `'{"_version": 1, "deep": ' || printf('%.70c', '[') || printf('%.70c', ']') || '}'`],
+  ["CAST(x'58ff' AS TEXT)", `'{"_version": 1, "q": 15}'`],
+  ["'X'", `CAST(x'7b225f76657273696f6e223a20312c202271223a2022eda080227d' AS TEXT)`],
 ];
 
 /** Plain rows, but out of order in time: a --since window leaves the first out, keeps the others. */
@@ -185,7 +187,7 @@ requireProgram('better-sqlite3').describe('the store read as batches of lines', 
 
   it('reads batches of lines equal to the row path batch by batch, or declines them', async () => {
     // Every hostile kind on its own, 35 rows apart: a batch of 1 or 7 holds one or none.
-    writeStore(1200, Array.from(HOSTILE, (_, k) => 20 + 35 * k));
+    writeStore(1300, Array.from(HOSTILE, (_, k) => 20 + 35 * k));
     for (const limits of [undefined, { maxRowBytes: 2000, batchBytes: 64 * 1024 }]) {
       const r = await reader(limits);
       const head = await r.head();
@@ -217,8 +219,8 @@ requireProgram('better-sqlite3').describe('the store read as batches of lines', 
         expect(declined).toBeGreaterThan(0);
       }
       // Up to `through`, never past it: a writer's newer rows are the follower's.
-      const middle: StoreCursor = { engine: 'sqlite', position: 1190 };
-      const upTo = await r.readLinesAfter!({ engine: 'sqlite', position: 1140 }, 1000, middle);
+      const middle: StoreCursor = { engine: 'sqlite', position: 1290 };
+      const upTo = await r.readLinesAfter!({ engine: 'sqlite', position: 1240 }, 1000, middle);
       expect(upTo?.count).toBe(50);
       expect(upTo?.cursor).toEqual(middle);
       expect(upTo?.atHead).toBe(true);
