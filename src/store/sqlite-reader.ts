@@ -98,6 +98,9 @@ function sqliteError(error: unknown, display: string, doing: string): StoreError
   return new StoreError(`cannot ${doing} the SQLite store ${display} (${code || 'error'}: ${message})`);
 }
 
+/** Up to this many rows, nthBefore walks them rather than count the table (~10 ms for 200,000 rows). */
+const WALK_ROWS = 5000;
+
 class SqliteStoreReader implements StoreReader {
   readonly display: string;
   private readonly statements = new Map<string, Statement<[number, number], Row>>();
@@ -221,7 +224,8 @@ class SqliteStoreReader implements StoreReader {
     const at = positionOf(cursor);
     // No row ever deleted (the positions from the first to the last are all there, counted from the
     // smallest index, one snapshot): the n-th newest is a subtraction, not a walk through n rows of data.
-    const span = !this.positionIsKey ? undefined : this.run('read', () =>
+    // A few thousand rows are walked sooner than the index is counted.
+    const span = !this.positionIsKey || n <= WALK_ROWS ? undefined : this.run('read', () =>
       this.db.transaction(() => ({
         count: (this.db.prepare(`SELECT count(*) FROM ${events}`).pluck().get() as number),
         ...(this.db.prepare(`SELECT min(global_position) AS first, max(global_position) AS last FROM ${events}`).get() as { first: number | null; last: number | null }),

@@ -254,20 +254,27 @@ requireProgram('better-sqlite3').describe('the store read as batches of lines', 
   }, 40_000);
 
   it('finds the n-th newest row and the compacted streams the same way with and without the gateway\'s indexes, with and without deleted rows', async () => {
-    const store = writeStore(60, []);
+    // More rows than nthBefore walks (5,000): beyond that it subtracts when it can.
+    const store = new SqliteGatewayStore(join(dir, 'events.db'));
+    open.push(store);
+    store.db.exec(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 5999)
+      INSERT INTO events (stream_id, stream_version, event_type, data, created_at)
+      SELECT 'mcp_server:m' || (i % 4), i / 4, 'HealthCheckPassed', '{"_version": 1, "occurred_at": ' || (1000 + i) || ', "seq": ' || i || '}', 'now' FROM n`);
     // A second file with the same rows and no index but the key (an older or hand-made schema).
     const Driver = createRequire(import.meta.url)('better-sqlite3') as typeof Database;
     const bare = new Driver(join(dir, 'bare.db'));
     bare.exec('CREATE TABLE events (global_position INTEGER PRIMARY KEY, stream_id TEXT, stream_version INTEGER, event_type TEXT, data TEXT, metadata TEXT, created_at TEXT)');
     const copy = bare.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?)');
-    for (const row of store.db.prepare('SELECT * FROM events ORDER BY global_position').raw(true).all() as unknown[][]) copy.run(...row);
+    bare.transaction(() => {
+      for (const row of store.db.prepare('SELECT * FROM events ORDER BY global_position').raw(true).all() as unknown[][]) copy.run(...row);
+    })();
     const walk = (db: Database.Database, at: number, n: number) =>
       (db.prepare('SELECT global_position FROM events WHERE global_position <= ? ORDER BY global_position DESC LIMIT 1 OFFSET ?').pluck().get(at, n - 1) as number | undefined);
     const check = async (db: Database.Database, name: string, deleted: boolean) => {
       const r = await openSqliteStore({ path: join(dir, name), display: name, tables: storeTables(undefined) });
       open.push(r);
-      for (const at of [60, 37, 1, 0]) {
-        for (const n of [1, 2, 10, 36, 37, 38, 59, 60, 61]) {
+      for (const at of [6000, 5500, 37, 1, 0]) {
+        for (const n of [1, 2, 37, 38, 4999, 5000, 5001, 5499, 5500, 5501, 5999, 6000, 6001]) {
           const found = await r.nthBefore({ engine: 'sqlite', position: at }, n);
           const expected = walk(db, at, n);
           expect(found, `${name} at ${at}, n ${n}`).toEqual(expected === undefined ? undefined : { engine: 'sqlite', position: expected });
