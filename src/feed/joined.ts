@@ -275,7 +275,7 @@ export class JoinedSource extends EventEmitter<{ message: [SourceRef, StreamMess
       }
       this.cursor = result.cursor;
       if (window.kind !== 'none') {
-        this.storeNotice('info', describeWindowCount(window, result.count, this.options.matches !== undefined || this.options.untilSeconds !== undefined, ', then live'));
+        this.storeNotice('info', describeWindowCount(window, result, this.options.matches !== undefined || this.options.untilSeconds !== undefined, ', then live'));
         try {
           const compaction = describeCompaction(await reader.compactedStreams(), result.startSeconds, this.options.serverIds);
           if (compaction !== undefined) this.storeNotice('warning', compaction);

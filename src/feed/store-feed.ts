@@ -120,7 +120,7 @@ export class StoreSource extends EventEmitter<{ message: [StreamMessage] }> {
     // "Connected" once the starting point is read: what is appended from now on will be printed.
     this.emitMessage({ kind: 'open', attempt: 1, server: 'unknown' });
     if (window.kind !== 'none') {
-      this.emitMessage({ kind: 'store', level: 'info', text: describeWindowCount(window, result.count, this.options.matches !== undefined || this.options.untilSeconds !== undefined) });
+      this.emitMessage({ kind: 'store', level: 'info', text: describeWindowCount(window, result, this.options.matches !== undefined || this.options.untilSeconds !== undefined) });
       const compaction = describeCompaction(await reader.compactedStreams(), result.startSeconds, this.options.serverIds);
       if (compaction !== undefined) this.emitMessage({ kind: 'store', level: 'warning', text: compaction });
     }

@@ -38,6 +38,10 @@ export interface WindowResult {
   readonly cursor: StoreCursor;
   /** The window's start in Unix seconds (for the coverage report); undefined when it reaches the log's start. */
   readonly startSeconds: number | undefined;
+  /** Rows of the window that could not be read (each given to `bad`, none emitted). */
+  readonly skipped: number;
+  /** A --history window that reached the store's first row before it had its N events. */
+  readonly reachedStart: boolean;
 }
 
 export const DEFAULT_BATCH = 1000;
@@ -66,12 +70,13 @@ export async function readWindow(options: WindowReadOptions): Promise<WindowResu
     if (window.kind === 'since' && at < window.seconds) return false;
     return options.untilSeconds === undefined || at <= options.untilSeconds;
   };
-  if (window.kind === 'none') return { count: 0, cursor: await reader.head(), startSeconds: undefined };
+  if (window.kind === 'none') return { count: 0, cursor: await reader.head(), startSeconds: undefined, skipped: 0, reachedStart: false };
   // Nothing to filter (a --since window's time is checked on the lines): batches of lines where the reader and the consumer take them.
   const lane = options.matches === undefined && options.untilSeconds === undefined && reader.readLinesAfter !== undefined ? options.lines : undefined;
   if (window.kind === 'since') {
     let cursor = await reader.cursorAtTime(window.seconds);
     let count = 0;
+    let skipped = 0;
     for (;;) {
       if (options.stopped?.()) break;
       if (lane !== undefined && lane.room() >= batchSize) {
@@ -88,6 +93,7 @@ export async function readWindow(options: WindowReadOptions): Promise<WindowResu
       }
       const batch = await reader.readAfter(cursor, batchSize);
       batch.bad.forEach(options.bad);
+      skipped += batch.bad.length;
       for (const stored of batch.events) {
         if (!keep(stored) || (options.matches !== undefined && !options.matches(stored.event))) continue;
         options.emit(stored);
@@ -98,7 +104,7 @@ export async function readWindow(options: WindowReadOptions): Promise<WindowResu
       await yieldToIo();
       await options.ready?.();
     }
-    return { count, cursor, startSeconds: window.seconds };
+    return { count, cursor, startSeconds: window.seconds, skipped, reachedStart: false };
   }
   // --history N, in two passes so that memory stays flat however large N is: walk back from
   // the head to the N-th newest matching event (keeping only where it is), then read forward
@@ -137,6 +143,7 @@ export async function readWindow(options: WindowReadOptions): Promise<WindowResu
     }
   }
   let count = 0;
+  let skipped = 0;
   let firstSeconds: number | undefined;
   if (start !== undefined) {
     let cursor = before(start);
@@ -156,6 +163,7 @@ export async function readWindow(options: WindowReadOptions): Promise<WindowResu
       }
       const batch = await reader.readAfter(cursor, batchSize);
       batch.bad.forEach(options.bad);
+      skipped += batch.bad.length;
       let pastHead = false;
       for (const stored of batch.events) {
         if (compareCursors(stored.cursor, head) > 0) {
@@ -175,17 +183,25 @@ export async function readWindow(options: WindowReadOptions): Promise<WindowResu
   }
   // The window's start in time, for the compaction report: the oldest event printed.
   if (found === window.count && oldestSeconds === undefined) oldestSeconds = firstSeconds;
-  return { count, cursor: head, startSeconds: reachedStart || found < window.count ? undefined : oldestSeconds };
+  const atStart = reachedStart || found < window.count;
+  return { count, cursor: head, startSeconds: atStart ? undefined : oldestSeconds, skipped, reachedStart: atStart };
 }
 
 /**
  * What the window printed, for stderr: `120 events from the store`, and for
- * `--history N` that found fewer, that the store holds no more (matching) ones.
+ * `--history N` that found fewer, why: the store holds no more (matching)
+ * ones, or rows of the window could not be read (without a filter the window
+ * is the last N rows, and such a row is reported and skipped, not replaced
+ * by an older one: the rows after it were already printed).
  */
-export function describeWindowCount(window: StoreWindow, count: number, filtered: boolean, then = ''): string {
+export function describeWindowCount(window: StoreWindow, result: Pick<WindowResult, 'count' | 'skipped' | 'reachedStart'>, filtered: boolean, then = ''): string {
+  const { count, skipped } = result;
   const printed = `${count} ${count === 1 ? 'event' : 'events'} from the store${then}`;
   if (window.kind !== 'last' || count >= window.count) return printed;
-  return `${printed} (fewer than the ${window.count} asked for: the store holds no more${filtered ? ' that match' : ''})`;
+  const unread = `${skipped} stored ${skipped === 1 ? 'row' : 'rows'} of the window could not be read (reported above) and ${skipped === 1 ? 'was' : 'were'} skipped`;
+  if (skipped > 0 && !result.reachedStart) return `${printed} (fewer than the ${window.count} asked for: ${unread})`;
+  const noMore = `the store holds no more${filtered ? ' that match' : ''}`;
+  return `${printed} (fewer than the ${window.count} asked for: ${noMore}${skipped > 0 ? `, and ${unread}` : ''})`;
 }
 
 /**
