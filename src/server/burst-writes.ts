@@ -15,12 +15,25 @@ export class BurstWrites {
   private start = 0;
   private end = 0;
   private frames = 0;
+  /** The memory of this burst's last pre-framed event, and the bytes of the memories its pre-framed events lie in (see wouldKeepMore). */
+  private slab: ArrayBufferLike | undefined;
+  private kept = 0;
   /** A text frame (control, replay, warning) held back, for the transport to frame. */
   private text: Buffer | undefined;
 
   /** Whether anything is held back (the burst's last write is still to be made). */
   get holding(): boolean {
     return this.frames > 0 || this.text !== undefined;
+  }
+
+  /**
+   * Whether a pre-framed event in `memory` would make what this burst keeps
+   * alive exceed `limitBytes` (the first memory always fits). A write the
+   * peer does not read keeps every memory its frames lie in alive (a whole
+   * slab of the max-rate source for one frame in it), so a burst ends there.
+   */
+  wouldKeepMore(memory: ArrayBufferLike, limitBytes: number): boolean {
+    return this.slab !== undefined && memory !== this.slab && this.kept + memory.byteLength > limitBytes;
   }
 
   /** Adds a whole pre-framed event (`length` bytes of `memory` from `at`): it extends the run when it starts where the run ends. */
@@ -31,6 +44,10 @@ export class BurstWrites {
       return;
     }
     this.write(transport);
+    if (memory !== this.slab) {
+      this.slab = memory;
+      this.kept += memory.byteLength;
+    }
     this.memory = memory;
     this.start = at;
     this.end = at + length;
@@ -47,7 +64,8 @@ export class BurstWrites {
   write(transport: Transport, done?: (error?: Error) => void): void {
     if (this.frames > 0) {
       const wire = bufferView(this.memory!, this.start, this.end - this.start);
-      this.clear();
+      this.frames = 0;
+      this.memory = undefined;
       transport.sendFramed!(wire, done);
     } else if (this.text !== undefined) {
       const frame = this.text;
@@ -56,8 +74,10 @@ export class BurstWrites {
     }
   }
 
-  /** Lets go of what is held back without writing it (the transport threw: it is closing). */
+  /** Ends the burst: lets go of what is held back without writing it (written already, or the transport threw: it is closing). */
   clear(): void {
+    this.slab = undefined;
+    this.kept = 0;
     this.frames = 0;
     this.memory = undefined;
     this.text = undefined;

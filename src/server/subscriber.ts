@@ -16,11 +16,13 @@ import type { RecentEvents } from './recent-events.js';
  */
 
 /**
- * Most bytes handed to the transport in one write (one writev under cork). A
- * flush writes another burst only while the OS took the previous one at once,
- * so what sits unsent in the process stays under this per connection however
- * far behind the peer is (a thousand slow peers would otherwise each hold a
- * high-water mark of memory), while a fast peer still gets the high-water
+ * Most bytes handed to the transport in one write (one writev under cork), and
+ * most bytes of memory its pre-framed events may lie in (see
+ * BurstWrites.wouldKeepMore). A flush writes only while nothing handed over is
+ * left unsent (the OS took the last burst at once), so a peer that stopped
+ * reading keeps one burst alive in the process, frames and the memory they lie
+ * in (one slab of the max-rate source): a thousand such peers kept two or three
+ * slabs each (bench scenario 8), while a fast peer still gets the high-water
  * mark's worth per flush.
  */
 export const BURST_BYTES = 16 * 1024;
@@ -209,7 +211,7 @@ export class Subscriber {
   /**
    * Whether the hub may stop offering for now (asked after an offer pushed an
    * older event out): nothing can be sent before a write in flight completes
-   * (the transport holds its limit of unsent bytes), and nothing per event
+   * (nothing is written while the transport has unsent bytes), and nothing per event
    * (chaos drops, a hold) needs the offers themselves.
    */
   get parkable(): boolean {
@@ -220,13 +222,8 @@ export class Subscriber {
       !this.replayHeld &&
       (this.options.chaosDrop ?? 0) === 0 &&
       this.inFlight > 0 &&
-      this.options.transport.bufferedAmount >= this.unsentLimitBytes
+      this.options.transport.bufferedAmount > 0
     );
-  }
-
-  /** Frames are handed to the transport only while its unsent bytes are below this. */
-  private get unsentLimitBytes(): number {
-    return Math.min(this.options.limits.highWaterMarkBytes, BURST_BYTES);
   }
 
   /**
@@ -474,21 +471,22 @@ export class Subscriber {
 
   /**
    * Hands queued frames to the transport: bursts of at most BURST_BYTES, each
-   * corked into one write, and another burst only while the OS took the last
-   * one at once, up to the high-water mark's worth per flush.
+   * corked into one write, and one only while the OS took everything handed
+   * over before at once, up to the high-water mark's worth per flush.
    */
   private readonly flush = (): void => {
     this.flushScheduled = false;
     if (this.closed) return;
     if (this.replaying !== undefined) this.pruneReplay();
     const { transport, limits } = this.options;
-    const unsentLimit = this.unsentLimitBytes;
+    const unsentLimit = Math.min(limits.highWaterMarkBytes, BURST_BYTES);
     let budget = limits.highWaterMarkBytes;
     this.flushing = true;
     try {
       while (budget > 0) {
-        const room = Math.min(unsentLimit, budget) - transport.bufferedAmount;
-        if (room <= 0) break;
+        // Nothing more while a write waits for the peer: it keeps the memory of its frames alive.
+        if (transport.bufferedAmount > 0) break;
+        const room = Math.min(unsentLimit, budget);
         const written = this.writeBurst(room);
         if (written === 0) break;
         budget -= written;
@@ -539,6 +537,7 @@ export class Subscriber {
             }
           } else if (hasEvent) {
             const live = events.first;
+            if (framed && live.headerLength > 0 && writes.wouldKeepMore(live.memory, BURST_BYTES)) break;
             events.shift();
             this.queuedBytes -= live.frameLength;
             this.delivered++;

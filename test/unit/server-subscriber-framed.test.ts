@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Subscriber } from '../../src/server/subscriber.js';
+import { BURST_BYTES, Subscriber } from '../../src/server/subscriber.js';
 import type { Transport } from '../../src/wire/ws-transport.js';
 import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../../src/wire/text-frame.js';
 
@@ -87,8 +87,8 @@ function setup(highWaterMarkBytes = 1 << 20) {
 }
 
 /** Frames written one after the other into one memory, as the max-rate source writes its slabs; `gap` skips bytes first. */
-function slabWriter() {
-  const slab = Buffer.alloc(64 * 1024);
+function slabWriter(bytes = 8 * 1024) {
+  const slab = Buffer.alloc(bytes);
   let used = 0;
   return (json: string, gap = 0): { frame: Buffer; wire: Buffer } => {
     const own = framed(json);
@@ -133,6 +133,9 @@ describe('Subscriber over a transport with sendFramed (the production path)', ()
     offer(1);
     offer(2, 'x'.repeat(200));
     offer(3, 'y'.repeat(70_000));
+    flush();
+    // The big one lies in 70 KB of its own: a burst of its own, once the first was taken.
+    transport.drain();
     flush();
     const payloads = transport.writes.flatMap((w) => w.payloads);
     expect(payloads.map((p) => (JSON.parse(p) as { n: number; pad: string }).pad.length)).toEqual([0, 200, 70_000]);
@@ -183,5 +186,41 @@ describe('Subscriber over a transport with sendFramed (the production path)', ()
     transport.drain();
     expect(subscriber.delivered).toBe(7);
     expect(subscriber.busy).toBe(false);
+  });
+
+  it('ends a burst where its frames would keep more than a burst of memory alive, and writes nothing more while a write waits', () => {
+    // Two slabs of the max-rate source's size: a write the peer does not read keeps every memory its frames lie in alive.
+    const { transport, subscriber, flush } = setup();
+    const slabs = [slabWriter(BURST_BYTES), slabWriter(BURST_BYTES)];
+    const offer = (n: number, slab: number) => {
+      const { frame, wire } = slabs[slab]!(JSON.stringify({ event_type: 'E', n }));
+      subscriber.offer({ event_type: 'E' }, frame, wire);
+    };
+    for (let n = 1; n <= 3; n++) offer(n, 0);
+    for (let n = 4; n <= 6; n++) offer(n, 1);
+    flush();
+    const label = (p: string) => (JSON.parse(p) as { n: number }).n;
+    // The first slab's events, then nothing while that write waits for the peer (the socket took it only in part).
+    expect(transport.writes.map((w) => [w.payloads.map(label), w.callback])).toEqual([[[1, 2, 3], true]]);
+    flush();
+    expect(transport.writes).toHaveLength(1);
+    expect(subscriber.queuedEvents).toBe(3);
+    transport.drain();
+    flush();
+    expect(transport.writes.map((w) => w.payloads.map(label))).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    transport.drain();
+    expect(subscriber.delivered).toBe(6);
+    expect(subscriber.totalDropped).toBe(0);
+  });
+
+  it('writes events that each lie in a little memory of their own in one burst (what they keep alive is small)', () => {
+    const { transport, flush, offer } = setup();
+    for (let n = 1; n <= 40; n++) offer(n);
+    flush();
+    expect(transport.writes.filter((w) => w.callback)).toHaveLength(1);
+    expect(transport.writes.flatMap((w) => w.payloads)).toHaveLength(40);
   });
 });
