@@ -6,7 +6,9 @@ import type { ServeFlags, ServeOptions } from './options.js';
 export type ServeRun = (options: ServeOptions, io: IO) => Promise<void>;
 
 const defaultRun: ServeRun = async (options, io) => {
-  if (!namesYoungGeneration(process.execArgv, io.env.NODE_OPTIONS)) keepYoungGenerationSmall((await import('node:v8')).setFlagsFromString);
+  const { setFlagsFromString } = await import('node:v8');
+  if (!namesYoungGeneration(process.execArgv, io.env.NODE_OPTIONS)) keepYoungGenerationSmall(setFlagsFromString);
+  if (!namesHeapGrowing(process.execArgv)) keepOldGenerationTight(setFlagsFromString);
   const { runServe } = await import('./serve.js');
   await runServe(options, io);
 };
@@ -22,6 +24,27 @@ const defaultRun: ServeRun = async (options, io) => {
  */
 export function keepYoungGenerationSmall(setFlagsFromString: (flags: string) => void): void {
   setFlagsFromString('--semi-space-growth-factor=1');
+}
+
+/** Headroom of the old generation over what the last full collection kept, in percent (see keepOldGenerationTight). */
+export const OLD_GENERATION_GROWING_PERCENT = 30;
+
+/**
+ * serve lets V8's old generation grow by OLD_GENERATION_GROWING_PERCENT over
+ * what the last full collection kept before it collects again (V8 picks a
+ * factor of up to 4 for a small heap): with many clients at a high event
+ * rate what the small young generation promotes, and the event slabs that
+ * die after promotion, otherwise wait in memory for the next full collection,
+ * and the process keeps the pages (bench/README.md, issue 24, round four).
+ * Read each time V8 sets the limit, so it can be set after start.
+ */
+export function keepOldGenerationTight(setFlagsFromString: (flags: string) => void): void {
+  setFlagsFromString(`--heap-growing-percent=${OLD_GENERATION_GROWING_PERCENT}`);
+}
+
+/** Whether node was started with a heap growing setting (`node --heap-growing-percent=0 ...` gives V8's own back; NODE_OPTIONS cannot carry it): then serve leaves it as given. */
+export function namesHeapGrowing(execArgv: readonly string[]): boolean {
+  return execArgv.some((flag) => /^--heap[-_]growing[-_]percent(?:=|$)/.test(flag));
 }
 
 /** Whether node was started with a setting of the young generation's size or growth (node's flags, NODE_OPTIONS): then serve leaves it as given. */
