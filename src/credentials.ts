@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
-import { whyNotPemCertificates } from './ca-certificate.js';
 import { RuntimeError, UsageError } from './errors.js';
 
 /**
@@ -107,6 +106,8 @@ export async function readCaFile(path: string, cwd: string, flag: string): Promi
   } catch (error) {
     throw new RuntimeError(`cannot read the CA certificate ${path} (${flag})`, { cause: error });
   }
+  // Loaded here: node:crypto (for X509Certificate) costs a start ~10 ms, and only --ca needs it.
+  const { whyNotPemCertificates } = await import('./ca-certificate.js');
   const why = whyNotPemCertificates(ca);
   if (why !== undefined) throw new UsageError(`${flag} ${path} is not a PEM CA certificate: ${why.replace('FILE', path)}`);
   return ca;

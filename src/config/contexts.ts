@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -86,6 +85,8 @@ export async function readConfig(path: string): Promise<ContextConfig> {
 /** Writes the config (mode 0600, via a temporary file, so a crash never leaves half a file). */
 export async function writeConfig(path: string, config: ContextConfig): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  // node:crypto is loaded here, not at the top: a command that only reads the config does not pay for it.
+  const { randomBytes } = await import('node:crypto');
   const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(temporary, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   await chmod(temporary, 0o600);

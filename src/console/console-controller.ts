@@ -1,7 +1,7 @@
 import { aggregateEvents, emptyAggregates, errorOf, reduceAggregates, type Aggregates } from '../aggregate/aggregates.js';
 import { callerOf, carriesCaller } from '../aggregate/caller.js';
 import { topView, DEFAULT_SORT } from '../aggregate/top-view.js';
-import type { ColorScheme } from '../io/color.js';
+import type { ColorScheme } from '../io/color-level.js';
 import { serverIdentityOf } from '../protocol/server-identity.js';
 import type { ServerLogLine } from '../protocol/server-logs.js';
 import type { HangarEvent } from '../protocol/types.js';

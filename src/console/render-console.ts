@@ -1,7 +1,7 @@
 import type { Aggregates, SecurityEntry } from '../aggregate/aggregates.js';
 import { topView, type TopBy, type TopColumn, type TopView } from '../aggregate/top-view.js';
 import { formatAgo } from '../format/duration.js';
-import type { ColorScheme } from '../io/color.js';
+import type { ColorScheme } from '../io/color-level.js';
 import type { TableState } from '../render/table/reduce-table.js';
 import { renderTable, sortRows, type TableHeaderInfo } from '../render/table/render-table.js';
 import { nextSort } from '../render/table/sorts.js';
@@ -126,7 +126,7 @@ function viewsLine(ui: ConsoleState, data: ConsoleData, ctx: ConsoleRenderContex
   for (const view of CONSOLE_VIEWS) {
     const label = view === ui.view ? `[${view}]` : ` ${view} `;
     plain += label;
-    out += view === ui.view ? colors.bold(colors.chalk.inverse(label)) : colors.dim(label);
+    out += view === ui.view ? colors.bold(colors.inverse(label)) : colors.dim(label);
   }
   const scope =
     data.scope.kind === 'all'

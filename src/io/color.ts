@@ -1,85 +1,14 @@
-import { Chalk, type ChalkInstance } from 'chalk';
-import type { IO } from './io.js';
+import { Chalk } from 'chalk';
+import { plainColorScheme, type ColorLevel, type ColorScheme } from './color-level.js';
 
-/** `--color` flag values. */
-export type ColorMode = 'auto' | 'always' | 'never';
-
-/** 0 = no color, 1 = 16 colors, 2 = 256, 3 = truecolor (chalk's levels). */
-export type ColorLevel = 0 | 1 | 2 | 3;
-
-/**
- * Decides once, at the edge, whether a stream gets color: `--color`/`--no-color`
- * first, then NO_COLOR, then FORCE_COLOR, then whether the stream is a terminal
- * (and TERM is not `dumb`).
- */
-export function resolveColorLevel(io: Pick<IO, 'env'>, isTTY: boolean, mode: ColorMode = 'auto'): ColorLevel {
-  if (mode === 'never') return 0;
-  if (mode === 'always') return forcedLevel(io.env.FORCE_COLOR) || 1;
-  const env = io.env;
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
-  if (env.FORCE_COLOR !== undefined) {
-    if (env.FORCE_COLOR === '0' || env.FORCE_COLOR === 'false') return 0;
-    return forcedLevel(env.FORCE_COLOR) || 1;
-  }
-  if (!isTTY || env.TERM === 'dumb') return 0;
-  if (env.COLORTERM === 'truecolor' || env.COLORTERM === '24bit') return 3;
-  if (env.TERM?.includes('256')) return 2;
-  return 1;
-}
-
-function forcedLevel(value: string | undefined): ColorLevel {
-  const n = Number(value);
-  return n === 1 || n === 2 || n === 3 ? n : 0;
-}
-
-/**
- * The roles renderers color by. With level 0 every function is identity, so
- * no renderer branches on whether color is on.
- */
-export interface ColorScheme {
-  readonly enabled: boolean;
-  readonly chalk: ChalkInstance;
-  failure(text: string): string;
-  warning(text: string): string;
-  success(text: string): string;
-  info(text: string): string;
-  neutral(text: string): string;
-  dim(text: string): string;
-  bold(text: string): string;
-  key(text: string): string;
-  /** A banner that must not be missed (drop warnings). */
-  alert(text: string): string;
-  /** Security and enforcement events: impossible to miss. */
-  security(text: string): string;
-  /** Stable color per source label (index into a fixed palette). */
-  source(index: number, text: string): string;
-}
-
+/** A scheme for a stream at this level: chalk's roles, or plainColorScheme at level 0. */
 export function createColorScheme(level: ColorLevel): ColorScheme {
+  if (level === 0) return plainColorScheme();
   const chalk = new Chalk({ level });
-  // Without color every role is the text itself: no call into chalk per piece (a pretty line has several; bench/README.md, issue 24).
-  if (level === 0) {
-    const same = (t: string): string => t;
-    return {
-      enabled: false,
-      chalk,
-      failure: same,
-      warning: same,
-      success: same,
-      info: same,
-      neutral: same,
-      dim: same,
-      bold: same,
-      key: same,
-      alert: same,
-      security: same,
-      source: (_i, t) => t,
-    };
-  }
   const sources = [chalk.cyan, chalk.magenta, chalk.blue, chalk.green, chalk.yellow, chalk.redBright, chalk.cyanBright, chalk.magentaBright];
   return {
-    enabled: level > 0,
-    chalk,
+    enabled: true,
+    inverse: (t) => chalk.inverse(t),
     failure: (t) => chalk.red(t),
     warning: (t) => chalk.yellow(t),
     success: (t) => chalk.green(t),

@@ -1,4 +1,4 @@
-import type { ColorScheme } from '../io/color.js';
+import type { ColorScheme } from '../io/color-level.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { severityOf, type Severity } from './event-severity.js';
 import { formatTimeColumn, formatTypeAndServer, type LineContext } from './line.js';

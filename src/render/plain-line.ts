@@ -1,4 +1,4 @@
-import type { ColorScheme } from '../io/color.js';
+import type { ColorScheme } from '../io/color-level.js';
 import { eventTimeMs } from '../protocol/event-time.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { MEMBER_INTS, type MemberSpans } from '../protocol/plain-event.js';

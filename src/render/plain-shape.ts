@@ -1,4 +1,4 @@
-import type { ColorScheme } from '../io/color.js';
+import type { ColorScheme } from '../io/color-level.js';
 import { MEMBER_INTS } from '../protocol/plain-event.js';
 import { SERVER_IDENTITY_FIELDS } from '../protocol/server-identity.js';
 import { BULKY_KEYS, highlightedKeys, identityKeys } from './line.js';

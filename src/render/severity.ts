@@ -1,4 +1,4 @@
-import type { ColorScheme } from '../io/color.js';
+import type { ColorScheme } from '../io/color-level.js';
 import type { Severity } from './event-severity.js';
 
 /** The color function of a severity in a scheme: error red, warning yellow, success green, info plain, security the alert style. */

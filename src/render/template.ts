@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import type { ColorScheme } from '../io/color.js';
+import type { ColorScheme } from '../io/color-level.js';
 import { serverIdentityOf } from '../protocol/server-identity.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { compilePath, getPath, type FieldPath } from '../protocol/field-path.js';

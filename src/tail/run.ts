@@ -6,7 +6,7 @@ import { formatDuration } from '../format/duration.js';
 import { displayUrl } from '../format/url.js';
 import type { fetchFleetSnapshot } from '../client/fleet-snapshot.js';
 import type { EventFilter } from '../filter/event-filter.js';
-import { createColorScheme, resolveColorLevel, type ColorMode } from '../io/color.js';
+import { plainColorScheme, resolveColorLevel, type ColorLevel, type ColorMode, type ColorScheme } from '../io/color-level.js';
 import { canDrawLive } from '../io/terminal-size.js';
 import type { IO } from '../io/io.js';
 import type { ReplayRequest } from '../protocol/types.js';
@@ -99,8 +99,8 @@ export interface TailDeps {
 export async function runTailSession(options: TailSessionOptions, io: IO, deps: TailDeps = {}): Promise<void> {
   const { filter, template } = options;
 
-  const stdoutColors = createColorScheme(options.output === 'ndjson' ? 0 : resolveColorLevel(io, io.stdout.isTTY, options.color));
-  const stderrColors = createColorScheme(resolveColorLevel(io, io.stderr.isTTY, options.color));
+  const stdoutColors = await colorScheme(options.output === 'ndjson' ? 0 : resolveColorLevel(io, io.stdout.isTTY, options.color));
+  const stderrColors = await colorScheme(resolveColorLevel(io, io.stderr.isTTY, options.color));
   // The live table owns the terminal: no spinner fighting it for the cursor.
   const liveTable = deps.sink !== undefined ? deps.sink.ownsTerminal : options.output === 'table' && canDrawLive(io);
   const spinner = options.quiet || liveTable ? undefined : await (deps.createSpinner ?? createOraSpinner)(io);
@@ -343,4 +343,9 @@ function createBell(io: IO): () => void {
     lastMs = now;
     io.stderr.write(BELL);
   };
+}
+
+/** The scheme for a stream: chalk (io/color.ts) is loaded only when the stream gets color. */
+async function colorScheme(level: ColorLevel): Promise<ColorScheme> {
+  return level === 0 ? plainColorScheme() : (await import('../io/color.js')).createColorScheme(level);
 }

@@ -1,5 +1,5 @@
 import { formatDuration } from '../format/duration.js';
-import type { ColorScheme } from '../io/color.js';
+import type { ColorScheme } from '../io/color-level.js';
 import { serverIdentityOf } from '../protocol/server-identity.js';
 import type { HangarEvent } from '../protocol/types.js';
 import { stripControl } from '../protocol/sanitize.js';

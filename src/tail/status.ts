@@ -1,6 +1,6 @@
 import { formatDuration } from '../format/duration.js';
 import type { Clock, Timer } from '../io/clock.js';
-import type { ColorScheme } from '../io/color.js';
+import type { ColorScheme } from '../io/color-level.js';
 import type { IO, OutputStream } from '../io/io.js';
 import { stripControl } from '../protocol/sanitize.js';
 import type { SourceRef, FeedNotice } from '../feed/messages.js';

@@ -1,6 +1,6 @@
 import { emptyAggregates, reduceAggregates, type Aggregates } from '../aggregate/aggregates.js';
 import { TOP_COLUMNS, topView, type TopBy } from '../aggregate/top-view.js';
-import type { ColorScheme } from '../io/color.js';
+import type { ColorScheme } from '../io/color-level.js';
 import type { IO } from '../io/io.js';
 import { listenToKeys, type KeyListener } from '../io/keys.js';
 import { createLiveRegion, type LiveRegion } from '../io/live-region.js';

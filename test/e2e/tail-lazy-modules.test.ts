@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,9 @@ async function loaded(name: string, args: string[], code: number, stderr: RegExp
 function modulesOf(name: string, args: string[]): Promise<string[]> {
   return loaded(name, ['tail', 'ws://127.0.0.1:1/api/ws/events', '--no-reconnect', ...args], 1, /connection refused/);
 }
+
+/** Modules a store-only `tail --history N --no-follow -o ndjson` (no filter, no color, no --ca) does not load. */
+const STORE_TAIL_UNNEEDED = ['filter/event-filter.js', 'filter/type-filter.js', 'filter/where.js', 'protocol/catalog.js', 'protocol/catalog-data.js', 'render/template.js', 'render/fields.js', 'render/event-severity.js', 'render/table/sorts.js', 'io/color.js', 'chalk', 'ca-certificate.js', 'node:crypto', 'node:dns/promises'];
 
 const TABLE_ONLY = ['tail/sinks/table-sink.js', 'render/table/render-table.js', 'render/table/reduce-table.js', 'tail/table-approvals.js', 'client/fleet-snapshot.js', 'client/server-logs.js', 'console/console-controller.js', 'render/approvals/render-approvals-view.js', 'cli-table3'];
 
@@ -65,6 +68,24 @@ requireProgram('better-sqlite3').describe('tail of the event store alone', () =>
     expect(modules).toContain('feed/store-feed.js');
     expect(modules).toContain('tail/sinks/ndjson-sink.js');
     for (const module of ['client/stream-client.js', 'wire/ws.js', 'wire/frame-reader.js']) expect(modules).not.toContain(module);
+    // Nor what only some flags or a colored stream need (bench/README.md, "the start of a store-only tail"):
+    // the filters and the event catalog, --format's template and the renderers it pulls in, the table's sorts,
+    // chalk, node:crypto (--ca's certificate check, the config's writer) and node:dns (bare words).
+    for (const module of STORE_TAIL_UNNEEDED) expect(modules).not.toContain(module);
+  });
+
+  it('--store with a filter, --format, --ca or a colored stderr: each loads what it needs', async () => {
+    const path = join(dir, 'events.db');
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, 'not a certificate\n');
+    const filtered = await loaded('store-filtered', ['tail', '--store', path, '--history', '5', '--no-follow', '-t', 'ToolInvocationCompleted', '-o', 'ndjson'], 0, /^/);
+    for (const module of ['filter/event-filter.js', 'protocol/catalog.js']) expect(filtered).toContain(module);
+    const formatted = await loaded('store-format', ['tail', '--store', path, '--history', '5', '--no-follow', '--format', '{event_type}'], 0, /^/);
+    expect(formatted).toContain('render/template.js');
+    const colored = await loaded('store-color', ['tail', '--store', path, '--history', '5', '--no-follow', '--color', 'always', '-o', 'ndjson'], 0, /\x1b\[/);
+    expect(colored).toContain('chalk');
+    const withCa = await loaded('store-ca', ['tail', 'wss://127.0.0.1:1/api/ws/events', '--ca', ca], 2, /is not a PEM CA certificate/);
+    expect(withCa).toContain('node:crypto');
   });
 
   it('a URL beside --store: the stream client, joined to the store', async () => {

@@ -3,8 +3,8 @@ import { UsageError } from '../../src/errors.js';
 import { toDemoOptions } from '../../src/commands/demo/options.js';
 
 describe('toDemoOptions', () => {
-  it('runs the fleet on 127.0.0.1 on a free port, without an API key, and shows pretty lines in a pipe', () => {
-    const options = toDemoOptions({}, { stdoutIsTTY: false });
+  it('runs the fleet on 127.0.0.1 on a free port, without an API key, and shows pretty lines in a pipe', async () => {
+    const options = await toDemoOptions({}, { stdoutIsTTY: false });
     expect(options.serve.server.host).toBe('127.0.0.1');
     expect(options.serve.server.port).toBe(0);
     expect(options.serve.server.apiKeys).toEqual([]);
@@ -12,18 +12,18 @@ describe('toDemoOptions', () => {
     expect(options.tail.output).toBe('pretty');
     expect(options.tail.apiKey).toBeUndefined();
   });
-  it('shows the live table when stdout is a terminal', () => {
-    expect(toDemoOptions({}, { stdoutIsTTY: true }).tail.output).toBe('table');
-    expect(toDemoOptions({ output: 'pretty' }, { stdoutIsTTY: true }).tail.output).toBe('pretty');
+  it('shows the live table when stdout is a terminal', async () => {
+    expect((await toDemoOptions({}, { stdoutIsTTY: true })).tail.output).toBe('table');
+    expect((await toDemoOptions({ output: 'pretty' }, { stdoutIsTTY: true })).tail.output).toBe('pretty');
   });
-  it('is quiet about connecting (its own hint says where) and carries no API key', () => {
-    const options = toDemoOptions({}, { stdoutIsTTY: false });
+  it('is quiet about connecting (its own hint says where) and carries no API key', async () => {
+    const options = await toDemoOptions({}, { stdoutIsTTY: false });
     expect(options.tail.quiet).toBe(true);
     expect(options.tail.apiKey).toBeUndefined();
     expect(options.serve.server.apiKeys).toEqual([]);
   });
-  it('passes the fleet and view flags through serve and tail parsing', () => {
-    const options = toDemoOptions(
+  it('passes the fleet and view flags through serve and tail parsing', async () => {
+    const options = await toDemoOptions(
       { port: '8123', servers: '3', rate: '20', seed: '42', output: 'ndjson', type: ['*Failed'], server: ['math'] },
       { stdoutIsTTY: true },
     );
@@ -33,9 +33,9 @@ describe('toDemoOptions', () => {
     expect(options.tail.types).toEqual(['*Failed']);
     expect(options.tail.servers).toEqual(['math']);
   });
-  it('refuses bad values with usage errors that name the flag', () => {
-    expect(() => toDemoOptions({ output: 'html' }, { stdoutIsTTY: false })).toThrow(UsageError);
-    expect(() => toDemoOptions({ rate: 'fast' }, { stdoutIsTTY: false })).toThrow(/--rate/);
-    expect(() => toDemoOptions({ port: '99999' }, { stdoutIsTTY: false })).toThrow(/--port/);
+  it('refuses bad values with usage errors that name the flag', async () => {
+    await expect(toDemoOptions({ output: 'html' }, { stdoutIsTTY: false })).rejects.toThrow(UsageError);
+    await expect(toDemoOptions({ rate: 'fast' }, { stdoutIsTTY: false })).rejects.toThrow(/--rate/);
+    await expect(toDemoOptions({ port: '99999' }, { stdoutIsTTY: false })).rejects.toThrow(/--port/);
   });
 });

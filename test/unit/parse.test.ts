@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDurationMs, parseInteger, splitList } from '../../src/commands/parse.js';
 import { UsageError } from '../../src/errors.js';
-import { resolveColorLevel } from '../../src/io/color.js';
+import { resolveColorLevel } from '../../src/io/color-level.js';
 
 describe('flag parsers', () => {
   it('parses durations with units and bare seconds', () => {

@@ -1,7 +1,8 @@
 import { AlreadyDecidedError, AuthError, RuntimeError, UsageError } from '../../errors.js';
 import type { ApprovalsClient } from '../../client/approvals-client.js';
 import { hasCredentials } from '../../credentials.js';
-import { createColorScheme, resolveColorLevel, type ColorScheme } from '../../io/color.js';
+import { createColorScheme } from '../../io/color.js';
+import { resolveColorLevel, type ColorScheme } from '../../io/color-level.js';
 import type { IO } from '../../io/io.js';
 import type { Approval } from '../../protocol/approval.js';
 import { formatApprovalDetails, formatApprovalTable, formatDecided, oldestFirst } from '../../render/approvals/format-approvals.js';

@@ -1,7 +1,7 @@
 import { UsageError } from '../../errors.js';
 import { DEFAULT_URL, normaliseUrl } from '../../client/url.js';
 import { approvalsBaseUrl } from '../../client/approvals-client.js';
-import type { ColorMode } from '../../io/color.js';
+import type { ColorMode } from '../../io/color-level.js';
 import { APPROVAL_STATES, type ApprovalDecision, type ApprovalState } from '../../protocol/approval.js';
 import { stripControl } from '../../protocol/sanitize.js';
 import { redactUrl } from '../../format/url.js';

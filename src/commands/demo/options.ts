@@ -45,7 +45,7 @@ const PENDING_URL = 'ws://127.0.0.1:0/api/ws/events';
  * purpose: the demo never reads HANGAR_URL or HANGAR_API_KEY (it talks to its
  * own embedded server, which has no key).
  */
-export function toDemoOptions(flags: DemoFlags, context: DemoOptionContext): DemoOptions {
+export async function toDemoOptions(flags: DemoFlags, context: DemoOptionContext): Promise<DemoOptions> {
   const output: DemoOutput = flags.output === undefined ? (context.stdoutIsTTY ? 'table' : 'pretty') : parseChoice('-o/--output', flags.output, DEMO_OUTPUTS);
   const serve = toServeOptions(
     { host: '127.0.0.1', port: flags.port ?? '0', demo: true, servers: flags.servers, rate: flags.rate, seed: flags.seed, profile: flags.profile },
@@ -67,10 +67,10 @@ export function toDemoOptions(flags: DemoFlags, context: DemoOptionContext): Dem
   });
   const tailOptions = (mode: DemoOutput) => toTailOptions([PENDING_URL], tailFlags(mode), { env: {}, stdoutIsTTY: context.stdoutIsTTY });
   try {
-    return { serve, tail: tailOptions(output) };
+    return { serve, tail: await tailOptions(output) };
   } catch (error) {
     // A build whose tail has no live table yet: the default falls back to pretty lines.
-    if (flags.output === undefined && output === 'table' && error instanceof UsageError) return { serve, tail: tailOptions('pretty') };
+    if (flags.output === undefined && output === 'table' && error instanceof UsageError) return { serve, tail: await tailOptions('pretty') };
     throw error;
   }
 }

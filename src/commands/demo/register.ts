@@ -43,7 +43,7 @@ export function registerDemo(program: Command, io: IO, run: DemoRunner = runDemo
     .option('--no-color', 'same as --color never')
     .addHelpText('after', examples)
     .action(async (flags: DemoFlags) => {
-      const options = toDemoOptions(flags, { stdoutIsTTY: io.stdout.isTTY });
+      const options = await toDemoOptions(flags, { stdoutIsTTY: io.stdout.isTTY });
       await run(options, io);
     });
 }

@@ -1,4 +1,3 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
 import { UsageError } from '../../errors.js';
 import { stripControl } from '../../protocol/sanitize.js';
 
@@ -19,10 +18,13 @@ export function isBareWord(arg: string): boolean {
  * retrying a name that will never resolve. A resolver that cannot answer now
  * (EAI_AGAIN, no network) leaves the word to the connection, which retries.
  */
-export async function rejectUnresolvedBareWords(words: readonly string[], lookup: HostLookup = dnsLookup): Promise<void> {
+export async function rejectUnresolvedBareWords(words: readonly string[], lookup?: HostLookup): Promise<void> {
+  if (words.length === 0) return;
+  // The resolver (node:dns) is loaded only when there is a bare word to look up.
+  const resolve = lookup ?? (await import('node:dns/promises')).lookup;
   for (const word of words) {
     try {
-      await lookup(word);
+      await resolve(word);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOTFOUND') continue;
       const name = stripControl(word);

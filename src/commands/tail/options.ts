@@ -3,15 +3,13 @@ import { parseChoice, parseDurationMs, parseInteger, splitFilterList, splitList 
 import { DEFAULT_URL, normaliseUrl } from '../../client/url.js';
 import { isBareWord } from './bare-words.js';
 import { loadConnectionFiles, toConnectionOptions, type ConnectionFlags, type ConnectionOptions } from '../connection-flags.js';
-import { compileEventFilter, type EventFilter } from '../../filter/event-filter.js';
-import { suggestTypes } from '../../filter/type-filter.js';
-import type { ColorMode } from '../../io/color.js';
+import type { EventFilter } from '../../filter/event-filter.js';
+import { unfilteredEventFilter } from '../../filter/unfiltered.js';
+import type { ColorMode } from '../../io/color-level.js';
 import type { IO } from '../../io/io.js';
 import { stripControl } from '../../protocol/sanitize.js';
-import { compileTemplate } from '../../render/template.js';
 import type { TailSessionOptions } from '../../tail/run.js';
 import { TAIL_CLIENT_HINTS, TAIL_PIPELINE_HINTS } from './flag-hints.js';
-import { TABLE_SORTS } from '../../render/table/sorts.js';
 import { OUTPUT_MODES, type OutputMode } from '../../tail/sinks/create-sink.js';
 import { parseStoreLocation } from '../../store/location.js';
 import { storeTables } from '../../store/table-names.js';
@@ -98,10 +96,13 @@ export interface TailOptionContext {
 }
 
 /**
- * Pure: flags and positional URLs -> TailOptions. Throws a UsageError that
- * names the flag for any bad value or combination.
+ * Pure: flags and positional URLs -> TailOptions. Throws (rejects with) a
+ * UsageError that names the flag for any bad value or combination. What only
+ * some flags need (the filters and the event catalog, --format's template,
+ * the table's sorts) is loaded when they are given:
+ * a tail without them starts without those modules (bench/README.md, issue 24).
  */
-export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, context: TailOptionContext): TailOptions {
+export async function toTailOptions(urlArgs: readonly string[], flags: TailFlags, context: TailOptionContext): Promise<TailOptions> {
   const store = flags.store === undefined ? undefined : parseStoreLocation(flags.store);
   if (store === undefined && flags.storeTablePrefix !== undefined) throw new UsageError('--store-table-prefix names the tables of an event store: use it with --store');
   if (store === undefined && flags.storeInterval !== undefined) throw new UsageError('--store-interval sets how often the event store is read: use it with --store');
@@ -131,7 +132,7 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
     if (flags.fields !== undefined) throw new UsageError('--fields picks the fields of pretty lines; it cannot be combined with -o table');
     if (flags.time !== undefined) throw new UsageError('--time sets the time column of pretty lines; it cannot be combined with -o table');
   }
-  const sort = flags.sort === undefined ? 'problems' : parseChoice('--sort', flags.sort, TABLE_SORTS);
+  const sort = flags.sort === undefined ? 'problems' : parseChoice('--sort', flags.sort, (await import('../../render/table/sorts.js')).TABLE_SORTS);
   const intervalMs = flags.interval === undefined ? DEFAULT_TABLE_INTERVAL_MS : parseDurationMs('--interval', flags.interval);
   if (intervalMs < 100) throw new UsageError(`invalid --interval '${flags.interval}': must be at least 100ms`);
 
@@ -198,8 +199,11 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
   const servers = [...new Set(splitFilterList('--server', flags.server))];
   const groups = [...new Set(splitFilterList('--group', flags.group))];
   const where = flags.where ?? [];
-  const filter = compileEventFilter({ types, excludeTypes, servers, groups, where, whereLabel: '--where' });
-  const template = flags.format !== undefined ? compileTemplate(flags.format, '--format') : undefined;
+  const filtered = types.length + excludeTypes.length + servers.length + groups.length + where.length > 0;
+  const filter = filtered
+    ? (await import('../../filter/event-filter.js')).compileEventFilter({ types, excludeTypes, servers, groups, where, whereLabel: '--where' })
+    : unfilteredEventFilter();
+  const template = flags.format !== undefined ? (await import('../../render/template.js')).compileTemplate(flags.format, '--format') : undefined;
 
   const reconnect = flags.reconnect !== false;
   const maxRetries = flags.maxRetries === undefined ? undefined : parseInteger('--max-retries', flags.maxRetries, 0);
@@ -215,7 +219,7 @@ export function toTailOptions(urlArgs: readonly string[], flags: TailFlags, cont
     groups,
     where,
     filter,
-    warnings: filterWarnings(filter),
+    warnings: filtered ? await filterWarnings(filter) : [],
     hints: { client: TAIL_CLIENT_HINTS, pipeline: TAIL_PIPELINE_HINTS, exec: '--exec' },
     filterDescription: describeFilters({ types, excludeTypes, servers, groups, where }),
     template,
@@ -284,9 +288,10 @@ export function describeFilters(options: Pick<TailOptions, 'types' | 'excludeTyp
   return parts.length > 0 ? parts.join(' ') : 'all events';
 }
 
-/** What tail says before connecting about the type names it was given. */
-function filterWarnings(filter: EventFilter): string[] {
+/** What tail says before connecting about the type names it was given (only asked when a filter flag was given). */
+async function filterWarnings(filter: EventFilter): Promise<string[]> {
   const warnings: string[] = [];
+  const { suggestTypes } = await import('../../filter/type-filter.js');
   for (const name of filter.unknownTypes) {
     const suggestions = suggestTypes(name);
     const hint = suggestions.length > 0 ? ` (did you mean ${suggestions.join(', ')}?)` : '';

@@ -109,7 +109,7 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
       const { loadTailFiles, toTailOptions } = await import('./options.js');
       const { applyContext } = await import('../apply-context.js');
       const { urls, flags } = await applyContext(urlArgs, rawFlags, io);
-      const options = await loadTailFiles(toTailOptions(urls, flags, { env: io.env, stdoutIsTTY: io.stdout.isTTY, nowMs: io.now() }), io);
+      const options = await loadTailFiles(await toTailOptions(urls, flags, { env: io.env, stdoutIsTTY: io.stdout.isTTY, nowMs: io.now() }), io);
       await run(options, io);
     });
 }

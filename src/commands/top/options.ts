@@ -42,7 +42,7 @@ export interface TopFlags extends Omit<TailFlags, 'output' | 'sort' | 'interval'
 const JSON_ALIASES: Readonly<Record<string, TopOutput>> = { json: 'json', ndjson: 'ndjson', jsonl: 'ndjson', table: 'table' };
 
 /** Pure: flags -> TopOptions; a UsageError names the flag for any bad value. */
-export function toTopOptions(urls: readonly string[], flags: TopFlags, context: TailOptionContext): TopOptions {
+export async function toTopOptions(urls: readonly string[], flags: TopFlags, context: TailOptionContext): Promise<TopOptions> {
   const by = flags.by === undefined ? 'server' : parseChoice('--by', flags.by, TOP_GROUPINGS);
   const sort = flags.sort === undefined ? undefined : resolveSortColumn(by, flags.sort);
   const rows = flags.rows === undefined ? undefined : parseInteger('-n/--rows', flags.rows, 1);
@@ -52,7 +52,7 @@ export function toTopOptions(urls: readonly string[], flags: TopFlags, context: 
   if (intervalMs !== undefined && intervalMs < 100) throw new UsageError(`invalid --interval '${flags.interval}': must be at least 100ms`);
   const { by: _by, sort: _sort, rows: _rows, output: _output, once, interval: _interval, ...tailFlags } = flags;
   // Tail's parsing checks the sources, filters, history and store; its output is top's business.
-  const session = toTailOptions(urls, { ...tailFlags, output: 'ndjson' }, context);
+  const session = await toTailOptions(urls, { ...tailFlags, output: 'ndjson' }, context);
   if (!session.follow && intervalMs !== undefined) {
     throw new UsageError('--interval sets when a followed stream is printed; with --no-follow top prints when the history ends: drop one');
   }

@@ -75,7 +75,7 @@ export function registerTop(program: Command, io: IO, run: TopRunner = runTopLaz
       const { toTopOptions } = await import('./options.js');
       const { applyContext } = await import('../apply-context.js');
       const { urls, flags } = await applyContext(urlArgs, rawFlags, io);
-      const options = toTopOptions(urls, flags as TopFlags, { env: io.env, stdoutIsTTY: io.stdout.isTTY, nowMs: io.now() });
+      const options = await toTopOptions(urls, flags as TopFlags, { env: io.env, stdoutIsTTY: io.stdout.isTTY, nowMs: io.now() });
       await run({ ...options, session: await loadTailFiles(options.session, io) }, io);
     });
 }

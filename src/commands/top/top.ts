@@ -1,5 +1,6 @@
 import type { IO } from '../../io/io.js';
-import { createColorScheme, resolveColorLevel } from '../../io/color.js';
+import { createColorScheme } from '../../io/color.js';
+import { resolveColorLevel } from '../../io/color-level.js';
 import { runTailSession, type TailDeps } from '../../tail/run.js';
 import { canDrawLive } from '../../io/terminal-size.js';
 import { createTopSink } from '../../top/top-sink.js';

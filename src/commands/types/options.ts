@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.js';
 import { parseChoice } from '../parse.js';
-import type { ColorMode } from '../../io/color.js';
+import type { ColorMode } from '../../io/color-level.js';
 
 /** What `hangar-events types` prints. */
 export interface TypesOptions {

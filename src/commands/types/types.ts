@@ -1,6 +1,7 @@
 import { RuntimeError } from '../../errors.js';
 import { compileTypeFilter, suggestTypes } from '../../filter/type-filter.js';
-import { createColorScheme, resolveColorLevel, type ColorScheme } from '../../io/color.js';
+import { createColorScheme } from '../../io/color.js';
+import { resolveColorLevel, type ColorScheme } from '../../io/color-level.js';
 import type { IO } from '../../io/io.js';
 import { CATALOG_SOURCE, EVENT_CATALOG, EVENT_CATEGORIES, IDENTITY_FIELDS, lookupEventType, type EventTypeInfo } from '../../protocol/catalog.js';
 import { severityOfType } from '../../render/event-severity.js';

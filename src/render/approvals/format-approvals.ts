@@ -1,5 +1,5 @@
 import { formatAgo, formatDuration } from '../../format/duration.js';
-import type { ColorScheme } from '../../io/color.js';
+import type { ColorScheme } from '../../io/color-level.js';
 import type { Approval, ApprovalDecision } from '../../protocol/approval.js';
 import { stripControl, stripControlLines } from '../../protocol/sanitize.js';
 import { plainTable, plainTableLines } from '../plain-table.js';

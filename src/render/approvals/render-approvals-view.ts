@@ -1,5 +1,5 @@
 import { formatAgo } from '../../format/duration.js';
-import type { ColorScheme } from '../../io/color.js';
+import type { ColorScheme } from '../../io/color-level.js';
 import type { PendingApproval } from '../table/reduce-table.js';
 import { fit, truncate, visibleWidth } from '../table/text.js';
 import { stripControlLines } from '../../protocol/sanitize.js';

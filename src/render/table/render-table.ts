@@ -1,5 +1,5 @@
 import { formatAgo, formatDurationCompact } from '../../format/duration.js';
-import type { ColorScheme } from '../../io/color.js';
+import type { ColorScheme } from '../../io/color-level.js';
 import { colorOfSeverity, SECURITY_TAG } from '../severity.js';
 import { errorRate, eventRate, latencyPercentile, type ConnectionStatus, type ServerRow, type TableState } from './reduce-table.js';
 import type { SourceRef } from '../../feed/messages.js';
@@ -566,7 +566,7 @@ export function renderTable(state: TableState, ctx: TableRenderContext): string[
       if (offset + i === selectedAt) {
         // One inverse bar across the width: cell colors would break it.
         const plain = formatRowLine(layout, (key) => ({ text: cells.get(key)![i]!.text }), rowWidth);
-        body.push(colors.chalk.inverse(fit(mark(plain, true), width)));
+        body.push(colors.inverse(fit(mark(plain, true), width)));
       } else {
         body.push(mark(formatRowLine(layout, (key) => cells.get(key)![i]!, rowWidth)));
       }

@@ -1,5 +1,5 @@
 import { formatAgo, formatDurationCompact } from '../../format/duration.js';
-import type { ColorScheme } from '../../io/color.js';
+import type { ColorScheme } from '../../io/color-level.js';
 import type { CellValue, TopColumn, TopRow, TopView } from '../../aggregate/top-view.js';
 import { NAMES_LIMIT } from '../../aggregate/top-view.js';
 

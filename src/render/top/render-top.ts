@@ -1,4 +1,4 @@
-import type { ColorScheme } from '../../io/color.js';
+import type { ColorScheme } from '../../io/color-level.js';
 import type { TopView } from '../../aggregate/top-view.js';
 import { plainTable, plainTableLines } from '../plain-table.js';
 import { fit, truncate, visibleWidth } from '../table/text.js';
@@ -117,7 +117,7 @@ export function renderTopColumns(view: TopView, options: TopColumnsOptions): str
     if (isSelected) {
       // The selection is one inverse bar across the width; cell colors would break it.
       const text = line(cells[r]!, (_, t) => t);
-      lines.push(colors.chalk.inverse(fit(mark(text, true), options.width)));
+      lines.push(colors.inverse(fit(mark(text, true), options.width)));
       return;
     }
     lines.push(

@@ -1,4 +1,4 @@
-import type { ColorScheme } from '../../io/color.js';
+import type { ColorScheme } from '../../io/color-level.js';
 import { truncate } from '../table/text.js';
 
 /**

@@ -1,7 +1,7 @@
 import { describeRefusal } from '../../client/approval-refusal.js';
 import type { ApprovalsClient } from '../../client/approvals-client.js';
 import { describeError } from '../../errors.js';
-import type { ColorScheme } from '../../io/color.js';
+import type { ColorScheme } from '../../io/color-level.js';
 import type { Key } from '../../io/keys.js';
 import type { HangarEvent } from '../../protocol/types.js';
 import { mergeApprovalSnapshot } from '../../render/approvals/approval-snapshot.js';

@@ -1,4 +1,4 @@
-import type { ColorScheme } from '../../io/color.js';
+import type { ColorScheme } from '../../io/color-level.js';
 import type { OutputStream } from '../../io/io.js';
 import type { HangarEvent } from '../../protocol/types.js';
 import { formatDuration } from '../../format/duration.js';

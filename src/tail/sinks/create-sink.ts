@@ -1,4 +1,4 @@
-import type { ColorScheme } from '../../io/color.js';
+import type { ColorScheme } from '../../io/color-level.js';
 import type { IO } from '../../io/io.js';
 import type { TableSort } from '../../render/table/sorts.js';
 import type { compileTemplate } from '../../render/template.js';

@@ -1,4 +1,4 @@
-import type { ColorScheme } from '../../io/color.js';
+import type { ColorScheme } from '../../io/color-level.js';
 import type { IO } from '../../io/io.js';
 import { createLiveRegion, type LiveRegion } from '../../io/live-region.js';
 import { waitForDrain } from './drain.js';
