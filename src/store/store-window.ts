@@ -1,7 +1,7 @@
 import type { HangarEvent } from '../protocol/types.js';
 import type { StoredEvent } from './store-event.js';
 import type { StoreCursor } from './store-cursor.js';
-import type { CompactedStream, StoreReader } from './store-reader.js';
+import type { CompactedStream, StoreLines, StoreReader } from './store-reader.js';
 
 /** Which stored events to print first: `--since`, `--history N`, or none (only what comes next). */
 export type StoreWindow = { readonly kind: 'since'; readonly seconds: number } | { readonly kind: 'last'; readonly count: number } | { readonly kind: 'none' };
@@ -79,28 +79,25 @@ export async function readWindow(options: WindowReadOptions): Promise<WindowResu
     let skipped = 0;
     for (;;) {
       if (options.stopped?.()) break;
-      if (lane !== undefined && lane.room() >= batchSize) {
-        const lines = await reader.readLinesAfter!(cursor, batchSize, undefined, window.seconds);
-        if (lines !== undefined && lane.room() >= lines.count) {
-          if (lines.count > 0) lane.take(lines.lines, lines.count);
-          count += lines.count;
-          cursor = lines.cursor;
-          if (lines.atHead) break;
-          await yieldToIo();
-          await options.ready?.();
-          continue;
+      const lines = lane !== undefined && lane.room() >= batchSize ? await intoLane(lane, reader.readLinesAfter!(cursor, batchSize, undefined, window.seconds)) : undefined;
+      let atHead: boolean;
+      if (lines !== undefined) {
+        count += lines.count;
+        cursor = lines.cursor;
+        atHead = lines.atHead;
+      } else {
+        const batch = await reader.readAfter(cursor, batchSize);
+        batch.bad.forEach(options.bad);
+        skipped += batch.bad.length;
+        for (const stored of batch.events) {
+          if (!keep(stored) || (options.matches !== undefined && !options.matches(stored.event))) continue;
+          options.emit(stored);
+          count++;
         }
+        cursor = batch.cursor;
+        atHead = batch.atHead;
       }
-      const batch = await reader.readAfter(cursor, batchSize);
-      batch.bad.forEach(options.bad);
-      skipped += batch.bad.length;
-      for (const stored of batch.events) {
-        if (!keep(stored) || (options.matches !== undefined && !options.matches(stored.event))) continue;
-        options.emit(stored);
-        count++;
-      }
-      cursor = batch.cursor;
-      if (batch.atHead) break;
+      if (atHead) break;
       await yieldToIo();
       await options.ready?.();
     }
@@ -149,34 +146,31 @@ export async function readWindow(options: WindowReadOptions): Promise<WindowResu
     let cursor = before(start);
     for (;;) {
       if (options.stopped?.()) break;
-      if (lane !== undefined && count > 0 && lane.room() >= batchSize) {
-        const lines = await reader.readLinesAfter!(cursor, batchSize, head);
-        if (lines !== undefined && lane.room() >= lines.count) {
-          if (lines.count > 0) lane.take(lines.lines, lines.count);
-          count += lines.count;
-          cursor = lines.cursor;
-          if (lines.atHead) break;
-          await yieldToIo();
-          await options.ready?.();
-          continue;
+      const lines = lane !== undefined && count > 0 && lane.room() >= batchSize ? await intoLane(lane, reader.readLinesAfter!(cursor, batchSize, head)) : undefined;
+      let atHead: boolean;
+      if (lines !== undefined) {
+        count += lines.count;
+        cursor = lines.cursor;
+        atHead = lines.atHead;
+      } else {
+        const batch = await reader.readAfter(cursor, batchSize);
+        batch.bad.forEach(options.bad);
+        skipped += batch.bad.length;
+        let pastHead = false;
+        for (const stored of batch.events) {
+          if (compareCursors(stored.cursor, head) > 0) {
+            pastHead = true;
+            break;
+          }
+          if (!keep(stored) || (options.matches !== undefined && !options.matches(stored.event))) continue;
+          if (count === 0) firstSeconds = stored.occurredAt;
+          options.emit(stored);
+          count++;
         }
+        cursor = batch.cursor;
+        atHead = batch.atHead || pastHead;
       }
-      const batch = await reader.readAfter(cursor, batchSize);
-      batch.bad.forEach(options.bad);
-      skipped += batch.bad.length;
-      let pastHead = false;
-      for (const stored of batch.events) {
-        if (compareCursors(stored.cursor, head) > 0) {
-          pastHead = true;
-          break;
-        }
-        if (!keep(stored) || (options.matches !== undefined && !options.matches(stored.event))) continue;
-        if (count === 0) firstSeconds = stored.occurredAt;
-        options.emit(stored);
-        count++;
-      }
-      cursor = batch.cursor;
-      if (batch.atHead || pastHead) break;
+      if (atHead) break;
       await yieldToIo();
       await options.ready?.();
     }
@@ -185,6 +179,18 @@ export async function readWindow(options: WindowReadOptions): Promise<WindowResu
   if (found === window.count && oldestSeconds === undefined) oldestSeconds = firstSeconds;
   const atStart = reachedStart || found < window.count;
   return { count, cursor: head, startSeconds: atStart ? undefined : oldestSeconds, skipped, reachedStart: atStart };
+}
+
+/**
+ * A batch of lines handed to the lane when it takes all of them (its room is
+ * asked again once the batch is read); the batch, or undefined when its rows
+ * are the row path's to read.
+ */
+async function intoLane(lane: StoreLinesLane, read: Promise<StoreLines | undefined>): Promise<StoreLines | undefined> {
+  const lines = await read;
+  if (lines === undefined || lane.room() < lines.count) return undefined;
+  if (lines.count > 0) lane.take(lines.lines, lines.count);
+  return lines;
 }
 
 /**

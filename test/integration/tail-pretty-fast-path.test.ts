@@ -92,21 +92,26 @@ describe('tail -o pretty: the line from the bytes and the line from the parse', 
   });
 });
 
+/** A LineSink writing into memory (a pipe: no colors, no width), and the chunks it wrote. */
+function capturingLineSink(): { chunks: Buffer[]; colors: ReturnType<typeof createColorScheme>; sink: LineSink } {
+  const chunks: Buffer[] = [];
+  const stdout = Object.assign(
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk);
+        callback();
+      },
+    }),
+    { isTTY: false, columns: undefined, rows: undefined },
+  ) as unknown as OutputStream;
+  const colors = createColorScheme(0);
+  const status = { notice() {}, close() {} } as unknown as StatusReporter;
+  return { chunks, colors, sink: new LineSink({ stdout, colors, time: 'utc', nowMs: () => 0, widthOf: () => undefined, wide: true, status }) };
+}
+
 describe('LineSink.plain', () => {
   it.each([['JavaScript', false], ['WebAssembly', true]] as const)('writes the right line for a frame that waited while the client scanned the next ones (the shared record moved on; %s scanner)', async (_name, wasm) => {
-    const chunks: Buffer[] = [];
-    const stdout = Object.assign(
-      new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          chunks.push(chunk);
-          callback();
-        },
-      }),
-      { isTTY: false, columns: undefined, rows: undefined },
-    ) as unknown as OutputStream;
-    const colors = createColorScheme(0);
-    const status = { notice() {}, close() {} } as unknown as StatusReporter;
-    const sink = new LineSink({ stdout, colors, time: 'utc', nowMs: () => 0, widthOf: () => undefined, wide: true, status });
+    const { chunks, colors, sink } = capturingLineSink();
     sink.start({ sources: [{ url: 'ws://x', label: 'x', index: 0 }], filterDescription: '' });
     // One record for the connection, as the client keeps it.
     const scanner = createPlainFrameScanner({ wasm });
@@ -126,19 +131,7 @@ describe('LineSink.plain', () => {
   });
 
   it('labels each line with its own source when merged streams take turns (each source keeps its context)', async () => {
-    const chunks: Buffer[] = [];
-    const stdout = Object.assign(
-      new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          chunks.push(chunk);
-          callback();
-        },
-      }),
-      { isTTY: false, columns: undefined, rows: undefined },
-    ) as unknown as OutputStream;
-    const colors = createColorScheme(0);
-    const status = { notice() {}, close() {} } as unknown as StatusReporter;
-    const sink = new LineSink({ stdout, colors, time: 'utc', nowMs: () => 0, widthOf: () => undefined, wide: true, status });
+    const { chunks, colors, sink } = capturingLineSink();
     const sources = [{ url: 'ws://a', label: 'a', index: 0 }, { url: 'ws://b', label: 'b', index: 1 }];
     sink.start({ sources, filterDescription: '' });
     const scanner = createPlainFrameScanner();
