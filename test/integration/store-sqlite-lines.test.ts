@@ -254,7 +254,8 @@ requireProgram('better-sqlite3').describe('the store read as batches of lines', 
   }, 40_000);
 
   it('finds the n-th newest row and the compacted streams the same way with and without the gateway\'s indexes, with and without deleted rows', async () => {
-    // More rows than nthBefore walks (5,000): beyond that it subtracts when it can.
+    // More rows than nthBefore walks (5,000): beyond that it subtracts when it can (when the positions
+    // span at most 4n, else it walks: the last case below).
     const store = new SqliteGatewayStore(join(dir, 'events.db'));
     open.push(store);
     store.db.exec(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 5999)
@@ -268,12 +269,13 @@ requireProgram('better-sqlite3').describe('the store read as batches of lines', 
     bare.transaction(() => {
       for (const row of store.db.prepare('SELECT * FROM events ORDER BY global_position').raw(true).all() as unknown[][]) copy.run(...row);
     })();
+    const FAR = 100_000;
     const walk = (db: Database.Database, at: number, n: number) =>
       (db.prepare('SELECT global_position FROM events WHERE global_position <= ? ORDER BY global_position DESC LIMIT 1 OFFSET ?').pluck().get(at, n - 1) as number | undefined);
     const check = async (db: Database.Database, name: string, deleted: boolean) => {
       const r = await openSqliteStore({ path: join(dir, name), display: name, tables: storeTables(undefined) });
       open.push(r);
-      for (const at of [6000, 5500, 37, 1, 0]) {
+      for (const at of [6000, 5500, 37, 1, 0, FAR]) {
         for (const n of [1, 2, 37, 38, 4999, 5000, 5001, 5499, 5500, 5501, 5999, 6000, 6001]) {
           const found = await r.nthBefore({ engine: 'sqlite', position: at }, n);
           const expected = walk(db, at, n);
@@ -290,6 +292,11 @@ requireProgram('better-sqlite3').describe('the store read as batches of lines', 
     for (const db of [store.db, bare]) db.prepare("DELETE FROM events WHERE stream_id = 'mcp_server:m1' AND stream_version <= 2").run();
     const withIndex = await check(store.db, 'events.db', true);
     expect(await check(bare, 'bare.db', true)).toEqual(withIndex);
+    // One row far after the others: the positions span more than 4n, the rows below it are walked.
+    for (const db of [store.db, bare]) {
+      db.prepare("INSERT INTO events (global_position, stream_id, stream_version, event_type, data, created_at) VALUES (?, 'mcp_server:far', 0, 'HealthCheckPassed', '{}', 'now')").run(FAR);
+    }
+    expect(await check(bare, 'bare.db', true)).toEqual(await check(store.db, 'events.db', true));
     bare.close();
   });
 });
