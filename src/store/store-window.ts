@@ -153,7 +153,9 @@ export async function readWindow(options: WindowReadOptions): Promise<WindowResu
         cursor = lines.cursor;
         atHead = lines.atHead;
       } else {
-        const batch = await reader.readAfter(cursor, batchSize);
+        // The window's first event comes by `emit` (its time is the window's start): read alone when
+        // the lane takes the rest, so the start does not decode a whole batch of rows in JavaScript.
+        const batch = await reader.readAfter(cursor, count === 0 && lane !== undefined ? 1 : batchSize);
         batch.bad.forEach(options.bad);
         skipped += batch.bad.length;
         let pastHead = false;

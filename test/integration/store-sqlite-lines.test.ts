@@ -110,6 +110,8 @@ interface Read {
   count: number;
   cursor: StoreCursor;
   batchesOfLines: number;
+  /** Events that came by emit (one by one, the row path). */
+  emitted: number;
 }
 
 /** The window as -o ndjson prints it: with the lines lane (`lines`) or every event one by one. */
@@ -117,6 +119,7 @@ async function read(r: StoreReader, window: StoreWindow, lines: boolean, batchSi
   const parts: Buffer[] = [];
   const bad: string[] = [];
   let batchesOfLines = 0;
+  let emitted = 0;
   // The consumer's room: none until `roomAfter` events came by emit since the last batch of lines.
   let sinceLines = 0;
   const room = () => (sinceLines >= roomAfter ? Number.MAX_SAFE_INTEGER : 0);
@@ -125,6 +128,7 @@ async function read(r: StoreReader, window: StoreWindow, lines: boolean, batchSi
     window,
     ...(batchSize !== undefined ? { batchSize } : {}),
     emit: (stored) => {
+      emitted++;
       sinceLines++;
       parts.push(stored.bytes, Buffer.from('\n'));
     },
@@ -141,7 +145,7 @@ async function read(r: StoreReader, window: StoreWindow, lines: boolean, batchSi
         }
       : undefined,
   });
-  return { out: Buffer.concat(parts).toString('utf8'), bad, count: result.count, cursor: result.cursor, batchesOfLines };
+  return { out: Buffer.concat(parts).toString('utf8'), bad, count: result.count, cursor: result.cursor, batchesOfLines, emitted };
 }
 
 requireProgram('better-sqlite3').describe('the store read as batches of lines', () => {
@@ -236,6 +240,18 @@ requireProgram('better-sqlite3').describe('the store read as batches of lines', 
     expect(lines.out).toBe(rows.out);
     expect(lines.bad).toEqual(rows.bad);
     expect(lines.batchesOfLines).toBeGreaterThan(5);
+  });
+
+  it('--history N of plain rows: only the first event comes by emit (for its time), the rest as lines from the second row on', async () => {
+    writeStore(2600, []);
+    const r = await reader();
+    const rows = await read(r, { kind: 'last', count: 2500 }, false);
+    const lines = await read(r, { kind: 'last', count: 2500 }, true);
+    expect(lines.out).toBe(rows.out);
+    expect(lines.count).toBe(2500);
+    // Not a whole batch of rows decoded one by one before the lines start (the start of a store-only tail).
+    expect(lines.emitted).toBe(1);
+    expect(lines.batchesOfLines).toBe(3);
   });
 
   it('tail --store --history -o ndjson: the row path\'s bytes, every malformed row reported on stderr and never printed', async () => {
