@@ -80,10 +80,21 @@ export interface MemberSpans {
    * the WebAssembly scanner makes one per socket read (TypedArray#buffer is a slow call on Node 20); undefined: the reader makes it.
    */
   dataView: DataView | undefined;
+  /**
+   * The id of the shape (render/plain-shape.ts) of the frame's key sequence, when the scanner
+   * knows it (the WebAssembly one compares the keys with the sequences it was taught); 0: not known.
+   */
+  shapeId: number;
+  /**
+   * Teaches the scanner that the frame `bytes` just scanned into this record has the shape `id`
+   * (not 0): later frames with its keys come with that shapeId. Does nothing when `bytes` is no
+   * longer the frame the scanner scanned last. Undefined: the scanner learns no shapes.
+   */
+  learnShape: ((bytes: Uint8Array, id: number) => void) | undefined;
 }
 
 export function createMemberSpans(): MemberSpans {
-  return { bytes: undefined, count: 0, ascii: false, spans: new Int32Array(MAX_MEMBERS * MEMBER_INTS), keyHash: undefined, text: undefined, textAt: 0, del: undefined, dataView: undefined };
+  return { bytes: undefined, count: 0, ascii: false, spans: new Int32Array(MAX_MEMBERS * MEMBER_INTS), keyHash: undefined, text: undefined, textAt: 0, del: undefined, dataView: undefined, shapeId: 0, learnShape: undefined };
 }
 
 /** Deeper nesting is not plain (the full path decides). */
@@ -282,6 +293,8 @@ export function scanPlainEvent(b: Uint8Array, out: PlainEventScan): boolean {
     members.text = undefined;
     members.del = undefined;
     members.dataView = undefined;
+    // Its shape is not known to this scanner (a record the WebAssembly scanner filled before may say otherwise).
+    members.shapeId = 0;
   }
   return true;
 }

@@ -66,8 +66,11 @@ const LINES_BYTES = 65536;
 /** Where the member spans of a scan go (MAX_MEMBERS * MEMBER_INTS i32). */
 const SPANS_AT = LINES_AT + LINES_BYTES;
 const SPAN_INTS = MAX_MEMBERS * MEMBER_INTS;
-/** Where a read's copy starts in the module's memory (below: the results, the container stack, the lines, the spans). */
-const DATA_AT = SPANS_AT + SPAN_INTS * 4;
+/** The table of shapes the module was taught (their key sequences: see plain-scan.wat) and their keys. */
+const SHAPES_AT = SPANS_AT + SPAN_INTS * 4;
+const SHAPES_BYTES = 16384;
+/** Where a read's copy starts in the module's memory (below: the results, the container stack, the lines, the spans, the shapes). */
+const DATA_AT = SHAPES_AT + SHAPES_BYTES;
 /** Readable bytes the module needs after a read (its 16-byte loads). */
 const PADDING = 16;
 const PAGE_BYTES = 65536;
@@ -77,6 +80,9 @@ const MAX_WASM_READ_BYTES = 64 * 1024 * 1024;
 interface PlainScanExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   scan(start: number, end: number, spans: number): number;
+  scanShaped(start: number, end: number, spans: number): number;
+  addShape(start: number, spans: number, count: number, hash: number, id: number): number;
+  clearShapes(): void;
   run(at: number, end: number, maxPayload: number, maxFrames: number, out: number, outEnd: number): number;
 }
 
@@ -135,6 +141,9 @@ export class WasmPlainScanner implements PlainFrameScanner {
   private readonly taken: PlainFrameRun = { frames: 0, end: 0, lines: new Uint8Array(0), idStart: -1, idEnd: -1 };
   /** The record whose spans are a view of the module's memory (made when asked for). */
   private members: MemberSpans | undefined;
+  /** The frame the module scanned last with spans, and where it starts in memory (learnShape). */
+  private lastPayload: Uint8Array | undefined;
+  private lastStart = 0;
 
   constructor(private readonly exports: PlainScanExports) {
     this.bytes = new Uint8Array(exports.memory.buffer);
@@ -147,8 +156,34 @@ export class WasmPlainScanner implements PlainFrameScanner {
    * same view when it decides instead.
    */
   createMemberSpans(): MemberSpans {
-    return (this.members ??= { bytes: undefined, count: 0, ascii: false, spans: this.spansView(), keyHash: undefined, text: undefined, textAt: 0, del: undefined, dataView: undefined });
+    return (this.members ??= {
+      bytes: undefined,
+      count: 0,
+      ascii: false,
+      spans: this.spansView(),
+      keyHash: undefined,
+      text: undefined,
+      textAt: 0,
+      del: undefined,
+      dataView: undefined,
+      shapeId: 0,
+      learnShape: this.learnShape,
+    });
   }
+
+  /** MemberSpans.learnShape: the keys of the frame scanned last (still in memory, with its spans) have the shape `id`. */
+  private readonly learnShape = (bytes: Uint8Array, id: number): void => {
+    if (bytes !== this.lastPayload || id === 0) return;
+    const ints = this.ints;
+    const count = ints[7]!;
+    if (count <= 0) return;
+    const exports = this.exports;
+    // No room: the table starts again (bounded, like plain-shape.ts's own).
+    if (exports.addShape(this.lastStart, SPANS_AT, count, ints[8]!, id) === 0) {
+      exports.clearShapes();
+      exports.addShape(this.lastStart, SPANS_AT, count, ints[8]!, id);
+    }
+  };
 
   private spansView(): Int32Array {
     return new Int32Array(this.exports.memory.buffer, SPANS_AT, SPAN_INTS);
@@ -186,12 +221,16 @@ export class WasmPlainScanner implements PlainFrameScanner {
     // The store's fields are scanPlainEvent's alone.
     if (out.atStart !== undefined || out.versioned !== undefined) return false;
     const members = out.members;
-    if (members !== undefined) members.bytes = undefined;
+    this.lastPayload = undefined;
+    if (members !== undefined) {
+      members.bytes = undefined;
+      members.shapeId = 0;
+    }
     const offset = payload.byteOffset - read.byteOffset;
     if (offset < 0 || offset + payload.length > read.length || (!isView && payload.buffer !== read.buffer)) return false;
     if (read !== this.read && !this.load(read)) return false;
     const start = DATA_AT + offset;
-    if (this.exports.scan(start, start + payload.length, members !== undefined ? SPANS_AT : 0) !== 1) return false;
+    if ((members !== undefined ? this.exports.scanShaped(start, start + payload.length, SPANS_AT) : this.exports.scan(start, start + payload.length, 0)) !== 1) return false;
     const ints = this.ints;
     const idStart = ints[0]!;
     out.idStart = idStart < 0 ? -1 : idStart - start;
@@ -213,6 +252,9 @@ export class WasmPlainScanner implements PlainFrameScanner {
       members.textAt = offset;
       members.del = ints[9] !== 0;
       members.dataView = this.readView ??= new DataView(read.buffer);
+      members.shapeId = ints[10]!;
+      this.lastPayload = payload;
+      this.lastStart = start;
     }
     return true;
   }
@@ -240,6 +282,7 @@ export class WasmPlainScanner implements PlainFrameScanner {
   /** Copies `read` into memory (growing it when needed); false when it is too large. */
   private load(read: Uint8Array): boolean {
     this.read = undefined;
+    this.lastPayload = undefined;
     this.readText = undefined;
     this.readView = undefined;
     if (read.length > MAX_WASM_READ_BYTES) return false;

@@ -31,7 +31,10 @@
 ;;            end, how many strings with escapes the value holds), as
 ;;            scanPlainEvent's MemberSpans.spans: positions from the frame's
 ;;            first byte
-;;   67840..  the data (the read), followed by at least 16 readable bytes:
+;;   40..43   the shape the last scanShaped found for the frame's keys (0: none)
+;;   67840..68863  the shapes' table (see $shapeSlot): 64 slots of 4 i32
+;;   68864..84223  the shapes' keys
+;;   84224..  the data (the read), followed by at least 16 readable bytes:
 ;;            a 16-byte load at any position up to the end stays in memory
 (module
   (memory (export "memory") 2)
@@ -352,4 +355,121 @@
       (if (i32.ge_u (i32.sub (local.get $c) (i32.const 0x30)) (i32.const 10)) (then (return (i32.const -1))))
       (local.set $i (call $skipDigits (i32.add (local.get $i) (i32.const 1))))))
     (local.get $i))
+
+  ;; Shapes: the top-level key sequences that render/plain-shape.ts has a
+  ;; shape for (a line read from the bytes, tail -o pretty), so a frame's keys
+  ;; are compared with its shape's here while their spans are at hand, not in
+  ;; JavaScript (bench/README.md, issue 24, round five). The caller teaches
+  ;; them ($addShape: the keys of the frame just scanned and the shape's id,
+  ;; an i32 other than 0) and $scanShaped answers with the id of the frame's
+  ;; sequence. A slot of the table (64, by the keys' hash, 8 probes): the hash,
+  ;; the id (0: empty), the count of keys, where its keys are; the keys: per
+  ;; key its length (i32), then its bytes, zero-padded to a multiple of 8.
+  (global $shapeKeysEnd (mut i32) (i32.const 68864))
+
+  ;; $scanAt with spans, then the id of the shape of the frame's keys at
+  ;; memory[40] (0: none known, or the frame is not plain, or has more than 64 members).
+  (func (export "scanShaped") (param $start i32) (param $end i32) (param $spans i32) (result i32)
+    (local $r i32) (local $slot i32)
+    (i32.store (i32.const 40) (i32.const 0))
+    (local.set $r (call $scanAt (local.get $start) (local.get $end) (local.get $spans)))
+    (if (i32.and (i32.eq (local.get $r) (i32.const 1)) (i32.gt_s (i32.load (i32.const 28)) (i32.const 0))) (then
+      (local.set $slot (call $shapeSlot (local.get $start) (local.get $spans) (i32.load (i32.const 28)) (i32.load (i32.const 32))))
+      (if (local.get $slot) (then (i32.store (i32.const 40) (i32.load offset=4 (local.get $slot)))))))
+    (local.get $r))
+
+  ;; The slot holding the key sequence of the `count` members recorded at
+  ;; `spans` for the frame at `start` (whose keys' hash is `hash`), or 0.
+  (func $shapeSlot (param $start i32) (param $spans i32) (param $count i32) (param $hash i32) (result i32)
+    (local $probe i32) (local $slot i32)
+    (loop $next
+      (local.set $slot (i32.add (i32.const 67840) (i32.shl (i32.and (i32.add (local.get $hash) (local.get $probe)) (i32.const 63)) (i32.const 4))))
+      (if (i32.eqz (i32.load offset=4 (local.get $slot))) (then (return (i32.const 0))))
+      (if (i32.and (i32.eq (i32.load (local.get $slot)) (local.get $hash)) (i32.eq (i32.load offset=8 (local.get $slot)) (local.get $count))) (then
+        (if (call $sameKeys (local.get $start) (local.get $spans) (local.get $count) (i32.load offset=12 (local.get $slot))) (then
+          (return (local.get $slot))))))
+      (local.set $probe (i32.add (local.get $probe) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $probe) (i32.const 8))))
+    (i32.const 0))
+
+  ;; Whether the frame's `count` keys are the ones stored from `k` on, byte
+  ;; for byte: 8 bytes at a time, the last 1-7 of a key masked (the frame has
+  ;; at least `":0}` and the read 16 readable bytes after a key; the stored
+  ;; ones are zero-padded).
+  (func $sameKeys (param $start i32) (param $spans i32) (param $count i32) (param $k i32) (result i32)
+    (local $m i32) (local $at i32) (local $s i32) (local $length i32) (local $i i32) (local $left i32)
+    (loop $key
+      (local.set $at (i32.add (local.get $spans) (i32.mul (local.get $m) (i32.const 20))))
+      (local.set $s (i32.add (local.get $start) (i32.load (local.get $at))))
+      (local.set $length (i32.sub (i32.load offset=4 (local.get $at)) (i32.load (local.get $at))))
+      (if (i32.ne (local.get $length) (i32.load (local.get $k))) (then (return (i32.const 0))))
+      (local.set $k (i32.add (local.get $k) (i32.const 4)))
+      (local.set $i (i32.const 0))
+      (block $whole (loop $chunk
+        (br_if $whole (i32.gt_s (i32.add (local.get $i) (i32.const 8)) (local.get $length)))
+        (if (i64.ne (i64.load (i32.add (local.get $s) (local.get $i))) (i64.load (i32.add (local.get $k) (local.get $i)))) (then (return (i32.const 0))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $chunk)))
+      (local.set $left (i32.sub (local.get $length) (local.get $i)))
+      (if (local.get $left) (then
+        (if (i64.ne (i64.const 0)
+              (i64.and (i64.xor (i64.load (i32.add (local.get $s) (local.get $i))) (i64.load (i32.add (local.get $k) (local.get $i))))
+                       (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (i32.shl (local.get $left) (i32.const 3)))) (i64.const 1)))) (then
+          (return (i32.const 0))))))
+      (local.set $k (i32.add (local.get $k) (i32.and (i32.add (local.get $length) (i32.const 7)) (i32.const -8))))
+      (local.set $m (i32.add (local.get $m) (i32.const 1)))
+      (br_if $key (i32.lt_u (local.get $m) (local.get $count))))
+    (i32.const 1))
+
+  ;; Teaches the shape `id` (not 0) of the key sequence of the `count` members
+  ;; recorded at `spans` for the frame at `start` (hash: their keys' hash): its
+  ;; slot's id is replaced when the sequence has one; else it takes a free slot
+  ;; among its probes, or the first of them. Returns 0 when its keys find no
+  ;; room (the caller clears the table with $clearShapes and teaches it
+  ;; again), else 1.
+  (func (export "addShape") (param $start i32) (param $spans i32) (param $count i32) (param $hash i32) (param $id i32) (result i32)
+    (local $slot i32) (local $probe i32) (local $m i32) (local $at i32) (local $length i32) (local $k i32) (local $padded i32)
+    (local.set $slot (call $shapeSlot (local.get $start) (local.get $spans) (local.get $count) (local.get $hash)))
+    (if (local.get $slot) (then
+      (i32.store offset=4 (local.get $slot) (local.get $id))
+      (return (i32.const 1))))
+    (block $found (loop $next
+      (local.set $slot (i32.add (i32.const 67840) (i32.shl (i32.and (i32.add (local.get $hash) (local.get $probe)) (i32.const 63)) (i32.const 4))))
+      (br_if $found (i32.eqz (i32.load offset=4 (local.get $slot))))
+      (local.set $probe (i32.add (local.get $probe) (i32.const 1)))
+      (br_if $next (i32.lt_u (local.get $probe) (i32.const 8)))
+      ;; every probe taken: the first is replaced (its keys stay where they are until the table starts again)
+      (local.set $slot (i32.add (i32.const 67840) (i32.shl (i32.and (local.get $hash) (i32.const 63)) (i32.const 4))))))
+    ;; the keys' room: a length and the padded bytes each
+    (local.set $k (global.get $shapeKeysEnd))
+    (loop $size
+      (local.set $at (i32.add (local.get $spans) (i32.mul (local.get $m) (i32.const 20))))
+      (local.set $length (i32.sub (i32.load offset=4 (local.get $at)) (i32.load (local.get $at))))
+      (local.set $k (i32.add (local.get $k) (i32.add (i32.const 4) (i32.and (i32.add (local.get $length) (i32.const 7)) (i32.const -8)))))
+      (local.set $m (i32.add (local.get $m) (i32.const 1)))
+      (br_if $size (i32.lt_u (local.get $m) (local.get $count))))
+    (if (i32.gt_u (local.get $k) (i32.const 84224)) (then (return (i32.const 0))))
+    (i32.store (local.get $slot) (local.get $hash))
+    (i32.store offset=4 (local.get $slot) (local.get $id))
+    (i32.store offset=8 (local.get $slot) (local.get $count))
+    (i32.store offset=12 (local.get $slot) (global.get $shapeKeysEnd))
+    (local.set $k (global.get $shapeKeysEnd))
+    (local.set $m (i32.const 0))
+    (loop $copy
+      (local.set $at (i32.add (local.get $spans) (i32.mul (local.get $m) (i32.const 20))))
+      (local.set $length (i32.sub (i32.load offset=4 (local.get $at)) (i32.load (local.get $at))))
+      (local.set $padded (i32.and (i32.add (local.get $length) (i32.const 7)) (i32.const -8)))
+      (i32.store (local.get $k) (local.get $length))
+      (memory.fill (i32.add (local.get $k) (i32.const 4)) (i32.const 0) (local.get $padded))
+      (memory.copy (i32.add (local.get $k) (i32.const 4)) (i32.add (local.get $start) (i32.load (local.get $at))) (local.get $length))
+      (local.set $k (i32.add (local.get $k) (i32.add (i32.const 4) (local.get $padded))))
+      (local.set $m (i32.add (local.get $m) (i32.const 1)))
+      (br_if $copy (i32.lt_u (local.get $m) (local.get $count))))
+    (global.set $shapeKeysEnd (local.get $k))
+    (i32.const 1))
+
+  ;; Forgets every shape taught.
+  (func (export "clearShapes")
+    (memory.fill (i32.const 67840) (i32.const 0) (i32.const 1024))
+    (global.set $shapeKeysEnd (i32.const 68864)))
 )

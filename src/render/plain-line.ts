@@ -10,7 +10,7 @@ import { formatCleanPairString, formatPairValue, truncate } from './fields.js';
 import { BULKY_MAX_CHARS, formatBulky, formatHighlights, formatTimeColumn, formatTypeAndServer, type LineContext } from './line.js';
 import { fitLine } from './line-fit.js';
 import { baseSeverity, clockColumn, exactMs, headEntryOf, headPiece, numberOf } from './plain-head.js';
-import { setField, shapeOf, type Shape, type View } from './plain-shape.js';
+import { setField, shapeOfFrame, type Shape, type View } from './plain-shape.js';
 import { dataViewOf } from './byte-words.js';
 
 /**
@@ -49,7 +49,7 @@ export function formatPlainLine(bytes: Buffer, members: MemberSpans, ctx: LineCo
   if (!members.ascii) return undefined;
   const spans = members.spans;
   const bytesView = members.dataView ?? dataViewOf(bytes);
-  const shape = shapeOf(bytes, bytesView, spans, count, members.keyHash);
+  const shape = shapeOfFrame(bytes, bytesView, members);
   if (shape === undefined) return undefined;
   // The frame's text: from `shift` on in the read's text when the scanner has it, else decoded here.
   const text = members.text ?? bytes.toString('latin1');

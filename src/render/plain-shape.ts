@@ -1,5 +1,5 @@
 import type { ColorScheme } from '../io/color-level.js';
-import { MEMBER_INTS } from '../protocol/plain-event.js';
+import { MEMBER_INTS, type MemberSpans } from '../protocol/plain-event.js';
 import { SERVER_IDENTITY_FIELDS } from '../protocol/server-identity.js';
 import { BULKY_KEYS, highlightedKeys, identityKeys } from './line.js';
 import { pushWords } from './byte-words.js';
@@ -170,6 +170,8 @@ export function setField(view: View, slot: number, value: unknown): void {
 
 /** A sequence of top-level keys, and what the line does with each member of a frame that has it. */
 export interface Shape {
+  /** Its id (1, 2, ...: one per shape built), as the WebAssembly scanner is taught it (MemberSpans.shapeId). */
+  readonly serial: number;
   readonly hash: number;
   /** Its keys, in the frame's order (one per member). */
   readonly keys: readonly Key[];
@@ -216,6 +218,26 @@ export const SHAPES_KEPT = 128;
 const SHAPE_PROBES = 8;
 const shapeTable: Array<Shape | undefined> = new Array<Shape | undefined>(SHAPE_SLOTS).fill(undefined);
 let shapesKept = 0;
+/** The shapes built last, by serial (a ring of SHAPE_RING, more than SHAPES_KEPT: every shape in the table is in it). */
+const SHAPE_RING = 256;
+const shapeRing: Array<Shape | undefined> = new Array<Shape | undefined>(SHAPE_RING).fill(undefined);
+let shapeSerial = 0;
+
+/**
+ * The shape of the frame `bytes` whose members `members` holds (as shapeOf):
+ * the one the scanner found by comparing its keys (MemberSpans.shapeId) when
+ * it is still kept, else shapeOf's, which the scanner is then taught.
+ */
+export function shapeOfFrame(bytes: Uint8Array, view: DataView, members: MemberSpans): Shape | undefined {
+  const id = members.shapeId;
+  if (id !== 0) {
+    const known = shapeRing[id & (SHAPE_RING - 1)];
+    if (known !== undefined && known.serial === id) return known;
+  }
+  const shape = shapeOf(bytes, view, members.spans, members.count, members.keyHash);
+  if (shape !== undefined && members.learnShape !== undefined) members.learnShape(bytes, shape.serial);
+  return shape;
+}
 
 /**
  * The shape of a frame with `count` recorded members (ASCII; `view` is
@@ -353,7 +375,9 @@ function buildShape(hash: number, bytes: Uint8Array, spans: Int32Array, count: n
     const m = keys.findIndex((key) => key.text === field);
     if (m >= 0) servers.push(m);
   }
-  return {
+  const id = ++shapeSerial;
+  return (shapeRing[id & (SHAPE_RING - 1)] = {
+    serial: id,
     hash,
     keys,
     lengths: Int32Array.from(keys, (key) => key.bytes.length),
@@ -368,7 +392,7 @@ function buildShape(hash: number, bytes: Uint8Array, spans: Int32Array, count: n
     servers: Int32Array.from(servers),
     refined,
     rest: Int32Array.from(rest),
-  };
+  });
 }
 
 /** The key in bytes[s, e) (ASCII), undefined when it leads with a digit (an object lists those first) or the table is crowded there. */

@@ -297,12 +297,17 @@ describe('VIEW_KEYS', () => {
 });
 
 describe('formatPlainLine: shapes, the (type, server) pieces and the time from digits', () => {
-  /** Every frame in every context against the full path; all of them on the fast path. */
+  /**
+   * Every frame in every context against the full path, with each scanner (the WebAssembly one finds the
+   * shapes it was taught by their keys: MemberSpans.shapeId); all of them on the fast path.
+   */
   function compareAll(frames: readonly string[]): void {
-    const counts: Compared = { frames: 0, plain: 0, fast: 0 };
-    for (const frame of frames) compare(Buffer.from(frame), counts);
-    expect(counts.plain).toBe(frames.length);
-    expect(counts.fast).toBe(frames.length);
+    for (const wasm of [false, true]) {
+      const counts: Compared = { frames: 0, plain: 0, fast: 0 };
+      for (const frame of frames) compare(Buffer.from(frame), counts, true, wasm);
+      expect(counts.plain).toBe(frames.length);
+      expect(counts.fast).toBe(frames.length);
+    }
   }
 
   it('follows a shape that changes mid-stream: same key lengths and first bytes (the same hash), order, one key more or less', () => {
@@ -350,6 +355,40 @@ describe('formatPlainLine: shapes, the (type, server) pieces and the time from d
     const frames: string[] = [];
     for (let round = 0; round < 2; round++) for (let i = 0; i < 300; i++) frames.push(`{"event_type":"T${i % 7}","mcp_server_id":"m","key_${i}":${i},"tool_name":"t"}`);
     compareAll(frames);
+  });
+
+  it('takes the shape the WebAssembly scanner found only while it is kept: an id from before the shapes were made again, frames that take turns', () => {
+    const counts: Compared = { frames: 0, plain: 0, fast: 0 };
+    const ids: number[] = [];
+    const x = '{"event_type":"A","mcp_server_id":"m","abcdefgh":1,"note":"x"}';
+    const viaWasm = (frame: string): void => {
+      compare(Buffer.from(frame), counts, false, true);
+      ids.push(wasmMembers.shapeId);
+    };
+    viaWasm(x);
+    viaWasm(x);
+    // 300 other shapes (through the JavaScript scanner): the shapes' table starts again, x's shape is made again with a new id.
+    // (compared too; a key the keys' table is too crowded for leaves its frame to the full path, so not counted here)
+    const others: Compared = { frames: 0, plain: 0, fast: 0 };
+    for (let i = 0; i < 300; i++) compare(Buffer.from(`{"event_type":"U${i % 5}","mcp_server_id":"m","k_${i}":"v","note":${i}}`), others, false);
+    expect(others.fast).toBeGreaterThan(250);
+    viaWasm(x);
+    viaWasm(x);
+    // Two shapes taking turns, each found by its own id.
+    for (let i = 0; i < 40; i++) viaWasm(i % 2 === 0 ? x : x.replace('abcdefgh', 'abcdefgi'));
+    expect(counts.fast).toBe(counts.frames);
+    // Not known, known, the old id (not taken), the new one (taught again), then each of the two once known.
+    expect(ids.slice(0, 4)).toEqual([0, ids[1], ids[1], ids[3]]);
+    expect(ids[1]).not.toBe(0);
+    expect(ids[3]).not.toBe(ids[1]);
+    // The client's record filled by scanPlainEvent itself (a frame ws's receiver read: decodeFrame scans it so) after x was found by its id.
+    const y = Buffer.from('{"event_type":"McpServerStarted","mcp_server_id":"m","mode":"subprocess","tools_count":6,"startup_duration_ms":582}');
+    expect(wasmMembers.shapeId).not.toBe(0);
+    expect(scanPlainEvent(y, { idStart: -1, idEnd: -1, members: wasmMembers })).toBe(true);
+    for (const [, ctx] of contexts) expect(formatPlainLine(y, wasmMembers, ctx)).toBe(formatEventLine(JSON.parse(y.toString()) as HangarEvent, ctx));
+    const other = ids[7]!;
+    expect([other === 0, other === ids[3]]).toEqual([false, false]);
+    expect(ids.slice(4)).toEqual([ids[3], 0, ...Array.from({ length: 38 }, (_, i) => (i % 2 === 0 ? ids[3] : other))]);
   });
 
   it('stays right with more (type, server) pairs than it keeps, pairs that hash alike, short ones, and severities that depend on fields', () => {
