@@ -52,6 +52,8 @@ export class Hub implements EventSink {
   readonly stats: HubStats = { published: 0, delivered: 0, dropped: 0 };
   /** The subscribers offered every event. */
   private readonly subscribers = new Set<Subscriber>();
+  /** `subscribers` as an array for deliver() to walk, made again after a change (walking the Set made an iterator per event). */
+  private walk: Subscriber[] | undefined;
   /** Parked subscribers, with the published count when they were parked. */
   private readonly parked = new Map<Subscriber, number>();
   /** The newest events, for parked subscribers; undefined when the hub does not park. */
@@ -96,6 +98,7 @@ export class Hub implements EventSink {
   /** Starts offering live events to `subscriber` (with its current filter; the default matches everything). */
   attach(subscriber: Subscriber): void {
     this.subscribers.add(subscriber);
+    this.walk = undefined;
     const waiting = this.subscriberWaiters;
     this.subscriberWaiters = [];
     for (const resolve of waiting) resolve();
@@ -152,6 +155,7 @@ export class Hub implements EventSink {
     this.storeReplays.delete(subscriber);
     this.unpark(subscriber);
     this.subscribers.delete(subscriber);
+    this.walk = undefined;
     const rejoining = this.rejoining.indexOf(subscriber);
     if (rejoining >= 0) this.rejoining.splice(rejoining, 1);
   }
@@ -169,6 +173,7 @@ export class Hub implements EventSink {
    */
   private park(subscriber: Subscriber): void {
     this.subscribers.delete(subscriber);
+    this.walk = undefined;
     this.parked.set(subscriber, this.stats.published);
     subscriber.park(() => this.unpark(subscriber));
   }
@@ -180,7 +185,10 @@ export class Hub implements EventSink {
     subscriber.catchUp(this.stats.published - parkedAt, this.recent!);
     // Woken while deliver() walks the set: the current event is already counted in the catch-up.
     if (this.delivering) this.rejoining.push(subscriber);
-    else this.subscribers.add(subscriber);
+    else {
+      this.subscribers.add(subscriber);
+      this.walk = undefined;
+    }
   }
 
   /**
@@ -263,7 +271,10 @@ export class Hub implements EventSink {
     const recent = this.recent;
     if (recent !== undefined) recent.push(live);
     this.delivering = true;
-    for (const subscriber of this.subscribers) {
+    // Taken before the walk: one parked on the way leaves the set, not this array (it is skipped from the next event on).
+    const walk = (this.walk ??= [...this.subscribers]);
+    for (let i = 0; i < walk.length; i++) {
+      const subscriber = walk[i]!;
       // A subscriber without a filter (the common case) takes everything without looking at the event.
       const matches = subscriber.matches;
       if (matches === undefined) {
@@ -276,6 +287,7 @@ export class Hub implements EventSink {
     if (rejoining.length > 0) {
       for (const subscriber of rejoining) this.subscribers.add(subscriber);
       rejoining.length = 0;
+      this.walk = undefined;
     }
     if (this.parked.size > 0 && this.stats.published >= this.nextSweepAt) this.sweepParked();
   }

@@ -41,6 +41,24 @@ describe('Hub', () => {
     expect(hub.stats.published).toBe(0);
   });
 
+  it('offers each event to the subscribers attached at its publish: one attached later gets the next, one detached nothing more', () => {
+    // deliver() walks an array made from the subscriber set: every change to the set must be seen by the next publish.
+    const hub = new Hub({ historySize: 10, historyBytes: 1 << 20, now: () => 1_795_727_378_500 });
+    const a = recordingSubscriber(hub);
+    const b = recordingSubscriber(hub);
+    hub.publish({ event_type: 'E', n: 1 });
+    hub.detach(b.subscriber); // not closed: only the hub's set tells it apart
+    const c = recordingSubscriber(hub);
+    hub.publish({ event_type: 'E', n: 2 });
+    hub.attach(b.subscriber);
+    hub.publish({ event_type: 'E', n: 3 });
+    const ns = (frames: Buffer[]) => frames.map((frame) => (JSON.parse(frame.toString()) as { n: number }).n);
+    expect(ns(a.frames)).toEqual([1, 2, 3]);
+    expect(ns(b.frames)).toEqual([1, 3]);
+    expect(ns(c.frames)).toEqual([2, 3]);
+    expect(hub.stats).toEqual({ published: 3, delivered: 7, dropped: 0 });
+  });
+
   it('whenSubscribed resolves once someone listens', async () => {
     const hub = new Hub({ historySize: 10, historyBytes: 1 << 20, now: () => 0 });
     let resolved = false;

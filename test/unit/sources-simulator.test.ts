@@ -437,6 +437,8 @@ describe('createSimulatorSource', () => {
     const objects = make();
     const serialized = make();
     let last: { event: HangarEvent; json: string } | undefined;
+    // Records kept across the resizes (as history keeps them): each still reads its own frame's id afterwards.
+    const kept: { event: HangarEvent; expected: HangarEvent }[] = [];
     const sink: EventSink = {
       publish: () => {},
       publishSerialized: (live) => (last = { event: live.event, json: live.frame.toString('utf8') }),
@@ -453,7 +455,15 @@ describe('createSimulatorSource', () => {
         const text = JSON.stringify({ ...expected, occurred_at: '~time~' }).replace('"~time~"', stampS.toFixed(6));
         expect(last!.json).toBe(text);
         expect(last!.event.event_id).toBe(expected.event_id);
+        if (i % 97 === 0) kept.push({ event: last!.event, expected });
       }
+    }
+    expect(kept.length).toBeGreaterThan(50);
+    for (const { event, expected } of kept) {
+      expect(event.event_id).toBe(expected.event_id);
+      expect(event.event_type).toBe(expected.event_type);
+      expect(event.mcp_server_id).toBe(typeof expected.mcp_server_id === 'string' ? expected.mcp_server_id : undefined);
+      expect(event.occurred_at).toBe(Number((expected.occurred_at as number).toFixed(6)));
     }
   });
 

@@ -144,27 +144,33 @@ function resizedTemplate(template: FrameTemplate, stampText: string, cycleSuffix
 /**
  * A pre-serialized copy as the hub keeps and offers it (see
  * EventSink.publishSerialized): the record is also the event the hub indexes,
- * with its type and server, and the id and time read from the frame and the
- * batch's stamp when asked, so a copy costs one object, no string and no
- * number of its own. `fields()` parses the frame for the rare reader of
- * every field.
+ * with its type and server read from its template, and the id and time read
+ * from the frame and the batch's stamp when asked, so a copy costs one object
+ * of eight fields, no string and no number of its own (the hub keeps
+ * thousands of them alive across young-generation collections, so every field
+ * is copied again and again). `fields()` parses the frame for the rare reader
+ * of every field.
  */
 class MaxRateCopy extends LiveEvent {
   constructor(
-    readonly event_type: string,
-    readonly mcp_server_id: string | undefined,
+    private readonly template: FrameTemplate,
     private readonly stamp: Stamp,
-    private readonly idAt: number,
     memory: ArrayBufferLike,
     wireAt: number,
-    wireLength: number,
-    headerLength: number,
   ) {
-    super(undefined, memory, wireAt, wireLength, headerLength);
+    super(undefined, memory, wireAt, template.wire.length, template.headerLength);
+  }
+
+  get event_type(): string {
+    return this.template.eventType;
+  }
+
+  get mcp_server_id(): string | undefined {
+    return this.template.serverId;
   }
 
   get event_id(): string {
-    return Buffer.from(this.memory, this.wireAt + this.idAt, UUID_LENGTH).toString('latin1');
+    return Buffer.from(this.memory, this.wireAt + this.template.idAt, UUID_LENGTH).toString('latin1');
   }
 
   get occurred_at(): number {
@@ -282,7 +288,7 @@ export function createMaxRateGenerator(sim: FleetSimulator, seed: number, idSalt
         const cycleAt = at + template.cycleAt;
         for (let i = 0; i < cycleBytes.length; i++) slab[cycleAt + i] = cycleBytes[i]!;
       }
-      sink.publishSerialized(new MaxRateCopy(template.eventType, template.serverId, stamp, template.idAt, slab.buffer, at, length, template.headerLength));
+      sink.publishSerialized(new MaxRateCopy(template, stamp, slab.buffer, at));
     },
   };
 }
