@@ -2,6 +2,37 @@ import { bufferView } from '../wire/buffer-view.js';
 import type { Transport } from '../wire/ws-transport.js';
 
 /**
+ * Most bytes handed to the transport in one write (one writev under cork), and
+ * most bytes of memory its pre-framed events may lie in (see
+ * BurstWrites.wouldKeepMore; a server's connections may get more, see burstBytesFor). A flush writes only while nothing handed over is
+ * left unsent (the OS took the last burst at once), so a peer that stopped
+ * reading keeps one burst alive in the process, frames and the memory they lie
+ * in (one slab of the max-rate source): a thousand such peers kept two or three
+ * slabs each (bench scenario 8), while a fast peer still gets the high-water
+ * mark's worth per flush.
+ */
+export const BURST_BYTES = 16 * 1024;
+
+/** Most bytes in one write for a connection that has few others beside it (see burstBytesFor). */
+export const MAX_BURST_BYTES = 64 * 1024;
+
+/** Burst memory shared out among a server's connections (see burstBytesFor). */
+export const BURST_BUDGET_BYTES = 256 * 1024;
+
+/**
+ * A connection's burst size when `connections` share the server: each gets a
+ * share of BURST_BUDGET_BYTES, no less than BURST_BYTES and no more than
+ * MAX_BURST_BYTES. One write costs a system call whatever its size (on
+ * loopback the kernel's work per call outweighs its copy of 16 KiB), so a
+ * few fast clients get a quarter as many calls, while what peers that stopped
+ * reading can keep alive stays within the budget or one BURST_BYTES each: from
+ * 16 connections on, every one is at BURST_BYTES as before.
+ */
+export function burstBytesFor(connections: number): number {
+  return Math.min(MAX_BURST_BYTES, Math.max(BURST_BYTES, Math.floor(BURST_BUDGET_BYTES / Math.max(1, connections))));
+}
+
+/**
  * The writes of one burst (see Subscriber.writeBurst), each made once the
  * next frame is known, so that only the last one carries the completion
  * callback. Pre-framed events that lie back to back in one memory (the

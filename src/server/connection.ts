@@ -6,6 +6,7 @@ import type { Hub } from './hub.js';
 import type { ServerLog } from './log.js';
 import { wsTransport } from '../wire/ws-transport.js';
 import type { DeliveryStats } from './live-event.js';
+import { burstBytesFor } from './burst-writes.js';
 import { Subscriber, type SubscriberLimits } from './subscriber.js';
 
 /** How long a closing connection may take to complete the close handshake before it is dropped. */
@@ -74,6 +75,7 @@ export class Connection {
       monotonicMs,
       chaosDrop: settings.chaosDrop,
       random: settings.random,
+      burstBytes: () => burstBytesFor(hub.subscriberCount),
       hooks: {
         onDropEpisode: (s) =>
           log.warn(`client #${id} is reading slower than events arrive: dropping its oldest queued events (queue ${settings.limits.queueSize}, ${s.totalDropped} dropped so far)`, {

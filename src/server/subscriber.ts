@@ -1,7 +1,7 @@
 import type { SubscriptionFilter, SubscriptionMatcher } from '../protocol/filter.js';
 import type { HangarEvent, ServerControlMessage, WarningMessage } from '../protocol/types.js';
 import type { Transport } from '../wire/ws-transport.js';
-import { BurstWrites } from './burst-writes.js';
+import { BURST_BYTES, BurstWrites } from './burst-writes.js';
 import { EventDeque } from './event-deque.js';
 import { LiveEvent, type DeliveryStats } from './live-event.js';
 import type { RecentEvents } from './recent-events.js';
@@ -14,18 +14,6 @@ import type { RecentEvents } from './recent-events.js';
  * event when full, and the drop is announced to the client with a warning
  * frame before the next event (PROTOCOL.md Part 2).
  */
-
-/**
- * Most bytes handed to the transport in one write (one writev under cork), and
- * most bytes of memory its pre-framed events may lie in (see
- * BurstWrites.wouldKeepMore). A flush writes only while nothing handed over is
- * left unsent (the OS took the last burst at once), so a peer that stopped
- * reading keeps one burst alive in the process, frames and the memory they lie
- * in (one slab of the max-rate source): a thousand such peers kept two or three
- * slabs each (bench scenario 8), while a fast peer still gets the high-water
- * mark's worth per flush.
- */
-export const BURST_BYTES = 16 * 1024;
 
 /** Placeholder of a control whose frame is built when it is sent. */
 const EMPTY_FRAME = Buffer.alloc(0);
@@ -76,6 +64,8 @@ export interface SubscriberOptions {
   readonly random?: () => number;
   /** Schedules a flush after the current burst of offers (default: setImmediate). */
   readonly schedule?: (flush: () => void) => void;
+  /** Most bytes per write (and of memory a write's pre-framed events lie in), asked at each flush (default: BURST_BYTES; a server: burstBytesFor its connections). */
+  readonly burstBytes?: () => number;
 }
 
 /** One connection's view of the stream: its filter, its queue and its exact drop accounting. */
@@ -479,7 +469,8 @@ export class Subscriber {
     if (this.closed) return;
     if (this.replaying !== undefined) this.pruneReplay();
     const { transport, limits } = this.options;
-    const unsentLimit = Math.min(limits.highWaterMarkBytes, BURST_BYTES);
+    const burstBytes = this.options.burstBytes?.() ?? BURST_BYTES;
+    const unsentLimit = Math.min(limits.highWaterMarkBytes, burstBytes);
     let budget = limits.highWaterMarkBytes;
     this.flushing = true;
     try {
@@ -487,7 +478,7 @@ export class Subscriber {
         // Nothing more while a write waits for the peer: it keeps the memory of its frames alive.
         if (transport.bufferedAmount > 0) break;
         const room = Math.min(unsentLimit, budget);
-        const written = this.writeBurst(room);
+        const written = this.writeBurst(room, burstBytes);
         if (written === 0) break;
         budget -= written;
       }
@@ -508,7 +499,7 @@ export class Subscriber {
    * transport. Only the last write carries a completion callback: writes
    * complete in order, so it means the whole burst has left the process.
    */
-  private writeBurst(roomBytes: number): number {
+  private writeBurst(roomBytes: number, memoryBytes: number): number {
     const { transport, stats } = this.options;
     const events = this.events;
     const framed = transport.sendFramed !== undefined;
@@ -537,7 +528,7 @@ export class Subscriber {
             }
           } else if (hasEvent) {
             const live = events.first;
-            if (framed && live.headerLength > 0 && writes.wouldKeepMore(live.memory, BURST_BYTES)) break;
+            if (framed && live.headerLength > 0 && writes.wouldKeepMore(live.memory, memoryBytes)) break;
             events.shift();
             this.queuedBytes -= live.frameLength;
             this.delivered++;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BURST_BYTES, Subscriber } from '../../src/server/subscriber.js';
+import { BURST_BUDGET_BYTES, BURST_BYTES, burstBytesFor, MAX_BURST_BYTES } from '../../src/server/burst-writes.js';
+import { Subscriber } from '../../src/server/subscriber.js';
 import type { Transport } from '../../src/wire/ws-transport.js';
 import { textFrameHeaderLength, textFrameHeaderLengthOf, writeTextFrameHeader } from '../../src/wire/text-frame.js';
 
@@ -65,7 +66,7 @@ function framed(json: string): { frame: Buffer; wire: Buffer } {
   return { frame: wire.subarray(textFrameHeaderLength(length)), wire };
 }
 
-function setup(highWaterMarkBytes = 1 << 20) {
+function setup(highWaterMarkBytes = 1 << 20, burstBytes?: () => number) {
   const transport = new FramedTransport();
   const flushes: Array<() => void> = [];
   const subscriber = new Subscriber({
@@ -74,6 +75,7 @@ function setup(highWaterMarkBytes = 1 << 20) {
     stats: { delivered: 0, dropped: 0 },
     monotonicMs: () => 0,
     schedule: (flush) => flushes.push(flush),
+    ...(burstBytes !== undefined ? { burstBytes } : {}),
     hooks: { onDropEpisode: () => {}, onControlOverflow: () => {} },
   });
   const flush = () => {
@@ -213,6 +215,50 @@ describe('Subscriber over a transport with sendFramed (the production path)', ()
     ]);
     transport.drain();
     expect(subscriber.delivered).toBe(6);
+    expect(subscriber.totalDropped).toBe(0);
+  });
+
+  it('shares the burst memory out among a server\'s connections: a few get up to 64 KiB per write, from 16 on each 16 KiB as before', () => {
+    expect(burstBytesFor(0)).toBe(MAX_BURST_BYTES);
+    expect(burstBytesFor(1)).toBe(64 * 1024);
+    expect(burstBytesFor(4)).toBe(64 * 1024);
+    expect(burstBytesFor(8)).toBe(32 * 1024);
+    expect(burstBytesFor(16)).toBe(BURST_BYTES);
+    expect(burstBytesFor(1000)).toBe(BURST_BYTES);
+    // What writes the peers do not read can keep alive: within the budget, or one BURST_BYTES each.
+    for (const n of [1, 2, 3, 5, 7, 9, 15, 16, 17, 100]) expect(n * burstBytesFor(n)).toBeLessThanOrEqual(Math.max(BURST_BUDGET_BYTES, n * BURST_BYTES));
+  });
+
+  it('with a larger burst size, writes the frames of several slabs under one cork and one callback, byte for byte, and ends the burst at that much memory', () => {
+    const burst = 4 * BURST_BYTES;
+    const { transport, subscriber, flush } = setup(1 << 20, () => burst);
+    const slabs = Array.from({ length: 6 }, () => slabWriter(BURST_BYTES));
+    const sent: string[] = [];
+    let n = 0;
+    // Six slabs of the max-rate source's size, filled with frames of ~1.3 KiB (every header size below 64 KiB).
+    for (const put of slabs) {
+      for (let i = 0; i < 12; i++) {
+        const json = JSON.stringify({ event_type: 'E', n: ++n, pad: 'x'.repeat(1200 + i) });
+        const { frame, wire } = put(json);
+        sent.push(json);
+        subscriber.offer({ event_type: 'E' }, frame, wire);
+      }
+    }
+    flush();
+    // The first four slabs' frames in one burst: one write per slab (a run each), one callback at its end.
+    expect(transport.writes).toHaveLength(4);
+    expect(transport.writes.every((w) => w.corked && w.path === 'framed')).toBe(true);
+    expect(transport.writes.map((w) => w.callback)).toEqual([false, false, false, true]);
+    expect(transport.corks).toBe(1);
+    expect(transport.writes.flatMap((w) => w.payloads)).toEqual(sent.slice(0, 48));
+    // Nothing more while that write waits for the peer; the rest once it drained.
+    flush();
+    expect(transport.writes).toHaveLength(4);
+    transport.drain();
+    flush();
+    transport.drain();
+    expect(transport.writes.flatMap((w) => w.payloads)).toEqual(sent);
+    expect(subscriber.delivered).toBe(72);
     expect(subscriber.totalDropped).toBe(0);
   });
 
