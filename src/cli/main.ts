@@ -1,8 +1,7 @@
-import { CommanderError } from '../commands/commander.js';
 import type { IO } from '../io/io.js';
 import { AlreadyDecidedError, AuthError, describeError, NotConnectedError, PermanentConnectionError, StoreError, TimeoutError, UsageError } from '../errors.js';
 import { stripControlLines } from '../protocol/sanitize.js';
-import { createProgram } from './program.js';
+import { readTailLine } from '../commands/tail/tail-line.js';
 
 /** The process exit codes (README "Exit codes"). */
 export const ExitCode = {
@@ -31,15 +30,23 @@ export function exitCodeFor(error: unknown): number {
 
 /**
  * Runs the CLI and returns the exit code. The only place that maps errors to
- * exit codes; nothing below it exits the process.
+ * exit codes; nothing below it exits the process. A `tail` line that
+ * readTailLine reads as commander would goes to tail's action without the
+ * program (commander is not even loaded); every other line is the program's.
  */
 export async function main(argv: readonly string[], io: IO): Promise<number> {
-  const program = await createProgram(io, argv);
+  const tail = readTailLine(argv);
+  const program = tail === undefined ? await (await import('./program.js')).createProgram(io, argv) : undefined;
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    if (tail !== undefined) {
+      const { tailAction } = await import('../commands/tail/action.js');
+      await tailAction(tail.urls, tail.flags, io);
+    } else await program!.parseAsync([...argv], { from: 'user' });
     return ExitCode.ok;
   } catch (error) {
-    if (error instanceof CommanderError) {
+    // Only the program throws commander's errors (and has loaded commander).
+    const { CommanderError } = program === undefined ? { CommanderError: undefined } : await import('../commands/commander.js');
+    if (CommanderError !== undefined && error instanceof CommanderError) {
       // commander has already written its message (through io.stderr).
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
       // `hangar-events` with no command prints the usage on stderr (help({error: true})): a usage error.

@@ -34,6 +34,9 @@ function modulesOf(name: string, args: string[]): Promise<string[]> {
 /** Modules a store-only `tail --history N --no-follow -o ndjson` (no filter, no color, no --ca) does not load. */
 const STORE_TAIL_UNNEEDED = ['filter/event-filter.js', 'filter/type-filter.js', 'filter/where.js', 'protocol/catalog.js', 'protocol/catalog-data.js', 'render/template.js', 'render/fields.js', 'render/event-severity.js', 'render/table/sorts.js', 'io/color.js', 'chalk', 'ca-certificate.js', 'node:crypto', 'node:dns/promises'];
 
+/** commander and the program's declaration (commander itself is required, not imported: its wrapper stands for it). */
+const COMMANDER = ['commands/commander.js', 'cli/program.js', 'commands/tail/register.js'];
+
 const TABLE_ONLY = ['tail/sinks/table-sink.js', 'render/table/render-table.js', 'render/table/reduce-table.js', 'tail/table-approvals.js', 'client/fleet-snapshot.js', 'client/server-logs.js', 'console/console-controller.js', 'render/approvals/render-approvals-view.js', 'cli-table3'];
 
 describe('tail loads what its output needs', () => {
@@ -72,6 +75,16 @@ requireProgram('better-sqlite3').describe('tail of the event store alone', () =>
     // the filters and the event catalog, --format's template and the renderers it pulls in, the table's sorts,
     // chalk, node:crypto (--ca's certificate check, the config's writer) and node:dns (bare words).
     for (const module of STORE_TAIL_UNNEEDED) expect(modules).not.toContain(module);
+    // A line of tail's flags that readTailLine reads as commander would: neither commander nor the program.
+    for (const module of COMMANDER) expect(modules).not.toContain(module);
+  });
+
+  it('a tail line readTailLine leaves to the program (a group of short flags, an unknown flag) loads commander', async () => {
+    const path = join(dir, 'events.db');
+    const grouped = await loaded('store-grouped', ['tail', '--store', path, '--history', '5', '--no-follow', '-qv', '-o', 'ndjson'], 0, /^/);
+    for (const module of COMMANDER) expect(grouped).toContain(module);
+    const usage = await loaded('store-unknown', ['tail', '--store', path, '--bogus'], 2, /^hangar-events: unknown option '--bogus'\n\(run with --help for usage\)\n$/);
+    for (const module of COMMANDER) expect(usage).toContain(module);
   });
 
   it('--store with a filter, --format, --ca or a colored stderr: each loads what it needs', async () => {

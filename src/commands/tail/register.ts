@@ -1,15 +1,8 @@
 import type { Command } from 'commander';
 import { collect } from '../parse.js';
 import type { IO } from '../../io/io.js';
-import type { TailFlags, TailOptions } from './options.js';
-
-/** Runs a tail; the real one is loaded lazily so `--help` stays fast. */
-export type TailRunner = (options: TailOptions, io: IO) => Promise<void>;
-
-const runTailLazily: TailRunner = async (options, io) => {
-  const { runTail } = await import('./tail.js');
-  await runTail(options, io);
-};
+import type { TailFlags } from './options.js';
+import { tailAction, type TailRunner } from './action.js';
 
 const examples = `
 Examples:
@@ -47,7 +40,7 @@ failed, 5 TLS or redirect failure (not retried; says whether --ca, --insecure or
 `;
 
 /** Declares `hangar-events tail`; flags become TailOptions, which `run` receives (tests pass their own). */
-export function registerTail(program: Command, io: IO, run: TailRunner = runTailLazily): void {
+export function registerTail(program: Command, io: IO, run?: TailRunner): void {
   program
     .command('tail')
     .description('follow the event stream of a gateway (or hangar-events serve), filtered and rendered')
@@ -104,12 +97,5 @@ export function registerTail(program: Command, io: IO, run: TailRunner = runTail
     .optionsGroup('Output:')
     .option('-q, --quiet', 'no connection status on stderr (warnings, gaps and errors still appear)')
     .addHelpText('after', examples)
-    .action(async (urlArgs: string[], rawFlags: TailFlags & { context?: string }) => {
-      // Loaded here, not at the top: `tail --help` needs none of the option parsing.
-      const { loadTailFiles, toTailOptions } = await import('./options.js');
-      const { applyContext } = await import('../apply-context.js');
-      const { urls, flags } = await applyContext(urlArgs, rawFlags, io);
-      const options = await loadTailFiles(await toTailOptions(urls, flags, { env: io.env, stdoutIsTTY: io.stdout.isTTY, nowMs: io.now() }), io);
-      await run(options, io);
-    });
+    .action((urlArgs: string[], rawFlags: TailFlags & { context?: string }) => tailAction(urlArgs, rawFlags, io, run));
 }
