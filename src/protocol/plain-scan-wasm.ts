@@ -71,6 +71,11 @@ const SHAPES_AT = SPANS_AT + SPAN_INTS * 4;
 const SHAPES_BYTES = 16384;
 /** Where a read's copy starts in the module's memory (below: the results, the container stack, the lines, the spans, the shapes). */
 const DATA_AT = SHAPES_AT + SHAPES_BYTES;
+/** `at` rounded up to 16 bytes. */
+function align(at: number): number {
+  return (at + 15) & ~15;
+}
+
 /** Readable bytes the module needs after a read (its 16-byte loads). */
 const PADDING = 16;
 const PAGE_BYTES = 65536;
@@ -84,6 +89,24 @@ interface PlainScanExports {
   addShape(start: number, spans: number, count: number, hash: number, id: number): number;
   clearShapes(): void;
   run(at: number, end: number, maxPayload: number, maxFrames: number, out: number, outEnd: number): number;
+  storeLines(types: number, typesEnd: number, datas: number, datasEnd: number, count: number, inline: number, out: number, records: number, spans: number): number;
+}
+
+/**
+ * A batch of the store's rows as their lines (WasmPlainScanner.storeLines), views of the
+ * module's memory valid until the scanner's next call.
+ */
+export interface WasmStoreLines {
+  /** The lines, each ending in a line feed. */
+  readonly lines: Buffer;
+  /**
+   * Per line 4 ints: where it ends in `lines` (after its line feed), 1 when the scan found
+   * it plain or 0 when it was not sure (scanPlainEvent decides), and where its top-level
+   * occurred_at number lies in `lines` (-1, -1: none, or not a number).
+   */
+  readonly records: Int32Array;
+  /** How many lines the scan was not sure of. */
+  readonly unsure: number;
 }
 
 /** What this module uses of the WebAssembly global (Node's types leave it to lib.dom); absent under --jitless. */
@@ -279,6 +302,59 @@ export class WasmPlainScanner implements PlainFrameScanner {
     return pos === lines.length;
   }
 
+  /**
+   * The store's rows as the row path's lines (plain-scan.wat's storeLines): `types` and
+   * `datas` are the `count` rows' event_type and data, each joined by a 0 byte. Undefined
+   * when the batch is the row path's (a piece too many or too few, a type JSON.stringify
+   * would escape, data without the `{"_version": N, ` prefix, a row over `inline` bytes, a
+   * plain line with another top-level `_version`) or too large for the module's memory.
+   */
+  storeLines(types: Uint8Array, datas: Uint8Array, count: number, inline: number): WasmStoreLines | undefined {
+    this.read = undefined;
+    this.readText = undefined;
+    this.readView = undefined;
+    const typesAt = DATA_AT;
+    const datasAt = typesAt + types.length + 1;
+    // Each line is at most its type and data and 20 bytes (the head, `", `, the line feed, less the prefix).
+    const outAt = align(datasAt + datas.length + 1 + PADDING);
+    const recordsAt = align(outAt + types.length + datas.length + 20 * count + PADDING);
+    const needed = recordsAt + 16 * count + PADDING;
+    if (needed > MAX_WASM_READ_BYTES || !this.fit(needed)) return undefined;
+    const bytes = this.bytes;
+    bytes.set(types, typesAt);
+    bytes[typesAt + types.length] = 0;
+    bytes.set(datas, datasAt);
+    bytes[datasAt + datas.length] = 0;
+    const unsure = this.exports.storeLines(typesAt, typesAt + types.length, datasAt, datasAt + datas.length, count, inline, outAt, recordsAt, SPANS_AT);
+    if (unsure < 0) return undefined;
+    const records = new Int32Array(this.exports.memory.buffer, recordsAt, 4 * count);
+    // Places in memory, made places in the lines.
+    for (let k = 0; k < records.length; k += 4) {
+      records[k] = records[k]! - outAt;
+      if (records[k + 2]! >= 0) {
+        records[k + 2] = records[k + 2]! - outAt;
+        records[k + 3] = records[k + 3]! - outAt;
+      }
+    }
+    return { lines: Buffer.from(this.exports.memory.buffer, outAt, records[4 * count - 4]!), records, unsure };
+  }
+
+  /** Grows memory to `needed` bytes when it is smaller; false when it cannot. */
+  private fit(needed: number): boolean {
+    const memory = this.exports.memory;
+    if (needed <= memory.buffer.byteLength) return true;
+    try {
+      memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE_BYTES));
+    } catch {
+      return false;
+    }
+    this.bytes = new Uint8Array(memory.buffer);
+    this.ints = new Int32Array(memory.buffer, 0, 16);
+    // The old views are detached: the record's spans move with the memory.
+    if (this.members !== undefined) this.members.spans = this.spansView();
+    return true;
+  }
+
   /** Copies `read` into memory (growing it when needed); false when it is too large. */
   private load(read: Uint8Array): boolean {
     this.read = undefined;
@@ -286,19 +362,8 @@ export class WasmPlainScanner implements PlainFrameScanner {
     this.readText = undefined;
     this.readView = undefined;
     if (read.length > MAX_WASM_READ_BYTES) return false;
-    const needed = DATA_AT + read.length + PADDING;
-    const memory = this.exports.memory;
-    if (needed > memory.buffer.byteLength) {
-      try {
-        memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE_BYTES));
-      } catch {
-        return false; // no memory to spare: this read is scanned in JavaScript
-      }
-      this.bytes = new Uint8Array(memory.buffer);
-      this.ints = new Int32Array(memory.buffer, 0, 16);
-      // The old views are detached: the record's spans move with the memory.
-      if (this.members !== undefined) this.members.spans = this.spansView();
-    }
+    // No memory to spare: this read is scanned in JavaScript.
+    if (!this.fit(DATA_AT + read.length + PADDING)) return false;
     this.bytes.set(read, DATA_AT);
     this.read = read;
     return true;

@@ -36,6 +36,8 @@
 ;;   68864..84223  the shapes' keys
 ;;   84224..  the data (the read), followed by at least 16 readable bytes:
 ;;            a 16-byte load at any position up to the end stays in memory
+;;            (for $storeLines: a batch's types, its datas, then the lines
+;;            made of them and a record per line, as the caller lays them out)
 (module
   (memory (export "memory") 2)
 
@@ -103,6 +105,143 @@
     (i32.store (i32.const 12) (local.get $p))
     (i32.store (i32.const 16) (local.get $out))
     (local.get $n))
+
+  ;; A batch of the store's rows as their NDJSON lines (store/store-lines.ts):
+  ;; the rows' event_types joined by 0 bytes in memory[t, tEnd), their datas
+  ;; joined likewise in memory[d, dEnd) (memory[tEnd] and memory[dEnd] are 0,
+  ;; followed by 16 readable bytes), `count` rows. Each line is what the row
+  ;; path (store/store-event.ts) splices: `{"event_type": "` + the type + `", `
+  ;; + the data after its `{"_version": N, ` prefix + a line feed, written from
+  ;; `out`; each is scanned as $scan scans a frame, its top-level members
+  ;; recorded at `spans`. Returns -1 when the batch is the row path's: `count`
+  ;; pieces do not end exactly at tEnd and dEnd (a NULL skipped or a 0 byte
+  ;; inside a row), a type that is empty or not printable ASCII without a
+  ;; quote or backslash (JSON.stringify would escape it), data without the
+  ;; prefix (versionPrefixLength's rule: `{"_version":`, spaces, an optional
+  ;; minus, digits, a comma, spaces, then not `}`), a row over `inline` bytes
+  ;; (type and data), or a plain line with a top-level `_version` (the row path
+  ;; drops it). Otherwise how many lines the scan was not sure of (the caller
+  ;; asks scanPlainEvent). Per line, 4 i32 from `records`: where the line ends
+  ;; (after its line feed), whether the scan found it plain (1) or was not sure
+  ;; (0), and the span of its last top-level occurred_at when that is a number
+  ;; (-1, -1 otherwise; valid when plain).
+  (func (export "storeLines") (param $t i32) (param $tEnd i32) (param $d i32) (param $dEnd i32) (param $count i32)
+        (param $inline i32) (param $out i32) (param $records i32) (param $spans i32) (result i32)
+    (local $k i32) (local $last i32) (local $ts i32) (local $c i32) (local $ds i32) (local $p i32) (local $q i32)
+    (local $bits i32) (local $len i32) (local $end i32) (local $r i32) (local $unsure i32)
+    (local $m i32) (local $n i32) (local $at i32) (local $ks i32) (local $kl i32) (local $vs i32) (local $ve i32)
+    (local $atStart i32) (local $atEnd i32)
+    (block $fail
+      (br_if $fail (i32.le_s (local.get $count) (i32.const 0)))
+      (loop $row
+        (local.set $last (i32.eq (local.get $k) (i32.sub (local.get $count) (i32.const 1))))
+        ;; the type: printable ASCII without a quote or a backslash, up to its 0
+        (local.set $ts (local.get $t))
+        (block $typeEnd (loop $typeByte
+          (local.set $c (i32.load8_u (local.get $t)))
+          (br_if $typeEnd (i32.ge_u (i32.sub (local.get $c) (i32.const 0x20)) (i32.const 0x5f)))
+          (br_if $typeEnd (i32.or (i32.eq (local.get $c) (i32.const 0x22)) (i32.eq (local.get $c) (i32.const 0x5c))))
+          (local.set $t (i32.add (local.get $t) (i32.const 1)))
+          (br $typeByte)))
+        (br_if $fail (i32.or (i32.ne (local.get $c) (i32.const 0)) (i32.eq (local.get $t) (local.get $ts))))
+        ;; the last type ends at tEnd, every other one before it
+        (br_if $fail (i32.ne (i32.eq (local.get $t) (local.get $tEnd)) (local.get $last)))
+        ;; the data's prefix: {"_version": then spaces, an optional minus, digits, a comma, spaces, then not }
+        (local.set $ds (local.get $d))
+        (br_if $fail (i64.ne (i64.load (local.get $d)) (i64.const 0x69737265765f227b)))
+        (br_if $fail (i32.ne (i32.load offset=8 (local.get $d)) (i32.const 0x3a226e6f)))
+        (local.set $p (i32.add (local.get $d) (i32.const 12)))
+        (loop $space1 (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x20)) (then
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br $space1))))
+        (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x2d)) (then (local.set $p (i32.add (local.get $p) (i32.const 1)))))
+        (local.set $q (local.get $p))
+        (loop $digit (if (i32.lt_u (i32.sub (i32.load8_u (local.get $p)) (i32.const 0x30)) (i32.const 10)) (then
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br $digit))))
+        (br_if $fail (i32.or (i32.eq (local.get $p) (local.get $q)) (i32.ne (i32.load8_u (local.get $p)) (i32.const 0x2c))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (loop $space2 (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x20)) (then
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br $space2))))
+        (br_if $fail (i32.eq (i32.load8_u (local.get $p)) (i32.const 0x7d)))
+        ;; the data's end: its 0, 16 bytes at a time (none of the prefix's loops passes a 0)
+        (local.set $q (local.get $p))
+        (loop $chunk
+          (local.set $bits (i8x16.bitmask (i8x16.eq (v128.load (local.get $q)) (v128.const i32x4 0 0 0 0))))
+          (if (i32.eqz (local.get $bits)) (then
+            (local.set $q (i32.add (local.get $q) (i32.const 16)))
+            (br $chunk))))
+        (local.set $q (i32.add (local.get $q) (i32.ctz (local.get $bits))))
+        (br_if $fail (i32.ne (i32.eq (local.get $q) (local.get $dEnd)) (local.get $last)))
+        ;; the row path's size: the type's bytes and the data's
+        (br_if $fail (i32.gt_u (i32.add (i32.sub (local.get $t) (local.get $ts)) (i32.sub (local.get $q) (local.get $ds))) (local.get $inline)))
+        ;; the line
+        (v128.store (local.get $out) (v128.const i8x16 0x7b 0x22 0x65 0x76 0x65 0x6e 0x74 0x5f 0x74 0x79 0x70 0x65 0x22 0x3a 0x20 0x22))
+        (local.set $len (i32.sub (local.get $t) (local.get $ts)))
+        (memory.copy (i32.add (local.get $out) (i32.const 16)) (local.get $ts) (local.get $len))
+        (local.set $end (i32.add (i32.add (local.get $out) (i32.const 16)) (local.get $len)))
+        (i32.store16 (local.get $end) (i32.const 0x2c22))
+        (i32.store8 offset=2 (local.get $end) (i32.const 0x20))
+        (local.set $end (i32.add (local.get $end) (i32.const 3)))
+        (local.set $len (i32.sub (local.get $q) (local.get $p)))
+        (memory.copy (local.get $end) (local.get $p) (local.get $len))
+        (local.set $end (i32.add (local.get $end) (local.get $len)))
+        (i32.store8 (local.get $end) (i32.const 0))
+        (local.set $r (call $scanFrame (local.get $out) (local.get $end) (local.get $spans)))
+        (i32.store8 (local.get $end) (i32.const 0x0a))
+        (local.set $atStart (i32.const -1))
+        (local.set $atEnd (i32.const -1))
+        (if (local.get $r) (then
+          (local.set $n (i32.load (i32.const 28)))
+          ;; more members than recorded: scanPlainEvent decides
+          (if (i32.lt_s (local.get $n) (i32.const 0)) (then (local.set $r (i32.const 0))))
+          (local.set $m (i32.const 0))
+          (local.set $at (local.get $spans))
+          (block $members (loop $member
+            (br_if $members (i32.ge_s (local.get $m) (local.get $n)))
+            (local.set $ks (i32.add (local.get $out) (i32.load (local.get $at))))
+            (local.set $kl (i32.sub (i32.load offset=4 (local.get $at)) (i32.load (local.get $at))))
+            ;; another top-level _version: the row path drops it, so the row path makes the line
+            (br_if $fail (i32.and (i32.eq (local.get $kl) (i32.const 8)) (i64.eq (i64.load (local.get $ks)) (i64.const 0x6e6f69737265765f))))
+            (if (i32.and (i32.eq (local.get $kl) (i32.const 11))
+                         (i32.and (i64.eq (i64.load (local.get $ks)) (i64.const 0x646572727563636f))
+                                  (i32.eq (i32.and (i32.load offset=8 (local.get $ks)) (i32.const 0xffffff)) (i32.const 0x74615f)))) (then
+              ;; occurred_at: the last one counts; a number's span without the spaces and tabs around it
+              (local.set $vs (i32.add (local.get $out) (i32.load offset=8 (local.get $at))))
+              (local.set $ve (i32.add (local.get $out) (i32.load offset=12 (local.get $at))))
+              (loop $lead (local.set $c (i32.load8_u (local.get $vs)))
+                (if (i32.or (i32.eq (local.get $c) (i32.const 0x20)) (i32.eq (local.get $c) (i32.const 0x09))) (then
+                  (local.set $vs (i32.add (local.get $vs) (i32.const 1)))
+                  (br $lead))))
+              (loop $trail (local.set $c (i32.load8_u (i32.sub (local.get $ve) (i32.const 1))))
+                (if (i32.or (i32.eq (local.get $c) (i32.const 0x20)) (i32.eq (local.get $c) (i32.const 0x09))) (then
+                  (local.set $ve (i32.sub (local.get $ve) (i32.const 1)))
+                  (br $trail))))
+              (local.set $c (i32.load8_u (local.get $vs)))
+              (if (i32.or (i32.eq (local.get $c) (i32.const 0x2d)) (i32.lt_u (i32.sub (local.get $c) (i32.const 0x30)) (i32.const 10))) (then
+                (local.set $atStart (local.get $vs))
+                (local.set $atEnd (local.get $ve)))
+              (else
+                (local.set $atStart (i32.const -1))
+                (local.set $atEnd (i32.const -1))))))
+            (local.set $m (i32.add (local.get $m) (i32.const 1)))
+            (local.set $at (i32.add (local.get $at) (i32.const 20)))
+            (br $member)))))
+        (local.set $end (i32.add (local.get $end) (i32.const 1)))
+        (i32.store (local.get $records) (local.get $end))
+        (i32.store offset=4 (local.get $records) (local.get $r))
+        (i32.store offset=8 (local.get $records) (local.get $atStart))
+        (i32.store offset=12 (local.get $records) (local.get $atEnd))
+        (local.set $unsure (i32.add (local.get $unsure) (i32.eqz (local.get $r))))
+        (local.set $records (i32.add (local.get $records) (i32.const 16)))
+        (local.set $out (local.get $end))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (local.set $d (i32.add (local.get $q) (i32.const 1)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br_if $row (i32.lt_s (local.get $k) (local.get $count))))
+      (return (local.get $unsure)))
+    (i32.const -1))
 
   (func $scanFrame (param $start i32) (param $end i32) (param $spans i32) (result i32)
     (local $i i32) (local $c i32) (local $depth i32) (local $expect i32) (local $key i32)

@@ -13,7 +13,7 @@ export interface StoreBatch {
 
 /** Rows as their NDJSON lines at once (StoreReader.readLinesAfter). */
 export interface StoreLines {
-  /** Each row's line (what StoredEvent.bytes holds) and a line feed, in commit order. */
+  /** Each row's line (what StoredEvent.bytes holds) and a line feed, in commit order; valid until the reader's next read. */
   readonly lines: Buffer;
   readonly count: number;
   /** Resume after this. */
