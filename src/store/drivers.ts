@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { StoreError } from '../errors.js';
 
@@ -13,10 +14,13 @@ import { StoreError } from '../errors.js';
 export type SqliteConstructor = typeof BetterSqlite3;
 export type PgModule = typeof pg;
 
+/**
+ * better-sqlite3 is CommonJS: required, not imported (an `import` makes Node's ESM loader parse it and
+ * the files it re-exports for their exports first: ~5-8 ms of every store-only start, bench scenario 9).
+ */
 export async function loadSqliteDriver(): Promise<SqliteConstructor> {
   try {
-    const module = (await import('better-sqlite3')) as unknown as { default: SqliteConstructor };
-    return module.default;
+    return createRequire(import.meta.url)('better-sqlite3') as SqliteConstructor;
   } catch (error) {
     throw new StoreError(
       `cannot read an SQLite store: its driver (the optional dependency better-sqlite3) is not installed or did not build here (${describeLoadError(error)}); install it with 'npm install better-sqlite3@12' where hangar-events is installed, which works for a global install too: cd '${packageRoot()}' && npm install --no-save better-sqlite3@12 (it needs a C++ compiler, make and python3); or use a PostgreSQL store`,

@@ -115,7 +115,7 @@ describe('tail lines read without commander', () => {
     // Both kinds are well represented: the comparison is not vacuous, and the fallback is exercised.
     expect(taken).toBeGreaterThan(600);
     expect(left).toBeGreaterThan(600);
-  });
+  }, 60_000);
 
   it('leaves to commander what it is not sure of', () => {
     for (const argv of [
