@@ -86,7 +86,7 @@ interface PlainScanExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   scan(start: number, end: number, spans: number): number;
   scanShaped(start: number, end: number, spans: number): number;
-  addShape(start: number, spans: number, count: number, hash: number, id: number): number;
+  addShape(start: number, spans: number, count: number, hash: number, id: number, time: number): number;
   clearShapes(): void;
   run(at: number, end: number, maxPayload: number, maxFrames: number, out: number, outEnd: number): number;
   storeLines(types: number, typesEnd: number, datas: number, datasEnd: number, count: number, inline: number, out: number, records: number, spans: number): number;
@@ -191,20 +191,21 @@ export class WasmPlainScanner implements PlainFrameScanner {
       dataView: undefined,
       shapeId: 0,
       learnShape: this.learnShape,
+      occurredMs: -2,
     });
   }
 
   /** MemberSpans.learnShape: the keys of the frame scanned last (still in memory, with its spans) have the shape `id`. */
-  private readonly learnShape = (bytes: Uint8Array, id: number): void => {
+  private readonly learnShape = (bytes: Uint8Array, id: number, timeMember: number): void => {
     if (bytes !== this.lastPayload || id === 0) return;
     const ints = this.ints;
     const count = ints[7]!;
     if (count <= 0) return;
     const exports = this.exports;
     // No room: the table starts again (bounded, like plain-shape.ts's own).
-    if (exports.addShape(this.lastStart, SPANS_AT, count, ints[8]!, id) === 0) {
+    if (exports.addShape(this.lastStart, SPANS_AT, count, ints[8]!, id, timeMember) === 0) {
       exports.clearShapes();
-      exports.addShape(this.lastStart, SPANS_AT, count, ints[8]!, id);
+      exports.addShape(this.lastStart, SPANS_AT, count, ints[8]!, id, timeMember);
     }
   };
 
@@ -248,6 +249,7 @@ export class WasmPlainScanner implements PlainFrameScanner {
     if (members !== undefined) {
       members.bytes = undefined;
       members.shapeId = 0;
+      members.occurredMs = -2;
     }
     const offset = payload.byteOffset - read.byteOffset;
     if (offset < 0 || offset + payload.length > read.length || (!isView && payload.buffer !== read.buffer)) return false;
@@ -276,6 +278,9 @@ export class WasmPlainScanner implements PlainFrameScanner {
       members.del = ints[9] !== 0;
       members.dataView = this.readView ??= new DataView(read.buffer);
       members.shapeId = ints[10]!;
+      // Seconds as unsigned (under 4e9), or -1 / -2 (0xffffffff / 0xfffffffe): see plain-scan.wat.
+      const seconds = ints[11]! >>> 0;
+      members.occurredMs = seconds >= 0xfffffffe ? ints[11]! : seconds * 1000 + ints[12]!;
       this.lastPayload = payload;
       this.lastStart = start;
     }

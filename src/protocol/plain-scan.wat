@@ -32,8 +32,11 @@
 ;;            scanPlainEvent's MemberSpans.spans: positions from the frame's
 ;;            first byte
 ;;   40..43   the shape the last scanShaped found for the frame's keys (0: none)
-;;   67840..68863  the shapes' table (see $shapeSlot): 64 slots of 4 i32
-;;   68864..84223  the shapes' keys
+;;   44..51   occurred_at in whole milliseconds as seconds and milliseconds
+;;            (i32 each) when scanShaped read it (its shape's time member):
+;;            seconds -1 when its digits cannot tell, -2 when not read
+;;   67840..69887  the shapes' table (see $shapeSlot): 64 slots of 8 i32
+;;   69888..84223  the shapes' keys
 ;;   84224..  the data (the read), followed by at least 16 readable bytes:
 ;;            a 16-byte load at any position up to the end stays in memory
 ;;            (for $storeLines: a batch's types, its datas, then the lines
@@ -502,27 +505,88 @@
   ;; them ($addShape: the keys of the frame just scanned and the shape's id,
   ;; an i32 other than 0) and $scanShaped answers with the id of the frame's
   ;; sequence. A slot of the table (64, by the keys' hash, 8 probes): the hash,
-  ;; the id (0: empty), the count of keys, where its keys are; the keys: per
+  ;; the id (0: empty), the count of keys, where its keys are, the member of
+  ;; occurred_at (-1: none; its time is read on a hit: $exactMs); the keys: per
   ;; key its length (i32), then its bytes, zero-padded to a multiple of 8.
-  (global $shapeKeysEnd (mut i32) (i32.const 68864))
+  (global $shapeKeysEnd (mut i32) (i32.const 69888))
 
   ;; $scanAt with spans, then the id of the shape of the frame's keys at
-  ;; memory[40] (0: none known, or the frame is not plain, or has more than 64 members).
+  ;; memory[40] (0: none known, or the frame is not plain, or has more than 64
+  ;; members) and, for a known shape with occurred_at, its time at memory[44].
   (func (export "scanShaped") (param $start i32) (param $end i32) (param $spans i32) (result i32)
-    (local $r i32) (local $slot i32)
+    (local $r i32) (local $slot i32) (local $at i32)
     (i32.store (i32.const 40) (i32.const 0))
+    (i32.store (i32.const 44) (i32.const -2))
     (local.set $r (call $scanAt (local.get $start) (local.get $end) (local.get $spans)))
     (if (i32.and (i32.eq (local.get $r) (i32.const 1)) (i32.gt_s (i32.load (i32.const 28)) (i32.const 0))) (then
       (local.set $slot (call $shapeSlot (local.get $start) (local.get $spans) (i32.load (i32.const 28)) (i32.load (i32.const 32))))
-      (if (local.get $slot) (then (i32.store (i32.const 40) (i32.load offset=4 (local.get $slot)))))))
+      (if (local.get $slot) (then
+        (i32.store (i32.const 40) (i32.load offset=4 (local.get $slot)))
+        (if (i32.ge_s (i32.load offset=16 (local.get $slot)) (i32.const 0)) (then
+          (local.set $at (i32.add (local.get $spans) (i32.mul (i32.load offset=16 (local.get $slot)) (i32.const 20))))
+          (call $exactMs (i32.add (local.get $start) (i32.load offset=8 (local.get $at))) (i32.add (local.get $start) (i32.load offset=12 (local.get $at))))))))))
     (local.get $r))
+
+  ;; render/plain-head.ts's exactMs of the number in memory[s, e) (a member's
+  ;; value: spaces and tabs around it are skipped), as seconds and
+  ;; milliseconds at memory[44] and [48]: Unix seconds to whole milliseconds,
+  ;; read from the digits when they tell (no sign or exponent, at most 10
+  ;; digits and under 4e9 before the point, the fourth to sixth decimals
+  ;; neither 000 nor 999); else seconds -1.
+  (func $exactMs (param $s i32) (param $e i32)
+    (local $i i32) (local $c i32) (local $seconds i64) (local $millis i32) (local $next i32) (local $decimals i32) (local $d i32)
+    (i32.store (i32.const 44) (i32.const -1))
+    (block $trim (loop $skip
+      (local.set $c (i32.load8_u (local.get $s)))
+      (br_if $trim (i32.and (i32.ne (local.get $c) (i32.const 0x20)) (i32.ne (local.get $c) (i32.const 0x09))))
+      (local.set $s (i32.add (local.get $s) (i32.const 1)))
+      (br $skip)))
+    (block $trim2 (loop $skip2
+      (local.set $c (i32.load8_u (i32.sub (local.get $e) (i32.const 1))))
+      (br_if $trim2 (i32.and (i32.ne (local.get $c) (i32.const 0x20)) (i32.ne (local.get $c) (i32.const 0x09))))
+      (local.set $e (i32.sub (local.get $e) (i32.const 1)))
+      (br $skip2)))
+    (local.set $i (local.get $s))
+    (block $whole (loop $digit
+      (br_if $whole (i32.ge_u (local.get $i) (local.get $e)))
+      (local.set $c (i32.sub (i32.load8_u (local.get $i)) (i32.const 0x30)))
+      (br_if $whole (i32.gt_u (local.get $c) (i32.const 9)))
+      (local.set $seconds (i64.add (i64.mul (local.get $seconds) (i64.const 10)) (i64.extend_i32_u (local.get $c))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $digit)))
+    (if (i32.or (i32.or (i32.eq (local.get $i) (local.get $s)) (i32.gt_s (i32.sub (local.get $i) (local.get $s)) (i32.const 10)))
+                (i32.or (i64.ge_u (local.get $seconds) (i64.const 4000000000))
+                        (i32.or (i32.ge_u (local.get $i) (local.get $e)) (i32.ne (i32.load8_u (local.get $i)) (i32.const 0x2e))))) (then (return)))
+    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+    (block $fraction (loop $decimal
+      (br_if $fraction (i32.ge_u (local.get $i) (local.get $e)))
+      (local.set $c (i32.sub (i32.load8_u (local.get $i)) (i32.const 0x30)))
+      ;; an exponent
+      (if (i32.gt_u (local.get $c) (i32.const 9)) (then (return)))
+      (if (i32.lt_u (local.get $decimals) (i32.const 3)) (then
+        (local.set $millis (i32.add (i32.mul (local.get $millis) (i32.const 10)) (local.get $c))))
+      (else (if (i32.lt_u (local.get $decimals) (i32.const 6)) (then
+        (local.set $next (i32.add (i32.mul (local.get $next) (i32.const 10)) (local.get $c)))))))
+      (local.set $decimals (i32.add (local.get $decimals) (i32.const 1)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $decimal)))
+    ;; fewer than six decimals: the missing ones are zeros
+    (local.set $d (local.get $decimals))
+    (block $padded (loop $pad
+      (br_if $padded (i32.ge_u (local.get $d) (i32.const 6)))
+      (local.set $next (i32.mul (local.get $next) (i32.const 10)))
+      (local.set $d (i32.add (local.get $d) (i32.const 1)))
+      (br $pad)))
+    (if (i32.or (i32.eqz (local.get $next)) (i32.eq (local.get $next) (i32.const 999))) (then (return)))
+    (i32.store (i32.const 44) (i32.wrap_i64 (local.get $seconds)))
+    (i32.store (i32.const 48) (local.get $millis)))
 
   ;; The slot holding the key sequence of the `count` members recorded at
   ;; `spans` for the frame at `start` (whose keys' hash is `hash`), or 0.
   (func $shapeSlot (param $start i32) (param $spans i32) (param $count i32) (param $hash i32) (result i32)
     (local $probe i32) (local $slot i32)
     (loop $next
-      (local.set $slot (i32.add (i32.const 67840) (i32.shl (i32.and (i32.add (local.get $hash) (local.get $probe)) (i32.const 63)) (i32.const 4))))
+      (local.set $slot (i32.add (i32.const 67840) (i32.shl (i32.and (i32.add (local.get $hash) (local.get $probe)) (i32.const 63)) (i32.const 5))))
       (if (i32.eqz (i32.load offset=4 (local.get $slot))) (then (return (i32.const 0))))
       (if (i32.and (i32.eq (i32.load (local.get $slot)) (local.get $hash)) (i32.eq (i32.load offset=8 (local.get $slot)) (local.get $count))) (then
         (if (call $sameKeys (local.get $start) (local.get $spans) (local.get $count) (i32.load offset=12 (local.get $slot))) (then
@@ -561,24 +625,26 @@
     (i32.const 1))
 
   ;; Teaches the shape `id` (not 0) of the key sequence of the `count` members
-  ;; recorded at `spans` for the frame at `start` (hash: their keys' hash): its
+  ;; recorded at `spans` for the frame at `start` (hash: their keys' hash; `time`:
+  ;; the member of occurred_at, or -1): its
   ;; slot's id is replaced when the sequence has one; else it takes a free slot
   ;; among its probes, or the first of them. Returns 0 when its keys find no
   ;; room (the caller clears the table with $clearShapes and teaches it
   ;; again), else 1.
-  (func (export "addShape") (param $start i32) (param $spans i32) (param $count i32) (param $hash i32) (param $id i32) (result i32)
+  (func (export "addShape") (param $start i32) (param $spans i32) (param $count i32) (param $hash i32) (param $id i32) (param $time i32) (result i32)
     (local $slot i32) (local $probe i32) (local $m i32) (local $at i32) (local $length i32) (local $k i32) (local $padded i32)
     (local.set $slot (call $shapeSlot (local.get $start) (local.get $spans) (local.get $count) (local.get $hash)))
     (if (local.get $slot) (then
       (i32.store offset=4 (local.get $slot) (local.get $id))
+      (i32.store offset=16 (local.get $slot) (local.get $time))
       (return (i32.const 1))))
     (block $found (loop $next
-      (local.set $slot (i32.add (i32.const 67840) (i32.shl (i32.and (i32.add (local.get $hash) (local.get $probe)) (i32.const 63)) (i32.const 4))))
+      (local.set $slot (i32.add (i32.const 67840) (i32.shl (i32.and (i32.add (local.get $hash) (local.get $probe)) (i32.const 63)) (i32.const 5))))
       (br_if $found (i32.eqz (i32.load offset=4 (local.get $slot))))
       (local.set $probe (i32.add (local.get $probe) (i32.const 1)))
       (br_if $next (i32.lt_u (local.get $probe) (i32.const 8)))
       ;; every probe taken: the first is replaced (its keys stay where they are until the table starts again)
-      (local.set $slot (i32.add (i32.const 67840) (i32.shl (i32.and (local.get $hash) (i32.const 63)) (i32.const 4))))))
+      (local.set $slot (i32.add (i32.const 67840) (i32.shl (i32.and (local.get $hash) (i32.const 63)) (i32.const 5))))))
     ;; the keys' room: a length and the padded bytes each
     (local.set $k (global.get $shapeKeysEnd))
     (loop $size
@@ -592,6 +658,7 @@
     (i32.store offset=4 (local.get $slot) (local.get $id))
     (i32.store offset=8 (local.get $slot) (local.get $count))
     (i32.store offset=12 (local.get $slot) (global.get $shapeKeysEnd))
+    (i32.store offset=16 (local.get $slot) (local.get $time))
     (local.set $k (global.get $shapeKeysEnd))
     (local.set $m (i32.const 0))
     (loop $copy
@@ -609,6 +676,6 @@
 
   ;; Forgets every shape taught.
   (func (export "clearShapes")
-    (memory.fill (i32.const 67840) (i32.const 0) (i32.const 1024))
-    (global.set $shapeKeysEnd (i32.const 68864)))
+    (memory.fill (i32.const 67840) (i32.const 0) (i32.const 2048))
+    (global.set $shapeKeysEnd (i32.const 69888)))
 )

@@ -67,7 +67,7 @@ export function formatPlainLine(bytes: Buffer, members: MemberSpans, ctx: LineCo
   }
   const colors = ctx.colors;
   let line = ctx.source === undefined ? '' : `${colors.source(ctx.source.index, stripControl(ctx.source.label))} `;
-  if (ctx.time !== 'none') line += timeColumn(text, spans, shape, ctx);
+  if (ctx.time !== 'none') line += timeColumn(text, spans, shape, ctx, members.occurredMs);
   // The server: the first server field whose value is a non-empty string (serverIdentityFieldOf).
   let server = -1;
   const servers = shape.servers;
@@ -98,12 +98,15 @@ export function formatPlainLine(bytes: Buffer, members: MemberSpans, ctx: LineCo
   return ctx.width === undefined ? line : fitLine(line, ctx.width);
 }
 
-/** The time column (ctx.time not `none`): from occurred_at's digits when they tell, else as the full path reads the time. */
-function timeColumn(text: string, spans: Int32Array, shape: Shape, ctx: LineContext): string {
+/**
+ * The time column (ctx.time not `none`): from occurred_at's digits when they tell, else as the full path
+ * reads the time. `knownMs`: exactMs of them when the scanner read it (MemberSpans.occurredMs), -2: not.
+ */
+function timeColumn(text: string, spans: Int32Array, shape: Shape, ctx: LineContext, knownMs: number): string {
   const at = shape.occurredAt * MEMBER_INTS;
   // A relative time is the age of the exact value, not of its millisecond.
   if (at >= 0 && ctx.time !== 'relative') {
-    const ms = exactMs(text, valueStart(text, spans, at), valueEnd(text, spans, at));
+    const ms = knownMs !== -2 ? knownMs : exactMs(text, valueStart(text, spans, at), valueEnd(text, spans, at));
     if (ms >= 0) return ctx.time === 'iso' ? formatTimeColumn(ms, ctx) : clockColumn(ms, ctx);
   }
   decodeInto(shape.view, shape.timeFields, text, spans);

@@ -11,6 +11,7 @@ import { createMaxRateGenerator } from '../../src/sources/fleet/max-rate.js';
 import { sampleEventsOf } from '../helpers/catalog-samples.js';
 import { dataViewOf } from '../../src/render/byte-words.js';
 import { keysHash } from '../../src/render/plain-shape.js';
+import { exactMs } from '../../src/render/plain-head.js';
 import { createRng, deeplyNested, hostileNdjsonLine, INVALID_UTF8, type Rng } from '../helpers/hostile-fuzz.js';
 
 /**
@@ -384,7 +385,7 @@ describe('the WebAssembly plain-event scan', () => {
         } else if (teach) {
           const next = id ?? ids.size + 1;
           ids.set(keys, next);
-          members.learnShape!(payload, next);
+          members.learnShape!(payload, next, -1);
           // Known from now on (until the table starts again).
           expect(scanner.decide(payload, read, out, true)).toBe(true);
           if (members.shapeId !== next) expect({ keys, shapeId: members.shapeId }).toEqual({ keys, shapeId: next });
@@ -416,6 +417,58 @@ describe('the WebAssembly plain-event scan', () => {
       expect(teachAndCheck(many, rng, ids, true)).toBeGreaterThan(2000);
     });
 
+    it('reads occurred_at of a frame whose shape it knows as exactMs does (MemberSpans.occurredMs), and nothing otherwise', () => {
+      const scanner = createWasmPlainScanner()!;
+      const members = scanner.createMemberSpans();
+      const out: PlainEventScan = { idStart: -1, idEnd: -1, members };
+      const rng = createRng(44);
+      const values = ['1796115592.392', '1796115592.3925', '1796115592.392000', '1796115592.392999', '1796115592.3920001', '1796115592', '0.0015', '0.5',
+        '3999999999.123456', '4000000000.123456', '4294967294.5', '2147483648.25', '2147483647.75', '99999999999.5', '9999999999.1234', '-1.5', '1.5e3', '1.5E-3', '15e2',
+        '"1796115592.392"', 'null', 'true', '{"a":1}', '[1.5]', ' 1796115592.3921 ', '\t1796115592.3921\t', '0.001', '0.0009', '1.0009999', '1.999999', '1.000001', '1.9990001'];
+      for (let i = 0; i < 3000; i++) {
+        const whole = String(rng.int(0, 4_300_000_000));
+        const decimals = Array.from({ length: rng.int(0, 9) }, () => (rng.chance(0.3) ? rng.pick(['0', '9']) : String(rng.int(0, 9)))).join('');
+        values.push(decimals === '' && rng.chance(0.5) ? whole : `${whole}.${decimals || '0'}`);
+      }
+      // Taught with occurred_at as member 1; a second shape without a time member; then a shape it does not know.
+      const frameOf = (value: string, key = 'occurred_at') => Buffer.from(`{"event_type":"X","${key}":${value.replace(/\\t/g, '\t')},"n":1}`);
+      const teach = (frame: Buffer, time: number) => {
+        expect(scanner.scan(frame, frame, out)).toBe(true);
+        members.learnShape!(frame, 9, time);
+        expect(scanner.scan(frame, frame, out)).toBe(true);
+        expect(members.shapeId).toBe(9);
+      };
+      teach(frameOf('1.5'), 1);
+      let read = 0;
+      for (const value of values) {
+        const frame = frameOf(value);
+        expect(scanner.scan(frame, frame, out)).toBe(true);
+        expect(members.shapeId).toBe(9);
+        const start = members.spans[1 * MEMBER_INTS + 2]!;
+        const end = members.spans[1 * MEMBER_INTS + 3]!;
+        const text = frame.toString('latin1');
+        let s = start;
+        let e = end;
+        while (text[s] === ' ' || text[s] === '\t') s++;
+        while (text[e - 1] === ' ' || text[e - 1] === '\t') e--;
+        const want = exactMs(text, s, e);
+        if (members.occurredMs !== want) expect({ value, occurredMs: members.occurredMs }).toEqual({ value, occurredMs: want });
+        if (want >= 0) read++;
+      }
+      expect(read).toBeGreaterThan(1000);
+      teach(frameOf('1.5', 'other_time'), -1);
+      expect(members.occurredMs).toBe(-2);
+      const unknown = Buffer.from('{"event_type":"X","occurred_at":1796115592.392,"m":1}');
+      expect(scanner.scan(unknown, unknown, out)).toBe(true);
+      expect([members.shapeId, members.occurredMs]).toEqual([0, -2]);
+      // scanPlainEvent filling the record: not read.
+      const known = frameOf('1796115592.3925');
+      expect(scanner.scan(known, known, out)).toBe(true);
+      expect(members.occurredMs).toBe(1796115592392);
+      expect(scanPlainEvent(known, out)).toBe(true);
+      expect(members.occurredMs).toBe(-2);
+    });
+
     it('learns nothing for a frame it did not scan last, and nothing from a record the JavaScript scanner filled', () => {
       const scanner = createWasmPlainScanner()!;
       const members = scanner.createMemberSpans();
@@ -424,10 +477,10 @@ describe('the WebAssembly plain-event scan', () => {
       const b = Buffer.from('{"event_type":"B","y":1}');
       expect(scanner.scan(a, a, out)).toBe(true);
       expect(scanner.scan(b, b, out)).toBe(true);
-      members.learnShape!(a, 7);
+      members.learnShape!(a, 7, -1);
       expect(scanner.scan(a, a, out)).toBe(true);
       expect(members.shapeId).toBe(0);
-      members.learnShape!(a, 7);
+      members.learnShape!(a, 7, -1);
       expect(scanner.scan(b, b, out)).toBe(true);
       expect(members.shapeId).toBe(0);
       expect(scanner.scan(a, a, out)).toBe(true);
@@ -436,7 +489,7 @@ describe('the WebAssembly plain-event scan', () => {
       const c = Buffer.from('{"event_type":"A","x":"\u00e9"}'.replace('\\u00e9', '\u00e9'));
       expect(scanner.scan(c, c, out)).toBe(true);
       expect(members.shapeId).toBe(0);
-      members.learnShape!(c, 8);
+      members.learnShape!(c, 8, -1);
       expect(scanner.scan(a, a, out)).toBe(true);
       expect(members.shapeId).toBe(7);
       expect(createMemberSpans()).toMatchObject({ shapeId: 0, learnShape: undefined });
