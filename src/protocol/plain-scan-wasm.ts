@@ -215,6 +215,7 @@ export class WasmPlainScanner implements PlainFrameScanner {
 
   run(read: Uint8Array, at: number, maxPayload: number, maxFrames: number): PlainFrameRun {
     const taken = this.taken;
+    this.lastPayload = undefined;
     taken.frames = 0;
     taken.end = at;
     if (maxFrames <= 0 || (read !== this.read && !this.load(read))) return taken;
@@ -294,6 +295,7 @@ export class WasmPlainScanner implements PlainFrameScanner {
    * into the module's memory, one call per line, no view of each line unless asked of JavaScript.
    */
   scanLines(lines: Uint8Array, count: number, out: PlainEventScan): boolean {
+    this.lastPayload = undefined;
     const loaded = lines === this.read || this.load(lines);
     let pos = 0;
     for (let k = 0; k < count; k++) {
@@ -316,6 +318,8 @@ export class WasmPlainScanner implements PlainFrameScanner {
    */
   storeLines(types: Uint8Array, datas: Uint8Array, count: number, inline: number): WasmStoreLines | undefined {
     this.read = undefined;
+    // The spans and the data are overwritten: nothing of the last frame can be taught (learnShape).
+    this.lastPayload = undefined;
     this.readText = undefined;
     this.readView = undefined;
     const typesAt = DATA_AT;
