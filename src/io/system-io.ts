@@ -11,7 +11,11 @@ export function systemIO(): IO {
   return {
     stdout: sized(process.stdout),
     stderr: sized(process.stderr),
-    stdin: process.stdin as unknown as InputStream,
+    // Made when first asked for (the table's keys, publish, serve --stdin): Node builds process.stdin on
+    // first access, a file stream when stdin is /dev/null (~2-4 ms), and most commands never read it.
+    get stdin() {
+      return process.stdin as unknown as InputStream;
+    },
     env: process.env,
     now: () => clock.now(),
     monotonicMs: () => clock.monotonicMs(),

@@ -197,7 +197,8 @@ export async function runTailSession(options: TailSessionOptions, io: IO, deps: 
     (options.output === 'ndjson' || plainPretty) && filter.matches === undefined && recorder === undefined && !options.stats && options.untilEpochMs === undefined && onShown === undefined;
   // NDJSON lines are the frames as they are, the pretty lines read their fields from the frames' member spans:
   // the scan (and the spans) run in WebAssembly (protocol/plain-scan-wasm.ts), loaded only here.
-  const plainScanner = passPlainEvents ? (await import('../protocol/plain-scan-wasm.js')).createPlainFrameScanner() : undefined;
+  // For the stream client only: a store-only tail (no URL) makes none (the store's lines have their own).
+  const plainScanner = passPlainEvents && options.urls.length > 0 ? (await import('../protocol/plain-scan-wasm.js')).createPlainFrameScanner() : undefined;
   // With --store the history comes from the store, not from the server's ring.
   const initialReplay: ReplayRequest | undefined = options.store !== undefined
     ? undefined

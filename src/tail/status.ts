@@ -100,7 +100,10 @@ export class StatusReporter {
         return;
       }
       case 'store':
-        if (notice.level === 'info') this.status(`${where}: ${clean(notice.text)}`);
+        // -q shows no status line: the text is not even cleaned (the sanitizer's pattern is compiled on first use).
+        if (notice.level === 'info') {
+          if (!this.options.quiet) this.status(`${where}: ${clean(notice.text)}`);
+        }
         else this.line(colors.warning(`${where}: ${clean(notice.text)}`));
         return;
       case 'bad-frame':

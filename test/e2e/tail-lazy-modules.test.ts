@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteGatewayStore } from '../helpers/event-store.js';
+import { gatewayEvent } from '../helpers/fake-gateway.js';
 import { requireProgram } from '../helpers/require-program.js';
 import { runCli } from '../helpers/spawn.js';
 
@@ -79,6 +80,17 @@ requireProgram('better-sqlite3').describe('tail of the event store alone', () =>
     for (const module of COMMANDER) expect(modules).not.toContain(module);
     // better-sqlite3 is required, not imported (an import has the ESM loader parse it for its exports first).
     expect(modules).not.toContain('better-sqlite3');
+    // Nor stdin, which Node builds on first access (a file stream when it is /dev/null).
+    expect(modules).not.toContain('process.stdin');
+  });
+
+  it('--store FILE with no URL, a backfill read as lines: one WebAssembly scanner, the store lines\', none for a stream client', async () => {
+    const path = join(dir, 'lines.db');
+    const store = new SqliteGatewayStore(path);
+    store.appendAll(Array.from({ length: 2500 }, (_, i) => gatewayEvent('HealthCheckPassed', { mcp_server_id: `m${i % 4}`, seq: i })));
+    store.db.close();
+    const modules = await loaded('store-lines', ['tail', '--store', path, '--history', '2000', '--no-follow', '-o', 'ndjson', '-q'], 0, /^$/);
+    expect(modules.filter((module) => module === 'WebAssembly.Instance')).toEqual(['WebAssembly.Instance']);
   });
 
   it('a tail line readTailLine leaves to the program (a group of short flags, an unknown flag) loads commander', async () => {
