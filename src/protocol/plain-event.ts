@@ -87,21 +87,29 @@ export interface MemberSpans {
   shapeId: number;
   /**
    * Teaches the scanner that the frame `bytes` just scanned into this record has the shape `id`
-   * (not 0), whose occurred_at is member `timeMember` (-1: none): later frames with its keys come
-   * with that shapeId (and occurredMs). Does nothing when `bytes` is no
+   * (not 0), whose occurred_at is member `timeMember` (-1: none), event_type `typeMember`, and
+   * whose server fields are `serverMembers` in the order they are consulted: later frames with its
+   * keys come with that shapeId (and occurredMs, pairId). Does nothing when `bytes` is no
    * longer the frame the scanner scanned last. Undefined: the scanner learns no shapes.
    */
-  learnShape: ((bytes: Uint8Array, id: number, timeMember: number) => void) | undefined;
+  learnShape: ((bytes: Uint8Array, id: number, timeMember: number, typeMember: number, serverMembers: ArrayLike<number>) => void) | undefined;
   /**
    * occurred_at in whole milliseconds as render/plain-head.ts's exactMs reads it, when the scanner
    * read it (the WebAssembly one does for a frame whose shape it knows: `timeMember` of learnShape);
    * -1: its digits cannot tell; -2: not read.
    */
   occurredMs: number;
+  /**
+   * The id of the (type, server) head entry (render/plain-head.ts) of the frame, when the scanner
+   * knows it (the WebAssembly one, for a frame whose shape it knows); 0: not known.
+   */
+  pairId: number;
+  /** Teaches the scanner the id of the head entry of the frame `bytes` it scanned last (as learnShape). */
+  learnPair: ((bytes: Uint8Array, id: number) => void) | undefined;
 }
 
 export function createMemberSpans(): MemberSpans {
-  return { bytes: undefined, count: 0, ascii: false, spans: new Int32Array(MAX_MEMBERS * MEMBER_INTS), keyHash: undefined, text: undefined, textAt: 0, del: undefined, dataView: undefined, shapeId: 0, learnShape: undefined, occurredMs: -2 };
+  return { bytes: undefined, count: 0, ascii: false, spans: new Int32Array(MAX_MEMBERS * MEMBER_INTS), keyHash: undefined, text: undefined, textAt: 0, del: undefined, dataView: undefined, shapeId: 0, learnShape: undefined, occurredMs: -2, pairId: 0, learnPair: undefined };
 }
 
 /** Deeper nesting is not plain (the full path decides). */
@@ -303,6 +311,7 @@ export function scanPlainEvent(b: Uint8Array, out: PlainEventScan): boolean {
     // Its shape is not known to this scanner (a record the WebAssembly scanner filled before may say otherwise).
     members.shapeId = 0;
     members.occurredMs = -2;
+    members.pairId = 0;
   }
   return true;
 }

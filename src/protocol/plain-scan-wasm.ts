@@ -66,9 +66,9 @@ const LINES_BYTES = 65536;
 /** Where the member spans of a scan go (MAX_MEMBERS * MEMBER_INTS i32). */
 const SPANS_AT = LINES_AT + LINES_BYTES;
 const SPAN_INTS = MAX_MEMBERS * MEMBER_INTS;
-/** The table of shapes the module was taught (their key sequences: see plain-scan.wat) and their keys. */
+/** The tables of the shapes and the (type, server) pairs the module was taught (see plain-scan.wat), with their bytes. */
 const SHAPES_AT = SPANS_AT + SPAN_INTS * 4;
-const SHAPES_BYTES = 16384;
+const SHAPES_BYTES = 24576;
 /** Where a read's copy starts in the module's memory (below: the results, the container stack, the lines, the spans, the shapes). */
 const DATA_AT = SHAPES_AT + SHAPES_BYTES;
 /** `at` rounded up to 16 bytes. */
@@ -86,8 +86,10 @@ interface PlainScanExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   scan(start: number, end: number, spans: number): number;
   scanShaped(start: number, end: number, spans: number): number;
-  addShape(start: number, spans: number, count: number, hash: number, id: number, time: number): number;
+  addShape(start: number, spans: number, count: number, hash: number, id: number, time: number, type: number, servers: bigint): number;
   clearShapes(): void;
+  addPair(id: number): number;
+  clearPairs(): void;
   run(at: number, end: number, maxPayload: number, maxFrames: number, out: number, outEnd: number): number;
   storeLines(types: number, typesEnd: number, datas: number, datasEnd: number, count: number, inline: number, out: number, records: number, spans: number): number;
 }
@@ -192,20 +194,34 @@ export class WasmPlainScanner implements PlainFrameScanner {
       shapeId: 0,
       learnShape: this.learnShape,
       occurredMs: -2,
+      pairId: 0,
+      learnPair: this.learnPair,
     });
   }
 
   /** MemberSpans.learnShape: the keys of the frame scanned last (still in memory, with its spans) have the shape `id`. */
-  private readonly learnShape = (bytes: Uint8Array, id: number, timeMember: number): void => {
+  private readonly learnShape = (bytes: Uint8Array, id: number, timeMember: number, typeMember: number, serverMembers: ArrayLike<number>): void => {
     if (bytes !== this.lastPayload || id === 0) return;
     const ints = this.ints;
     const count = ints[7]!;
     if (count <= 0) return;
+    // The server members a byte each from the lowest, 0xff after the last (at most 5: SERVER_IDENTITY_FIELDS).
+    let servers = 0xffffffffffffffffn;
+    for (let k = Math.min(serverMembers.length, 5) - 1; k >= 0; k--) servers = ((servers << 8n) | BigInt(serverMembers[k]!)) & 0xffffffffffffffffn;
     const exports = this.exports;
     // No room: the table starts again (bounded, like plain-shape.ts's own).
-    if (exports.addShape(this.lastStart, SPANS_AT, count, ints[8]!, id, timeMember) === 0) {
+    if (exports.addShape(this.lastStart, SPANS_AT, count, ints[8]!, id, timeMember, typeMember, servers) === 0) {
       exports.clearShapes();
-      exports.addShape(this.lastStart, SPANS_AT, count, ints[8]!, id, timeMember);
+      exports.addShape(this.lastStart, SPANS_AT, count, ints[8]!, id, timeMember, typeMember, servers);
+    }
+  };
+
+  /** MemberSpans.learnPair: the pair the module found in the frame scanned last is the head entry `id`. */
+  private readonly learnPair = (bytes: Uint8Array, id: number): void => {
+    if (bytes !== this.lastPayload || id === 0) return;
+    if (this.exports.addPair(id) === 0) {
+      this.exports.clearPairs();
+      this.exports.addPair(id);
     }
   };
 
@@ -251,6 +267,7 @@ export class WasmPlainScanner implements PlainFrameScanner {
       members.bytes = undefined;
       members.shapeId = 0;
       members.occurredMs = -2;
+      members.pairId = 0;
     }
     const offset = payload.byteOffset - read.byteOffset;
     if (offset < 0 || offset + payload.length > read.length || (!isView && payload.buffer !== read.buffer)) return false;
@@ -282,6 +299,7 @@ export class WasmPlainScanner implements PlainFrameScanner {
       // Seconds as unsigned (under 4e9), or -1 / -2 (0xffffffff / 0xfffffffe): see plain-scan.wat.
       const seconds = ints[11]! >>> 0;
       members.occurredMs = seconds >= 0xfffffffe ? ints[11]! : seconds * 1000 + ints[12]!;
+      members.pairId = ints[13]!;
       this.lastPayload = payload;
       this.lastStart = start;
     }

@@ -113,6 +113,8 @@ export function numberOf(text: string, s: number, e: number): number {
 
 /** A (type, server) pair seen before, with the head pieces written for it. */
 export interface HeadEntry {
+  /** Its id (1, 2, ...), as the WebAssembly scanner is taught it (MemberSpans.pairId). */
+  readonly serial: number;
   /** The type's bytes, then the server's (as byte-words.ts compares them). */
   readonly words: Uint32Array;
   readonly typeLength: number;
@@ -135,6 +137,21 @@ export interface HeadEntry {
 export const HEAD_SLOTS = 512;
 const HEAD_PROBES = 4;
 const headTable: Array<HeadEntry | undefined> = new Array<HeadEntry | undefined>(HEAD_SLOTS).fill(undefined);
+/** The entries by serial (a ring: an entry found again in the table is put back in it). */
+const HEAD_RING = 1024;
+const headRing: Array<HeadEntry | undefined> = new Array<HeadEntry | undefined>(HEAD_RING).fill(undefined);
+let headSerial = 0;
+
+/** The entry with id `id` (MemberSpans.pairId, not 0) while the ring holds it, else undefined. */
+export function headEntryById(id: number): HeadEntry | undefined {
+  const entry = headRing[id & (HEAD_RING - 1)];
+  return entry !== undefined && entry.serial === id ? entry : undefined;
+}
+
+/** Puts `entry` back in the ring (found by its bytes: the scanner is taught its id again). */
+export function keepHeadEntry(entry: HeadEntry): void {
+  headRing[entry.serial & (HEAD_RING - 1)] = entry;
+}
 
 /**
  * The entry of the type in bytes[ts, te) and the server in bytes[ss, se)
@@ -160,7 +177,9 @@ export function headEntryOf(bytes: Uint8Array, view: DataView, ts: number, te: n
   pushWords(bytes, ts, typeLength, words);
   if (serverLength > 0) pushWords(bytes, ss, serverLength, words);
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  return (headTable[slot] = {
+  const serial = ++headSerial;
+  return (headTable[slot] = headRing[serial & (HEAD_RING - 1)] = {
+    serial,
     words: Uint32Array.from(words),
     typeLength,
     serverLength,

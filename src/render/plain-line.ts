@@ -9,7 +9,7 @@ import { severityOf } from './event-severity.js';
 import { formatCleanPairString, formatPairValue, truncate } from './fields.js';
 import { BULKY_MAX_CHARS, formatBulky, formatHighlights, formatTimeColumn, formatTypeAndServer, type LineContext } from './line.js';
 import { fitLine } from './line-fit.js';
-import { baseSeverity, clockColumn, exactMs, headEntryOf, headPiece, numberOf } from './plain-head.js';
+import { baseSeverity, clockColumn, exactMs, headEntryById, headEntryOf, headPiece, keepHeadEntry, numberOf } from './plain-head.js';
 import { setField, shapeOfFrame, type Shape, type View } from './plain-shape.js';
 import { dataViewOf } from './byte-words.js';
 
@@ -78,7 +78,7 @@ export function formatPlainLine(bytes: Buffer, members: MemberSpans, ctx: LineCo
       break;
     }
   }
-  line += typeAndServer(bytes, bytesView, text, spans, shape, server, colors);
+  line += typeAndServer(bytes, bytesView, text, members, shape, server, colors);
   line += formatHighlights(view as unknown as HangarEvent, colors, clean && escapes === 0);
   const keys = shape.keys;
   const rest = shape.rest;
@@ -118,16 +118,25 @@ function timeColumn(text: string, spans: Int32Array, shape: Shape, ctx: LineCont
  * kept per (type, server) pair when neither has escapes, else made from the
  * view as the full path makes it.
  */
-function typeAndServer(bytes: Buffer, bytesView: DataView, text: string, spans: Int32Array, shape: Shape, server: number, colors: ColorScheme): string {
+function typeAndServer(bytes: Buffer, bytesView: DataView, text: string, members: MemberSpans, shape: Shape, server: number, colors: ColorScheme): string {
   const view = shape.view;
+  const spans = members.spans;
   const typeAt = shape.typeAt * MEMBER_INTS;
   const serverAt = server * MEMBER_INTS;
   if (spans[typeAt + 4] === 0 && (server < 0 || spans[serverAt + 4] === 0)) {
-    // Strings without escapes: their text is their bytes between the quotes.
-    // Positions in the frame's bytes (the text's less `shift`).
-    const ss = server < 0 ? -1 : valueStart(text, spans, serverAt) + 1 - shift;
-    const se = server < 0 ? -1 : valueEnd(text, spans, serverAt) - 1 - shift;
-    const entry = headEntryOf(bytes, bytesView, valueStart(text, spans, typeAt) + 1 - shift, valueEnd(text, spans, typeAt) - 1 - shift, ss, se);
+    // The entry the scanner found by the pair's bytes (MemberSpans.pairId), else the one found here, which it is taught.
+    let entry = members.pairId !== 0 ? headEntryById(members.pairId) : undefined;
+    if (entry === undefined) {
+      // Strings without escapes: their text is their bytes between the quotes.
+      // Positions in the frame's bytes (the text's less `shift`).
+      const ss = server < 0 ? -1 : valueStart(text, spans, serverAt) + 1 - shift;
+      const se = server < 0 ? -1 : valueEnd(text, spans, serverAt) - 1 - shift;
+      entry = headEntryOf(bytes, bytesView, valueStart(text, spans, typeAt) + 1 - shift, valueEnd(text, spans, typeAt) - 1 - shift, ss, se);
+      if (members.learnPair !== undefined) {
+        keepHeadEntry(entry);
+        members.learnPair(bytes, entry.serial);
+      }
+    }
     if (!shape.refined) return headPiece(entry, baseSeverity(entry), colors);
     view.event_type = entry.type;
     return headPiece(entry, severityOf(view as unknown as HangarEvent), colors);

@@ -235,7 +235,7 @@ export function shapeOfFrame(bytes: Uint8Array, view: DataView, members: MemberS
     if (known !== undefined && known.serial === id) return known;
   }
   const shape = shapeOf(bytes, view, members.spans, members.count, members.keyHash);
-  if (shape !== undefined && members.learnShape !== undefined) members.learnShape(bytes, shape.serial, shape.occurredAt);
+  if (shape !== undefined && members.learnShape !== undefined) members.learnShape(bytes, shape.serial, shape.occurredAt, shape.typeAt, shape.servers);
   return shape;
 }
 

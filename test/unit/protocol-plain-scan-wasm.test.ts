@@ -385,7 +385,7 @@ describe('the WebAssembly plain-event scan', () => {
         } else if (teach) {
           const next = id ?? ids.size + 1;
           ids.set(keys, next);
-          members.learnShape!(payload, next, -1);
+          members.learnShape!(payload, next, -1, 0, []);
           // Known from now on (until the table starts again).
           expect(scanner.decide(payload, read, out, true)).toBe(true);
           if (members.shapeId !== next) expect({ keys, shapeId: members.shapeId }).toEqual({ keys, shapeId: next });
@@ -434,7 +434,7 @@ describe('the WebAssembly plain-event scan', () => {
       const frameOf = (value: string, key = 'occurred_at') => Buffer.from(`{"event_type":"X","${key}":${value.replace(/\\t/g, '\t')},"n":1}`);
       const teach = (frame: Buffer, time: number) => {
         expect(scanner.scan(frame, frame, out)).toBe(true);
-        members.learnShape!(frame, 9, time);
+        members.learnShape!(frame, 9, time, 0, []);
         expect(scanner.scan(frame, frame, out)).toBe(true);
         expect(members.shapeId).toBe(9);
       };
@@ -469,6 +469,59 @@ describe('the WebAssembly plain-event scan', () => {
       expect(members.occurredMs).toBe(-2);
     });
 
+    it('answers only the (type, server) pair it was taught for the frame\'s own type and server (MemberSpans.pairId): bytes that differ in one place, servers consulted in order, escapes', () => {
+      const scanner = createWasmPlainScanner()!;
+      const members = scanner.createMemberSpans();
+      const out: PlainEventScan = { idStart: -1, idEnd: -1, members };
+      const rng = createRng(45);
+      const variants = (word: string): string[] => [word, ...Array.from(word, (_, at) => `${word.slice(0, at)}Z${word.slice(at + 1)}`)];
+      const types = ['A', 'AB', 'ABC', ...variants('ABCD'), ...variants('ABCDEFGH'), ...variants('ToolInvocationCompleted'), 'T\\u0041'];
+      const servers = ['""', '"m"', '"mn"', '"mno"', ...variants('math').map((v) => `"${v}"`), ...variants('filesystem1').map((v) => `"${v}"`), '5', 'null', '"m\\u0041"', ' "spaced" '];
+      const frames: Array<{ frame: Buffer; pair: string | undefined }> = [];
+      for (const type of types) {
+        for (const first of servers) {
+          for (const second of ['"p"', '""', '"q\\u0041"']) {
+            const frame = Buffer.from(`{"event_type":"${type}","mcp_server_id":${first},"provider_id":${second},"n":1}`);
+            // serverIdentityFieldOf's choice: the first server field whose value is a non-empty string; a pair only without escapes in the type and that server.
+            const event = JSON.parse(frame.toString()) as Record<string, unknown>;
+            const chosen = [first, second].find((raw) => typeof JSON.parse(raw) === 'string' && (JSON.parse(raw) as string).length > 0);
+            const pair = type.includes('\\') || chosen?.includes('\\') ? undefined : `${type}|${chosen === undefined ? '' : (event.mcp_server_id === JSON.parse(chosen) ? 'a' : 'b') + JSON.parse(chosen)}`;
+            frames.push({ frame, pair });
+          }
+        }
+      }
+      // The shape: event_type is member 0, the server fields members 1 and 2, in that order.
+      const first = frames[0]!.frame;
+      expect(scanner.scan(first, first, out)).toBe(true);
+      members.learnShape!(first, 1, -1, 0, [1, 2]);
+      const ids = new Map<string, number>();
+      let known = 0;
+      for (let round = 0; round < 2; round++) {
+        for (const { frame, pair } of [...frames].sort(() => rng.int(0, 2) - 1)) {
+          const { read, payload } = inRead(frame, rng);
+          expect(scanner.decide(payload, read, out, true)).toBe(true);
+          expect(members.shapeId).toBe(1);
+          const id = pair === undefined ? undefined : ids.get(pair.slice(0, pair.indexOf('|') + 1) + pair.slice(pair.indexOf('|') + 2));
+          if (members.pairId !== 0) {
+            known++;
+            if (pair === undefined || members.pairId !== id) expect({ frame: frame.toString(), pairId: members.pairId }).toEqual({ frame: frame.toString(), pairId: id ?? 0 });
+            continue;
+          }
+          const key = pair === undefined ? undefined : pair.slice(0, pair.indexOf('|') + 1) + pair.slice(pair.indexOf('|') + 2);
+          const next = key === undefined ? 999 : (ids.get(key) ?? ids.size + 1);
+          if (key !== undefined) ids.set(key, next);
+          members.learnPair!(payload, next);
+          expect(scanner.decide(payload, read, out, true)).toBe(true);
+          expect({ frame: frame.toString(), pairId: members.pairId }).toEqual({ frame: frame.toString(), pairId: key === undefined ? 0 : next });
+        }
+      }
+      expect(known).toBeGreaterThan(frames.length / 4);
+      // A frame whose shape it does not know: no pair.
+      const other = Buffer.from('{"event_type":"A","mcp_server_id":"m","x":1}');
+      expect(scanner.scan(other, other, out)).toBe(true);
+      expect([members.shapeId, members.pairId]).toEqual([0, 0]);
+    });
+
     it('learns nothing for a frame it did not scan last, and nothing from a record the JavaScript scanner filled', () => {
       const scanner = createWasmPlainScanner()!;
       const members = scanner.createMemberSpans();
@@ -477,10 +530,10 @@ describe('the WebAssembly plain-event scan', () => {
       const b = Buffer.from('{"event_type":"B","y":1}');
       expect(scanner.scan(a, a, out)).toBe(true);
       expect(scanner.scan(b, b, out)).toBe(true);
-      members.learnShape!(a, 7, -1);
+      members.learnShape!(a, 7, -1, 0, []);
       expect(scanner.scan(a, a, out)).toBe(true);
       expect(members.shapeId).toBe(0);
-      members.learnShape!(a, 7, -1);
+      members.learnShape!(a, 7, -1, 0, []);
       expect(scanner.scan(b, b, out)).toBe(true);
       expect(members.shapeId).toBe(0);
       expect(scanner.scan(a, a, out)).toBe(true);
@@ -489,7 +542,7 @@ describe('the WebAssembly plain-event scan', () => {
       const c = Buffer.from('{"event_type":"A","x":"\u00e9"}'.replace('\\u00e9', '\u00e9'));
       expect(scanner.scan(c, c, out)).toBe(true);
       expect(members.shapeId).toBe(0);
-      members.learnShape!(c, 8, -1);
+      members.learnShape!(c, 8, -1, 0, []);
       expect(scanner.scan(a, a, out)).toBe(true);
       expect(members.shapeId).toBe(7);
       expect(createMemberSpans()).toMatchObject({ shapeId: 0, learnShape: undefined });

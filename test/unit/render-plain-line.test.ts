@@ -391,6 +391,25 @@ describe('formatPlainLine: shapes, the (type, server) pieces and the time from d
     expect(ids.slice(4)).toEqual([ids[3], 0, ...Array.from({ length: 38 }, (_, i) => (i % 2 === 0 ? ids[3] : other))]);
   });
 
+  it('takes the head entry the WebAssembly scanner found by the pair\'s bytes only while it is kept (MemberSpans.pairId)', () => {
+    const counts: Compared = { frames: 0, plain: 0, fast: 0 };
+    const x = '{"event_type":"PairX","mcp_server_id":"srv","n":1}';
+    // Its shape taught, then its pair, then found.
+    for (let i = 0; i < 3; i++) compare(Buffer.from(x), counts, false, true);
+    const old = wasmMembers.pairId;
+    expect(old).not.toBe(0);
+    // More pairs than the ring of entries holds (through the JavaScript scanner): x's id now names no entry, or another's.
+    const others: Compared = { frames: 0, plain: 0, fast: 0 };
+    for (let i = 0; i < 1100; i++) compare(Buffer.from(`{"event_type":"P${i}","mcp_server_id":"srv","n":1}`), others, false);
+    compare(Buffer.from(x), counts, false, true);
+    expect(wasmMembers.pairId).toBe(old);
+    // Taught again (its entry's id: the same when the entries' table still had it), then found.
+    compare(Buffer.from(x), counts, false, true);
+    expect(wasmMembers.pairId).not.toBe(0);
+    expect(counts.fast).toBe(counts.frames);
+    expect(others.fast).toBeGreaterThan(1000);
+  });
+
   it('stays right with more (type, server) pairs than it keeps, pairs that hash alike, short ones, and severities that depend on fields', () => {
     const types = [...EMITTED_TYPES.slice(0, 40).map((info) => info.name), 'TaaaaaaaZ', 'TabaaaaaZ', 'TaaaaabaZ', 'A', 'AB', 'ABC', 'PolicyViolation', 'McpServerStateChanged'];
     const servers = ['mmmmmmmz', 'mnmmmmmz', 'mmmmmnmz', 'm', 'mn', 'mno', 'server-0', 'server-1', 'server-2', 'server-3', 'server-4', 'server-5', 'server-6'];
