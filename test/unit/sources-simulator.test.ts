@@ -467,6 +467,32 @@ describe('createSimulatorSource', () => {
     }
   });
 
+  it('at max rate publishes a batch exactly as that many publishNext calls would, frame for frame, byte for byte', () => {
+    const make = () => createMaxRateGenerator(createFleetSimulator({ servers: 5, seed: 17, startMs: START_MS }), 17);
+    const one = make();
+    const batched = make();
+    const recorder = () => {
+      const out: string[] = [];
+      const sink: EventSink = {
+        publish: (event) => out.push(`object ${JSON.stringify(event)}`),
+        publishSerialized: (live) => out.push(`frame ${live.wire!.toString('latin1')} ${live.event.event_id} ${live.event.event_type} ${live.event.occurred_at}`),
+      };
+      return { out, sink };
+    };
+    const a = recorder();
+    const b = recorder();
+    // Batches across the end of the pool and three cycles, the time's text changing width now and then.
+    for (let batch = 0; batch < 40; batch++) {
+      const stampS = batch % 6 === 4 ? 99_999_999.125 : 1795727378 + batch * 0.0137;
+      const count = batch % 3 === 0 ? 256 : 100 + batch;
+      for (let i = 0; i < count; i++) one.publishNext(a.sink, stampS);
+      batched.publishBatch(b.sink, stampS, count);
+    }
+    expect(a.out.length).toBeGreaterThan(MAX_RATE_POOL_SIZE * 3);
+    expect(a.out.some((line) => line.startsWith('frame '))).toBe(true);
+    expect(b.out).toEqual(a.out);
+  });
+
   it('at max rate falls back to whole copies for a sink without the serialized path', () => {
     const generator = createMaxRateGenerator(createFleetSimulator({ servers: 2, seed: 4, startMs: START_MS }), 4);
     const reference = createMaxRateGenerator(createFleetSimulator({ servers: 2, seed: 4, startMs: START_MS }), 4);

@@ -31,7 +31,7 @@ const SLAB_BYTES = 16 * 1024;
  * benchmark does not notice and a reading human never sees at that speed.
  * `occurred_at` is the given stamp rounded to the microsecond.
  *
- * `publishNext` is what the driver uses: from the second cycle on it neither
+ * `publishBatch` (`publishNext` per event) is what the driver uses: from the second cycle on it neither
  * copies nor serializes the pool event, but copies its WebSocket frame,
  * prepared once per pool event, into the current slab (SLAB_BYTES) and writes
  * the new id, time and cycle into their places; the hub gets one record that
@@ -44,6 +44,12 @@ export interface MaxRateGenerator {
   next(occurredAtS: number): HangarEvent;
   /** Publishes the next event (the same one `next` would return) into `sink`, pre-serialized when the sink takes that. */
   publishNext(sink: EventSink, occurredAtS: number): void;
+  /**
+   * Publishes the next `count` events, all stamped `occurredAtS`, as `count`
+   * calls of publishNext would (the max-rate driver's batch: the time is read
+   * once, not passed, and boxed, with every event).
+   */
+  publishBatch(sink: EventSink, occurredAtS: number, count: number): void;
 }
 
 /**
@@ -174,7 +180,7 @@ class MaxRateCopy extends LiveEvent {
   }
 
   get occurred_at(): number {
-    return this.stamp.seconds;
+    return this.stamp.seconds!;
   }
 
   override fields(): HangarEvent {
@@ -182,16 +188,25 @@ class MaxRateCopy extends LiveEvent {
   }
 }
 
-/** A stamp as max mode writes it: fixed six decimals (valid JSON), and the number that text parses to. */
-interface Stamp {
-  readonly seconds: number;
+/**
+ * A stamp as max mode writes it: fixed six decimals (valid JSON), and the
+ * number that text parses to. Every copy of a batch reads `seconds` (the hub
+ * asks each record for its time): a number field that only ever held numbers
+ * is kept unboxed and handed out as a new heap number per read (16 bytes of
+ * garbage per event); this one is declared holding `undefined` first, so V8
+ * keeps a reference to one boxed number and every read returns that.
+ */
+class Stamp {
+  readonly seconds: number | undefined = undefined;
   readonly text: string;
   readonly bytes: Buffer;
-}
 
-function stampOf(occurredAtS: number): Stamp {
-  const text = Number.isFinite(occurredAtS) && Math.abs(occurredAtS) < 1e15 ? occurredAtS.toFixed(6) : 'null';
-  return { seconds: text === 'null' ? Number.NaN : Number(text), text, bytes: Buffer.from(text, 'latin1') };
+  constructor(occurredAtS: number) {
+    const text = Number.isFinite(occurredAtS) && Math.abs(occurredAtS) < 1e15 ? occurredAtS.toFixed(6) : 'null';
+    this.seconds = text === 'null' ? Number.NaN : Number(text);
+    this.text = text;
+    this.bytes = Buffer.from(text, 'latin1');
+  }
 }
 
 /** `idSalt`: see FleetSimulatorOptions.idSalt (0 = ids follow the seed). */
@@ -203,7 +218,7 @@ export function createMaxRateGenerator(sim: FleetSimulator, seed: number, idSalt
   let cycle = 1;
   let cycleSuffix = '-1';
   let cycleBytes = Buffer.from(cycleSuffix);
-  let stamp = stampOf(Number.NaN);
+  let stamp = new Stamp(Number.NaN);
   let stampInput = Number.NaN;
   let slab = Buffer.alloc(0);
   /** The slab's memory as a DataView (the id's digits are written two at a time, see writeRandomUuid). */
@@ -213,16 +228,16 @@ export function createMaxRateGenerator(sim: FleetSimulator, seed: number, idSalt
   const stamped = (occurredAtS: number): Stamp => {
     if (occurredAtS !== stampInput) {
       stampInput = occurredAtS;
-      stamp = stampOf(occurredAtS);
+      stamp = new Stamp(occurredAtS);
     }
     return stamp;
   };
 
   /** Fills the pool while it is not full; returns the simulator's event, or undefined once cycling. */
-  const fromSimulator = (occurredAtS: number): HangarEvent | undefined => {
+  const fromSimulator = (stamp: Stamp): HangarEvent | undefined => {
     if (pool.length >= MAX_RATE_POOL_SIZE) return undefined;
     const event = sim.next();
-    event.occurred_at = stamped(occurredAtS).seconds;
+    event.occurred_at = stamp.seconds;
     pool.push(event);
     return event;
   };
@@ -239,56 +254,65 @@ export function createMaxRateGenerator(sim: FleetSimulator, seed: number, idSalt
     return at;
   };
 
-  const copyOf = (template: HangarEvent, eventId: string, occurredAtS: number): HangarEvent => {
-    const copy: HangarEvent = { ...template, event_id: eventId, occurred_at: stamped(occurredAtS).seconds };
+  const copyOf = (template: HangarEvent, eventId: string, stamp: Stamp): HangarEvent => {
+    const copy: HangarEvent = { ...template, event_id: eventId, occurred_at: stamp.seconds };
     if (typeof template.correlation_id === 'string') copy.correlation_id = `${template.correlation_id}${cycleSuffix}`;
     return copy;
   };
 
+  /** Publishes the next event, stamped `stamp`: the simulator's own while the pool fills, then a copy's frame written into the current slab. */
+  const publishWith = (sink: EventSink, stamp: Stamp): void => {
+    const own = fromSimulator(stamp);
+    if (own) {
+      sink.publish(own);
+      return;
+    }
+    const slot = advance();
+    const stampBytes = stamp.bytes;
+    let template = templates[slot];
+    if (template && (template.stampWidth !== stampBytes.length || (template.cycleAt >= 0 && template.cycleWidth !== cycleSuffix.length))) {
+      template = templates[slot] = resizedTemplate(template, stamp.text, cycleSuffix);
+    }
+    if (template === undefined) template = templates[slot] = frameTemplate(pool[slot]!, stamp.text, cycleSuffix) ?? null;
+    if (template === null || !sink.publishSerialized) {
+      sink.publish(copyOf(pool[slot]!, randomUuid(idRng), stamp));
+      return;
+    }
+    // One copy of the prepared frame into the slab, then the id, time and cycle written into their places.
+    const source = template.wire;
+    const length = source.length;
+    if (slabUsed + length > slab.length) {
+      slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, length)); // its own memory, byteOffset 0 (the records' offsets are into slab.buffer)
+      slabView = new DataView(slab.buffer);
+      slabUsed = 0;
+    }
+    const at = slabUsed;
+    slabUsed += length;
+    slab.set(source, at); // a builtin copy: Buffer#copy costs a native call per event
+    writeRandomUuid(idRng, slabView, at + template.idAt); // the id randomUuid(idRng) would draw, as bytes
+    const stampAt = at + template.stampAt;
+    for (let i = 0; i < stampBytes.length; i++) slab[stampAt + i] = stampBytes[i]!;
+    if (template.cycleAt >= 0) {
+      const cycleAt = at + template.cycleAt;
+      for (let i = 0; i < cycleBytes.length; i++) slab[cycleAt + i] = cycleBytes[i]!;
+    }
+    sink.publishSerialized(new MaxRateCopy(template, stamp, slab.buffer, at));
+  };
+
   return {
     next(occurredAtS) {
-      const own = fromSimulator(occurredAtS);
+      const stamp = stamped(occurredAtS);
+      const own = fromSimulator(stamp);
       if (own) return own;
       const template = pool[advance()]!;
-      return copyOf(template, randomUuid(idRng), occurredAtS);
+      return copyOf(template, randomUuid(idRng), stamp);
     },
     publishNext(sink, occurredAtS) {
-      const own = fromSimulator(occurredAtS);
-      if (own) {
-        sink.publish(own);
-        return;
-      }
-      const slot = advance();
+      publishWith(sink, stamped(occurredAtS));
+    },
+    publishBatch(sink, occurredAtS, count) {
       const stamp = stamped(occurredAtS);
-      const stampBytes = stamp.bytes;
-      let template = templates[slot];
-      if (template && (template.stampWidth !== stampBytes.length || (template.cycleAt >= 0 && template.cycleWidth !== cycleSuffix.length))) {
-        template = templates[slot] = resizedTemplate(template, stamp.text, cycleSuffix);
-      }
-      if (template === undefined) template = templates[slot] = frameTemplate(pool[slot]!, stamp.text, cycleSuffix) ?? null;
-      if (template === null || !sink.publishSerialized) {
-        sink.publish(copyOf(pool[slot]!, randomUuid(idRng), occurredAtS));
-        return;
-      }
-      // One copy of the prepared frame into the slab, then the id, time and cycle written into their places.
-      const source = template.wire;
-      const length = source.length;
-      if (slabUsed + length > slab.length) {
-        slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, length)); // its own memory, byteOffset 0 (the records' offsets are into slab.buffer)
-        slabView = new DataView(slab.buffer);
-        slabUsed = 0;
-      }
-      const at = slabUsed;
-      slabUsed += length;
-      slab.set(source, at); // a builtin copy: Buffer#copy costs a native call per event
-      writeRandomUuid(idRng, slabView, at + template.idAt); // the id randomUuid(idRng) would draw, as bytes
-      const stampAt = at + template.stampAt;
-      for (let i = 0; i < stampBytes.length; i++) slab[stampAt + i] = stampBytes[i]!;
-      if (template.cycleAt >= 0) {
-        const cycleAt = at + template.cycleAt;
-        for (let i = 0; i < cycleBytes.length; i++) slab[cycleAt + i] = cycleBytes[i]!;
-      }
-      sink.publishSerialized(new MaxRateCopy(template, stamp, slab.buffer, at));
+      for (let i = 0; i < count; i++) publishWith(sink, stamp);
     },
   };
 }

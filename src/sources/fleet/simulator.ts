@@ -314,7 +314,7 @@ export function createSimulatorSource(options: SimulatorSourceOptions): EventSou
     const generator = createMaxRateGenerator(sim, seed, options.idSalt ?? 0);
     while (!stopped) {
       const stampS = now() / 1000;
-      for (let i = 0; i < MAX_RATE_BATCH; i++) generator.publishNext(sink, stampS);
+      generator.publishBatch(sink, stampS, MAX_RATE_BATCH);
       await yieldToEventLoop();
     }
   }
