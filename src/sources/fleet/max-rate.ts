@@ -31,7 +31,7 @@ const SLAB_BYTES = 16 * 1024;
  * benchmark does not notice and a reading human never sees at that speed.
  * `occurred_at` is the given stamp rounded to the microsecond.
  *
- * `publishBatch` (`publishNext` per event) is what the driver uses: from the second cycle on it neither
+ * `publishBatch` is what the driver uses: from the second cycle on it neither
  * copies nor serializes the pool event, but copies its WebSocket frame,
  * prepared once per pool event, into the current slab (SLAB_BYTES) and writes
  * the new id, time and cycle into their places; the hub gets one record that
@@ -46,8 +46,9 @@ export interface MaxRateGenerator {
   publishNext(sink: EventSink, occurredAtS: number): void;
   /**
    * Publishes the next `count` events, all stamped `occurredAtS`, as `count`
-   * calls of publishNext would (the max-rate driver's batch: the time is read
-   * once, not passed, and boxed, with every event).
+   * calls of publishNext would: the max-rate driver's batch, whose time is
+   * taken once instead of being passed (and boxed: a new heap number per call)
+   * with every event.
    */
   publishBatch(sink: EventSink, occurredAtS: number, count: number): void;
 }
