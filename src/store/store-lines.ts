@@ -78,6 +78,8 @@ export interface AssembledLines {
 export class StoreLineAssembler {
   private scanner: WasmPlainScanner | undefined | null;
   private readonly timed: PlainEventScan = { idStart: -1, idEnd: -1, atStart: -1, atEnd: -1, versioned: false };
+  /** The JavaScript assembly's line heads by type (a store has a few dozen types). */
+  private readonly heads = new Map<string, Uint8Array>();
 
   /** `wasm: false`: always the JavaScript assembly (what runtimes without WebAssembly get). */
   constructor(private readonly options: { wasm?: boolean } = {}) {}
@@ -106,7 +108,7 @@ export class StoreLineAssembler {
     return made;
   }
 
-  /** What storeLines does, in JavaScript. */
+  /** What storeLines does, in JavaScript (builtins over Buffer's wrappers, a head per type: it runs where nothing is compiled). */
   private assembleInJs(types: Buffer, datas: Buffer, count: number, inline: number, sinceSeconds: number | undefined): AssembledLines | undefined {
     const lines = Buffer.allocUnsafe(types.length + datas.length + 20 * count);
     const scan = this.timed;
@@ -118,17 +120,15 @@ export class StoreLineAssembler {
       const typeEnd = last ? types.length : types.indexOf(0, t);
       const dataEnd = last ? datas.length : datas.indexOf(0, d);
       if (typeEnd <= t || dataEnd < d || typeEnd - t + dataEnd - d > inline) return undefined;
-      for (let i = t; i < typeEnd; i++) {
-        const c = types[i]!;
-        if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return undefined;
-      }
+      const head = this.headOf(types, t, typeEnd);
+      if (head === undefined) return undefined;
       const skip = versionPrefixLength(datas, d, dataEnd);
       if (skip < 0) return undefined;
       const start = used;
-      used += HEAD.copy(lines, used);
-      used += types.copy(lines, used, t, typeEnd);
-      used += TYPE_END.copy(lines, used);
-      used += datas.copy(lines, used, d + skip, dataEnd);
+      lines.set(head, used);
+      used += head.length;
+      lines.set(datas.subarray(d + skip, dataEnd), used);
+      used += dataEnd - d - skip;
       // A 0 byte is no JSON: a piece holding one (or too few pieces) is refused by the scan or the counts.
       if (!scanPlainEvent(lines.subarray(start, used), scan) || scan.versioned) return undefined;
       if (sinceSeconds !== undefined && scan.atEnd! > scan.atStart! && Number(lines.toString('latin1', start + scan.atStart!, start + scan.atEnd!)) < sinceSeconds) return undefined;
@@ -140,16 +140,32 @@ export class StoreLineAssembler {
     if (t !== types.length + 1 || d !== datas.length + 1) return undefined;
     return { lines: lines.subarray(0, used) };
   }
+
+  /** `{"event_type": "T", ` for the type in types[start, end), or undefined when JSON.stringify would escape it (or it is not ASCII). */
+  private headOf(types: Buffer, start: number, end: number): Uint8Array | undefined {
+    const type = types.toString('latin1', start, end);
+    let head = this.heads.get(type);
+    if (head === undefined) {
+      for (let i = start; i < end; i++) {
+        const c = types[i]!;
+        if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return undefined;
+      }
+      if (this.heads.size >= 1024) this.heads.clear();
+      head = Buffer.from(`{"event_type": "${type}", `, 'latin1');
+      this.heads.set(type, head);
+    }
+    return head;
+  }
 }
 
-const HEAD = Buffer.from('{"event_type": "');
-const TYPE_END = Buffer.from('", ');
-const VERSION_PREFIX = Buffer.from('{"_version":');
 
 /** store-event.ts's versionPrefixLength over bytes: the length of `{"_version": N, ` at data[start], or -1. */
 function versionPrefixLength(data: Buffer, start: number, end: number): number {
-  if (end - start < VERSION_PREFIX.length || data.compare(VERSION_PREFIX, 0, VERSION_PREFIX.length, start, start + VERSION_PREFIX.length) !== 0) return -1;
-  let i = start + VERSION_PREFIX.length;
+  // `{"_version":`, byte by byte (no call: it runs where nothing is compiled too).
+  const d = start;
+  if (end - d < 12 || data[d] !== 0x7b || data[d + 1] !== 0x22 || data[d + 2] !== 0x5f || data[d + 3] !== 0x76 || data[d + 4] !== 0x65 || data[d + 5] !== 0x72) return -1;
+  if (data[d + 6] !== 0x73 || data[d + 7] !== 0x69 || data[d + 8] !== 0x6f || data[d + 9] !== 0x6e || data[d + 10] !== 0x22 || data[d + 11] !== 0x3a) return -1;
+  let i = d + 12;
   while (i < end && data[i] === 0x20) i++;
   if (i < end && data[i] === 0x2d) i++;
   const digits = i;
