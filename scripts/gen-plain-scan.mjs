@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Assembles src/protocol/plain-scan.wat (WebAssembly text) into
+// Assembles src/protocol/plain-scan.wat (WebAssembly text), with the module
+// fields of src/protocol/plain-scan-shapes.wat joined in before its closing
+// parenthesis (one module, kept in two files), into
 // src/protocol/plain-scan-bytes.ts, the module's bytes as base64, so the
 // build needs no assembler and the npm package carries the module in its JS.
 //
@@ -13,6 +15,13 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const watPath = join(repoRoot, 'src', 'protocol', 'plain-scan.wat');
+const partPaths = [join(repoRoot, 'src', 'protocol', 'plain-scan-shapes.wat')];
+
+/** The module's text: plain-scan.wat with the parts' fields before its last `)`. */
+export function joinWat(main, parts) {
+  const end = main.lastIndexOf(')');
+  return `${main.slice(0, end)}${parts.join('\n')}${main.slice(end)}`;
+}
 const outputPath = join(repoRoot, 'src', 'protocol', 'plain-scan-bytes.ts');
 
 /** The TypeScript module holding the assembled bytes of `watText`. */
@@ -37,7 +46,7 @@ export async function renderModule(watText) {
 }
 
 const check = process.argv.includes('--check');
-const text = await renderModule(readFileSync(watPath, 'utf8'));
+const text = await renderModule(joinWat(readFileSync(watPath, 'utf8'), partPaths.map((path) => readFileSync(path, 'utf8'))));
 if (check) {
   let current = '';
   try {
