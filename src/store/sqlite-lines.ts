@@ -32,9 +32,11 @@ type PiecesRow = [number, number | null, Buffer | null, Buffer | null];
 
 /** The batch's statement: the rows in (after, the `limit`-th row after it, or `through`] as their pieces (PiecesRow). */
 type PiecesStatement = Statement<[number, number, number, number, number], PiecesRow>;
+/** The rows at positions in (after, through] as their pieces. */
+type RangeStatement = Statement<[number, number], PiecesRow>;
 
 export class SqliteLineBatches {
-  private readonly statements = new Map<number, PiecesStatement | null>();
+  private readonly statements = new Map<string, PiecesStatement | RangeStatement | null>();
   private readonly assembler = new StoreLineAssembler();
   private utf8: boolean | undefined;
 
@@ -49,10 +51,25 @@ export class SqliteLineBatches {
    * bytes) a batch of `limit` takes inline. `sinceSeconds`: see StoreLineAssembler.
    */
   read(after: number, through: number, limit: number, inline: number, sinceSeconds?: number): SqliteLines | undefined {
-    const statement = this.statementFor(inline);
+    const statement = this.statementFor(inline, 'rows');
     if (statement === null) return undefined;
     // One statement, one snapshot: the batch's end (a scalar subquery, run once), then its rows.
-    const [count, last, types, datas] = statement.get(after, after, through, limit - 1, through)!;
+    return this.made(statement.get(after, after, through, limit - 1, through)!, after, inline, sinceSeconds);
+  }
+
+  /**
+   * The rows at positions in (after, through], as lines (a batch of at most as many rows as
+   * positions, each within `inline` bytes); undefined when the batch is the row path's. The batch
+   * ends at `through` whether or not a row is there (`last`).
+   */
+  readRange(after: number, through: number, inline: number, sinceSeconds?: number): SqliteLines | undefined {
+    const statement = this.statementFor(inline, 'range');
+    if (statement === null) return undefined;
+    const made = this.made(statement.get(after, through)!, after, inline, sinceSeconds);
+    return made === undefined ? undefined : { lines: made.lines, count: made.count, last: through };
+  }
+
+  private made([count, last, types, datas]: PiecesRow, after: number, inline: number, sinceSeconds: number | undefined): SqliteLines | undefined {
     if (count === 0 || last === null) return { lines: Buffer.alloc(0), count: 0, last: after };
     if (types === null || datas === null) return undefined;
     const made = this.assembler.assemble(types, datas, count, inline, sinceSeconds);
@@ -60,8 +77,11 @@ export class SqliteLineBatches {
   }
 
   /** The batch's statement for rows up to `inline` bytes; null when this SQLite or database cannot give lines (the row path then reads every batch). */
-  private statementFor(inline: number): PiecesStatement | null {
-    let statement = this.statements.get(inline);
+  private statementFor(inline: number, kind: 'rows'): PiecesStatement | null;
+  private statementFor(inline: number, kind: 'range'): RangeStatement | null;
+  private statementFor(inline: number, kind: 'rows' | 'range'): PiecesStatement | RangeStatement | null {
+    const key = `${kind} ${inline}`;
+    let statement = this.statements.get(key);
     if (statement === undefined) {
       const events = this.events;
       try {
@@ -69,11 +89,11 @@ export class SqliteLineBatches {
         // No piece is NULL (group_concat would skip it and the pieces would shift): a type that is
         // not text, or larger than a row may be, is char(1) (no type: the batch is the row path's);
         // data that is NULL or larger is empty (no prefix: likewise), so its bytes never leave SQLite.
-        const end = `coalesce((SELECT global_position FROM ${events} WHERE global_position > ? AND global_position <= ? ORDER BY global_position LIMIT 1 OFFSET ?), ?)`;
+        const end = kind === 'rows' ? `coalesce((SELECT global_position FROM ${events} WHERE global_position > ? AND global_position <= ? ORDER BY global_position LIMIT 1 OFFSET ?), ?)` : '?';
         statement = !this.utf8
           ? null
           : this.db
-              .prepare<[number, number, number, number, number], PiecesRow>(
+              .prepare<number[], PiecesRow>(
                 `SELECT count(*), max(global_position), ` +
                   `CAST(group_concat(CASE WHEN typeof(event_type) = 'text' AND octet_length(event_type) <= ${inline} THEN event_type ELSE char(1) END, char(0)) AS BLOB), ` +
                   `CAST(group_concat(CASE WHEN octet_length(data) <= ${inline} THEN data ELSE '' END, char(0)) AS BLOB) ` +
@@ -83,7 +103,7 @@ export class SqliteLineBatches {
       } catch {
         statement = null;
       }
-      this.statements.set(inline, statement);
+      this.statements.set(key, statement);
     }
     return statement;
   }

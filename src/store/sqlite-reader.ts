@@ -7,6 +7,7 @@ import { StoreError } from '../errors.js';
 import type { StoreCursor } from './store-cursor.js';
 import type { CompactedStream, StoreBatch, StoreLines, StoreReader } from './store-reader.js';
 import { SqliteLineBatches } from './sqlite-lines.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, SqliteReadAhead, type ReadAheadTuning } from './sqlite-read-ahead.js';
 import { describeCandidates, quoteIdent, REQUIRED_EVENT_COLUMNS, type StoreTables } from './table-names.js';
 
 export interface SqliteStoreOptions {
@@ -18,6 +19,8 @@ export interface SqliteStoreOptions {
   /** How long a read waits for a writer's lock before the store counts as locked. */
   readonly busyTimeoutMs?: number;
   readonly limits?: RowLimits;
+  /** Sizes and hooks of the reading on two threads, for tests. */
+  readonly readAhead?: ReadAheadTuning;
 }
 
 /**
@@ -49,7 +52,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const Driver = await loadSqliteDriver();
   let db: Database;
   try {
-    db = new Driver(path, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000 });
+    db = new Driver(path, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
   } catch (error) {
     throw sqliteError(error, display, 'open');
   }
@@ -115,6 +118,7 @@ class SqliteStoreReader implements StoreReader {
   private readonly limits: RowLimits;
   private readonly lines = new LineArena();
   private readonly lineBatches: SqliteLineBatches;
+  private readonly readAhead: SqliteReadAhead;
   /** global_position is the table's INTEGER PRIMARY KEY (the gateway's schema): unique integers. */
   private readonly positionIsKey: boolean;
   private closed = false;
@@ -133,6 +137,14 @@ class SqliteStoreReader implements StoreReader {
     );
     this.one = db.prepare<[number], [unknown]>(`SELECT data FROM ${events} WHERE global_position = ?`).raw(true);
     this.lineBatches = new SqliteLineBatches(db, events);
+    this.readAhead = new SqliteReadAhead({
+      path: options.path,
+      events,
+      busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+      readOwn: (after, through, inline, sinceSeconds) => this.run('read', () => this.lineBatches.readRange(after, through, inline, sinceSeconds)),
+      head: () => this.run('read', () => this.max.get())?.head ?? 0,
+      tuning: options.readAhead,
+    });
     const keys = (db.prepare(`PRAGMA table_info(${events})`).all() as { name: string; type: string; pk: number }[]).filter((c) => c.pk > 0);
     this.positionIsKey = keys.length === 1 && keys[0]!.name === 'global_position' && keys[0]!.type.toUpperCase() === 'INTEGER';
   }
@@ -177,6 +189,12 @@ class SqliteStoreReader implements StoreReader {
     const to = through === undefined ? Number.MAX_SAFE_INTEGER : positionOf(through);
     // Only rows the row path takes inline and under the limit (a larger one is read alone, or reported).
     const inline = Math.min(inlineBytes(this.limits, limit), this.limits.maxRowBytes);
+    // Many rows: read on two threads, batches of `limit` positions (never the head: more may follow).
+    const ahead = this.readAhead.read(from, to, limit, inline, sinceSeconds);
+    if (ahead !== null) {
+      const batch = await ahead;
+      return batch === undefined ? undefined : { lines: batch.lines, count: batch.count, cursor: { engine: 'sqlite', position: batch.last }, atHead: false };
+    }
     const batch = this.run('read', () => this.lineBatches.read(from, to, limit, inline, sinceSeconds));
     if (batch === undefined) return undefined;
     return { lines: batch.lines, count: batch.count, cursor: { engine: 'sqlite', position: batch.last }, atHead: batch.count < limit };
@@ -303,6 +321,7 @@ class SqliteStoreReader implements StoreReader {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.readAhead.close();
     this.db.close();
   }
 

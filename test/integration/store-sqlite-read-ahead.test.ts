@@ -1,0 +1,158 @@
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { requireProgram } from '../helpers/require-program.js';
+import { openSqliteStore } from '../../src/store/sqlite-reader.js';
+import type { ReadAheadTuning } from '../../src/store/sqlite-read-ahead.js';
+import type { StoreReader } from '../../src/store/store-reader.js';
+import { storeTables } from '../../src/store/table-names.js';
+import type { StoreWindow } from '../../src/store/store-window.js';
+import type { SqliteGatewayStore } from '../helpers/event-store.js';
+import { HOSTILE, readOut, writeLinesStore, type Read } from '../helpers/store-lines.js';
+import { runCli } from '../helpers/spawn.js';
+
+/**
+ * A long read of an SQLite store on two threads (store/sqlite-read-ahead.ts:
+ * the main thread from the first batch on, a helper thread from the last one
+ * back) prints what the row path prints, byte for byte, with the same rows
+ * reported: whoever reads which batch, with gaps in the positions, malformed
+ * rows in the helper's batches, a helper that stops early or dies, and
+ * windows longer than a region. Small regions here (the tuning), so the
+ * stores stay small; the CLI case uses the real sizes.
+ */
+
+let dir: string;
+const open: (StoreReader | SqliteGatewayStore)[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hangar-read-ahead-'));
+});
+afterEach(async () => {
+  for (const thing of open.splice(0)) await thing.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function writeStore(rows: number, at: readonly number[], earlyAt: readonly number[] = []): SqliteGatewayStore {
+  const store = writeLinesStore(join(dir, 'events.db'), rows, at, earlyAt);
+  open.push(store);
+  return store;
+}
+
+/** Who read the batches printed as lines, and the helper. */
+interface Seen {
+  main: number;
+  helper: number;
+  worker?: Worker;
+}
+
+async function reader(tuning?: Omit<ReadAheadTuning, 'onBatch' | 'onHelper'>, onHelper?: (helper: Worker) => void): Promise<{ r: StoreReader; seen: Seen }> {
+  const seen: Seen = { main: 0, helper: 0 };
+  const readAhead: ReadAheadTuning | undefined =
+    tuning === undefined
+      ? undefined
+      : {
+          ...tuning,
+          onBatch: (by) => seen[by]++,
+          onHelper: (worker) => {
+            seen.worker = worker;
+            onHelper?.(worker);
+          },
+        };
+  const r = await openSqliteStore({ path: join(dir, 'events.db'), display: 'sqlite:events.db', tables: storeTables(undefined), ...(readAhead ? { readAhead } : {}) });
+  open.push(r);
+  return { r, seen };
+}
+
+function expectSame(got: Read, expected: Read, what: string): void {
+  expect(got.out, what).toBe(expected.out);
+  expect(got.bad, what).toEqual(expected.bad);
+  expect(got.count, what).toBe(expected.count);
+  expect(got.cursor, what).toEqual(expected.cursor);
+}
+
+/** Regions of 4 batches from 300 positions on: a 3,000-row store is several regions. */
+const SMALL = { minPositions: 300, regionBatches: 4 } as const;
+
+requireProgram('better-sqlite3').describe('a long store read on two threads', () => {
+  it('prints the row path\'s bytes and reports the same rows, whoever reads which batch', async () => {
+    // Hostile rows (reported, or re-serialised by the row path) in batches either thread may read.
+    const hostileAt = [3, 250, 251, 999, 1000, 1001, 1500, 2222, 2700, 2999];
+    writeStore(3000, hostileAt, [1700, 1750]);
+    const { r: plain } = await reader();
+    const middle = (await plain.readAfter({ engine: 'sqlite', position: 1499 }, 1)).events[0]!.occurredAt!;
+    const windows: StoreWindow[] = [
+      { kind: 'last', count: 3000 },
+      { kind: 'last', count: 2100 },
+      { kind: 'last', count: 450 },
+      { kind: 'since', seconds: 0 },
+      { kind: 'since', seconds: middle },
+    ];
+    const tunings: ReadAheadTuning[] = [SMALL, { ...SMALL, helperOnly: true }, { ...SMALL, helperOnly: true, capBytes: 40_000 }];
+    for (const tuning of tunings) {
+      const { r, seen } = await reader(tuning);
+      for (const batchSize of [100, 250, 37]) {
+        for (const window of windows) {
+          const what = `${JSON.stringify(tuning)}, ${JSON.stringify(window)}, batches of ${batchSize}`;
+          expectSame(await readOut(r, window, true, batchSize), await readOut(plain, window, false, batchSize), what);
+        }
+      }
+      // The helper read batches (all of them when the main thread claims none, until its cap).
+      expect(seen.helper, JSON.stringify(tuning)).toBeGreaterThan(10);
+      if (tuning.helperOnly === true && tuning.capBytes === undefined) expect(seen.main).toBe(0);
+      if (tuning.capBytes !== undefined) expect(seen.main).toBeGreaterThan(10);
+    }
+  });
+
+  it('reads past gaps in the positions (compaction deleted rows), and batches that hold no row', async () => {
+    const store = writeStore(4000, [1234]);
+    store.db.exec('DELETE FROM events WHERE global_position BETWEEN 1100 AND 1450 OR global_position % 7 = 0 OR global_position BETWEEN 3001 AND 3002');
+    const { r: plain } = await reader();
+    const { r, seen } = await reader({ ...SMALL, helperOnly: true });
+    for (const window of [{ kind: 'last', count: 3000 }, { kind: 'last', count: 1000 }, { kind: 'since', seconds: 0 }] as StoreWindow[]) {
+      for (const batchSize of [100, 333]) expectSame(await readOut(r, window, true, batchSize), await readOut(plain, window, false, batchSize), `${JSON.stringify(window)}, ${batchSize}`);
+    }
+    expect(seen.helper).toBeGreaterThan(10);
+  });
+
+  it('reads everything on the main thread when the helper dies or cannot start, and ends', async () => {
+    writeStore(3000, [10, 1600]);
+    const { r: plain } = await reader();
+    const expected = await readOut(plain, { kind: 'last', count: 3000 }, false, 100);
+    // Killed as soon as a reader has it: its batches, claimed or not, are read here.
+    const killed = await reader({ ...SMALL, helperOnly: true }, (worker) => void worker.terminate());
+    expectSame(await readOut(killed.r, { kind: 'last', count: 3000 }, true, 100), expected, 'killed at once');
+    expect(killed.seen.helper).toBe(0);
+    // Killed after its first batch came: the main thread takes over in the middle of a region.
+    let first = true;
+    const later = await reader({ ...SMALL, helperOnly: true }, (worker) =>
+      worker.on('message', () => {
+        if (first) void worker.terminate();
+        first = false;
+      }),
+    );
+    expectSame(await readOut(later.r, { kind: 'last', count: 3000 }, true, 100), expected, 'killed after its first batch');
+    expect(later.seen.worker?.threadId).toBe(-1);
+    // A helper that cannot open the file (moved away after the reader opened it): never used, nothing lost.
+    const moved = await reader({ ...SMALL });
+    renameSync(join(dir, 'events.db'), join(dir, 'moved.db'));
+    expectSame(await readOut(moved.r, { kind: 'last', count: 3000 }, true, 100), expected, 'after the store moved');
+    expect(moved.seen.helper).toBe(0);
+    expect(moved.seen.main).toBeGreaterThan(20);
+  });
+
+  it('tail --store --history 60000 -o ndjson: the row path\'s bytes, every malformed row reported, the process ends', async () => {
+    // Above the real threshold (50,000 positions): the helper starts with the tail and reads.
+    writeStore(60_500, Array.from(HOSTILE, (_, k) => 30_000 + 601 * k));
+    const { r: plain } = await reader();
+    const expected = await readOut(plain, { kind: 'last', count: 60_000 }, false);
+    const result = await runCli(['tail', '--store', join(dir, 'events.db'), '--history', '60000', '--no-follow', '-o', 'ndjson'], { timeoutMs: 60_000 });
+    expect(result.code).toBe(0);
+    expect(result.stdout === expected.out).toBe(true);
+    const skipped = result.stderr.split('\n').filter((line) => line.includes('stored row skipped'));
+    expect(skipped.length).toBe(expected.bad.length);
+    expect(expected.bad.length).toBeGreaterThanOrEqual(10);
+    expect(result.stderr).toContain(`${expected.count} events from the store`);
+  }, 120_000);
+});
