@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadSqliteDriver } from './drivers.js';
+import { loadSqliteDriver, sqliteBinding } from './drivers.js';
 import { SqliteLineBatches } from './sqlite-lines.js';
 import { HELPER, UNCLAIMED, type HelperMessage, type HelperStart, type Region } from './sqlite-read-ahead-messages.js';
 
@@ -13,7 +13,8 @@ import { HELPER, UNCLAIMED, type HelperMessage, type HelperStart, type Region } 
 const start = workerData as HelperStart;
 const port = parentPort!;
 const Driver = await loadSqliteDriver();
-const db = new Driver(start.path, { readonly: true, fileMustExist: true, timeout: start.busyTimeoutMs });
+const nativeBinding = sqliteBinding();
+const db = new Driver(start.path, { readonly: true, fileMustExist: true, timeout: start.busyTimeoutMs, ...(nativeBinding !== undefined ? { nativeBinding } : {}) });
 /** The line batches of each events table asked (one, in practice). */
 const tables = new Map<string, SqliteLineBatches>();
 

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { Database, Statement } from 'better-sqlite3';
-import { loadSqliteDriver } from './drivers.js';
+import { loadSqliteDriver, sqliteBinding } from './drivers.js';
 import { LineArena, toStoredEvent, type StoredEvent } from './store-event.js';
 import { DEFAULT_ROW_LIMITS, inlineBytes, oversizedRow, type RowLimits } from './row-limits.js';
 import { StoreError } from '../errors.js';
@@ -52,7 +52,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const Driver = await loadSqliteDriver();
   let db: Database;
   try {
-    db = new Driver(path, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+    const nativeBinding = sqliteBinding();
+    db = new Driver(path, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, ...(nativeBinding !== undefined ? { nativeBinding } : {}) });
   } catch (error) {
     throw sqliteError(error, display, 'open');
   }
