@@ -63,6 +63,8 @@ interface RegionState extends Region {
   readonly waiting: Map<number, () => void>;
   /** The helper claims no more of the region's batches. */
   helperDone: boolean;
+  /** Every batch before this one is taken or passed (forgetBefore). */
+  taken: number;
 }
 
 export class SqliteReadAhead {
@@ -136,6 +138,7 @@ export class SqliteReadAhead {
       results: new Map(),
       waiting: new Map(),
       helperDone: false,
+      taken: 0,
     };
     const message: Region = { events: region.events, id: region.id, from: region.from, to, batch: limit, count, inline, since: sinceSeconds, capBytes, claims: region.claims };
     helper.postMessage(message);
@@ -229,10 +232,10 @@ export class SqliteReadAhead {
   }
 }
 
-/** Lets go of the helper's lines for batches before `index` (the row path read past them). */
+/** Lets go of the helper's lines for batches before `index` (the row path read past them): batches are taken in order, so only those since the last taken. */
 function forgetBefore(region: RegionState, index: number): void {
-  if (region.results.size === 0) return;
-  for (const k of region.results.keys()) if (k < index) region.results.delete(k);
+  for (let k = region.taken; k < index; k++) region.results.delete(k);
+  if (index > region.taken) region.taken = index;
 }
 
 /** A helper started before the store was opened (prestartReadAhead), for that file. */
