@@ -8,7 +8,8 @@ import { openSqliteStore } from '../../src/store/sqlite-reader.js';
 import type { ReadAheadTuning } from '../../src/store/sqlite-read-ahead.js';
 import type { StoreReader } from '../../src/store/store-reader.js';
 import { storeTables } from '../../src/store/table-names.js';
-import type { StoreWindow } from '../../src/store/store-window.js';
+import { readWindow, type StoreWindow } from '../../src/store/store-window.js';
+import { gatewayEvent } from '../helpers/fake-gateway.js';
 import type { SqliteGatewayStore } from '../helpers/event-store.js';
 import { HOSTILE, readOut, writeLinesStore, type Read } from '../helpers/store-lines.js';
 import { runCli } from '../helpers/spawn.js';
@@ -114,6 +115,36 @@ requireProgram('better-sqlite3').describe('a long store read on two threads', ()
       for (const batchSize of [100, 333]) expectSame(await readOut(r, window, true, batchSize), await readOut(plain, window, false, batchSize), `${JSON.stringify(window)}, ${batchSize}`);
     }
     expect(seen.helper).toBeGreaterThan(10);
+  });
+
+  it('leaves rows the gateway appends during the read to what follows the window, each once', async () => {
+    const store = writeStore(3000, [700]);
+    const { r: plain } = await reader();
+    const expected = await readOut(plain, { kind: 'last', count: 2500 }, false, 100);
+    const { r, seen } = await reader({ ...SMALL, helperOnly: true });
+    // A row appended after every batch the consumer takes (the gateway writing while tail reads).
+    let appended = 0;
+    const parts: Buffer[] = [];
+    const result = await readWindow({
+      reader: r,
+      window: { kind: 'last', count: 2500 },
+      batchSize: 100,
+      emit: (stored) => parts.push(stored.bytes, Buffer.from('\n')),
+      bad: () => {},
+      lines: {
+        room: () => Number.MAX_SAFE_INTEGER,
+        take: (lines) => {
+          parts.push(Buffer.from(lines));
+          store.appendAll([gatewayEvent('HealthCheckPassed', { mcp_server_id: 'late', seq: 10_000 + appended++ })]);
+        },
+      },
+    });
+    expect(Buffer.concat(parts).toString('utf8')).toBe(expected.out);
+    expect(seen.helper).toBeGreaterThan(5);
+    expect(appended).toBeGreaterThan(10);
+    // What follows the window starts right after it: the appended rows, in order, none lost or twice.
+    const after = await r.readAfter(result.cursor, 10_000);
+    expect(after.events.map((e) => (e.event as { seq?: number }).seq)).toEqual(Array.from({ length: appended }, (_, k) => 10_000 + k));
   });
 
   it('reads everything on the main thread when the helper dies or cannot start, and ends', async () => {
