@@ -16,7 +16,9 @@ import { HELPER, MAIN, UNCLAIMED, type HelperMessage, type HelperStart, type Reg
  *
  * Worth it only for many rows: the helper's start costs ~50 ms of CPU
  * (bench/README.md, issue 24, round six). Memory: the helper holds at most
- * CAP_BYTES of lines per region ahead of the main thread.
+ * CAP_BYTES of lines per region ahead of the main thread; with its isolate
+ * and the driver's buffers, a long read takes ~50-70 MB more (maximum RSS of a
+ * 200,000-event backfill ~110 -> 165-180 MB).
  */
 
 /** How long a read waits for a writer's lock before the store counts as locked, unless told. */
@@ -24,10 +26,13 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 /** Regions are read on two threads only from this many positions on. */
 export const MIN_POSITIONS = 50_000;
-/** A region is at most this many batches (the helper's lines are bounded by CAP_BYTES as well). */
-const REGION_BATCHES = 256;
+/**
+ * A region is at most this many batches: the helper holds its half of a region until the main
+ * thread gets there (~9 MB of lines for rows of ~270 bytes), and at most CAP_BYTES.
+ */
+const REGION_BATCHES = 64;
 /** The helper stops claiming batches once it has read this many bytes of lines in a region. */
-const CAP_BYTES = 64 * 1024 * 1024;
+const CAP_BYTES = 16 * 1024 * 1024;
 
 /** Other sizes, and hooks, for tests (SqliteStoreOptions.readAhead). */
 export interface ReadAheadTuning {
@@ -269,7 +274,8 @@ const HELPER_URL = import.meta.url.endsWith('.ts') ? new URL('../../dist/store/s
 function newHelper(path: string, busyTimeoutMs: number): Worker | undefined {
   const start: HelperStart = { path, busyTimeoutMs };
   try {
-    const helper = new Worker(HELPER_URL, { workerData: start, stdout: false, stderr: false });
+    // A small young generation: the driver's Buffers (external memory) are let go of at each scavenge, sooner.
+    const helper = new Worker(HELPER_URL, { workerData: start, stdout: false, stderr: false, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
     helper.unref();
     // Until a reader takes it: a helper that fails (no driver, no file) is simply not used.
     helper.on('error', () => {});
