@@ -137,11 +137,13 @@ export function formatTypeAndServer(type: unknown, server: unknown, severity: Se
 /** Fields that are long on most events and rarely what one scans for; shown short unless --wide. */
 export const BULKY_KEYS: ReadonlySet<string> = new Set(['arguments', 'identity_context', 'correlation_id']);
 export const BULKY_MAX_CHARS = 40;
+/** A correlation_id longer than this is shown by its first 8 characters and `…`. */
+export const CUT_ID_CHARS = 12;
 
 export function formatBulky(key: string, value: unknown): string {
   if (key === 'correlation_id' && typeof value === 'string') {
     const id = stripControl(value);
-    return id.length > 12 ? `${id.slice(0, 8)}…` : formatPairValue(value);
+    return id.length > CUT_ID_CHARS ? `${id.slice(0, 8)}…` : formatPairValue(value);
   }
   const full = formatPairValue(value);
   if (full.length <= BULKY_MAX_CHARS || typeof value !== 'object' || value === null) return full;

@@ -7,10 +7,10 @@ import { serverIdentityFieldOf } from '../protocol/server-identity.js';
 import { plural } from '../format/plural.js';
 import { severityOf } from './event-severity.js';
 import { formatCleanPairString, formatPairValue, truncate } from './fields.js';
-import { BULKY_MAX_CHARS, formatBulky, formatHighlights, formatTimeColumn, formatTypeAndServer, type LineContext } from './line.js';
+import { BULKY_MAX_CHARS, CUT_ID_CHARS, formatBulky, formatHighlights, formatTimeColumn, formatTypeAndServer, type LineContext } from './line.js';
 import { fitLine } from './line-fit.js';
 import { baseSeverity, clockColumn, exactMs, headEntryById, headEntryOf, headPiece, keepHeadEntry, numberOf } from './plain-head.js';
-import { setField, shapeOfFrame, type Shape, type View } from './plain-shape.js';
+import { setField, shapeOfFrame, type Key, type Shape, type View } from './plain-shape.js';
 import { dataViewOf } from './byte-words.js';
 
 /**
@@ -87,7 +87,7 @@ export function formatPlainLine(bytes: Buffer, members: MemberSpans, ctx: LineCo
     const m = rest[i]!;
     if (m === server) continue;
     const key = keys[m]!;
-    const value = restValue(text, spans, m * MEMBER_INTS, key.text, clean, short && key.bulky);
+    const value = restValue(text, spans, m * MEMBER_INTS, key, clean, short && key.bulky);
     if (value === undefined) continue;
     if (key.colors !== colors) {
       key.colors = colors;
@@ -200,17 +200,20 @@ function decodeValue(text: string, spans: Int32Array, at: number): unknown {
 }
 
 /** A member's `key=value` value text as the full path writes it; undefined for null (skipped). */
-function restValue(text: string, spans: Int32Array, at: number, key: string, clean: boolean, bulky: boolean): string | undefined {
+function restValue(text: string, spans: Int32Array, at: number, key: Key, clean: boolean, bulky: boolean): string | undefined {
   const s = valueStart(text, spans, at);
   const e = valueEnd(text, spans, at);
   const escapes = spans[at + 4]!;
   switch (text.charCodeAt(s)) {
     case 0x22: {
-      if (escapes !== 0 || !clean || bulky) {
-        const value = escapes === 0 ? text.slice(s + 1, e - 1) : (JSON.parse(text.slice(s, e)) as string);
-        return bulky ? formatBulky(key, value) : formatPairValue(value);
+      if (escapes === 0 && clean) {
+        // A string the sanitizer leaves as it is: formatBulky's rules without its test (a bulky string
+        // other than the id is shown in full; the id longer than CUT_ID_CHARS by its first 8 and `…`).
+        if (!bulky || !key.cutId || e - s - 2 <= CUT_ID_CHARS) return formatCleanPairString(text.slice(s + 1, e - 1));
+        return `${text.slice(s + 1, s + 9)}…`;
       }
-      return formatCleanPairString(text.slice(s + 1, e - 1));
+      const value = escapes === 0 ? text.slice(s + 1, e - 1) : (JSON.parse(text.slice(s, e)) as string);
+      return bulky ? formatBulky(key.text, value) : formatPairValue(value);
     }
     case 0x74:
       return 'true';
@@ -222,7 +225,7 @@ function restValue(text: string, spans: Int32Array, at: number, key: string, cle
     case 0x5b: {
       if (escapes !== 0 || !clean || !isStringified(text, s, e)) {
         const value = JSON.parse(text.slice(s, e)) as unknown;
-        return bulky ? formatBulky(key, value) : formatPairValue(value);
+        return bulky ? formatBulky(key.text, value) : formatPairValue(value);
       }
       const full = truncate(text.slice(s, e));
       if (!bulky || full.length <= BULKY_MAX_CHARS) return full;

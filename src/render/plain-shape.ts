@@ -25,6 +25,8 @@ export interface Key {
   readonly skipped: boolean;
   /** Shown short unless --wide (BULKY_KEYS). */
   readonly bulky: boolean;
+  /** correlation_id: a string value longer than CUT_ID_CHARS is cut (formatBulky). */
+  readonly cutId: boolean;
   /** The serial of the last frame that had it: a second time in one frame is a duplicate. */
   seen: number;
   /** ` key=` as the rest of the line writes it, in `colors`. */
@@ -415,6 +417,7 @@ function keyOf(bytes: Uint8Array, s: number, e: number): Key | undefined {
         slot: VIEW_SLOTS.get(name) ?? -1,
         skipped: identityKeys.has(name) || highlightedKeys.has(name),
         bulky: BULKY_KEYS.has(name),
+        cutId: name === 'correlation_id',
         seen: 0,
         prefix: '',
         colors: undefined,

@@ -137,6 +137,18 @@ const hostile: string[] = [
   `{"event_type":"X","arguments":{"long":"${'y'.repeat(300)}"},"text":"${'z'.repeat(300)}"}`,
   '{"event_type":"X","correlation_id":"0123456789abcdef","arguments":"as text","identity_context":42}',
   '{"event_type":"X","correlation_id":"short"}',
+  // correlation ids around the cut (12 characters shown whole, 13 cut to 8 and `…`), ones that need quotes, empty,
+  // with DEL or escapes (then the sanitizer's rules), and another bulky key with a string of 13 characters
+  '{"event_type":"X","correlation_id":"c-0123456789"}',
+  '{"event_type":"X","correlation_id":"c-01234567890","tool_name":"t"}',
+  '{"event_type":"X","correlation_id":"a b=c\\"d\\"e"}',
+  '{"event_type":"X","correlation_id":"a b=c"}',
+  '{"event_type":"X","correlation_id":""}',
+  '{"event_type":"X","correlation_id":"c-\u007f123456789","note":"x"}',
+  '{"event_type":"X","correlation_id":"c-\\u001b[2J456789"}',
+  '{"event_type":"X","correlation_id":"\\u200bc-1234567890"}',
+  '{"event_type":"X","correlation_id":"\\u200bc-12345"}',
+  '{"event_type":"X","arguments":"c-01234567890","identity_context":"a b"}',
   '{"event_type":"X","correlation_id":{"nested":"object, not a string, of more than forty characters"}}',
   // the severity's fields, each kind of value
   '{"event_type":"Custom","enforcement":"blocked","severity":"LOW","success":false}',
