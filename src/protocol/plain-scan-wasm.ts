@@ -157,8 +157,10 @@ export class WasmPlainScanner implements PlainFrameScanner {
   readonly kind = 'wasm' as const;
   private bytes: Uint8Array;
   private ints: Int32Array;
-  /** The read copied into memory now. */
+  /** The read copied into memory now, and its byteOffset and length (a typed array's accessors cost per frame). */
   private read: Uint8Array | undefined;
+  private readOffset = 0;
+  private readLength = 0;
   /** That read as latin1 text, made when a record first asks for it. */
   private readText: string | undefined;
   /** A DataView of that read's whole buffer, likewise. */
@@ -269,11 +271,13 @@ export class WasmPlainScanner implements PlainFrameScanner {
       members.occurredMs = -2;
       members.pairId = 0;
     }
-    const offset = payload.byteOffset - read.byteOffset;
-    if (offset < 0 || offset + payload.length > read.length || (!isView && payload.buffer !== read.buffer)) return false;
-    if (read !== this.read && !this.load(read)) return false;
+    const loaded = read === this.read;
+    const length = payload.length;
+    const offset = payload.byteOffset - (loaded ? this.readOffset : read.byteOffset);
+    if (offset < 0 || offset + length > (loaded ? this.readLength : read.length) || (!isView && payload.buffer !== read.buffer)) return false;
+    if (!loaded && !this.load(read)) return false;
     const start = DATA_AT + offset;
-    if ((members !== undefined ? this.exports.scanShaped(start, start + payload.length, SPANS_AT) : this.exports.scan(start, start + payload.length, 0)) !== 1) return false;
+    if ((members !== undefined ? this.exports.scanShaped(start, start + length, SPANS_AT) : this.exports.scan(start, start + length, 0)) !== 1) return false;
     const ints = this.ints;
     const idStart = ints[0]!;
     out.idStart = idStart < 0 ? -1 : idStart - start;
@@ -393,6 +397,8 @@ export class WasmPlainScanner implements PlainFrameScanner {
     if (!this.fit(DATA_AT + read.length + PADDING)) return false;
     this.bytes.set(read, DATA_AT);
     this.read = read;
+    this.readOffset = read.byteOffset;
+    this.readLength = read.length;
     return true;
   }
 }
