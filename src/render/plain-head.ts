@@ -53,9 +53,10 @@ const MILLIS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0')
 /**
  * The clock column of the second it was last made for (in its mode and colors):
  * formatTimeColumn's text is `head + the three millisecond digits + tail`
- * (`digits` false when its text is not that: then the column is formatTimeColumn's).
+ * (`digits` false when its text is not that: then the column is formatTimeColumn's);
+ * `millis`: the digits of each millisecond followed by `millisTail`, the tail they were made for.
  */
-const clock = { second: Number.NaN, mode: '', colors: undefined as ColorScheme | undefined, head: '', tail: '', digits: false };
+const clock = { second: Number.NaN, mode: '', colors: undefined as ColorScheme | undefined, head: '', tail: '', digits: false, millis: MILLIS, millisTail: '' };
 
 /**
  * formatTimeColumn(ms, ctx) for whole milliseconds `ms` >= 0 (exactMs), in the
@@ -64,7 +65,7 @@ const clock = { second: Number.NaN, mode: '', colors: undefined as ColorScheme |
 export function clockColumn(ms: number, ctx: LineContext): string {
   const second = Math.floor(ms / 1000);
   if (second !== clock.second || ctx.time !== clock.mode || ctx.colors !== clock.colors) makeClock(second, ctx);
-  return clock.digits ? clock.head + MILLIS[ms - second * 1000]! + clock.tail : formatTimeColumn(ms, ctx);
+  return clock.digits ? clock.head + clock.millis[ms - second * 1000]! : formatTimeColumn(ms, ctx);
 }
 
 /** The clock of `second`: formatTimeColumn at its first and last millisecond tells where the digits are. */
@@ -79,6 +80,11 @@ function makeClock(second: number, ctx: LineContext): void {
   clock.head = first.slice(0, i);
   clock.tail = first.slice(i + 3);
   clock.digits = first.length === last.length && first.slice(i, i + 3) === '000' && last.slice(i, i + 3) === '999' && last.slice(i + 3) === clock.tail;
+  // The digits with the tail, made once per tail (it changes with the mode and the colors, not with the second).
+  if (clock.tail !== clock.millisTail) {
+    clock.millisTail = clock.tail;
+    clock.millis = MILLIS.map((digits) => digits + clock.tail);
+  }
 }
 
 /** 10^0 to 10^22: every one exact in a double. */
