@@ -31,6 +31,8 @@ export const MIN_POSITIONS = 50_000;
  * thread gets there (~9 MB of lines for rows of ~270 bytes), and at most CAP_BYTES.
  */
 const REGION_BATCHES = 64;
+/** Once the helper runs, a region needs only this many batches (the rest of a long read after its last full region). */
+const MIN_BATCHES = 2;
 /** The helper stops claiming batches once it has read this many bytes of lines in a region. */
 const CAP_BYTES = 16 * 1024 * 1024;
 
@@ -119,8 +121,10 @@ export class SqliteReadAhead {
 
   private startRegion(after: number, through: number, limit: number, inline: number, sinceSeconds: number | undefined): RegionState | undefined {
     if (this.helper === null) return undefined;
+    // The helper's start is worth it for a long read; once it runs, any read of a few batches is shared.
+    const { minPositions: minToStart = MIN_POSITIONS, regionBatches = REGION_BATCHES, capBytes = CAP_BYTES } = this.tuning;
+    const minPositions = this.helper === undefined ? minToStart : MIN_BATCHES * limit;
     // The cheap test first: a window without an end asks for the head only when it may be long.
-    const { minPositions = MIN_POSITIONS, regionBatches = REGION_BATCHES, capBytes = CAP_BYTES } = this.tuning;
     const bound = Math.min(through, after + regionBatches * limit);
     if (bound - after < minPositions) return undefined;
     const to = Math.min(bound, through === Number.MAX_SAFE_INTEGER ? this.options.head() : through);

@@ -106,6 +106,17 @@ requireProgram('better-sqlite3').describe('a long store read on two threads', ()
     }
   });
 
+  it('shares the end of a long read with the running helper, however short', async () => {
+    writeStore(3000, []);
+    const { r: plain } = await reader();
+    const { r, seen } = await reader({ ...SMALL, helperOnly: true });
+    // 1,450 positions after the first event: regions of 400, 400, 400, then 250 (shorter than the 300 it
+    // takes to start the helper, but it runs already): 4 + 4 + 4 + 3 batches, all the helper's.
+    const window: StoreWindow = { kind: 'last', count: 1451 };
+    expectSame(await readOut(r, window, true, 100), await readOut(plain, window, false, 100), 'the last 1451');
+    expect(seen.helper).toBe(15);
+  });
+
   it('reads past gaps in the positions (compaction deleted rows), and batches that hold no row', async () => {
     const store = writeStore(4000, [1234]);
     store.db.exec('DELETE FROM events WHERE global_position BETWEEN 1100 AND 1450 OR global_position % 7 = 0 OR global_position BETWEEN 3001 AND 3002');
