@@ -24,7 +24,7 @@ import { HELPER, MAIN, UNCLAIMED, type HelperMessage, type HelperStart, type Reg
 /** How long a read waits for a writer's lock before the store counts as locked, unless told. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
-/** Regions are read on two threads only from this many positions on. */
+/** The helper starts for a read of this many positions or more (then any region of MIN_BATCHES is shared). */
 export const MIN_POSITIONS = 50_000;
 /**
  * A region is at most this many batches: the helper holds its half of a region until the main
