@@ -2,8 +2,9 @@
 // fast path prints (dist/cli/help-pages.json), made by the real program
 // (dist/cli/help-pages.js). Fails the build when a page cannot be made.
 import { writeFileSync } from 'node:fs';
-import { HELP_PAGES_FILE } from '../dist/cli/fast-path.js';
+import { fileURLToPath } from 'node:url';
+import { helpPagesFile } from '../dist/cli/fast-path.js';
 import { renderHelpPages } from '../dist/cli/help-pages.js';
 import { systemIO } from '../dist/io/system-io.js';
 
-writeFileSync(HELP_PAGES_FILE, `${JSON.stringify(await renderHelpPages(systemIO()))}\n`);
+writeFileSync(helpPagesFile(fileURLToPath(new URL('..', import.meta.url))), `${JSON.stringify(await renderHelpPages(systemIO()))}\n`);

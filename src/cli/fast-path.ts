@@ -1,21 +1,32 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * `--version` and help without commander (bench scenario 7). Loading
  * commander and the command's declaration is most of a start beyond node's
  * own, so the launcher asks this module first: it imports nothing but
- * `node:fs`, answers `--version` from package.json and a help request from
- * the pages the build wrote with the real program (`help-pages.ts`,
- * `npm run build`), and otherwise says "not mine" and main runs as before.
- * The pages' test (test/e2e/help-fast-path.test.ts) checks every page, in
- * every form accepted here, byte for byte against commander's own output.
+ * `node:fs` and `node:path`, answers `--version` from package.json and a
+ * help request from the pages the build wrote with the real program
+ * (`help-pages.ts`, `npm run build`), and otherwise says "not mine" and main
+ * runs as before. The pages' test (test/e2e/help-fast-path.test.ts) checks
+ * every page, in every form accepted here, byte for byte against commander's
+ * own output.
+ *
+ * The launcher is CommonJS (bin/package.json): on Node 20, starting the ES
+ * module loader costs a `--version` more than the rest of its work. So the
+ * build also writes this module as CommonJS, `dist/cli/fast-path.cjs`
+ * (scripts/build-fast-path-cjs.mjs), which the launcher requires. That copy
+ * can require nothing but Node's builtins, and has no `import.meta`: every
+ * caller says where the package is (its root: package.json and dist/).
  */
 
 /** The width the pages are wrapped at: commander's when stdout is not a terminal. */
 export const HELP_PAGE_WIDTH = 80;
 
-/** Where the build writes the pages: next to this module. */
-export const HELP_PAGES_FILE = new URL('./help-pages.json', import.meta.url);
+/** Where the build writes the pages, in the package whose root is `packageRoot`. */
+export function helpPagesFile(packageRoot: string): string {
+  return join(packageRoot, 'dist', 'cli', 'help-pages.json');
+}
 
 /** The file `npm run build` writes: each command path ('' for the program, 'context add') and its help text. */
 export interface HelpPagesFile {
@@ -31,9 +42,9 @@ export interface FastPathOutput {
   on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
-/** The package version, read from package.json next to dist/. */
-export function packageVersion(): string {
-  const raw = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+/** The version in the package.json of the package whose root is `packageRoot`. */
+export function packageVersion(packageRoot: string): string {
+  const raw = readFileSync(join(packageRoot, 'package.json'), 'utf8');
   return (JSON.parse(raw) as { version: string }).version;
 }
 
@@ -52,14 +63,15 @@ export function helpRequestPath(argv: readonly string[]): string | undefined {
 }
 
 /**
- * Answers `--version` and help requests that a built page covers; returns
- * the exit code, or undefined when main must run. A terminal whose width is
- * not the pages' gets commander (which wraps to the terminal), and so does
- * any request when the pages file is missing or unreadable.
+ * Answers `--version` and help requests that a built page covers, for the
+ * package whose root is `packageRoot`; returns the exit code, or undefined
+ * when main must run. A terminal whose width is not the pages' gets
+ * commander (which wraps to the terminal), and so does any request when the
+ * pages file is missing or unreadable.
  */
-export function runFastPath(argv: readonly string[], stdout: FastPathOutput, pagesFile: URL = HELP_PAGES_FILE): number | undefined {
+export function runFastPath(argv: readonly string[], stdout: FastPathOutput, packageRoot: string, pagesFile: string = helpPagesFile(packageRoot)): number | undefined {
   let text: string | undefined;
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) text = `${packageVersion()}\n`;
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) text = `${packageVersion(packageRoot)}\n`;
   else {
     const path = helpRequestPath(argv);
     if (path === undefined) return undefined;
@@ -73,7 +85,7 @@ export function runFastPath(argv: readonly string[], stdout: FastPathOutput, pag
   return 0;
 }
 
-function helpPage(pagesFile: URL, path: string): string | undefined {
+function helpPage(pagesFile: string, path: string): string | undefined {
   let file: HelpPagesFile;
   try {
     file = JSON.parse(readFileSync(pagesFile, 'utf8')) as HelpPagesFile;

@@ -1,6 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import { Command } from '../commands/commander.js';
 import { HELP_PAGE_WIDTH, packageVersion } from './fast-path.js';
 import type { IO } from '../io/io.js';
+
+/** The package's root (package.json, dist/): two levels above this module, built (dist/cli/) or not (src/cli/). */
+const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 type Register = (program: Command, io: IO) => void;
 
@@ -117,7 +121,7 @@ export async function createProgram(io: IO, argv?: readonly string[]): Promise<C
   const program = new Command('hangar-events');
   program
     .description('Watch, filter and simulate the MCP Hangar event stream (/api/ws/events).')
-    .version(packageVersion(), '-V, --version', 'print the version')
+    .version(packageVersion(PACKAGE_ROOT), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .showHelpAfterError('(run with --help for usage)')

@@ -2,9 +2,11 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HELP_PAGE_WIDTH, helpRequestPath, runFastPath, type HelpPagesFile } from '../../src/cli/fast-path.js';
+import * as sourceFastPath from '../../src/cli/fast-path.js';
+import { HELP_PAGE_WIDTH, type HelpPagesFile } from '../../src/cli/fast-path.js';
 import { helpCommandPaths, renderHelpPages, runCaptured } from '../../src/cli/help-pages.js';
 import { main } from '../../src/cli/main.js';
 import { requireProgram } from '../helpers/require-program.js';
@@ -20,6 +22,9 @@ import { createTestIO } from '../helpers/test-io.js';
 
 const BUILT_PAGES = new URL('../../dist/cli/help-pages.json', import.meta.url);
 const REPORT_COMMANDER = fileURLToPath(new URL('../fixtures/report-commander.cjs', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The fast path's CommonJS copy that the launcher requires (scripts/build-fast-path-cjs.mjs). */
+const builtFastPath = createRequire(import.meta.url)('../../dist/cli/fast-path.cjs') as typeof sourceFastPath;
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 interface Run {
@@ -116,59 +121,80 @@ describe('the fast path on its own', () => {
   const work = mkdtempSync(join(tmpdir(), 'hangar-help-pages-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  const captured = (isTTY: boolean, columns?: number) => {
-    const out = { isTTY, columns, text: '', errorListeners: 0, write: (text: string) => (out.text += text), on: () => void out.errorListeners++ };
-    return out;
-  };
-
-  it('recognises only the forms commander answers with a page alone', () => {
-    expect(helpRequestPath(['--help'])).toBe('');
-    expect(helpRequestPath(['-h'])).toBe('');
-    expect(helpRequestPath(['help'])).toBe('');
-    expect(helpRequestPath(['help', 'tail'])).toBe('tail');
-    expect(helpRequestPath(['tail', '-h'])).toBe('tail');
-    expect(helpRequestPath(['context', 'add', '--help'])).toBe('context add');
-    expect(helpRequestPath(['tail', '--type', 'X', '--help'])).toBeUndefined();
-    expect(helpRequestPath(['help', 'context', 'add'])).toBeUndefined();
-    expect(helpRequestPath(['tail'])).toBeUndefined();
-    expect(helpRequestPath([])).toBeUndefined();
+  it('its CommonJS copy for the launcher has what the source exports (both are run below)', () => {
+    expect(Object.keys(builtFastPath).filter((name) => name !== '__esModule').sort()).toEqual(Object.keys(sourceFastPath).sort());
+    expect(readFileSync(join(ROOT, 'dist/cli/fast-path.cjs'), 'utf8')).toMatch(/^\/\/ Made by scripts\/build-fast-path-cjs\.mjs from src\/cli\/fast-path\.ts/);
   });
 
-  it('answers from the pages file, at its width or off a terminal, and declines otherwise', () => {
-    const file = join(work, 'pages.json');
-    writeFileSync(file, JSON.stringify({ width: HELP_PAGE_WIDTH, pages: { '': 'program\n', tail: 'tail page\n' } }));
-    const url = pathToFileURL(file);
-    const pipe = captured(false);
-    expect(runFastPath(['tail', '--help'], pipe, url)).toBe(0);
-    expect(pipe.text).toBe('tail page\n');
-    expect(pipe.errorListeners).toBe(1);
-    const terminal80 = captured(true, HELP_PAGE_WIDTH);
-    expect(runFastPath(['help'], terminal80, url)).toBe(0);
-    expect(terminal80.text).toBe('program\n');
-    for (const [argv, out] of [
-      [['tail', '--help'], captured(true, 120)], // commander wraps to this terminal
-      [['tail', '--help'], captured(true, 0)], // a pty whose size was never set
-      [['serve', '--help'], captured(false)], // no page
-      [['toString', '--help'], captured(false)], // not an own key
-      [['tail', '-n', '1'], captured(false)], // not a help request
-    ] as const) {
-      expect(runFastPath(argv, out, url)).toBeUndefined();
-      expect(out.text).toBe('');
-    }
-  });
+  describe.each([
+    ['the source (the program and the build import it)', sourceFastPath],
+    ['its CommonJS copy, dist/cli/fast-path.cjs (the launcher requires it)', builtFastPath],
+  ])('%s', (_, { HELP_PAGE_WIDTH, helpPagesFile, helpRequestPath, packageVersion, runFastPath }) => {
+    const captured = (isTTY: boolean, columns?: number) => {
+      const out = { isTTY, columns, text: '', errorListeners: 0, write: (text: string) => (out.text += text), on: () => void out.errorListeners++ };
+      return out;
+    };
 
-  it('declines when the pages file is missing, unreadable or made at another width', () => {
-    const other = join(work, 'other-width.json');
-    writeFileSync(other, JSON.stringify({ width: 100, pages: { tail: 'tail page\n' } }));
-    const broken = join(work, 'broken.json');
-    writeFileSync(broken, '{"width": 80, "pages": {"tail": ');
-    const nulls = join(work, 'null.json');
-    writeFileSync(nulls, 'null');
-    for (const file of [join(work, 'missing.json'), other, broken, nulls]) {
+    it('finds package.json and the built pages from the package root it is given', () => {
+      expect(packageVersion(ROOT)).toBe(VERSION);
+      expect(helpPagesFile(ROOT)).toBe(fileURLToPath(BUILT_PAGES));
+      const pipe = captured(false);
+      expect(runFastPath(['-V'], pipe, ROOT)).toBe(0);
+      expect(pipe.text).toBe(`${VERSION}\n`);
+    });
+
+    it('recognises only the forms commander answers with a page alone', () => {
+      expect(helpRequestPath(['--help'])).toBe('');
+      expect(helpRequestPath(['-h'])).toBe('');
+      expect(helpRequestPath(['help'])).toBe('');
+      expect(helpRequestPath(['help', 'tail'])).toBe('tail');
+      expect(helpRequestPath(['tail', '-h'])).toBe('tail');
+      expect(helpRequestPath(['context', 'add', '--help'])).toBe('context add');
+      expect(helpRequestPath(['tail', '--type', 'X', '--help'])).toBeUndefined();
+      expect(helpRequestPath(['help', 'context', 'add'])).toBeUndefined();
+      expect(helpRequestPath(['tail'])).toBeUndefined();
+      expect(helpRequestPath([])).toBeUndefined();
+    });
+
+    it('answers from the pages file, at its width or off a terminal, and declines otherwise', () => {
+      const file = join(work, 'pages.json');
+      writeFileSync(file, JSON.stringify({ width: HELP_PAGE_WIDTH, pages: { '': 'program\n', tail: 'tail page\n' } }));
+      const pipe = captured(false);
+      expect(runFastPath(['tail', '--help'], pipe, ROOT, file)).toBe(0);
+      expect(pipe.text).toBe('tail page\n');
+      expect(pipe.errorListeners).toBe(1);
+      const terminal80 = captured(true, HELP_PAGE_WIDTH);
+      expect(runFastPath(['help'], terminal80, ROOT, file)).toBe(0);
+      expect(terminal80.text).toBe('program\n');
+      for (const [argv, out] of [
+        [['tail', '--help'], captured(true, 120)], // commander wraps to this terminal
+        [['tail', '--help'], captured(true, 0)], // a pty whose size was never set
+        [['serve', '--help'], captured(false)], // no page
+        [['toString', '--help'], captured(false)], // not an own key
+        [['tail', '-n', '1'], captured(false)], // not a help request
+      ] as const) {
+        expect(runFastPath(argv, out, ROOT, file)).toBeUndefined();
+        expect(out.text).toBe('');
+      }
+    });
+
+    it('declines when the pages file is missing, unreadable or made at another width', () => {
+      const other = join(work, 'other-width.json');
+      writeFileSync(other, JSON.stringify({ width: 100, pages: { tail: 'tail page\n' } }));
+      const broken = join(work, 'broken.json');
+      writeFileSync(broken, '{"width": 80, "pages": {"tail": ');
+      const nulls = join(work, 'null.json');
+      writeFileSync(nulls, 'null');
+      for (const file of [join(work, 'missing.json'), other, broken, nulls]) {
+        const out = captured(false);
+        expect(runFastPath(['tail', '--help'], out, ROOT, file)).toBeUndefined();
+        expect(out.text).toBe('');
+      }
+      // A package root without pages (a build that did not finish) leaves help to the program too.
       const out = captured(false);
-      expect(runFastPath(['tail', '--help'], out, pathToFileURL(file))).toBeUndefined();
+      expect(runFastPath(['tail', '--help'], out, work)).toBeUndefined();
       expect(out.text).toBe('');
-    }
+    });
   });
 });
 

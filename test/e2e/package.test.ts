@@ -78,8 +78,9 @@ describe('the npm package', () => {
   it('holds only what a user needs: bin, compiled JS, the help pages, README, LICENSE, CHANGELOG', () => {
     expect(packedFiles).toContain('bin/hangar-events.js');
     expect(packedFiles).toContain('dist/cli/main.js');
-    // dist/cli/help-pages.json: what the launcher prints for --help without loading the program (src/cli/fast-path.ts).
-    const extra = ['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json', 'dist/cli/help-pages.json'];
+    // dist/cli/help-pages.json: what the launcher prints for --help without loading the program (src/cli/fast-path.ts);
+    // bin/package.json makes the launcher CommonJS, which requires the fast path's CommonJS copy, dist/cli/fast-path.cjs.
+    const extra = ['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json', 'bin/package.json', 'dist/cli/help-pages.json', 'dist/cli/fast-path.cjs'];
     for (const file of extra) expect(packedFiles).toContain(file);
     const unexpected = packedFiles.filter(
       (file) => !extra.includes(file) && !/^bin\/[^/]+\.js$/.test(file) && !/^dist\/.+\.(js|d\.ts)$/.test(file),
@@ -101,6 +102,8 @@ describe('the npm package', () => {
     expect(pkg.bin['hangar-events']).toBe('bin/hangar-events.js');
     const launcher = readFileSync(join(installDir, 'node_modules/hangar-events/bin/hangar-events.js'), 'utf8');
     expect(launcher.split('\n')[0]).toBe('#!/usr/bin/env node');
+    // CommonJS, whatever the package's own "type" (module).
+    expect(JSON.parse(readFileSync(join(installDir, 'node_modules/hangar-events/bin/package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
   });
 
   it('installs from the tarball into an empty folder and runs with npx', async () => {
