@@ -52,6 +52,14 @@ function fdLimit() {
 const options = parseArgs(process.argv.slice(2));
 installExitHandlers();
 
+// Every child runs without NODE_EXTRA_CA_CERTS: Node 20 reads that file at every start (22 and 24 only
+// when a TLS connection needs it), ~60 ms here for a system bundle of 144 certificates (`node -e 0`:
+// 107 -> 45 ms). No scenario makes a TLS connection; the variable would only weigh on the figures
+// that include a start (scenario 7's and its `node -e 0` baseline alike, scenario 9's backfill
+// against live's steady state). bench/README.md, issue 24, round seven.
+const clearedEnv = ['NODE_EXTRA_CA_CERTS'].filter((name) => process.env[name] !== undefined);
+for (const name of clearedEnv) delete process.env[name];
+
 if (!existsSync(join(repoRoot, 'dist', 'cli', 'main.js'))) {
   process.stderr.write('bench: dist/ is missing; build first (npm install builds it, or npm run build)\n');
   process.exit(1);
@@ -88,6 +96,7 @@ function finish(note) {
       platform: `${process.platform} ${process.arch}`,
       loadavg: loadavg(),
       fdLimit: context.fdLimit,
+      clearedEnv,
     },
     scenarios: roundDeep(results),
   };
@@ -99,6 +108,7 @@ function finish(note) {
   const errors = results.filter((r) => r.error).length;
   log(
     `${document.machine.nproc} cpus (${document.machine.cpuModel}), node ${process.version}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ` +
+      `${clearedEnv.length > 0 ? `children without ${clearedEnv.join(', ')}; ` : ''}` +
       `${failed} targets missed, ${errors} scenarios failed to run; results in ${options.out}${note ? ` (${note})` : ''}`,
   );
   killAll();
