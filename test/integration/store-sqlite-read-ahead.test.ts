@@ -197,4 +197,21 @@ requireProgram('better-sqlite3').describe('a long store read on two threads', ()
     expect(expected.bad.length).toBeGreaterThanOrEqual(10);
     expect(result.stderr).toContain(`${expected.count} events from the store`);
   }, 120_000);
+
+  it('a helper the flags start for nothing (a short store, a usage error) is never adopted and never keeps the tail alive', async () => {
+    // --history 60000 starts the helper on the flags as given (commands/tail/action.ts), before anything is checked.
+    writeStore(40, [7]);
+    const { r: plain } = await reader();
+    const expected = await readOut(plain, { kind: 'last', count: 60_000 }, false);
+    const path = join(dir, 'events.db');
+    const short = await runCli(['tail', '--store', path, '--history', '60000', '--no-follow', '-o', 'json'], { timeoutMs: 30_000 });
+    expect(short.code).toBe(0);
+    expect(short.stdout === expected.out).toBe(true);
+    expect(short.stderr).toContain(`${expected.count} events from the store`);
+    // Refused after the helper started: the usage error, at once (the helper never keeps the process alive).
+    const refused = await runCli(['tail', '--store', path, '--history', '60000', '--no-follow', '-o', 'ndjson', '--interval', '5s'], { timeoutMs: 30_000 });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--interval sets how often -o table prints a snapshot');
+    expect(refused.stdout).toBe('');
+  }, 60_000);
 });

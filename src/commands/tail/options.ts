@@ -10,7 +10,7 @@ import type { IO } from '../../io/io.js';
 import { stripControl } from '../../protocol/sanitize.js';
 import type { TailSessionOptions } from '../../tail/run.js';
 import { TAIL_CLIENT_HINTS, TAIL_PIPELINE_HINTS } from './flag-hints.js';
-import { OUTPUT_MODES, type OutputMode } from '../../tail/sinks/create-sink.js';
+import { NDJSON_ALIASES, OUTPUT_MODES, type OutputMode } from '../../tail/sinks/create-sink.js';
 import { parseStoreLocation } from '../../store/location.js';
 import { storeTables } from '../../store/table-names.js';
 import { parseTimeBound, resolveTimeBound } from '../../format/time-window.js';
@@ -123,7 +123,7 @@ export async function toTailOptions(urlArgs: readonly string[], flags: TailFlags
       ? context.stdoutIsTTY || wantsLines
         ? 'pretty'
         : 'ndjson'
-      : parseChoice('-o/--output', JSON_ALIASES.has(flags.output.trim()) ? 'ndjson' : flags.output, OUTPUT_MODES);
+      : parseChoice('-o/--output', NDJSON_ALIASES.has(flags.output.trim()) ? 'ndjson' : flags.output, OUTPUT_MODES);
   if (output !== 'table') {
     if (flags.sort !== undefined) throw new UsageError('--sort orders the rows of the live table: use it with -o table');
     if (flags.interval !== undefined) throw new UsageError('--interval sets how often -o table prints a snapshot: use it with -o table');
@@ -257,8 +257,6 @@ const CALL_TYPES = ['ToolInvocationRequested', 'ToolInvocationCompleted', 'ToolI
 /** --exec commands running at once unless --exec-concurrency says otherwise. */
 export const DEFAULT_EXEC_CONCURRENCY = 4;
 
-/** `-o json` and `-o jsonl` mean NDJSON (one JSON object per line), as people coming from kubectl or kcat type it. */
-const JSON_ALIASES = new Set(['json', 'jsonl', 'json-lines']);
 
 /** A --since/--until value as ms since the epoch (durations against the context's clock). */
 function resolveBound(flag: string, text: string, context: TailOptionContext, direction: 'past' | 'future'): number {

@@ -12,6 +12,8 @@ import { canDrawLive, terminalSize } from '../../io/terminal-size.js';
 /** How tail writes events. */
 export type OutputMode = 'pretty' | 'ndjson' | 'table';
 export const OUTPUT_MODES: readonly OutputMode[] = ['pretty', 'ndjson', 'table'];
+/** `-o json` and `-o jsonl` mean NDJSON (one JSON object per line), as people coming from kubectl or kcat type it. */
+export const NDJSON_ALIASES: ReadonlySet<string> = new Set(['json', 'jsonl', 'json-lines']);
 
 /** The output decisions a sink is built from (a subset of the tail options). */
 export interface OutputSettings {
