@@ -4,8 +4,10 @@
 // program (the fast path, src/cli/fast-path.ts); everything else runs main.
 // This file is CommonJS (bin/package.json) and requires the fast path's
 // CommonJS copy (dist/cli/fast-path.cjs), so those answers never start
-// Node's ES module loader (on Node 20 most of such a start); the program, ES
-// modules, is loaded with import().
+// Node's ES module loader (on Node 20 most of such a start), and writes them
+// to stdout's descriptor when it is a pipe or a file, without building
+// process.stdout (a net.Socket on a pipe). The program, ES modules, is loaded
+// with import().
 'use strict';
 const { join } = require('node:path');
 
@@ -41,5 +43,9 @@ function runFastPath(args) {
     if (error !== null && typeof error === 'object' && error.code === 'MODULE_NOT_FOUND' && error.message.includes(copy)) return undefined;
     throw error;
   }
-  return fastPath.runFastPath(args, process.stdout, join(__dirname, '..'));
+  return fastPath.runFastPath(
+    args,
+    fastPath.stdoutOutput(1, () => process.stdout),
+    join(__dirname, '..'),
+  );
 }

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -129,7 +129,7 @@ describe('the fast path on its own', () => {
   describe.each([
     ['the source (the program and the build import it)', sourceFastPath],
     ['its CommonJS copy, dist/cli/fast-path.cjs (the launcher requires it)', builtFastPath],
-  ])('%s', (_, { HELP_PAGE_WIDTH, helpPagesFile, helpRequestPath, packageVersion, runFastPath }) => {
+  ])('%s', (_, { HELP_PAGE_WIDTH, descriptorOutput, helpPagesFile, helpRequestPath, packageVersion, runFastPath, stdoutOutput }) => {
     const captured = (isTTY: boolean, columns?: number) => {
       const out = { isTTY, columns, text: '', errorListeners: 0, write: (text: string) => (out.text += text), on: () => void out.errorListeners++ };
       return out;
@@ -176,6 +176,69 @@ describe('the fast path on its own', () => {
         expect(runFastPath(argv, out, ROOT, file)).toBeUndefined();
         expect(out.text).toBe('');
       }
+    });
+
+    /** A stream that keeps what is written: the fallback of a descriptor output. */
+    const stream = () => {
+      const out = { made: 0, bytes: [] as Buffer[], errorListeners: 0, write: (chunk: string | Uint8Array) => out.bytes.push(Buffer.from(chunk)), on: () => void out.errorListeners++ };
+      return out;
+    };
+
+    it('writes to stdout\'s descriptor when it is a file or a pipe, and leaves anything else to the stream', () => {
+      const text = 'Usage: hangar-events tail — ünïcödé ✓\n'.repeat(200);
+      const file = join(work, `stdout-${Math.random()}.txt`);
+      const fd = openSync(file, 'w');
+      const fallback = stream();
+      const toFile = stdoutOutput(fd, () => {
+        fallback.made++;
+        return fallback;
+      });
+      expect(toFile.isTTY).toBe(false);
+      expect(runFastPath(['--version'], toFile, ROOT)).toBe(0);
+      toFile.write(text);
+      closeSync(fd);
+      expect(readFileSync(file, 'utf8')).toBe(`${VERSION}\n${text}`);
+      expect(fallback.made).toBe(0);
+      // A character device (a terminal, /dev/null) and a descriptor that is not open get the stream.
+      const devNull = openSync('/dev/null', 'w');
+      const other = stream();
+      expect(stdoutOutput(devNull, () => other)).toBe(other);
+      closeSync(devNull);
+      expect(stdoutOutput(devNull, () => other)).toBe(other);
+    });
+
+    it('hands what a full non-blocking pipe would not take to the stream, and ends quietly on a closed pipe', () => {
+      const fifo = join(work, `fifo-${Math.random()}`);
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+      const writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      const text = Array.from({ length: 20_000 }, (_, i) => `line ${i} ✓\n`).join(''); // ~250 KB: more than a pipe holds
+      const fallback = stream();
+      const out = descriptorOutput(writer, () => fallback);
+      expect(out.write(text)).toBe(true);
+      const received: Buffer[] = [];
+      const chunk = Buffer.alloc(65_536);
+      for (;;) {
+        let n = 0;
+        try {
+          n = readSync(reader, chunk);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'EAGAIN') break;
+          throw error;
+        }
+        if (n === 0) break;
+        received.push(Buffer.from(chunk.subarray(0, n)));
+      }
+      expect(received.length).toBeGreaterThan(0);
+      expect(fallback.bytes.length).toBe(1);
+      expect(fallback.errorListeners).toBe(1);
+      expect(Buffer.concat([...received, ...fallback.bytes]).toString('utf8')).toBe(text);
+      // The reader gone (`--help | head -1`): EPIPE ends the writing, nothing thrown, nothing handed on.
+      closeSync(reader);
+      const closed = stream();
+      expect(descriptorOutput(writer, () => closed).write('more\n')).toBe(false);
+      expect(closed.bytes).toEqual([]);
+      closeSync(writer);
     });
 
     it('declines when the pages file is missing, unreadable or made at another width', () => {

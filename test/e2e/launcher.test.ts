@@ -43,31 +43,32 @@ function runNode(args: readonly string[]): Promise<Run> {
 }
 
 /** `node SCRIPT ARGS` with the module-loading probe; its report taken off stderr. */
-async function loading(script: string, args: readonly string[] = []): Promise<Run & { commonjs: string[]; esmLoader: boolean }> {
+async function loading(script: string, args: readonly string[] = []): Promise<Run & { commonjs: string[]; esmLoader: boolean; net: boolean }> {
   const run = await runNode(['--require', REPORT_MODULE_LOADING, script, ...args]);
   const marker = /\[module loading (\{.*\})\]\n$/.exec(run.stderr);
   if (marker === null) throw new Error(`no module-loading report from node ${script} ${args.join(' ')} (exit ${run.code}):\n${run.stderr}`);
-  const report = JSON.parse(marker[1]!) as { commonjs: string[]; esmLoader: boolean };
+  const report = JSON.parse(marker[1]!) as { commonjs: string[]; esmLoader: boolean; net: boolean };
   return { ...run, stderr: run.stderr.slice(0, marker.index), ...report };
 }
 
 describe('the launcher answers --version and help as CommonJS', () => {
-  it('requires only itself and the fast path, and starts no more of the ES module loader than an empty CommonJS file', async () => {
+  it('requires only itself and the fast path, and starts no more of the ES module loader, nor builds a stream on the pipe, than an empty CommonJS file', async () => {
     const empty = join(work, 'empty.cjs');
     writeFileSync(empty, "'use strict';\n");
     const baseline = await loading(empty);
-    expect(baseline).toMatchObject({ code: 0, commonjs: [empty] });
+    expect(baseline).toMatchObject({ code: 0, commonjs: [empty], net: false });
     for (const args of [['--version'], ['tail', '--help'], ['help', 'serve']]) {
       const run = await loading(BIN, args);
       expect({ args, code: run.code, stderr: run.stderr }).toEqual({ args, code: 0, stderr: '' });
       expect(run.stdout).not.toBe('');
-      expect({ args, commonjs: run.commonjs, esmLoader: run.esmLoader }).toEqual({ args, commonjs: [BIN, join(ROOT, 'dist/cli/fast-path.cjs')], esmLoader: baseline.esmLoader });
+      // stdout is a pipe: the answer is written to its descriptor, without process.stdout (a net.Socket there).
+      expect({ args, commonjs: run.commonjs, esmLoader: run.esmLoader, net: run.net }).toEqual({ args, commonjs: [BIN, join(ROOT, 'dist/cli/fast-path.cjs')], esmLoader: baseline.esmLoader, net: false });
     }
   }, 60_000);
 
   it('imports the program (ES modules) for everything else', async () => {
     const run = await loading(BIN, ['tail', '--no-color', '--help']);
-    expect(run).toMatchObject({ code: 0, stderr: '', esmLoader: true });
+    expect(run).toMatchObject({ code: 0, stderr: '', esmLoader: true, net: true });
     expect(run.stdout).toMatch(/^Usage: hangar-events tail /);
     expect(run.commonjs).toContain(join(ROOT, 'dist/cli/fast-path.cjs'));
     // commander is required by the program (src/commands/commander.ts).
