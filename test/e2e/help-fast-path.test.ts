@@ -10,7 +10,7 @@ import { HELP_PAGE_WIDTH, type HelpPagesFile } from '../../src/cli/fast-path.js'
 import { helpCommandPaths, renderHelpPages, runCaptured } from '../../src/cli/help-pages.js';
 import { main } from '../../src/cli/main.js';
 import { requireProgram } from '../helpers/require-program.js';
-import { BIN, e2eEnv } from '../helpers/spawn.js';
+import { BIN, e2eEnv, runNode } from '../helpers/spawn.js';
 import { createTestIO } from '../helpers/test-io.js';
 
 /**
@@ -35,21 +35,10 @@ interface Run {
 }
 
 /** The built binary with stdout and stderr piped; says whether it loaded commander. */
-function runBin(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', REPORT_COMMANDER, BIN, ...args], { env: e2eEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const marker = /\[commander (loaded|not loaded)\]\n$/.exec(stderr);
-      resolve({ code, stdout, stderr: marker ? stderr.slice(0, marker.index) : stderr, commander: marker ? (marker[1] as Run['commander']) : 'unknown' });
-    });
-  });
+async function runBin(args: readonly string[]): Promise<Run> {
+  const run = await runNode(['--require', REPORT_COMMANDER, BIN, ...args], { timeoutMs: 30_000 });
+  const marker = /\[commander (loaded|not loaded)\]\n$/.exec(run.stderr);
+  return { code: run.code, stdout: run.stdout, stderr: marker ? run.stderr.slice(0, marker.index) : run.stderr, commander: marker ? (marker[1] as Run['commander']) : 'unknown' };
 }
 
 /** Runs `work` over `items`, `limit` at a time (the machine is shared). */

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, e2eEnv } from '../helpers/spawn.js';
+import { BIN, runNode, type CliResult } from '../helpers/spawn.js';
 
 /**
  * The launcher, bin/hangar-events.js, is CommonJS (bin/package.json) so that
@@ -19,31 +18,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'hangar-launcher-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `node ARGS` to its end, stdout and stderr piped. */
-function runNode(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: e2eEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 /** `node SCRIPT ARGS` with the module-loading probe; its report taken off stderr. */
-async function loading(script: string, args: readonly string[] = []): Promise<Run & { commonjs: string[]; esmLoader: boolean; net: boolean }> {
+async function loading(script: string, args: readonly string[] = []): Promise<CliResult & { commonjs: string[]; esmLoader: boolean; net: boolean }> {
   const run = await runNode(['--require', REPORT_MODULE_LOADING, script, ...args]);
   const marker = /\[module loading (\{.*\})\]\n$/.exec(run.stderr);
   if (marker === null) throw new Error(`no module-loading report from node ${script} ${args.join(' ')} (exit ${run.code}):\n${run.stderr}`);
@@ -102,16 +78,16 @@ describe('the launcher with a stand-in program', () => {
 
   it('runs main with the arguments and the system IO, and exits with the code main returns', async () => {
     const bin = standIn('echo', ECHO_MAIN, true);
-    expect(await runNode([bin, 'tail', '5', '--x'])).toEqual({ code: 5, stdout: `${JSON.stringify({ argv: ['tail', '5', '--x'], io: { stand: 'in' } })}\n`, stderr: '' });
+    expect(await runNode([bin, 'tail', '5', '--x'])).toEqual({ code: 5, signal: null, stdout: `${JSON.stringify({ argv: ['tail', '5', '--x'], io: { stand: 'in' } })}\n`, stderr: '' });
     expect(await runNode([bin, 'tail', '0'])).toMatchObject({ code: 0, stderr: '' });
     // The fast path is the launcher's: main is not asked for the version.
-    expect(await runNode([bin, '--version'])).toEqual({ code: 0, stdout: '9.9.9\n', stderr: '' });
+    expect(await runNode([bin, '--version'])).toEqual({ code: 0, signal: null, stdout: '9.9.9\n', stderr: '' });
   }, 30_000);
 
   it('without dist/cli/fast-path.cjs (an older build), leaves --version and help to main instead of failing', async () => {
     const bin = standIn('old-build', ECHO_MAIN, false);
     for (const args of [['--version'], ['tail', '--help']]) {
-      expect(await runNode([bin, ...args])).toEqual({ code: 0, stdout: `${JSON.stringify({ argv: args, io: { stand: 'in' } })}\n`, stderr: '' });
+      expect(await runNode([bin, ...args])).toEqual({ code: 0, signal: null, stdout: `${JSON.stringify({ argv: args, io: { stand: 'in' } })}\n`, stderr: '' });
     }
   }, 30_000);
 

@@ -29,10 +29,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the binary to completion (with an upper bound) and collects its output. */
-export function runCli(args: string[], options: { input?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+/** How long a run may take, its stdin and its environment (over e2eEnv). */
+export interface RunOptions {
+  input?: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** Runs `node ARGS` (node's own flags, then a script and its arguments) to completion, with an upper bound, in e2eEnv, and collects its output. */
+export function runNode(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: e2eEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { env: e2eEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -45,6 +52,11 @@ export function runCli(args: string[], options: { input?: string; env?: Record<s
     });
     child.stdin.end(options.input ?? '');
   });
+}
+
+/** Runs the binary to completion (with an upper bound) and collects its output. */
+export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
+  return runNode([BIN, ...args], options);
 }
 
 /** A spawned long-running binary whose output can be awaited line by line. */
