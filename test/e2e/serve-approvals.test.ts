@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -179,6 +179,7 @@ describe('serve: the simulated fleet waits for real decisions (spawned binary)',
     await cli.waitFor('stderr', /ended: 1 event published/);
     expect(await api(port, '/api/approvals')).toEqual({ status: 200, json: [] });
     expect(await api(port, `/api/approvals/${requested.approval_id}/resolve`, { method: 'POST', body: { decision: 'approve' } })).toEqual({ status: 404, json: { error: 'Approval not found' } });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses a bad --approval-timeout, and --approval-timeout with --no-approvals, as usage errors', async () => {

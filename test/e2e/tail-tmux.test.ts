@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -31,6 +31,8 @@ function waitForPane(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
 afterEach(async () => {
   if (socket) await tmux('kill-server').catch(() => {});
   socket = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
   for (const g of gateways.splice(0)) await g.close();
 });
 
