@@ -20,6 +20,11 @@ export interface OutputStream {
   once(event: 'drain' | 'close' | 'error', listener: (...args: any[]) => void): unknown;
   /** Bytes accepted by `write` but not yet flushed to the OS. */
   readonly writableLength: number;
+  /**
+   * true: `write` hands the bytes to the OS before it returns (stdout is a file or a device such as
+   * /dev/null, which Node writes synchronously), so the caller's memory is its own again at once.
+   */
+  readonly writesAtOnce?: boolean;
 }
 
 /** The readable end: piped NDJSON or, on a terminal, keypresses. */

@@ -1,3 +1,5 @@
+import { fstatSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { systemClock } from './clock.js';
 import type { IO, InputStream, OutputStream, SignalName } from './io.js';
 import { terminalSize } from './terminal-size.js';
@@ -38,9 +40,11 @@ export function systemIO(): IO {
  * terminalSize: COLUMNS/LINES, else 80x24.
  */
 function sized(stream: NodeJS.WriteStream): OutputStream {
-  if (!stream.isTTY) return stream as unknown as OutputStream;
+  const atOnce = writesAtOnce(stream);
+  if (!stream.isTTY && !atOnce) return stream as unknown as OutputStream;
   return new Proxy(stream, {
     get(target, property) {
+      if (property === 'writesAtOnce') return atOnce;
       if (property === 'columns' || property === 'rows') {
         const size = terminalSize({ columns: target.columns, rows: target.rows }, process.env);
         return property === 'columns' ? size.columns : size.rows;
@@ -49,4 +53,22 @@ function sized(stream: NodeJS.WriteStream): OutputStream {
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   }) as unknown as OutputStream;
+}
+
+/**
+ * Whether Node writes `stream` synchronously: a file, or a character device
+ * that is not a terminal (/dev/null), is a SyncWriteStream (libuv calls both
+ * a file), whose `write` returns once the bytes reached the OS ("A note on
+ * process I/O" in Node's documentation). Pipes and sockets may hold a write
+ * to finish it later; terminals keep the Proxy for their size.
+ */
+function writesAtOnce(stream: NodeJS.WriteStream): boolean {
+  const fd = (stream as { fd?: unknown }).fd;
+  if (stream.isTTY || typeof fd !== 'number') return false;
+  try {
+    const stat = fstatSync(fd);
+    return stat.isFile() || (stat.isCharacterDevice() && !isatty(fd));
+  } catch {
+    return false;
+  }
 }

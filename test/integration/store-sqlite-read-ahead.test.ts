@@ -1,4 +1,5 @@
-import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -12,7 +13,7 @@ import { readWindow, type StoreWindow } from '../../src/store/store-window.js';
 import { gatewayEvent } from '../helpers/fake-gateway.js';
 import type { SqliteGatewayStore } from '../helpers/event-store.js';
 import { HOSTILE, readOut, writeLinesStore, type Read } from '../helpers/store-lines.js';
-import { runCli } from '../helpers/spawn.js';
+import { BIN, e2eEnv, runCli } from '../helpers/spawn.js';
 
 /**
  * A long read of an SQLite store on two threads (store/sqlite-read-ahead.ts:
@@ -196,6 +197,12 @@ requireProgram('better-sqlite3').describe('a long store read on two threads', ()
     expect(skipped.length).toBe(expected.bad.length);
     expect(expected.bad.length).toBeGreaterThanOrEqual(10);
     expect(result.stderr).toContain(`${expected.count} events from the store`);
+    // Into a file, stdout takes each batch as it is (no copy: OutputStream.writesAtOnce) while the reader reuses its memory.
+    const file = join(dir, 'out.ndjson');
+    const intoFile = await runIntoFile(['tail', '--store', join(dir, 'events.db'), '--history', '60000', '--no-follow', '-o', 'ndjson'], file);
+    expect(intoFile.code).toBe(0);
+    expect(readFileSync(file, 'utf8') === expected.out).toBe(true);
+    expect(intoFile.stderr.split('\n').filter((line) => line.includes('stored row skipped'))).toEqual(skipped);
   }, 120_000);
 
   it('a helper the flags start for nothing (a short store, a usage error) is never adopted and never keeps the tail alive', async () => {
@@ -215,3 +222,23 @@ requireProgram('better-sqlite3').describe('a long store read on two threads', ()
     expect(refused.stdout).toBe('');
   }, 60_000);
 });
+
+/** Runs the binary with stdout into `file` (Node writes a file synchronously); resolves with its exit code and stderr. */
+function runIntoFile(args: readonly string[], file: string): Promise<{ code: number | null; stderr: string }> {
+  const out = openSync(file, 'w');
+  try {
+    const child = spawn(process.execPath, [BIN, ...args], { env: e2eEnv(), stdio: ['ignore', out, 'pipe'] });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    return new Promise((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stderr });
+      });
+    });
+  } finally {
+    closeSync(out);
+  }
+}

@@ -82,6 +82,60 @@ describe('OutputWriter', () => {
   });
 });
 
+/** stdout as a file: every chunk reaches the OS inside `write` (as Node's SyncWriteStream does); the chunks are kept as given. */
+function fileLike(writesAtOnce: boolean): { stream: OutputStream; chunks: Uint8Array[]; written: () => string } {
+  const chunks: Uint8Array[] = [];
+  const copies: string[] = [];
+  const stream: OutputStream = {
+    write(chunk: string | Uint8Array) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      chunks.push(bytes);
+      copies.push(Buffer.from(bytes).toString());
+      return true;
+    },
+    isTTY: false,
+    columns: undefined,
+    rows: undefined,
+    on: () => undefined,
+    off: () => undefined,
+    once: () => undefined,
+    writableLength: 0,
+    writesAtOnce,
+  };
+  return { stream, chunks, written: () => copies.join('') };
+}
+
+describe('OutputWriter to a stdout that writes at once (a file, /dev/null)', () => {
+  const big = (fill: string) => Buffer.from(`${fill.repeat(99)}\n`.repeat(1000)); // 100,000 bytes: over a batch
+
+  it('hands a batch of lines over as it is, after what was written before it, and the caller may reuse the memory', async () => {
+    const { stream, chunks, written } = fileLike(true);
+    const writer = new OutputWriter(stream);
+    writer.write('first\n');
+    const lines = big('a');
+    writer.writeLines(lines);
+    // The same memory, not a copy: a store backfill's ~300 KB batches were copied into fresh pages each time.
+    expect(chunks.at(-1)).toBe(lines);
+    lines.fill(0x7a); // reused by the reader for its next batch
+    writer.writeLine(Buffer.from('last'));
+    writer.close();
+    expect(written()).toBe(`first\n${`${'a'.repeat(99)}\n`.repeat(1000)}last\n`);
+  });
+
+  it('copies the lines when stdout may hold them (a pipe): the caller reusing its memory changes nothing written', async () => {
+    const { stream, chunks, written } = fileLike(false);
+    const writer = new OutputWriter(stream);
+    const lines = big('b');
+    writer.writeLines(lines);
+    expect(chunks.at(-1)).not.toBe(lines);
+    const handed = chunks.at(-1)!;
+    lines.fill(0x7a);
+    expect(Buffer.from(handed).toString()).toBe(`${'b'.repeat(99)}\n`.repeat(1000));
+    writer.close();
+    expect(written()).toBe(`${'b'.repeat(99)}\n`.repeat(1000));
+  });
+});
+
 describe('waitForDrain (every sink waits for stdout with it)', () => {
   it('resolves on the drain of data already waiting, and when stdout is destroyed instead', async () => {
     const { stream } = fastPipe();

@@ -65,10 +65,21 @@ export class OutputWriter {
     this.scheduleFlush();
   }
 
-  /** Writes `lines` (whole lines of UTF-8, each ending in a line feed), copied: the caller may reuse its memory. */
+  /**
+   * Writes `lines` (whole lines of UTF-8, each ending in a line feed); the caller may reuse its
+   * memory once this returns: they are copied, unless stdout writes them before `write` returns
+   * (OutputStream.writesAtOnce: a file, /dev/null), where more than a batch goes out as it is (a
+   * store's backfill writes ~300 KB at a time: the copy, into fresh memory each time, was ~10% of
+   * it, bench/README.md, issue 24, round eight).
+   */
   writeLines(lines: Uint8Array): void {
     if (this.closed) return;
     this.encodeText();
+    if (lines.length > BATCH_BYTES && this.stream.writesAtOnce === true && this.stream.writableLength === 0) {
+      this.flush();
+      this.writeNow(lines);
+      return;
+    }
     if (!this.makeRoom(lines.length)) {
       this.writeNow(Buffer.from(lines));
       return;
@@ -107,7 +118,7 @@ export class OutputWriter {
     this.writeNow(chunk);
   };
 
-  private writeNow(chunk: Buffer): void {
+  private writeNow(chunk: Uint8Array): void {
     if (!this.stream.write(chunk) && !this.blocked) this.block();
   }
 
