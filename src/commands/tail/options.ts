@@ -257,7 +257,6 @@ const CALL_TYPES = ['ToolInvocationRequested', 'ToolInvocationCompleted', 'ToolI
 /** --exec commands running at once unless --exec-concurrency says otherwise. */
 export const DEFAULT_EXEC_CONCURRENCY = 4;
 
-
 /** A --since/--until value as ms since the epoch (durations against the context's clock). */
 function resolveBound(flag: string, text: string, context: TailOptionContext, direction: 'past' | 'future'): number {
   const parsed = parseTimeBound(text);

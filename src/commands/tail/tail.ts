@@ -3,7 +3,6 @@ import { runTailSession, type TailDeps } from '../../tail/run.js';
 import { rejectUnresolvedBareWords, type HostLookup } from './bare-words.js';
 import type { TailOptions } from './options.js';
 
-
 /**
  * `hangar-events tail`: runs one tail session with the options the flags
  * made (compiled and checked by toTailOptions and loadTailFiles, so a usage
