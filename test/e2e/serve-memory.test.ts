@@ -18,8 +18,9 @@ describe('serve: memory at a high event rate', () => {
     await serve.waitFor('stderr', /(?:\[new space \d+\]\n[^]*){20}/, 15_000);
     const sizes = [...serve.stderr().matchAll(/\[new space (\d+)\]/g)].map((match) => Number(match[1]));
     expect(Math.min(...sizes)).toBeGreaterThan(0);
-    // 2 MiB on Node 20 and 22, 4 MiB on Node 24 (its first growth); 8 MiB and more without the setting.
-    expect(Math.max(...sizes)).toBeLessThanOrEqual(4 * MiB);
+    // 2 MiB on Node 20 and 22, 4 MiB on Node 24 and at times on Node 20, now and then one 256 KiB page
+    // more (4.25 MiB seen in CI); left alone the first report already says 8 MiB, then 16, 32 and more.
+    expect(Math.max(...sizes)).toBeLessThan(8 * MiB);
   });
 });
 
