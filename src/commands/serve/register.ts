@@ -15,8 +15,9 @@ const defaultRun: ServeRun = async (options, io) => {
 
 /**
  * serve keeps V8's young generation at the size it has when it starts (a
- * semi-space of 1 MiB) instead of letting it double up to 16 MiB: at a high
- * event rate the young generation otherwise grows to its largest and stays
+ * semi-space of 1 MiB on Node 20 and 22, 2 MiB on Node 24 and at times on
+ * Node 20) instead of letting it double up to 16 MiB: at a high event rate
+ * the young generation otherwise grows to its largest and stays
  * there, 25-30 MiB of RSS for garbage that is collected just as well in a
  * small one (bench/README.md, issue 24: serve's memory; no measurable CPU
  * per event). The semi-space size itself can only be set when node starts;
